@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "FacilityMap",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "facilitymap", targets: ["facilitymap"]),
+        .library(name: "FacilityMapKit", targets: ["FacilityMapKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // SpatiaLite 5 and SQLite 3 from the system (Debian: libspatialite-dev), through pkg-config.
+        .systemLibrary(
+            name: "CSpatiaLite",
+            pkgConfig: "spatialite",
+            providers: [.apt(["libspatialite-dev", "pkg-config"])]
+        ),
+        // Points, polygons, distances on the sphere, WKB. Depends on nothing.
+        .target(name: "FacilityGeometry"),
+        // CSV (encodings, BOM, quoting), JSON/GeoJSON, coordinate systems (GCJ-02, BD-09).
+        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry"]),
+        // The domain: facilities, kinds, administrative units, levels, dates.
+        .target(name: "FacilityModel", dependencies: ["FacilityGeometry"]),
+        // The SpatiaLite store: schema, migrations, transactions. The only code that speaks SQL.
+        .target(name: "FacilityStore", dependencies: ["CSpatiaLite", "FacilityModel", "FacilityGeometry"]),
+        // Use cases: import, list, stats — formats in, store out.
+        .target(name: "FacilityMapKit", dependencies: ["FacilityFormats", "FacilityModel", "FacilityStore", "FacilityGeometry"]),
+        // The command line: parse, call, print.
+        .executableTarget(name: "facilitymap", dependencies: [
+            "FacilityMapKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "FacilityGeometryTests", dependencies: ["FacilityGeometry"]),
+        .testTarget(name: "FacilityFormatsTests", dependencies: ["FacilityFormats"]),
+        .testTarget(name: "FacilityStoreTests", dependencies: ["FacilityStore", "FacilityModel"]),
+        .testTarget(name: "FacilityMapKitTests", dependencies: ["FacilityMapKit", "FacilityStore"],
+                    exclude: ["Fixtures"]),
+        // Runs the built `facilitymap` binary: exit statuses, output formats, GDAL reading the store.
+        .testTarget(name: "FacilityMapCLITests", dependencies: ["facilitymap", "FacilityMapKit"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,531 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: - Errors and results
+
+/// Why a CSV file cannot be read at all. `description` is one line: "PATH:LINE: what is wrong — what to do".
+public enum CSVError: Error, Equatable, CustomStringConvertible {
+    /// The file cannot be opened or read; `reason` says why (e.g. "No such file or directory").
+    case unreadable(path: String, reason: String)
+    /// The file has no header row: zero bytes, or only a byte order mark and blank lines.
+    case empty(path: String)
+    /// Two or more header columns have the same name (after trimming); `columns` are 1-based.
+    case duplicateHeader(path: String, line: Int, name: String, columns: [Int])
+    /// A quote opened on `line` is never closed, so it would swallow the rest of the file.
+    case unterminatedQuote(path: String, line: Int)
+    /// The header row cannot be used; `reason` reads "what is wrong — what to do".
+    case invalidHeader(path: String, line: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason):
+            return "\(path): cannot read the file (\(reason)) — check the path and that the file is readable"
+        case let .empty(path):
+            return "\(path): the file has no header row (it is empty or has only blank lines) — export the sheet again with its header row"
+        case let .duplicateHeader(path, line, name, columns):
+            let count = columns.count == 2 ? "two" : "\(columns.count)"
+            let list = CSVError.listing(columns)
+            if name.isEmpty {
+                return "\(path):\(line): \(count) columns have no name (columns \(list)) — name them or delete the empty columns"
+            }
+            let fix = columns.count == 2 ? "rename or delete one" : "rename or delete all but one"
+            return "\(path):\(line): \(count) columns are named \(name) (columns \(list)) — \(fix)"
+        case let .unterminatedQuote(path, line):
+            return "\(path):\(line): a quote opened here is never closed, so the rest of the file would be one field — close the quote or remove it"
+        case let .invalidHeader(path, line, reason):
+            return "\(path):\(line): \(reason)"
+        }
+    }
+
+    /// "2 and 5", "2, 5 and 9".
+    private static func listing(_ columns: [Int]) -> String {
+        let names = columns.map(String.init)
+        guard names.count > 1 else { return names.first ?? "" }
+        return names.dropLast().joined(separator: ", ") + " and " + names[names.count - 1]
+    }
+}
+
+/// One problem with one field of one row; the row itself is still returned.
+public struct CSVFieldProblem: Equatable, Sendable, CustomStringConvertible {
+    /// 0-based index into the row's fields.
+    public let column: Int
+    /// Physical line (1-based) where that field starts.
+    public let line: Int
+    /// What is wrong, e.g. "a NUL byte".
+    public let message: String
+
+    public init(column: Int, line: Int, message: String) {
+        self.column = column
+        self.line = line
+        self.message = message
+    }
+
+    /// "line 17, column 3: a NUL byte" (column 1-based).
+    public var description: String { "line \(line), column \(column + 1): \(message)" }
+}
+
+/// One data record of a CSV file.
+public struct CSVRow: Sendable {
+    /// Physical line (1-based) where the record starts.
+    public let line: Int
+    /// Decoded fields; a field with invalid bytes is decoded lossily (U+FFFD) and has a problem.
+    public let fields: [String]
+    /// Empty for a clean row.
+    public let problems: [CSVFieldProblem]
+
+    public init(line: Int, fields: [String], problems: [CSVFieldProblem]) {
+        self.line = line
+        self.fields = fields
+        self.problems = problems
+    }
+}
+
+// MARK: - Reader
+
+/// A streaming RFC 4180 CSV reader over a memory-mapped file (UTF-8 or GB18030).
+public final class CSVReader {
+    public let path: String
+    /// The encoding actually used.
+    public let encoding: TextEncoding
+    /// True when the file starts with a byte order mark (which is skipped).
+    public let hadByteOrderMark: Bool
+    /// Column names, trimmed of surrounding ASCII spaces/tabs, BOM removed.
+    public let header: [String]
+    /// Physical line of the header row.
+    public let headerLine: Int
+    /// File size in bytes.
+    public let byteCount: Int
+    /// Offset reached so far (for a progress display); equals `byteCount` at the end.
+    public private(set) var bytesRead: Int
+
+    private let file: FileBytes
+    private var scanner: RecordScanner
+
+    /// Opens and memory-maps `path`, detects the encoding and BOM, and reads the header row.
+    /// Throws `CSVError`. `maxFieldBytes` limits how much of one field is kept.
+    public init(path: String, encoding choice: EncodingChoice = .auto, maxFieldBytes: Int = 65_536) throws {
+        let file = try FileBytes(path: path)
+        let base = file.base
+        let count = file.count
+
+        var start = 0
+        var bom = false
+        if count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF {
+            start = 3
+            bom = true
+        }
+        let encoding: TextEncoding
+        var knownValid = false
+        switch choice {
+        case .utf8:
+            encoding = .utf8
+        case .gb18030:
+            encoding = .gb18030
+            // GB18030's own byte order mark (U+FEFF encoded as 84 31 95 33).
+            if !bom, count >= 4, base[0] == 0x84, base[1] == 0x31, base[2] == 0x95, base[3] == 0x33 {
+                start = 4
+                bom = true
+            }
+        case .auto:
+            if bom {
+                encoding = .utf8
+            } else if firstInvalidUTF8Offset(base, count) == nil {
+                encoding = .utf8
+                knownValid = true
+            } else {
+                encoding = .gb18030
+            }
+        }
+
+        var decoder: GB18030Decoder?
+        if encoding == .gb18030 {
+            guard let d = GB18030Decoder() else {
+                throw CSVError.unreadable(path: path, reason: "this system's iconv cannot convert from GB18030")
+            }
+            decoder = d
+        }
+
+        var scanner = RecordScanner(
+            base: base, end: count, pos: start, path: path, encoding: encoding,
+            knownValidUTF8: knownValid, maxFieldBytes: max(1, maxFieldBytes), decoder: decoder)
+
+        guard let headerRow = try scanner.nextRecord() else {
+            throw CSVError.empty(path: path)
+        }
+        if let problem = headerRow.problems.first {
+            throw CSVError.invalidHeader(
+                path: path, line: problem.line,
+                reason: CSVReader.headerReason(problem, encoding: encoding, choice: choice))
+        }
+        let names = headerRow.fields.map(trimASCIIBlanks)
+        var firstColumn: [String: Int] = [:]
+        firstColumn.reserveCapacity(names.count)
+        // Columns without a name (Excel exports often end with a few) are allowed; they carry no field.
+        for (index, name) in names.enumerated() where !name.isEmpty {
+            if firstColumn.updateValue(index, forKey: name) != nil {
+                let columns = names.indices.filter { names[$0] == name }.map { $0 + 1 }
+                throw CSVError.duplicateHeader(path: path, line: headerRow.line, name: name, columns: columns)
+            }
+        }
+
+        self.path = path
+        self.encoding = encoding
+        self.hadByteOrderMark = bom
+        self.header = names
+        self.headerLine = headerRow.line
+        self.byteCount = count
+        self.file = file
+        self.scanner = scanner
+        self.bytesRead = scanner.pos
+    }
+
+    /// The next data row, or nil at the end. Completely empty lines (also a trailing one) are
+    /// skipped but counted for line numbers. Throws `CSVError.unterminatedQuote`.
+    public func next() throws -> CSVRow? {
+        defer { bytesRead = scanner.pos }
+        return try scanner.nextRecord()
+    }
+
+    private static func headerReason(_ problem: CSVFieldProblem, encoding: TextEncoding, choice: EncodingChoice) -> String {
+        let column = "column \(problem.column + 1) of the header row"
+        let message = problem.message
+        if message.hasPrefix("a NUL byte") {
+            return "\(column) contains a NUL byte, so the file is probably UTF-16 (Excel \"Unicode Text\") — save it as \"CSV UTF-8\" or \"CSV\" and try again"
+        }
+        if message.hasPrefix("longer than") {
+            return "\(column) is \(message), so this is probably not a CSV file — check the file"
+        }
+        if encoding == .utf8 {
+            let hint = choice == .utf8 ? "use --encoding auto or gb18030" : "save the file as \"CSV UTF-8\""
+            return "\(column) has \(message) — \(hint)"
+        }
+        let hint = choice == .gb18030 ? "use --encoding auto or utf-8, or save the file as \"CSV UTF-8\"" : "save the file as \"CSV UTF-8\" and try again"
+        return "\(column) has \(message) — \(hint)"
+    }
+}
+
+/// Removes leading and trailing ASCII spaces and tabs.
+func trimASCIIBlanks(_ s: String) -> String {
+    let utf8 = s.utf8
+    guard let first = utf8.first, let last = utf8.last else { return s }
+    if first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 { return s }
+    var lower = utf8.startIndex
+    var upper = utf8.endIndex
+    while lower < upper, utf8[lower] == 0x20 || utf8[lower] == 0x09 { lower = utf8.index(after: lower) }
+    while upper > lower {
+        let before = utf8.index(before: upper)
+        guard utf8[before] == 0x20 || utf8[before] == 0x09 else { break }
+        upper = before
+    }
+    return String(s[lower..<upper])
+}
+
+// MARK: - File bytes
+
+/// The bytes of a file: memory-mapped when possible, otherwise read into memory (pipes, /proc).
+final class FileBytes {
+    let base: UnsafePointer<UInt8>
+    let count: Int
+    private let mapped: Bool
+
+    init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CSVError.unreadable(path: path, reason: FileBytes.errorText(errno)) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw CSVError.unreadable(path: path, reason: FileBytes.errorText(errno)) }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw CSVError.unreadable(path: path, reason: "it is a directory")
+        }
+        let size = Int(info.st_size)
+        if (info.st_mode & S_IFMT) == S_IFREG && size > 0 {
+            if let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), Int(bitPattern: p) != -1 {
+                _ = madvise(p, size, MADV_SEQUENTIAL)
+                base = UnsafePointer(p.assumingMemoryBound(to: UInt8.self))
+                count = size
+                mapped = true
+                return
+            }
+        }
+        // Read everything (empty regular files, pipes, files that cannot be mapped).
+        var capacity = max(size, 0) + 65_536
+        var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        var used = 0
+        while true {
+            if used == capacity {
+                let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+                bigger.copyMemory(from: buffer, byteCount: used)
+                buffer.deallocate()
+                buffer = bigger
+                capacity *= 2
+            }
+            let n = read(fd, buffer + used, capacity - used)
+            if n > 0 { used += n; continue }
+            if n == 0 { break }
+            if errno == EINTR { continue }
+            let reason = FileBytes.errorText(errno)
+            buffer.deallocate()
+            throw CSVError.unreadable(path: path, reason: reason)
+        }
+        base = UnsafePointer(buffer.assumingMemoryBound(to: UInt8.self))
+        count = used
+        mapped = false
+    }
+
+    deinit {
+        if mapped {
+            munmap(UnsafeMutableRawPointer(mutating: base), count)
+        } else {
+            UnsafeMutableRawPointer(mutating: base).deallocate()
+        }
+    }
+
+    static func errorText(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+}
+
+// MARK: - Byte scanner
+
+private let comma: UInt8 = 0x2C
+private let quote: UInt8 = 0x22
+private let cr: UInt8 = 0x0D
+private let lf: UInt8 = 0x0A
+
+/// Where a quoted field's content is: one contiguous range of the file, or (after `""` or
+/// text after the closing quote) copied into `scratch`, capped near `maxFieldBytes`.
+private struct FieldPieces {
+    var segments = 0
+    var firstStart = 0
+    var firstEnd = 0
+    var total = 0
+}
+
+/// Splits records and fields on raw bytes. The file's bytes must outlive it (owned by `FileBytes`).
+struct RecordScanner {
+    let base: UnsafePointer<UInt8>
+    let end: Int
+    var pos: Int
+    var line = 1
+    let path: String
+    let encoding: TextEncoding
+    let knownValidUTF8: Bool
+    let maxFieldBytes: Int
+    let decoder: GB18030Decoder?
+    private var scratch: [UInt8] = []
+    private var expectedFields = 8
+
+    init(base: UnsafePointer<UInt8>, end: Int, pos: Int, path: String, encoding: TextEncoding,
+         knownValidUTF8: Bool, maxFieldBytes: Int, decoder: GB18030Decoder?) {
+        self.base = base
+        self.end = end
+        self.pos = pos
+        self.path = path
+        self.encoding = encoding
+        self.knownValidUTF8 = knownValidUTF8
+        self.maxFieldBytes = maxFieldBytes
+        self.decoder = decoder
+    }
+
+    /// The next non-empty record, or nil at the end of the file.
+    mutating func nextRecord() throws -> CSVRow? {
+        let b = base
+        let end = self.end
+        var p = pos
+        while p < end {  // skip empty lines
+            let c = b[p]
+            if c == lf {
+                p += 1
+                line += 1
+            } else if c == cr {
+                p += 1
+                if p < end && b[p] == lf { p += 1 }
+                line += 1
+            } else {
+                break
+            }
+        }
+        guard p < end else {
+            pos = p
+            return nil
+        }
+
+        let recordLine = line
+        var fields: [String] = []
+        fields.reserveCapacity(expectedFields)
+        var problems: [CSVFieldProblem] = []
+
+        while true {
+            let fieldLine = line
+            var ascii: UInt8 = 0
+            var hasNul = false
+            if p < end && b[p] == quote {
+                let openLine = line
+                p += 1
+                var segmentStart = p
+                var pieces = FieldPieces()
+                scratch.removeAll(keepingCapacity: true)
+                while true {
+                    var q = p
+                    var l = line
+                    while q < end {
+                        let c = b[q]
+                        if c < 0x23 {
+                            if c == quote { break }
+                            if c == lf {
+                                l += 1
+                            } else if c == cr {
+                                if q + 1 >= end || b[q + 1] != lf { l += 1 }
+                            } else if c == 0 {
+                                hasNul = true
+                            }
+                        }
+                        ascii |= c
+                        q += 1
+                    }
+                    line = l
+                    if q >= end {
+                        pos = end
+                        throw CSVError.unterminatedQuote(path: path, line: openLine)
+                    }
+                    if q + 1 < end && b[q + 1] == quote {  // "" is a literal quote
+                        append(segmentStart, q + 1, to: &pieces)
+                        p = q + 2
+                        segmentStart = p
+                        continue
+                    }
+                    append(segmentStart, q, to: &pieces)  // closing quote
+                    p = q + 1
+                    var t = p  // lenient: text after the closing quote is kept
+                    while t < end {
+                        let c = b[t]
+                        if c < 0x2D {
+                            if c == comma || c == lf || c == cr { break }
+                            if c == 0 { hasNul = true }
+                        }
+                        ascii |= c
+                        t += 1
+                    }
+                    if t > p { append(p, t, to: &pieces) }
+                    p = t
+                    break
+                }
+                let column = fields.count
+                if pieces.segments <= 1 {
+                    fields.append(decodeField(b + pieces.firstStart, pieces.firstEnd - pieces.firstStart,
+                                              total: pieces.total, ascii: ascii, hasNul: hasNul,
+                                              column: column, line: fieldLine, problems: &problems))
+                } else {
+                    let total = pieces.total
+                    let field = scratch.withUnsafeBufferPointer { buffer in
+                        decodeField(buffer.baseAddress!, buffer.count, total: total, ascii: ascii, hasNul: hasNul,
+                                    column: column, line: fieldLine, problems: &problems)
+                    }
+                    fields.append(field)
+                }
+            } else {
+                var q = p
+                while q < end {
+                    let c = b[q]
+                    if c < 0x2D {
+                        if c == comma || c == lf || c == cr { break }
+                        if c == 0 { hasNul = true }
+                    }
+                    ascii |= c
+                    q += 1
+                }
+                fields.append(decodeField(b + p, q - p, total: q - p, ascii: ascii, hasNul: hasNul,
+                                          column: fields.count, line: fieldLine, problems: &problems))
+                p = q
+            }
+
+            if p < end {
+                let c = b[p]
+                if c == comma {
+                    p += 1
+                    continue
+                }
+                p += 1  // CR, LF or CRLF ends the record
+                if c == cr && p < end && b[p] == lf { p += 1 }
+                line += 1
+            }
+            break
+        }
+        pos = p
+        expectedFields = fields.count
+        return CSVRow(line: recordLine, fields: fields, problems: problems)
+    }
+
+    private mutating func append(_ start: Int, _ end: Int, to pieces: inout FieldPieces) {
+        let length = end - start
+        guard length > 0 else { return }
+        pieces.total += length
+        if pieces.segments == 0 {
+            pieces.segments = 1
+            pieces.firstStart = start
+            pieces.firstEnd = end
+            return
+        }
+        let cap = maxFieldBytes + 4  // a few extra bytes to find a character boundary when cutting
+        if pieces.segments == 1 {
+            let firstLength = min(pieces.firstEnd - pieces.firstStart, cap)
+            scratch.append(contentsOf: UnsafeBufferPointer(start: base + pieces.firstStart, count: firstLength))
+        }
+        pieces.segments += 1
+        let room = cap - scratch.count
+        if room > 0 {
+            scratch.append(contentsOf: UnsafeBufferPointer(start: base + start, count: min(length, room)))
+        }
+    }
+
+    /// Decodes one field's bytes. `count` bytes are available at `bytes`; `total` is the field's
+    /// full length (larger when only a capped prefix was kept).
+    private func decodeField(_ bytes: UnsafePointer<UInt8>, _ count: Int, total: Int, ascii: UInt8, hasNul: Bool,
+                             column: Int, line: Int, problems: inout [CSVFieldProblem]) -> String {
+        if total == 0 { return "" }
+        var n = count
+        var truncated = false
+        if total > maxFieldBytes {
+            truncated = true
+            n = min(count, maxFieldBytes)
+            if encoding == .utf8 {  // do not cut a UTF-8 character in half
+                var steps = 0
+                while steps < 3 && n > 0 && n < count && bytes[n] & 0xC0 == 0x80 {
+                    n -= 1
+                    steps += 1
+                }
+            }
+            problems.append(CSVFieldProblem(column: column, line: line,
+                                            message: "longer than \(maxFieldBytes) bytes (\(total) bytes)"))
+        }
+        if hasNul {
+            problems.append(CSVFieldProblem(column: column, line: line, message: "a NUL byte"))
+        }
+        var string: String
+        if ascii < 0x80 {
+            string = String(decoding: UnsafeBufferPointer(start: bytes, count: n), as: UTF8.self)
+        } else if encoding == .utf8 {
+            if !knownValidUTF8, let offset = firstInvalidUTF8Offset(bytes, n) {
+                problems.append(CSVFieldProblem(
+                    column: column, line: line,
+                    message: "bytes that are not valid UTF-8 (at byte offset \(offset) of the field)"))
+            }
+            string = String(decoding: UnsafeBufferPointer(start: bytes, count: n), as: UTF8.self)
+        } else {
+            let (decoded, offset) = decoder!.decode(bytes, n, truncated: truncated)
+            if let offset {
+                problems.append(CSVFieldProblem(
+                    column: column, line: line,
+                    message: "bytes that are not valid GB18030 (at byte offset \(offset) of the field)"))
+            }
+            string = decoded
+        }
+        if hasNul {
+            string = String(String.UnicodeScalarView(string.unicodeScalars.filter { $0.value != 0 }))
+        }
+        return string
+    }
+}

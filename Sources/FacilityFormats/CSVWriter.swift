@@ -1,0 +1,170 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why writing a CSV file failed. `description` names the path and what failed.
+public struct CSVWriteError: Error, Equatable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Writes RFC 4180 CSV as UTF-8 with LF line ends, buffered (flushes about every 64 KiB).
+/// A field is quoted when it contains a comma, quote, CR or LF, or starts or ends with a space
+/// or tab; embedded quotes are doubled. Copies of a writer share the same output.
+/// Call `close()` to flush and to see write errors.
+public struct CSVWriter {
+    private let output: Output
+
+    /// Creates (or truncates) the file at `path`. With `byteOrderMark`, starts it with EF BB BF
+    /// (helps Excel open UTF-8 files).
+    public init(path: String, byteOrderMark: Bool = false) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw CSVWriteError(path: path, reason: "cannot create the file (\(String(cString: strerror(errno)))) — check the folder exists and is writable")
+        }
+        output = Output(fd: fd, name: path, ownsDescriptor: true, handle: nil)
+        if byteOrderMark { output.buffer.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
+    }
+
+    /// Writes to an open file handle (e.g. `FileHandle.standardOutput`), which is not closed by `close()`.
+    public init(fileHandle: FileHandle) {
+        let fd = fileHandle.fileDescriptor
+        let name = fd == STDOUT_FILENO ? "standard output" : (fd == STDERR_FILENO ? "standard error" : "file descriptor \(fd)")
+        output = Output(fd: fd, name: name, ownsDescriptor: false, handle: fileHandle)
+    }
+
+    /// Appends one record. A record of one empty field is written as `""` so it is not an empty line.
+    public func write(_ fields: [String]) throws {
+        try output.checkOpen()
+        if fields.count == 1 && fields[0].isEmpty {
+            output.buffer.append(contentsOf: [quoteByte, quoteByte])
+        } else {
+            for (index, field) in fields.enumerated() {
+                if index > 0 { output.buffer.append(commaByte) }
+                output.append(field: field)
+            }
+        }
+        output.buffer.append(0x0A)
+        if output.buffer.count >= Output.flushThreshold { try output.flush() }
+    }
+
+    /// Writes buffered bytes to the file without closing it.
+    public func flush() throws {
+        try output.flush()
+    }
+
+    /// Flushes and closes the file (a file handle passed to `init(fileHandle:)` stays open).
+    public func close() throws {
+        try output.close()
+    }
+}
+
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(fd, bytes, count) }
+private func systemClose(_ fd: Int32) -> Int32 { close(fd) }
+
+private let quoteByte: UInt8 = 0x22
+private let commaByte: UInt8 = 0x2C
+
+private final class Output {
+    static let flushThreshold = 65_536
+    let fd: Int32
+    let name: String
+    let ownsDescriptor: Bool
+    let handle: FileHandle?  // kept alive so its descriptor stays valid
+    var buffer: [UInt8] = []
+    var closed = false
+
+    init(fd: Int32, name: String, ownsDescriptor: Bool, handle: FileHandle?) {
+        self.fd = fd
+        self.name = name
+        self.ownsDescriptor = ownsDescriptor
+        self.handle = handle
+        buffer.reserveCapacity(Output.flushThreshold + 4096)
+    }
+
+    deinit {
+        if !closed { try? close() }
+    }
+
+    func checkOpen() throws {
+        if closed { throw CSVWriteError(path: name, reason: "cannot write: the CSV writer was already closed") }
+    }
+
+    func append(field: String) {
+        var needsQuotes = false
+        var hasQuote = false
+        var utf8 = field.utf8
+        if let first = utf8.first, let last = utf8.last {
+            needsQuotes = first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09
+        }
+        let scanned: Void? = utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where byte <= 0x2C {
+                if byte == quoteByte { hasQuote = true; needsQuotes = true }
+                else if byte == commaByte || byte == 0x0A || byte == 0x0D { needsQuotes = true }
+            }
+        }
+        if scanned == nil {
+            var copy = field
+            copy.makeContiguousUTF8()
+            utf8 = copy.utf8
+            for byte in utf8 where byte <= 0x2C {
+                if byte == quoteByte { hasQuote = true; needsQuotes = true }
+                else if byte == commaByte || byte == 0x0A || byte == 0x0D { needsQuotes = true }
+            }
+        }
+        if !needsQuotes {
+            buffer.append(contentsOf: utf8)
+            return
+        }
+        buffer.append(quoteByte)
+        if hasQuote {
+            for byte in utf8 {
+                buffer.append(byte)
+                if byte == quoteByte { buffer.append(quoteByte) }
+            }
+        } else {
+            buffer.append(contentsOf: utf8)
+        }
+        buffer.append(quoteByte)
+    }
+
+    func flush() throws {
+        try checkOpen()
+        var written = 0
+        let total = buffer.count
+        try buffer.withUnsafeBytes { bytes in
+            while written < total {
+                let n = systemWrite(fd, bytes.baseAddress! + written, total - written)
+                if n >= 0 {
+                    written += n
+                } else if errno != EINTR {
+                    let reason = String(cString: strerror(errno))
+                    throw CSVWriteError(path: name, reason: "writing failed (\(reason)) — check free disk space and permissions")
+                }
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() throws {
+        guard !closed else { return }
+        var failure: Error?
+        do { try flush() } catch { failure = error }
+        closed = true
+        if ownsDescriptor && systemClose(fd) != 0 && failure == nil {
+            let reason = String(cString: strerror(errno))
+            failure = CSVWriteError(path: name, reason: "closing the file failed (\(reason)) — check free disk space")
+        }
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,337 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FacilityGeometry
+
+/// One feature that was read and passed the structural checks.
+public struct GeoJSONFeature: Sendable {
+    /// 0-based position in the `features` array (0 for a lone Feature document).
+    public let index: Int
+    /// 1-based line where the feature object starts.
+    public let line: Int
+    /// The feature's `id` member (string or number), nil when absent or null.
+    public let id: JSONValue?
+    /// The `properties` object; empty when absent or null.
+    public let properties: [String: JSONValue]
+    /// The geometry, coordinates as in the file (no datum conversion, altitude dropped).
+    public let geometry: Geometry
+}
+
+/// Why one feature was skipped; the rest of the file is still read.
+public struct GeoJSONFeatureError: Error, Equatable, CustomStringConvertible {
+    /// 0-based position in the `features` array.
+    public let index: Int
+    /// 1-based line where the feature object starts.
+    public let line: Int
+    /// What is wrong and what to do, without the "feature N (line L)" prefix.
+    public let message: String
+
+    public init(index: Int, line: Int, message: String) {
+        self.index = index
+        self.line = line
+        self.message = message
+    }
+
+    /// e.g. "feature 3 (line 57): polygon 1, ring 0 is not closed (first [112.1, 34.5], last [112.2, 34.5]) — close the ring in the source …".
+    public var description: String { "feature \(index) (line \(line)): \(message)" }
+}
+
+/// Why a whole GeoJSON file was rejected.
+public enum GeoJSONError: Error, Equatable, CustomStringConvertible {
+    /// The file could not be opened or read (`reason` is the system's message).
+    case unreadable(path: String, reason: String)
+    /// The bytes are not valid JSON (1-based line and column of the first problem).
+    case invalidJSON(path: String, line: Int, column: Int, message: String)
+    /// Valid JSON, but not a FeatureCollection or a Feature; `found` says what it is.
+    case notAFeatureCollection(path: String, found: String)
+    /// A top-level `crs` member names a system other than WGS-84 / CGCS2000 / CRS84.
+    case unsupportedCRS(path: String, name: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason):
+            return "\(path): cannot read the file: \(reason) — check the path and its permissions"
+        case .invalidJSON(let path, let line, let column, let message):
+            return "\(path):\(line):\(column): invalid JSON: \(message)"
+        case .notAFeatureCollection(let path, let found):
+            return "\(path): expected a GeoJSON FeatureCollection (or a Feature), found \(found)"
+                + " — export the layer as a GeoJSON FeatureCollection"
+        case .unsupportedCRS(let path, let name):
+            return "\(path): unsupported coordinate reference system \"\(name)\""
+                + " — reproject to WGS-84 (EPSG:4326) first, e.g. with ogr2ogr -t_srs EPSG:4326"
+        }
+    }
+}
+
+/// A GeoJSON file read into features, each either usable or rejected with a reason.
+public struct GeoJSONDocument: Sendable {
+    /// The path given to `read` (or the name given to `parse`).
+    public let path: String
+    /// The accepted `crs` name (e.g. "urn:ogc:def:crs:EPSG::4490"); nil when the file has none.
+    public let crsName: String?
+    /// One entry per element of `features`, in file order.
+    public let features: [Result<GeoJSONFeature, GeoJSONFeatureError>]
+
+    /// The features that were read successfully.
+    public var validFeatures: [GeoJSONFeature] { features.compactMap { try? $0.get() } }
+    /// The per-feature errors.
+    public var featureErrors: [GeoJSONFeatureError] {
+        features.compactMap { if case .failure(let e) = $0 { return e } else { return nil } }
+    }
+
+    /// Reads a GeoJSON FeatureCollection (or a single Feature) from a UTF-8 file.
+    ///
+    /// Geometry types: Point, Polygon, MultiPolygon, and a MultiPoint of one point (read as a
+    /// Point). Any other type, a null or missing geometry, malformed positions (fewer than 2
+    /// numbers, non-numbers) and every `Geometry.structuralProblems()` finding (unclosed or
+    /// short rings, out-of-range or non-finite coordinates) make that feature a `.failure`;
+    /// rings are never closed silently. A third ordinate (altitude) is dropped. A top-level
+    /// `crs` naming EPSG:4326, EPSG:4490 or CRS84 is accepted and recorded; no datum
+    /// conversion is done. Throws `GeoJSONError` for unreadable files, invalid JSON, other
+    /// top-level objects and any other `crs`.
+    public static func read(path: String) throws -> GeoJSONDocument {
+        let bytes = try readFileBytes(path)
+        return try parse(bytes, path: path)
+    }
+
+    /// As `read(path:)`, from bytes already in memory; `path` is used in messages only.
+    public static func parse(_ bytes: [UInt8], path: String = "<memory>") throws -> GeoJSONDocument {
+        do {
+            return try bytes.withUnsafeBufferPointer { buffer in
+                var cursor = JSONCursor(buffer, maxDepth: 256)
+                return try parseDocument(&cursor, path: path)
+            }
+        } catch let e as JSONParseError {
+            throw GeoJSONError.invalidJSON(path: path, line: e.line, column: e.column, message: e.message)
+        }
+    }
+}
+
+// MARK: - Document level
+
+private func parseDocument(_ cursor: inout JSONCursor, path: String) throws -> GeoJSONDocument {
+    try cursor.skipPreamble()
+    guard cursor.peek == UInt8(ascii: "{") else {
+        let value = try cursor.parseValue(depth: 0)   // report invalid JSON first
+        try cursor.expectEnd()
+        throw GeoJSONError.notAFeatureCollection(path: path, found: value.kindDescription)
+    }
+    let topLine = cursor.line
+    var members: [String: JSONValue] = [:]
+    var features: [Result<GeoJSONFeature, GeoJSONFeatureError>] = []
+    var featuresKind: String? = nil   // nil: no "features" member; "array" when streamed
+    try cursor.forEachMember(depth: 1) { key, cursor in
+        guard key == "features" else {
+            members[key] = try cursor.parseValue(depth: 1)
+            return
+        }
+        cursor.skipWhitespace()
+        guard cursor.peek == UInt8(ascii: "[") else {
+            featuresKind = try cursor.parseValue(depth: 1).kindDescription
+            return
+        }
+        featuresKind = "array"
+        features.removeAll()
+        try cursor.forEachElement(depth: 2) { index, cursor in
+            cursor.skipWhitespace()
+            let line = cursor.line
+            let value = try cursor.parseValue(depth: 2)
+            features.append(makeFeature(value, index: index, line: line))
+        }
+    }
+    try cursor.expectEnd()
+
+    let type = members["type"]
+    let crsName = try acceptedCRSName(members["crs"], path: path)
+    switch type {
+    case .string("FeatureCollection"):
+        guard let kind = featuresKind else {
+            throw GeoJSONError.notAFeatureCollection(path: path, found: "a FeatureCollection without a \"features\" array")
+        }
+        guard kind == "array" else {
+            throw GeoJSONError.notAFeatureCollection(path: path, found: "a FeatureCollection whose \"features\" is \(kind), not an array")
+        }
+        return GeoJSONDocument(path: path, crsName: crsName, features: features)
+    case .string("Feature"):
+        let feature = makeFeature(.object(members), index: 0, line: topLine)
+        return GeoJSONDocument(path: path, crsName: crsName, features: [feature])
+    case .string(let other):
+        let article = geometryTypeNames.contains(other) ? "a \(other) geometry" : "an object with \"type\": \"\(other)\""
+        throw GeoJSONError.notAFeatureCollection(path: path, found: article)
+    case .some(let value):
+        throw GeoJSONError.notAFeatureCollection(path: path, found: "an object whose \"type\" is \(value.kindDescription)")
+    case .none:
+        throw GeoJSONError.notAFeatureCollection(path: path, found: "an object without a \"type\" member")
+    }
+}
+
+private let geometryTypeNames: Set<String> = [
+    "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection",
+]
+
+/// The `crs` name when it is WGS-84, CGCS2000 or CRS84; nil when there is no `crs`.
+private func acceptedCRSName(_ crs: JSONValue?, path: String) throws -> String? {
+    guard let crs, crs != .null else { return nil }
+    guard let name = crs["properties"]?["name"]?.stringValue else {
+        let kind = crs["type"]?.stringValue.map { "a \"\($0)\" crs without properties.name" } ?? "a crs member without properties.name"
+        throw GeoJSONError.unsupportedCRS(path: path, name: kind)
+    }
+    let tokens = name.uppercased().split { !($0.isLetter || $0.isNumber || $0 == ".") }.map(String.init)
+    if tokens.last == "CRS84" { return name }
+    if tokens.contains("EPSG"), let code = tokens.last, code == "4326" || code == "4490" { return name }
+    throw GeoJSONError.unsupportedCRS(path: path, name: name)
+}
+
+// MARK: - Feature level
+
+private struct FeatureProblem: Error { let message: String }
+
+private func makeFeature(_ value: JSONValue, index: Int, line: Int) -> Result<GeoJSONFeature, GeoJSONFeatureError> {
+    func failure(_ message: String) -> Result<GeoJSONFeature, GeoJSONFeatureError> {
+        .failure(GeoJSONFeatureError(index: index, line: line, message: message))
+    }
+    guard case .object(let object) = value else {
+        return failure("is \(value.kindDescription), not a Feature object — each element of \"features\" must be {\"type\": \"Feature\", …}")
+    }
+    switch object["type"] {
+    case .string("Feature"): break
+    case .string(let other):
+        return failure("has \"type\": \"\(other)\", expected \"Feature\" — wrap geometries in Feature objects")
+    default:
+        return failure("has no \"type\": \"Feature\" member — each element of \"features\" must be a Feature")
+    }
+    let properties: [String: JSONValue]
+    switch object["properties"] {
+    case nil, .null?: properties = [:]
+    case .object(let p)?: properties = p
+    case let other?: return failure("\"properties\" is \(other.kindDescription), expected an object or null")
+    }
+    var id = object["id"]
+    if id == .null { id = nil }
+    guard let geometryValue = object["geometry"] else {
+        return failure("has no \"geometry\" member — give it a Point, Polygon or MultiPolygon")
+    }
+    guard geometryValue != .null else {
+        return failure("geometry is null — give it a Point, Polygon or MultiPolygon, or drop the feature")
+    }
+    let geometry: Geometry
+    do {
+        geometry = try makeGeometry(geometryValue)
+    } catch let problem as FeatureProblem {
+        return failure(problem.message)
+    } catch {
+        return failure("\(error)")
+    }
+    let problems = geometry.structuralProblems()
+    if !problems.isEmpty {
+        var message = problems.prefix(3).map(\.description).joined(separator: "; ")
+        if problems.count > 3 { message += "; and \(problems.count - 3) more problem(s)" }
+        return failure(message)
+    }
+    return .success(GeoJSONFeature(index: index, line: line, id: id, properties: properties, geometry: geometry))
+}
+
+private func makeGeometry(_ value: JSONValue) throws -> Geometry {
+    guard case .object(let object) = value else {
+        throw FeatureProblem(message: "geometry is \(value.kindDescription), expected a GeoJSON geometry object")
+    }
+    guard case .string(let type)? = object["type"] else {
+        throw FeatureProblem(message: "geometry has no \"type\" string")
+    }
+    let supported = "only Point, Polygon and MultiPolygon (or a MultiPoint of one point) are supported"
+    switch type {
+    case "Point", "MultiPoint", "Polygon", "MultiPolygon": break
+    case "LineString", "MultiLineString", "GeometryCollection":
+        throw FeatureProblem(message: "geometry type \(type) is not supported — \(supported)")
+    default:
+        throw FeatureProblem(message: "unknown geometry type \"\(type)\" — \(supported)")
+    }
+    guard let coordinates = object["coordinates"] else {
+        throw FeatureProblem(message: "\(type) geometry has no \"coordinates\" member")
+    }
+    switch type {
+    case "Point":
+        return .point(try position(coordinates, path: "point"))
+    case "MultiPoint":
+        let points = try array(coordinates, path: "MultiPoint coordinates")
+        guard points.count == 1 else {
+            throw FeatureProblem(message: "MultiPoint with \(points.count) points is not supported — use one Point feature per facility")
+        }
+        return .point(try position(points[0], path: "point"))
+    case "Polygon":
+        return .polygon(try polygon(coordinates, prefix: ""))
+    default:
+        let polygons = try array(coordinates, path: "MultiPolygon coordinates")
+        return .multiPolygon(MultiPolygon(try polygons.enumerated().map { i, p in
+            try polygon(p, prefix: "polygon \(i), ")
+        }))
+    }
+}
+
+private func array(_ value: JSONValue, path: String) throws -> [JSONValue] {
+    guard case .array(let elements) = value else {
+        throw FeatureProblem(message: "\(path) is \(value.kindDescription), expected an array")
+    }
+    return elements
+}
+
+private func polygon(_ value: JSONValue, prefix: String) throws -> Polygon {
+    let ringValues = try array(value, path: prefix.isEmpty ? "Polygon coordinates" : String(prefix.dropLast(2)))
+    var rings: [[LonLat]] = []
+    rings.reserveCapacity(ringValues.count)
+    for (r, ringValue) in ringValues.enumerated() {
+        let ringPath = "\(prefix)ring \(r)"
+        let positions = try array(ringValue, path: ringPath)
+        var ring: [LonLat] = []
+        ring.reserveCapacity(positions.count)
+        for (i, p) in positions.enumerated() {
+            ring.append(try position(p, path: "\(ringPath), position \(i)"))
+        }
+        rings.append(ring)
+    }
+    guard let exterior = rings.first else { return Polygon(exterior: []) }
+    return Polygon(exterior: exterior, holes: Array(rings.dropFirst()))
+}
+
+private func position(_ value: JSONValue, path: String) throws -> LonLat {
+    guard case .array(let numbers) = value else {
+        throw FeatureProblem(message: "\(path) is \(value.kindDescription), expected a position [lon, lat]")
+    }
+    guard numbers.count >= 2 else {
+        throw FeatureProblem(message: "\(path) has \(numbers.count) number(s), a position needs at least 2 [lon, lat]")
+    }
+    var values: [Double] = []
+    for (k, element) in numbers.enumerated() {
+        guard case .number(let x) = element else {
+            throw FeatureProblem(message: "\(path): element \(k) is \(element.kindDescription), expected a number")
+        }
+        if k < 2 { values.append(x) }
+    }
+    return LonLat(values[0], values[1])
+}
+
+// MARK: - File reading
+
+private func readFileBytes(_ path: String) throws -> [UInt8] {
+    guard let file = fopen(path, "rb") else {
+        throw GeoJSONError.unreadable(path: path, reason: String(cString: strerror(errno)))
+    }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+        if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+        if n < chunk.count {
+            if ferror(file) != 0 {
+                throw GeoJSONError.unreadable(path: path, reason: String(cString: strerror(errno)))
+            }
+            break
+        }
+    }
+    return bytes
+}

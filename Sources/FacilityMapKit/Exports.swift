@@ -1,0 +1,5 @@
+// The command line and library users see the domain, formats and store through this one module.
+@_exported import FacilityFormats
+@_exported import FacilityGeometry
+@_exported import FacilityModel
+@_exported import FacilityStore

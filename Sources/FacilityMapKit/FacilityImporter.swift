@@ -1,0 +1,152 @@
+import FacilityFormats
+import FacilityGeometry
+import FacilityModel
+import FacilityStore
+import Foundation
+
+/// Imports a facilities CSV into a store: validates each row, upserts the good ones by `id`, in one transaction.
+public struct FacilityImporter {
+    public var coordinateSystem: CoordinateSystem = .wgs84
+    public var encoding: EncodingChoice = .auto
+    /// Reject the whole file (write nothing) when any row is bad.
+    public var strict = false
+    /// Where to write rejected rows, with a `reason` column.
+    public var rejectsPath: String?
+    public var progress: ImportProgress?
+
+    public init(coordinateSystem: CoordinateSystem = .wgs84, encoding: EncodingChoice = .auto, strict: Bool = false,
+                rejectsPath: String? = nil, progress: ImportProgress? = nil) {
+        self.coordinateSystem = coordinateSystem
+        self.encoding = encoding
+        self.strict = strict
+        self.rejectsPath = rejectsPath
+        self.progress = progress
+    }
+
+    /// Imports `path` into `store`. Throws when the file is refused as a whole; otherwise the summary says
+    /// what was taken and what was rejected.
+    public func run(path: String, into store: FacilityStore) throws -> ImportSummary {
+        let reader = try CSVReader(path: path, encoding: encoding)
+        let columns = ColumnMap<FacilityColumn>(header: reader.header, aliases: { $0.aliases })
+        let missing = columns.missing(FacilityColumn.required)
+        guard missing.isEmpty else {
+            throw ImportError.missingColumns(file: path, line: reader.headerLine,
+                                             names: missing.map { "\($0.rawValue) (\($0.aliases[0]))" })
+        }
+        var summary = ImportSummary(file: path, sha256: try SHA256.hex(ofFileAt: path))
+        summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
+        let areas = try AreaIndex(store: store, levels: [.city, .district])
+        var firstLine: [String: Int] = [:]
+        var unknownUnits = 0
+        let knownUnits = Set(try store.units().map(\.code))
+        let existing = try store.facilityCount()
+        let bulk = reader.byteCount / 100 > max(20_000, existing / 4)
+
+        do {
+            try store.write { writer in
+                if bulk { try writer.suspendFacilityIndex() }
+                while let row = try reader.next() {
+                    summary.rows += 1
+                    if summary.rows % 50_000 == 0 { progress?(summary.rows, reader.bytesRead, reader.byteCount) }
+                    let facility: Facility
+                    do {
+                        facility = try parse(row, columns: columns, areas: areas)
+                    } catch let problem as RowProblem {
+                        summary.rejections.append(Rejection(file: path, line: row.line, field: problem.field,
+                                                            message: problem.message, fields: row.fields))
+                        continue
+                    }
+                    if let first = firstLine[facility.id] {
+                        summary.rejections.append(Rejection(
+                            file: path, line: row.line, field: columns.name(.id),
+                            message: "\(facility.id) is also on line \(first), which is kept — give each facility its own id",
+                            fields: row.fields))
+                        continue
+                    }
+                    firstLine[facility.id] = row.line
+                    if let unit = facility.unit, !knownUnits.isEmpty, !knownUnits.contains(unit) { unknownUnits += 1 }
+                    summary.count(try writer.upsert(facility))
+                }
+                if strict && !summary.rejections.isEmpty { throw StrictRollback() }
+                if bulk { try writer.rebuildFacilityIndex() }
+                try writer.record(summary.record(layer: "facilities"))
+            }
+        } catch is StrictRollback {
+            summary.committed = false
+        }
+        progress?(summary.rows, reader.byteCount, reader.byteCount)
+        if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: reader.headerLine) }
+        if unknownUnits > 0 {
+            summary.warnings.append("\(unknownUnits) rows name a unit (\(columns.name(.unit))) that is not in the store — import the units, or check the codes")
+        }
+        if let rejectsPath, !summary.rejections.isEmpty {
+            try RejectsFile.write(summary.rejections, header: reader.header, to: rejectsPath)
+        }
+        return summary
+    }
+
+    struct RowProblem: Error {
+        let field: String
+        let message: String
+    }
+
+    func parse(_ row: CSVRow, columns: ColumnMap<FacilityColumn>, areas: AreaIndex) throws -> Facility {
+        if let problem = row.problems.first {
+            let field = problem.column < columns.header.count ? columns.header[problem.column] : "column \(problem.column + 1)"
+            throw RowProblem(field: field, message: problem.message)
+        }
+        if row.fields.count > columns.header.count {
+            throw RowProblem(field: "row", message: "has \(row.fields.count) fields but the header has \(columns.header.count) — check the quoting and commas")
+        }
+        func cell<T>(_ field: FacilityColumn, _ parse: (String?) throws -> T) throws -> T {
+            do { return try parse(columns.value(field, in: row.fields)) }
+            catch let problem as CellProblem { throw RowProblem(field: columns.name(field), message: problem.message) }
+        }
+        func required(_ field: FacilityColumn, what: String) throws -> String {
+            guard let value = columns.value(field, in: row.fields) else {
+                throw RowProblem(field: columns.name(field), message: "missing — every row needs \(what)")
+            }
+            return value
+        }
+        let id = try required(.id, what: "an id (编号)")
+        let name = try required(.name, what: "a name (名称)")
+        let kindText = try required(.kind, what: "a kind (类型)")
+        guard let kind = FacilityKind(argument: kindText) else {
+            throw RowProblem(field: columns.name(.kind),
+                             message: "\(kindText) is not a known kind — use one of \(FacilityKind.allCases.map(\.rawValue).joined(separator: ", ")) or its Chinese name")
+        }
+        let lon = try cell(.lon) { try Cell.coordinate($0, name: "longitude (经度)", range: -180...180) }
+        let lat: Double
+        do {
+            lat = try Cell.coordinate(columns.value(.lat, in: row.fields), name: "latitude (纬度)", range: -90...90)
+        } catch let problem as CellProblem {
+            // A latitude above 90 with a longitude that would be a latitude: the columns are swapped.
+            if let text = columns.value(.lat, in: row.fields), let value = Double(text), value.isFinite,
+               value.magnitude <= 180, lon.magnitude <= 90 {
+                var message = problem.message + " — lon and lat look swapped"
+                if let area = areas.containing(coordinateSystem.toWGS84(LonLat(value, lon))) {
+                    message += "; swapping lon and lat would place it in \(area.name) (\(area.code))"
+                }
+                throw RowProblem(field: "\(columns.name(.lon))/\(columns.name(.lat))", message: message)
+            }
+            throw RowProblem(field: columns.name(.lat), message: problem.message)
+        }
+        let source = LonLat(lon, lat)
+        let location = coordinateSystem.toWGS84(source)
+        if !areas.isEmpty && areas.containing(location) == nil {
+            throw RowProblem(field: "\(columns.name(.lon))/\(columns.name(.lat))",
+                             message: areas.outsideMessage(source: source, given: coordinateSystem))
+        }
+        let opened = try cell(.opened) { try Cell.day($0, bareYearMeansEnd: false) }
+        let closed = try cell(.closed) { try Cell.day($0, bareYearMeansEnd: true) }
+        if let opened, let closed, closed < opened {
+            throw RowProblem(field: columns.name(.closed), message: "\(closed) is before the opening date \(opened)")
+        }
+        return Facility(
+            id: id, name: name, kind: kind, location: location, unit: columns.value(.unit, in: row.fields),
+            beds: try cell(.beds, Cell.count), doctors: try cell(.doctors, Cell.count), gps: try cell(.gps, Cell.count),
+            places: try cell(.places, Cell.count), inclusive: try cell(.inclusive, Cell.boolean),
+            level: columns.value(.level, in: row.fields), opened: opened, closed: closed,
+            attributes: columns.attributes(in: row.fields))
+    }
+}

@@ -1,0 +1,106 @@
+import FacilityFormats
+import FacilityStore
+import Foundation
+
+/// A row or feature that was not taken, and why: `FILE:LINE: field: what is wrong`.
+public struct Rejection: Equatable, Sendable, CustomStringConvertible {
+    public let file: String
+    /// Physical line in the file (the header is line 1).
+    public let line: Int
+    /// The column or property at fault, as the file names it.
+    public let field: String
+    public let message: String
+    /// The row's fields as read, for `--rejects`.
+    public let fields: [String]
+
+    public var description: String { "\(file):\(line): \(field): \(message)" }
+}
+
+/// What an import did.
+public struct ImportSummary: Sendable {
+    public var file: String
+    public var sha256: String
+    public var rows = 0
+    public var new = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var rejections: [Rejection] = []
+    /// Things worth a look that did not stop a row (e.g. a polygon repaired with MakeValid).
+    public var warnings: [String] = []
+    /// False when `--strict` refused the file because of a rejected row: then nothing was written.
+    public var committed = true
+    /// The earlier import of a file with the same SHA-256, if any.
+    public var previousImport: ImportRecord?
+
+    public var rejected: Int { rejections.count }
+
+    /// `imported N rows: A new, B updated, C unchanged, R rejected`.
+    public var line: String {
+        let taken = committed ? "imported" : "imported nothing (--strict) of"
+        return "\(taken) \(rows) rows: \(new) new, \(updated) updated, \(unchanged) unchanged, \(rejected) rejected"
+    }
+
+    /// A second line when the same file was imported before and nothing changed.
+    public var repeatNote: String? {
+        guard let previousImport, committed, new == 0, updated == 0 else { return nil }
+        return "\(file) was already imported on \(previousImport.importedAt) (sha256 \(sha256.prefix(12))…): nothing changed"
+    }
+
+    mutating func count(_ outcome: UpsertOutcome) {
+        switch outcome {
+        case .inserted: new += 1
+        case .updated: updated += 1
+        case .unchanged: unchanged += 1
+        }
+    }
+
+    func record(layer: String) -> ImportRecord {
+        ImportRecord(file: file, sha256: sha256, importedAt: ISO8601DateFormatter().string(from: Date()), layer: layer,
+                     rows: rows, new: new, updated: updated, unchanged: unchanged, rejected: rejected)
+    }
+}
+
+/// Progress of a long import: rows read so far and bytes of the file consumed.
+public typealias ImportProgress = (_ rows: Int, _ bytesRead: Int, _ bytesTotal: Int) -> Void
+
+/// A file refused as a whole: nothing was imported.
+public enum ImportError: Error, Equatable, CustomStringConvertible {
+    case missingColumns(file: String, line: Int, names: [String])
+    case noDataRows(file: String, line: Int)
+    case rejectsNeedCSV(file: String)
+    case cannotWriteRejects(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .missingColumns(file, line, names):
+            "\(file):\(line): the header has no column for \(names.joined(separator: ", ")) — add it (English or Chinese name, see `facilitymap help import facilities`)"
+        case let .noDataRows(file, line):
+            "\(file):\(line): the file has a header but no data rows — nothing to import"
+        case let .rejectsNeedCSV(file):
+            "\(file): --rejects writes rows of a CSV file; this is not one — drop --rejects and read the errors printed"
+        case let .cannotWriteRejects(path, reason):
+            "\(path): cannot write the rejected rows: \(reason)"
+        }
+    }
+}
+
+/// Writes rejected rows with a `reason` column, ready to fix and re-import.
+struct RejectsFile {
+    static func write(_ rejections: [Rejection], header: [String], to path: String) throws {
+        do {
+            let writer = try CSVWriter(path: path, byteOrderMark: false)
+            try writer.write(header + ["reason"])
+            for rejection in rejections {
+                var fields = rejection.fields
+                if fields.count < header.count { fields += Array(repeating: "", count: header.count - fields.count) }
+                try writer.write(fields + ["line \(rejection.line): \(rejection.field): \(rejection.message)"])
+            }
+            try writer.close()
+        } catch {
+            throw ImportError.cannotWriteRejects(path: path, reason: "\(error)")
+        }
+    }
+}
+
+/// Thrown inside the transaction to roll it back when `--strict` meets a rejected row.
+struct StrictRollback: Error {}

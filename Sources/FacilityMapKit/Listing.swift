@@ -1,0 +1,113 @@
+import FacilityFormats
+import FacilityModel
+import FacilityStore
+import Foundation
+
+/// How `list` writes rows.
+public enum ListFormat: String, CaseIterable, Sendable {
+    case table, csv, json
+}
+
+/// `facilitymap list facilities|units`: rows from the store in table, CSV or JSON form.
+public struct Listing {
+    public let store: FacilityStore
+    public init(store: FacilityStore) { self.store = store }
+
+    static let facilityHeader = ["id", "name", "kind", "lon", "lat", "unit", "beds", "doctors", "gps", "places",
+                                 "inclusive", "level", "opened", "closed", "attributes"]
+
+    static func cells(_ f: Facility) -> [String] {
+        [f.id, f.name, f.kind.rawValue, String(f.location.lon), String(f.location.lat), f.unit ?? "",
+         f.beds.map(String.init) ?? "", f.doctors.map(String.init) ?? "", f.gps.map(String.init) ?? "",
+         f.places.map(String.init) ?? "", f.inclusive.map { $0 ? "true" : "false" } ?? "", f.level ?? "",
+         f.opened?.description ?? "", f.closed?.description ?? "", attributesJSON(f.attributes)]
+    }
+
+    static func attributesJSON(_ attributes: [String: String]) -> String {
+        attributes.isEmpty ? "" : JSONText.object(attributes.sorted { $0.key < $1.key }.map { ($0.key, JSONText.string($0.value)) })
+    }
+
+    /// Writes the facilities to `output`; returns how many.
+    @discardableResult
+    public func facilities(kind: FacilityKind?, within code: String?, format: ListFormat,
+                           to output: FileHandle) throws -> Int {
+        var count = 0
+        switch format {
+        case .csv:
+            let writer = CSVWriter(fileHandle: output)
+            try writer.write(Listing.facilityHeader)
+            try store.forEachFacility(kind: kind, within: code) { f in
+                try writer.write(Listing.cells(f))
+                count += 1
+            }
+            try writer.close()
+        case .json:
+            var buffer = "["
+            try store.forEachFacility(kind: kind, within: code) { f in
+                buffer += (count == 0 ? "\n" : ",\n") + Listing.json(f)
+                count += 1
+                if buffer.utf8.count > 1 << 16 { output.write(Data(buffer.utf8)); buffer = "" }
+            }
+            buffer += count == 0 ? "]\n" : "\n]\n"
+            output.write(Data(buffer.utf8))
+        case .table:
+            var rows: [[String]] = []
+            try store.forEachFacility(kind: kind, within: code) { f in
+                rows.append([f.id, f.name, f.kind.rawValue, String(format: "%.6f", f.location.lon),
+                             String(format: "%.6f", f.location.lat), f.unit ?? ""])
+                count += 1
+            }
+            output.write(Data(TextTable.render(header: ["id", "name", "kind", "lon", "lat", "unit"], rows: rows).utf8))
+            output.write(Data("\(count) facilities\n".utf8))
+        }
+        return count
+    }
+
+    static func json(_ f: Facility) -> String {
+        JSONText.object([
+            ("id", JSONText.string(f.id)), ("name", JSONText.string(f.name)), ("kind", JSONText.string(f.kind.rawValue)),
+            ("lon", JSONText.value(f.location.lon)), ("lat", JSONText.value(f.location.lat)), ("unit", JSONText.value(f.unit)),
+            ("beds", JSONText.value(f.beds)), ("doctors", JSONText.value(f.doctors)), ("gps", JSONText.value(f.gps)),
+            ("places", JSONText.value(f.places)), ("inclusive", JSONText.value(f.inclusive)), ("level", JSONText.value(f.level)),
+            ("opened", JSONText.value(f.opened?.description)), ("closed", JSONText.value(f.closed?.description)),
+            ("attributes", JSONText.object(f.attributes.sorted { $0.key < $1.key }.map { ($0.key, JSONText.string($0.value)) })),
+        ])
+    }
+
+    /// Writes the units to `output`; returns how many.
+    @discardableResult
+    public func units(level: UnitLevel?, within code: String?, format: ListFormat, to output: FileHandle) throws -> Int {
+        let units = try store.units(level: level, within: code)
+        func cells(_ u: AdministrativeUnit) -> [String] {
+            [u.code, u.name, u.level.rawValue, u.parent ?? "", u.population.map(String.init) ?? "",
+             u.location.map { String($0.lon) } ?? "", u.location.map { String($0.lat) } ?? "", u.boundary == nil ? "no" : "yes"]
+        }
+        let header = ["code", "name", "level", "parent", "population", "lon", "lat", "boundary"]
+        switch format {
+        case .csv:
+            let writer = CSVWriter(fileHandle: output)
+            try writer.write(header)
+            for unit in units { try writer.write(cells(unit)) }
+            try writer.close()
+        case .json:
+            let objects = units.map { u in
+                JSONText.object([
+                    ("code", JSONText.string(u.code)), ("name", JSONText.string(u.name)), ("level", JSONText.string(u.level.rawValue)),
+                    ("parent", JSONText.value(u.parent)), ("population", JSONText.value(u.population)),
+                    ("lon", JSONText.value(u.location?.lon)), ("lat", JSONText.value(u.location?.lat)),
+                    ("boundary", JSONText.value(u.boundary != nil)),
+                ])
+            }
+            output.write(Data(("[" + (objects.isEmpty ? "" : "\n" + objects.joined(separator: ",\n") + "\n") + "]\n").utf8))
+        case .table:
+            let rows = units.map { u in
+                [u.code, u.name, u.level.rawValue, u.parent ?? "", u.population.map(String.init) ?? "",
+                 u.boundary == nil ? (u.location == nil ? "none" : "point") : "polygon"]
+            }
+            output.write(Data(TextTable.render(header: ["code", "name", "level", "parent", "population", "geometry"],
+                                               rows: rows, rightAligned: [4]).utf8))
+            output.write(Data("\(units.count) units\n".utf8))
+        }
+        return units.count
+    }
+}

@@ -1,0 +1,81 @@
+import FacilityGeometry
+import FacilityModel
+import FacilityStore
+
+/// `facilitymap stats`: what the store holds, by kind and by district, and its import log.
+public struct StoreStats {
+    public var facilitiesByKind: [(kind: FacilityKind, count: Int)]
+    /// Facilities per district (registered unit's district, else the district polygon holding the point);
+    /// `nil` code for facilities in no loaded district.
+    public var facilitiesByDistrict: [(code: String?, name: String, count: Int)]
+    public var unitsByLevel: [(level: UnitLevel, count: Int)]
+    public var importLog: [ImportRecord]
+
+    public init(store: FacilityStore) throws {
+        facilitiesByKind = try store.facilityCountsByKind()
+        let units = try store.units()
+        unitsByLevel = UnitLevel.allCases.compactMap { level in
+            let n = units.filter { $0.level == level }.count
+            return n > 0 ? (level, n) : nil
+        }
+        let hierarchy = UnitHierarchy(units: units)
+        let areas = try AreaIndex(store: store, levels: [.district])
+        var counts: [String: Int] = [:]
+        var unplaced = 0
+        try store.forEachFacilityPlacement { _, unit, location in
+            if let district = hierarchy.ancestor(of: unit, at: .district) ?? areas.containing(location)?.code {
+                counts[district, default: 0] += 1
+            } else {
+                unplaced += 1
+            }
+        }
+        facilitiesByDistrict = hierarchy.units(at: .district).map { ($0.code, $0.name, counts[$0.code] ?? 0) }
+        if unplaced > 0 { facilitiesByDistrict.append((nil, "(in no loaded district)", unplaced)) }
+        importLog = try store.importLog()
+    }
+
+    public var text: String {
+        var out = "Facilities by kind\n"
+        out += TextTable.render(header: ["kind", "类型", "facilities"],
+                                rows: facilitiesByKind.map { [$0.kind.rawValue, $0.kind.chineseNames[0], String($0.count)] },
+                                rightAligned: [2])
+        out += "total: \(facilitiesByKind.reduce(0) { $0 + $1.count })\n\nFacilities by district\n"
+        out += TextTable.render(header: ["code", "district", "facilities"],
+                                rows: facilitiesByDistrict.map { [$0.code ?? "-", $0.name, String($0.count)] }, rightAligned: [2])
+        out += "\nUnits by level\n"
+        out += TextTable.render(header: ["level", "units"], rows: unitsByLevel.map { [$0.level.rawValue, String($0.count)] },
+                                rightAligned: [1])
+        out += "\nImport log\n"
+        out += TextTable.render(
+            header: ["imported at", "layer", "file", "sha256", "rows", "new", "updated", "unchanged", "rejected"],
+            rows: importLog.map { [$0.importedAt, $0.layer, $0.file, String($0.sha256.prefix(12)), String($0.rows), String($0.new),
+                                   String($0.updated), String($0.unchanged), String($0.rejected)] },
+            rightAligned: [4, 5, 6, 7, 8])
+        return out
+    }
+}
+
+/// Parent links of the loaded units, for walking up from a unit to its district or city.
+struct UnitHierarchy {
+    private let byCode: [String: AdministrativeUnit]
+
+    init(units: [AdministrativeUnit]) {
+        byCode = Dictionary(units.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The unit at `level` among `code`'s ancestors (or `code` itself); nil when the chain does not reach one.
+    func ancestor(of code: String?, at level: UnitLevel) -> String? {
+        var current = code
+        var steps = 0
+        while let c = current, let unit = byCode[c], steps < 32 {
+            if unit.level == level { return unit.code }
+            current = unit.parent
+            steps += 1
+        }
+        return nil
+    }
+
+    func units(at level: UnitLevel) -> [AdministrativeUnit] {
+        byCode.values.filter { $0.level == level }.sorted { $0.code < $1.code }
+    }
+}

@@ -1,0 +1,364 @@
+import CSpatiaLite
+import FacilityGeometry
+import FacilityModel
+import Foundation
+
+/// A FacilityMap store: one SpatiaLite file holding `units`, `facilities` and `import_log`.
+///
+/// Opening a path that does not exist creates the store; an older schema is migrated in place;
+/// a file that is not a FacilityMap store is refused and left untouched.
+public final class FacilityStore {
+    /// The file name used when neither `--store` nor `FACILITYMAP_STORE` names one.
+    public static let defaultFileName = "facilitymap.sqlite"
+    /// The schema version this build writes.
+    public static var currentSchemaVersion: Int { Schema.currentVersion }
+
+    public let path: String
+    let db: Database
+
+    /// Opens the store at `path`, creating or migrating it.
+    public convenience init(path: String) throws {
+        try self.init(path: path, migratingTo: Schema.currentVersion)
+    }
+
+    /// Opens the store, applying migrations up to `version` only (tests build older stores with it).
+    init(path: String, migratingTo version: Int) throws {
+        self.path = path
+        try FacilityStore.checkBeforeOpening(path: path)
+        db = try Database(path: path)
+        do {
+            try prepareSchema(upTo: version)
+        } catch {
+            db.close()
+            throw error
+        }
+    }
+
+    deinit { db.close() }
+
+    /// Closes the connection. The store cannot be used afterwards.
+    public func close() { db.close() }
+
+    /// The number of migrations applied to this store.
+    public var schemaVersion: Int {
+        get throws { try db.scalar("PRAGMA user_version")?.int ?? 0 }
+    }
+
+    // MARK: Opening
+
+    private static func checkBeforeOpening(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw StoreError.missingDirectory(path: path, directory: directory)
+        }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        if isDirectory.boolValue {
+            throw StoreError.notAFacilityMapStore(path: path, reason: "it is a folder")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw StoreError.cannotOpen(path: path, reason: "the file cannot be read — check its permissions")
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 16)) ?? Data()
+        if !head.isEmpty && head != Data("SQLite format 3\0".utf8) {
+            throw StoreError.notAFacilityMapStore(path: path, reason: "the file is not a SQLite database")
+        }
+    }
+
+    private func prepareSchema(upTo target: Int) throws {
+        let applicationID = Int32(truncatingIfNeeded: try db.scalar("PRAGMA application_id")?.int ?? 0)
+        let version = try db.scalar("PRAGMA user_version")?.int ?? 0
+        if applicationID != Schema.applicationID {
+            let tables = try userTables()
+            guard applicationID == 0, tables.isEmpty else {
+                let reason = applicationID != 0
+                    ? "its application id is \(applicationID), not FacilityMap's"
+                    : "it holds tables FacilityMap did not make: \(tables.prefix(5).joined(separator: ", "))"
+                throw StoreError.notAFacilityMapStore(path: path, reason: reason)
+            }
+            // A new, empty file: mark it as ours before anything else is written.
+            try db.execute("PRAGMA application_id = \(Schema.applicationID)")
+        }
+        if version > Schema.currentVersion {
+            throw StoreError.newerSchema(path: path, found: version, supported: Schema.currentVersion)
+        }
+        try db.execute("PRAGMA journal_mode = WAL")
+        try db.execute("PRAGMA foreign_keys = ON")
+        if try db.scalar("SELECT CheckSpatialMetaData()")?.int != 3 {
+            // Must run outside any open transaction; with 1 it runs in one of its own.
+            _ = try db.scalar("SELECT InitSpatialMetadata(1)")
+        }
+        for migration in Schema.migrations where migration.version > version && migration.version <= target {
+            try db.transaction {
+                for statement in migration.sql {
+                    if statement.hasPrefix("SELECT") {
+                        let result = try db.scalar(statement)
+                        if result?.int == 0 {
+                            throw StoreError.sqlite(path: path, code: 0, message: "SpatiaLite refused it", sql: statement)
+                        }
+                    } else {
+                        try db.execute(statement)
+                    }
+                }
+                try db.execute("PRAGMA user_version = \(migration.version)")
+            }
+        }
+    }
+
+    /// Tables that neither SQLite nor SpatiaLite made.
+    private func userTables() throws -> [String] {
+        let statement = try db.statement("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        var names: [String] = []
+        while try statement.step() {
+            let name = statement.text(0) ?? ""
+            if !FacilityStore.isSpatiaLiteTable(name) { names.append(name) }
+        }
+        return names
+    }
+
+    static func isSpatiaLiteTable(_ name: String) -> Bool {
+        let prefixes = ["sqlite_", "spatial_ref_sys", "spatialite_history", "geometry_columns", "views_geometry_columns",
+                        "virts_geometry_columns", "sql_statements_log", "data_licenses", "SpatialIndex",
+                        "ElementaryGeometries", "KNN", "idx_", "geom_cols_ref_sys", "vector_layers",
+                        "raster_coverages", "wms_", "SE_", "topologies", "networks", "stored_"]
+        return prefixes.contains { name.hasPrefix($0) }
+    }
+
+    // MARK: Writing
+
+    /// Runs `body` in one transaction: everything it wrote is committed when it returns,
+    /// and nothing is when it throws (or the process dies before the commit).
+    @discardableResult
+    public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
+        try db.transaction { try body(StoreWriter(store: self)) }
+    }
+
+    // MARK: Reading
+
+    /// How many units the store holds, optionally of one level.
+    public func unitCount(level: UnitLevel? = nil) throws -> Int {
+        try db.scalar("SELECT count(*) FROM units WHERE ?1 IS NULL OR level = ?1", [SQLValue(level?.rawValue)])?.int ?? 0
+    }
+
+    /// How many facilities the store holds, optionally of one kind.
+    public func facilityCount(kind: FacilityKind? = nil) throws -> Int {
+        try db.scalar("SELECT count(*) FROM facilities WHERE ?1 IS NULL OR kind = ?1", [SQLValue(kind?.rawValue)])?.int ?? 0
+    }
+
+    /// Whether a unit with `code` is stored.
+    public func containsUnit(code: String) throws -> Bool {
+        try db.scalar("SELECT 1 FROM units WHERE code = ?", [.text(code)]) != nil
+    }
+
+    /// Units in code order, optionally of one level and only those at or below the unit `within`.
+    public func units(level: UnitLevel? = nil, within code: String? = nil) throws -> [AdministrativeUnit] {
+        let sql = """
+            WITH RECURSIVE tree(code) AS (
+                SELECT code FROM units WHERE code = ?2
+                UNION SELECT u.code FROM units u JOIN tree t ON u.parent = t.code
+            )
+            SELECT code, name, level, parent, population, AsBinary(boundary), X(location), Y(location), attributes
+            FROM units
+            WHERE (?1 IS NULL OR level = ?1) AND (?2 IS NULL OR code IN (SELECT code FROM tree))
+            ORDER BY code
+            """
+        let statement = try db.statement(sql)
+        try statement.bind([SQLValue(level?.rawValue), SQLValue(code)])
+        var units: [AdministrativeUnit] = []
+        while try statement.step() {
+            units.append(try readUnit(statement, offset: 0))
+        }
+        return units
+    }
+
+    func readUnit(_ s: Statement, offset c: Int32) throws -> AdministrativeUnit {
+        let code = s.text(c) ?? ""
+        guard let level = UnitLevel(rawValue: s.text(c + 2) ?? "") else {
+            throw StoreError.sqlite(path: path, code: 0, message: "unit \(code) has an unknown level", sql: "")
+        }
+        var boundary: MultiPolygon?
+        if let wkb = s.blob(c + 5) {
+            boundary = try Geometry(wkb: wkb).asMultiPolygon
+        }
+        var location: LonLat?
+        if let lon = s.double(c + 6), let lat = s.double(c + 7) { location = LonLat(lon, lat) }
+        return AdministrativeUnit(code: code, name: s.text(c + 1) ?? "", level: level, parent: s.text(c + 3),
+                                  population: s.int(c + 4), boundary: boundary, location: location,
+                                  attributes: Attributes.decode(s.text(c + 8)))
+    }
+
+    static let facilityColumns = "id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed, X(location), Y(location), attributes"
+
+    func readFacility(_ s: Statement) throws -> Facility {
+        let id = s.text(0) ?? ""
+        guard let kind = FacilityKind(rawValue: s.text(2) ?? "") else {
+            throw StoreError.sqlite(path: path, code: 0, message: "facility \(id) has an unknown kind", sql: "")
+        }
+        return Facility(
+            id: id, name: s.text(1) ?? "", kind: kind,
+            location: LonLat(s.double(12) ?? .nan, s.double(13) ?? .nan),
+            unit: s.text(3), beds: s.int(4), doctors: s.int(5), gps: s.int(6), places: s.int(7),
+            inclusive: s.int(8).map { $0 != 0 }, level: s.text(9),
+            opened: s.text(10).flatMap { Day(parsing: $0) }, closed: s.text(11).flatMap { Day(parsing: $0) },
+            attributes: Attributes.decode(s.text(14)))
+    }
+
+    /// Calls `body` with each facility in id order, optionally of one kind and only those that belong to the
+    /// unit `within`: registered to it or a unit below it, or not registered and inside its boundary.
+    /// Rows are read one at a time: memory does not grow with the store.
+    public func forEachFacility(kind: FacilityKind? = nil, within code: String? = nil,
+                                _ body: (Facility) throws -> Void) throws {
+        let sql = """
+            WITH RECURSIVE tree(code) AS (
+                SELECT code FROM units WHERE code = ?2
+                UNION SELECT u.code FROM units u JOIN tree t ON u.parent = t.code
+            )
+            SELECT \(FacilityStore.facilityColumns) FROM facilities f
+            WHERE (?1 IS NULL OR f.kind = ?1)
+              AND (?2 IS NULL
+                   OR f.unit IN (SELECT code FROM tree)
+                   OR ((f.unit IS NULL OR f.unit NOT IN (SELECT code FROM units))
+                       AND f.pk IN (SELECT r.pkid FROM idx_facilities_location r, units b
+                                    WHERE b.code = ?2 AND r.xmin <= MbrMaxX(b.boundary) AND r.xmax >= MbrMinX(b.boundary)
+                                      AND r.ymin <= MbrMaxY(b.boundary) AND r.ymax >= MbrMinY(b.boundary))
+                       AND ST_Within(f.location, (SELECT boundary FROM units WHERE code = ?2)) = 1))
+            ORDER BY f.id
+            """
+        // A separate statement, not the cache: `body` may read the store again.
+        let statement = try Statement(database: db, sql: sql)
+        defer { statement.finalize() }
+        try statement.bind([SQLValue(kind?.rawValue), SQLValue(code)])
+        while try statement.step() {
+            try body(try readFacility(statement))
+        }
+    }
+
+    /// The facility with `id`, if stored.
+    public func facility(id: String) throws -> Facility? {
+        let statement = try db.statement("SELECT \(FacilityStore.facilityColumns) FROM facilities WHERE id = ?")
+        try statement.bind([.text(id)])
+        guard try statement.step() else { return nil }
+        let facility = try readFacility(statement)
+        statement.reset()
+        return facility
+    }
+
+    /// Facility counts per kind, in the order of `FacilityKind.allCases`, kinds with none left out.
+    public func facilityCountsByKind() throws -> [(kind: FacilityKind, count: Int)] {
+        let statement = try db.statement("SELECT kind, count(*) FROM facilities GROUP BY kind")
+        var counts: [FacilityKind: Int] = [:]
+        while try statement.step() {
+            if let kind = FacilityKind(rawValue: statement.text(0) ?? "") { counts[kind] = statement.int(1) ?? 0 }
+        }
+        return FacilityKind.allCases.compactMap { kind in counts[kind].map { (kind, $0) } }
+    }
+
+    /// Every facility's kind, registered unit and position, for tallies over the whole store.
+    public func forEachFacilityPlacement(_ body: (FacilityKind, String?, LonLat) throws -> Void) throws {
+        let statement = try Statement(database: db, sql: "SELECT kind, unit, X(location), Y(location) FROM facilities")
+        defer { statement.finalize() }
+        while try statement.step() {
+            guard let kind = FacilityKind(rawValue: statement.text(0) ?? "") else { continue }
+            try body(kind, statement.text(1), LonLat(statement.double(2) ?? .nan, statement.double(3) ?? .nan))
+        }
+    }
+
+    /// The import log, oldest first.
+    public func importLog() throws -> [ImportRecord] {
+        let statement = try db.statement("""
+            SELECT file, sha256, imported_at, layer, rows, new, updated, unchanged, rejected FROM import_log ORDER BY pk
+            """)
+        var records: [ImportRecord] = []
+        while try statement.step() {
+            records.append(ImportRecord(
+                file: statement.text(0) ?? "", sha256: statement.text(1) ?? "", importedAt: statement.text(2) ?? "",
+                layer: statement.text(3) ?? "", rows: statement.int(4) ?? 0, new: statement.int(5) ?? 0,
+                updated: statement.int(6) ?? 0, unchanged: statement.int(7) ?? 0, rejected: statement.int(8) ?? 0))
+        }
+        return records
+    }
+
+    /// The last time a file with this SHA-256 was imported into `layer`, if ever.
+    public func lastImport(sha256: String, layer: String) throws -> ImportRecord? {
+        try importLog().last { $0.sha256 == sha256 && $0.layer == layer }
+    }
+
+    // MARK: Geometry checks (GEOS, through SpatiaLite)
+
+    /// Whether `geometry` is valid as OGC simple features define it, and if not, GEOS's reason
+    /// (e.g. "Self-intersection[112.5 34.6]").
+    public func validity(of geometry: Geometry) throws -> (isValid: Bool, reason: String?) {
+        let statement = try db.statement("SELECT ST_IsValid(g), ST_IsValidReason(g) FROM (SELECT GeomFromWKB(?, 4326) AS g)")
+        try statement.bind([.blob(geometry.wkb)])
+        guard try statement.step() else { return (false, "unreadable geometry") }
+        let valid = statement.int(0) == 1
+        let reason = statement.text(1)
+        statement.reset()
+        return (valid, valid ? nil : reason)
+    }
+
+    /// A valid multipolygon covering the same area (SpatiaLite `ST_MakeValid`, polygons kept), or nil when
+    /// nothing of area is left.
+    public func makeValid(_ geometry: Geometry) throws -> MultiPolygon? {
+        let sql = "SELECT AsBinary(CastToMultiPolygon(ST_CollectionExtract(ST_MakeValid(GeomFromWKB(?, 4326)), 3)))"
+        guard let wkb = try db.scalar(sql, [.blob(geometry.wkb)])?.blob else { return nil }
+        return try Geometry(wkb: wkb).asMultiPolygon
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a sound file.
+    public func integrityCheck() throws -> String {
+        try db.scalar("PRAGMA integrity_check")?.string ?? ""
+    }
+}
+
+/// One import, as recorded in `import_log`.
+public struct ImportRecord: Equatable, Sendable {
+    public var file: String
+    public var sha256: String
+    /// UTC, ISO 8601.
+    public var importedAt: String
+    /// `units` or `facilities`.
+    public var layer: String
+    public var rows: Int
+    public var new: Int
+    public var updated: Int
+    public var unchanged: Int
+    public var rejected: Int
+
+    public init(file: String, sha256: String, importedAt: String, layer: String, rows: Int, new: Int,
+                updated: Int, unchanged: Int, rejected: Int) {
+        self.file = file
+        self.sha256 = sha256
+        self.importedAt = importedAt
+        self.layer = layer
+        self.rows = rows
+        self.new = new
+        self.updated = updated
+        self.unchanged = unchanged
+        self.rejected = rejected
+    }
+}
+
+/// What an upsert did.
+public enum UpsertOutcome: Sendable {
+    case inserted, updated, unchanged
+}
+
+/// Extra attributes as a JSON object of strings, keys sorted; NULL when there are none.
+enum Attributes {
+    static func encode(_ attributes: [String: String]) -> String? {
+        guard !attributes.isEmpty,
+              let data = try? JSONSerialization.data(withJSONObject: attributes, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode(_ text: String?) -> [String: String] {
+        guard let text, !text.isEmpty,
+              let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]
+        else { return [:] }
+        return object
+    }
+}

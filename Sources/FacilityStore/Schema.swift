@@ -1,0 +1,78 @@
+/// The store's schema, as an ordered list of migrations recorded in the database itself.
+///
+/// `PRAGMA application_id` marks a FacilityMap store; `PRAGMA user_version` is the number of
+/// migrations applied. Migrations never change: a new schema is a new migration at the end.
+struct Migration {
+    let version: Int
+    let name: String
+    let sql: [String]
+}
+
+enum Schema {
+    /// "FMAP" in ASCII: marks a SQLite file as a FacilityMap store.
+    static let applicationID: Int32 = 0x464D_4150
+
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "units, facilities and the import log", sql: [
+            """
+            CREATE TABLE units (
+                pk INTEGER PRIMARY KEY,
+                code TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                level TEXT NOT NULL CHECK (level IN ('city', 'district', 'township', 'community', 'village')),
+                parent TEXT,
+                population INTEGER CHECK (population IS NULL OR population >= 0)
+            )
+            """,
+            "SELECT AddGeometryColumn('units', 'boundary', 4326, 'MULTIPOLYGON', 'XY')",
+            "SELECT AddGeometryColumn('units', 'location', 4326, 'POINT', 'XY')",
+            "CREATE INDEX units_parent ON units (parent)",
+            "CREATE INDEX units_level ON units (level)",
+            """
+            CREATE TABLE facilities (
+                pk INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                unit TEXT,
+                beds INTEGER CHECK (beds IS NULL OR beds >= 0),
+                doctors INTEGER CHECK (doctors IS NULL OR doctors >= 0),
+                gps INTEGER CHECK (gps IS NULL OR gps >= 0),
+                places INTEGER CHECK (places IS NULL OR places >= 0),
+                inclusive INTEGER CHECK (inclusive IS NULL OR inclusive IN (0, 1)),
+                level TEXT,
+                opened TEXT,
+                closed TEXT
+            )
+            """,
+            "SELECT AddGeometryColumn('facilities', 'location', 4326, 'POINT', 'XY')",
+            "CREATE INDEX facilities_kind ON facilities (kind)",
+            "CREATE INDEX facilities_unit ON facilities (unit)",
+            """
+            CREATE TABLE import_log (
+                pk INTEGER PRIMARY KEY,
+                file TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                imported_at TEXT NOT NULL,
+                layer TEXT NOT NULL,
+                rows INTEGER NOT NULL,
+                new INTEGER NOT NULL,
+                updated INTEGER NOT NULL,
+                unchanged INTEGER NOT NULL,
+                rejected INTEGER NOT NULL
+            )
+            """,
+            "SELECT CreateSpatialIndex('units', 'boundary')",
+            "SELECT CreateSpatialIndex('units', 'location')",
+            "SELECT CreateSpatialIndex('facilities', 'location')",
+        ]),
+        Migration(version: 2, name: "extra attributes of units and facilities", sql: [
+            // Columns of the source that have no field of their own, as a JSON object of text values.
+            "ALTER TABLE units ADD COLUMN attributes TEXT",
+            "ALTER TABLE facilities ADD COLUMN attributes TEXT",
+            "CREATE INDEX import_log_sha256 ON import_log (sha256)",
+        ]),
+    ]
+
+    static var currentVersion: Int { migrations.last!.version }
+}

@@ -1,0 +1,32 @@
+/// Why the store refused or failed. Each message says what happened and what to do.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// The folder that should hold the store does not exist (no folder is created).
+    case missingDirectory(path: String, directory: String)
+    /// The file exists but is not a SQLite database, or is a database another program made.
+    case notAFacilityMapStore(path: String, reason: String)
+    /// The store was written by a newer FacilityMap, with a schema this one does not know.
+    case newerSchema(path: String, found: Int, supported: Int)
+    /// The store cannot be opened or written (permissions, disk full, locked for too long).
+    case cannotOpen(path: String, reason: String)
+    /// The store cannot be written: the file or its folder is read-only.
+    case readOnly(path: String)
+    /// SQLite or SpatiaLite reported an error.
+    case sqlite(path: String, code: Int32, message: String, sql: String)
+
+    public var description: String {
+        switch self {
+        case let .missingDirectory(path, directory):
+            "\(path): the folder \(directory) does not exist — create it first, or give another --store path"
+        case let .notAFacilityMapStore(path, reason):
+            "\(path): not a FacilityMap store (\(reason)) — FacilityMap never changes a file it did not create; give another --store path"
+        case let .newerSchema(path, found, supported):
+            "\(path): this store has schema version \(found), written by a newer FacilityMap (this one knows up to \(supported)) — use a newer facilitymap, or another --store path"
+        case let .cannotOpen(path, reason):
+            "\(path): cannot open the store: \(reason)"
+        case let .readOnly(path):
+            "\(path): the store is read-only — check the file's and its folder's permissions, or give another --store path"
+        case let .sqlite(path, code, message, sql):
+            "\(path): the store failed (SQLite \(code): \(message)) while running: \(sql.prefix(200))"
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import FacilityMapKit
+import Foundation
+
+struct FacilityMapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "facilitymap",
+        abstract: "A registry of public-service facilities and administrative units in a SpatiaLite store.",
+        discussion: """
+            Register facilities from CSV and units from GeoJSON or CSV, then read them back.
+            Every command works on one store file: --store PATH, else $FACILITYMAP_STORE, else ./facilitymap.sqlite.
+            """,
+        subcommands: [Import.self, List.self, Stats.self]
+    )
+}
+
+/// `--store`, shared by every command.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The store file (created if missing).",
+        discussion: "Default: $FACILITYMAP_STORE, else ./facilitymap.sqlite.",
+        valueName: "path"))
+    var store: String?
+
+    var path: String {
+        if let store { return store }
+        if let env = ProcessInfo.processInfo.environment["FACILITYMAP_STORE"], !env.isEmpty { return env }
+        return FacilityStore.defaultFileName
+    }
+
+    func open() throws -> FacilityStore { try FacilityStore(path: path) }
+}
+
+/// Thrown after the command has printed its own result, to end with a given status.
+struct Exit: Error {
+    let status: Int32
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

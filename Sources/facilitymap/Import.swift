@@ -1,0 +1,153 @@
+import ArgumentParser
+import FacilityMapKit
+import Foundation
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import administrative units or facilities.",
+        subcommands: [ImportUnits.self, ImportFacilities.self]
+    )
+}
+
+/// Options shared by both imports.
+struct ImportOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Coordinate system of the file: wgs84, cgcs2000, gcj02 or bd09.",
+                               discussion: "GCJ-02 and BD-09 (as copied from Chinese web maps) are converted to WGS-84."))
+    var crs: String = "wgs84"
+
+    @Option(help: "Text encoding of a CSV file: auto, utf-8 or gb18030 (auto: UTF-8 with or without BOM, else GB18030/GBK).")
+    var encoding: String = "auto"
+
+    @Flag(help: "Reject the whole file, changing nothing, if any row is bad.")
+    var strict = false
+
+    @Option(help: ArgumentHelp("Write the rejected rows to this CSV, with a reason column, to fix and re-import.",
+                               valueName: "out.csv"))
+    var rejects: String?
+
+    var coordinateSystem: CoordinateSystem {
+        get throws {
+            guard let crs = CoordinateSystem(argument: self.crs) else {
+                throw ValidationError("--crs \(self.crs) is not known: use wgs84, cgcs2000, gcj02 or bd09")
+            }
+            return crs
+        }
+    }
+
+    var encodingChoice: EncodingChoice {
+        get throws {
+            guard let choice = EncodingChoice(argument: encoding) else {
+                throw ValidationError("--encoding \(encoding) is not known: use auto, utf-8 or gb18030")
+            }
+            return choice
+        }
+    }
+
+    func validate() throws {
+        _ = try coordinateSystem
+        _ = try encodingChoice
+    }
+}
+
+/// Prints an import's outcome and turns it into the documented exit status.
+func report(_ summary: ImportSummary) throws {
+    for rejection in summary.rejections.prefix(200) { printError(rejection.description) }
+    if summary.rejections.count > 200 {
+        printError("… and \(summary.rejections.count - 200) more rejected rows (use --rejects FILE to get them all)")
+    }
+    for warning in summary.warnings { printError("warning: \(warning)") }
+    print(summary.line)
+    if let note = summary.repeatNote { print(note) }
+    if !summary.committed || summary.rejected > 0 { throw Exit(status: 1) }
+}
+
+struct ImportUnits: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "units",
+        abstract: "Import administrative units from GeoJSON or CSV.",
+        discussion: """
+            GeoJSON: a FeatureCollection of Polygon, MultiPolygon or Point features with properties code (or adcode),
+            name, level, parent (or parent_code, parent_adcode), population. A crs naming EPSG:4490 or CRS84/4326 is
+            read as WGS-84.
+            CSV: code,name,level,parent,population,lon,lat (or 区划代码,名称,级别,上级代码,人口,经度,纬度).
+            Levels: city, district (county), township, community, village. A unit with a code already stored is updated.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: "A .geojson or .csv file.") var file: String
+    @Option(help: "The level of units whose file gives none: city, district, township, community or village.")
+    var level: String?
+    @OptionGroup var options: ImportOptions
+
+    func validate() throws {
+        if let level, UnitLevel(argument: level) == nil {
+            throw ValidationError("--level \(level) is not a level: use city, district (county), township, community or village")
+        }
+    }
+
+    func run() throws {
+        let store = try storeOptions.open()
+        let importer = UnitImporter(level: level.flatMap(UnitLevel.init(argument:)),
+                                    coordinateSystem: try options.coordinateSystem, encoding: try options.encodingChoice,
+                                    strict: options.strict, rejectsPath: options.rejects)
+        try report(try importer.run(path: file, into: store))
+    }
+}
+
+struct ImportFacilities: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "facilities",
+        abstract: "Import facilities from a CSV file.",
+        discussion: """
+            Columns, with an English or Chinese header, in any order (id, name, kind, lon, lat are required):
+              id 编号 · name 名称 · kind 类型 · lon 经度 · lat 纬度 · unit 所属区划代码 · beds 床位数 · doctors 医生数 ·
+              gps 全科医生数 · places 学位数 · inclusive 普惠 (true/false, 1/0, yes/no, 是/否) · level 等级 ·
+              opened 开办日期 · closed 关闭日期 (YYYY or YYYY-MM-DD)
+            Any other column is kept as a text attribute.
+            Kinds: kindergarten 幼儿园, primary_school 小学, middle_school 初中, high_school 高中,
+              vocational_school 中等职业学校, university 高等学校, community_college 社区学院,
+              senior_education_center 老年教育中心, hospital 医院, tcm_hospital 中医院, mch_hospital 妇幼保健院,
+              community_health_center 社区卫生服务中心, community_health_station 社区卫生服务站,
+              township_health_center 乡镇卫生院, village_clinic 村卫生室, street_elderly_center 街道综合养老服务中心,
+              community_elderly_center 社区养老服务中心, neighborhood_elderly_station 居民小区养老服务站,
+              nursing_home 敬老院, rural_mutual_aid_home 农村互助幸福院.
+            Rows are upserted by id; the import is one transaction. Exit status: 0 all rows taken, 1 some rejected
+            (or none taken under --strict), 2 usage error or unreadable file.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: "A CSV file.") var file: String
+    @OptionGroup var options: ImportOptions
+
+    func run() throws {
+        let store = try storeOptions.open()
+        let progress = ProgressLine()
+        let importer = FacilityImporter(coordinateSystem: try options.coordinateSystem, encoding: try options.encodingChoice,
+                                        strict: options.strict, rejectsPath: options.rejects,
+                                        progress: progress.isEnabled ? progress.update : nil)
+        let summary = try importer.run(path: file, into: store)
+        progress.finish()
+        try report(summary)
+    }
+}
+
+/// `N rows, R rows/s` on stderr while it is a terminal; nothing otherwise.
+final class ProgressLine {
+    let isEnabled = isatty(STDERR_FILENO) == 1
+    private let start = Date()
+    private var shown = false
+
+    func update(rows: Int, bytesRead: Int, bytesTotal: Int) {
+        guard isEnabled else { return }
+        let seconds = max(Date().timeIntervalSince(start), 0.001)
+        let percent = bytesTotal > 0 ? bytesRead * 100 / bytesTotal : 100
+        FileHandle.standardError.write(Data("\r\(rows) rows, \(Int(Double(rows) / seconds)) rows/s, \(percent)%   ".utf8))
+        shown = true
+    }
+
+    func finish() {
+        if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import FacilityMapKit
+import Foundation
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List stored facilities or units.",
+        subcommands: [ListFacilities.self, ListUnits.self]
+    )
+}
+
+extension ListFormat: ExpressibleByArgument {}
+
+struct ListFacilities: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "facilities", abstract: "List facilities, in id order.")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: "Only this kind (English or Chinese name).") var kind: String?
+    @Option(name: .customLong("in"), help: ArgumentHelp(
+        "Only facilities of this unit: registered to it or a unit below it, or unregistered and inside its boundary.",
+        valueName: "code"))
+    var within: String?
+    @Option(help: "table, csv or json.") var format: ListFormat = .table
+
+    func validate() throws {
+        if let kind, FacilityKind(argument: kind) == nil {
+            throw ValidationError("--kind \(kind) is not a known kind: see `facilitymap help import facilities`")
+        }
+    }
+
+    func run() throws {
+        let store = try storeOptions.open()
+        if let within, try !store.containsUnit(code: within) {
+            printError("no unit with code \(within) in \(store.path) — see `facilitymap list units`")
+            throw Exit(status: 1)
+        }
+        try Listing(store: store).facilities(kind: kind.flatMap(FacilityKind.init(argument:)), within: within,
+                                             format: format, to: .standardOutput)
+    }
+}
+
+struct ListUnits: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "units", abstract: "List administrative units, in code order.")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: "Only this level: city, district, township, community or village.") var level: String?
+    @Option(name: .customLong("in"), help: ArgumentHelp("Only this unit and the units below it.", valueName: "code"))
+    var within: String?
+    @Option(help: "table, csv or json.") var format: ListFormat = .table
+
+    func validate() throws {
+        if let level, UnitLevel(argument: level) == nil {
+            throw ValidationError("--level \(level) is not a level: use city, district (county), township, community or village")
+        }
+    }
+
+    func run() throws {
+        let store = try storeOptions.open()
+        try Listing(store: store).units(level: level.flatMap(UnitLevel.init(argument:)), within: within,
+                                        format: format, to: .standardOutput)
+    }
+}
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Counts by kind and by district, and the import log.")
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() throws {
+        let store = try storeOptions.open()
+        print(try StoreStats(store: store).text, terminator: "")
+    }
+}

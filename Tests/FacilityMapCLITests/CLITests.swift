@@ -1,0 +1,188 @@
+import FacilityMapKit
+import Foundation
+import XCTest
+
+/// Runs the real `facilitymap` binary on real files.
+final class CLITests: XCTestCase {
+    var folder: URL!
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("facilitymap-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// The executable beside the test bundle in the build folder.
+    static var binary: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("facilitymap")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        for bundle in Bundle.allBundles {
+            let candidate = bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("facilitymap")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return repository.appendingPathComponent(".build/debug/facilitymap")
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs `facilitymap arguments` in the temporary folder with `FACILITYMAP_STORE` set to `store.sqlite` there.
+    @discardableResult
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        var environment = ProcessInfo.processInfo.environment
+        environment["FACILITYMAP_STORE"] = folder.appendingPathComponent("store.sqlite").path
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func repo(_ path: String) -> String { Self.repository.appendingPathComponent(path).path }
+
+    func importLuoyang() throws {
+        let units = try run(["import", "units", repo("GeoData/luoyang/districts.geojson")])
+        XCTAssertEqual(units.status, 0, units.stderr)
+        XCTAssertEqual(units.stdout, "imported 15 rows: 15 new, 0 updated, 0 unchanged, 0 rejected\n")
+        let facilities = try run(["import", "facilities", repo("Tests/FacilityMapKitTests/Fixtures/facilities.csv")])
+        XCTAssertEqual(facilities.status, 0, facilities.stderr)
+        XCTAssertEqual(facilities.stdout, "imported 10 rows: 10 new, 0 updated, 0 unchanged, 0 rejected\n")
+        XCTAssertEqual(facilities.stderr, "", "no progress on stderr when it is not a terminal")
+    }
+
+    func testImportExitStatusesAreZeroOneAndTwo() throws {
+        try importLuoyang()
+        let again = try run(["import", "facilities", repo("Tests/FacilityMapKitTests/Fixtures/facilities.csv")])
+        XCTAssertEqual(again.status, 0)
+        XCTAssertTrue(again.stdout.contains("10 unchanged") && again.stdout.contains("already imported"), again.stdout)
+
+        let bad = repo("Tests/FacilityMapKitTests/Fixtures/facilities-bad.csv")
+        let rejected = try run(["import", "facilities", bad, "--rejects", "rejects.csv"])
+        XCTAssertEqual(rejected.status, 1)
+        XCTAssertTrue(rejected.stderr.contains("\(bad):5: kind: spaceport is not a known kind"), rejected.stderr)
+        XCTAssertTrue(rejected.stdout.contains("12 rejected"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("rejects.csv").path))
+
+        let strict = try run(["import", "facilities", bad, "--strict"])
+        XCTAssertEqual(strict.status, 1)
+        XCTAssertTrue(strict.stdout.hasPrefix("imported nothing (--strict)"), strict.stdout)
+
+        let missing = try run(["import", "facilities", "no-such-file.csv"])
+        XCTAssertEqual(missing.status, 2, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("no-such-file.csv"), missing.stderr)
+
+        let usage = try run(["import", "facilities", bad, "--crs", "mercator"])
+        XCTAssertEqual(usage.status, 2)
+        XCTAssertTrue(usage.stderr.contains("--crs mercator is not known"), usage.stderr)
+
+        let headerOnly = folder.appendingPathComponent("header.csv")
+        try Data("id,name,kind,lon,lat\n".utf8).write(to: headerOnly)
+        let refused = try run(["import", "facilities", headerOnly.path])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("no data rows"), refused.stderr)
+    }
+
+    func testStoreOptionOverridesTheEnvironmentAndAForeignFileIsRefused() throws {
+        let other = folder.appendingPathComponent("notes.sqlite")
+        try Data("just text".utf8).write(to: other)
+        let refused = try run(["stats", "--store", other.path])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("not a FacilityMap store"), refused.stderr)
+        XCTAssertEqual(try Data(contentsOf: other), Data("just text".utf8))
+        let missingFolder = try run(["stats", "--store", folder.appendingPathComponent("nope/s.sqlite").path])
+        XCTAssertEqual(missingFolder.status, 1)
+        XCTAssertTrue(missingFolder.stderr.contains("does not exist"), missingFolder.stderr)
+    }
+
+    func testListFormatsCarryEveryFieldAndChineseText() throws {
+        try importLuoyang()
+        let json = try run(["list", "facilities", "--format", "json", "--kind", "幼儿园"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        XCTAssertTrue(json.stdout.contains("涧西区第一幼儿园"), "UTF-8, not \\u escapes")
+        let rows = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["id"] as? String }, ["LY-K-001", "LY-K-002"])
+        XCTAssertEqual(rows[1]["name"] as? String, "偃师区\"阳光\"幼儿园, 民办")
+        XCTAssertEqual(rows[1]["closed"] as? String, "2024-12-31")
+        XCTAssertEqual(rows[0]["inclusive"] as? Bool, true)
+
+        let csv = try run(["list", "facilities", "--format", "csv", "--in", "410302"])
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        let csvFile = folder.appendingPathComponent("out.csv")
+        try Data(csv.stdout.utf8).write(to: csvFile)
+        let reader = try CSVReader(path: csvFile.path)
+        let row = try XCTUnwrap(try reader.next())
+        XCTAssertEqual(row.fields[0], "LY-H-001")
+        XCTAssertEqual(row.fields[reader.header.firstIndex(of: "attributes")!], #"{"phone": "0379-63892222"}"#)
+        XCTAssertNil(try reader.next())
+
+        let table = try run(["list", "units", "--level", "county"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("瀍河回族区") && table.stdout.contains("14 units"), table.stdout)
+
+        let unknown = try run(["list", "facilities", "--in", "999999"])
+        XCTAssertEqual(unknown.status, 1)
+    }
+
+    func testStatsCountsByKindAndDistrictAndShowsTheImportLog() throws {
+        try importLuoyang()
+        let stats = try run(["stats"])
+        XCTAssertEqual(stats.status, 0, stats.stderr)
+        XCTAssertTrue(stats.stdout.contains("hospital"), stats.stdout)
+        XCTAssertTrue(stats.stdout.contains("新安县"), stats.stdout)
+        XCTAssertTrue(stats.stdout.contains("facilities.csv"), stats.stdout)
+        // LY-S-001 has no registered unit: it is counted in 新安县 by its point.
+        let line = try XCTUnwrap(stats.stdout.split(separator: "\n").first { $0.hasPrefix("410323") })
+        XCTAssertTrue(line.hasSuffix(" 1"), String(line))
+    }
+
+    func testGDALOpensTheStoreAsSpatiaLiteLayers() throws {
+        try importLuoyang()
+        let ogrinfo = ["/usr/bin/ogrinfo", "/usr/local/bin/ogrinfo"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let tool = try XCTUnwrap(ogrinfo, "ogrinfo is missing: run Scripts/setup (it installs gdal-bin)")
+        func ogr(_ arguments: [String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = arguments
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, arguments.joined(separator: " "))
+            return String(decoding: data, as: UTF8.self)
+        }
+        let store = folder.appendingPathComponent("store.sqlite").path
+        let layers = try ogr(["-ro", "-q", store])
+        XCTAssertTrue(layers.contains("facilities (Point)"), layers)
+        XCTAssertTrue(layers.contains("units (Multi Polygon, Point)"), layers)
+        let facilities = try ogr(["-ro", "-al", store, "facilities", "-where", "id = 'LY-H-001'"])
+        XCTAssertTrue(facilities.contains("Feature Count: 1"), facilities)
+        XCTAssertTrue(facilities.contains("name (String) = 洛阳市中心医院"), facilities)
+        XCTAssertTrue(facilities.contains("beds (Integer") && facilities.contains("= 1200"), facilities)
+        XCTAssertTrue(facilities.contains("POINT (112.43371 34.71248)"), facilities)
+        let summary = try ogr(["-ro", "-so", store, "units"])
+        XCTAssertTrue(summary.contains("Geometry (boundary): Multi Polygon"), summary)
+        XCTAssertTrue(summary.contains("Geometry (location): Point"), summary)
+        XCTAssertTrue(summary.contains("Feature Count: 15"), summary)
+        XCTAssertTrue(summary.contains("EPSG\",4326") || summary.contains("WGS 84"), summary)
+    }
+}

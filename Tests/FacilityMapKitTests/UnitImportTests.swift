@@ -1,0 +1,80 @@
+import FacilityMapKit
+import Foundation
+import XCTest
+
+final class UnitImportTests: ImportTestCase {
+    func testLuoyangDistrictsGeoJSONInCGCS2000Imports() throws {
+        let store = try luoyangStore()
+        XCTAssertEqual(try store.unitCount(level: .city), 1)
+        XCTAssertEqual(try store.unitCount(level: .district), 14)
+        let chanhe = try XCTUnwrap(try store.units(level: .district).first { $0.code == "410304" })
+        XCTAssertEqual(chanhe.name, "瀍河回族区")
+        XCTAssertEqual(chanhe.parent, "410300")
+        XCTAssertEqual(chanhe.attributes["gb"], "156410304")
+        let boundary = try XCTUnwrap(chanhe.boundary)
+        XCTAssertTrue(boundary.contains(try XCTUnwrap(chanhe.location)), "the unit's point lies inside its polygon")
+        XCTAssertEqual(try store.units(within: "410300").count, 15)
+        // Re-import: unchanged.
+        let again = try UnitImporter().run(path: geoData("luoyang/districts.geojson"), into: store)
+        XCTAssertEqual(again.line, "imported 15 rows: 0 new, 0 updated, 15 unchanged, 0 rejected")
+    }
+
+    func testTownshipsCSVWithParentsImportsUnderTheDistricts() throws {
+        let store = try luoyangStore()
+        let summary = try UnitImporter().run(path: geoData("luoyang/townships.csv"), into: store)
+        XCTAssertEqual(summary.line, "imported 194 rows: 194 new, 0 updated, 0 unchanged, 0 rejected")
+        XCTAssertEqual(try store.units(level: .township, within: "410302").count, 9)
+        // Three townships belong to 高新区 (410371), which has no polygon and is not loaded: not under the city.
+        XCTAssertEqual(try store.units(within: "410300").count, 15 + 191)
+    }
+
+    func testInvalidPolygonsAreReportedPerFeatureAndSelfIntersectionIsRepairedWithAWarning() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        let file = fixture("polygons.geojson")
+        let summary = try UnitImporter().run(path: file, into: store)
+        XCTAssertEqual(summary.line, "imported 6 rows: 3 new, 0 updated, 0 unchanged, 3 rejected")
+        XCTAssertEqual(summary.rejections.map(\.line), [4, 8, 10], "the line where each feature starts")
+        XCTAssertTrue(summary.rejections[0].message.contains("not closed"), summary.rejections[0].description)
+        XCTAssertTrue(summary.rejections[1].message.contains("4"), summary.rejections[1].description)
+        XCTAssertTrue(summary.rejections[2].message.contains("outside lon -180…180"), summary.rejections[2].description)
+        XCTAssertEqual(summary.warnings.count, 1)
+        XCTAssertTrue(summary.warnings[0].contains("Self-intersection") && summary.warnings[0].contains("MakeValid"),
+                      summary.warnings[0])
+        XCTAssertEqual(try store.units().map(\.code), ["900001", "900003", "900006"])
+        let repaired = try XCTUnwrap(try store.units().first { $0.code == "900003" }?.boundary)
+        XCTAssertEqual(repaired.polygons.count, 2)
+        XCTAssertTrue(try store.validity(of: .multiPolygon(repaired)).isValid)
+        let village = try XCTUnwrap(try store.units(level: .village).first)
+        XCTAssertEqual(village.population, 1200)
+        XCTAssertEqual(village.location, LonLat(112.05, 34.05))
+        XCTAssertEqual(village.attributes, ["generated": "true"])
+    }
+
+    func testLevelOptionFillsMissingLevelsAndCountyIsADistrict() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        let file = try file("units.csv", "区划代码,名称,上级代码,人口,经度,纬度\n410302001001,金业路社区,410302001,3500,112.43,34.71\n")
+        XCTAssertThrowsError(try UnitImporter().run(path: file, into: store)) { error in
+            XCTAssertEqual(error as? ImportError, .missingColumns(file: file, line: 1, names: ["level (级别)"]))
+        }
+        let summary = try UnitImporter(level: .community).run(path: file, into: store)
+        XCTAssertEqual(summary.new, 1)
+        let unit = try XCTUnwrap(try store.units().first)
+        XCTAssertEqual(unit.level, .community)
+        XCTAssertEqual(unit.population, 3500)
+        XCTAssertEqual(unit.parent, "410302001")
+        XCTAssertEqual(UnitLevel(argument: "county"), .district)
+    }
+
+    func testGCJ02BoundariesConvertToWGS84() throws {
+        let store = try luoyangStore()
+        let gcjStore = try FacilityStore(path: path("gcj.sqlite"))
+        let summary = try UnitImporter(coordinateSystem: .gcj02).run(path: fixture("districts_amap_gcj02.geojson"), into: gcjStore)
+        XCTAssertEqual(summary.new, 15)
+        // Each converted district's inner point lies in the same district of the Tianditu (CGCS2000) set.
+        let reference = Dictionary(uniqueKeysWithValues: try store.units(level: .district).map { ($0.code, $0) })
+        for unit in try gcjStore.units(level: .district) {
+            let point = try XCTUnwrap(unit.location)
+            XCTAssertTrue(try XCTUnwrap(reference[unit.code]?.boundary).contains(point), unit.name)
+        }
+    }
+}

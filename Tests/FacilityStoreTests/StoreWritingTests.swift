@@ -1,0 +1,117 @@
+import FacilityGeometry
+import FacilityModel
+@testable import FacilityStore
+import Foundation
+import XCTest
+
+final class StoreWritingTests: StoreTestCase {
+    func testUpsertSaysInsertedUnchangedAndUpdated() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        XCTAssertEqual(try store.write { try $0.upsert(hospital("H1")) }, .inserted)
+        XCTAssertEqual(try store.write { try $0.upsert(hospital("H1")) }, .unchanged)
+        XCTAssertEqual(try store.write { try $0.upsert(hospital("H1", beds: 120)) }, .updated)
+        XCTAssertEqual(try store.facility(id: "H1")?.beds, 120)
+        XCTAssertEqual(try store.facilityCount(), 1)
+    }
+
+    func testNamesThatLookLikeSQLAreStoredLiterally() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        let names = ["'; DROP TABLE facilities; --", "\"quoted\"", "Robert'); DELETE FROM units;--", "洛阳·\u{1F3E5}"]
+        try store.write { writer in
+            for (i, name) in names.enumerated() { try writer.upsert(hospital("X\(i)", name: name)) }
+        }
+        XCTAssertEqual(try store.facilityCount(), names.count)
+        for (i, name) in names.enumerated() { XCTAssertEqual(try store.facility(id: "X\(i)")?.name, name) }
+    }
+
+    func testAThrowingWriteLeavesTheStoreAsItWas() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        try store.write { try $0.upsert(hospital("KEEP")) }
+        struct Interrupted: Error {}
+        XCTAssertThrowsError(try store.write { writer in
+            try writer.upsert(hospital("LOST"))
+            try writer.upsert(hospital("KEEP", beds: 1))
+            throw Interrupted()
+        })
+        XCTAssertEqual(try store.facilityCount(), 1)
+        XCTAssertEqual(try store.facility(id: "KEEP")?.beds, 100)
+    }
+
+    func testUnitBoundaryAndPointRoundTrip() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        let district = AdministrativeUnit(code: "410302", name: "老城区", level: .district, parent: "410300", population: 180_000,
+                                          boundary: square(112.40, 34.68), location: LonLat(112.45, 34.73),
+                                          attributes: ["generated": "false"])
+        let village = AdministrativeUnit(code: "410302001001", name: "金业路社区", level: .community, parent: "410302",
+                                         location: LonLat(112.41, 34.69))
+        try store.write { writer in
+            XCTAssertEqual(try writer.upsert(district), .inserted)
+            XCTAssertEqual(try writer.upsert(village), .inserted)
+        }
+        XCTAssertEqual(try store.units(), [district, village])
+        XCTAssertEqual(try store.write { try $0.upsert(district) }, .unchanged)
+        XCTAssertEqual(try store.units(level: .community), [village])
+        XCTAssertEqual(try store.units(within: "410302").map(\.code), ["410302", "410302001001"])
+    }
+
+    func testFacilitiesWithinAUnitFollowRegistrationAndBoundary() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        try store.write { writer in
+            try writer.upsert(AdministrativeUnit(code: "A", name: "甲区", level: .district, boundary: square(112.0, 34.0)))
+            try writer.upsert(AdministrativeUnit(code: "A1", name: "甲镇", level: .township, parent: "A"))
+            try writer.upsert(AdministrativeUnit(code: "B", name: "乙区", level: .district, boundary: square(113.0, 34.0)))
+            // Registered below A, but its point is in B: registration wins.
+            try writer.upsert(Facility(id: "reg", name: "登记在甲", kind: .villageClinic, location: LonLat(113.05, 34.05), unit: "A1"))
+            // Unregistered, inside A's polygon.
+            try writer.upsert(Facility(id: "inside", name: "甲内", kind: .villageClinic, location: LonLat(112.05, 34.05)))
+            // Unregistered, inside B.
+            try writer.upsert(Facility(id: "other", name: "乙内", kind: .nursingHome, location: LonLat(113.05, 34.05)))
+        }
+        var ids: [String] = []
+        try store.forEachFacility(within: "A") { ids.append($0.id) }
+        XCTAssertEqual(ids, ["inside", "reg"])
+        ids = []
+        try store.forEachFacility(kind: .nursingHome, within: "B") { ids.append($0.id) }
+        XCTAssertEqual(ids, ["other"])
+    }
+
+    func testSpatialIndexRebuiltAfterABulkLoadAnswersQueries() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        try store.write { writer in
+            try writer.upsert(AdministrativeUnit(code: "A", name: "甲区", level: .district, boundary: square(112.0, 34.0)))
+            try writer.suspendFacilityIndex()
+            for i in 0..<1000 {
+                try writer.upsert(Facility(id: "F\(i)", name: "点\(i)", kind: .villageClinic,
+                                           location: LonLat(111.951 + Double(i % 100) * 0.002, 34.005 + Double(i / 100) * 0.009)))
+            }
+            try writer.rebuildFacilityIndex()
+        }
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_facilities_location")?.int, 1000)
+        var count = 0
+        try store.forEachFacility(within: "A") { _ in count += 1 }
+        // x = 111.951 + 0.002 k is inside [112.0, 112.1] for k in 25...74: 50 of every 100.
+        XCTAssertEqual(count, 500)
+        XCTAssertEqual(try store.integrityCheck(), "ok")
+    }
+
+    func testSelfIntersectingPolygonIsInvalidAndMakeValidRepairsIt() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        let bowtie = Geometry.polygon(Polygon(exterior: [LonLat(0, 0), LonLat(2, 2), LonLat(2, 0), LonLat(0, 2), LonLat(0, 0)], holes: []))
+        let validity = try store.validity(of: bowtie)
+        XCTAssertFalse(validity.isValid)
+        XCTAssertTrue(validity.reason?.contains("Self-intersection") == true, validity.reason ?? "")
+        let repaired = try XCTUnwrap(try store.makeValid(bowtie))
+        XCTAssertEqual(repaired.polygons.count, 2)
+        XCTAssertTrue(try store.validity(of: .multiPolygon(repaired)).isValid)
+    }
+
+    func testImportLogKeepsEachImport() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        let record = ImportRecord(file: "医院.csv", sha256: String(repeating: "ab", count: 32), importedAt: "2026-11-29T05:00:00Z",
+                                  layer: "facilities", rows: 3, new: 2, updated: 1, unchanged: 0, rejected: 0)
+        try store.write { try $0.record(record) }
+        XCTAssertEqual(try store.importLog(), [record])
+        XCTAssertEqual(try store.lastImport(sha256: record.sha256, layer: "facilities"), record)
+        XCTAssertNil(try store.lastImport(sha256: record.sha256, layer: "units"))
+    }
+}
