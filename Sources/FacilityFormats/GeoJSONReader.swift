@@ -56,7 +56,8 @@ public enum GeoJSONError: Error, Equatable, CustomStringConvertible {
         case .unreadable(let path, let reason):
             return "\(path): cannot read the file: \(reason) — check the path and its permissions"
         case .invalidJSON(let path, let line, let column, let message):
-            return "\(path):\(line):\(column): invalid JSON: \(message)"
+            let hint = message.contains(" — ") ? "" : " — fix the file at that position"
+            return "\(path):\(line):\(column): invalid JSON: \(message)\(hint)"
         case .notAFeatureCollection(let path, let found):
             return "\(path): expected a GeoJSON FeatureCollection (or a Feature), found \(found)"
                 + " — export the layer as a GeoJSON FeatureCollection"

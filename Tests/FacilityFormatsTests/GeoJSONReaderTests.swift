@@ -83,6 +83,18 @@ final class GeoJSONReaderTests: XCTestCase {
         XCTAssertEqual(geometries, [.point(LonLat(112.45, 34.62)), .point(LonLat(112.46, 34.63))])
     }
 
+    func testUTF8ByteOrderMarkIsAccepted() throws {
+        let url = tempDirectory.appendingPathComponent("bom.geojson")
+        try Data([0xEF, 0xBB, 0xBF] + Array(collection([square]).utf8)).write(to: url)
+        XCTAssertEqual(try GeoJSONDocument.read(path: url.path).validFeatures.count, 1)
+    }
+
+    func testInvalidJSONDescriptionSaysWhereAndWhatToDo() throws {
+        let path = try write("comma.geojson", "{\"type\": \"FeatureCollection\",\n \"features\": [] \"x\"}")
+        XCTAssertEqual(readError(path)?.description,
+                       "\(path):2:17: invalid JSON: expected ',' or '}' after an object member — fix the file at that position")
+    }
+
     func testAcceptedCRSNamesAreRecorded() throws {
         for name in ["urn:ogc:def:crs:EPSG::4490", "EPSG:4326", "urn:ogc:def:crs:OGC:1.3:CRS84",
                      "http://www.opengis.net/def/crs/EPSG/0/4326"] {
