@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // SpatiaLite 5 and SQLite 3 from the system (Debian: libspatialite-dev), through pkg-config.
@@ -24,10 +25,14 @@ let package = Package(
         .target(name: "FacilityFormats", dependencies: ["FacilityGeometry"]),
         // The domain: facilities, kinds, administrative units, levels, dates.
         .target(name: "FacilityModel", dependencies: ["FacilityGeometry"]),
+        // Targets and metrics: pure Swift over plain values, testable without a database. Reads targets YAML.
+        .target(name: "FacilityCoverage", dependencies: ["FacilityModel", "FacilityGeometry", "Yams"],
+                resources: [.embedInCode("Resources/luoyang-2022.yaml")]),
         // The SpatiaLite store: schema, migrations, transactions. The only code that speaks SQL.
         .target(name: "FacilityStore", dependencies: ["CSpatiaLite", "FacilityModel", "FacilityGeometry"]),
         // Use cases: import, list, stats — formats in, store out.
-        .target(name: "FacilityMapKit", dependencies: ["FacilityFormats", "FacilityModel", "FacilityStore", "FacilityGeometry"]),
+        .target(name: "FacilityMapKit", dependencies: ["FacilityFormats", "FacilityModel", "FacilityStore", "FacilityGeometry",
+                                                     "FacilityCoverage"]),
         // The command line: parse, call, print.
         .executableTarget(name: "facilitymap", dependencies: [
             "FacilityMapKit",
@@ -35,6 +40,7 @@ let package = Package(
         ]),
         .testTarget(name: "FacilityGeometryTests", dependencies: ["FacilityGeometry"]),
         .testTarget(name: "FacilityFormatsTests", dependencies: ["FacilityFormats"]),
+        .testTarget(name: "FacilityCoverageTests", dependencies: ["FacilityCoverage"]),
         .testTarget(name: "FacilityStoreTests", dependencies: ["FacilityStore", "FacilityModel"]),
         .testTarget(name: "FacilityMapKitTests", dependencies: ["FacilityMapKit", "FacilityStore"],
                     exclude: ["Fixtures"]),

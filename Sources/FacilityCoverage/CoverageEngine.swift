@@ -1,0 +1,312 @@
+import FacilityGeometry
+import FacilityModel
+
+/// What to measure: the goal year, the day facilities are counted on, and the level of the area rows.
+public struct CoverageQuery: Sendable {
+    /// The goal year; default: the first goal year not before `asOf` (the next deadline), else the latest goal year.
+    public var year: Int?
+    /// The day facilities are counted on; default: the last day of `year`.
+    public var asOf: Day?
+    public var by: UnitLevel
+    /// Only this target.
+    public var targetID: String?
+
+    public init(year: Int? = nil, asOf: Day? = nil, by: UnitLevel = .district, targetID: String? = nil) {
+        self.year = year
+        self.asOf = asOf
+        self.by = by
+        self.targetID = targetID
+    }
+}
+
+/// Measures targets over units and facilities held in memory.
+///
+/// Area membership follows parent codes (village → township → district → city); a unit without a loaded
+/// parent, and a facility without a loaded registered unit, belongs to the finest loaded polygon containing
+/// its point. A facility registered to a unit belongs to that unit's ancestors wherever its point lies.
+public final class CoverageEngine {
+    public let units: [AdministrativeUnit]
+    public let facilities: [Facility]
+
+    private let codeIndex: [String: Int]
+    /// Each unit's parent (by code, else by polygon), or -1.
+    private let parent: [Int]
+    /// Each facility's unit: the registered one if loaded, else the finest polygon holding its point, or -1.
+    private let anchor: [Int]
+    /// Population of each unit: its own, else the sum of its children's; nil when none is known.
+    private let population: [Double?]
+    private var ancestorCache: [UnitLevel: [Int]] = [:]
+
+    public init(units: [AdministrativeUnit], facilities: [Facility]) {
+        self.units = units
+        self.facilities = facilities
+        var codeIndex: [String: Int] = [:]
+        codeIndex.reserveCapacity(units.count)
+        for (i, unit) in units.enumerated() where codeIndex[unit.code] == nil { codeIndex[unit.code] = i }
+        self.codeIndex = codeIndex
+
+        let polygons = PolygonGrid(polygons: units.enumerated().compactMap { i, unit in
+            unit.boundary.map { (index: i, boundary: $0) }
+        })
+        /// The finest polygon unit containing `point` whose level is coarser than `maxRank` allows.
+        func finestPolygon(containing point: LonLat, coarserThan maxRank: Int, excluding: Int) -> Int {
+            var best = -1
+            polygons.forEachCandidate(containing: point) { k in
+                let entry = polygons.polygons[k]
+                let rank = units[entry.index].level.rank
+                guard entry.index != excluding, rank < maxRank,
+                      best < 0 || rank > units[best].level.rank || (rank == units[best].level.rank && entry.index < best),
+                      entry.boundary.contains(point) else { return }
+                best = entry.index
+            }
+            return best
+        }
+
+        parent = units.enumerated().map { i, unit in
+            if let code = unit.parent, let p = codeIndex[code], p != i { return p }
+            guard let point = unit.location ?? unit.boundary?.representativePoint() else { return -1 }
+            return finestPolygon(containing: point, coarserThan: unit.level.rank, excluding: i)
+        }
+        anchor = facilities.map { facility in
+            if let code = facility.unit, let u = codeIndex[code] { return u }
+            return finestPolygon(containing: facility.location, coarserThan: Int.max, excluding: -1)
+        }
+
+        // Populations bottom-up: deepest units first.
+        let parent = self.parent
+        func depth(_ i: Int) -> Int {
+            var d = 0, j = parent[i]
+            while j >= 0 && d < 32 { d += 1; j = parent[j] }
+            return d
+        }
+        let order = units.indices.sorted { depth($0) > depth($1) }
+        var population = [Double?](repeating: nil, count: units.count)
+        var childSum = [Double?](repeating: nil, count: units.count)
+        for i in order {
+            population[i] = units[i].population.map(Double.init) ?? childSum[i]
+            if let value = population[i], parent[i] >= 0 { childSum[parent[i]] = (childSum[parent[i]] ?? 0) + value }
+        }
+        self.population = population
+    }
+
+    /// For each unit, itself or its ancestor at `level`, or -1.
+    private func ancestors(at level: UnitLevel) -> [Int] {
+        if let cached = ancestorCache[level] { return cached }
+        var result = [Int](repeating: -2, count: units.count)
+        for start in units.indices where result[start] == -2 {
+            var path: [Int] = []
+            var j = start
+            var found = -1
+            while j >= 0 && path.count < 32 {
+                if result[j] != -2 { found = result[j]; break }
+                path.append(j)
+                if units[j].level == level { found = j; break }
+                j = parent[j]
+            }
+            for k in path { result[k] = found }
+            // Units below `found` on the path share it; units above it (none, by construction) keep searching.
+        }
+        ancestorCache[level] = result
+        return result
+    }
+
+    private func reference(_ i: Int) -> UnitReference { UnitReference(code: units[i].code, name: units[i].name) }
+
+    /// Measures `plan` (or one of its targets) as `query` says.
+    public func report(plan: TargetPlan, query: CoverageQuery = CoverageQuery()) -> CoverageReport {
+        let goalYears = Set(plan.targets.flatMap { $0.goals.keys }).sorted()
+        let year = query.year ?? query.asOf.flatMap { asOf in goalYears.first { $0 >= asOf.year } } ?? goalYears.last
+            ?? query.asOf?.year ?? 2025
+        let asOf = query.asOf ?? Day.endOfYear(year)
+        let by = query.by
+        let targets = plan.targets.filter { query.targetID == nil || $0.id == query.targetID }
+
+        // The plan's area: its unit's tree when loaded, else everything.
+        let areaUnit = plan.area.flatMap { codeIndex[$0] }
+        let inPlanArea: (Int) -> Bool
+        if let areaUnit {
+            let top = ancestors(at: units[areaUnit].level)
+            inPlanArea = { $0 >= 0 && top[$0] == areaUnit }
+        } else {
+            inPlanArea = { $0 >= 0 || true }
+        }
+        let totalArea = areaUnit.map(reference) ?? UnitReference(code: plan.area ?? "all", name: "all loaded units")
+        let byAncestor = ancestors(at: by)
+        let areaRows = units.indices.filter { units[$0].level == by && inPlanArea($0) }.sorted { units[$0].code < units[$1].code }
+        let open = facilities.indices.filter { facilities[$0].isOpen(on: asOf) }
+        let facilityInPlan: (Int) -> Bool = { f in areaUnit == nil || inPlanArea(self.anchor[f]) }
+
+        var reports: [TargetReport] = []
+        for target in targets {
+            let goal = target.goals[year]
+            let kinds = Set(target.kinds)
+            let counting = open.filter { kinds.contains(facilities[$0].kind) }
+            var report: TargetReport
+            switch target.metric {
+            case .unitCoverage:
+                report = unitCoverage(target, goal: goal, counting: counting, areaRows: areaRows, byAncestor: byAncestor,
+                                      inPlanArea: inPlanArea, totalArea: totalArea)
+            case .perPopulation, .share, .count:
+                // Sum a value per area row and in total.
+                func sums(_ value: (Facility) -> Double) -> (rows: [Int: Double], total: Double) {
+                    var rows: [Int: Double] = [:]
+                    var total = 0.0
+                    for f in counting where facilityInPlan(f) {
+                        let v = value(facilities[f])
+                        total += v
+                        let a = anchor[f] >= 0 ? byAncestor[anchor[f]] : -1
+                        if a >= 0 { rows[a, default: 0] += v }
+                    }
+                    return (rows, total)
+                }
+                switch target.metric {
+                case .perPopulation:
+                    let field = target.field!
+                    let per = target.per ?? 1
+                    let (rows, total) = sums { Double(field.value(of: $0) ?? 0) }
+                    func judge(_ sum: Double, _ people: Double?) -> CoverageResult {
+                        guard let people, people > 0 else {
+                            return CoverageResult(numerator: sum, denominator: nil, actual: nil, goal: goal, met: nil,
+                                                  shortfall: nil, note: "no population")
+                        }
+                        return Judge.ratio(numerator: sum, denominator: people, scale: per, goal: goal, emptyNote: "no population")
+                    }
+                    let totalPeople: Double? = areaUnit.map { population[$0] } ??
+                        units.indices.filter { parent[$0] < 0 }.compactMap { population[$0] }.reduce(nil) { ($0 ?? 0) + $1 }
+                    report = TargetReport(
+                        target: target, goal: goal, total: judge(total, totalPeople), totalArea: totalArea, totalUncovered: [],
+                        areas: areaRows.map { AreaResult(area: reference($0), result: judge(rows[$0] ?? 0, population[$0]), uncovered: []) })
+                case .share:
+                    let attribute = target.whereAttribute ?? "inclusive"
+                    let amount: (Facility) -> Double = { f in target.field.map { Double($0.value(of: f) ?? 0) } ?? 1 }
+                    let all = sums(amount)
+                    let selected = sums { CoverageEngine.holds(attribute, $0) ? amount($0) : 0 }
+                    let what = target.field.map { "no \($0.rawValue)" } ?? "no facilities"
+                    report = TargetReport(
+                        target: target, goal: goal,
+                        total: Judge.ratio(numerator: selected.total, denominator: all.total, goal: goal, emptyNote: what),
+                        totalArea: totalArea, totalUncovered: [],
+                        areas: areaRows.map {
+                            AreaResult(area: reference($0), result: Judge.ratio(numerator: selected.rows[$0] ?? 0, denominator: all.rows[$0] ?? 0,
+                                                                                goal: goal, emptyNote: what), uncovered: [])
+                        })
+                default:
+                    let (rows, total) = sums { _ in 1 }
+                    if let level = target.perArea {
+                        report = perAreaCount(target, goal: goal, counting: counting.filter(facilityInPlan), level: level,
+                                              areaRows: areaRows, by: by, inPlanArea: inPlanArea, totalArea: totalArea)
+                    } else {
+                        report = TargetReport(target: target, goal: goal, total: Judge.count(total, goal: goal), totalArea: totalArea,
+                                              totalUncovered: [],
+                                              areas: areaRows.map { AreaResult(area: reference($0), result: Judge.count(rows[$0] ?? 0, goal: nil), uncovered: []) })
+                    }
+                }
+            }
+            reports.append(report)
+        }
+        return CoverageReport(plan: plan.plan, year: year, asOf: asOf, by: by, targets: reports)
+    }
+
+    /// Whether a facility's boolean attribute holds: `inclusive`, or an extra column reading true/1/yes/是.
+    static func holds(_ attribute: String, _ facility: Facility) -> Bool {
+        if attribute == "inclusive" { return facility.inclusive == true }
+        guard let text = facility.attributes[attribute]?.lowercased() else { return false }
+        return ["true", "1", "yes", "y", "是", "t"].contains(text)
+    }
+
+    private func unitCoverage(_ target: Target, goal: Double?, counting: [Int], areaRows: [Int], byAncestor: [Int],
+                              inPlanArea: (Int) -> Bool, totalArea: UnitReference) -> TargetReport {
+        let level = target.units!
+        let counted = units.indices.filter { units[$0].level == level && inPlanArea($0) }
+        var covered = [Bool](repeating: false, count: units.count)
+        // Registered to the unit (or below it), or inside its polygon when it is the facility's finest one.
+        for f in counting {
+            var j = anchor[f], steps = 0
+            while j >= 0 && steps < 32 { covered[j] = true; j = parent[j]; steps += 1 }
+        }
+        // Inside the polygon, or within `within_m` of the unit's geometry: whichever district the facility is in.
+        let uncoveredCandidates = counted.filter { !covered[$0] && (units[$0].boundary != nil || target.withinMetres > 0) }
+        if !uncoveredCandidates.isEmpty && !counting.isEmpty {
+            let within = target.withinMetres
+            let grid = PointGrid(points: counting.map { facilities[$0].location },
+                                 cellDegrees: max(within / 111_000, 0.01))
+            for u in uncoveredCandidates {
+                let unit = units[u]
+                if let boundary = unit.boundary {
+                    let box = within > 0 ? boundary.boundingBox.expanded(byMetres: within) : boundary.boundingBox
+                    grid.forEachCandidate(in: box) { k in
+                        let p = grid.points[k]
+                        if boundary.contains(p) || (within > 0 && boundary.distanceMetres(to: p) <= within) {
+                            covered[u] = true
+                            return false
+                        }
+                        return true
+                    }
+                } else if let point = unit.location, within > 0 {
+                    let box = BoundingBox(points: [point]).expanded(byMetres: within)
+                    grid.forEachCandidate(in: box) { k in
+                        if haversineMetres(point, grid.points[k]) <= within {
+                            covered[u] = true
+                            return false
+                        }
+                        return true
+                    }
+                }
+            }
+        }
+        var numerators: [Int: Double] = [:], denominators: [Int: Double] = [:], uncovered: [Int: [UnitReference]] = [:]
+        var totalCovered = 0.0
+        var totalUncovered: [UnitReference] = []
+        for u in counted.sorted(by: { units[$0].code < units[$1].code }) {
+            let a = byAncestor[u]
+            if a >= 0 { denominators[a, default: 0] += 1 }
+            if covered[u] {
+                totalCovered += 1
+                if a >= 0 { numerators[a, default: 0] += 1 }
+            } else {
+                totalUncovered.append(reference(u))
+                if a >= 0 { uncovered[a, default: []].append(reference(u)) }
+            }
+        }
+        let empty = "no \(level.rawValue) units"
+        return TargetReport(
+            target: target, goal: goal,
+            total: Judge.ratio(numerator: totalCovered, denominator: Double(counted.count), goal: goal, emptyNote: empty),
+            totalArea: totalArea, totalUncovered: totalUncovered,
+            areas: areaRows.map { a in
+                AreaResult(area: reference(a),
+                           result: Judge.ratio(numerator: numerators[a] ?? 0, denominator: denominators[a] ?? 0, goal: goal, emptyNote: empty),
+                           uncovered: uncovered[a] ?? [])
+            })
+    }
+
+    private func perAreaCount(_ target: Target, goal: Double?, counting: [Int], level: UnitLevel, areaRows: [Int], by: UnitLevel,
+                              inPlanArea: (Int) -> Bool, totalArea: UnitReference) -> TargetReport {
+        let levelAncestor = ancestors(at: level)
+        let byAncestor = ancestors(at: by)
+        var perArea: [Int: Int] = [:]
+        for f in counting where anchor[f] >= 0 {
+            let a = levelAncestor[anchor[f]]
+            if a >= 0 { perArea[a, default: 0] += 1 }
+        }
+        let areasOfLevel = units.indices.filter { units[$0].level == level && inPlanArea($0) }
+        let meeting = areasOfLevel.filter { (perArea[$0] ?? 0) >= target.min }
+        let empty = "no \(level.rawValue) units"
+        let total = Judge.ratio(numerator: Double(meeting.count), denominator: Double(areasOfLevel.count), goal: goal, emptyNote: empty)
+        let rows: [AreaResult] = areaRows.map { a in
+            let result: CoverageResult
+            if by == level {
+                result = Judge.count(Double(perArea[a] ?? 0), goal: goal == nil ? nil : Double(target.min))
+            } else if by.rank < level.rank {
+                let inside = areasOfLevel.filter { byAncestor[$0] == a }
+                let meets = inside.filter { (perArea[$0] ?? 0) >= target.min }
+                result = Judge.ratio(numerator: Double(meets.count), denominator: Double(inside.count), goal: goal, emptyNote: empty)
+            } else {
+                let count = counting.filter { anchor[$0] >= 0 && byAncestor[anchor[$0]] == a }.count
+                result = Judge.count(Double(count), goal: nil)
+            }
+            return AreaResult(area: reference(a), result: result, uncovered: [])
+        }
+        return TargetReport(target: target, goal: goal, total: total, totalArea: totalArea, totalUncovered: [], areas: rows)
+    }
+}

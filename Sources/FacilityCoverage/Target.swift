@@ -1,0 +1,86 @@
+import FacilityModel
+
+/// How a target is measured.
+public enum Metric: String, CaseIterable, Sendable {
+    /// Share of units of a level that have a facility of the kinds.
+    case unitCoverage = "unit_coverage"
+    /// Sum of a field over facilities per `per` people.
+    case perPopulation = "per_population"
+    /// Share of a field (or of facilities) where a boolean attribute holds.
+    case share
+    /// Number of facilities; with `per_area`, the share of areas that have at least `min`.
+    case count
+}
+
+/// A numeric field of a facility that targets can sum.
+public enum FacilityField: String, CaseIterable, Sendable {
+    case beds, doctors, gps, places
+
+    public func value(of facility: Facility) -> Int? {
+        switch self {
+        case .beds: facility.beds
+        case .doctors: facility.doctors
+        case .gps: facility.gps
+        case .places: facility.places
+        }
+    }
+}
+
+/// One measurable goal of a plan, as the targets file states it.
+public struct Target: Equatable, Sendable {
+    public var id: String
+    public var title: String
+    public var metric: Metric
+    /// The facility kinds that count.
+    public var kinds: [FacilityKind]
+    /// `unit_coverage`: the level of the units counted.
+    public var units: UnitLevel?
+    /// `unit_coverage`: a facility this close to a unit's geometry covers it (0: registered to it or inside it).
+    public var withinMetres: Double
+    /// `per_population`, `share`: the field summed (for `share`, facilities are counted when absent).
+    public var field: FacilityField?
+    /// `per_population`: people per unit of the result (1000: per thousand people).
+    public var per: Double?
+    /// `share`: the boolean attribute that selects the numerator (`inclusive`, or an extra column).
+    public var whereAttribute: String?
+    /// `count`: judge each area of this level (at least `min` facilities) instead of the city-wide total.
+    public var perArea: UnitLevel?
+    /// `count` with `per_area`: facilities an area needs.
+    public var min: Int
+    /// Goal by year: a share (0–1) for coverage and shares, a rate for per_population, a number for count.
+    public var goals: [Int: Double]
+
+    public init(id: String, title: String, metric: Metric, kinds: [FacilityKind], units: UnitLevel? = nil,
+                withinMetres: Double = 0, field: FacilityField? = nil, per: Double? = nil, whereAttribute: String? = nil,
+                perArea: UnitLevel? = nil, min: Int = 1, goals: [Int: Double]) {
+        self.id = id
+        self.title = title
+        self.metric = metric
+        self.kinds = kinds
+        self.units = units
+        self.withinMetres = withinMetres
+        self.field = field
+        self.per = per
+        self.whereAttribute = whereAttribute
+        self.perArea = perArea
+        self.min = min
+        self.goals = goals
+    }
+}
+
+/// A plan's targets: what `--targets FILE` holds.
+public struct TargetPlan: Equatable, Sendable {
+    public var plan: String
+    /// The code of the plan's whole area (e.g. 410300); its unit is the report's total row when loaded.
+    public var area: String?
+    public var targets: [Target]
+
+    public init(plan: String, area: String?, targets: [Target]) {
+        self.plan = plan
+        self.area = area
+        self.targets = targets
+    }
+
+    /// The latest year any target has a goal for.
+    public var latestGoalYear: Int? { targets.flatMap { $0.goals.keys }.max() }
+}

@@ -1,0 +1,248 @@
+import FacilityModel
+import Foundation
+import Yams
+
+/// Why a targets file was refused: the file, the target, and what is wrong.
+public struct TargetsError: Error, Equatable, CustomStringConvertible {
+    public let file: String
+    /// The target's id, when the problem is inside one.
+    public let target: String?
+    public let message: String
+
+    public var description: String {
+        if let target { return "\(file): target \(target): \(message)" }
+        return "\(file): \(message)"
+    }
+}
+
+extension TargetPlan {
+    /// The Luoyang plan's targets (GeoData/targets/luoyang-2022.yaml), built into the binary.
+    public static var luoyang2022: TargetPlan {
+        // The embedded file is a fixed, tested resource: failing to read it is a build defect.
+        try! TargetPlan(yaml: String(decoding: PackageResources.luoyang_2022_yaml, as: UTF8.self),
+                        file: "built-in luoyang-2022.yaml")
+    }
+
+    /// The text of the built-in targets file.
+    public static var luoyang2022YAML: String { String(decoding: PackageResources.luoyang_2022_yaml, as: UTF8.self) }
+
+    /// Reads a targets file.
+    public init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TargetsError(file: path, target: nil, message: "cannot read the file — check the path")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw TargetsError(file: path, target: nil, message: "the file is not UTF-8 text — save it as UTF-8")
+        }
+        try self.init(yaml: text, file: path)
+    }
+
+    /// Parses targets YAML; `file` names the source in errors. Unknown keys, anchors and aliases are refused.
+    public init(yaml: String, file: String) throws {
+        func fail(_ message: String, target: String? = nil) -> TargetsError {
+            TargetsError(file: file, target: target, message: message)
+        }
+        guard yaml.utf8.count <= 1 << 20 else { throw fail("the file is larger than 1 MiB — a targets file is a few kilobytes") }
+        if let line = anchorOrAliasLine(yaml) {
+            throw fail("line \(line): YAML anchors and aliases (&name, *name) are not allowed — write each value out")
+        }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else { throw fail("the file is empty — see docs/targets.md") }
+            root = node
+        } catch let error as TargetsError {
+            throw error
+        } catch {
+            throw fail("not valid YAML: \(error)")
+        }
+        let top = try Mapping(root, context: nil, allowed: ["plan", "area", "targets"], fail: { fail($0) })
+        guard let plan = try top.string("plan"), !plan.isEmpty else { throw fail("`plan` is missing — name the plan") }
+        let area = try top.string("area")
+        guard let targetsNode = top["targets"] else { throw fail("`targets` is missing — list the plan's targets") }
+        guard case let .sequence(sequence) = targetsNode else { throw fail("`targets` must be a list") }
+        var targets: [Target] = []
+        var seen = Set<String>()
+        for (index, node) in sequence.enumerated() {
+            let target = try TargetPlan.parseTarget(node, index: index, fail: { fail($0, target: $1) })
+            guard seen.insert(target.id).inserted else { throw fail("the id is used twice — give each target its own id", target: target.id) }
+            targets.append(target)
+        }
+        guard !targets.isEmpty else { throw fail("`targets` is empty") }
+        self.init(plan: plan, area: area, targets: targets)
+    }
+
+    private static func parseTarget(_ node: Node, index: Int, fail: @escaping (String, String?) -> TargetsError) throws -> Target {
+        let allowed: Set<String> = ["id", "title", "metric", "units", "kinds", "within_m", "field", "per", "where",
+                                    "per_area", "min", "goals"]
+        let probe = try Mapping(node, context: "target \(index + 1)", allowed: nil, fail: { fail($0, nil) })
+        guard let id = try probe.string("id"), !id.isEmpty else { throw fail("target \(index + 1) has no `id`", nil) }
+        let fields = try Mapping(node, context: id, allowed: allowed, fail: { fail($0, id) })
+        func problem(_ message: String) -> TargetsError { fail(message, id) }
+
+        guard let metricText = try fields.string("metric") else {
+            throw problem("`metric` is missing — use one of \(Metric.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let metric = Metric(rawValue: metricText) else {
+            throw problem("unknown metric \(metricText) — use one of \(Metric.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let kindsNode = fields["kinds"] else { throw problem("`kinds` is missing — list the facility kinds that count") }
+        let kindNames: [String]
+        switch kindsNode {
+        case let .sequence(items): kindNames = try items.map { try scalarString($0, key: "kinds", fail: problem) }
+        case .scalar: kindNames = [try scalarString(kindsNode, key: "kinds", fail: problem)]
+        default: throw problem("`kinds` must be a list of kinds")
+        }
+        let kinds = try kindNames.map { name in
+            guard let kind = FacilityKind(argument: name) else {
+                throw problem("unknown kind \(name) — use one of \(FacilityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return kind
+        }
+        guard !kinds.isEmpty else { throw problem("`kinds` is empty") }
+
+        func level(_ key: String) throws -> UnitLevel? {
+            guard let text = try fields.string(key) else { return nil }
+            guard let level = UnitLevel(argument: text) else {
+                throw problem("unknown level \(text) in `\(key)` — use city, district, township, community or village")
+            }
+            return level
+        }
+        let units = try level("units")
+        let perArea = try level("per_area")
+        var field: FacilityField?
+        if let text = try fields.string("field") {
+            guard let parsed = FacilityField(rawValue: text) else {
+                throw problem("unknown field \(text) — use one of \(FacilityField.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            field = parsed
+        }
+        let withinMetres = try fields.number("within_m") ?? 0
+        guard withinMetres >= 0, withinMetres <= 1_000_000 else { throw problem("`within_m` must be between 0 and 1000000 metres") }
+        let per = try fields.number("per")
+        let minimum = try fields.number("min").map { value -> Int in
+            guard value >= 1, value.rounded() == value, value < 1e9 else { throw problem("`min` must be a whole number of at least 1") }
+            return Int(value)
+        } ?? 1
+        let whereAttribute = try fields.string("where")
+
+        guard let goalsNode = fields["goals"] else { throw problem("`goals` is missing — give a goal per year, e.g. {2025: 1.0}") }
+        guard case let .mapping(goalMapping) = goalsNode else { throw problem("`goals` must map years to numbers, e.g. {2025: 1.0}") }
+        var goals: [Int: Double] = [:]
+        for (key, value) in goalMapping {
+            let yearText = try scalarString(key, key: "goals", fail: problem)
+            guard let year = Int(yearText), (1900...2200).contains(year) else {
+                throw problem("goal year \(yearText) is not a year — write e.g. 2025: 1.0")
+            }
+            let valueText = try scalarString(value, key: "goals", fail: problem)
+            guard let goal = Double(valueText), goal.isFinite, goal >= 0 else {
+                throw problem("the goal for \(year) is \(valueText), not a number — write e.g. \(year): 0.87")
+            }
+            goals[year] = goal
+        }
+        guard !goals.isEmpty else { throw problem("`goals` is empty") }
+
+        switch metric {
+        case .unitCoverage:
+            guard let units else { throw problem("unit_coverage needs `units`: the level of the units counted (e.g. community)") }
+            _ = units
+            if let bad = goals.first(where: { $0.value > 1 }) { throw problem("the goal for \(bad.key) is \(bad.value); a coverage goal is a share from 0 to 1") }
+        case .perPopulation:
+            guard field != nil else { throw problem("per_population needs `field`: beds, doctors, gps or places") }
+            guard let per, per > 0 else { throw problem("per_population needs `per`: people per unit of the result, e.g. 1000") }
+        case .share:
+            guard whereAttribute != nil else { throw problem("share needs `where`: the boolean attribute of the numerator, e.g. inclusive") }
+            if let bad = goals.first(where: { $0.value > 1 }) { throw problem("the goal for \(bad.key) is \(bad.value); a share goal is from 0 to 1") }
+        case .count:
+            if perArea != nil, let bad = goals.first(where: { $0.value > 1 }) {
+                throw problem("the goal for \(bad.key) is \(bad.value); with per_area the goal is the share of areas, from 0 to 1")
+            }
+        }
+        let title = try fields.string("title") ?? id
+        return Target(id: id, title: title, metric: metric, kinds: kinds, units: units, withinMetres: withinMetres,
+                      field: field, per: per, whereAttribute: whereAttribute, perArea: perArea, min: minimum, goals: goals)
+    }
+}
+
+/// The first line with a YAML anchor (`&name`) or alias (`*name`), found before Yams expands them: an alias
+/// can expand exponentially ("billion laughs"), and a targets file has no use for either.
+/// An anchor or alias can only start a node: at the start of a line or after `- `, `: `, `? `, `[`, `{` or `,`,
+/// outside quotes and comments.
+func anchorOrAliasLine(_ yaml: String) -> Int? {
+    let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+    for (number, line) in yaml.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+        let bytes = Array(line)
+        var atNodeStart = true
+        var quote: UInt8?
+        var i = 0
+        scan: while i < bytes.count {
+            let c = bytes[i]
+            let next = i + 1 < bytes.count ? bytes[i + 1] : space
+            let previous = i > 0 ? bytes[i - 1] : space
+            defer { i += 1 }
+            if let q = quote {
+                if c == q { quote = nil }
+                continue
+            }
+            switch c {
+            case space, tab:
+                continue
+            case UInt8(ascii: "#") where previous == space || previous == tab:
+                break scan
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                if atNodeStart { quote = c }
+                atNodeStart = false
+            case UInt8(ascii: "&"), UInt8(ascii: "*"):
+                if atNodeStart { return number + 1 }
+                atNodeStart = false
+            case UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "?"):
+                atNodeStart = next == space || next == tab
+            case UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ","):
+                atNodeStart = true
+            default:
+                atNodeStart = false
+            }
+        }
+    }
+    return nil
+}
+
+private func scalarString(_ node: Node, key: String, fail: (String) -> TargetsError) throws -> String {
+    guard case let .scalar(scalar) = node else { throw fail("`\(key)` must hold plain values, not a list or a mapping") }
+    return scalar.string
+}
+
+/// A YAML mapping whose keys are checked against the ones allowed.
+private struct Mapping {
+    let values: [String: Node]
+    let fail: (String) -> TargetsError
+
+    init(_ node: Node, context: String?, allowed: Set<String>?, fail: @escaping (String) -> TargetsError) throws {
+        self.fail = fail
+        guard case let .mapping(mapping) = node else {
+            throw fail("\(context.map { "\($0) " } ?? "the file ")must be a mapping of keys to values — see docs/targets.md")
+        }
+        var values: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            let key = try scalarString(keyNode, key: "keys", fail: fail)
+            if let allowed, !allowed.contains(key) {
+                throw fail("unknown key `\(key)` — allowed: \(allowed.sorted().joined(separator: ", "))")
+            }
+            guard values[key] == nil else { throw fail("the key `\(key)` appears twice") }
+            values[key] = value
+        }
+        self.values = values
+    }
+
+    subscript(key: String) -> Node? { values[key] }
+
+    func string(_ key: String) throws -> String? {
+        guard let node = values[key] else { return nil }
+        return try scalarString(node, key: key, fail: fail)
+    }
+
+    func number(_ key: String) throws -> Double? {
+        guard let text = try string(key) else { return nil }
+        guard let value = Double(text), value.isFinite else { throw fail("`\(key)` is \(text), not a number") }
+        return value
+    }
+}

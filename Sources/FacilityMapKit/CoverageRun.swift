@@ -1,0 +1,172 @@
+import FacilityCoverage
+import FacilityModel
+import FacilityStore
+import Foundation
+
+@_exported import FacilityCoverage
+
+/// How `coverage` writes its report.
+public enum ReportFormat: String, CaseIterable, Sendable {
+    case table, csv, json
+}
+
+extension CoverageEngine {
+    /// An engine over everything the store holds.
+    public convenience init(store: FacilityStore) throws {
+        var facilities: [Facility] = []
+        try store.forEachFacility { facilities.append($0) }
+        self.init(units: try store.units(), facilities: facilities)
+    }
+}
+
+/// Renders a coverage report as a table, CSV or JSON.
+public enum CoverageFormatter {
+    public static func render(_ report: CoverageReport, as format: ReportFormat) -> String {
+        switch format {
+        case .table: table(report)
+        case .csv: csv(report)
+        case .json: json(report)
+        }
+    }
+
+    // MARK: JSON
+
+    static func number(_ value: Double?) -> String { JSONText.value(value) }
+
+    static func resultMembers(_ r: CoverageResult) -> [(String, String)] {
+        var members: [(String, String)] = [
+            ("numerator", number(r.numerator)), ("denominator", number(r.denominator)), ("actual", number(r.actual)),
+            ("goal", number(r.goal)), ("met", JSONText.value(r.met)), ("shortfall", number(r.shortfall)),
+        ]
+        if let note = r.note { members.append(("note", JSONText.string(note))) }
+        return members
+    }
+
+    static func references(_ units: [UnitReference]) -> String {
+        "[" + units.map { JSONText.object([("code", JSONText.string($0.code)), ("name", JSONText.string($0.name))]) }
+            .joined(separator: ", ") + "]"
+    }
+
+    public static func json(_ report: CoverageReport) -> String {
+        let targets = report.targets.map { t -> String in
+            var total = [("code", JSONText.string(t.totalArea.code)), ("name", JSONText.string(t.totalArea.name))]
+            total += resultMembers(t.total)
+            if t.target.metric == .unitCoverage { total.append(("uncovered", references(t.totalUncovered))) }
+            let areas = t.areas.map { a -> String in
+                var members = [("code", JSONText.string(a.area.code)), ("name", JSONText.string(a.area.name))]
+                members += resultMembers(a.result)
+                if t.target.metric == .unitCoverage { members.append(("uncovered", references(a.uncovered))) }
+                return "      " + JSONText.object(members)
+            }
+            return """
+                    {"id": \(JSONText.string(t.target.id)), "title": \(JSONText.string(t.target.title)), \
+                "metric": \(JSONText.string(t.target.metric.rawValue)), "goal": \(number(t.goal)),
+                     "total": \(JSONText.object(total)),
+                     "areas": [\(areas.isEmpty ? "" : "\n" + areas.joined(separator: ",\n") + "\n    ")]}
+                """
+        }
+        return """
+            {"plan": \(JSONText.string(report.plan)), "year": \(report.year), "as_of": "\(report.asOf)", \
+            "by": "\(report.by.rawValue)",
+             "targets": [
+            \(targets.joined(separator: ",\n"))
+             ]}
+
+            """
+    }
+
+    // MARK: CSV
+
+    static func plain(_ value: Double?) -> String {
+        guard let value else { return "" }
+        return JSONText.value(value)
+    }
+
+    public static func csv(_ report: CoverageReport) -> String {
+        var rows: [[String]] = [["target", "title", "metric", "year", "as_of", "area_code", "area_name", "total", "numerator",
+                                 "denominator", "actual", "goal", "met", "shortfall", "note", "uncovered"]]
+        for t in report.targets {
+            func row(_ area: UnitReference, _ r: CoverageResult, total: Bool, uncovered: [UnitReference]) -> [String] {
+                [t.target.id, t.target.title, t.target.metric.rawValue, String(report.year), report.asOf.description, area.code,
+                 area.name, total ? "true" : "false", plain(r.numerator), plain(r.denominator), plain(r.actual), plain(r.goal),
+                 r.met.map { $0 ? "true" : "false" } ?? "", plain(r.shortfall), r.note ?? "",
+                 uncovered.map(\.code).joined(separator: ";")]
+            }
+            for a in t.areas { rows.append(row(a.area, a.result, total: false, uncovered: a.uncovered)) }
+            rows.append(row(t.totalArea, t.total, total: true, uncovered: t.totalUncovered))
+        }
+        return rows.map { $0.map(csvCell).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    static func csvCell(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    // MARK: Table
+
+    static func percent(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return String(format: "%.1f%%", value * 100)
+    }
+
+    static func decimal(_ value: Double?, _ digits: Int = 2) -> String {
+        guard let value else { return "-" }
+        return value.rounded() == value && value.magnitude < 1e15 ? String(Int(value)) : String(format: "%.\(digits)f", value)
+    }
+
+    static func whole(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return value.rounded() == value && value.magnitude < 1e15 ? String(Int(value)) : String(format: "%.1f", value)
+    }
+
+    static func plural(_ level: UnitLevel) -> String {
+        switch level {
+        case .city: "cities"
+        case .community: "communities"
+        default: level.rawValue + "s"
+        }
+    }
+
+    public static func table(_ report: CoverageReport) -> String {
+        var out = "\(report.plan) — goals of \(report.year), facilities counted on \(report.asOf), by \(report.by.rawValue)\n"
+        for t in report.targets {
+            let metric = t.target.metric
+            let shares = metric == .unitCoverage || metric == .share || (metric == .count && t.target.perArea != nil)
+            let goalText = t.goal.map { shares ? percent($0) : decimal($0) } ?? "no goal for \(report.year)"
+            out += "\n\(t.target.id)  \(t.target.title)  (\(metric.rawValue), goal \(goalText))\n"
+            let (numName, denName): (String, String) = {
+                switch metric {
+                case .unitCoverage: ("covered", t.target.units.map(plural) ?? "units")
+                case .perPopulation: (t.target.field?.rawValue ?? "sum", "people")
+                case .share: ("\(t.target.whereAttribute ?? "selected") \(t.target.field?.rawValue ?? "facilities")",
+                              t.target.field?.rawValue ?? "facilities")
+                case .count: t.target.perArea.map { ("\(plural($0)) meeting", plural($0)) } ?? ("facilities", "-")
+                }
+            }()
+            func cells(_ area: UnitReference, _ r: CoverageResult, total: Bool, perAreaRow: Bool) -> [String] {
+                let asShare = shares && !(perAreaRow && report.by == t.target.perArea)
+                let actual = r.actual == nil ? (r.note ?? "-") : (asShare ? percent(r.actual) : decimal(r.actual))
+                let goal = r.goal.map { asShare ? percent($0) : decimal($0) } ?? "-"
+                let met = r.met.map { $0 ? "yes" : "NO" } ?? "-"
+                let marker = r.met == false ? "✗" : " "
+                return [marker, area.code, total ? "\(area.name) (total)" : area.name, whole(r.numerator), whole(r.denominator),
+                        actual, goal, met, whole(r.shortfall)]
+            }
+            var rows = t.areas.map { cells($0.area, $0.result, total: false, perAreaRow: true) }
+            rows.append(cells(t.totalArea, t.total, total: true, perAreaRow: false))
+            let table = TextTable.render(header: [" ", "code", "area", numName, denName, "actual", "goal", "met", "shortfall"],
+                                         rows: rows, rightAligned: [3, 4, 5, 6, 8])
+            out += table.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }
+                .joined(separator: "\n")
+            if metric == .unitCoverage {
+                for a in t.areas where !a.uncovered.isEmpty {
+                    let shown = a.uncovered.prefix(8).map { "\($0.name) \($0.code)" }.joined(separator: ", ")
+                    let more = a.uncovered.count > 8 ? " … and \(a.uncovered.count - 8) more (--format csv or json lists all)" : ""
+                    out += "  uncovered in \(a.area.name): \(shown)\(more)\n"
+                }
+            }
+        }
+        return out
+    }
+}
