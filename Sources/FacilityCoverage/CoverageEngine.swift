@@ -284,13 +284,16 @@ public final class CoverageEngine {
                               inPlanArea: (Int) -> Bool, totalArea: UnitReference) -> TargetReport {
         let levelAncestor = ancestors(at: level)
         let byAncestor = ancestors(at: by)
-        var perArea: [Int: Int] = [:]
+        var perArea: [Int: Int] = [:], perRow: [Int: Int] = [:]
         for f in counting where anchor[f] >= 0 {
             let a = levelAncestor[anchor[f]]
             if a >= 0 { perArea[a, default: 0] += 1 }
+            let row = byAncestor[anchor[f]]
+            if row >= 0 { perRow[row, default: 0] += 1 }
         }
         let areasOfLevel = units.indices.filter { units[$0].level == level && inPlanArea($0) }
         let meeting = areasOfLevel.filter { (perArea[$0] ?? 0) >= target.min }
+        let levelAreasByRow = Dictionary(grouping: areasOfLevel, by: { byAncestor[$0] })
         let empty = "no \(level.rawValue) units"
         let total = Judge.ratio(numerator: Double(meeting.count), denominator: Double(areasOfLevel.count), goal: goal, emptyNote: empty)
         let rows: [AreaResult] = areaRows.map { a in
@@ -298,12 +301,11 @@ public final class CoverageEngine {
             if by == level {
                 result = Judge.count(Double(perArea[a] ?? 0), goal: goal == nil ? nil : Double(target.min))
             } else if by.rank < level.rank {
-                let inside = areasOfLevel.filter { byAncestor[$0] == a }
+                let inside = levelAreasByRow[a] ?? []
                 let meets = inside.filter { (perArea[$0] ?? 0) >= target.min }
                 result = Judge.ratio(numerator: Double(meets.count), denominator: Double(inside.count), goal: goal, emptyNote: empty)
             } else {
-                let count = counting.filter { anchor[$0] >= 0 && byAncestor[anchor[$0]] == a }.count
-                result = Judge.count(Double(count), goal: nil)
+                result = Judge.count(Double(perRow[a] ?? 0), goal: nil)
             }
             return AreaResult(area: reference(a), result: result, uncovered: [])
         }

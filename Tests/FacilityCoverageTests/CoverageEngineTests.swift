@@ -249,3 +249,15 @@ extension CoverageEngineTests {
         XCTAssertEqual(engine.report(plan: plan, query: CoverageQuery(asOf: Day(year: 2027, month: 1, day: 1))).year, 2025)
     }
 }
+
+extension CoverageEngineTests {
+    func testCountPerDistrictByTownshipGivesCountsOnly() {
+        let target = Target(id: "k", title: "幼儿园", metric: .count, kinds: [.kindergarten], perArea: .district, min: 1,
+                            goals: [2025: 1.0])
+        let report = run(target, by: .township)
+        // k1, k2 registered in 甲镇's communities; k3 in 乙一村; k4 unregistered (乙区 only, in no township).
+        assertResult(report.areas[0].result, 2, nil, 2, goal: nil, met: nil, shortfall: nil)
+        assertResult(report.areas[1].result, 1, nil, 1, goal: nil, met: nil, shortfall: nil)
+        assertResult(report.total, 2, 2, 1, goal: 1, met: true, shortfall: 0)
+    }
+}
