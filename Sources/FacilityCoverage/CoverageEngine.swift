@@ -112,24 +112,27 @@ public final class CoverageEngine {
 
     private func reference(_ i: Int) -> UnitReference { UnitReference(code: units[i].code, name: units[i].name) }
 
-    /// Measures `plan` (or one of its targets) as `query` says.
-    public func report(plan: TargetPlan, query: CoverageQuery = CoverageQuery()) -> CoverageReport {
+    /// The counting day and the goal year of a query.
+    public func resolve(plan: TargetPlan, query: CoverageQuery) -> (asOf: Day, year: Int) {
         let goalYears = Set(plan.targets.flatMap { $0.goals.keys }).sorted()
         let year = query.year ?? query.asOf.flatMap { asOf in goalYears.first { $0 >= asOf.year } } ?? goalYears.last
             ?? query.asOf?.year ?? 2025
-        let asOf = query.asOf ?? Day.endOfYear(year)
+        return (query.asOf ?? Day.endOfYear(year), year)
+    }
+
+    /// The plan's area: its unit's tree when the unit is loaded, else everything.
+    private func planArea(_ plan: TargetPlan) -> (unit: Int?, contains: (Int) -> Bool) {
+        guard let areaUnit = plan.area.flatMap({ codeIndex[$0] }) else { return (nil, { _ in true }) }
+        let top = ancestors(at: units[areaUnit].level)
+        return (areaUnit, { $0 >= 0 && top[$0] == areaUnit })
+    }
+
+    /// Measures `plan` (or one of its targets) as `query` says.
+    public func report(plan: TargetPlan, query: CoverageQuery = CoverageQuery()) -> CoverageReport {
+        let (asOf, year) = resolve(plan: plan, query: query)
         let by = query.by
         let targets = plan.targets.filter { query.targetID == nil || $0.id == query.targetID }
-
-        // The plan's area: its unit's tree when loaded, else everything.
-        let areaUnit = plan.area.flatMap { codeIndex[$0] }
-        let inPlanArea: (Int) -> Bool
-        if let areaUnit {
-            let top = ancestors(at: units[areaUnit].level)
-            inPlanArea = { $0 >= 0 && top[$0] == areaUnit }
-        } else {
-            inPlanArea = { $0 >= 0 || true }
-        }
+        let (areaUnit, inPlanArea) = planArea(plan)
         let totalArea = areaUnit.map(reference) ?? UnitReference(code: plan.area ?? "all", name: "all loaded units")
         let byAncestor = ancestors(at: by)
         let areaRows = units.indices.filter { units[$0].level == by && inPlanArea($0) }.sorted { units[$0].code < units[$1].code }
@@ -214,53 +217,104 @@ public final class CoverageEngine {
         return ["true", "1", "yes", "y", "是", "t"].contains(text)
     }
 
-    private func unitCoverage(_ target: Target, goal: Double?, counting: [Int], areaRows: [Int], byAncestor: [Int],
-                              inPlanArea: (Int) -> Bool, totalArea: UnitReference) -> TargetReport {
+    /// One counted unit of a `unit_coverage` target: whether it is covered, by how many counting facilities,
+    /// and how far the nearest counting facility of the kinds is.
+    public struct UnitCoverage: Equatable, Sendable {
+        public var unit: AdministrativeUnit
+        public var covered: Bool
+        /// Counting facilities registered to the unit (or below it), inside its polygon, or within `within_m`.
+        public var facilityCount: Int
+        /// Great-circle metres to the nearest counting facility of the kinds anywhere (0 inside the polygon or at
+        /// the point), never capped; nil when there is none.
+        public var nearestMetres: Double?
+    }
+
+    /// The units a `unit_coverage` target counts, in code order, with their coverage on the query's day.
+    public func unitCoverage(of target: Target, plan: TargetPlan, query: CoverageQuery = CoverageQuery()) -> [UnitCoverage] {
+        let (asOf, _) = resolve(plan: plan, query: query)
+        let inPlanArea = planArea(plan).contains
+        let kinds = Set(target.kinds)
+        let counting = facilities.indices.filter { kinds.contains(facilities[$0].kind) && facilities[$0].isOpen(on: asOf) }
+        let counts = coveringCounts(target, counting: counting, inPlanArea: inPlanArea)
+        let grid = PointGrid(points: counting.map { facilities[$0].location }, cellDegrees: 0.02)
+        return counts.counted.sorted { units[$0].code < units[$1].code }.map { u in
+            UnitCoverage(unit: units[u], covered: counts.count[u] > 0, facilityCount: counts.count[u],
+                         nearestMetres: nearestMetres(to: units[u], in: grid))
+        }
+    }
+
+    /// Distance from a unit's geometry to the nearest point of `grid`: rings of growing boxes until the best
+    /// distance found is within the box searched.
+    private func nearestMetres(to unit: AdministrativeUnit, in grid: PointGrid) -> Double? {
+        guard !grid.points.isEmpty else { return nil }
+        let geometry: Geometry
+        if let boundary = unit.boundary { geometry = .multiPolygon(boundary) } else if let point = unit.location { geometry = .point(point) } else { return nil }
+        let base = geometry.boundingBox
+        var radius = 1_000.0
+        while true {
+            var best = Double.infinity
+            grid.forEachCandidate(in: base.expanded(byMetres: radius)) { k in
+                best = min(best, geometry.distanceMetres(to: grid.points[k]))
+                return best > 0
+            }
+            if best <= radius || radius > 2.1e7 { return best.isFinite ? best : nil }
+            radius *= 4
+        }
+    }
+
+    /// For each unit, how many counting facilities cover it; and the units a target counts.
+    private func coveringCounts(_ target: Target, counting: [Int], inPlanArea: (Int) -> Bool) -> (count: [Int], counted: [Int]) {
         let level = target.units!
         let counted = units.indices.filter { units[$0].level == level && inPlanArea($0) }
-        var covered = [Bool](repeating: false, count: units.count)
-        // Registered to the unit (or below it), or inside its polygon when it is the facility's finest one.
+        var count = [Int](repeating: 0, count: units.count)
+        // Registered to the unit or below it (or, unregistered, inside it as its finest polygon or an ancestor's).
+        var chainFacilities: [Int: [Int]] = [:]
         for f in counting {
             var j = anchor[f], steps = 0
-            while j >= 0 && steps < 32 { covered[j] = true; j = parent[j]; steps += 1 }
+            while j >= 0 && steps < 32 {
+                if units[j].level == level { count[j] += 1; chainFacilities[j, default: []].append(f) }
+                j = parent[j]
+                steps += 1
+            }
         }
         // Inside the polygon, or within `within_m` of the unit's geometry: whichever district the facility is in.
-        let uncoveredCandidates = counted.filter { !covered[$0] && (units[$0].boundary != nil || target.withinMetres > 0) }
-        if !uncoveredCandidates.isEmpty && !counting.isEmpty {
-            let within = target.withinMetres
-            let grid = PointGrid(points: counting.map { facilities[$0].location },
-                                 cellDegrees: max(within / 111_000, 0.01))
-            for u in uncoveredCandidates {
+        let within = target.withinMetres
+        let geometric = counted.filter { units[$0].boundary != nil || (within > 0 && units[$0].location != nil) }
+        if !geometric.isEmpty && !counting.isEmpty {
+            let grid = PointGrid(points: counting.map { facilities[$0].location }, cellDegrees: max(within / 111_000, 0.01))
+            for u in geometric {
                 let unit = units[u]
+                let already = Set(chainFacilities[u] ?? [])
+                let box: BoundingBox
+                let test: (LonLat) -> Bool
                 if let boundary = unit.boundary {
-                    let box = within > 0 ? boundary.boundingBox.expanded(byMetres: within) : boundary.boundingBox
-                    grid.forEachCandidate(in: box) { k in
-                        let p = grid.points[k]
-                        if boundary.contains(p) || (within > 0 && boundary.distanceMetres(to: p) <= within) {
-                            covered[u] = true
-                            return false
-                        }
-                        return true
-                    }
-                } else if let point = unit.location, within > 0 {
-                    let box = BoundingBox(points: [point]).expanded(byMetres: within)
-                    grid.forEachCandidate(in: box) { k in
-                        if haversineMetres(point, grid.points[k]) <= within {
-                            covered[u] = true
-                            return false
-                        }
-                        return true
-                    }
+                    box = within > 0 ? boundary.boundingBox.expanded(byMetres: within) : boundary.boundingBox
+                    test = { boundary.contains($0) || (within > 0 && boundary.distanceMetres(to: $0) <= within) }
+                } else {
+                    let point = unit.location!
+                    box = BoundingBox(points: [point]).expanded(byMetres: within)
+                    test = { haversineMetres(point, $0) <= within }
+                }
+                grid.forEachCandidate(in: box) { k in
+                    if !already.contains(counting[k]) && test(grid.points[k]) { count[u] += 1 }
+                    return true
                 }
             }
         }
+        return (count, counted)
+    }
+
+    private func unitCoverage(_ target: Target, goal: Double?, counting: [Int], areaRows: [Int], byAncestor: [Int],
+                              inPlanArea: (Int) -> Bool, totalArea: UnitReference) -> TargetReport {
+        let level = target.units!
+        let (count, counted) = coveringCounts(target, counting: counting, inPlanArea: inPlanArea)
         var numerators: [Int: Double] = [:], denominators: [Int: Double] = [:], uncovered: [Int: [UnitReference]] = [:]
         var totalCovered = 0.0
         var totalUncovered: [UnitReference] = []
         for u in counted.sorted(by: { units[$0].code < units[$1].code }) {
             let a = byAncestor[u]
             if a >= 0 { denominators[a, default: 0] += 1 }
-            if covered[u] {
+            if count[u] > 0 {
                 totalCovered += 1
                 if a >= 0 { numerators[a, default: 0] += 1 }
             } else {

@@ -261,3 +261,27 @@ extension CoverageEngineTests {
         assertResult(report.total, 2, 2, 1, goal: 1, met: true, shortfall: 0)
     }
 }
+
+extension CoverageEngineTests {
+    func testUnitCoverageDetailsGiveCountsAndNearestDistances() throws {
+        var target = Self.communityCare
+        let plan = TargetPlan(plan: "p", area: "410300", targets: [target])
+        let details = engine.unitCoverage(of: target, plan: plan)
+        XCTAssertEqual(details.map(\.unit.code), ["410301001001", "410301001002"])
+        XCTAssertEqual(details.map(\.covered), [true, false])
+        XCTAssertEqual(details.map(\.facilityCount), [1, 0])
+        // 甲一社区: e1 at (112.06, 34.06) is ~1.44 km away though registered to it; 甲二社区: e2 ~144 m away.
+        XCTAssertEqual(try XCTUnwrap(details[0].nearestMetres), haversineMetres(LonLat(112.05, 34.05), LonLat(112.06, 34.06)), accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(details[1].nearestMetres), haversineMetres(LonLat(112.15, 34.15), LonLat(112.151, 34.151)), accuracy: 1e-6)
+        target.withinMetres = 150
+        XCTAssertEqual(engine.unitCoverage(of: target, plan: plan).map(\.facilityCount), [1, 1])
+        // Nearest is never capped: a unit 50 km from any facility still gets its distance.
+        let far = AdministrativeUnit(code: "410301001009", name: "远社区", level: .community, parent: "410301001",
+                                     location: LonLat(112.6, 34.15))
+        let farEngine = CoverageEngine(units: Self.units + [far], facilities: Self.facilities)
+        let farDetail = try XCTUnwrap(farEngine.unitCoverage(of: target, plan: plan).last)
+        XCTAssertEqual(farDetail.unit.code, "410301001009")
+        XCTAssertEqual(try XCTUnwrap(farDetail.nearestMetres), haversineMetres(LonLat(112.6, 34.15), LonLat(112.151, 34.151)), accuracy: 1e-6)
+        XCTAssertGreaterThan(farDetail.nearestMetres!, 40_000)
+    }
+}
