@@ -19,6 +19,9 @@ do {
 } catch let error as StoreError {
     printError("facilitymap: \(error)")
     Foundation.exit(1)
+} catch let error as GeoJSONWriteError {
+    printError("facilitymap: \(error)")
+    Foundation.exit(1)
 } catch let error as TargetsError {
     printError("facilitymap: \(error)")
     Foundation.exit(1)

@@ -1,0 +1,301 @@
+import FacilityCoverage
+import FacilityGeometry
+import FacilityModel
+import Foundation
+
+/// `facilitymap map`: one self-contained HTML file (no network, no tiles) showing areas coloured by attainment
+/// of a chosen target, facilities by kind, and uncovered communities and villages.
+public enum CoverageMap {
+    /// Colours for facility kinds, in `FacilityKind.allCases` order (grouped by sector).
+    static let kindColors = [
+        "#1f78b4", "#4a9fd8", "#6baed6", "#2171b5", "#08519c", "#9ecae1", "#3182bd", "#c6dbef",   // education
+        "#e31a1c", "#fb6a4a", "#cb181d", "#fc9272", "#ef3b2c", "#a50f15", "#f768a1",              // health
+        "#33a02c", "#74c476", "#238b45", "#a1d99b", "#006d2c",                                    // elderly care
+    ]
+
+    static func coordinate(_ value: Double) -> String {
+        let rounded = (value * 100_000).rounded() / 100_000
+        return JSONText.value(rounded)
+    }
+
+    static func ring(_ ring: [LonLat]) -> String {
+        "[" + ring.map { "[\(coordinate($0.lon)),\(coordinate($0.lat))]" }.joined(separator: ",") + "]"
+    }
+
+    static func polygons(_ boundary: MultiPolygon) -> String {
+        "[" + boundary.polygons.map { p in "[" + p.rings.map(ring).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+    }
+
+    static func result(_ r: CoverageResult) -> String {
+        JSONText.object([("numerator", JSONText.value(r.numerator)), ("denominator", JSONText.value(r.denominator)),
+                         ("actual", JSONText.value(r.actual)), ("goal", JSONText.value(r.goal)), ("met", JSONText.value(r.met)),
+                         ("shortfall", JSONText.value(r.shortfall)), ("note", JSONText.value(r.note))])
+    }
+
+    /// The map's data as JSON: areas, outline, targets with results per area, facilities, uncovered units.
+    static func data(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery, maxFacilities: Int) -> String {
+        let report = engine.report(plan: plan, query: query)
+        let byCode = Dictionary(engine.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        let areaCodes = report.targets.first?.areas.map(\.area.code) ?? engine.units.filter { $0.level == query.by }.map(\.code).sorted()
+        let areas = areaCodes.compactMap { code -> String? in
+            guard let unit = byCode[code], let boundary = unit.boundary else { return nil }
+            return JSONText.object([("code", JSONText.string(code)), ("name", JSONText.string(unit.name)),
+                                    ("polygons", polygons(boundary))])
+        }
+        let outline = plan.area.flatMap { byCode[$0]?.boundary }.map(polygons) ?? "null"
+        let targets = report.targets.map { t -> String in
+            var uncovered = "[]"
+            if t.target.metric == .unitCoverage {
+                uncovered = "[" + t.totalUncovered.compactMap { ref -> String? in
+                    guard let unit = byCode[ref.code], let point = unit.location else { return nil }
+                    return "[\(coordinate(point.lon)),\(coordinate(point.lat)),\(JSONText.string(ref.code)),\(JSONText.string(ref.name))]"
+                }.joined(separator: ",") + "]"
+            }
+            let rows = t.areas.map { "\(JSONText.string($0.area.code)): \(result($0.result))" }.joined(separator: ", ")
+            let shares = t.target.metric == .unitCoverage || t.target.metric == .share
+                || (t.target.metric == .count && t.target.perArea != nil)
+            return JSONText.object([
+                ("id", JSONText.string(t.target.id)), ("title", JSONText.string(t.target.title)),
+                ("metric", JSONText.string(t.target.metric.rawValue)), ("goal", JSONText.value(t.goal)),
+                ("share", JSONText.value(shares)), ("perArea", JSONText.value(t.target.perArea?.rawValue)),
+                ("units", JSONText.value(t.target.units?.rawValue)), ("kinds", "[" + t.target.kinds.map { JSONText.string($0.rawValue) }.joined(separator: ",") + "]"),
+                ("total", result(t.total)), ("totalName", JSONText.string(t.totalArea.name)),
+                ("areas", "{" + rows + "}"), ("uncovered", uncovered),
+            ])
+        }
+        let open = engine.facilities.filter { $0.isOpen(on: report.asOf) }
+        let shown = open.count > maxFacilities ? Array(open.prefix(maxFacilities)) : open
+        let kinds = FacilityKind.allCases
+        let kindIndex = Dictionary(uniqueKeysWithValues: kinds.enumerated().map { ($1, $0) })
+        let present = Set(open.map(\.kind))
+        let kindList = kinds.enumerated().map { i, kind in
+            JSONText.object([("kind", JSONText.string(kind.rawValue)), ("zh", JSONText.string(kind.chineseNames[0])),
+                             ("color", JSONText.string(kindColors[i % kindColors.count])), ("present", JSONText.value(present.contains(kind)))])
+        }
+        var points = "["
+        points.reserveCapacity(shown.count * 24)
+        for (i, f) in shown.enumerated() {
+            if i > 0 { points += "," }
+            points += "\(coordinate(f.location.lon)),\(coordinate(f.location.lat)),\(kindIndex[f.kind]!)"
+        }
+        points += "]"
+        return """
+            {"plan": \(JSONText.string(report.plan)), "year": \(report.year), "asOf": "\(report.asOf)", \
+            "by": "\(report.by.rawValue)", "areas": [\(areas.joined(separator: ",\n"))],
+            "outline": \(outline), "targets": [\(targets.joined(separator: ",\n"))],
+            "kinds": [\(kindList.joined(separator: ","))], "facilityCount": \(open.count), "facilities": \(points)}
+            """
+    }
+
+    /// The whole page. `maxFacilities` bounds the points drawn (the count shown says how many there are).
+    public static func html(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery, maxFacilities: Int = 100_000) -> String {
+        // "</" inside a <script> would end it: names come from user data.
+        let json = data(engine: engine, plan: plan, query: query, maxFacilities: maxFacilities)
+            .replacingOccurrences(of: "</", with: "<\\/")
+        return template.replacingOccurrences(of: "/*DATA*/null", with: json)
+            .replacingOccurrences(of: "<!--TITLE-->", with: escapeHTML(plan.plan))
+    }
+
+    static func escapeHTML(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static let template = #"""
+    <!DOCTYPE html>
+    <html lang="zh-CN">
+    <head>
+    <meta charset="utf-8">
+    <title><!--TITLE--> — FacilityMap coverage</title>
+    <style>
+      body { margin: 0; font: 14px/1.4 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; color: #222; background: #f7f7f5; }
+      header { padding: 10px 16px; background: #fff; border-bottom: 1px solid #ddd; display: flex; flex-wrap: wrap; gap: 12px; align-items: center; }
+      header h1 { font-size: 18px; margin: 0 12px 0 0; }
+      select { font: inherit; padding: 3px 6px; max-width: 420px; }
+      #summary { color: #444; }
+      main { display: flex; }
+      #map { flex: 1; height: calc(100vh - 60px); min-height: 520px; }
+      aside { width: 280px; padding: 12px 16px; background: #fff; border-left: 1px solid #ddd; overflow-y: auto; height: calc(100vh - 84px); }
+      aside h2 { font-size: 14px; margin: 14px 0 6px; }
+      .swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -1px; border: 1px solid #0003; }
+      .dot { border-radius: 50%; }
+      .legend-row { margin: 2px 0; white-space: nowrap; }
+      path.district { stroke: #fff; stroke-width: 1.2; cursor: pointer; }
+      path.district:hover { stroke: #000; stroke-width: 2; }
+      path.outline { fill: none; stroke: #333; stroke-width: 1.6; }
+      circle.facility { stroke: none; opacity: 0.75; }
+      path.uncovered { stroke: #000; stroke-width: 1.4; fill: none; }
+      text.label { font-size: 12px; fill: #222; paint-order: stroke; stroke: #fff; stroke-width: 3px; pointer-events: none; text-anchor: middle; }
+      #tip { position: fixed; pointer-events: none; background: #fff; border: 1px solid #999; border-radius: 4px; padding: 6px 8px; box-shadow: 0 2px 6px #0003; display: none; font-size: 13px; }
+      #tip b { display: block; margin-bottom: 2px; }
+      .unmet { color: #b2182b; font-weight: bold; }
+      .met { color: #1a9850; font-weight: bold; }
+    </style>
+    </head>
+    <body>
+    <header>
+      <h1><!--TITLE--></h1>
+      <label>Target <select id="target"></select></label>
+      <span id="summary"></span>
+    </header>
+    <main>
+      <svg id="map" xmlns="http://www.w3.org/2000/svg"></svg>
+      <aside>
+        <div id="meta"></div>
+        <h2>Attainment (actual ÷ goal)</h2>
+        <div id="scale"></div>
+        <h2>Facilities by kind</h2>
+        <div id="kinds"></div>
+        <h2>Uncovered units</h2>
+        <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="uncovered" d="M3 3L11 11M11 3L3 11"/></svg> a community or village with no facility of the target's kinds (unit coverage targets)</div>
+      </aside>
+    </main>
+    <div id="tip"></div>
+    <script>
+    const DATA = /*DATA*/null;
+    const svgNS = "http://www.w3.org/2000/svg";
+    const svg = document.getElementById("map");
+    const tip = document.getElementById("tip");
+    const select = document.getElementById("target");
+
+    function fmt(v, share) {
+      if (v === null || v === undefined) return "–";
+      if (share) return (v * 100).toFixed(1) + "%";
+      return Number.isInteger(v) ? v.toLocaleString("en") : v.toFixed(2);
+    }
+    function attainmentColor(r) {
+      if (!r || r.actual === null || r.goal === null || r.goal === undefined) return "#d9d9d9";
+      if (r.met) return "#1a9850";
+      const x = r.goal > 0 ? Math.max(0, Math.min(1, r.actual / r.goal)) : 0;
+      const stops = [[0, [215, 48, 39]], [0.6, [252, 141, 89]], [1, [254, 224, 139]]];
+      for (let i = 1; i < stops.length; i++) {
+        if (x <= stops[i][0]) {
+          const [a, ca] = stops[i - 1], [b, cb] = stops[i], t = (x - a) / (b - a);
+          return "rgb(" + ca.map((c, k) => Math.round(c + (cb[k] - c) * t)).join(",") + ")";
+        }
+      }
+      return "rgb(254,224,139)";
+    }
+
+    // Projection: lon/lat scaled for the map's latitude (equirectangular), fitted to the view.
+    let bounds = [Infinity, Infinity, -Infinity, -Infinity];
+    function extend(p) { bounds = [Math.min(bounds[0], p[0]), Math.min(bounds[1], p[1]), Math.max(bounds[2], p[0]), Math.max(bounds[3], p[1])]; }
+    (DATA.outline || []).forEach(poly => poly.forEach(ring => ring.forEach(extend)));
+    DATA.areas.forEach(a => a.polygons.forEach(poly => poly.forEach(ring => ring.forEach(extend))));
+    if (!isFinite(bounds[0])) for (let i = 0; i < DATA.facilities.length; i += 3) extend([DATA.facilities[i], DATA.facilities[i + 1]]);
+    if (!isFinite(bounds[0])) bounds = [0, 0, 1, 1];
+    const k = Math.cos(((bounds[1] + bounds[3]) / 2) * Math.PI / 180);
+    const W = 1000, H = Math.max(200, Math.round(W * (bounds[3] - bounds[1]) / Math.max(1e-9, (bounds[2] - bounds[0]) * k)));
+    const pad = 20;
+    const s = Math.min((W - 2 * pad) / Math.max(1e-9, (bounds[2] - bounds[0]) * k), (H - 2 * pad) / Math.max(1e-9, bounds[3] - bounds[1]));
+    const X = lon => pad + (lon - bounds[0]) * k * s, Y = lat => pad + (bounds[3] - lat) * s;
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    function pathOf(polygons) {
+      return polygons.map(poly => poly.map(ring => "M" + ring.map(p => X(p[0]).toFixed(1) + " " + Y(p[1]).toFixed(1)).join("L") + "Z").join("")).join("");
+    }
+    function centroid(polygons) {
+      let best = null, area = -1;
+      polygons.forEach(poly => { const r = poly[0]; let a = 0, cx = 0, cy = 0;
+        for (let i = 0; i < r.length - 1; i++) { const f = r[i][0] * r[i + 1][1] - r[i + 1][0] * r[i][1]; a += f; cx += (r[i][0] + r[i + 1][0]) * f; cy += (r[i][1] + r[i + 1][1]) * f; }
+        if (Math.abs(a) > area) { area = Math.abs(a); best = [cx / (3 * a), cy / (3 * a)]; } });
+      return best;
+    }
+
+    const gAreas = document.createElementNS(svgNS, "g"), gOutline = document.createElementNS(svgNS, "g");
+    const gFacilities = document.createElementNS(svgNS, "g"), gUncovered = document.createElementNS(svgNS, "g"), gLabels = document.createElementNS(svgNS, "g");
+    [gAreas, gOutline, gFacilities, gUncovered, gLabels].forEach(g => svg.appendChild(g));
+    const areaPaths = DATA.areas.map(a => {
+      const p = document.createElementNS(svgNS, "path");
+      p.setAttribute("class", "district");
+      p.setAttribute("d", pathOf(a.polygons));
+      p.setAttribute("fill-rule", "evenodd");
+      p.dataset.code = a.code;
+      gAreas.appendChild(p);
+      const c = centroid(a.polygons);
+      if (c) { const t = document.createElementNS(svgNS, "text"); t.setAttribute("class", "label"); t.setAttribute("x", X(c[0])); t.setAttribute("y", Y(c[1])); t.textContent = a.name; gLabels.appendChild(t); }
+      return [a, p];
+    });
+    svg.dataset.districts = String(areaPaths.length);
+    if (DATA.outline) { const o = document.createElementNS(svgNS, "path"); o.setAttribute("class", "outline"); o.setAttribute("d", pathOf(DATA.outline)); gOutline.appendChild(o); }
+
+    const kindShown = DATA.kinds.map(() => true);
+    function drawFacilities(target) {
+      gFacilities.textContent = "";
+      const wanted = new Set(target ? target.kinds : []);
+      let drawn = 0;
+      for (let i = 0; i < DATA.facilities.length; i += 3) {
+        const kind = DATA.kinds[DATA.facilities[i + 2]];
+        if (!kindShown[DATA.facilities[i + 2]]) continue;
+        const c = document.createElementNS(svgNS, "circle");
+        c.setAttribute("class", "facility");
+        c.setAttribute("cx", X(DATA.facilities[i]).toFixed(1));
+        c.setAttribute("cy", Y(DATA.facilities[i + 1]).toFixed(1));
+        c.setAttribute("r", wanted.has(kind.kind) ? 2.6 : 1.3);
+        c.setAttribute("fill", kind.color);
+        if (wanted.size && !wanted.has(kind.kind)) c.setAttribute("opacity", "0.25");
+        gFacilities.appendChild(c);
+        drawn++;
+      }
+      svg.dataset.facilities = String(drawn);
+    }
+    function drawUncovered(target) {
+      gUncovered.textContent = "";
+      (target.uncovered || []).forEach(u => {
+        const x = X(u[0]), y = Y(u[1]), d = 3.5;
+        const p = document.createElementNS(svgNS, "path");
+        p.setAttribute("class", "uncovered");
+        p.setAttribute("d", `M${x - d} ${y - d}L${x + d} ${y + d}M${x + d} ${y - d}L${x - d} ${y + d}`);
+        p.addEventListener("mousemove", e => showTip(e, `<b>${u[3]}</b>${u[2]}<br>uncovered: no ${target.kinds.join(", ")}`));
+        p.addEventListener("mouseleave", () => tip.style.display = "none");
+        gUncovered.appendChild(p);
+      });
+      svg.dataset.uncovered = String((target.uncovered || []).length);
+    }
+    function showTip(e, html) {
+      tip.innerHTML = html;
+      tip.style.display = "block";
+      tip.style.left = (e.clientX + 14) + "px";
+      tip.style.top = (e.clientY + 14) + "px";
+    }
+    function describe(target, r) {
+      if (!r) return "no data";
+      const share = target.share && !(target.perArea && target.perArea === DATA.by);
+      const met = r.met === null ? "not judged" : (r.met ? '<span class="met">met</span>' : '<span class="unmet">not met</span>');
+      return `actual ${r.actual === null ? (r.note || "–") : fmt(r.actual, share)} · goal ${fmt(r.goal, share)} · ${met}` +
+        `<br>shortfall ${fmt(r.shortfall, false)} · ${fmt(r.numerator, false)} / ${fmt(r.denominator, false)}`;
+    }
+    function render() {
+      const target = DATA.targets[select.selectedIndex];
+      if (!target) return;
+      areaPaths.forEach(([a, p]) => {
+        const r = target.areas[a.code];
+        p.setAttribute("fill", attainmentColor(r));
+        p.onmousemove = e => showTip(e, `<b>${a.name} ${a.code}</b>${target.title}<br>${describe(target, r)}`);
+        p.onmouseleave = () => tip.style.display = "none";
+      });
+      document.getElementById("summary").innerHTML = `${DATA.plan} · ${target.title} · ${target.totalName}: ${describe(target, target.total)}`;
+      drawFacilities(target);
+      drawUncovered(target);
+    }
+
+    DATA.targets.forEach(t => { const o = document.createElement("option"); o.value = t.id; o.textContent = `${t.id} — ${t.title}`; select.appendChild(o); });
+    select.addEventListener("change", render);
+    document.getElementById("meta").innerHTML = `Goals of ${DATA.year}; facilities open on ${DATA.asOf}; ` +
+      `${DATA.facilityCount.toLocaleString("en")} facilities${DATA.facilities.length / 3 < DATA.facilityCount ? ` (${(DATA.facilities.length / 3).toLocaleString("en")} drawn)` : ""}; areas by ${DATA.by}.`;
+    document.getElementById("scale").innerHTML = [["#1a9850", "met"], ["rgb(254,224,139)", "close (≥ 95%)"], ["rgb(252,141,89)", "60%"], ["rgb(215,48,39)", "0%"], ["#d9d9d9", "no goal or no data"]]
+      .map(([c, l]) => `<div class="legend-row"><span class="swatch" style="background:${c}"></span>${l}</div>`).join("");
+    const kindsDiv = document.getElementById("kinds");
+    DATA.kinds.forEach((kind, i) => {
+      if (!kind.present) return;
+      const row = document.createElement("div");
+      row.className = "legend-row";
+      row.innerHTML = `<label><input type="checkbox" checked> <span class="swatch dot" style="background:${kind.color}"></span>${kind.zh} ${kind.kind}</label>`;
+      row.querySelector("input").addEventListener("change", e => { kindShown[i] = e.target.checked; render(); });
+      kindsDiv.appendChild(row);
+    });
+    render();
+    </script>
+    </body>
+    </html>
+    """#
+}

@@ -1,0 +1,124 @@
+import FacilityCoverage
+import FacilityFormats
+import FacilityGeometry
+import FacilityModel
+import FacilityStore
+import Foundation
+
+/// `facilitymap export geojson`: the store's layers as RFC 7946 GeoJSON, streamed.
+public struct GeoJSONExport {
+    public enum Layer: String, CaseIterable, Sendable {
+        case facilities, units, coverage
+    }
+
+    public let store: FacilityStore
+    /// `nil` writes to standard output.
+    public var outputPath: String?
+    /// WGS-84 (the standard), or GCJ-02/BD-09 for overlays on Chinese web maps.
+    public var coordinateSystem: CoordinateSystem = .wgs84
+
+    public init(store: FacilityStore, outputPath: String?, coordinateSystem: CoordinateSystem = .wgs84) {
+        self.store = store
+        self.outputPath = outputPath
+        self.coordinateSystem = coordinateSystem
+    }
+
+    private func writer() throws -> GeoJSONWriter {
+        try GeoJSONWriter(path: outputPath, coordinateSystem: coordinateSystem)
+    }
+
+    static func text(_ value: String?) -> GeoJSONProperty { value.map { .string($0) } ?? .null }
+    static func int(_ value: Int?) -> GeoJSONProperty { value.map { .int($0) } ?? .null }
+    static func double(_ value: Double?) -> GeoJSONProperty { value.map { .double($0) } ?? .null }
+    static func bool(_ value: Bool?) -> GeoJSONProperty { value.map { .bool($0) } ?? .null }
+
+    /// Every facility (optionally of one kind, within one unit) as a Point with all its fields; returns the count.
+    @discardableResult
+    public func facilities(kind: FacilityKind? = nil, within code: String? = nil) throws -> Int {
+        let out = try writer()
+        try store.forEachFacility(kind: kind, within: code) { f in
+            var properties: [(String, GeoJSONProperty)] = [
+                ("id", .string(f.id)), ("name", .string(f.name)), ("kind", .string(f.kind.rawValue)),
+                ("kind_zh", .string(f.kind.chineseNames[0])), ("unit", Self.text(f.unit)), ("beds", Self.int(f.beds)),
+                ("doctors", Self.int(f.doctors)), ("gps", Self.int(f.gps)), ("places", Self.int(f.places)),
+                ("inclusive", Self.bool(f.inclusive)), ("level", Self.text(f.level)),
+                ("opened", Self.text(f.opened?.description)), ("closed", Self.text(f.closed?.description)),
+            ]
+            let known = Set(properties.map(\.0))
+            for (key, value) in f.attributes.sorted(by: { $0.key < $1.key }) where !known.contains(key) {
+                properties.append((key, .string(value)))
+            }
+            try out.write(id: .string(f.id), properties: properties, geometry: .point(f.location))
+        }
+        try out.finish()
+        return out.featureCount
+    }
+
+    static func geometry(of unit: AdministrativeUnit) -> Geometry? {
+        if let boundary = unit.boundary { return .multiPolygon(boundary) }
+        return unit.location.map { .point($0) }
+    }
+
+    static func unitProperties(_ u: AdministrativeUnit) -> [(String, GeoJSONProperty)] {
+        [("code", .string(u.code)), ("name", .string(u.name)), ("level", .string(u.level.rawValue)),
+         ("parent", text(u.parent)), ("population", int(u.population))]
+    }
+
+    /// Every unit (optionally of one level, within one unit) with its boundary, or its point when it has none.
+    @discardableResult
+    public func units(level: UnitLevel? = nil, within code: String? = nil) throws -> Int {
+        let out = try writer()
+        for unit in try store.units(level: level, within: code) {
+            var properties = Self.unitProperties(unit)
+            let known = Set(properties.map(\.0))
+            for (key, value) in unit.attributes.sorted(by: { $0.key < $1.key }) where !known.contains(key) {
+                properties.append((key, .string(value)))
+            }
+            try out.write(id: .string(unit.code), properties: properties, geometry: Self.geometry(of: unit))
+        }
+        try out.finish()
+        return out.featureCount
+    }
+
+    /// One target's coverage: for `unit_coverage`, each counted unit with `covered`, `nearest_m` and
+    /// `facility_count`; for the other metrics, each area of `query.by` with the result's fields.
+    @discardableResult
+    public func coverage(engine: CoverageEngine, plan: TargetPlan, target: Target, query: CoverageQuery) throws -> Int {
+        let (asOf, year) = engine.resolve(plan: plan, query: query)
+        var members: [(String, GeoJSONProperty)] = [
+            ("plan", .string(plan.plan)), ("target", .string(target.id)), ("title", .string(target.title)),
+            ("metric", .string(target.metric.rawValue)), ("year", .int(year)), ("as_of", .string(asOf.description)),
+            ("goal", Self.double(target.goals[year])),
+        ]
+        if target.metric == .unitCoverage { members.append(("within_m", .double(target.withinMetres))) }
+        let out = try GeoJSONWriter(path: outputPath, coordinateSystem: coordinateSystem, foreignMembers: members)
+        if target.metric == .unitCoverage {
+            for detail in engine.unitCoverage(of: target, plan: plan, query: query) {
+                var properties = Self.unitProperties(detail.unit)
+                properties += [("covered", .bool(detail.covered)), ("nearest_m", Self.double(detail.nearestMetres.map { ($0 * 10).rounded() / 10 })),
+                               ("facility_count", .int(detail.facilityCount))]
+                try out.write(id: .string(detail.unit.code), properties: properties, geometry: Self.geometry(of: detail.unit))
+            }
+        } else {
+            var single = plan
+            single.targets = [target]
+            var q = query
+            q.targetID = target.id
+            let report = engine.report(plan: single, query: q).targets[0]
+            let byCode = Dictionary(engine.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+            for area in report.areas {
+                guard let unit = byCode[area.area.code] else { continue }
+                var properties = Self.unitProperties(unit)
+                properties += Self.resultProperties(area.result)
+                try out.write(id: .string(unit.code), properties: properties, geometry: Self.geometry(of: unit))
+            }
+        }
+        try out.finish()
+        return out.featureCount
+    }
+
+    static func resultProperties(_ r: CoverageResult) -> [(String, GeoJSONProperty)] {
+        [("numerator", .double(r.numerator)), ("denominator", double(r.denominator)), ("actual", double(r.actual)),
+         ("goal", double(r.goal)), ("met", bool(r.met)), ("shortfall", double(r.shortfall)), ("note", text(r.note))]
+    }
+}

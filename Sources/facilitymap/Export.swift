@@ -1,0 +1,128 @@
+import ArgumentParser
+import FacilityMapKit
+import Foundation
+
+extension GeoJSONExport.Layer: ExpressibleByArgument {}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export the store as files other tools read.",
+        subcommands: [ExportGeoJSON.self]
+    )
+}
+
+/// Options that choose a plan, a day and a level, shared by `export geojson --layer coverage` and `map`.
+struct PlanOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A targets YAML file (default: the built-in Luoyang plan).", valueName: "file"))
+    var targets: String?
+    @Option(help: "The goal year (default: the next goal year from --as-of, else the latest goal year).") var year: Int?
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Count facilities open on this day (default: the end of the goal year).",
+                                                             valueName: "YYYY-MM-DD"))
+    var asOf: String?
+    @Option(help: "The level of the areas: city, district or township.") var by: String = "district"
+
+    var level: UnitLevel? {
+        UnitLevel(argument: by).flatMap { [.city, .district, .township].contains($0) ? $0 : nil }
+    }
+
+    func validate() throws {
+        if level == nil { throw ValidationError("--by \(by) is not an area level: use city, district or township") }
+        if let asOf, Day(parsing: asOf) == nil || asOf.count != 10 {
+            throw ValidationError("--as-of \(asOf) is not a date: write YYYY-MM-DD")
+        }
+        if let year, !(1900...2200).contains(year) { throw ValidationError("--year \(year) is not a plausible year") }
+    }
+
+    func plan() throws -> TargetPlan { try targets.map { try TargetPlan(path: $0) } ?? TargetPlan.luoyang2022 }
+
+    func query(target: String? = nil) -> CoverageQuery {
+        CoverageQuery(year: year, asOf: asOf.flatMap { Day(parsing: $0) }, by: level ?? .district, targetID: target)
+    }
+}
+
+struct ExportGeoJSON: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "geojson",
+        abstract: "Write a layer as RFC 7946 GeoJSON (WGS-84 lon/lat, 6 decimals), streamed.",
+        discussion: """
+            Layers: facilities (a Point each, every field and extra attribute as properties); units (each unit with its
+            boundary, or its point); coverage (one target, --target, default the plan's first: for unit_coverage each
+            counted unit with covered, nearest_m and facility_count; for other metrics each area of --by with numerator,
+            denominator, actual, goal, met, shortfall).
+            --crs gcj02 writes GCJ-02 for overlays on Chinese web maps and says so in a "coordinate_system" member.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: "facilities, units or coverage.") var layer: GeoJSONExport.Layer
+    @Option(help: "facilities: only this kind.") var kind: String?
+    @Option(name: .customLong("in"), help: ArgumentHelp("facilities, units: only this unit and what lies below it.", valueName: "code"))
+    var within: String?
+    @Option(help: ArgumentHelp("coverage: the target's id (default: the plan's first target).", valueName: "id")) var target: String?
+    @OptionGroup var planOptions: PlanOptions
+    @Option(help: "wgs84 (default), gcj02 or bd09.") var crs: String = "wgs84"
+    @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "file")) var out: String?
+
+    func validate() throws {
+        if let kind, FacilityKind(argument: kind) == nil {
+            throw ValidationError("--kind \(kind) is not a known kind: see `facilitymap help import facilities`")
+        }
+        guard let system = CoordinateSystem(argument: crs), system != .cgcs2000 else {
+            throw ValidationError("--crs \(crs) is not an output coordinate system: use wgs84, gcj02 or bd09")
+        }
+        _ = system
+    }
+
+    func run() throws {
+        let store = try storeOptions.open()
+        if let within, try !store.containsUnit(code: within) {
+            printError("no unit with code \(within) in \(store.path) — see `facilitymap list units`")
+            throw Exit(status: 1)
+        }
+        let export = GeoJSONExport(store: store, outputPath: out, coordinateSystem: CoordinateSystem(argument: crs)!)
+        let count: Int
+        switch layer {
+        case .facilities:
+            count = try export.facilities(kind: kind.flatMap(FacilityKind.init(argument:)), within: within)
+        case .units:
+            count = try export.units(within: within)
+        case .coverage:
+            let plan = try planOptions.plan()
+            guard let chosen = target.map({ id in plan.targets.first { $0.id == id } }) ?? plan.targets.first else {
+                throw ValidationError("--target \(target ?? "") is not in the targets: \(plan.targets.map(\.id).joined(separator: ", "))")
+            }
+            count = try export.coverage(engine: try CoverageEngine(store: store), plan: plan, target: chosen,
+                                        query: planOptions.query(target: chosen.id))
+        }
+        if let out { printError("wrote \(count) features to \(out)") }
+    }
+}
+
+struct MapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "map",
+        abstract: "Write a self-contained HTML coverage map (works offline).",
+        discussion: """
+            Areas of --by coloured by attainment of the target chosen in the page (a selector lists every target),
+            facilities as points by kind with a legend, uncovered communities and villages marked; hovering shows
+            actual, goal and shortfall.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var planOptions: PlanOptions
+    @Option(help: ArgumentHelp("The HTML file to write.", valueName: "file")) var out: String = "coverage.html"
+
+    func run() throws {
+        let store = try storeOptions.open()
+        let plan = try planOptions.plan()
+        let html = CoverageMap.html(engine: try CoverageEngine(store: store), plan: plan, query: planOptions.query())
+        do {
+            try Data(html.utf8).write(to: URL(fileURLWithPath: out))
+        } catch {
+            printError("\(out): cannot write the map: \(error.localizedDescription) — check the folder exists and the disk has room")
+            throw Exit(status: 1)
+        }
+        print("wrote \(out)")
+    }
+}

@@ -1,0 +1,60 @@
+import FacilityMapKit
+import Foundation
+import XCTest
+
+extension CLITests {
+    /// Headless Chromium (Debian's `chromium`, installed by Scripts/setup) loads the page and runs its script.
+    func chromium(_ arguments: [String]) throws -> String {
+        let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        let browser = try XCTUnwrap(candidates.first { FileManager.default.isExecutableFile(atPath: $0) },
+                                    "no Chromium: run Scripts/setup (it installs Debian's chromium)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: browser)
+        process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                             "--user-data-dir=\(folder.appendingPathComponent("chromium-profile").path)"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func testMapRendersEveryDistrictAndFacilityInARealBrowser() throws {
+        try importLuoyang()
+        let made = try run(["map", "--out", "coverage.html", "--year", "2025"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let page = folder.appendingPathComponent("coverage.html")
+        let dom = try chromium(["--virtual-time-budget=5000", "--dump-dom", page.absoluteString])
+        XCTAssertEqual(dom.components(separatedBy: "class=\"district\"").count - 1, 14, "one drawn path per district")
+        XCTAssertTrue(dom.contains("data-districts=\"14\""), "the script ran")
+        // Nine of the ten fixture facilities are open at the end of 2025 (one kindergarten closed in 2024).
+        XCTAssertTrue(dom.contains("data-facilities=\"9\""))
+        XCTAssertEqual(dom.components(separatedBy: "<option").count - 1, TargetPlan.luoyang2022.targets.count,
+                       "the selector lists every target")
+        XCTAssertTrue(dom.contains("洛阳市"))
+        let screenshot = folder.appendingPathComponent("map.png")
+        _ = try chromium(["--window-size=1200,800", "--virtual-time-budget=5000", "--screenshot=\(screenshot.path)", page.absoluteString])
+        let png = try Data(contentsOf: screenshot)
+        XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        XCTAssertGreaterThan(png.count, 20_000, "a drawn map, not a blank page")
+    }
+
+    func testExportGeoJSONCommandWritesAFileOrStandardOutput() throws {
+        try importLuoyang()
+        let toFile = try run(["export", "geojson", "--layer", "units", "--out", "units.geojson"])
+        XCTAssertEqual(toFile.status, 0, toFile.stderr)
+        XCTAssertEqual(toFile.stderr, "wrote 15 features to units.geojson\n")
+        let stdout = try run(["export", "geojson", "--layer", "facilities", "--kind", "hospital"])
+        XCTAssertEqual(stdout.status, 0, stdout.stderr)
+        let collection = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(stdout.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((collection["features"] as? [Any])?.count, 1)
+        XCTAssertEqual(try run(["export", "geojson", "--layer", "roads"]).status, 2)
+        XCTAssertEqual(try run(["export", "geojson", "--layer", "units", "--crs", "cgcs2000"]).status, 2)
+        let missingFolder = try run(["export", "geojson", "--layer", "units", "--out", "no/such/dir/u.geojson"])
+        XCTAssertEqual(missingFolder.status, 1)
+        XCTAssertTrue(missingFolder.stderr.contains("no/such/dir/u.geojson"), missingFolder.stderr)
+    }
+}
