@@ -86,6 +86,8 @@ public final class GeoJSONWriter {
     private var converted: [LonLat] = []
     private var ringX: [Int64] = []
     private var ringY: [Int64] = []
+    /// 1 for the bytes that may need escaping in a string: C0 controls, `"`, `\`, 0xE2 (U+2028/9).
+    private let specialBytes: UnsafeMutablePointer<UInt8>
 
     /// Writes to `path` (created or truncated) or, with nil, to standard output (not closed by
     /// `finish()`). `decimals` is clamped to 0...12. `foreignMembers` are written after
@@ -123,6 +125,9 @@ public final class GeoJSONWriter {
         #if canImport(Darwin)
         _ = fcntl(fd, F_SETNOSIGPIPE, 1)   // a closed pipe gives EPIPE, not a fatal SIGPIPE
         #endif
+        specialBytes = .allocate(capacity: 256)
+        specialBytes.initialize(repeating: 0, count: 256)
+        for b in [0x22, 0x5C, 0xE2] + Array(0..<0x20) { specialBytes[b] = 1 }
         capacity = Self.flushThreshold + 64 * 1024
         buffer = .allocate(capacity: capacity)
 
@@ -143,6 +148,7 @@ public final class GeoJSONWriter {
     deinit {
         if case .finished = state {} else if ownsDescriptor { _ = systemClose(fd) }
         buffer.deallocate()
+        specialBytes.deallocate()
     }
 
     /// Appends one Feature: `id` (see the type's notes), properties in the order given, geometry
@@ -348,9 +354,10 @@ public final class GeoJSONWriter {
         let n = bytes.count
         var runStart = 0
         var i = 0
+        let special = specialBytes
         while i < n {
             let b = bytes[i]
-            if b >= 0x20 && b != 0x22 && b != 0x5C && b != 0xE2 { i += 1; continue }
+            if special[Int(b)] == 0 { i &+= 1; continue }
             if b == 0xE2 {
                 guard i + 2 < n, bytes[i + 1] == 0x80, bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9 else { i += 1; continue }
                 append(UnsafeBufferPointer(rebasing: bytes[runStart..<i]))

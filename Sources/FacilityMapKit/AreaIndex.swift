@@ -5,13 +5,12 @@ import FacilityStore
 
 /// The loaded city and district polygons, for telling whether a point lies in the area the store covers.
 struct AreaIndex {
-    let areas: [(unit: AdministrativeUnit, boundary: MultiPolygon, box: BoundingBox)]
+    let areas: [AdministrativeUnit]
+    private let grid: PolygonGrid
 
     init(store: FacilityStore, levels: Set<UnitLevel>) throws {
-        areas = try store.units().compactMap { unit in
-            guard levels.contains(unit.level), let boundary = unit.boundary else { return nil }
-            return (unit, boundary, boundary.boundingBox)
-        }
+        areas = try store.units().filter { levels.contains($0.level) && $0.boundary != nil }
+        grid = PolygonGrid(polygons: areas.enumerated().map { (index: $0, boundary: $1.boundary!) })
     }
 
     var isEmpty: Bool { areas.isEmpty }
@@ -19,8 +18,10 @@ struct AreaIndex {
     /// The finest loaded area containing `point` (a district before its city).
     func containing(_ point: LonLat) -> AdministrativeUnit? {
         var best: AdministrativeUnit?
-        for area in areas where area.box.contains(point) && area.boundary.contains(point) {
-            if best == nil || area.unit.level.rank > best!.level.rank { best = area.unit }
+        grid.forEachCandidate(containing: point) { k in
+            let entry = grid.polygons[k]
+            let unit = areas[entry.index]
+            if (best == nil || unit.level.rank > best!.level.rank) && entry.boundary.contains(point) { best = unit }
         }
         return best
     }

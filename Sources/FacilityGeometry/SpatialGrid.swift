@@ -1,8 +1,6 @@
-import FacilityGeometry
-
 /// Points bucketed in a regular lon/lat grid, stored compactly (cell starts + item indices).
 /// Answers "which points may lie in this box" without touching the others.
-struct PointGrid {
+public struct PointGrid: Sendable {
     private let minLon: Double
     private let minLat: Double
     private let cell: Double
@@ -10,10 +8,10 @@ struct PointGrid {
     private let ny: Int
     private let starts: [Int32]
     private let items: [Int32]
-    let points: [LonLat]
+    public let points: [LonLat]
 
     /// Indexes `points` in cells of about `cellDegrees` (made larger if the grid would exceed ~4 million cells).
-    init(points: [LonLat], cellDegrees: Double) {
+    public init(points: [LonLat], cellDegrees: Double) {
         self.points = points
         let box = BoundingBox(points: points)
         if points.isEmpty || box.isEmpty {
@@ -52,7 +50,7 @@ struct PointGrid {
 
     /// Calls `body` with each point index whose cell meets `box`, until `body` returns false.
     /// Candidates only: the caller tests the exact condition.
-    func forEachCandidate(in box: BoundingBox, _ body: (Int) -> Bool) {
+    public func forEachCandidate(in box: BoundingBox, _ body: (Int) -> Bool) {
         guard !items.isEmpty, !box.isEmpty else { return }
         let x0 = Int(((box.minLon - minLon) / cell).rounded(.down)), x1 = Int(((box.maxLon - minLon) / cell).rounded(.down))
         let y0 = Int(((box.minLat - minLat) / cell).rounded(.down)), y1 = Int(((box.maxLat - minLat) / cell).rounded(.down))
@@ -73,16 +71,17 @@ struct PointGrid {
 }
 
 /// Polygons bucketed by the grid cells their bounding boxes meet, for "which polygons contain this point".
-struct PolygonGrid {
+/// `index` is the caller's own number for each polygon (e.g. its position in a list of units).
+public struct PolygonGrid: Sendable {
     private let minLon: Double
     private let minLat: Double
     private let cell: Double
     private let nx: Int
     private let ny: Int
     private let cells: [[Int32]]
-    let polygons: [(index: Int, boundary: MultiPolygon, box: BoundingBox)]
+    public let polygons: [(index: Int, boundary: MultiPolygon, box: BoundingBox)]
 
-    init(polygons: [(index: Int, boundary: MultiPolygon)]) {
+    public init(polygons: [(index: Int, boundary: MultiPolygon)]) {
         let entries = polygons.map { (index: $0.index, boundary: $0.boundary, box: $0.boundary.boundingBox) }
         self.polygons = entries
         let all = entries.reduce(BoundingBox.empty) { $0.union($1.box) }
@@ -109,7 +108,7 @@ struct PolygonGrid {
     }
 
     /// Calls `body` with each polygon entry (position in `polygons`) whose box holds `point`.
-    func forEachCandidate(containing point: LonLat, _ body: (Int) -> Void) {
+    public func forEachCandidate(containing point: LonLat, _ body: (Int) -> Void) {
         let x = Int(((point.lon - minLon) / cell).rounded(.down)), y = Int(((point.lat - minLat) / cell).rounded(.down))
         guard x >= 0, y >= 0, x < nx, y < ny else { return }
         for k in cells[y * nx + x] where polygons[Int(k)].box.contains(point) { body(Int(k)) }
