@@ -30,9 +30,12 @@ let package = Package(
                 resources: [.embedInCode("Resources/luoyang-2022.yaml")]),
         // The SpatiaLite store: schema, migrations, transactions. The only code that speaks SQL.
         .target(name: "FacilityStore", dependencies: ["CSpatiaLite", "FacilityModel", "FacilityGeometry"]),
+        // The embedded default data (GeoData/luoyang) as a resource bundle beside the binary.
+        .target(name: "FacilityMapData", path: "GeoData", exclude: ["targets"], sources: ["GeoData.swift"],
+                resources: [.copy("luoyang")]),
         // Use cases: import, list, stats — formats in, store out.
         .target(name: "FacilityMapKit", dependencies: ["FacilityFormats", "FacilityModel", "FacilityStore", "FacilityGeometry",
-                                                     "FacilityCoverage"]),
+                                                     "FacilityCoverage", "FacilityMapData"]),
         // The command line: parse, call, print.
         .executableTarget(name: "facilitymap", dependencies: [
             "FacilityMapKit",

@@ -119,7 +119,7 @@ public enum CoverageMap {
       aside h2 { font-size: 14px; margin: 14px 0 6px; }
       .swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -1px; border: 1px solid #0003; }
       .dot { border-radius: 50%; }
-      .legend-row { margin: 2px 0; white-space: nowrap; }
+      .legend-row { margin: 2px 0; font-size: 13px; }
       path.district { stroke: #fff; stroke-width: 1.2; cursor: pointer; }
       path.district:hover { stroke: #000; stroke-width: 2; }
       path.outline { fill: none; stroke: #333; stroke-width: 1.6; }
@@ -279,10 +279,13 @@ public enum CoverageMap {
     }
 
     DATA.targets.forEach(t => { const o = document.createElement("option"); o.value = t.id; o.textContent = `${t.id} — ${t.title}`; select.appendChild(o); });
-    select.addEventListener("change", render);
+    // A target can be chosen in the address: coverage.html#beds-per-1000
+    const fromHash = DATA.targets.findIndex(t => "#" + t.id === decodeURIComponent(location.hash));
+    if (fromHash >= 0) select.selectedIndex = fromHash;
+    select.addEventListener("change", () => { history.replaceState(null, "", "#" + select.value); render(); });
     document.getElementById("meta").innerHTML = `Goals of ${DATA.year}; facilities open on ${DATA.asOf}; ` +
       `${DATA.facilityCount.toLocaleString("en")} facilities${DATA.facilities.length / 3 < DATA.facilityCount ? ` (${(DATA.facilities.length / 3).toLocaleString("en")} drawn)` : ""}; areas by ${DATA.by}.`;
-    document.getElementById("scale").innerHTML = [["#1a9850", "met"], ["rgb(254,224,139)", "close (≥ 95%)"], ["rgb(252,141,89)", "60%"], ["rgb(215,48,39)", "0%"], ["#d9d9d9", "no goal or no data"]]
+    document.getElementById("scale").innerHTML = [["#1a9850", "met"], ["rgb(254,224,139)", "almost met"], ["rgb(252,141,89)", "60% of the goal"], ["rgb(215,48,39)", "nothing yet"], ["#d9d9d9", "no goal or no data"]]
       .map(([c, l]) => `<div class="legend-row"><span class="swatch" style="background:${c}"></span>${l}</div>`).join("");
     const kindsDiv = document.getElementById("kinds");
     DATA.kinds.forEach((kind, i) => {

@@ -3,3 +3,4 @@
 @_exported import FacilityGeometry
 @_exported import FacilityModel
 @_exported import FacilityStore
+@_exported import FacilityMapData

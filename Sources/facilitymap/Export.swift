@@ -126,3 +126,23 @@ struct MapCommand: ParsableCommand {
         print("wrote \(out)")
     }
 }
+
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Check the Luoyang plan on the embedded sample city: build a store, report, write GeoJSON and a map.",
+        discussion: """
+            Imports GeoData/luoyang (built into the binary: real district boundaries, township and village names and
+            census population; generated points and facilities) into DIR/facilitymap.sqlite, prints the coverage of
+            the plan's 2023 and 2025 targets, and writes DIR/coverage.geojson and DIR/coverage.html.
+            """
+    )
+
+    @Option(help: "Only this goal year (default: 2023 and 2025).") var year: Int?
+    @Option(help: ArgumentHelp("The folder to write into.", valueName: "dir")) var out: String = "facilitymap-demo"
+
+    func run() throws {
+        let demo = Demo(folder: URL(fileURLWithPath: out, isDirectory: true), year: year)
+        print(try demo.run(log: { print($0) }), terminator: "")
+    }
+}

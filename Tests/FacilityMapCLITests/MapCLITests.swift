@@ -58,3 +58,28 @@ extension CLITests {
         XCTAssertTrue(missingFolder.stderr.contains("no/such/dir/u.geojson"), missingFolder.stderr)
     }
 }
+
+extension CLITests {
+    func testDemoRunsFromAnyFolderAndWritesTheReportGeoJSONAndMap() throws {
+        let demo = try run(["demo", "--out", "city"])
+        XCTAssertEqual(demo.status, 0, demo.stderr)
+        for target in TargetPlan.luoyang2022.targets {
+            XCTAssertTrue(demo.stdout.contains("\(target.id)  \(target.title)"), target.id)
+        }
+        XCTAssertTrue(demo.stdout.contains("goals of 2023, facilities counted on 2023-12-31"))
+        XCTAssertTrue(demo.stdout.contains("goals of 2025, facilities counted on 2025-12-31"))
+        XCTAssertTrue(demo.stdout.contains("facilities-health.csv: imported 3084 rows"), demo.stdout)
+        let city = folder.appendingPathComponent("city")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: city.appendingPathComponent("facilitymap.sqlite").path))
+        let geojson = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: city.appendingPathComponent("coverage.geojson"))) as? [String: Any])
+        XCTAssertEqual(geojson["target"] as? String, "community-elderly-care")
+        XCTAssertEqual((geojson["features"] as? [Any])?.count, 380)
+        let html = try String(contentsOf: city.appendingPathComponent("coverage.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("洛阳市"))
+        // A second run refreshes the same store: nothing new.
+        let again = try run(["demo", "--out", "city", "--year", "2025"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("units.csv: imported 3156 rows: 0 new, 0 updated, 3156 unchanged"), again.stdout)
+        XCTAssertFalse(again.stdout.contains("goals of 2023"))
+    }
+}

@@ -1,0 +1,62 @@
+import FacilityCoverage
+import FacilityMapData
+import FacilityModel
+import FacilityStore
+import Foundation
+
+/// `facilitymap demo`: the Luoyang plan checked on a whole city, from the data built into the binary.
+public struct Demo {
+    /// The folder that receives the store, `coverage.geojson` and `coverage.html`.
+    public var folder: URL
+    /// Only this goal year (default: every goal year of the plan).
+    public var year: Int?
+
+    public init(folder: URL, year: Int? = nil) {
+        self.folder = folder
+        self.year = year
+    }
+
+    /// The files of the embedded data set, in import order, as a user would import them.
+    public static func files(in data: URL) -> (units: [URL], facilities: [(file: URL, importer: FacilityImporter)]) {
+        (units: [data.appendingPathComponent("districts.geojson"), data.appendingPathComponent("units.csv")],
+         facilities: [
+            (data.appendingPathComponent("facilities-education.csv"), FacilityImporter()),
+            // GB18030 with Chinese headers and GCJ-02 points, as a health bureau sends it.
+            (data.appendingPathComponent("facilities-health.csv"), FacilityImporter(coordinateSystem: .gcj02)),
+            (data.appendingPathComponent("facilities-elderly-care.csv"), FacilityImporter()),
+         ])
+    }
+
+    /// Builds (or refreshes) the store, writes the GeoJSON and the map, and returns the text to print.
+    public func run(log: (String) -> Void) throws -> String {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try FacilityStore(path: folder.appendingPathComponent("facilitymap.sqlite").path)
+        let data = EmbeddedData.luoyang
+        let files = Demo.files(in: data)
+        for file in files.units {
+            let summary = try UnitImporter().run(path: file.path, into: store)
+            log("\(file.lastPathComponent): \(summary.line)")
+        }
+        for (file, importer) in files.facilities {
+            let summary = try importer.run(path: file.path, into: store)
+            log("\(file.lastPathComponent): \(summary.line)")
+        }
+        let plan = TargetPlan.luoyang2022
+        let engine = try CoverageEngine(store: store)
+        let years = year.map { [$0] } ?? Set(plan.targets.flatMap { $0.goals.keys }).sorted()
+        var out = ""
+        for y in years {
+            out += CoverageFormatter.table(engine.report(plan: plan, query: CoverageQuery(year: y))) + "\n"
+        }
+        let query = CoverageQuery(year: years.last)
+        let geojson = folder.appendingPathComponent("coverage.geojson")
+        let target = plan.targets[0]
+        try GeoJSONExport(store: store, outputPath: geojson.path).coverage(engine: engine, plan: plan, target: target, query: query)
+        let html = folder.appendingPathComponent("coverage.html")
+        try Data(CoverageMap.html(engine: engine, plan: plan, query: query).utf8).write(to: html)
+        out += "wrote \(geojson.path) (\(target.id), \(years.last.map(String.init) ?? ""))\n"
+        out += "wrote \(html.path) — open it in a browser\n"
+        out += "store: \(store.path) — try: facilitymap coverage --store \(store.path) --by township --target beds-per-1000\n"
+        return out
+    }
+}
