@@ -15,6 +15,14 @@ struct AreaIndex {
 
     var isEmpty: Bool { areas.isEmpty }
 
+    /// Whether some loaded area contains `point`: stops at the first, trying the finest (smallest) first.
+    func covers(_ point: LonLat) -> Bool {
+        var candidates: [Int] = []
+        grid.forEachCandidate(containing: point) { candidates.append($0) }
+        if candidates.count > 1 { candidates.sort { areas[grid.polygons[$0].index].level.rank > areas[grid.polygons[$1].index].level.rank } }
+        return candidates.contains { grid.polygons[$0].boundary.contains(point) }
+    }
+
     /// The finest loaded area containing `point` (a district before its city).
     func containing(_ point: LonLat) -> AdministrativeUnit? {
         var best: AdministrativeUnit?

@@ -18,7 +18,7 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
         var index: [Field: Int] = [:]
         var extras: [(String, Int)] = []
         for (column, name) in header.enumerated() {
-            let key = name.trimmingCharacters(in: .whitespaces).lowercased()
+            let key = name.trimmed.lowercased()
             if let field = table[key], index[field] == nil {
                 index[field] = column
             } else if !name.isEmpty {
@@ -35,7 +35,7 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
     /// The trimmed value of `field` in `row`, or nil when the column is absent or the cell is empty.
     func value(_ field: Field, in row: [String]) -> String? {
         guard let column = index[field], column < row.count else { return nil }
-        let value = row[column].trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = row[column].trimmed
         return value.isEmpty ? nil : value
     }
 

@@ -38,13 +38,13 @@ public struct FacilityImporter {
         let areas = try AreaIndex(store: store, levels: [.city, .district])
         var firstLine: [String: Int] = [:]
         var unknownUnits = 0
-        let knownUnits = Set(try store.units().map(\.code))
+        let knownUnits = try store.unitCodes()
         let existing = try store.facilityCount()
         let bulk = reader.byteCount / 100 > max(20_000, existing / 4)
 
         do {
             try store.write { writer in
-                if bulk { try writer.suspendFacilityIndex() }
+                let bulkLoad = bulk ? try writer.beginBulkLoad() : nil
                 while let row = try reader.next() {
                     summary.rows += 1
                     if summary.rows % 50_000 == 0 { progress?(summary.rows, reader.bytesRead, reader.byteCount) }
@@ -65,10 +65,16 @@ public struct FacilityImporter {
                     }
                     firstLine[facility.id] = row.line
                     if let unit = facility.unit, !knownUnits.isEmpty, !knownUnits.contains(unit) { unknownUnits += 1 }
-                    summary.count(try writer.upsert(facility))
+                    if existing == 0 {
+                        // Nothing stored yet and ids are unique within the file: every row is new.
+                        try writer.insert(facility)
+                        summary.new += 1
+                    } else {
+                        summary.count(try writer.upsert(facility))
+                    }
                 }
                 if strict && !summary.rejections.isEmpty { throw StrictRollback() }
-                if bulk { try writer.rebuildFacilityIndex() }
+                if let bulkLoad { try writer.finishBulkLoad(bulkLoad) }
                 try writer.record(summary.record(layer: "facilities"))
             }
         } catch is StrictRollback {
@@ -133,7 +139,7 @@ public struct FacilityImporter {
         }
         let source = LonLat(lon, lat)
         let location = coordinateSystem.toWGS84(source)
-        if !areas.isEmpty && areas.containing(location) == nil {
+        if !areas.isEmpty && !areas.covers(location) {
             throw RowProblem(field: "\(columns.name(.lon))/\(columns.name(.lat))",
                              message: areas.outsideMessage(source: source, given: coordinateSystem))
         }

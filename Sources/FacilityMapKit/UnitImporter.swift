@@ -89,7 +89,7 @@ public struct UnitImporter {
             func property(_ names: String...) -> String? {
                 for name in names {
                     if let value = feature.properties[name], let text = value.stringValue?
-                        .trimmingCharacters(in: .whitespaces), !text.isEmpty { return text }
+                        .trimmed, !text.isEmpty { return text }
                 }
                 return nil
             }

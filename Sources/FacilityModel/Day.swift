@@ -19,7 +19,7 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// A bare year is its first day, or its last day when `bareYearMeansEnd` is true
     /// (so a facility `closed` in 2023 still counts during 2023).
     public init?(parsing text: String, bareYearMeansEnd: Bool = false) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed
         let parts = trimmed.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." })
         let allDigits = parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
         guard allDigits else { return nil }

@@ -79,7 +79,8 @@ public enum FacilityKind: String, CaseIterable, Sendable, Codable {
 
     /// Parses a kind as written in a file or on the command line: `village_clinic`, `village-clinic` or `村卫生室`.
     public init?(argument: String) {
-        let text = argument.trimmingCharacters(in: .whitespaces)
+        if let kind = Self.byName[argument] { self = kind; return }
+        let text = argument.trimmed
         guard let kind = Self.byName[text] ?? Self.byName[text.lowercased()] else { return nil }
         self = kind
     }

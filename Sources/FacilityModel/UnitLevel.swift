@@ -12,7 +12,7 @@ public enum UnitLevel: String, CaseIterable, Comparable, Sendable, Codable {
 
     /// Parses a level as users write it: English names, `county`, or the Chinese words.
     public init?(argument: String) {
-        let text = argument.trimmingCharacters(in: .whitespaces).lowercased()
+        let text = argument.trimmed.lowercased()
         if let level = UnitLevel(rawValue: text) { self = level; return }
         switch text {
         case "county", "区县", "县", "区", "县级", "县区", "县级市": self = .district

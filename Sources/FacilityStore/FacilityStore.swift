@@ -85,6 +85,11 @@ public final class FacilityStore {
             throw StoreError.newerSchema(path: path, found: version, supported: Schema.currentVersion)
         }
         try db.execute("PRAGMA journal_mode = WAL")
+        // In WAL mode NORMAL keeps the file consistent through crashes; a power cut may lose the last commit only.
+        try db.execute("PRAGMA synchronous = NORMAL")
+        // Large imports are one transaction: a 128 MiB page cache keeps them from spilling to disk mid-way.
+        try db.execute("PRAGMA cache_size = -131072")
+        try db.execute("PRAGMA temp_store = MEMORY")
         try db.execute("PRAGMA foreign_keys = ON")
         if try db.scalar("SELECT CheckSpatialMetaData()")?.int != 3 {
             // Must run outside any open transaction; with 1 it runs in one of its own.
@@ -145,6 +150,14 @@ public final class FacilityStore {
     /// How many facilities the store holds, optionally of one kind.
     public func facilityCount(kind: FacilityKind? = nil) throws -> Int {
         try db.scalar("SELECT count(*) FROM facilities WHERE ?1 IS NULL OR kind = ?1", [SQLValue(kind?.rawValue)])?.int ?? 0
+    }
+
+    /// The codes of every stored unit.
+    public func unitCodes() throws -> Set<String> {
+        let statement = try db.statement("SELECT code FROM units")
+        var codes = Set<String>()
+        while try statement.step() { codes.insert(statement.text(0) ?? "") }
+        return codes
     }
 
     /// Whether a unit with `code` is stored.

@@ -75,23 +75,70 @@ final class StoreWritingTests: StoreTestCase {
         XCTAssertEqual(ids, ["other"])
     }
 
-    func testSpatialIndexRebuiltAfterABulkLoadAnswersQueries() throws {
+    func testSpatialIndexPackedAfterABulkLoadIsSoundAndAnswersQueries() throws {
         let store = try FacilityStore(path: path("s.sqlite"))
+        let triggersBefore = try store.db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'facilities'")
         try store.write { writer in
             try writer.upsert(AdministrativeUnit(code: "A", name: "甲区", level: .district, boundary: square(112.0, 34.0)))
-            try writer.suspendFacilityIndex()
-            for i in 0..<1000 {
-                try writer.upsert(Facility(id: "F\(i)", name: "点\(i)", kind: .villageClinic,
-                                           location: LonLat(111.951 + Double(i % 100) * 0.002, 34.005 + Double(i / 100) * 0.009)))
+            let load = try writer.beginBulkLoad()
+            XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'facilities'")?.int, 0)
+            for i in 0..<10_000 {
+                try writer.insert(Facility(id: "F\(i)", name: "点\(i)", kind: .villageClinic,
+                                           location: LonLat(111.951 + Double(i % 100) * 0.002, 34.005 + Double(i / 100) * 0.0009)))
             }
-            try writer.rebuildFacilityIndex()
+            try writer.finishBulkLoad(load)
+            XCTAssertEqual(try writer.checkFacilityIndex(), "ok")
         }
-        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_facilities_location")?.int, 1000)
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'facilities'"),
+                       triggersBefore, "every trigger is back")
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_facilities_location")?.int, 10_000)
+        XCTAssertGreaterThan(try store.db.scalar("SELECT count(*) FROM idx_facilities_location_node")?.int ?? 0, 100, "a tree of many nodes")
         var count = 0
         try store.forEachFacility(within: "A") { _ in count += 1 }
         // x = 111.951 + 0.002 k is inside [112.0, 112.1] for k in 25...74: 50 of every 100.
-        XCTAssertEqual(count, 500)
+        XCTAssertEqual(count, 5_000)
+        // Every window query through the packed tree agrees with a scan of the table.
+        for (x0, y0, x1, y1) in [(112.0, 34.0, 112.03, 34.05), (111.95, 34.07, 112.2, 34.08), (112.1, 34.001, 112.1001, 34.002)] {
+            let viaIndex = try store.db.scalar("""
+                SELECT count(*) FROM idx_facilities_location WHERE xmin >= ? AND xmax <= ? AND ymin >= ? AND ymax <= ?
+                """, [.real(x0), .real(x1), .real(y0), .real(y1)])?.int
+            let viaTable = try store.db.scalar("""
+                SELECT count(*) FROM facilities WHERE X(location) >= ? AND X(location) <= ? AND Y(location) >= ? AND Y(location) <= ?
+                """, [.real(x0), .real(x1), .real(y0), .real(y1)])?.int
+            XCTAssertEqual(viaIndex, viaTable, "window \(x0) \(y0) \(x1) \(y1)")
+        }
+        // After the load the triggers keep the index up to date again.
+        try store.write { try $0.upsert(Facility(id: "late", name: "后来", kind: .hospital, location: LonLat(112.05, 34.05))) }
+        try store.write { XCTAssertEqual(try $0.checkFacilityIndex(), "ok") }
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_facilities_location")?.int, 10_001)
         XCTAssertEqual(try store.integrityCheck(), "ok")
+    }
+
+    func testABulkLoadThatThrowsLeavesTriggersAndIndexAsTheyWere() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        try store.write { try $0.upsert(hospital("KEEP")) }
+        struct Interrupted: Error {}
+        XCTAssertThrowsError(try store.write { writer in
+            _ = try writer.beginBulkLoad()
+            try writer.insert(hospital("LOST"))
+            throw Interrupted()
+        })
+        XCTAssertEqual(try store.facilityCount(), 1)
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'facilities'")?.int, 8)
+        try store.write { XCTAssertEqual(try $0.checkFacilityIndex(), "ok") }
+    }
+
+    func testPackedTreeOfAnEmptyOrTinyTableIsSound() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        try store.write { writer in try writer.finishBulkLoad(try writer.beginBulkLoad()) }
+        try store.write { XCTAssertEqual(try $0.checkFacilityIndex(), "ok") }
+        try store.write { writer in
+            let load = try writer.beginBulkLoad()
+            try writer.insert(hospital("ONE"))
+            try writer.finishBulkLoad(load)
+            XCTAssertEqual(try writer.checkFacilityIndex(), "ok")
+        }
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_facilities_location WHERE xmin <= 112.44 AND xmax >= 112.43")?.int, 1)
     }
 
     func testSelfIntersectingPolygonIsInvalidAndMakeValidRepairsIt() throws {
