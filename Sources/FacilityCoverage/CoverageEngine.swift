@@ -35,6 +35,8 @@ public final class CoverageEngine {
     private let anchor: [Int]
     /// Population of each unit: its own, else the sum of its children's; nil when none is known.
     private let population: [Double?]
+    /// Each facility's kind as its position in `FacilityKind.allCases`, for set tests without hashing.
+    private let kindOrdinal: [UInt8]
     private var ancestorCache: [UnitLevel: [Int]] = [:]
 
     public init(units: [AdministrativeUnit], facilities: [Facility]) {
@@ -50,16 +52,19 @@ public final class CoverageEngine {
         })
         /// The finest polygon unit containing `point` whose level is coarser than `maxRank` allows.
         func finestPolygon(containing point: LonLat, coarserThan maxRank: Int, excluding: Int) -> Int {
-            var best = -1
+            var candidates: [Int] = []
             polygons.forEachCandidate(containing: point) { k in
-                let entry = polygons.polygons[k]
-                let rank = units[entry.index].level.rank
-                guard entry.index != excluding, rank < maxRank,
-                      best < 0 || rank > units[best].level.rank || (rank == units[best].level.rank && entry.index < best),
-                      entry.boundary.contains(point) else { return }
-                best = entry.index
+                let index = polygons.polygons[k].index
+                if index != excluding && units[index].level.rank < maxRank { candidates.append(k) }
             }
-            return best
+            // Finest first (then in unit order): the first polygon that holds the point is the answer.
+            candidates.sort { a, b in
+                let (ia, ib) = (polygons.polygons[a].index, polygons.polygons[b].index)
+                let (ra, rb) = (units[ia].level.rank, units[ib].level.rank)
+                return ra != rb ? ra > rb : ia < ib
+            }
+            for k in candidates where polygons.polygons[k].boundary.contains(point) { return polygons.polygons[k].index }
+            return -1
         }
 
         parent = units.enumerated().map { i, unit in
@@ -71,6 +76,9 @@ public final class CoverageEngine {
             if let code = facility.unit, let u = codeIndex[code] { return u }
             return finestPolygon(containing: facility.location, coarserThan: Int.max, excluding: -1)
         }
+
+        let ordinals = Dictionary(uniqueKeysWithValues: FacilityKind.allCases.enumerated().map { ($1, UInt8($0)) })
+        kindOrdinal = facilities.map { ordinals[$0.kind]! }
 
         // Populations bottom-up: deepest units first.
         let parent = self.parent
@@ -87,6 +95,13 @@ public final class CoverageEngine {
             if let value = population[i], parent[i] >= 0 { childSum[parent[i]] = (childSum[parent[i]] ?? 0) + value }
         }
         self.population = population
+    }
+
+    /// The facilities among `candidates` whose kind is one of `kinds`.
+    private func facilities(_ candidates: [Int], ofKinds kinds: [FacilityKind]) -> [Int] {
+        var wanted = [Bool](repeating: false, count: FacilityKind.allCases.count)
+        for kind in kinds { wanted[FacilityKind.allCases.firstIndex(of: kind)!] = true }
+        return candidates.filter { wanted[Int(kindOrdinal[$0])] }
     }
 
     /// For each unit, itself or its ancestor at `level`, or -1.
@@ -142,8 +157,7 @@ public final class CoverageEngine {
         var reports: [TargetReport] = []
         for target in targets {
             let goal = target.goals[year]
-            let kinds = Set(target.kinds)
-            let counting = open.filter { kinds.contains(facilities[$0].kind) }
+            let counting = facilities(open, ofKinds: target.kinds)
             var report: TargetReport
             switch target.metric {
             case .unitCoverage:
@@ -233,8 +247,7 @@ public final class CoverageEngine {
     public func unitCoverage(of target: Target, plan: TargetPlan, query: CoverageQuery = CoverageQuery()) -> [UnitCoverage] {
         let (asOf, _) = resolve(plan: plan, query: query)
         let inPlanArea = planArea(plan).contains
-        let kinds = Set(target.kinds)
-        let counting = facilities.indices.filter { kinds.contains(facilities[$0].kind) && facilities[$0].isOpen(on: asOf) }
+        let counting = facilities(facilities.indices.filter { facilities[$0].isOpen(on: asOf) }, ofKinds: target.kinds)
         let counts = coveringCounts(target, counting: counting, inPlanArea: inPlanArea)
         let grid = PointGrid(points: counting.map { facilities[$0].location }, cellDegrees: 0.02)
         return counts.counted.sorted { units[$0].code < units[$1].code }.map { u in

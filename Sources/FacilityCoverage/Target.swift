@@ -81,6 +81,11 @@ public struct TargetPlan: Equatable, Sendable {
         self.targets = targets
     }
 
+    /// Whether a target selects facilities by an extra attribute (a `where` other than `inclusive`).
+    public var usesExtraAttributes: Bool {
+        targets.contains { $0.whereAttribute != nil && $0.whereAttribute != "inclusive" }
+    }
+
     /// The latest year any target has a goal for.
     public var latestGoalYear: Int? { targets.flatMap { $0.goals.keys }.max() }
 }

@@ -11,10 +11,12 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 }
 
 extension CoverageEngine {
-    /// An engine over everything the store holds.
-    public convenience init(store: FacilityStore) throws {
+    /// An engine over everything the store holds. Facilities are loaded without names, and without extra
+    /// attributes unless `attributes` (a `share` target's `where` may name one).
+    public convenience init(store: FacilityStore, attributes: Bool = true) throws {
         var facilities: [Facility] = []
-        try store.forEachFacility { facilities.append($0) }
+        facilities.reserveCapacity(try store.facilityCount())
+        try store.forEachFacilityForMeasures(attributes: attributes) { facilities.append($0) }
         self.init(units: try store.units(), facilities: facilities)
     }
 }

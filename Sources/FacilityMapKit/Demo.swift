@@ -42,7 +42,7 @@ public struct Demo {
             log("\(file.lastPathComponent): \(summary.line)")
         }
         let plan = TargetPlan.luoyang2022
-        let engine = try CoverageEngine(store: store)
+        let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
         let years = year.map { [$0] } ?? Set(plan.targets.flatMap { $0.goals.keys }).sorted()
         var out = ""
         for y in years {

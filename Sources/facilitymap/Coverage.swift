@@ -46,7 +46,7 @@ struct Coverage: ParsableCommand {
             throw ValidationError("--target \(target) is not in the targets: \(plan.targets.map(\.id).joined(separator: ", "))")
         }
         let store = try storeOptions.open()
-        let engine = try CoverageEngine(store: store)
+        let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
         let report = engine.report(plan: plan, query: CoverageQuery(year: year, asOf: asOf.flatMap { Day(parsing: $0) },
                                                                      by: level!, targetID: target))
         FileHandle.standardOutput.write(Data(CoverageFormatter.render(report, as: format).utf8))

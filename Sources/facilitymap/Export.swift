@@ -91,7 +91,7 @@ struct ExportGeoJSON: ParsableCommand {
             guard let chosen = target.map({ id in plan.targets.first { $0.id == id } }) ?? plan.targets.first else {
                 throw ValidationError("--target \(target ?? "") is not in the targets: \(plan.targets.map(\.id).joined(separator: ", "))")
             }
-            count = try export.coverage(engine: try CoverageEngine(store: store), plan: plan, target: chosen,
+            count = try export.coverage(engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes), plan: plan, target: chosen,
                                         query: planOptions.query(target: chosen.id))
         }
         if let out { printError("wrote \(count) features to \(out)") }
@@ -116,7 +116,7 @@ struct MapCommand: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         let plan = try planOptions.plan()
-        let html = CoverageMap.html(engine: try CoverageEngine(store: store), plan: plan, query: planOptions.query())
+        let html = CoverageMap.html(engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes), plan: plan, query: planOptions.query())
         do {
             try Data(html.utf8).write(to: URL(fileURLWithPath: out))
         } catch {
