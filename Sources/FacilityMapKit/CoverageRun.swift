@@ -15,9 +15,13 @@ extension CoverageEngine {
     /// attributes unless `attributes` (a `share` target's `where` may name one).
     public convenience init(store: FacilityStore, attributes: Bool = true) throws {
         var facilities: [Facility] = []
-        facilities.reserveCapacity(try store.facilityCount())
-        try store.forEachFacilityForMeasures(attributes: attributes) { facilities.append($0) }
-        self.init(units: try store.units(), facilities: facilities)
+        var units: [AdministrativeUnit] = []
+        try store.read {
+            facilities.reserveCapacity(try store.facilityCount())
+            try store.forEachFacilityForMeasures(attributes: attributes) { facilities.append($0) }
+            units = try store.units()
+        }
+        self.init(units: units, facilities: facilities)
     }
 }
 

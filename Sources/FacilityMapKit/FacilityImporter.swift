@@ -73,6 +73,7 @@ public struct FacilityImporter {
                         summary.count(try writer.upsert(facility))
                     }
                 }
+                if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: reader.headerLine) }
                 if strict && !summary.rejections.isEmpty { throw StrictRollback() }
                 if let bulkLoad { try writer.finishBulkLoad(bulkLoad) }
                 try writer.record(summary.record(layer: "facilities"))
@@ -81,7 +82,6 @@ public struct FacilityImporter {
             summary.committed = false
         }
         progress?(summary.rows, reader.byteCount, reader.byteCount)
-        if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: reader.headerLine) }
         if unknownUnits > 0 {
             summary.warnings.append("\(unknownUnits) rows name a unit (\(columns.name(.unit))) that is not in the store — import the units, or check the codes")
         }

@@ -12,6 +12,10 @@ public struct StoreStats {
     public var importLog: [ImportRecord]
 
     public init(store: FacilityStore) throws {
+        self = try store.read { try StoreStats(snapshotOf: store) }
+    }
+
+    private init(snapshotOf store: FacilityStore) throws {
         facilitiesByKind = try store.facilityCountsByKind()
         let units = try store.units()
         unitsByLevel = UnitLevel.allCases.compactMap { level in

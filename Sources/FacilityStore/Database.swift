@@ -10,6 +10,8 @@ final class Database {
     private var spatialiteCache: UnsafeMutableRawPointer?
     private var statements: [String: Statement] = [:]
 
+    static let busyTimeoutSeconds = 600
+
     init(path: String, readOnly: Bool = false) throws {
         self.path = path
         var db: OpaquePointer?
@@ -22,7 +24,8 @@ final class Database {
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, 30_000)
+        // A second writer waits for the first (imports are serialised); readers never wait in WAL mode.
+        sqlite3_busy_timeout(db, Int32(Database.busyTimeoutSeconds * 1000))
         spatialiteCache = spatialite_alloc_connection()
         spatialite_init_ex(db, spatialiteCache, 0)
         // GEOS and RTTOPO notices (e.g. "Self-intersection at ...") are read through SQL, not printed.
@@ -52,11 +55,13 @@ final class Database {
         if primary == SQLITE_NOTADB {
             return .notAFacilityMapStore(path: path, reason: "the file is not a SQLite database")
         }
-        if primary == SQLITE_FULL {
-            return .cannotOpen(path: path, reason: "the disk is full — free space and run the command again; nothing was changed")
+        // SQLITE_IOERR_WRITE, _FSYNC, _TRUNCATE, _SHMSIZE (extended codes are macros Swift does not import).
+        let writeFailures: Set<Int32> = [SQLITE_IOERR | (3 << 8), SQLITE_IOERR | (4 << 8), SQLITE_IOERR | (6 << 8), SQLITE_IOERR | (19 << 8)]
+        if primary == SQLITE_FULL || writeFailures.contains(code) {
+            return .diskFull(path: path)
         }
-        if primary == SQLITE_BUSY {
-            return .cannotOpen(path: path, reason: "another process holds the store for longer than 30 s — try again when it has finished")
+        if primary == SQLITE_BUSY || primary == SQLITE_LOCKED {
+            return .busy(path: path, seconds: Database.busyTimeoutSeconds)
         }
         return .sqlite(path: path, code: code, message: message, sql: sql)
     }
@@ -104,12 +109,38 @@ final class Database {
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
+            FaultInjection.pause(at: .commit)
             try execute("COMMIT")
             return result
         } catch {
             try? execute("ROLLBACK")
             throw error
         }
+    }
+}
+
+/// Runs `body` in a read transaction: every statement in it sees the same snapshot of the store, whatever
+/// other processes commit meanwhile (WAL).
+extension Database {
+    func snapshot<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN DEFERRED")
+        defer { try? execute("COMMIT") }
+        return try body()
+    }
+}
+
+/// Pauses at a named point when `FACILITYMAP_TEST_PAUSE_AT` names it (`commit`, `migration`), for
+/// `FACILITYMAP_TEST_PAUSE_SECONDS` (default 30): the crash tests kill the process there. Inert otherwise.
+enum FaultInjection: String {
+    case commit, migration
+
+    private static let point = ProcessInfo.processInfo.environment["FACILITYMAP_TEST_PAUSE_AT"]
+    private static let seconds = ProcessInfo.processInfo.environment["FACILITYMAP_TEST_PAUSE_SECONDS"].flatMap(Double.init) ?? 30
+
+    static func pause(at point: FaultInjection) {
+        guard Self.point == point.rawValue else { return }
+        FileHandle.standardError.write(Data("facilitymap: paused at \(point.rawValue) (FACILITYMAP_TEST_PAUSE_AT)\n".utf8))
+        Thread.sleep(forTimeInterval: seconds)
     }
 }
 

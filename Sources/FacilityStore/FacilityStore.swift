@@ -108,6 +108,7 @@ public final class FacilityStore {
                     }
                 }
                 try db.execute("PRAGMA user_version = \(migration.version)")
+                FaultInjection.pause(at: .migration)
             }
         }
     }
@@ -141,6 +142,12 @@ public final class FacilityStore {
     }
 
     // MARK: Reading
+
+    /// Runs `body` on one snapshot of the store: reads inside it are consistent with each other even while
+    /// another process imports.
+    public func read<T>(_ body: () throws -> T) throws -> T {
+        try db.snapshot(body)
+    }
 
     /// How many units the store holds, optionally of one level.
     public func unitCount(level: UnitLevel? = nil) throws -> Int {

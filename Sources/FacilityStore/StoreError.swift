@@ -10,6 +10,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     /// The store cannot be written: the file or its folder is read-only.
     case readOnly(path: String)
+    /// A write failed for want of room: the disk is full, or the process may not write a file this large.
+    case diskFull(path: String)
+    /// Another process held the store for longer than the busy timeout.
+    case busy(path: String, seconds: Int)
     /// SQLite or SpatiaLite reported an error.
     case sqlite(path: String, code: Int32, message: String, sql: String)
 
@@ -25,6 +29,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "\(path): cannot open the store: \(reason)"
         case let .readOnly(path):
             "\(path): the store is read-only — check the file's and its folder's permissions, or give another --store path"
+        case let .diskFull(path):
+            "\(path): the disk is full (or a file size limit was reached) — nothing was changed; free space and run the command again"
+        case let .busy(path, seconds):
+            "\(path): another facilitymap process kept the store busy for more than \(seconds) s — nothing was changed; run the command again when it has finished"
         case let .sqlite(path, code, message, sql):
             "\(path): the store failed (SQLite \(code): \(message)) while running: \(sql.prefix(200))"
         }

@@ -3,6 +3,12 @@ import FacilityMapKit
 import Foundation
 
 // Exit status: 0 success; 1 an input was refused or rows were rejected; 2 a usage error or an unreadable file.
+
+// A file size limit (ulimit -f) then fails a write with an error the store reports, instead of killing the process.
+signal(SIGXFSZ, SIG_IGN)
+// A closed pipe (`facilitymap list ... | head`) fails the write instead of killing the process mid-way.
+signal(SIGPIPE, SIG_IGN)
+
 do {
     var command = try FacilityMapCommand.parseAsRoot()
     try command.run()
