@@ -17,10 +17,15 @@ struct AreaIndex {
 
     /// Whether some loaded area contains `point`: stops at the first, trying the finest (smallest) first.
     func covers(_ point: LonLat) -> Bool {
-        var candidates: [Int] = []
-        grid.forEachCandidate(containing: point) { candidates.append($0) }
-        if candidates.count > 1 { candidates.sort { areas[grid.polygons[$0].index].level.rank > areas[grid.polygons[$1].index].level.rank } }
-        return candidates.contains { grid.polygons[$0].boundary.contains(point) }
+        // Districts (small polygons) first, then the city outline.
+        var found = false
+        for rank in [UnitLevel.district.rank, UnitLevel.city.rank] where !found {
+            grid.forEachCandidate(containing: point) { k in
+                let entry = grid.polygons[k]
+                if !found && areas[entry.index].level.rank == rank && entry.boundary.contains(point) { found = true }
+            }
+        }
+        return found
     }
 
     /// The finest loaded area containing `point` (a district before its city).

@@ -5,6 +5,9 @@ import Foundation
 struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.RawValue == String {
     /// The column index of each known field present in the header.
     let index: [Field: Int]
+    /// The same, by the field's position in `Field.allCases` (-1: absent): read for every cell, so no hashing.
+    private let columnByOrdinal: [Int]
+    private let allFields = Array(Field.allCases)
     /// Columns that are not known fields: kept as text attributes, by header name.
     let extras: [(name: String, index: Int)]
     let header: [String]
@@ -28,13 +31,20 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
         self.index = index
         self.extras = extras
         self.header = header
+        columnByOrdinal = Field.allCases.map { index[$0] ?? -1 }
     }
 
     func missing(_ required: [Field]) -> [Field] { required.filter { index[$0] == nil } }
 
     /// The trimmed value of `field` in `row`, or nil when the column is absent or the cell is empty.
     func value(_ field: Field, in row: [String]) -> String? {
-        guard let column = index[field], column < row.count else { return nil }
+        value(at: allFields.firstIndex(of: field)!, in: row)
+    }
+
+    /// The trimmed value of the field at `ordinal` (its position in `Field.allCases`), or nil.
+    func value(at ordinal: Int, in row: [String]) -> String? {
+        let column = columnByOrdinal[ordinal]
+        guard column >= 0, column < row.count else { return nil }
         let value = row[column].trimmed
         return value.isEmpty ? nil : value
     }
