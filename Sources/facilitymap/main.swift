@@ -9,31 +9,23 @@ signal(SIGXFSZ, SIG_IGN)
 // A closed pipe (`facilitymap list ... | head`) fails the write instead of killing the process mid-way.
 signal(SIGPIPE, SIG_IGN)
 
+/// The exit status of one of FacilityMap's own errors (its message is printed as is), or nil for others.
+func exitStatus(for error: Error) -> Int32? {
+    switch error {
+    case CSVError.unreadable, GeoJSONError.unreadable: 2
+    case is CSVError, is GeoJSONError, is StoreError, is TargetsError, is ImportError, is GeoJSONWriteError: 1
+    default: nil
+    }
+}
+
 do {
     var command = try FacilityMapCommand.parseAsRoot()
     try command.run()
 } catch let exit as Exit {
     Foundation.exit(exit.status)
-} catch let error as CSVError {
+} catch let error where exitStatus(for: error) != nil {
     printError("facilitymap: \(error)")
-    if case .unreadable = error { Foundation.exit(2) }
-    Foundation.exit(1)
-} catch let error as GeoJSONError {
-    printError("facilitymap: \(error)")
-    if case .unreadable = error { Foundation.exit(2) }
-    Foundation.exit(1)
-} catch let error as StoreError {
-    printError("facilitymap: \(error)")
-    Foundation.exit(1)
-} catch let error as GeoJSONWriteError {
-    printError("facilitymap: \(error)")
-    Foundation.exit(1)
-} catch let error as TargetsError {
-    printError("facilitymap: \(error)")
-    Foundation.exit(1)
-} catch let error as ImportError {
-    printError("facilitymap: \(error)")
-    Foundation.exit(1)
+    Foundation.exit(exitStatus(for: error)!)
 } catch {
     let code = FacilityMapCommand.exitCode(for: error)
     let message = FacilityMapCommand.fullMessage(for: error)
