@@ -44,8 +44,11 @@ public struct UnitImporter {
             header = try readCSV(path: path, into: &candidates, summary: &summary)
         }
         var firstLine: [String: Int] = [:]
+        let existing = try store.unitCount()
         do {
             try store.write { writer in
+                // Many rows: lift the per-row triggers and pack the R*Trees once at the end.
+                let bulkLoad = candidates.count > 5_000 ? try writer.beginBulkLoad(of: .units) : nil
                 for candidate in candidates {
                     if let first = firstLine[candidate.unit.code] {
                         summary.rejections.append(Rejection(
@@ -55,9 +58,15 @@ public struct UnitImporter {
                         continue
                     }
                     firstLine[candidate.unit.code] = candidate.line
-                    summary.count(try writer.upsert(candidate.unit))
+                    if existing == 0 {
+                        try writer.insert(candidate.unit)
+                        summary.new += 1
+                    } else {
+                        summary.count(try writer.upsert(candidate.unit))
+                    }
                 }
                 if strict && !summary.rejections.isEmpty { throw StrictRollback() }
+                if let bulkLoad { try writer.finishBulkLoad(bulkLoad) }
                 try writer.record(summary.record(layer: "units"))
             }
         } catch is StrictRollback {

@@ -19,6 +19,7 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// A bare year is its first day, or its last day when `bareYearMeansEnd` is true
     /// (so a facility `closed` in 2023 still counts during 2023).
     public init?(parsing text: String, bareYearMeansEnd: Bool = false) {
+        if let day = Day.storedForm(text) { self = day; return }
         let trimmed = text.trimmed
         let parts = trimmed.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." })
         let allDigits = parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
@@ -32,6 +33,24 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
         default:
             return nil
         }
+    }
+
+    /// Exactly `YYYY-MM-DD` (the form the store and exports use), read without splitting; nil otherwise.
+    private static func storedForm(_ text: String) -> Day? {
+        guard text.utf8.count == 10 else { return nil }
+        var fields = (0, 0, 0), position = 0
+        for byte in text.utf8 {
+            switch position {
+            case 4, 7:
+                guard byte == UInt8(ascii: "-") else { return nil }
+            default:
+                guard (48...57).contains(byte) else { return nil }
+                let digit = Int(byte) - 48
+                if position < 4 { fields.0 = fields.0 * 10 + digit } else if position < 7 { fields.1 = fields.1 * 10 + digit } else { fields.2 = fields.2 * 10 + digit }
+            }
+            position += 1
+        }
+        return Day(year: fields.0, month: fields.1, day: fields.2)
     }
 
     /// The last day of `year`.

@@ -21,11 +21,7 @@ public struct StoreWriter {
             existing.reset()
             if stored == unit { return .unchanged }
         }
-        let arguments: [SQLValue] = [
-            .text(unit.code), .text(unit.name), .text(unit.level.rawValue), SQLValue(unit.parent),
-            SQLValue(unit.population), unit.boundary.map { .blob(Geometry.multiPolygon($0).wkb) } ?? .null,
-            SQLValue(unit.location?.lon), SQLValue(unit.location?.lat), SQLValue(Attributes.encode(unit.attributes)),
-        ]
+        let arguments = Self.arguments(unit)
         if let pk {
             try db.run("""
                 UPDATE units SET code = ?1, name = ?2, level = ?3, parent = ?4, population = ?5,
@@ -35,11 +31,22 @@ public struct StoreWriter {
                 """, arguments + [.integer(Int64(pk))])
             return .updated
         }
+        try insert(unit)
+        return .inserted
+    }
+
+    /// Inserts a unit known to be new (its code is not stored): the bulk path of an import into an empty table.
+    public func insert(_ unit: AdministrativeUnit) throws {
         try db.run("""
             INSERT INTO units (code, name, level, parent, population, boundary, location, attributes)
             VALUES (?1, ?2, ?3, ?4, ?5, CastToMultiPolygon(GeomFromWKB(?6, 4326)), MakePoint(?7, ?8, 4326), ?9)
-            """, arguments)
-        return .inserted
+            """, Self.arguments(unit))
+    }
+
+    static func arguments(_ unit: AdministrativeUnit) -> [SQLValue] {
+        [.text(unit.code), .text(unit.name), .text(unit.level.rawValue), SQLValue(unit.parent),
+         SQLValue(unit.population), unit.boundary.map { .blob(Geometry.multiPolygon($0).wkb) } ?? .null,
+         SQLValue(unit.location?.lon), SQLValue(unit.location?.lat), SQLValue(Attributes.encode(unit.attributes))]
     }
 
     /// Inserts a facility known to be new (its id is not stored): the bulk path of an import into an empty table.
@@ -97,17 +104,36 @@ public struct StoreWriter {
 
     /// The triggers a bulk load lifts from `facilities` and puts back.
     public struct BulkLoad {
+        let table: BulkTable
         let triggers: [String]
         let indexes: [String]
+    }
+
+    /// A table that takes bulk loads, and its R*Trees: (index table, SQL giving pk and the four bounds).
+    public enum BulkTable: String, Sendable {
+        case facilities, units
+
+        var rtrees: [(table: String, sql: String)] {
+            switch self {
+            case .facilities:
+                [("idx_facilities_location",
+                  "SELECT pk, X(location), X(location), Y(location), Y(location) FROM facilities WHERE location IS NOT NULL")]
+            case .units:
+                [("idx_units_boundary",
+                  "SELECT pk, MbrMinX(boundary), MbrMaxX(boundary), MbrMinY(boundary), MbrMaxY(boundary) FROM units WHERE boundary IS NOT NULL"),
+                 ("idx_units_location",
+                  "SELECT pk, X(location), X(location), Y(location), Y(location) FROM units WHERE location IS NOT NULL")]
+            }
+        }
     }
 
     /// Prepares a bulk load of facilities: lifts SpatiaLite's per-row triggers (geometry checks, R*Tree
     /// updates, timestamps), which cost more than the insert itself, and the secondary indexes (kind, unit).
     /// `finishBulkLoad` rebuilds the R*Tree in one pass and puts the indexes and triggers back. Both run inside the transaction: a crash leaves the store as before.
     /// Rows written in between must have POINT geometries in SRID 4326, as `insert` and `upsert` write them.
-    public func beginBulkLoad() throws -> BulkLoad {
+    public func beginBulkLoad(of table: BulkTable = .facilities) throws -> BulkLoad {
         let statement = try Statement(database: db, sql: """
-            SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'facilities' ORDER BY name
+            SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = '\(table.rawValue)' ORDER BY name
             """)
         var triggers: [(name: String, sql: String)] = []
         while try statement.step() { triggers.append((statement.text(0) ?? "", statement.text(1) ?? "")) }
@@ -117,7 +143,7 @@ public struct StoreWriter {
         }
         // Secondary indexes are built faster by one sort afterwards than row by row.
         let indexStatement = try Statement(database: db, sql: """
-            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'facilities' AND sql IS NOT NULL ORDER BY name
+            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = '\(table.rawValue)' AND sql IS NOT NULL ORDER BY name
             """)
         var indexes: [(name: String, sql: String)] = []
         while try indexStatement.step() { indexes.append((indexStatement.text(0) ?? "", indexStatement.text(1) ?? "")) }
@@ -125,29 +151,40 @@ public struct StoreWriter {
         for index in indexes {
             try db.execute("DROP INDEX \"\(index.name.replacingOccurrences(of: "\"", with: "\"\""))\"")
         }
-        return BulkLoad(triggers: triggers.map(\.sql), indexes: indexes.map(\.sql))
+        return BulkLoad(table: table, triggers: triggers.map(\.sql), indexes: indexes.map(\.sql))
     }
 
-    /// Rebuilds the facilities' R*Tree from the table, packed, and restores the triggers.
+    /// Rebuilds the table's R*Trees from its rows, packed, and restores its indexes and triggers.
     public func finishBulkLoad(_ load: BulkLoad) throws {
-        let statement = try Statement(database: db, sql: "SELECT pk, X(location), Y(location) FROM facilities WHERE location IS NOT NULL")
-        var entries: [PackedRTree.Entry] = []
-        while try statement.step() {
-            guard let x = statement.double(1), let y = statement.double(2) else { continue }
-            entries.append(PackedRTree.Entry(id: Int64(statement.int(0) ?? 0), xmin: PackedRTree.lower(x), xmax: PackedRTree.upper(x),
-                                             ymin: PackedRTree.lower(y), ymax: PackedRTree.upper(y)))
+        for rtree in load.table.rtrees {
+            let statement = try Statement(database: db, sql: rtree.sql)
+            var entries: [PackedRTree.Entry] = []
+            while try statement.step() {
+                guard let x0 = statement.double(1), let x1 = statement.double(2), let y0 = statement.double(3),
+                      let y1 = statement.double(4) else { continue }
+                entries.append(PackedRTree.Entry(id: Int64(statement.int(0) ?? 0), xmin: PackedRTree.lower(x0), xmax: PackedRTree.upper(x1),
+                                                 ymin: PackedRTree.lower(y0), ymax: PackedRTree.upper(y1)))
+            }
+            statement.finalize()
+            try PackedRTree.write(entries, table: rtree.table, database: db)
         }
-        statement.finalize()
-        try PackedRTree.write(entries, table: "idx_facilities_location", database: db)
         for sql in load.indexes + load.triggers { try db.execute(sql) }
-        try db.execute("""
-            UPDATE geometry_columns_time SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-            WHERE Lower(f_table_name) = 'facilities' AND Lower(f_geometry_column) = 'location'
-            """)
+        try db.run("""
+            UPDATE geometry_columns_time SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE Lower(f_table_name) = ?
+            """, [.text(load.table.rawValue)])
     }
 
     /// `rtreecheck()` of the facilities' R*Tree: "ok" when its structure is sound and matches the table.
     public func checkFacilityIndex() throws -> String {
-        try db.scalar("SELECT rtreecheck('idx_facilities_location')")?.string ?? ""
+        try checkIndexes(of: .facilities)
+    }
+
+    /// `rtreecheck()` of each R*Tree of `table`: "ok" when all are sound.
+    public func checkIndexes(of table: BulkTable) throws -> String {
+        for rtree in table.rtrees {
+            let result = try db.scalar("SELECT rtreecheck(?)", [.text(rtree.table)])?.string ?? ""
+            if result != "ok" { return "\(rtree.table): \(result)" }
+        }
+        return "ok"
     }
 }

@@ -195,3 +195,18 @@ final class FacilityImportTests: ImportTestCase {
         XCTAssertEqual(try FacilityImporter(coordinateSystem: .gcj02).run(path: file, into: store).new, 1)
     }
 }
+
+final class DayTests: XCTestCase {
+    func testDaysParseInEveryAcceptedFormAndRejectTheRest() {
+        XCTAssertEqual(Day(parsing: "2023-06-30"), Day(year: 2023, month: 6, day: 30))
+        XCTAssertEqual(Day(parsing: "2023/6/3"), Day(year: 2023, month: 6, day: 3))
+        XCTAssertEqual(Day(parsing: " 2023.12.01 "), Day(year: 2023, month: 12, day: 1))
+        XCTAssertEqual(Day(parsing: "2024"), Day(year: 2024, month: 1, day: 1))
+        XCTAssertEqual(Day(parsing: "2024", bareYearMeansEnd: true), Day(year: 2024, month: 12, day: 31))
+        XCTAssertEqual(Day(parsing: "2024-02-29"), Day(year: 2024, month: 2, day: 29))
+        for bad in ["2023-02-29", "2023-13-01", "2023-00-10", "20230630", "2023-6-31", "23-06-30", "2023-06-3x", "", "二〇二三"] {
+            XCTAssertNil(Day(parsing: bad), bad)
+        }
+        XCTAssertEqual(Day(parsing: "2023-06-30")?.description, "2023-06-30")
+    }
+}

@@ -162,3 +162,24 @@ final class StoreWritingTests: StoreTestCase {
         XCTAssertNil(try store.lastImport(sha256: record.sha256, layer: "units"))
     }
 }
+
+extension StoreWritingTests {
+    func testABulkLoadOfUnitsPacksBothRTrees() throws {
+        let store = try FacilityStore(path: path("u.sqlite"))
+        try store.write { writer in
+            let load = try writer.beginBulkLoad(of: .units)
+            try writer.insert(AdministrativeUnit(code: "D", name: "区", level: .district, boundary: square(112.0, 34.0), location: LonLat(112.05, 34.05)))
+            for i in 0..<6_000 {
+                try writer.insert(AdministrativeUnit(code: "V\(i)", name: "村\(i)", level: .village, parent: "D",
+                                                     location: LonLat(112.0 + Double(i % 80) * 0.001, 34.0 + Double(i / 80) * 0.001)))
+            }
+            try writer.finishBulkLoad(load)
+            XCTAssertEqual(try writer.checkIndexes(of: .units), "ok")
+        }
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_units_location")?.int, 6_001)
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_units_boundary")?.int, 1)
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_units_location WHERE xmin >= 112.0395 AND xmax <= 112.0405")?.int, 75)
+        XCTAssertEqual(try store.units(within: "D").count, 6_001)
+        XCTAssertEqual(try store.integrityCheck(), "ok")
+    }
+}
