@@ -10,8 +10,8 @@ public struct TargetsError: Error, Equatable, CustomStringConvertible {
     public let message: String
 
     public var description: String {
-        if let target { return "\(file): target \(target): \(message)" }
-        return "\(file): \(message)"
+        if let target { return "\(file): target \(target): \(message)".singleLine }
+        return "\(file): \(message)".singleLine
     }
 }
 
@@ -53,7 +53,9 @@ extension TargetPlan {
         } catch let error as TargetsError {
             throw error
         } catch {
-            throw fail("not valid YAML: \(error)")
+            // Yams describes a syntax error over several lines (position and problem, then the line and a caret).
+            let lines = "\(error)".split(whereSeparator: \.isNewline).prefix(2).map { $0.trimmingCharacters(in: .whitespaces) }
+            throw fail("not valid YAML: \(lines.joined(separator: " "))")
         }
         let top = try Mapping(root, context: nil, allowed: ["plan", "area", "targets"], fail: { fail($0) })
         guard let plan = try top.string("plan"), !plan.isEmpty else { throw fail("`plan` is missing — name the plan") }
@@ -169,6 +171,10 @@ extension TargetPlan {
 /// outside quotes and comments.
 func anchorOrAliasLine(_ yaml: String) -> Int? {
     let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+    // YAML also ends a line at CR, NEL, U+2028 and U+2029.
+    let yaml = yaml.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        .replacingOccurrences(of: "\u{85}", with: "\n").replacingOccurrences(of: "\u{2028}", with: "\n")
+        .replacingOccurrences(of: "\u{2029}", with: "\n")
     for (number, line) in yaml.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
         let bytes = Array(line)
         var atNodeStart = true

@@ -19,7 +19,9 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
     /// The header row cannot be used; `reason` reads "what is wrong — what to do".
     case invalidHeader(path: String, line: Int, reason: String)
 
-    public var description: String {
+    public var description: String { text.singleLine }
+
+    private var text: String {
         switch self {
         case let .unreadable(path, reason):
             return "\(path): cannot read the file (\(reason)) — check the path and that the file is readable"
@@ -64,7 +66,7 @@ public struct CSVFieldProblem: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// "line 17, column 3: a NUL byte" (column 1-based).
-    public var description: String { "line \(line), column \(column + 1): \(message)" }
+    public var description: String { "line \(line), column \(column + 1): \(message)".singleLine }
 }
 
 /// One data record of a CSV file.
@@ -137,6 +139,10 @@ public final class CSVReader {
                 knownValid = true
             } else {
                 encoding = .gb18030
+                if count >= 4, base[0] == 0x84, base[1] == 0x31, base[2] == 0x95, base[3] == 0x33 {
+                    start = 4
+                    bom = true
+                }
             }
         }
 

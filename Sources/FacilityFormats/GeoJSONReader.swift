@@ -37,7 +37,7 @@ public struct GeoJSONFeatureError: Error, Equatable, CustomStringConvertible {
     }
 
     /// e.g. "feature 3 (line 57): polygon 1, ring 0 is not closed (first [112.1, 34.5], last [112.2, 34.5]) — close the ring in the source …".
-    public var description: String { "feature \(index) (line \(line)): \(message)" }
+    public var description: String { "feature \(index) (line \(line)): \(message)".singleLine }
 }
 
 /// Why a whole GeoJSON file was rejected.
@@ -51,7 +51,9 @@ public enum GeoJSONError: Error, Equatable, CustomStringConvertible {
     /// A top-level `crs` member names a system other than WGS-84 / CGCS2000 / CRS84.
     case unsupportedCRS(path: String, name: String)
 
-    public var description: String {
+    public var description: String { text.singleLine }
+
+    private var text: String {
         switch self {
         case .unreadable(let path, let reason):
             return "\(path): cannot read the file: \(reason) — check the path and its permissions"

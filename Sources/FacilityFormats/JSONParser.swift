@@ -24,7 +24,7 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
     }
 
     /// e.g. "line 12, column 5: expected ',' or '}' after an object member".
-    public var description: String { "line \(line), column \(column): \(message)" }
+    public var description: String { "line \(line), column \(column): \(message)".singleLine }
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes.
