@@ -42,8 +42,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "FacilityGeometryTests", dependencies: ["FacilityGeometry"]),
-        .testTarget(name: "FacilityFormatsTests", dependencies: ["FacilityFormats"]),
-        .testTarget(name: "FacilityCoverageTests", dependencies: ["FacilityCoverage"]),
+        // The seeded mutator and fuzz loop shared by the fuzz tests.
+        .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
+        .testTarget(name: "FacilityFormatsTests", dependencies: ["FacilityFormats", "FuzzSupport"]),
+        .testTarget(name: "FacilityCoverageTests", dependencies: ["FacilityCoverage", "FuzzSupport"]),
         .testTarget(name: "FacilityStoreTests", dependencies: ["FacilityStore", "FacilityModel"]),
         .testTarget(name: "FacilityMapKitTests", dependencies: ["FacilityMapKit", "FacilityStore"],
                     exclude: ["Fixtures"]),
