@@ -32,6 +32,10 @@ public struct GeoJSONExport {
     static func double(_ value: Double?) -> GeoJSONProperty { value.map { .double($0) } ?? .null }
     static func bool(_ value: Bool?) -> GeoJSONProperty { value.map { .bool($0) } ?? .null }
 
+    /// The property names of a facility's own fields: an extra attribute of the same name is left out.
+    static let facilityFields: Set<String> = ["id", "name", "kind", "kind_zh", "unit", "beds", "doctors", "gps", "places",
+                                              "inclusive", "level", "opened", "closed"]
+
     /// Every facility (optionally of one kind, within one unit) as a Point with all its fields; returns the count.
     @discardableResult
     public func facilities(kind: FacilityKind? = nil, within code: String? = nil) throws -> Int {
@@ -44,9 +48,10 @@ public struct GeoJSONExport {
                 ("inclusive", Self.bool(f.inclusive)), ("level", Self.text(f.level)),
                 ("opened", Self.text(f.opened?.description)), ("closed", Self.text(f.closed?.description)),
             ]
-            let known = Set(properties.map(\.0))
-            for (key, value) in f.attributes.sorted(by: { $0.key < $1.key }) where !known.contains(key) {
-                properties.append((key, .string(value)))
+            if !f.attributes.isEmpty {
+                for (key, value) in f.attributes.sorted(by: { $0.key < $1.key }) where !Self.facilityFields.contains(key) {
+                    properties.append((key, .string(value)))
+                }
             }
             try out.write(id: .string(f.id), properties: properties, geometry: .point(f.location))
         }
