@@ -46,6 +46,9 @@ extension TargetPlan {
         if let line = anchorOrAliasLine(yaml) {
             throw fail("line \(line): YAML anchors and aliases (&name, *name) are not allowed — write each value out")
         }
+        if let line = deepNestingLine(yaml) {
+            throw fail("line \(line): nested more than 32 levels deep — a targets file needs four; see docs/targets.md")
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else { throw fail("the file is empty — see docs/targets.md") }
@@ -163,6 +166,32 @@ extension TargetPlan {
         return Target(id: id, title: title, metric: metric, kinds: kinds, units: units, withinMetres: withinMetres,
                       field: field, per: per, whereAttribute: whereAttribute, perArea: perArea, min: minimum, goals: goals)
     }
+}
+
+/// The first line that opens more than 32 nested collections (flow `[`/`{` open across lines, or block `- `/`? `
+/// indicators on one line), found before Yams composes it: Yams checks keys for duplicates by hashing whole
+/// subtrees, which is quadratic in the depth.
+func deepNestingLine(_ yaml: String, limit: Int = 32) -> Int? {
+    var flow = 0
+    for (number, line) in yaml.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).enumerated() {
+        var indicators = 0
+        var quote: Character?
+        var previous: Character = " "
+        for c in line {
+            defer { previous = c }
+            if let q = quote { if c == q { quote = nil }; continue }
+            switch c {
+            case "\"", "'": quote = c
+            case "#" where previous == " ": break
+            case "[", "{": flow += 1; if flow > limit { return number + 1 }
+            case "]", "}": flow = max(0, flow - 1)
+            case "-", "?": indicators += 1
+            default: break
+            }
+            if indicators > limit { return number + 1 }
+        }
+    }
+    return nil
 }
 
 /// The first line with a YAML anchor (`&name`) or alias (`*name`), found before Yams expands them: an alias

@@ -250,5 +250,25 @@ extension TargetsFuzzTests {
             XCTAssertFalse("\(error)".contains("\n"), "\(error)")
         }
     }
+
+    /// `nests` list items, each `? ` nested 998 deep (explicit mapping keys whose keys are mappings): 2 KB apiece.
+    static func nestedExplicitKeys(nests: Int) -> String {
+        "plan: p\ntargets:\n" + String(repeating: "- " + String(repeating: "? ", count: 998) + "x\n", count: nests)
+    }
+
+    // Regression, found by fuzzing: slow input (a hang for a 1 MiB file). Nested explicit keys `? ? ? … x` are composed by Yams, whose
+    // duplicate-key check hashes each mapping's keys, i.e. the whole subtree under every level: quadratic in the
+    // depth, which libyaml caps at 1,000 only. One 2 KB nest of 998 takes ~1.1 s in a debug build, 16 nests (32 KB)
+    // 13 s, and the 1 MiB a targets file may have (~520 nests) would take minutes. Found by the fuzzer
+    // (FACILITYMAP_FUZZ_SEED=0xb1034d5fba64662c FACILITYMAP_FUZZ_ITERATION=90324: 1001 × "? " inserted into a seed,
+    // 2.6 s in debug). Input: nestedExplicitKeys(nests: 64) = "plan: p⏎targets:⏎" + 64 × ("- " + 998 × "? " + "x⏎").
+    // A targets file needs 4 levels: deeper nesting (over 32) is now refused before Yams composes it.
+    func testDeeplyNestedExplicitKeysAreRefusedQuickly() {
+        let started = Date()
+        XCTAssertThrowsError(try TargetPlan(yaml: Self.nestedExplicitKeys(nests: 64), file: "keys.yaml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("keys.yaml: "), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1)
+    }
 }
 

@@ -346,6 +346,14 @@ final class FuzzTests: XCTestCase {
         XCTAssertEqual(reader.encoding, .gb18030)
         XCTAssertTrue(reader.hadByteOrderMark)
         XCTAssertEqual(reader.header, ["编号", "a"])
+        // The mark alone is an empty file, as under `.gb18030` (it was a header named "\u{FEFF}", which the CSV round
+        // trip caught: FACILITYMAP_FUZZ_SEED=0xb1034d5fba64662c FACILITYMAP_FUZZ_ITERATION=149915, input 84319533).
+        try writeSeedFile(path, [0x84, 0x31, 0x95, 0x33])
+        for choice in [EncodingChoice.auto, .gb18030] {
+            XCTAssertThrowsError(try CSVReader(path: path, encoding: choice)) { error in
+                XCTAssertEqual(error as? CSVError, .empty(path: path), "\(choice)")
+            }
+        }
     }
 }
 
