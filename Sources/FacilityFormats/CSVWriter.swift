@@ -19,8 +19,8 @@ public struct CSVWriteError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Writes RFC 4180 CSV as UTF-8 with LF line ends, buffered (flushes about every 64 KiB).
-/// A field is quoted when it contains a comma, quote, CR or LF, or starts or ends with a space
-/// or tab; embedded quotes are doubled. Copies of a writer share the same output.
+/// A field is quoted when it contains a comma, quote, CR or LF, starts or ends with a space
+/// or tab, or starts with U+FEFF; embedded quotes are doubled. Copies of a writer share the same output.
 /// Call `close()` to flush and to see write errors.
 public struct CSVWriter {
     private let output: Output
@@ -107,6 +107,9 @@ private final class Output {
         if let first = utf8.first, let last = utf8.last {
             needsQuotes = first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09
         }
+        // A field starting with U+FEFF (EF BB BF) is quoted: unquoted at the start of a file, readers take it for a
+        // byte order mark and drop it.
+        if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { needsQuotes = true }
         let scanned: Void? = utf8.withContiguousStorageIfAvailable { bytes in
             for byte in bytes where byte <= 0x2C {
                 if byte == quoteByte { hasQuote = true; needsQuotes = true }

@@ -29,7 +29,7 @@ final class TargetsFuzzTests: XCTestCase {
         let path = folder.appendingPathComponent("fuzz-targets.yaml").path
 
         let mutator = FuzzMutator(tokens: TargetsFuzzTokens.all, nesting: TargetsFuzzTokens.nesting, corpus: seeds)
-        var run = FuzzRun(name: "targets YAML", tag: 0x7A6, defaultIterations: 5_000)
+        var run = FuzzRun(name: "targets YAML", tag: 0x7A6, defaultIterations: 4_000)
         run.forEach(seeds: seeds, mutator: mutator) { input, rng, fail in
             var accepted = false
             // As text (what `--targets` gets after decoding), and now and then as a file of raw bytes.

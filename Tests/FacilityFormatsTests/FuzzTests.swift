@@ -339,6 +339,21 @@ final class FuzzTests: XCTestCase {
     // Regression, found by fuzzing: a GB18030 file that starts with GB18030's own byte order mark (84 31 95 33) is detected as GB18030 by
     // `--encoding auto`, but the mark is not skipped: the first header name comes back as "\u{FEFF}编号", so the
     // required column 编号 (id) is not found. Input (hex): 84 31 95 33 B1 E0 BA C5 2C 61 0A 31 2C 32 0A  ("编号,a\n1,2\n").
+    // Regression, found by fuzzing: CSVWriter wrote a first field that starts with U+FEFF unquoted, as the file's first bytes EF BB BF, and
+    // every reader (ours too) takes those for a byte order mark: the header ["\u{FEFF}id", "name"] reads back as
+    // ["id", "name"]. Such a header comes from a file with two BOMs, or `""` + BOM + `id,name` (hex 2222 efbbbf
+    // 69642c6e616d65 0a): found by the CSV round trip, FACILITYMAP_FUZZ_SEED=0xb1034d5fba64662c
+    // FACILITYMAP_FUZZ_ITERATION=53720 (also 119072, 172044). Such a field is now quoted.
+    func testCSVWriterKeepsALeadingByteOrderMarkCharacter() throws {
+        let path = folder.appendingPathComponent("bom-field.csv").path
+        let writer = try CSVWriter(path: path)
+        try writer.write(["\u{FEFF}id", "name"])
+        try writer.write(["1", "a"])
+        try writer.close()
+        let reader = try CSVReader(path: path, encoding: .utf8)
+        XCTAssertEqual(reader.header, ["\u{FEFF}id", "name"])
+    }
+
     func testGB18030ByteOrderMarkIsSkippedByAutoDetection() throws {
         let path = folder.appendingPathComponent("gb-bom.csv").path
         try writeSeedFile(path, [0x84, 0x31, 0x95, 0x33, 0xB1, 0xE0, 0xBA, 0xC5, 0x2C, 0x61, 0x0A, 0x31, 0x2C, 0x32, 0x0A])
