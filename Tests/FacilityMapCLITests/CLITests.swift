@@ -56,6 +56,22 @@ final class CLITests: XCTestCase {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Runs the first of `candidates` that exists with `arguments`; asserts exit 0 and returns its standard output.
+    func tool(_ candidates: [String], _ arguments: [String], missing: String) throws -> String {
+        let path = try XCTUnwrap(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, missing)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "\(path) \(arguments.joined(separator: " "))")
+        return String(decoding: data, as: UTF8.self)
+    }
+
     func repo(_ path: String) -> String { Self.repository.appendingPathComponent(path).path }
 
     func importLuoyang() throws {
@@ -155,20 +171,9 @@ final class CLITests: XCTestCase {
 
     func testGDALOpensTheStoreAsSpatiaLiteLayers() throws {
         try importLuoyang()
-        let ogrinfo = ["/usr/bin/ogrinfo", "/usr/local/bin/ogrinfo"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        let tool = try XCTUnwrap(ogrinfo, "ogrinfo is missing: run Scripts/setup (it installs gdal-bin)")
         func ogr(_ arguments: [String]) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = arguments
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0, arguments.joined(separator: " "))
-            return String(decoding: data, as: UTF8.self)
+            try tool(["/usr/bin/ogrinfo", "/usr/local/bin/ogrinfo"], arguments,
+                     missing: "ogrinfo is missing: run Scripts/setup (it installs gdal-bin)")
         }
         let store = folder.appendingPathComponent("store.sqlite").path
         let layers = try ogr(["-ro", "-q", store])

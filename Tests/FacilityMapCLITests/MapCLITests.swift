@@ -5,21 +5,10 @@ import XCTest
 extension CLITests {
     /// Headless Chromium (Debian's `chromium`, installed by Scripts/setup) loads the page and runs its script.
     func chromium(_ arguments: [String]) throws -> String {
-        let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        let browser = try XCTUnwrap(candidates.first { FileManager.default.isExecutableFile(atPath: $0) },
-                                    "no Chromium: run Scripts/setup (it installs Debian's chromium)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: browser)
-        process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                             "--user-data-dir=\(folder.appendingPathComponent("chromium-profile").path)"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
-        return String(decoding: data, as: UTF8.self)
+        try tool(["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"],
+                 ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                  "--user-data-dir=\(folder.appendingPathComponent("chromium-profile").path)"] + arguments,
+                 missing: "no Chromium: run Scripts/setup (it installs Debian's chromium)")
     }
 
     func testMapRendersEveryDistrictAndFacilityInARealBrowser() throws {
