@@ -101,10 +101,10 @@ public final class CSVReader {
     /// File size in bytes.
     public let byteCount: Int
     /// Offset reached so far (for a progress display); equals `byteCount` at the end.
-    public private(set) var bytesRead: Int
+    public internal(set) var bytesRead: Int
 
     private let file: FileBytes
-    private var scanner: RecordScanner
+    var scanner: RecordScanner
 
     /// Opens and memory-maps `path`, detects the encoding and BOM, and reads the header row.
     /// Throws `CSVError`. `maxFieldBytes` limits how much of one field is kept.

@@ -9,7 +9,8 @@ struct AreaIndex {
     private let grid: PolygonGrid
 
     init(store: FacilityStore, levels: Set<UnitLevel>) throws {
-        areas = try store.units().filter { levels.contains($0.level) && $0.boundary != nil }
+        // In code order, as `units()` lists them; loaded level by level, not the whole table.
+        areas = try levels.flatMap { try store.units(level: $0) }.filter { $0.boundary != nil }.sorted { $0.code < $1.code }
         grid = PolygonGrid(polygons: areas.enumerated().map { (index: $0, boundary: $1.boundary!) })
     }
 

@@ -33,54 +33,36 @@ public struct FacilityImporter {
             throw ImportError.missingColumns(file: path, line: reader.headerLine,
                                              names: missing.map { "\($0.rawValue) (\($0.aliases[0]))" })
         }
-        var summary = ImportSummary(file: path, sha256: try SHA256.hex(ofFileAt: path))
-        summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
+        // The file's SHA-256 (for the import log) is computed on the other core meanwhile.
+        let hashing = BackgroundHash(path: path)
+        var summary = ImportSummary(file: path, sha256: "")
         let areas = try AreaIndex(store: store, levels: [.city, .district])
-        var firstLine: [String: Int] = [:]
         var unknownUnits = 0
-        let knownUnits = try store.unitCodes()
+        let knownUnits = try store.unitCodeTable()
         let existing = try store.facilityCount()
         let bulk = reader.byteCount / 100 > max(20_000, existing / 4)
 
         do {
             try store.write { writer in
                 let bulkLoad = bulk ? try writer.beginBulkLoad() : nil
-                while let row = try reader.next() {
-                    summary.rows += 1
-                    if summary.rows % 50_000 == 0 { progress?(summary.rows, reader.bytesRead, reader.byteCount) }
-                    let facility: Facility
-                    do {
-                        facility = try parse(row, columns: columns, areas: areas)
-                    } catch let problem as RowProblem {
-                        summary.rejections.append(Rejection(file: path, line: row.line, field: problem.field,
-                                                            message: problem.message, fields: row.fields))
-                        continue
-                    }
-                    if let first = firstLine[facility.id] {
-                        summary.rejections.append(Rejection(
-                            file: path, line: row.line, field: columns.name(.id),
-                            message: "\(facility.id) is also on line \(first), which is kept — give each facility its own id",
-                            fields: row.fields))
-                        continue
-                    }
-                    firstLine[facility.id] = row.line
-                    if let unit = facility.unit, !knownUnits.isEmpty, !knownUnits.contains(unit) { unknownUnits += 1 }
-                    if existing == 0 {
-                        // Nothing stored yet and ids are unique within the file: every row is new.
-                        try writer.insert(facility)
-                        summary.new += 1
-                    } else {
-                        summary.count(try writer.upsert(facility))
-                    }
+                if existing == 0 {
+                    try insertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
+                                  writer: writer, summary: &summary, unknownUnits: &unknownUnits)
+                } else {
+                    try upsertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
+                                  writer: writer, summary: &summary, unknownUnits: &unknownUnits)
                 }
                 if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: reader.headerLine) }
                 if strict && !summary.rejections.isEmpty { throw StrictRollback() }
                 if let bulkLoad { try writer.finishBulkLoad(bulkLoad) }
+                summary.sha256 = try hashing.result()
+                summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
                 try writer.record(summary.record(layer: "facilities"))
             }
         } catch is StrictRollback {
             summary.committed = false
         }
+        if summary.sha256.isEmpty { summary.sha256 = try hashing.result() }
         progress?(summary.rows, reader.byteCount, reader.byteCount)
         if unknownUnits > 0 {
             summary.warnings.append("\(unknownUnits) rows name a unit (\(columns.name(.unit))) that is not in the store — import the units, or check the codes")
@@ -89,6 +71,166 @@ public struct FacilityImporter {
             try RejectsFile.write(summary.rejections, header: reader.header, to: rejectsPath)
         }
         return summary
+    }
+
+    /// What the parsing thread hands to the storing thread: a facility to store, or a rejected row.
+    private enum ParsedRow {
+        /// `unknownUnit`: registered to a unit code the store does not hold (counted only if stored).
+        case facility(Facility, position: CSVRecordPosition, unknownUnit: Bool)
+        case rejected(Rejection)
+    }
+
+    private struct ParsedBatch {
+        var rows: [ParsedRow] = []
+        /// Data rows read so far, and bytes: for the progress display.
+        var rowsRead = 0
+        var bytesRead = 0
+    }
+
+    /// Imports into a store that holds no facilities. One thread reads and parses (plain rows take the byte
+    /// path, `FacilityFastPath`; the others are parsed as text) while this one stores; a repeated id is
+    /// caught by the store's unique index.
+    private func insertAll(reader: CSVReader, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
+                           writer: StoreWriter, summary: inout ImportSummary, unknownUnits: inout Int) throws {
+        let inserter = try writer.facilityInserter()
+        let queue = BatchQueue<ParsedBatch>(capacity: 8)
+        let parsing = ParsingState()
+        let worker = WorkerThread { [self] in
+            do {
+                try parseAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits, into: queue,
+                             state: parsing)
+                queue.finish()
+            } catch {
+                queue.finish(throwing: error)
+            }
+        }
+        defer {
+            queue.cancel()
+            worker.join()
+        }
+
+        // The line of each stored row, by pk (rows are stored with consecutive pks from `firstPK`).
+        var lines: [Int32] = []
+        var firstPK: Int64 = -1
+        var otherLines: [Int64: Int] = [:]
+        var duplicates: [(position: CSVRecordPosition, first: Int)] = []
+        var nextProgress = 50_000
+        while let batch = try queue.pop() {
+            for parsed in batch.rows {
+                switch parsed {
+                case let .rejected(rejection):
+                    summary.rejections.append(rejection)
+                case let .facility(facility, position, unknownUnit):
+                    switch try inserter.insert(facility) {
+                    case let .inserted(pk):
+                        if unknownUnit { unknownUnits += 1 }
+                        if firstPK < 0 { firstPK = pk }
+                        if pk == firstPK + Int64(lines.count) {
+                            lines.append(Int32(clamping: position.line))
+                        } else {
+                            otherLines[pk] = position.line
+                        }
+                        summary.new += 1
+                    case let .duplicateID(pk):
+                        let offset = Int(pk - firstPK)
+                        let first = otherLines[pk] ?? (offset >= 0 && offset < lines.count ? Int(lines[offset]) : 0)
+                        duplicates.append((position, first))
+                    }
+                }
+            }
+            if batch.rowsRead >= nextProgress {
+                progress?(batch.rowsRead, batch.bytesRead, reader.byteCount)
+                nextProgress = batch.rowsRead + 50_000
+            }
+        }
+        worker.join()
+        summary.rows = parsing.rows
+        for (position, first) in duplicates {
+            let row = try reader.row(at: position)
+            let id = columns.value(.id, in: row.fields) ?? ""
+            summary.rejections.append(Rejection(
+                file: reader.path, line: row.line, field: columns.name(.id),
+                message: "\(id) is also on line \(first), which is kept — give each facility its own id",
+                fields: row.fields))
+        }
+        summary.rejections.sort { $0.line < $1.line }
+    }
+
+    /// What the parsing thread counted, read after it has finished.
+    private final class ParsingState: @unchecked Sendable {
+        var rows = 0
+    }
+
+    /// The parsing thread: reads every record of `reader`, parses it, and hands the results over in batches.
+    private func parseAll(reader: CSVReader, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
+                          into queue: BatchQueue<ParsedBatch>, state: ParsingState) throws {
+        let fastPath = FacilityFastPath(columns: columns, coordinateSystem: coordinateSystem, areas: areas)
+        let record = CSVRawRecord()
+        let batchSize = 2048
+        var batch = ParsedBatch()
+        batch.rows.reserveCapacity(batchSize)
+        var rows = 0
+        let checkUnits = knownUnits.count > 0
+        while try reader.nextRaw(into: record) {
+            rows += 1
+            var unknownUnit = false
+            var facility = fastPath.withRow(record) { row -> Facility in
+                if checkUnits, let unit = row.unit { unknownUnit = !knownUnits.contains(unit) }
+                return Facility(row)
+            }
+            if facility == nil {
+                let row = try reader.row(of: record)
+                do {
+                    facility = try parse(row, columns: columns, areas: areas)
+                    if checkUnits, let unit = facility!.unit { unknownUnit = !knownUnits.contains(unit) }
+                } catch let problem as RowProblem {
+                    batch.rows.append(.rejected(Rejection(file: reader.path, line: row.line, field: problem.field,
+                                                          message: problem.message, fields: row.fields)))
+                }
+            }
+            if let facility {
+                batch.rows.append(.facility(facility, position: record.position, unknownUnit: unknownUnit))
+            }
+            if batch.rows.count >= batchSize {
+                batch.rowsRead = rows
+                batch.bytesRead = reader.bytesRead
+                guard queue.push(batch) else { return }
+                batch = ParsedBatch()
+                batch.rows.reserveCapacity(batchSize)
+            }
+        }
+        batch.rowsRead = rows
+        batch.bytesRead = reader.bytesRead
+        _ = queue.push(batch)
+        state.rows = rows
+    }
+
+    /// Imports into a store that holds facilities: each row is parsed as text and upserted by id.
+    private func upsertAll(reader: CSVReader, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
+                           writer: StoreWriter, summary: inout ImportSummary, unknownUnits: inout Int) throws {
+        var firstLine: [String: Int] = [:]
+        while let row = try reader.next() {
+            summary.rows += 1
+            if summary.rows % 50_000 == 0 { progress?(summary.rows, reader.bytesRead, reader.byteCount) }
+            let facility: Facility
+            do {
+                facility = try parse(row, columns: columns, areas: areas)
+            } catch let problem as RowProblem {
+                summary.rejections.append(Rejection(file: reader.path, line: row.line, field: problem.field,
+                                                    message: problem.message, fields: row.fields))
+                continue
+            }
+            if let first = firstLine[facility.id] {
+                summary.rejections.append(Rejection(
+                    file: reader.path, line: row.line, field: columns.name(.id),
+                    message: "\(facility.id) is also on line \(first), which is kept — give each facility its own id",
+                    fields: row.fields))
+                continue
+            }
+            firstLine[facility.id] = row.line
+            if let unit = facility.unit, knownUnits.count > 0, !knownUnits.contains(unit) { unknownUnits += 1 }
+            summary.count(try writer.upsert(facility))
+        }
     }
 
     struct RowProblem: Error {

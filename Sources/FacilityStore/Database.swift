@@ -12,7 +12,11 @@ final class Database {
 
     static let busyTimeoutSeconds = 600
 
+    /// Process-wide SQLite settings, applied once before the first connection.
+    private static let configured: Void = { _ = facilitymap_sqlite_disable_memstatus() }()
+
     init(path: String, readOnly: Bool = false) throws {
+        Database.configured
         self.path = path
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
@@ -222,6 +226,15 @@ final class Statement {
         }
     }
 
+    /// Binds two integers and runs the statement (no rows): for loops that insert millions of pairs.
+    func bindAndRun(_ first: Int64, _ second: Int64) throws {
+        sqlite3_bind_int64(handle, 1, first)
+        sqlite3_bind_int64(handle, 2, second)
+        let rc = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard rc == SQLITE_DONE else { throw database.error(rc, sql) }
+    }
+
     /// Advances; true while there is a row to read.
     func step() throws -> Bool {
         let rc = sqlite3_step(handle)
@@ -251,6 +264,12 @@ final class Statement {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    /// The UTF-8 bytes of a text column, valid until the next step; nil for NULL.
+    func textBytes(_ column: Int32) -> UnsafeBufferPointer<UInt8>? {
+        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+        return UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column)))
     }
 
     func int(_ column: Int32) -> Int? {

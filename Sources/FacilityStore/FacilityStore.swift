@@ -167,6 +167,17 @@ public final class FacilityStore {
         return codes
     }
 
+    /// The codes of every stored unit, numbered in code order, for lookups by bytes.
+    public func unitCodeTable() throws -> CodeTable {
+        let statement = try Statement(database: db, sql: "SELECT code FROM units ORDER BY code")
+        defer { statement.finalize() }
+        var table = CodeTable(minimumCapacity: try unitCount())
+        while try statement.step() {
+            if let code = statement.textBytes(0) { table.insert(code) }
+        }
+        return table
+    }
+
     /// Whether a unit with `code` is stored.
     public func containsUnit(code: String) throws -> Bool {
         try db.scalar("SELECT 1 FROM units WHERE code = ?", [.text(code)]) != nil

@@ -88,6 +88,10 @@ struct PackedRTree {
         let insertParent = try Statement(database: db, sql: "INSERT INTO \"\(table)_parent\" (nodeno, parentnode) VALUES (?, ?)")
         defer { insertNode.finalize(); insertRowid.finalize(); insertParent.finalize() }
 
+        // Leaf of each rowid, inserted in rowid order afterwards: appending to `_rowid` is much faster than
+        // inserting in tree order.
+        var leafOf: [(rowid: Int64, node: Int64)] = []
+        leafOf.reserveCapacity(entries.count)
         var blob = [UInt8](repeating: 0, count: nodeSize)
         func put16(_ value: Int, at offset: Int) {
             blob[offset] = UInt8(truncatingIfNeeded: value >> 8); blob[offset + 1] = UInt8(truncatingIfNeeded: value)
@@ -113,8 +117,7 @@ struct PackedRTree {
                     putFloat(cell.xmin, at: offset + 8); putFloat(cell.xmax, at: offset + 12)
                     putFloat(cell.ymin, at: offset + 16); putFloat(cell.ymax, at: offset + 20)
                     if level == 0 {
-                        try insertRowid.bind([.integer(cell.id), .integer(number)])
-                        while try insertRowid.step() {}
+                        leafOf.append((cell.id, number))
                     } else {
                         try insertParent.bind([.integer(id), .integer(number)])
                         while try insertParent.step() {}
@@ -124,5 +127,7 @@ struct PackedRTree {
                 while try insertNode.step() {}
             }
         }
+        leafOf.sort { $0.rowid < $1.rowid }
+        for (rowid, node) in leafOf { try insertRowid.bindAndRun(rowid, node) }
     }
 }

@@ -49,6 +49,12 @@ public struct StoreWriter {
          SQLValue(unit.location?.lon), SQLValue(unit.location?.lat), SQLValue(Attributes.encode(unit.attributes))]
     }
 
+    /// A prepared insert of facilities that reports a repeated id instead of failing: the bulk path of an
+    /// import into a store that holds no facilities yet.
+    public func facilityInserter() throws -> FacilityInserter {
+        try FacilityInserter(database: db)
+    }
+
     /// Inserts a facility known to be new (its id is not stored): the bulk path of an import into an empty table.
     public func insert(_ facility: Facility) throws {
         try db.run("""
@@ -107,22 +113,21 @@ public struct StoreWriter {
         let table: BulkTable
         let triggers: [String]
         let indexes: [String]
+        let cacheSize: Int
     }
 
     /// A table that takes bulk loads, and its R*Trees: (index table, SQL giving pk and the four bounds).
     public enum BulkTable: String, Sendable {
         case facilities, units
 
+        /// Each R*Tree: its index table, and SQL giving each row's pk and geometry.
         var rtrees: [(table: String, sql: String)] {
             switch self {
             case .facilities:
-                [("idx_facilities_location",
-                  "SELECT pk, X(location), X(location), Y(location), Y(location) FROM facilities WHERE location IS NOT NULL")]
+                [("idx_facilities_location", "SELECT pk, location FROM facilities WHERE location IS NOT NULL")]
             case .units:
-                [("idx_units_boundary",
-                  "SELECT pk, MbrMinX(boundary), MbrMaxX(boundary), MbrMinY(boundary), MbrMaxY(boundary) FROM units WHERE boundary IS NOT NULL"),
-                 ("idx_units_location",
-                  "SELECT pk, X(location), X(location), Y(location), Y(location) FROM units WHERE location IS NOT NULL")]
+                [("idx_units_boundary", "SELECT pk, boundary FROM units WHERE boundary IS NOT NULL"),
+                 ("idx_units_location", "SELECT pk, location FROM units WHERE location IS NOT NULL")]
             }
         }
     }
@@ -151,7 +156,10 @@ public struct StoreWriter {
         for index in indexes {
             try db.execute("DROP INDEX \"\(index.name.replacingOccurrences(of: "\"", with: "\"\""))\"")
         }
-        return BulkLoad(table: table, triggers: triggers.map(\.sql), indexes: indexes.map(\.sql))
+        // A page cache large enough to hold the growing table and its id index (256 MiB; the default is 2 MiB).
+        let cacheSize = try db.scalar("PRAGMA cache_size")?.int ?? -2000
+        try db.execute("PRAGMA cache_size = -262144")
+        return BulkLoad(table: table, triggers: triggers.map(\.sql), indexes: indexes.map(\.sql), cacheSize: cacheSize)
     }
 
     /// Rebuilds the table's R*Trees from its rows, packed, and restores its indexes and triggers.
@@ -160,15 +168,16 @@ public struct StoreWriter {
             let statement = try Statement(database: db, sql: rtree.sql)
             var entries: [PackedRTree.Entry] = []
             while try statement.step() {
-                guard let x0 = statement.double(1), let x1 = statement.double(2), let y0 = statement.double(3),
-                      let y1 = statement.double(4) else { continue }
-                entries.append(PackedRTree.Entry(id: Int64(statement.int(0) ?? 0), xmin: PackedRTree.lower(x0), xmax: PackedRTree.upper(x1),
-                                                 ymin: PackedRTree.lower(y0), ymax: PackedRTree.upper(y1)))
+                guard let blob = statement.blob(1), let box = SpatiaLiteBlob.bounds(blob) else { continue }
+                entries.append(PackedRTree.Entry(
+                    id: Int64(statement.int(0) ?? 0), xmin: PackedRTree.lower(box.minX), xmax: PackedRTree.upper(box.maxX),
+                    ymin: PackedRTree.lower(box.minY), ymax: PackedRTree.upper(box.maxY)))
             }
             statement.finalize()
             try PackedRTree.write(entries, table: rtree.table, database: db)
         }
         for sql in load.indexes + load.triggers { try db.execute(sql) }
+        try db.execute("PRAGMA cache_size = \(load.cacheSize)")
         try db.run("""
             UPDATE geometry_columns_time SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE Lower(f_table_name) = ?
             """, [.text(load.table.rawValue)])

@@ -65,6 +65,59 @@ final class FuzzTests: XCTestCase {
         }
     }
 
+    /// The byte reader (`nextRaw`, used by the bulk import) must split every mutated file exactly as `next()` does:
+    /// same records on the same lines; a clean record's bytes are its decoded fields; `row(of:)` is `next()`'s row.
+    func testRawRecordsAgreeWithDecodedRows() throws {
+        let seeds = try FuzzSeeds.csv()
+        let path = folder.appendingPathComponent("raw.csv").path
+        let mutator = FuzzMutator(tokens: FuzzTokens.common + FuzzTokens.csv, nesting: FuzzTokens.jsonNesting,
+                                  corpus: seeds)
+        var run = FuzzRun(name: "CSV raw", tag: 0xC5E, defaultIterations: 2_000)
+        run.forEach(seeds: seeds, mutator: mutator) { input, rng, fail in
+            guard fuzzWriteFile(path, input) else { fail("cannot write \(path)"); return false }
+            let maxFieldBytes = rng.chance(50) ? 65_536 : 1 + rng.below(48)
+            var accepted = false
+            for choice in EncodingChoice.allCases {
+                guard let decoded = try? CSVReader(path: path, encoding: choice, maxFieldBytes: maxFieldBytes),
+                      let raw = try? CSVReader(path: path, encoding: choice, maxFieldBytes: maxFieldBytes) else { continue }
+                accepted = true
+                let record = CSVRawRecord()
+                while true {
+                    let expected: CSVRow?
+                    do { expected = try decoded.next() } catch {
+                        if (try? raw.nextRaw(into: record)) != nil { fail("\(choice): nextRaw reads past \(error)") }
+                        break
+                    }
+                    let more: Bool
+                    do { more = try raw.nextRaw(into: record) } catch {
+                        fail("\(choice): nextRaw threw \(error) where next() read a row")
+                        break
+                    }
+                    guard let expected else {
+                        if more { fail("\(choice): nextRaw reads a record after the last row") }
+                        break
+                    }
+                    guard more else { fail("\(choice): nextRaw ends before line \(expected.line)"); break }
+                    if record.line != expected.line || record.count != expected.fields.count {
+                        fail("\(choice): record on line \(record.line) with \(record.count) fields, row on line \(expected.line) with \(expected.fields.count)")
+                        break
+                    }
+                    if record.isClean {
+                        if !expected.problems.isEmpty { fail("\(choice): line \(expected.line) is clean but has problems \(expected.problems)") }
+                        let fields = (0..<record.count).map { String(decoding: record.field($0), as: UTF8.self) }
+                        if fields != expected.fields { fail("\(choice): line \(expected.line): bytes \(fields) ≠ fields \(expected.fields)") }
+                    }
+                    guard let again = try? raw.row(of: record) else { fail("\(choice): row(of:) fails on line \(expected.line)"); break }
+                    if again.line != expected.line || again.fields != expected.fields || again.problems != expected.problems {
+                        fail("\(choice): row(of:) on line \(expected.line) differs from next()")
+                    }
+                    if raw.bytesRead != decoded.bytesRead { fail("\(choice): bytesRead \(raw.bytesRead) ≠ \(decoded.bytesRead)") }
+                }
+            }
+            return accepted
+        }
+    }
+
     /// Reads every row with `choice`; nil when the file is refused (after checking the error), else the content.
     private func readCSVChecked(_ path: String, _ choice: EncodingChoice, maxFieldBytes: Int, input: [UInt8],
                                 _ fail: (String) -> Void) -> CSVContent? {

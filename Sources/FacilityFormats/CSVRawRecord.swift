@@ -1,0 +1,316 @@
+/// One record of a CSV file as byte ranges, for readers that work on bytes without making a `String` per
+/// field (the bulk import path). One instance is reused for every record: what `field(_:)` returns is valid
+/// until the next `CSVReader.nextRaw(into:)`.
+///
+/// A record is *clean* when every field is valid UTF-8 with no NUL byte and none is longer than the reader's
+/// field limit: its bytes are then exactly what `CSVReader.next()` would decode. Read any other record with
+/// `CSVReader.row(of:)`, which decodes it (GB18030 too) and reports its problems.
+public final class CSVRawRecord {
+    /// Physical line (1-based) where the record starts.
+    public private(set) var line = 0
+    /// True when the fields' bytes can be used as they are (see the type's description).
+    public private(set) var isClean = true
+    /// The number of fields.
+    public private(set) var count = 0
+    /// Byte offset of the record in the file: where `row(of:)` reads it again.
+    private(set) var start = 0
+    /// Per field: its offset in the file, or `~offset` in `arena`; and its length.
+    private(set) var starts: UnsafeMutablePointer<Int>
+    private(set) var lengths: UnsafeMutablePointer<Int>
+    private(set) var capacity = 64
+    private var base: UnsafePointer<UInt8>?
+    /// Fields that are not one contiguous range of the file (quotes doubled inside them) are copied here.
+    private var arena: UnsafeMutablePointer<UInt8>
+    private var arenaCapacity = 4096
+    private var arenaCount = 0
+
+    public init() {
+        starts = .allocate(capacity: capacity)
+        lengths = .allocate(capacity: capacity)
+        arena = .allocate(capacity: arenaCapacity)
+    }
+
+    deinit {
+        starts.deallocate()
+        lengths.deallocate()
+        arena.deallocate()
+    }
+
+    /// The bytes of field `index` (0-based), unquoted; empty for an empty field.
+    public func field(_ index: Int) -> UnsafeBufferPointer<UInt8> { fields.field(index) }
+
+    /// Where the record is in the file: `CSVReader.row(at:)` reads it again.
+    public var position: CSVRecordPosition { CSVRecordPosition(offset: start, line: line) }
+
+    /// The fields, as a value to read many cells from (valid until the next record is read).
+    public var fields: CSVRawFields {
+        CSVRawFields(base: base!, arena: UnsafePointer(arena), starts: UnsafePointer(starts),
+                     lengths: UnsafePointer(lengths), count: count)
+    }
+
+    func begin(base: UnsafePointer<UInt8>, line: Int, start: Int) {
+        self.base = base
+        self.line = line
+        self.start = start
+        arenaCount = 0
+    }
+
+    func finish(count: Int, clean: Bool) {
+        self.count = count
+        isClean = clean
+    }
+
+    /// Doubles the field capacity, keeping the first `count` fields.
+    func grow() {
+        let bigger = capacity * 2
+        let newStarts = UnsafeMutablePointer<Int>.allocate(capacity: bigger)
+        let newLengths = UnsafeMutablePointer<Int>.allocate(capacity: bigger)
+        newStarts.update(from: starts, count: capacity)
+        newLengths.update(from: lengths, count: capacity)
+        starts.deallocate()
+        lengths.deallocate()
+        starts = newStarts
+        lengths = newLengths
+        capacity = bigger
+    }
+
+    /// Copies pieces into the arena as one field; returns its `starts` entry and length.
+    func arenaField(_ pieces: [(start: Int, end: Int)]) -> (start: Int, length: Int) {
+        let first = arenaCount
+        for piece in pieces {
+            let length = piece.end - piece.start
+            guard length > 0 else { continue }
+            if arenaCount + length > arenaCapacity {
+                var capacity = arenaCapacity * 2
+                while capacity < arenaCount + length { capacity *= 2 }
+                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+                bigger.update(from: arena, count: arenaCount)
+                arena.deallocate()
+                arena = bigger
+                arenaCapacity = capacity
+            }
+            (arena + arenaCount).update(from: base! + piece.start, count: length)
+            arenaCount += length
+        }
+        return (~first, arenaCount - first)
+    }
+}
+
+/// Where a record starts in its file: byte offset and physical line.
+public struct CSVRecordPosition: Hashable, Sendable {
+    public let offset: Int
+    public let line: Int
+}
+
+/// The fields of a `CSVRawRecord`, valid until the next record is read.
+public struct CSVRawFields {
+    let base: UnsafePointer<UInt8>
+    let arena: UnsafePointer<UInt8>
+    let starts: UnsafePointer<Int>
+    let lengths: UnsafePointer<Int>
+    /// The number of fields.
+    public let count: Int
+
+    /// The bytes of field `index` (0-based), unquoted; empty for an empty field.
+    @inlinable
+    public func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        precondition(index >= 0 && index < count, "field index out of range")
+        return _field(index)
+    }
+
+    @usableFromInline
+    func _field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        let start = starts[index]
+        if start >= 0 { return UnsafeBufferPointer(start: base + start, count: lengths[index]) }
+        return UnsafeBufferPointer(start: arena + ~start, count: lengths[index])
+    }
+}
+
+private let comma: UInt8 = 0x2C
+private let quote: UInt8 = 0x22
+private let cr: UInt8 = 0x0D
+private let lf: UInt8 = 0x0A
+
+extension RecordScanner {
+    /// Reads the next non-empty record into `record` as byte ranges; false at the end of the file. Splits
+    /// records, fields and lines exactly as `nextRecord()` does. Throws `CSVError.unterminatedQuote`.
+    mutating func nextRaw(into record: CSVRawRecord) throws -> Bool {
+        let b = base
+        let end = self.end
+        var p = pos
+        while p < end {  // skip empty lines
+            let c = b[p]
+            if c == lf {
+                p += 1
+                line += 1
+            } else if c == cr {
+                p += 1
+                if p < end && b[p] == lf { p += 1 }
+                line += 1
+            } else {
+                break
+            }
+        }
+        guard p < end else {
+            pos = p
+            return false
+        }
+        record.begin(base: b, line: line, start: p)
+        var starts = record.starts
+        var lengths = record.lengths
+        var capacity = record.capacity
+        var n = 0
+        var clean = true
+
+        while true {
+            var ascii: UInt8 = 0
+            var hasNul = false
+            var total = 0
+            var fieldStart = p
+            if p < end && b[p] == quote {
+                let openLine = line
+                p += 1
+                var segmentStart = p
+                // Pieces of the content: one, unless quotes are doubled or text follows the closing quote.
+                var pieces: [(start: Int, end: Int)] = []
+                var first = (start: p, end: p)
+                var segments = 0
+                func add(_ s: Int, _ e: Int) {
+                    guard e > s else { return }
+                    total += e - s
+                    segments += 1
+                    if segments == 1 { first = (s, e) } else {
+                        if segments == 2 { pieces.append(first) }
+                        pieces.append((s, e))
+                    }
+                }
+                while true {
+                    var q = p
+                    var l = line
+                    while q < end {
+                        let c = b[q]
+                        if c < 0x23 {
+                            if c == quote { break }
+                            if c == lf {
+                                l += 1
+                            } else if c == cr {
+                                if q + 1 >= end || b[q + 1] != lf { l += 1 }
+                            } else if c == 0 {
+                                hasNul = true
+                            }
+                        }
+                        ascii |= c
+                        q += 1
+                    }
+                    line = l
+                    if q >= end {
+                        pos = end
+                        throw CSVError.unterminatedQuote(path: path, line: openLine)
+                    }
+                    if q + 1 < end && b[q + 1] == quote {  // "" is a literal quote
+                        add(segmentStart, q + 1)
+                        p = q + 2
+                        segmentStart = p
+                        continue
+                    }
+                    add(segmentStart, q)  // closing quote
+                    p = q + 1
+                    var t = p  // lenient: text after the closing quote is kept
+                    while t < end {
+                        let c = b[t]
+                        if c < 0x2D {
+                            if c == comma || c == lf || c == cr { break }
+                            if c == 0 { hasNul = true }
+                        }
+                        ascii |= c
+                        t += 1
+                    }
+                    add(p, t)
+                    p = t
+                    break
+                }
+                if segments <= 1 {
+                    fieldStart = first.start
+                } else {
+                    let copied = record.arenaField(pieces)
+                    fieldStart = copied.start
+                }
+            } else {
+                var q = p
+                while q < end {
+                    let c = b[q]
+                    if c < 0x2D {
+                        if c == comma || c == lf || c == cr { break }
+                        if c == 0 { hasNul = true }
+                    }
+                    ascii |= c
+                    q += 1
+                }
+                total = q - p
+                p = q
+            }
+            if n == capacity {
+                record.grow()
+                starts = record.starts
+                lengths = record.lengths
+                capacity = record.capacity
+            }
+            starts[n] = fieldStart
+            lengths[n] = total
+            n += 1
+            if hasNul || total > maxFieldBytes {
+                clean = false
+            } else if ascii >= 0x80 {
+                if encoding != .utf8 {
+                    clean = false
+                } else if !knownValidUTF8 {
+                    record.finish(count: n, clean: clean)
+                    let bytes = record.fields.field(n - 1)
+                    if let start = bytes.baseAddress, firstInvalidUTF8Offset(start, bytes.count) != nil { clean = false }
+                }
+            }
+
+            if p < end {
+                let c = b[p]
+                if c == comma {
+                    p += 1
+                    continue
+                }
+                p += 1  // CR, LF or CRLF ends the record
+                if c == cr && p < end && b[p] == lf { p += 1 }
+                line += 1
+            }
+            break
+        }
+        record.finish(count: n, clean: clean)
+        pos = p
+        return true
+    }
+}
+
+extension CSVReader {
+    /// Reads the next data record into `record` as byte ranges of the file; false at the end. Skips empty
+    /// lines like `next()`. Throws `CSVError.unterminatedQuote`.
+    public func nextRaw(into record: CSVRawRecord) throws -> Bool {
+        defer { bytesRead = scanner.pos }
+        return try scanner.nextRaw(into: record)
+    }
+
+    /// The record `record` holds, decoded as `next()` would return it (with its problems): for records that
+    /// are not clean, and for rejecting a row with its fields. `record` must be the last one read.
+    public func row(of record: CSVRawRecord) throws -> CSVRow {
+        try row(at: record.position)
+    }
+
+    /// The record at `position` (of a record read before), decoded as `next()` would return it.
+    public func row(at position: CSVRecordPosition) throws -> CSVRow {
+        let resume = (scanner.pos, scanner.line)
+        scanner.pos = position.offset
+        scanner.line = position.line
+        defer { (scanner.pos, scanner.line) = resume }
+        guard let row = try scanner.nextRecord() else {
+            throw CSVError.invalidHeader(path: path, line: position.line, reason: "the record cannot be read again")
+        }
+        return row
+    }
+}

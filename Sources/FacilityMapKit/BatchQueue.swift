@@ -1,0 +1,84 @@
+import Foundation
+
+/// Hands batches from one producing thread to one consuming thread, holding at most `capacity` at a time,
+/// so that parsing (producer) and storing (consumer) run on two cores without either running ahead.
+final class BatchQueue<Batch>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var batches: [Batch] = []
+    private var head = 0
+    private let capacity: Int
+    private var finished = false
+    private var failure: Error?
+    private var cancelled = false
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Producer: adds `batch`, waiting while the queue is full. False when the consumer has cancelled:
+    /// then stop producing.
+    func push(_ batch: Batch) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.count - head >= capacity && !cancelled { condition.wait() }
+        if cancelled { return false }
+        batches.append(batch)
+        condition.broadcast()
+        return true
+    }
+
+    /// Producer: no more batches; `error` (if any) is thrown to the consumer after the last batch.
+    func finish(throwing error: Error? = nil) {
+        condition.lock()
+        finished = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Consumer: the next batch, waiting for it; nil after the last. Throws what the producer failed with.
+    func pop() throws -> Batch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == batches.count && !finished { condition.wait() }
+        if head < batches.count {
+            let batch = batches[head]
+            head += 1
+            if head > 64 && head * 2 > batches.count {  // drop what was taken
+                batches.removeFirst(head)
+                head = 0
+            }
+            condition.broadcast()
+            return batch
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// Consumer: stop the producer (its next `push` returns false).
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// Runs `body` on a new thread; `join()` waits until it has returned.
+final class WorkerThread: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var joined = false
+
+    init(_ body: @escaping () -> Void) {
+        Thread.detachNewThread { [done] in
+            body()
+            done.signal()
+        }
+    }
+
+    func join() {
+        guard !joined else { return }
+        done.wait()
+        joined = true
+    }
+}

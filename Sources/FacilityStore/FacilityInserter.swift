@@ -1,0 +1,229 @@
+import CSpatiaLite
+import FacilityGeometry
+import FacilityModel
+
+private let SQLITE_STATIC = unsafeBitCast(0, to: sqlite3_destructor_type.self)
+
+/// A validated facility as UTF-8 bytes and numbers: what the bulk import binds straight from the bytes of a
+/// CSV record, making no `String` or `Facility` per row. The buffers need only live until `insert` returns.
+public struct FacilityRow {
+    public var id: UnsafeBufferPointer<UInt8>
+    public var name: UnsafeBufferPointer<UInt8>
+    public var kind: FacilityKind
+    /// WGS-84 position.
+    public var location: LonLat
+    public var unit: UnsafeBufferPointer<UInt8>?
+    public var beds: Int?
+    public var doctors: Int?
+    public var gps: Int?
+    public var places: Int?
+    public var inclusive: Bool?
+    public var level: UnsafeBufferPointer<UInt8>?
+    public var opened: Day?
+    public var closed: Day?
+    /// Extra columns, as `Facility.attributes`.
+    public var attributes: [String: String]
+
+    public init(id: UnsafeBufferPointer<UInt8>, name: UnsafeBufferPointer<UInt8>, kind: FacilityKind, location: LonLat,
+                unit: UnsafeBufferPointer<UInt8>? = nil, beds: Int? = nil, doctors: Int? = nil, gps: Int? = nil,
+                places: Int? = nil, inclusive: Bool? = nil, level: UnsafeBufferPointer<UInt8>? = nil,
+                opened: Day? = nil, closed: Day? = nil, attributes: [String: String] = [:]) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.location = location
+        self.unit = unit
+        self.beds = beds
+        self.doctors = doctors
+        self.gps = gps
+        self.places = places
+        self.inclusive = inclusive
+        self.level = level
+        self.opened = opened
+        self.closed = closed
+        self.attributes = attributes
+    }
+}
+
+/// What inserting a facility that may repeat an id did.
+public enum InsertOutcome: Equatable, Sendable {
+    /// Stored, as row `pk`.
+    case inserted(pk: Int64)
+    /// Not stored: a facility with the same id is already stored (its row is `pk`).
+    case duplicateID(pk: Int64)
+}
+
+/// Inserts facilities through one prepared statement, for imports into a store that holds none yet.
+/// Made by `StoreWriter.facilityInserter()`; use it only inside that `write`.
+public final class FacilityInserter {
+    private let db: Database
+    private let statement: OpaquePointer
+    private let lookup: Statement
+    /// The point blob (60 bytes), the two dates (10 bytes each) and the kind names, bound without copying.
+    private let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 80)
+    private let kindNames: [FacilityKind: UnsafeMutableBufferPointer<UInt8>]
+
+    static let sql = """
+        INSERT INTO facilities (id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed,
+            location, attributes)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+        """
+
+    init(database: Database) throws {
+        db = database
+        var handle: OpaquePointer?
+        let rc = sqlite3_prepare_v3(database.handle, Self.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
+        guard rc == SQLITE_OK, let handle else { throw database.error(rc, Self.sql) }
+        statement = handle
+        lookup = try Statement(database: database, sql: "SELECT pk FROM facilities WHERE id = ?")
+        var names: [FacilityKind: UnsafeMutableBufferPointer<UInt8>] = [:]
+        for kind in FacilityKind.allCases {
+            let bytes = Array(kind.rawValue.utf8)
+            let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
+            _ = buffer.initialize(from: bytes)
+            names[kind] = buffer
+        }
+        kindNames = names
+    }
+
+    deinit {
+        sqlite3_finalize(statement)
+        lookup.finalize()
+        scratch.deallocate()
+        kindNames.values.forEach { $0.deallocate() }
+    }
+
+    /// Inserts `row`, unless a facility with its id is stored already.
+    public func insert(_ row: FacilityRow) throws -> InsertOutcome {
+        let s = statement
+        bindText(1, row.id)
+        bindText(2, row.name)
+        let kindName = kindNames[row.kind]!
+        sqlite3_bind_text(s, 3, UnsafeRawPointer(kindName.baseAddress!).assumingMemoryBound(to: CChar.self),
+                          Int32(kindName.count), SQLITE_STATIC)
+        if let unit = row.unit { bindText(4, unit) } else { sqlite3_bind_null(s, 4) }
+        bindInt(5, row.beds)
+        bindInt(6, row.doctors)
+        bindInt(7, row.gps)
+        bindInt(8, row.places)
+        bindInt(9, row.inclusive.map { $0 ? 1 : 0 })
+        if let level = row.level { bindText(10, level) } else { sqlite3_bind_null(s, 10) }
+        bindDay(11, row.opened, at: scratch + 60)
+        bindDay(12, row.closed, at: scratch + 70)
+        SpatiaLiteBlob.writePoint(row.location, to: scratch)
+        sqlite3_bind_blob(s, 13, scratch, Int32(SpatiaLiteBlob.pointByteCount), SQLITE_STATIC)
+        if let json = Attributes.encode(row.attributes) {
+            sqlite3_bind_text(s, 14, json, -1, SQLITE_TRANSIENT)
+        } else {
+            sqlite3_bind_null(s, 14)
+        }
+        let rc = sqlite3_step(s)
+        sqlite3_reset(s)
+        if rc == SQLITE_DONE { return .inserted(pk: sqlite3_last_insert_rowid(db.handle)) }
+        if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
+            try lookup.bind([.text(String(decoding: row.id, as: UTF8.self))])
+            defer { lookup.reset() }
+            if try lookup.step(), let pk = lookup.int(0) { return .duplicateID(pk: Int64(pk)) }
+        }
+        throw db.error(rc, Self.sql)
+    }
+
+    /// Inserts `facility`, unless a facility with its id is stored already.
+    public func insert(_ facility: Facility) throws -> InsertOutcome {
+        var id = facility.id, name = facility.name
+        var unit = facility.unit, level = facility.level
+        return try id.withUTF8 { id in
+            try name.withUTF8 { name in
+                try Self.withOptionalUTF8(&unit) { unit in
+                    try Self.withOptionalUTF8(&level) { level in
+                        try insert(FacilityRow(
+                            id: id, name: name, kind: facility.kind, location: facility.location, unit: unit,
+                            beds: facility.beds, doctors: facility.doctors, gps: facility.gps, places: facility.places,
+                            inclusive: facility.inclusive, level: level, opened: facility.opened, closed: facility.closed,
+                            attributes: facility.attributes))
+                    }
+                }
+            }
+        }
+    }
+
+    private static func withOptionalUTF8<R>(_ text: inout String?, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
+        guard text != nil else { return try body(nil) }
+        return try text!.withUTF8 { try body($0) }
+    }
+
+    private func bindText(_ index: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
+        // A nil base address would bind NULL: empty text is bound from a static empty string.
+        let pointer = bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? Self.empty
+        sqlite3_bind_text(statement, index, pointer, Int32(bytes.count), SQLITE_STATIC)
+    }
+
+    private static let empty: UnsafePointer<CChar> = {
+        let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+        pointer.initialize(to: 0)
+        return UnsafePointer(pointer)
+    }()
+
+    private func bindInt(_ index: Int32, _ value: Int?) {
+        if let value { sqlite3_bind_int64(statement, index, Int64(value)) } else { sqlite3_bind_null(statement, index) }
+    }
+
+    /// Binds `day` as `YYYY-MM-DD` (the text `Day.description` gives), written at `buffer`.
+    private func bindDay(_ index: Int32, _ day: Day?, at buffer: UnsafeMutablePointer<UInt8>) {
+        guard let day else { sqlite3_bind_null(statement, index); return }
+        func digits(_ value: Int, _ count: Int, _ offset: Int) {
+            var value = value
+            for k in stride(from: count - 1, through: 0, by: -1) {
+                buffer[offset + k] = UInt8(48 + value % 10)
+                value /= 10
+            }
+        }
+        digits(day.year, 4, 0)
+        buffer[4] = 0x2D
+        digits(day.month, 2, 5)
+        buffer[7] = 0x2D
+        digits(day.day, 2, 8)
+        sqlite3_bind_text(statement, index, UnsafeRawPointer(buffer).assumingMemoryBound(to: CChar.self), 10, SQLITE_STATIC)
+    }
+}
+
+/// SQLITE_CONSTRAINT_UNIQUE (an extended code Swift does not import).
+let SQLITE_CONSTRAINT_UNIQUE_CODE = SQLITE_CONSTRAINT | (8 << 8)
+
+/// SpatiaLite's internal geometry BLOB: what `MakePoint` and `GeomFromWKB` store, read and written without
+/// calling SQL functions. Layout: START (00), byte order (01 little-endian, 00 big-endian), SRID (int32),
+/// MBR (min x, min y, max x, max y as doubles), MBR_END (7C), class (int32), coordinates…, END (FE).
+enum SpatiaLiteBlob {
+    static let pointByteCount = 60
+    static let srid: UInt32 = 4326
+
+    /// Writes the 60 bytes of a POINT in SRID 4326, exactly as `MakePoint(x, y, 4326)` makes them.
+    static func writePoint(_ point: LonLat, to buffer: UnsafeMutablePointer<UInt8>) {
+        let raw = UnsafeMutableRawPointer(buffer)
+        buffer[0] = 0x00
+        buffer[1] = 0x01
+        raw.storeBytes(of: srid.littleEndian, toByteOffset: 2, as: UInt32.self)
+        let x = point.lon.bitPattern.littleEndian, y = point.lat.bitPattern.littleEndian
+        raw.storeBytes(of: x, toByteOffset: 6, as: UInt64.self)
+        raw.storeBytes(of: y, toByteOffset: 14, as: UInt64.self)
+        raw.storeBytes(of: x, toByteOffset: 22, as: UInt64.self)
+        raw.storeBytes(of: y, toByteOffset: 30, as: UInt64.self)
+        buffer[38] = 0x7C
+        raw.storeBytes(of: UInt32(1).littleEndian, toByteOffset: 39, as: UInt32.self)
+        raw.storeBytes(of: x, toByteOffset: 43, as: UInt64.self)
+        raw.storeBytes(of: y, toByteOffset: 51, as: UInt64.self)
+        buffer[59] = 0xFE
+    }
+
+    /// The bounding box stored in a geometry BLOB's header; nil when `blob` is not a SpatiaLite geometry.
+    static func bounds(_ blob: UnsafeRawBufferPointer) -> (minX: Double, minY: Double, maxX: Double, maxY: Double)? {
+        guard blob.count >= 44, blob[0] == 0x00, blob[1] <= 0x01, blob[38] == 0x7C, blob[blob.count - 1] == 0xFE
+        else { return nil }
+        let little = blob[1] == 0x01
+        func double(_ offset: Int) -> Double {
+            let bits = blob.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            return Double(bitPattern: little ? UInt64(littleEndian: bits) : UInt64(bigEndian: bits))
+        }
+        return (double(6), double(14), double(22), double(30))
+    }
+}

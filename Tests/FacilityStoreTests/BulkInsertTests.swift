@@ -1,0 +1,105 @@
+import FacilityGeometry
+import FacilityModel
+@testable import FacilityStore
+import XCTest
+
+final class BulkInsertTests: StoreTestCase {
+    func testInsertedRowsAreWhatUpsertStoresAndThePointIsMakePointsBlob() throws {
+        let store = try FacilityStore(path: path("a.sqlite"))
+        let reference = try FacilityStore(path: path("b.sqlite"))
+        var facilities = [hospital("H-1"), hospital("H-2", name: "洛阳市第三人民医院", beds: nil)]
+        facilities.append(Facility(id: "K-1", name: "幼儿园", kind: .kindergarten, location: LonLat(-0.0, 89.999999),
+                                   places: 180, inclusive: false, level: "省级示范", opened: Day(parsing: "2019-09-01"),
+                                   closed: Day(parsing: "2030", bareYearMeansEnd: true)))
+        try store.write { writer in
+            let inserter = try writer.facilityInserter()
+            for (offset, facility) in facilities.enumerated() {
+                XCTAssertEqual(try inserter.insert(facility), .inserted(pk: Int64(offset + 1)))
+            }
+        }
+        try reference.write { writer in for facility in facilities { try writer.upsert(facility) } }
+        for facility in facilities {
+            XCTAssertEqual(try store.facility(id: facility.id), facility)
+        }
+        let sql = "SELECT id, hex(location), opened, closed FROM facilities ORDER BY id"
+        func rows(_ store: FacilityStore) throws -> [String] {
+            let statement = try store.db.statement(sql)
+            var rows: [String] = []
+            while try statement.step() { rows.append((0..<4).map { statement.text(Int32($0)) ?? "NULL" }.joined(separator: "|")) }
+            return rows
+        }
+        XCTAssertEqual(try rows(store), try rows(reference))
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM facilities WHERE ST_IsValid(location) AND ST_Srid(location) = 4326")?.int, 3)
+    }
+
+    func testARepeatedIdIsReportedWithTheStoredRowAndNotStored() throws {
+        let store = try FacilityStore(path: path("a.sqlite"))
+        try store.write { writer in
+            let inserter = try writer.facilityInserter()
+            XCTAssertEqual(try inserter.insert(hospital("H-1")), .inserted(pk: 1))
+            XCTAssertEqual(try inserter.insert(hospital("H-2")), .inserted(pk: 2))
+            XCTAssertEqual(try inserter.insert(hospital("H-1", name: "又一个")), .duplicateID(pk: 1))
+            XCTAssertEqual(try inserter.insert(hospital("H-3")), .inserted(pk: 3))
+        }
+        XCTAssertEqual(try store.facilityCount(), 3)
+        XCTAssertEqual(try store.facility(id: "H-1")?.name, "洛阳市中心医院")
+    }
+
+    func testBlobBoundsAreTheGeometrysBoundingBox() throws {
+        let store = try FacilityStore(path: path("a.sqlite"))
+        try store.write { writer in
+            try writer.upsert(AdministrativeUnit(code: "410302", name: "老城区", level: .district, parent: "410300",
+                                                 boundary: square(112.4, 34.6, size: 0.25)))
+        }
+        let statement = try store.db.statement("SELECT boundary, location FROM units")
+        XCTAssertTrue(try statement.step())
+        let box = try XCTUnwrap(SpatiaLiteBlob.bounds(try XCTUnwrap(statement.blob(0))))
+        XCTAssertEqual(box.minX, 112.4)
+        XCTAssertEqual(box.minY, 34.6)
+        XCTAssertEqual(box.maxX, 112.65, accuracy: 1e-12)
+        XCTAssertEqual(box.maxY, 34.85, accuracy: 1e-12)
+        statement.reset()
+        XCTAssertNil(SpatiaLiteBlob.bounds(UnsafeRawBufferPointer(start: nil, count: 0)))
+        XCTAssertNil([UInt8](repeating: 0, count: 60).withUnsafeBytes { SpatiaLiteBlob.bounds($0) })
+    }
+
+    func testUnitCodeTableHoldsEveryStoredCode() throws {
+        let store = try FacilityStore(path: path("a.sqlite"))
+        try store.write { writer in
+            for code in ["410302", "410303", "410302001001", "洛阳-特"] {
+                try writer.upsert(AdministrativeUnit(code: code, name: code, level: .community, parent: nil))
+            }
+        }
+        let table = try store.unitCodeTable()
+        XCTAssertEqual(table.count, 4)
+        XCTAssertTrue(table.contains("410302001001"))
+        XCTAssertTrue(table.contains("洛阳-特"))
+        XCTAssertFalse(table.contains("41030"))
+        XCTAssertFalse(table.contains(""))
+        XCTAssertEqual((0..<table.count).map { table[$0] }, ["410302", "410302001001", "410303", "洛阳-特"])
+    }
+
+    func testCodeTableNumbersCodesInOrderAndGrows() {
+        var table = CodeTable()
+        for n in 0..<50_000 { XCTAssertEqual(table.insert("U\(n)"), n) }
+        XCTAssertEqual(table.insert("U123"), 123, "a known code keeps its number")
+        XCTAssertEqual(table.count, 50_000)
+        XCTAssertEqual(table.number(of: "U49999"), 49_999)
+        XCTAssertNil(table.number(of: "U50000"))
+        XCTAssertEqual(table[777], "U777")
+        XCTAssertEqual(table.insert(""), 50_000, "the empty code is a code too")
+        XCTAssertTrue(table.contains(""))
+    }
+
+    func testMigrationThreeDropsTheUnusedFacilityIndexes() throws {
+        let file = path("v2.sqlite")
+        do {
+            let old = try FacilityStore(path: file, migratingTo: 2)
+            XCTAssertEqual(try old.db.scalar("SELECT count(*) FROM sqlite_master WHERE name IN ('facilities_kind', 'facilities_unit')")?.int, 2)
+            old.close()
+        }
+        let store = try FacilityStore(path: file)
+        XCTAssertEqual(try store.schemaVersion, 3)
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM sqlite_master WHERE name IN ('facilities_kind', 'facilities_unit')")?.int, 0)
+    }
+}
