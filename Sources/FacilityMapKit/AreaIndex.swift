@@ -16,15 +16,11 @@ struct AreaIndex {
 
     var isEmpty: Bool { areas.isEmpty }
 
-    /// Whether some loaded area contains `point`: stops at the first, trying the finest (smallest) first.
+    /// Whether some loaded area contains `point`.
     func covers(_ point: LonLat) -> Bool {
-        // Districts (small polygons) first, then the city outline.
         var found = false
-        for rank in [UnitLevel.district.rank, UnitLevel.city.rank] where !found {
-            grid.forEachCandidate(containing: point) { k in
-                let entry = grid.polygons[k]
-                if !found && areas[entry.index].level.rank == rank && entry.boundary.contains(point) { found = true }
-            }
+        grid.forEachCandidate(containing: point) { k in
+            if !found && grid.polygons[k].boundary.contains(point) { found = true }
         }
         return found
     }

@@ -45,16 +45,18 @@ public struct FacilityImporter {
         do {
             try store.write { writer in
                 let bulkLoad = bulk ? try writer.beginBulkLoad() : nil
+                var inserter: FacilityInserter?
                 if existing == 0 {
+                    inserter = try writer.facilityInserter(for: bulkLoad)
                     try insertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
-                                  writer: writer, summary: &summary, unknownUnits: &unknownUnits)
+                                  inserter: inserter!, summary: &summary, unknownUnits: &unknownUnits)
                 } else {
                     try upsertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
                                   writer: writer, summary: &summary, unknownUnits: &unknownUnits)
                 }
                 if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: reader.headerLine) }
                 if strict && !summary.rejections.isEmpty { throw StrictRollback() }
-                if let bulkLoad { try writer.finishBulkLoad(bulkLoad) }
+                if let bulkLoad { try writer.finishBulkLoad(bulkLoad, inserter: inserter) }
                 summary.sha256 = try hashing.result()
                 summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
                 try writer.record(summary.record(layer: "facilities"))
@@ -73,27 +75,12 @@ public struct FacilityImporter {
         return summary
     }
 
-    /// What the parsing thread hands to the storing thread: a facility to store, or a rejected row.
-    private enum ParsedRow {
-        /// `unknownUnit`: registered to a unit code the store does not hold (counted only if stored).
-        case facility(Facility, position: CSVRecordPosition, unknownUnit: Bool)
-        case rejected(Rejection)
-    }
-
-    private struct ParsedBatch {
-        var rows: [ParsedRow] = []
-        /// Data rows read so far, and bytes: for the progress display.
-        var rowsRead = 0
-        var bytesRead = 0
-    }
-
     /// Imports into a store that holds no facilities. One thread reads and parses (plain rows take the byte
     /// path, `FacilityFastPath`; the others are parsed as text) while this one stores; a repeated id is
     /// caught by the store's unique index.
     private func insertAll(reader: CSVReader, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
-                           writer: StoreWriter, summary: inout ImportSummary, unknownUnits: inout Int) throws {
-        let inserter = try writer.facilityInserter()
-        let queue = BatchQueue<ParsedBatch>(capacity: 8)
+                           inserter: FacilityInserter, summary: inout ImportSummary, unknownUnits: inout Int) throws {
+        let queue = BatchQueue<FacilityBatch>(capacity: 8)
         let parsing = ParsingState()
         let worker = WorkerThread { [self] in
             do {
@@ -116,26 +103,22 @@ public struct FacilityImporter {
         var duplicates: [(position: CSVRecordPosition, first: Int)] = []
         var nextProgress = 50_000
         while let batch = try queue.pop() {
-            for parsed in batch.rows {
-                switch parsed {
-                case let .rejected(rejection):
-                    summary.rejections.append(rejection)
-                case let .facility(facility, position, unknownUnit):
-                    switch try inserter.insert(facility) {
-                    case let .inserted(pk):
-                        if unknownUnit { unknownUnits += 1 }
-                        if firstPK < 0 { firstPK = pk }
-                        if pk == firstPK + Int64(lines.count) {
-                            lines.append(Int32(clamping: position.line))
-                        } else {
-                            otherLines[pk] = position.line
-                        }
-                        summary.new += 1
-                    case let .duplicateID(pk):
-                        let offset = Int(pk - firstPK)
-                        let first = otherLines[pk] ?? (offset >= 0 && offset < lines.count ? Int(lines[offset]) : 0)
-                        duplicates.append((position, first))
+            summary.rejections += batch.rejections
+            try batch.forEach { row, entry in
+                switch try inserter.insert(row) {
+                case let .inserted(pk):
+                    if entry.unknownUnit { unknownUnits += 1 }
+                    if firstPK < 0 { firstPK = pk }
+                    if pk == firstPK + Int64(lines.count) {
+                        lines.append(Int32(clamping: entry.position.line))
+                    } else {
+                        otherLines[pk] = entry.position.line
                     }
+                    summary.new += 1
+                case let .duplicateID(pk):
+                    let offset = Int(pk - firstPK)
+                    let first = otherLines[pk] ?? (offset >= 0 && offset < lines.count ? Int(lines[offset]) : 0)
+                    duplicates.append((entry.position, first))
                 }
             }
             if batch.rowsRead >= nextProgress {
@@ -163,40 +146,36 @@ public struct FacilityImporter {
 
     /// The parsing thread: reads every record of `reader`, parses it, and hands the results over in batches.
     private func parseAll(reader: CSVReader, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
-                          into queue: BatchQueue<ParsedBatch>, state: ParsingState) throws {
+                          into queue: BatchQueue<FacilityBatch>, state: ParsingState) throws {
         let fastPath = FacilityFastPath(columns: columns, coordinateSystem: coordinateSystem, areas: areas)
         let record = CSVRawRecord()
         let batchSize = 2048
-        var batch = ParsedBatch()
-        batch.rows.reserveCapacity(batchSize)
+        var batch = FacilityBatch(capacity: batchSize)
         var rows = 0
         let checkUnits = knownUnits.count > 0
         while try reader.nextRaw(into: record) {
             rows += 1
-            var unknownUnit = false
-            var facility = fastPath.withRow(record) { row -> Facility in
-                if checkUnits, let unit = row.unit { unknownUnit = !knownUnits.contains(unit) }
-                return Facility(row)
+            let taken = fastPath.withRow(record) { row -> Bool in
+                let unknownUnit = checkUnits && row.unit.map { !knownUnits.contains($0) } == true
+                batch.append(row, position: record.position, unknownUnit: unknownUnit)
+                return true
             }
-            if facility == nil {
+            if taken == nil {
                 let row = try reader.row(of: record)
                 do {
-                    facility = try parse(row, columns: columns, areas: areas)
-                    if checkUnits, let unit = facility!.unit { unknownUnit = !knownUnits.contains(unit) }
+                    let facility = try parse(row, columns: columns, areas: areas)
+                    let unknownUnit = checkUnits && facility.unit.map { !knownUnits.contains($0) } == true
+                    batch.append(facility, position: record.position, unknownUnit: unknownUnit)
                 } catch let problem as RowProblem {
-                    batch.rows.append(.rejected(Rejection(file: reader.path, line: row.line, field: problem.field,
-                                                          message: problem.message, fields: row.fields)))
+                    batch.rejections.append(Rejection(file: reader.path, line: row.line, field: problem.field,
+                                                      message: problem.message, fields: row.fields))
                 }
             }
-            if let facility {
-                batch.rows.append(.facility(facility, position: record.position, unknownUnit: unknownUnit))
-            }
-            if batch.rows.count >= batchSize {
+            if batch.count + batch.rejections.count >= batchSize {
                 batch.rowsRead = rows
                 batch.bytesRead = reader.bytesRead
                 guard queue.push(batch) else { return }
-                batch = ParsedBatch()
-                batch.rows.reserveCapacity(batchSize)
+                batch = FacilityBatch(capacity: batchSize)
             }
         }
         batch.rowsRead = rows

@@ -235,6 +235,19 @@ final class Statement {
         guard rc == SQLITE_DONE else { throw database.error(rc, sql) }
     }
 
+    /// Binds pairs of integers to ?1, ?2, ?3… in order and runs the statement (no rows).
+    func bindAndRun(pairs: ArraySlice<(Int64, Int64)>) throws {
+        var index: Int32 = 1
+        for (first, second) in pairs {
+            sqlite3_bind_int64(handle, index, first)
+            sqlite3_bind_int64(handle, index + 1, second)
+            index += 2
+        }
+        let rc = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard rc == SQLITE_DONE else { throw database.error(rc, sql) }
+    }
+
     /// Advances; true while there is a row to read.
     func step() throws -> Bool {
         let rc = sqlite3_step(handle)

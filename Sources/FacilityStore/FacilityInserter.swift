@@ -54,7 +54,7 @@ public enum InsertOutcome: Equatable, Sendable {
 }
 
 /// Inserts facilities through one prepared statement, for imports into a store that holds none yet.
-/// Made by `StoreWriter.facilityInserter()`; use it only inside that `write`.
+/// Made by `StoreWriter.facilityInserter(for:)`; use it only inside that `write`.
 public final class FacilityInserter {
     private let db: Database
     private let statement: OpaquePointer
@@ -62,6 +62,9 @@ public final class FacilityInserter {
     /// The point blob (60 bytes), the two dates (10 bytes each) and the kind names, bound without copying.
     private let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 80)
     private let kindNames: [FacilityKind: UnsafeMutableBufferPointer<UInt8>]
+    /// The R*Tree entry of every row inserted, when collected: `finishBulkLoad` then packs the index from
+    /// these instead of reading the table again.
+    var indexEntries: [PackedRTree.Entry]?
 
     static let sql = """
         INSERT INTO facilities (id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed,
@@ -119,7 +122,15 @@ public final class FacilityInserter {
         }
         let rc = sqlite3_step(s)
         sqlite3_reset(s)
-        if rc == SQLITE_DONE { return .inserted(pk: sqlite3_last_insert_rowid(db.handle)) }
+        if rc == SQLITE_DONE {
+            let pk = sqlite3_last_insert_rowid(db.handle)
+            if indexEntries != nil {
+                let x = row.location.lon, y = row.location.lat
+                indexEntries!.append(PackedRTree.Entry(id: pk, xmin: PackedRTree.lower(x), xmax: PackedRTree.upper(x),
+                                                       ymin: PackedRTree.lower(y), ymax: PackedRTree.upper(y)))
+            }
+            return .inserted(pk: pk)
+        }
         if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
             try lookup.bind([.text(String(decoding: row.id, as: UTF8.self))])
             defer { lookup.reset() }

@@ -35,20 +35,53 @@ struct PackedRTree {
         let nodes = (entries.count + capacity - 1) / capacity
         let slices = Int(Double(nodes).squareRoot().rounded(.up))
         let sliceSize = slices * capacity
-        let byX = entries.sorted { $0.centerX < $1.centerX }
+        let byX = sorted(entries, by: \.centerX)
         var result: [[Entry]] = []
         result.reserveCapacity(nodes)
         var start = 0
         while start < byX.count {
-            let slice = byX[start..<min(start + sliceSize, byX.count)].sorted { $0.centerY < $1.centerY }
-            var i = slice.startIndex
-            while i < slice.endIndex {
-                result.append(Array(slice[i..<min(i + capacity, slice.endIndex)]))
+            let slice = sorted(Array(byX[start..<min(start + sliceSize, byX.count)]), by: \.centerY)
+            var i = 0
+            while i < slice.count {
+                result.append(Array(slice[i..<min(i + capacity, slice.count)]))
                 i += capacity
             }
             start += sliceSize
         }
         return result
+    }
+
+    /// `entries` in ascending order of `key` (stable), by a least-significant-digit radix sort on the float's
+    /// bits: a few passes over the array instead of a comparison sort's n log n.
+    static func sorted(_ entries: [Entry], by key: (Entry) -> Float) -> [Entry] {
+        guard entries.count > 64 else { return entries.sorted { key($0) < key($1) } }
+        // Order-preserving map of floats to unsigned integers (negative floats reversed; adding 0 makes -0 +0,
+        // which `<` holds equal).
+        var keys = entries.map { entry -> UInt32 in
+            let bits = (key(entry) + 0).bitPattern
+            return bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        }
+        var order = [Int32](unsafeUninitializedCapacity: entries.count) { buffer, count in
+            for i in 0..<entries.count { buffer[i] = Int32(i) }
+            count = entries.count
+        }
+        var nextKeys = keys, nextOrder = order
+        for shift in stride(from: 0, to: 32, by: 11) {
+            var counts = [Int](repeating: 0, count: 2049)
+            for k in keys { counts[Int((k >> UInt32(shift)) & 0x7FF) + 1] += 1 }
+            if counts[1...].contains(entries.count) { continue }  // one bucket: this digit orders nothing
+            for d in 1..<2049 { counts[d] += counts[d - 1] }
+            for i in 0..<keys.count {
+                let digit = Int((keys[i] >> UInt32(shift)) & 0x7FF)
+                let target = counts[digit]
+                counts[digit] += 1
+                nextKeys[target] = keys[i]
+                nextOrder[target] = order[i]
+            }
+            swap(&keys, &nextKeys)
+            swap(&order, &nextOrder)
+        }
+        return order.map { entries[Int($0)] }
     }
 
     static func bounds(_ node: [Entry], id: Int64) -> Entry {
@@ -90,7 +123,7 @@ struct PackedRTree {
 
         // Leaf of each rowid, inserted in rowid order afterwards: appending to `_rowid` is much faster than
         // inserting in tree order.
-        var leafOf: [(rowid: Int64, node: Int64)] = []
+        var leafOf: [(Int64, Int64)] = []
         leafOf.reserveCapacity(entries.count)
         var blob = [UInt8](repeating: 0, count: nodeSize)
         func put16(_ value: Int, at offset: Int) {
@@ -127,7 +160,17 @@ struct PackedRTree {
                 while try insertNode.step() {}
             }
         }
-        leafOf.sort { $0.rowid < $1.rowid }
-        for (rowid, node) in leafOf { try insertRowid.bindAndRun(rowid, node) }
+        leafOf.sort { $0.0 < $1.0 }
+        // Many pairs per statement: one statement per pair costs more than the insert itself.
+        let perStatement = 500
+        let insertRowids = try Statement(database: db, sql: "INSERT INTO \"\(table)_rowid\" (rowid, nodeno) VALUES "
+            + Array(repeating: "(?, ?)", count: perStatement).joined(separator: ", "))
+        defer { insertRowids.finalize() }
+        var start = 0
+        while start + perStatement <= leafOf.count {
+            try insertRowids.bindAndRun(pairs: leafOf[start..<(start + perStatement)])
+            start += perStatement
+        }
+        for (rowid, node) in leafOf[start...] { try insertRowid.bindAndRun(rowid, node) }
     }
 }

@@ -51,8 +51,12 @@ public struct StoreWriter {
 
     /// A prepared insert of facilities that reports a repeated id instead of failing: the bulk path of an
     /// import into a store that holds no facilities yet.
-    public func facilityInserter() throws -> FacilityInserter {
-        try FacilityInserter(database: db)
+    /// In a bulk load (`bulkLoad`), the inserter keeps each row's R*Tree entry, so that `finishBulkLoad`
+    /// need not read the table again; pass it there.
+    public func facilityInserter(for bulkLoad: BulkLoad? = nil) throws -> FacilityInserter {
+        let inserter = try FacilityInserter(database: db)
+        if bulkLoad?.table == .facilities { inserter.indexEntries = [] }
+        return inserter
     }
 
     /// Inserts a facility known to be new (its id is not stored): the bulk path of an import into an empty table.
@@ -163,8 +167,15 @@ public struct StoreWriter {
     }
 
     /// Rebuilds the table's R*Trees from its rows, packed, and restores its indexes and triggers.
-    public func finishBulkLoad(_ load: BulkLoad) throws {
+    /// `inserter`: the one that wrote every row of the table since `beginBulkLoad` (into an empty table), whose
+    /// entries then make the R*Tree; otherwise the rows are read back.
+    public func finishBulkLoad(_ load: BulkLoad, inserter: FacilityInserter? = nil) throws {
         for rtree in load.table.rtrees {
+            if load.table == .facilities, let entries = inserter?.indexEntries,
+               try db.scalar("SELECT count(*) FROM facilities WHERE location IS NOT NULL")?.int == entries.count {
+                try PackedRTree.write(entries, table: rtree.table, database: db)
+                continue
+            }
             let statement = try Statement(database: db, sql: rtree.sql)
             var entries: [PackedRTree.Entry] = []
             while try statement.step() {

@@ -102,4 +102,21 @@ final class BulkInsertTests: StoreTestCase {
         XCTAssertEqual(try store.schemaVersion, 3)
         XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM sqlite_master WHERE name IN ('facilities_kind', 'facilities_unit')")?.int, 0)
     }
+
+    func testRadixSortOrdersLikeAStableComparisonSort() {
+        var generator = SystemRandomNumberGenerator()
+        var entries: [PackedRTree.Entry] = []
+        let specials: [Float] = [0, -0.0, 1, -1, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1e-40, -1e-40]
+        for n in 0..<20_000 {
+            let x = n % 7 == 0 ? specials[n % specials.count] : Float.random(in: -180...180, using: &generator)
+            let y = Float(Int.random(in: -5...5, using: &generator))  // many equal keys: stability shows
+            entries.append(PackedRTree.Entry(id: Int64(n), xmin: x, xmax: x, ymin: y, ymax: y))
+        }
+        for key in [\PackedRTree.Entry.centerX, \PackedRTree.Entry.centerY] {
+            let expected = entries.enumerated().sorted {
+                ($0.element[keyPath: key], $0.offset) < ($1.element[keyPath: key], $1.offset)
+            }.map(\.element.id)
+            XCTAssertEqual(PackedRTree.sorted(entries, by: { $0[keyPath: key] }).map(\.id), expected)
+        }
+    }
 }
