@@ -115,7 +115,7 @@ struct CellProblem: Error {
 enum Cell {
     static func count(_ text: String?) throws -> Int? {
         guard let text else { return nil }
-        let cleaned = text.replacingOccurrences(of: ",", with: "")
+        let cleaned = text.contains(",") ? text.replacingOccurrences(of: ",", with: "") : text
         if let value = Int(cleaned) {
             guard value >= 0 else { throw CellProblem(message: "\(text) is negative — a count is 0 or more") }
             return value

@@ -226,3 +226,78 @@ extension Facility {
                   attributes: row.attributes)
     }
 }
+
+/// The fast path of a units CSV import: a clean record whose cells are in their plainest form becomes an
+/// `AdministrativeUnit` without the text parser; nil sends the row to it (which also words every rejection).
+struct UnitFastPath {
+    /// The column of each `UnitColumn`, by its position in `allCases` (-1: absent).
+    private let column: [Int]
+    private let headerCount: Int
+    private let extras: [(name: String, index: Int)]
+    private let level: UnitLevel?
+    private let coordinateSystem: CoordinateSystem
+
+    init(columns: ColumnMap<UnitColumn>, level: UnitLevel?, coordinateSystem: CoordinateSystem) {
+        column = UnitColumn.allCases.map { columns.index[$0] ?? -1 }
+        headerCount = columns.header.count
+        extras = columns.extras
+        self.level = level
+        self.coordinateSystem = coordinateSystem
+    }
+
+    func unit(_ record: CSVRawRecord) -> AdministrativeUnit? {
+        guard record.isClean, record.count <= headerCount else { return nil }
+        let fields = record.fields
+        /// The trimmed cell (empty when absent), or nil when trimming needs the text path.
+        func cell(_ field: UnitColumn) -> UnsafeBufferPointer<UInt8>? {
+            let index = column[field.ordinal]
+            guard index >= 0, index < fields.count else { return UnsafeBufferPointer(start: nil, count: 0) }
+            return FacilityFastPath.trimmed(fields.field(index))
+        }
+        func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+        guard let code = cell(.code), !code.isEmpty, let name = cell(.name), !name.isEmpty,
+              let levelText = cell(.level), let parent = cell(.parent), let populationText = cell(.population),
+              let lonText = cell(.lon), let latText = cell(.lat)
+        else { return nil }
+        var level = self.level
+        if !levelText.isEmpty {
+            guard let parsed = UnitLevel(argument: text(levelText)) else { return nil }
+            level = parsed
+        }
+        guard let level else { return nil }
+        var population: Int?
+        if !populationText.isEmpty {
+            guard populationText.count <= 15, populationText.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            population = populationText.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        }
+        var location: LonLat?
+        if !lonText.isEmpty || !latText.isEmpty {
+            guard let lon = FacilityFastPath.decimal(lonText), (-180...180).contains(lon),
+                  let lat = FacilityFastPath.decimal(latText), (-90...90).contains(lat) else { return nil }
+            location = coordinateSystem.toWGS84(LonLat(lon, lat))
+        }
+        var attributes: [String: String] = [:]
+        for (name, index) in extras where index < fields.count {
+            let bytes = fields.field(index)
+            if !bytes.isEmpty { attributes[name] = text(bytes) }
+        }
+        return AdministrativeUnit(code: text(code), name: text(name), level: level,
+                                  parent: parent.isEmpty ? nil : text(parent), population: population,
+                                  location: location, attributes: attributes)
+    }
+}
+
+extension UnitColumn {
+    /// Position in `allCases`.
+    var ordinal: Int {
+        switch self {
+        case .code: 0
+        case .name: 1
+        case .level: 2
+        case .parent: 3
+        case .population: 4
+        case .lon: 5
+        case .lat: 6
+        }
+    }
+}

@@ -64,7 +64,10 @@ public struct FacilityImporter {
         } catch is StrictRollback {
             summary.committed = false
         }
-        if summary.sha256.isEmpty { summary.sha256 = try hashing.result() }
+        if summary.sha256.isEmpty {
+            summary.sha256 = try hashing.result()
+            summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
+        }
         progress?(summary.rows, reader.byteCount, reader.byteCount)
         if unknownUnits > 0 {
             summary.warnings.append("\(unknownUnits) rows name a unit (\(columns.name(.unit))) that is not in the store — import the units, or check the codes")
@@ -115,7 +118,7 @@ public struct FacilityImporter {
                         otherLines[pk] = entry.position.line
                     }
                     summary.new += 1
-                case let .duplicateID(pk):
+                case let .duplicate(pk):
                     let offset = Int(pk - firstPK)
                     let first = otherLines[pk] ?? (offset >= 0 && offset < lines.count ? Int(lines[offset]) : 0)
                     duplicates.append((entry.position, first))

@@ -32,49 +32,89 @@ public struct UnitImporter {
         return head.first { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) } == UInt8(ascii: "{")
     }
 
+    /// A unit read from the file, with where it is (to read its row again for a rejection).
+    typealias Candidate = (line: Int, unit: AdministrativeUnit, position: CSVRecordPosition?)
+
     public func run(path: String, into store: FacilityStore) throws -> ImportSummary {
-        var summary = ImportSummary(file: path, sha256: try SHA256.hex(ofFileAt: path))
-        summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
-        var candidates: [(line: Int, unit: AdministrativeUnit, fields: [String])] = []
-        var header: [String] = []
+        let hashing = BackgroundHash(path: path)
+        var summary = ImportSummary(file: path, sha256: "")
+        var candidates: [Candidate] = []
+        var csv: (reader: CSVReader, columns: ColumnMap<UnitColumn>)?
         if UnitImporter.isGeoJSON(path) {
             if rejectsPath != nil { throw ImportError.rejectsNeedCSV(file: path) }
             try readGeoJSON(path: path, store: store, into: &candidates, summary: &summary)
         } else {
-            header = try readCSV(path: path, into: &candidates, summary: &summary)
+            csv = try openCSV(path: path)
         }
-        var firstLine: [String: Int] = [:]
-        let existing = try store.unitCount()
+        let lastStored = try store.lastUnitPK()
         do {
             try store.write { writer in
                 // Many rows: lift the per-row triggers and pack the R*Trees once at the end.
-                let bulkLoad = candidates.count > 5_000 ? try writer.beginBulkLoad(of: .units) : nil
-                for candidate in candidates {
-                    if let first = firstLine[candidate.unit.code] {
+                let many = csv.map { $0.reader.byteCount > 250_000 } ?? (candidates.count > 5_000)
+                let bulkLoad = many ? try writer.beginBulkLoad(of: .units) : nil
+                let inserter = try writer.unitInserter()
+                // The line of each row this import stored, by pk (consecutive from `lastStored + 1`).
+                var lines: [Int32] = []
+                // Rows stored before that this import has updated (or left unchanged), by pk: their line.
+                var upserted: [Int64: Int] = [:]
+                func save(_ candidate: Candidate) throws {
+                    switch try inserter.insert(candidate.unit) {
+                    case let .inserted(pk):
+                        if pk == lastStored + 1 + Int64(lines.count) { lines.append(Int32(clamping: candidate.line)) }
+                        summary.new += 1
+                    case let .duplicate(pk) where pk <= lastStored && upserted[pk] == nil:
+                        summary.count(try writer.upsert(candidate.unit))  // stored before: update it
+                        upserted[pk] = candidate.line
+                    case let .duplicate(pk):
+                        let offset = Int(pk - lastStored - 1)
+                        let first = upserted[pk] ?? (offset >= 0 && offset < lines.count ? Int(lines[offset]) : 0)
+                        let fields = try candidate.position.map { try csv!.reader.row(at: $0).fields } ?? []
                         summary.rejections.append(Rejection(
                             file: path, line: candidate.line, field: "code",
                             message: "\(candidate.unit.code) is also on line \(first), which is kept — give each unit its own code",
-                            fields: candidate.fields))
-                        continue
+                            fields: fields))
                     }
-                    firstLine[candidate.unit.code] = candidate.line
-                    if existing == 0 {
-                        try writer.insert(candidate.unit)
-                        summary.new += 1
-                    } else {
-                        summary.count(try writer.upsert(candidate.unit))
+                }
+                if let csv {
+                    // One thread reads and parses while this one stores.
+                    let queue = BatchQueue<[Candidate]>(capacity: 8)
+                    let parsed = ParsedCSV()
+                    let worker = WorkerThread { [self] in
+                        do {
+                            try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: parsed) { queue.push($0) }
+                            queue.finish()
+                        } catch {
+                            queue.finish(throwing: error)
+                        }
                     }
+                    defer {
+                        queue.cancel()
+                        worker.join()
+                    }
+                    while let batch = try queue.pop() { try batch.forEach(save) }
+                    worker.join()
+                    summary.rows = parsed.rows
+                    summary.rejections += parsed.rejections
+                    if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: csv.reader.headerLine) }
+                } else {
+                    try candidates.forEach(save)
                 }
                 if strict && !summary.rejections.isEmpty { throw StrictRollback() }
                 if let bulkLoad { try writer.finishBulkLoad(bulkLoad) }
+                summary.sha256 = try hashing.result()
+                summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
                 try writer.record(summary.record(layer: "units"))
             }
         } catch is StrictRollback {
             summary.committed = false
         }
+        if summary.sha256.isEmpty {
+            summary.sha256 = try hashing.result()
+            summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
+        }
         summary.rejections.sort { $0.line < $1.line }
         if let rejectsPath, !summary.rejections.isEmpty {
-            try RejectsFile.write(summary.rejections, header: header, to: rejectsPath)
+            try RejectsFile.write(summary.rejections, header: csv?.reader.header ?? [], to: rejectsPath)
         }
         return summary
     }
@@ -82,8 +122,7 @@ public struct UnitImporter {
     // MARK: GeoJSON
 
     private func readGeoJSON(path: String, store: FacilityStore,
-                             into candidates: inout [(line: Int, unit: AdministrativeUnit, fields: [String])],
-                             summary: inout ImportSummary) throws {
+                             into candidates: inout [Candidate], summary: inout ImportSummary) throws {
         let document = try GeoJSONDocument.read(path: path)
         for result in document.features {
             summary.rows += 1
@@ -149,7 +188,7 @@ public struct UnitImporter {
                 unit.boundary = boundary
                 unit.location = boundary.representativePoint()
             }
-            candidates.append((feature.line, unit, []))
+            candidates.append((feature.line, unit, nil))
         }
         if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: 1) }
     }
@@ -169,8 +208,7 @@ public struct UnitImporter {
 
     // MARK: CSV
 
-    private func readCSV(path: String, into candidates: inout [(line: Int, unit: AdministrativeUnit, fields: [String])],
-                         summary: inout ImportSummary) throws -> [String] {
+    private func openCSV(path: String) throws -> (reader: CSVReader, columns: ColumnMap<UnitColumn>) {
         let reader = try CSVReader(path: path, encoding: encoding)
         let columns = ColumnMap<UnitColumn>(header: reader.header, aliases: { $0.aliases })
         var required: [UnitColumn] = [.code, .name]
@@ -180,10 +218,35 @@ public struct UnitImporter {
             throw ImportError.missingColumns(file: path, line: reader.headerLine,
                                              names: missing.map { "\($0.rawValue) (\($0.aliases[0]))" })
         }
-        while let row = try reader.next() {
-            summary.rows += 1
+        return (reader, columns)
+    }
+
+    /// What the parsing thread counted and rejected, read after it has finished.
+    private final class ParsedCSV: @unchecked Sendable {
+        var rows = 0
+        var rejections: [Rejection] = []
+    }
+
+    /// Reads every row of a units CSV, handing units over in batches to `emit` (which returns false to stop).
+    private func parseCSV(path: String, reader: CSVReader, columns: ColumnMap<UnitColumn>, into parsed: ParsedCSV,
+                          emit: ([Candidate]) -> Bool) throws {
+        let fastPath = UnitFastPath(columns: columns, level: level, coordinateSystem: coordinateSystem)
+        let record = CSVRawRecord()
+        var batch: [Candidate] = []
+        var rows = 0
+        while try reader.nextRaw(into: record) {
+            rows += 1
+            if batch.count >= 2048 {
+                guard emit(batch) else { return }
+                batch.removeAll(keepingCapacity: true)
+            }
+            if let unit = fastPath.unit(record) {
+                batch.append((record.line, unit, record.position))
+                continue
+            }
+            let row = try reader.row(of: record)
             func reject(_ field: String, _ message: String) {
-                summary.rejections.append(Rejection(file: path, line: row.line, field: field, message: message, fields: row.fields))
+                parsed.rejections.append(Rejection(file: path, line: row.line, field: field, message: message, fields: row.fields))
             }
             if let problem = row.problems.first {
                 reject(problem.column < reader.header.count ? reader.header[problem.column] : "column \(problem.column + 1)", problem.message)
@@ -212,12 +275,12 @@ public struct UnitImporter {
                 let unit = AdministrativeUnit(code: code, name: name, level: level, parent: columns.value(.parent, in: row.fields),
                                               population: population, location: location,
                                               attributes: columns.attributes(in: row.fields))
-                candidates.append((row.line, unit, row.fields))
+                batch.append((row.line, unit, record.position))
             } catch let problem as CellProblem {
                 reject("population/lon/lat", problem.message)
             }
         }
-        if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: reader.headerLine) }
-        return reader.header
+        _ = emit(batch)
+        parsed.rows = rows
     }
 }

@@ -45,12 +45,12 @@ public struct FacilityRow {
     }
 }
 
-/// What inserting a facility that may repeat an id did.
+/// What inserting a row whose key (a facility's id, a unit's code) may be stored already did.
 public enum InsertOutcome: Equatable, Sendable {
     /// Stored, as row `pk`.
     case inserted(pk: Int64)
-    /// Not stored: a facility with the same id is already stored (its row is `pk`).
-    case duplicateID(pk: Int64)
+    /// Not stored: a row with the same key is stored already (as row `pk`).
+    case duplicate(pk: Int64)
 }
 
 /// Inserts facilities through one prepared statement, for imports into a store that holds none yet.
@@ -134,7 +134,7 @@ public final class FacilityInserter {
         if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
             try lookup.bind([.text(String(decoding: row.id, as: UTF8.self))])
             defer { lookup.reset() }
-            if try lookup.step(), let pk = lookup.int(0) { return .duplicateID(pk: Int64(pk)) }
+            if try lookup.step(), let pk = lookup.int(0) { return .duplicate(pk: Int64(pk)) }
         }
         throw db.error(rc, Self.sql)
     }

@@ -167,6 +167,11 @@ public final class FacilityStore {
         return codes
     }
 
+    /// The largest row number of `units` (0 when empty): rows inserted later have larger ones.
+    public func lastUnitPK() throws -> Int64 {
+        Int64(try db.scalar("SELECT max(pk) FROM units")?.int ?? 0)
+    }
+
     /// The codes of every stored unit, numbered in code order, for lookups by bytes.
     public func unitCodeTable() throws -> CodeTable {
         let statement = try Statement(database: db, sql: "SELECT code FROM units ORDER BY code")

@@ -59,6 +59,11 @@ public struct StoreWriter {
         return inserter
     }
 
+    /// A prepared insert of units that reports a code already stored instead of failing.
+    public func unitInserter() throws -> UnitInserter {
+        try UnitInserter(database: db)
+    }
+
     /// Inserts a facility known to be new (its id is not stored): the bulk path of an import into an empty table.
     public func insert(_ facility: Facility) throws {
         try db.run("""

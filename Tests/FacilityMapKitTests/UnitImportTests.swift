@@ -77,4 +77,32 @@ final class UnitImportTests: ImportTestCase {
             XCTAssertTrue(try XCTUnwrap(reference[unit.code]?.boundary).contains(point), unit.name)
         }
     }
+
+    func testARepeatedCodeIsRejectedWhetherItWasStoredBeforeOrNot() throws {
+        let store = try luoyangStore()
+        // 410302 is stored (a district); N-1 is new. Each is repeated further down.
+        var lines = ["code,name,level,parent,population,lon,lat"]
+        lines.append("410302,老城区（改）,district,410300,,,")
+        lines.append("N-1,新社区,community,410302,100,112.45,34.68")
+        // Enough rows for the bulk path and several batches between the threads.
+        for n in 0..<8_000 { lines.append("C-\(n),社区\(n),community,410302,\(n),112.4\(n % 10),34.6\(n % 7)") }
+        lines.append("410302,老城区（再改）,district,410300,,,")
+        lines.append("N-1,又一个,community,410302,1,112.45,34.68")
+        let file = try file("repeats.csv", lines.joined(separator: "\n") + "\n")
+        let rejects = path("rejects.csv")
+        let summary = try UnitImporter(rejectsPath: rejects).run(path: file, into: store)
+        XCTAssertEqual(summary.line, "imported 8004 rows: 8001 new, 1 updated, 0 unchanged, 2 rejected")
+        XCTAssertEqual(summary.rejections.map(\.description), [
+            "\(file):8004: code: 410302 is also on line 2, which is kept — give each unit its own code",
+            "\(file):8005: code: N-1 is also on line 3, which is kept — give each unit its own code",
+        ])
+        XCTAssertEqual(summary.rejections.map(\.fields), [
+            ["410302", "老城区（再改）", "district", "410300", "", "", ""],
+            ["N-1", "又一个", "community", "410302", "1", "112.45", "34.68"],
+        ])
+        XCTAssertEqual(try store.units(level: .district).first { $0.code == "410302" }?.name, "老城区（改）")
+        XCTAssertEqual(try store.units(level: .community).first { $0.code == "N-1" }?.name, "新社区")
+        XCTAssertEqual(try store.units(within: "410302").count, 1 + 8_001)
+        try store.write { writer in XCTAssertEqual(try writer.checkIndexes(of: .units), "ok") }
+    }
 }
