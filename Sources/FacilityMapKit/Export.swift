@@ -37,24 +37,53 @@ public struct GeoJSONExport {
                                               "inclusive", "level", "opened", "closed"]
 
     /// Every facility (optionally of one kind, within one unit) as a Point with all its fields; returns the count.
+    /// One thread reads the store while this one writes.
     @discardableResult
     public func facilities(kind: FacilityKind? = nil, within code: String? = nil) throws -> Int {
         let out = try writer()
-        try store.forEachFacility(kind: kind, within: code) { f in
-            var properties: [(String, GeoJSONProperty)] = [
-                ("id", .string(f.id)), ("name", .string(f.name)), ("kind", .string(f.kind.rawValue)),
-                ("kind_zh", .string(f.kind.chineseNames[0])), ("unit", Self.text(f.unit)), ("beds", Self.int(f.beds)),
-                ("doctors", Self.int(f.doctors)), ("gps", Self.int(f.gps)), ("places", Self.int(f.places)),
-                ("inclusive", Self.bool(f.inclusive)), ("level", Self.text(f.level)),
-                ("opened", Self.text(f.opened?.description)), ("closed", Self.text(f.closed?.description)),
-            ]
-            if !f.attributes.isEmpty {
-                for (key, value) in f.attributes.sorted(by: { $0.key < $1.key }) where !Self.facilityFields.contains(key) {
-                    properties.append((key, .string(value)))
+        let queue = BatchQueue<[Facility]>(capacity: 8)
+        let worker = WorkerThread { [store] in
+            struct Stopped: Error {}
+            do {
+                var batch: [Facility] = []
+                batch.reserveCapacity(1024)
+                try store.forEachFacility(kind: kind, within: code) { facility in
+                    batch.append(facility)
+                    if batch.count == 1024 {
+                        guard queue.push(batch) else { throw Stopped() }
+                        batch.removeAll(keepingCapacity: true)
+                    }
                 }
+                _ = queue.push(batch)
+                queue.finish()
+            } catch is Stopped {
+                queue.finish()
+            } catch {
+                queue.finish(throwing: error)
             }
-            try out.write(id: .string(f.id), properties: properties, geometry: .point(f.location))
         }
+        defer {
+            queue.cancel()
+            worker.join()
+        }
+        while let batch = try queue.pop() {
+            for f in batch {
+                var properties: [(String, GeoJSONProperty)] = [
+                    ("id", .string(f.id)), ("name", .string(f.name)), ("kind", .string(f.kind.rawValue)),
+                    ("kind_zh", .string(f.kind.chineseNames[0])), ("unit", Self.text(f.unit)), ("beds", Self.int(f.beds)),
+                    ("doctors", Self.int(f.doctors)), ("gps", Self.int(f.gps)), ("places", Self.int(f.places)),
+                    ("inclusive", Self.bool(f.inclusive)), ("level", Self.text(f.level)),
+                    ("opened", Self.text(f.opened?.description)), ("closed", Self.text(f.closed?.description)),
+                ]
+                if !f.attributes.isEmpty {
+                    for (key, value) in f.attributes.sorted(by: { $0.key < $1.key }) where !Self.facilityFields.contains(key) {
+                        properties.append((key, .string(value)))
+                    }
+                }
+                try out.write(id: .string(f.id), properties: properties, geometry: .point(f.location))
+            }
+        }
+        worker.join()
         try out.finish()
         return out.featureCount
     }
