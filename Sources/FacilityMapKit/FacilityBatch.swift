@@ -78,19 +78,20 @@ struct FacilityBatch {
             closed: facility.closed, attributes: facility.attributes, position: position, unknownUnit: unknownUnit))
     }
 
-    /// Calls `body` with each facility as a `FacilityRow` (valid during the call) and its entry.
-    func forEach(_ body: (FacilityRow, Entry) throws -> Void) rethrows {
+    /// Calls `body` with the number of facilities and a function giving each as a `FacilityRow` (valid during the call).
+    func withRows<R>(_ body: (Int, (Int) -> FacilityRow) throws -> R) rethrows -> R {
         try text.withUnsafeBufferPointer { text in
             func bytes(_ range: TextRange) -> UnsafeBufferPointer<UInt8>? {
                 guard range.count >= 0 else { return nil }
                 return UnsafeBufferPointer(rebasing: text[Int(range.start)..<Int(range.start + range.count)])
             }
-            for entry in entries {
-                try body(FacilityRow(
+            return try body(entries.count) { index in
+                let entry = entries[index]
+                return FacilityRow(
                     id: bytes(entry.id)!, name: bytes(entry.name)!, kind: entry.kind, location: entry.location,
                     unit: bytes(entry.unit), beds: entry.beds, doctors: entry.doctors, gps: entry.gps,
                     places: entry.places, inclusive: entry.inclusive, level: bytes(entry.level), opened: entry.opened,
-                    closed: entry.closed, attributes: entry.attributes), entry)
+                    closed: entry.closed, attributes: entry.attributes)
             }
         }
     }

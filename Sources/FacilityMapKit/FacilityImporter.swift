@@ -107,21 +107,24 @@ public struct FacilityImporter {
         var nextProgress = 50_000
         while let batch = try queue.pop() {
             summary.rejections += batch.rejections
-            try batch.forEach { row, entry in
-                switch try inserter.insert(row) {
-                case let .inserted(pk):
-                    if entry.unknownUnit { unknownUnits += 1 }
-                    if firstPK < 0 { firstPK = pk }
-                    if pk == firstPK + Int64(lines.count) {
-                        lines.append(Int32(clamping: entry.position.line))
-                    } else {
-                        otherLines[pk] = entry.position.line
+            try batch.withRows { count, row in
+                try inserter.insert(count: count, row: row) { index, outcome in
+                    let entry = batch.entries[index]
+                    switch outcome {
+                    case let .inserted(pk):
+                        if entry.unknownUnit { unknownUnits += 1 }
+                        if firstPK < 0 { firstPK = pk }
+                        if pk == firstPK + Int64(lines.count) {
+                            lines.append(Int32(clamping: entry.position.line))
+                        } else {
+                            otherLines[pk] = entry.position.line
+                        }
+                        summary.new += 1
+                    case let .duplicate(pk):
+                        let offset = Int(pk - firstPK)
+                        let first = otherLines[pk] ?? (offset >= 0 && offset < lines.count ? Int(lines[offset]) : 0)
+                        duplicates.append((entry.position, first))
                     }
-                    summary.new += 1
-                case let .duplicate(pk):
-                    let offset = Int(pk - firstPK)
-                    let first = otherLines[pk] ?? (offset >= 0 && offset < lines.count ? Int(lines[offset]) : 0)
-                    duplicates.append((entry.position, first))
                 }
             }
             if batch.rowsRead >= nextProgress {

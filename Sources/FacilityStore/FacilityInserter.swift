@@ -58,26 +58,44 @@ public enum InsertOutcome: Equatable, Sendable {
 public final class FacilityInserter {
     private let db: Database
     private let statement: OpaquePointer
+    /// The same insert for `rowsPerStatement` rows at once: one statement per row costs more than its insert.
+    private let many: OpaquePointer
+    static let rowsPerStatement = 64
     private let lookup: Statement
-    /// The point blob (60 bytes), the two dates (10 bytes each) and the kind names, bound without copying.
-    private let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 80)
+    /// Per row of `many`: the point blob (60 bytes) and the two dates (10 bytes each), bound without copying,
+    /// like the kind names.
+    private let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 80 * FacilityInserter.rowsPerStatement)
     private let kindNames: [FacilityKind: UnsafeMutableBufferPointer<UInt8>]
     /// The R*Tree entry of every row inserted, when collected: `finishBulkLoad` then packs the index from
     /// these instead of reading the table again.
     var indexEntries: [PackedRTree.Entry]?
 
-    static let sql = """
+    static func sql(rows: Int) -> String {
+        """
         INSERT INTO facilities (id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed,
             location, attributes)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-        """
+        VALUES
+        """ + Array(repeating: "(" + Array(repeating: "?", count: 14).joined(separator: ", ") + ")", count: rows)
+            .joined(separator: ", ")
+    }
+
+    static let sql = sql(rows: 1)
 
     init(database: Database) throws {
         db = database
-        var handle: OpaquePointer?
-        let rc = sqlite3_prepare_v3(database.handle, Self.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
-        guard rc == SQLITE_OK, let handle else { throw database.error(rc, Self.sql) }
-        statement = handle
+        func prepare(_ sql: String) throws -> OpaquePointer {
+            var handle: OpaquePointer?
+            let rc = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
+            guard rc == SQLITE_OK, let handle else { throw database.error(rc, sql) }
+            return handle
+        }
+        statement = try prepare(Self.sql)
+        do {
+            many = try prepare(Self.sql(rows: Self.rowsPerStatement))
+        } catch {
+            sqlite3_finalize(statement)
+            throw error
+        }
         lookup = try Statement(database: database, sql: "SELECT pk FROM facilities WHERE id = ?")
         var names: [FacilityKind: UnsafeMutableBufferPointer<UInt8>] = [:]
         for kind in FacilityKind.allCases {
@@ -91,6 +109,7 @@ public final class FacilityInserter {
 
     deinit {
         sqlite3_finalize(statement)
+        sqlite3_finalize(many)
         lookup.finalize()
         scratch.deallocate()
         kindNames.values.forEach { $0.deallocate() }
@@ -98,37 +117,12 @@ public final class FacilityInserter {
 
     /// Inserts `row`, unless a facility with its id is stored already.
     public func insert(_ row: FacilityRow) throws -> InsertOutcome {
-        let s = statement
-        bindText(1, row.id)
-        bindText(2, row.name)
-        let kindName = kindNames[row.kind]!
-        sqlite3_bind_text(s, 3, UnsafeRawPointer(kindName.baseAddress!).assumingMemoryBound(to: CChar.self),
-                          Int32(kindName.count), SQLITE_STATIC)
-        if let unit = row.unit { bindText(4, unit) } else { sqlite3_bind_null(s, 4) }
-        bindInt(5, row.beds)
-        bindInt(6, row.doctors)
-        bindInt(7, row.gps)
-        bindInt(8, row.places)
-        bindInt(9, row.inclusive.map { $0 ? 1 : 0 })
-        if let level = row.level { bindText(10, level) } else { sqlite3_bind_null(s, 10) }
-        bindDay(11, row.opened, at: scratch + 60)
-        bindDay(12, row.closed, at: scratch + 70)
-        SpatiaLiteBlob.writePoint(row.location, to: scratch)
-        sqlite3_bind_blob(s, 13, scratch, Int32(SpatiaLiteBlob.pointByteCount), SQLITE_STATIC)
-        if let json = Attributes.encode(row.attributes) {
-            sqlite3_bind_text(s, 14, json, -1, SQLITE_TRANSIENT)
-        } else {
-            sqlite3_bind_null(s, 14)
-        }
-        let rc = sqlite3_step(s)
-        sqlite3_reset(s)
+        bind(row, to: statement, first: 0, scratch: scratch)
+        let rc = sqlite3_step(statement)
+        sqlite3_reset(statement)
         if rc == SQLITE_DONE {
             let pk = sqlite3_last_insert_rowid(db.handle)
-            if indexEntries != nil {
-                let x = row.location.lon, y = row.location.lat
-                indexEntries!.append(PackedRTree.Entry(id: pk, xmin: PackedRTree.lower(x), xmax: PackedRTree.upper(x),
-                                                       ymin: PackedRTree.lower(y), ymax: PackedRTree.upper(y)))
-            }
+            keepIndexEntry(pk, row.location)
             return .inserted(pk: pk)
         }
         if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
@@ -137,6 +131,95 @@ public final class FacilityInserter {
             if try lookup.step(), let pk = lookup.int(0) { return .duplicate(pk: Int64(pk)) }
         }
         throw db.error(rc, Self.sql)
+    }
+
+    /// Inserts rows `row(0)`, `row(1)`… `row(count - 1)` in that order (each unless its id is stored already,
+    /// also by an earlier row) and tells `outcome` what became of each, in order. `row` may be called more
+    /// than once for an index and must return the same row.
+    public func insert(count: Int, row: (Int) -> FacilityRow, outcome: (Int, InsertOutcome) throws -> Void) throws {
+        let k = Self.rowsPerStatement
+        var start = 0
+        while count - start >= k {
+            for offset in 0..<k {
+                bind(row(start + offset), to: many, first: Int32(14 * offset), scratch: scratch + 80 * offset)
+            }
+            let rc = sqlite3_step(many)
+            sqlite3_reset(many)
+            if rc == SQLITE_DONE {
+                // Each row took the next rowid: the last one is the statement's last insert.
+                let last = sqlite3_last_insert_rowid(db.handle)
+                for offset in 0..<k {
+                    let pk = last - Int64(k - 1 - offset)
+                    keepIndexEntry(pk, row(start + offset).location)
+                    try outcome(start + offset, .inserted(pk: pk))
+                }
+            } else if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
+                // The statement stored nothing: row by row, to tell which id repeats.
+                for offset in 0..<k { try outcome(start + offset, try insert(row(start + offset))) }
+            } else {
+                throw db.error(rc, Self.sql(rows: k))
+            }
+            start += k
+        }
+        for index in start..<count { try outcome(index, try insert(row(index))) }
+    }
+
+    private func keepIndexEntry(_ pk: Int64, _ location: LonLat) {
+        guard indexEntries != nil else { return }
+        let x = location.lon, y = location.lat
+        indexEntries!.append(PackedRTree.Entry(id: pk, xmin: PackedRTree.lower(x), xmax: PackedRTree.upper(x),
+                                               ymin: PackedRTree.lower(y), ymax: PackedRTree.upper(y)))
+    }
+
+    /// Binds `row` to parameters `first + 1` … `first + 14` of `s`; its point and dates are written at `scratch`.
+    private func bind(_ row: FacilityRow, to s: OpaquePointer, first: Int32, scratch: UnsafeMutablePointer<UInt8>) {
+        func text(_ index: Int32, _ bytes: UnsafeBufferPointer<UInt8>?) {
+            guard let bytes else { sqlite3_bind_null(s, first + index); return }
+            // A nil base address would bind NULL: empty text is bound from a static empty string.
+            let pointer = bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? Self.empty
+            sqlite3_bind_text(s, first + index, pointer, Int32(bytes.count), SQLITE_STATIC)
+        }
+        func int(_ index: Int32, _ value: Int?) {
+            if let value { sqlite3_bind_int64(s, first + index, Int64(value)) } else { sqlite3_bind_null(s, first + index) }
+        }
+        /// `YYYY-MM-DD`, as `Day.description` writes it.
+        func day(_ index: Int32, _ day: Day?, at buffer: UnsafeMutablePointer<UInt8>) {
+            guard let day else { sqlite3_bind_null(s, first + index); return }
+            func digits(_ value: Int, _ count: Int, _ offset: Int) {
+                var value = value
+                for k in stride(from: count - 1, through: 0, by: -1) {
+                    buffer[offset + k] = UInt8(48 + value % 10)
+                    value /= 10
+                }
+            }
+            digits(day.year, 4, 0)
+            buffer[4] = 0x2D
+            digits(day.month, 2, 5)
+            buffer[7] = 0x2D
+            digits(day.day, 2, 8)
+            sqlite3_bind_text(s, first + index, UnsafeRawPointer(buffer).assumingMemoryBound(to: CChar.self), 10, SQLITE_STATIC)
+        }
+        text(1, row.id)
+        text(2, row.name)
+        let kindName = kindNames[row.kind]!
+        sqlite3_bind_text(s, first + 3, UnsafeRawPointer(kindName.baseAddress!).assumingMemoryBound(to: CChar.self),
+                          Int32(kindName.count), SQLITE_STATIC)
+        text(4, row.unit)
+        int(5, row.beds)
+        int(6, row.doctors)
+        int(7, row.gps)
+        int(8, row.places)
+        int(9, row.inclusive.map { $0 ? 1 : 0 })
+        text(10, row.level)
+        day(11, row.opened, at: scratch + 60)
+        day(12, row.closed, at: scratch + 70)
+        SpatiaLiteBlob.writePoint(row.location, to: scratch)
+        sqlite3_bind_blob(s, first + 13, scratch, Int32(SpatiaLiteBlob.pointByteCount), SQLITE_STATIC)
+        if let json = Attributes.encode(row.attributes) {
+            sqlite3_bind_text(s, first + 14, json, -1, SQLITE_TRANSIENT)
+        } else {
+            sqlite3_bind_null(s, first + 14)
+        }
     }
 
     /// Inserts `facility`, unless a facility with its id is stored already.
@@ -163,39 +246,11 @@ public final class FacilityInserter {
         return try text!.withUTF8 { try body($0) }
     }
 
-    private func bindText(_ index: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
-        // A nil base address would bind NULL: empty text is bound from a static empty string.
-        let pointer = bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? Self.empty
-        sqlite3_bind_text(statement, index, pointer, Int32(bytes.count), SQLITE_STATIC)
-    }
-
     private static let empty: UnsafePointer<CChar> = {
         let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
         pointer.initialize(to: 0)
         return UnsafePointer(pointer)
     }()
-
-    private func bindInt(_ index: Int32, _ value: Int?) {
-        if let value { sqlite3_bind_int64(statement, index, Int64(value)) } else { sqlite3_bind_null(statement, index) }
-    }
-
-    /// Binds `day` as `YYYY-MM-DD` (the text `Day.description` gives), written at `buffer`.
-    private func bindDay(_ index: Int32, _ day: Day?, at buffer: UnsafeMutablePointer<UInt8>) {
-        guard let day else { sqlite3_bind_null(statement, index); return }
-        func digits(_ value: Int, _ count: Int, _ offset: Int) {
-            var value = value
-            for k in stride(from: count - 1, through: 0, by: -1) {
-                buffer[offset + k] = UInt8(48 + value % 10)
-                value /= 10
-            }
-        }
-        digits(day.year, 4, 0)
-        buffer[4] = 0x2D
-        digits(day.month, 2, 5)
-        buffer[7] = 0x2D
-        digits(day.day, 2, 8)
-        sqlite3_bind_text(statement, index, UnsafeRawPointer(buffer).assumingMemoryBound(to: CChar.self), 10, SQLITE_STATIC)
-    }
 }
 
 /// SQLITE_CONSTRAINT_UNIQUE (an extended code Swift does not import).

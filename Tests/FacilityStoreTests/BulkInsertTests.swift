@@ -45,6 +45,48 @@ final class BulkInsertTests: StoreTestCase {
         XCTAssertEqual(try store.facility(id: "H-1")?.name, "洛阳市中心医院")
     }
 
+    func testManyRowsAtOnceReportEachRowAndFallBackRowByRowOnARepeatedId() throws {
+        let store = try FacilityStore(path: path("a.sqlite"))
+        // 200 rows: three full statements of 64 and 8 left; "H-10" repeats inside the first 64, "H-100" across.
+        var ids = (0..<200).map { "H-\($0)" }
+        ids[30] = "H-10"
+        ids[150] = "H-100"
+        var outcomes: [InsertOutcome] = []
+        try store.write { writer in
+            let inserter = try writer.facilityInserter()
+            let rows = ids.map { hospital($0) }
+            // Texts in buffers that outlive the calls of `row`.
+            var buffers: [UnsafeMutableBufferPointer<UInt8>] = []
+            defer { buffers.forEach { $0.deallocate() } }
+            func bytes(_ text: String) -> UnsafeBufferPointer<UInt8> {
+                let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.utf8.count)
+                _ = buffer.initialize(from: text.utf8)
+                buffers.append(buffer)
+                return UnsafeBufferPointer(buffer)
+            }
+            let texts = rows.map { (bytes($0.id), bytes($0.name), bytes($0.unit!)) }
+            try inserter.insert(count: rows.count, row: { index in
+                let facility = rows[index]
+                return FacilityRow(id: texts[index].0, name: texts[index].1, kind: facility.kind, location: facility.location,
+                                   unit: texts[index].2, beds: facility.beds, opened: facility.opened,
+                                   attributes: facility.attributes)
+            }, outcome: { index, outcome in
+                XCTAssertEqual(index, outcomes.count)
+                outcomes.append(outcome)
+            })
+        }
+        XCTAssertEqual(outcomes.count, 200)
+        XCTAssertEqual(outcomes[30], .duplicate(pk: 11))
+        XCTAssertEqual(outcomes[150], .duplicate(pk: 100))
+        var pk: Int64 = 1
+        for (index, outcome) in outcomes.enumerated() where index != 30 && index != 150 {
+            XCTAssertEqual(outcome, .inserted(pk: pk), "row \(index)")
+            pk += 1
+        }
+        XCTAssertEqual(try store.facilityCount(), 198)
+        XCTAssertEqual(try store.facility(id: "H-199")?.name, "洛阳市中心医院")
+    }
+
     func testBlobBoundsAreTheGeometrysBoundingBox() throws {
         let store = try FacilityStore(path: path("a.sqlite"))
         try store.write { writer in
