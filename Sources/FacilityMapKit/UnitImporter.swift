@@ -57,8 +57,15 @@ public struct UnitImporter {
                 var lines: [Int32] = []
                 // Rows stored before that this import has updated (or left unchanged), by pk: their line.
                 var upserted: [Int64: Int] = [:]
-                func save(_ candidate: Candidate) throws {
-                    switch try inserter.insert(candidate.unit) {
+                func save(_ candidates: ArraySlice<Candidate>) throws {
+                    var next = candidates.startIndex
+                    try inserter.insert(candidates.lazy.map(\.unit)) { _, outcome in
+                        try saved(candidates[next], outcome)
+                        next += 1
+                    }
+                }
+                func saved(_ candidate: Candidate, _ outcome: InsertOutcome) throws {
+                    switch outcome {
                     case let .inserted(pk):
                         if pk == lastStored + 1 + Int64(lines.count) { lines.append(Int32(clamping: candidate.line)) }
                         summary.new += 1
@@ -91,13 +98,13 @@ public struct UnitImporter {
                         queue.cancel()
                         worker.join()
                     }
-                    while let batch = try queue.pop() { try batch.forEach(save) }
+                    while let batch = try queue.pop() { try save(batch[...]) }
                     worker.join()
                     summary.rows = parsed.rows
                     summary.rejections += parsed.rejections
                     if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: csv.reader.headerLine) }
                 } else {
-                    try candidates.forEach(save)
+                    try save(candidates[...])
                 }
                 if strict && !summary.rejections.isEmpty { throw StrictRollback() }
                 if let bulkLoad { try writer.finishBulkLoad(bulkLoad) }

@@ -8,56 +8,79 @@ import FacilityModel
 public final class UnitInserter {
     private let db: Database
     private let statement: OpaquePointer
+    /// The same insert for `rowsPerStatement` units at once: besides the per-statement cost, each run of the
+    /// statement builds a table for the `level IN (…)` check.
+    private let many: OpaquePointer
+    static let rowsPerStatement = 64
     private let lookup: Statement
     private let point = UnsafeMutablePointer<UInt8>.allocate(capacity: SpatiaLiteBlob.pointByteCount)
 
-    static let sql = """
-        INSERT INTO units (code, name, level, parent, population, boundary, location, attributes)
-        VALUES (?1, ?2, ?3, ?4, ?5, CastToMultiPolygon(GeomFromWKB(?6, 4326)), ?7, ?8)
-        """
+    static func sql(rows: Int) -> String {
+        "INSERT INTO units (code, name, level, parent, population, boundary, location, attributes) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, CastToMultiPolygon(GeomFromWKB(?, 4326)), ?, ?)", count: rows)
+            .joined(separator: ", ")
+    }
+
+    static let sql = sql(rows: 1)
 
     init(database: Database) throws {
         db = database
-        var handle: OpaquePointer?
-        let rc = sqlite3_prepare_v3(database.handle, Self.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
-        guard rc == SQLITE_OK, let handle else { throw database.error(rc, Self.sql) }
-        statement = handle
+        func prepare(_ sql: String) throws -> OpaquePointer {
+            var handle: OpaquePointer?
+            let rc = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
+            guard rc == SQLITE_OK, let handle else { throw database.error(rc, sql) }
+            return handle
+        }
+        statement = try prepare(Self.sql)
+        do {
+            many = try prepare(Self.sql(rows: Self.rowsPerStatement))
+        } catch {
+            sqlite3_finalize(statement)
+            throw error
+        }
         lookup = try Statement(database: database, sql: "SELECT pk FROM units WHERE code = ?")
     }
 
     deinit {
         sqlite3_finalize(statement)
+        sqlite3_finalize(many)
         lookup.finalize()
         point.deallocate()
     }
 
+    /// Inserts `units` in order (each unless its code is stored already, also by an earlier one) and tells
+    /// `outcome` what became of each, in order.
+    public func insert(_ units: some RandomAccessCollection<AdministrativeUnit>,
+                       outcome: (AdministrativeUnit, InsertOutcome) throws -> Void) throws {
+        let k = Self.rowsPerStatement
+        var chunk = units.startIndex
+        while units.distance(from: chunk, to: units.endIndex) >= k {
+            let end = units.index(chunk, offsetBy: k)
+            for (offset, unit) in units[chunk..<end].enumerated() { bind(unit, to: many, first: Int32(8 * offset)) }
+            let rc = sqlite3_step(many)
+            sqlite3_reset(many)
+            if rc == SQLITE_DONE {
+                // Each row took the next rowid: the last one is the statement's last insert.
+                let last = sqlite3_last_insert_rowid(db.handle)
+                for (offset, unit) in units[chunk..<end].enumerated() {
+                    try outcome(unit, .inserted(pk: last - Int64(k - 1 - offset)))
+                }
+            } else if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
+                // The statement stored nothing: row by row, to tell which codes are taken.
+                for unit in units[chunk..<end] { try outcome(unit, try insert(unit)) }
+            } else {
+                throw db.error(rc, Self.sql(rows: k))
+            }
+            chunk = end
+        }
+        for unit in units[chunk...] { try outcome(unit, try insert(unit)) }
+    }
+
     /// Inserts `unit`, unless a unit with its code is stored already (then nothing is written).
     public func insert(_ unit: AdministrativeUnit) throws -> InsertOutcome {
-        let s = statement
-        sqlite3_bind_text(s, 1, unit.code, -1, SQLITE_TRANSIENT)
-        sqlite3_bind_text(s, 2, unit.name, -1, SQLITE_TRANSIENT)
-        sqlite3_bind_text(s, 3, unit.level.rawValue, -1, SQLITE_TRANSIENT)
-        if let parent = unit.parent { sqlite3_bind_text(s, 4, parent, -1, SQLITE_TRANSIENT) } else { sqlite3_bind_null(s, 4) }
-        if let population = unit.population { sqlite3_bind_int64(s, 5, Int64(population)) } else { sqlite3_bind_null(s, 5) }
-        if let boundary = unit.boundary {
-            let wkb = Geometry.multiPolygon(boundary).wkb
-            wkb.withUnsafeBytes { _ = sqlite3_bind_blob(s, 6, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) }
-        } else {
-            sqlite3_bind_null(s, 6)
-        }
-        if let location = unit.location {
-            SpatiaLiteBlob.writePoint(location, to: point)
-            sqlite3_bind_blob(s, 7, point, Int32(SpatiaLiteBlob.pointByteCount), SQLITE_TRANSIENT)
-        } else {
-            sqlite3_bind_null(s, 7)
-        }
-        if let json = Attributes.encode(unit.attributes) {
-            sqlite3_bind_text(s, 8, json, -1, SQLITE_TRANSIENT)
-        } else {
-            sqlite3_bind_null(s, 8)
-        }
-        let rc = sqlite3_step(s)
-        sqlite3_reset(s)
+        bind(unit, to: statement, first: 0)
+        let rc = sqlite3_step(statement)
+        sqlite3_reset(statement)
         if rc == SQLITE_DONE { return .inserted(pk: sqlite3_last_insert_rowid(db.handle)) }
         if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
             try lookup.bind([.text(unit.code)])
@@ -66,4 +89,43 @@ public final class UnitInserter {
         }
         throw db.error(rc, Self.sql)
     }
+
+    /// Binds `unit` to parameters `first + 1` … `first + 8` of `s` (texts and BLOBs copied).
+    private func bind(_ unit: AdministrativeUnit, to s: OpaquePointer, first: Int32) {
+        func bindText(_ index: Int32, _ text: String?) {
+            guard var text else { sqlite3_bind_null(s, first + index); return }
+            text.withUTF8 { bytes in
+                let pointer = bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? Self.empty
+                _ = sqlite3_bind_text(s, first + index, pointer, Int32(bytes.count), SQLITE_TRANSIENT)
+            }
+        }
+        bindText(1, unit.code)
+        bindText(2, unit.name)
+        bindText(3, unit.level.rawValue)
+        bindText(4, unit.parent)
+        if let population = unit.population {
+            sqlite3_bind_int64(s, first + 5, Int64(population))
+        } else {
+            sqlite3_bind_null(s, first + 5)
+        }
+        if let boundary = unit.boundary {
+            let wkb = Geometry.multiPolygon(boundary).wkb
+            wkb.withUnsafeBytes { _ = sqlite3_bind_blob(s, first + 6, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) }
+        } else {
+            sqlite3_bind_null(s, first + 6)
+        }
+        if let location = unit.location {
+            SpatiaLiteBlob.writePoint(location, to: point)
+            sqlite3_bind_blob(s, first + 7, point, Int32(SpatiaLiteBlob.pointByteCount), SQLITE_TRANSIENT)
+        } else {
+            sqlite3_bind_null(s, first + 7)
+        }
+        bindText(8, Attributes.encode(unit.attributes))
+    }
+
+    private static let empty: UnsafePointer<CChar> = {
+        let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+        pointer.initialize(to: 0)
+        return UnsafePointer(pointer)
+    }()
 }
