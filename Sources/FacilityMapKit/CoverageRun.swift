@@ -11,15 +11,12 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 }
 
 extension CoverageEngine {
-    /// An engine over everything the store holds. Facilities are loaded without names, and without extra
-    /// attributes unless `attributes` (a `share` target's `where` may name one).
+    /// An engine over everything the store holds, on one snapshot. Facilities are read as columns, with extra
+    /// attributes only when `attributes` (a `share` target's `where` may name one).
     public convenience init(store: FacilityStore, attributes: Bool = true) throws {
-        var facilities: [Facility] = []
-        var units: [AdministrativeUnit] = []
-        try store.read {
-            facilities.reserveCapacity(try store.facilityCount())
-            try store.forEachFacilityForMeasures(attributes: attributes) { facilities.append($0) }
-            units = try store.units()
+        let (units, facilities) = try store.read {
+            let units = try store.units()
+            return (units, try store.facilityColumns(unitCodes: units.map(\.code), attributes: attributes))
         }
         self.init(units: units, facilities: facilities)
     }
@@ -48,9 +45,18 @@ public enum CoverageFormatter {
         return members
     }
 
+    /// `[{"code": …, "name": …}, …]`, written into one string (uncovered lists run to hundreds of thousands).
     static func references(_ units: [UnitReference]) -> String {
-        "[" + units.map { JSONText.object([("code", JSONText.string($0.code)), ("name", JSONText.string($0.name))]) }
-            .joined(separator: ", ") + "]"
+        var out = "["
+        for (i, unit) in units.enumerated() {
+            out += i == 0 ? "{\"code\": " : ", {\"code\": "
+            JSONText.append(string: unit.code, to: &out)
+            out += ", \"name\": "
+            JSONText.append(string: unit.name, to: &out)
+            out += "}"
+        }
+        out += "]"
+        return out
     }
 
     public static func json(_ report: CoverageReport) -> String {

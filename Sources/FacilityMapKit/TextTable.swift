@@ -35,7 +35,21 @@ public enum TextTable {
 /// JSON text written by hand so that keys keep their order and Chinese stays UTF-8.
 public enum JSONText {
     public static func string(_ text: String) -> String {
-        var out = "\""
+        var out = ""
+        append(string: text, to: &out)
+        return out
+    }
+
+    /// Appends `text` as a JSON string to `out`.
+    public static func append(string text: String, to out: inout String) {
+        // Nothing to escape (the usual case): copy it whole. A 0xE2 lead byte may start U+2028 or U+2029.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
+            out += "\""
+            out += text
+            out += "\""
+            return
+        }
+        out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -48,7 +62,7 @@ public enum JSONText {
             default: out.unicodeScalars.append(scalar)
             }
         }
-        return out + "\""
+        out += "\""
     }
 
     public static func value(_ text: String?) -> String { text.map(string) ?? "null" }

@@ -261,6 +261,14 @@ final class Statement {
         sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
     }
 
+    /// The UTF-8 bytes of a text column, valid until the next step or reset; nil when NULL.
+    func textBytes(_ column: Int32) -> UnsafeRawBufferPointer? {
+        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+        return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column)))
+    }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
     func blob(_ column: Int32) -> UnsafeRawBufferPointer? {
         guard sqlite3_column_type(handle, column) == SQLITE_BLOB,
               let pointer = sqlite3_column_blob(handle, column) else { return nil }

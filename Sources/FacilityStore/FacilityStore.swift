@@ -275,33 +275,6 @@ public final class FacilityStore {
         return FacilityKind.allCases.compactMap { kind in counts[kind].map { (kind, $0) } }
     }
 
-    /// Every facility with the fields measures need: `name` is left empty, and `attributes` too unless asked
-    /// for. Reads straight from the columns, for loading millions of facilities quickly.
-    public func forEachFacilityForMeasures(attributes: Bool, _ body: (Facility) throws -> Void) throws {
-        let statement = try Statement(database: db, sql: """
-            SELECT id, kind, unit, beds, doctors, gps, places, inclusive, opened, closed, X(location), Y(location)\(attributes ? ", attributes" : "")
-            FROM facilities
-            """)
-        defer { statement.finalize() }
-        var days: [String: Day] = [:]
-        func day(_ column: Int32) -> Day? {
-            guard let text = statement.text(column) else { return nil }
-            if let known = days[text] { return known }
-            let parsed = Day(parsing: text)
-            days[text] = parsed
-            return parsed
-        }
-        while try statement.step() {
-            guard let kind = FacilityKind(rawValue: statement.text(1) ?? "") else { continue }
-            try body(Facility(
-                id: statement.text(0) ?? "", name: "", kind: kind,
-                location: LonLat(statement.double(10) ?? .nan, statement.double(11) ?? .nan), unit: statement.text(2),
-                beds: statement.int(3), doctors: statement.int(4), gps: statement.int(5), places: statement.int(6),
-                inclusive: statement.int(7).map { $0 != 0 }, opened: day(8), closed: day(9),
-                attributes: attributes ? Attributes.decode(statement.text(12)) : [:]))
-        }
-    }
-
     /// Every facility's kind, registered unit and position, for tallies over the whole store.
     public func forEachFacilityPlacement(_ body: (FacilityKind, String?, LonLat) throws -> Void) throws {
         let statement = try Statement(database: db, sql: "SELECT kind, unit, X(location), Y(location) FROM facilities")

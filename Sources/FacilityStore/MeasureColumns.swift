@@ -1,0 +1,97 @@
+import FacilityGeometry
+import FacilityModel
+import Foundation
+
+extension FacilityStore {
+    /// Every facility as columns, in storage order, with what measures need: registered units become positions in
+    /// `unitCodes` (a code listed twice: its first position), and attributes are read only when `attributes`.
+    /// Rows of an unknown kind are left out. Reads bytes straight from the columns: no `String` per row.
+    public func facilityColumns(unitCodes: [String], attributes: Bool) throws -> FacilityColumns {
+        let statement = try Statement(database: db, sql: """
+            SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, location\(attributes ? ", attributes" : "")
+            FROM facilities
+            """)
+        defer { statement.finalize() }
+        var units = CodeTable(unitCodes)
+        var kinds = CodeTable(FacilityKind.allCases.map(\.rawValue))
+        var days = DayReader()
+        var columns = FacilityColumns()
+        columns.reserveCapacity(try facilityCount(), attributes: attributes)
+        while try statement.step() {
+            guard let kindText = statement.textBytes(0) else { continue }
+            let kind = kinds.position(of: kindText)
+            guard kind >= 0 else { continue }
+            columns.append(
+                kindOrdinal: UInt8(kind), location: try point(statement, column: 9),
+                unit: statement.textBytes(1).map { units.position(of: $0) } ?? -1,
+                beds: statement.int(2) ?? 0, doctors: statement.int(3) ?? 0, gps: statement.int(4) ?? 0,
+                places: statement.int(5) ?? 0, inclusive: statement.int(6).map { $0 != 0 } ?? false,
+                opened: days.ordinal(statement.textBytes(7)) ?? Int32.min,
+                closed: days.ordinal(statement.textBytes(8)) ?? Int32.max,
+                attributes: attributes ? Attributes.decode(statement.text(10)) : nil)
+        }
+        return columns
+    }
+
+    /// The point of a SpatiaLite geometry column, as `X()` and `Y()` read it (NaN when they give NULL). A plain
+    /// XY point blob is read in place; anything else is asked of SpatiaLite.
+    func point(_ statement: Statement, column: Int32) throws -> LonLat {
+        guard let blob = statement.blob(column) else { return LonLat(.nan, .nan) }
+        if let point = SpatiaLiteBlob.point(blob) { return point }
+        let fallback = try db.statement("SELECT X(?1), Y(?1)")
+        try fallback.bind([.blob(Array(blob))])
+        defer { fallback.reset() }
+        guard try fallback.step() else { return LonLat(.nan, .nan) }
+        return LonLat(fallback.double(0) ?? .nan, fallback.double(1) ?? .nan)
+    }
+}
+
+/// SpatiaLite's internal geometry blob (not WKB): start 0x00, byte order, SRID, MBR, 0x7C, class, coordinates, 0xFE.
+enum SpatiaLiteBlob {
+    /// The coordinates of an uncompressed XY point blob (60 bytes, class 1); nil for any other blob.
+    static func point(_ blob: UnsafeRawBufferPointer) -> LonLat? {
+        guard blob.count == 60, blob[0] == 0x00, blob[38] == 0x7C, blob[59] == 0xFE, blob[1] <= 1 else { return nil }
+        let little = blob[1] == 1
+        func int32(_ offset: Int) -> UInt32 {
+            let raw = blob.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+            return little ? UInt32(littleEndian: raw) : UInt32(bigEndian: raw)
+        }
+        func double(_ offset: Int) -> Double {
+            let raw = blob.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            return Double(bitPattern: little ? UInt64(littleEndian: raw) : UInt64(bigEndian: raw))
+        }
+        guard int32(39) == 1 else { return nil }
+        return LonLat(double(43), double(51))
+    }
+}
+
+/// Days of `opened` and `closed` text as `Day.ordinal`, as `Day(parsing:)` reads them: the stored `YYYY-MM-DD`
+/// form from the bytes, any other text once per distinct value.
+struct DayReader {
+    private var parsed: [String: Int32?] = [:]
+
+    /// The day's ordinal; nil for NULL or text that is not a day.
+    mutating func ordinal(_ bytes: UnsafeRawBufferPointer?) -> Int32? {
+        guard let bytes else { return nil }
+        if bytes.count == 10 && bytes[4] == UInt8(ascii: "-") && bytes[7] == UInt8(ascii: "-") {
+            func number(_ range: Range<Int>) -> Int? {
+                var value = 0
+                for position in range {
+                    let digit = Int(bytes[position]) &- 48
+                    guard digit >= 0 && digit <= 9 else { return nil }
+                    value = value * 10 + digit
+                }
+                return value
+            }
+            if let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+               let parsed = Day(year: year, month: month, day: day) {
+                return parsed.ordinal
+            }
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let known = parsed[text] { return known }
+        let ordinal = Day(parsing: text)?.ordinal
+        parsed[text] = ordinal
+        return ordinal
+    }
+}
