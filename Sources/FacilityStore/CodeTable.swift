@@ -1,9 +1,9 @@
 /// Positions of codes, found from the raw UTF-8 bytes of a column without making a `String` per row, matching as
 /// `String` equality does.
 ///
-/// ASCII keys of up to 16 bytes (every NBS code) sit inline in an open-addressing table and are compared as
-/// bytes, which for ASCII is `String` equality: one memory access per lookup, most of the time. Other
-/// lookups, and every lookup when some key is not ASCII, go through a `String` dictionary.
+/// ASCII keys sit in an open-addressing table and are compared as bytes, which for ASCII is `String` equality;
+/// up to 16 bytes (every NBS code) are held in the slot itself: one memory access per lookup, most of the time.
+/// Lookups that are not ASCII, and every lookup when some key is not ASCII, go through a `String` dictionary.
 struct CodeTable {
     private struct Slot {
         /// The key's bytes, zero-padded.
@@ -11,11 +11,14 @@ struct CodeTable {
         var value: Int32 = -1
         /// -1: empty.
         var length: Int32 = -1
+        /// A key longer than 16 bytes: its position in `longKeys`.
+        var long: Int32 = -1
     }
 
     private let keys: [String]
     private var slots: [Slot]
     private let mask: Int
+    private var longKeys: [[UInt8]] = []
     private var allASCII = true
     /// Every key with its first position, built on the first lookup that needs `String` equality.
     private var byString: [String: Int32]?
@@ -31,36 +34,42 @@ struct CodeTable {
             var key = key
             key.withUTF8 { bytes in
                 let raw = UnsafeRawBufferPointer(bytes)
-                if !raw.allSatisfy({ $0 < 0x80 }) {
-                    allASCII = false
-                } else if raw.count <= 16 {
-                    insert(raw, value: Int32(position))
-                }
+                if raw.allSatisfy({ $0 < 0x80 }) { insert(raw, value: Int32(position)) } else { allASCII = false }
             }
         }
     }
 
     private mutating func insert(_ key: UnsafeRawBufferPointer, value: Int32) {
         let words = Self.words(key)
-        var slot = Self.hash(words, key.count) & mask
+        var slot = Self.hash(words, key) & mask
         while slots[slot].length >= 0 {
-            if slots[slot].length == key.count && slots[slot].words == words { return }
+            if matches(slots[slot], words, key) { return }
             slot = (slot + 1) & mask
         }
-        slots[slot] = Slot(words: words, value: value, length: Int32(key.count))
+        var entry = Slot(words: words, value: value, length: Int32(key.count))
+        if key.count > 16 {
+            entry.long = Int32(longKeys.count)
+            longKeys.append(Array(key))
+        }
+        slots[slot] = entry
+    }
+
+    @inline(__always)
+    private func matches(_ entry: Slot, _ words: (UInt64, UInt64), _ key: UnsafeRawBufferPointer) -> Bool {
+        guard entry.length == key.count && entry.words == words else { return false }
+        return entry.long < 0 || longKeys[Int(entry.long)].elementsEqual(key)
     }
 
     /// The position of `key` (UTF-8), or -1 when it is not in the table.
     mutating func position(of key: UnsafeRawBufferPointer) -> Int32 {
-        guard allASCII, key.count <= 16 else { return slowPosition(of: key) }
+        guard allASCII && key.allSatisfy({ $0 < 0x80 }) else { return slowPosition(of: key) }
         let words = Self.words(key)
-        guard (words.0 | words.1) & 0x8080_8080_8080_8080 == 0 else { return slowPosition(of: key) }
-        var slot = Self.hash(words, key.count) & mask
+        var slot = Self.hash(words, key) & mask
         return slots.withUnsafeBufferPointer { slots in
             while true {
                 let entry = slots[slot]
                 if entry.length < 0 { return -1 }
-                if entry.length == key.count && entry.words == words { return entry.value }
+                if matches(entry, words, key) { return entry.value }
                 slot = (slot + 1) & mask
             }
         }
@@ -81,17 +90,20 @@ struct CodeTable {
         return byString![String(decoding: key, as: UTF8.self)] ?? -1
     }
 
-    /// Up to 16 bytes, zero-padded, as two words.
+    /// The first 16 bytes, zero-padded, as two words.
     @inline(__always)
     private static func words(_ key: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
         var words: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: key) }
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: key.prefix(16))) }
         return words
     }
 
+    /// The first 16 bytes, the length and (for longer keys) the last 8 bytes, mixed.
     @inline(__always)
-    private static func hash(_ words: (UInt64, UInt64), _ length: Int) -> Int {
-        var h = words.0 &* 0x9E37_79B9_7F4A_7C15 ^ (words.1 &+ UInt64(length)) &* 0xC2B2_AE3D_27D4_EB4F
+    private static func hash(_ words: (UInt64, UInt64), _ key: UnsafeRawBufferPointer) -> Int {
+        var tail: UInt64 = 0
+        if key.count > 16 { withUnsafeMutableBytes(of: &tail) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: key.suffix(8))) } }
+        var h = words.0 &* 0x9E37_79B9_7F4A_7C15 ^ (words.1 &+ UInt64(key.count)) &* 0xC2B2_AE3D_27D4_EB4F ^ tail &* 0x1656_67B1_9E37_79F9
         h ^= h >> 31
         h = h &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 29

@@ -174,28 +174,58 @@ public final class FacilityStore {
 
     /// Units in code order, optionally of one level and only those at or below the unit `within`.
     public func units(level: UnitLevel? = nil, within code: String? = nil) throws -> [AdministrativeUnit] {
+        // Read in storage order and sorted here: `ORDER BY code` would visit the rows through the code index, one
+        // seek per unit. Codes are unique, so byte order (SQLite's BINARY) gives the same list.
         let sql = """
             WITH RECURSIVE tree(code) AS (
                 SELECT code FROM units WHERE code = ?2
                 UNION SELECT u.code FROM units u JOIN tree t ON u.parent = t.code
             )
-            SELECT code, name, level, parent, population, AsBinary(boundary), X(location), Y(location), attributes
+            SELECT code, name, level, parent, population, AsBinary(boundary), location, NULL, attributes
             FROM units
             WHERE (?1 IS NULL OR level = ?1) AND (?2 IS NULL OR code IN (SELECT code FROM tree))
-            ORDER BY code
             """
         let statement = try db.statement(sql)
         try statement.bind([SQLValue(level?.rawValue), SQLValue(code)])
         var units: [AdministrativeUnit] = []
+        var unreadable: (code: String, error: Error)?
         while try statement.step() {
-            units.append(try readUnit(statement, offset: 0))
+            do {
+                units.append(try readUnit(statement, offset: 0, pointBlob: true))
+            } catch {
+                // Report the first in code order, as a sorted read would have met it.
+                let code = statement.text(0) ?? ""
+                if unreadable == nil || code.utf8.lexicographicallyPrecedes(unreadable!.code.utf8) { unreadable = (code, error) }
+            }
         }
-        return units
+        if let unreadable { throw unreadable.error }
+        return Self.inByteOrder(units, by: \.code)
     }
 
-    func readUnit(_ s: Statement, offset c: Int32) throws -> AdministrativeUnit {
+    /// `items` sorted by a text key as SQLite's BINARY collation orders it (bytes, then length), or as they are
+    /// when already in that order. Keys are compared by their first 16 bytes as numbers, the rest only on a tie.
+    static func inByteOrder<T>(_ items: [T], by key: (T) -> String) -> [T] {
+        let prefixes = items.map { item -> (UInt64, UInt64) in
+            var words: (UInt64, UInt64) = (0, 0)
+            var text = key(item)
+            text.withUTF8 { bytes in
+                withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes).prefix(16))) }
+            }
+            return (UInt64(bigEndian: words.0), UInt64(bigEndian: words.1))
+        }
+        func precedes(_ a: Int, _ b: Int) -> Bool {
+            if prefixes[a] != prefixes[b] { return prefixes[a] < prefixes[b] }
+            return key(items[a]).utf8.lexicographicallyPrecedes(key(items[b]).utf8)
+        }
+        guard items.indices.dropFirst().contains(where: { precedes($0, $0 - 1) }) else { return items }
+        return items.indices.sorted(by: precedes).map { items[$0] }
+    }
+
+    /// A unit from `name, level, parent, population, AsBinary(boundary), X(location), Y(location), attributes`
+    /// after the code at column `c`; with `pointBlob`, column `c + 6` is the location blob itself.
+    func readUnit(_ s: Statement, offset c: Int32, pointBlob: Bool = false) throws -> AdministrativeUnit {
         let code = s.text(c) ?? ""
-        guard let level = UnitLevel(rawValue: s.text(c + 2) ?? "") else {
+        guard let level = s.textBytes(c + 2).flatMap(UnitLevel.init(utf8:)) else {
             throw StoreError.sqlite(path: path, code: 0, message: "unit \(code) has an unknown level", sql: "")
         }
         var boundary: MultiPolygon?
@@ -203,7 +233,12 @@ public final class FacilityStore {
             boundary = try Geometry(wkb: wkb).asMultiPolygon
         }
         var location: LonLat?
-        if let lon = s.double(c + 6), let lat = s.double(c + 7) { location = LonLat(lon, lat) }
+        if pointBlob {
+            let point = try self.point(s, column: c + 6)
+            if !point.lon.isNaN && !point.lat.isNaN { location = point }
+        } else if let lon = s.double(c + 6), let lat = s.double(c + 7) {
+            location = LonLat(lon, lat)
+        }
         return AdministrativeUnit(code: code, name: s.text(c + 1) ?? "", level: level, parent: s.text(c + 3),
                                   population: s.int(c + 4), boundary: boundary, location: location,
                                   attributes: Attributes.decode(s.text(c + 8)))
@@ -380,5 +415,14 @@ enum Attributes {
               let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]
         else { return [:] }
         return object
+    }
+}
+
+extension UnitLevel {
+    /// The level whose raw value is exactly these bytes (the same answer as `init(rawValue:)` on their text:
+    /// no other text is canonically equivalent to an ASCII level name).
+    init?(utf8 bytes: UnsafeRawBufferPointer) {
+        guard let level = UnitLevel.allCases.first(where: { $0.rawValue.utf8.elementsEqual(bytes) }) else { return nil }
+        self = level
     }
 }

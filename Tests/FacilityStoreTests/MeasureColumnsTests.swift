@@ -115,4 +115,25 @@ final class MeasureColumnsTests: StoreTestCase {
         big[42] = 2
         XCTAssertNil(big.withUnsafeBytes { SpatiaLiteBlob.point($0) }, "not a point class")
     }
+
+    func testUnitsComeInTheOrderSQLiteSortsTheirCodesWhateverOrderTheyWereWrittenIn() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        let codes = ["410302001002", "410302", "410302001001001001002", "410302001001001001001", "410302001001", "洛阳", "410",
+                     "Z", "a", "4103020010010010", "41030200100100100"]
+        try store.write { writer in
+            for code in codes {
+                try writer.upsert(AdministrativeUnit(code: code, name: "单位\(code)", level: .community, location: LonLat(112.5, 34.5)))
+            }
+        }
+        var sorted: [String] = []
+        let statement = try Statement(database: store.db, sql: "SELECT code FROM units ORDER BY code")
+        defer { statement.finalize() }
+        while try statement.step() { sorted.append(statement.text(0)!) }
+        let units = try store.units()
+        XCTAssertEqual(units.map(\.code), sorted)
+        XCTAssertEqual(units.first { $0.code == "洛阳" }?.name, "单位洛阳")
+        XCTAssertEqual(units.first?.location, LonLat(112.5, 34.5))
+        XCTAssertEqual(FacilityStore.inByteOrder([3, 1, 2], by: { String($0) }), [1, 2, 3])
+        XCTAssertEqual(FacilityStore.inByteOrder(["b", "a\u{0}", "a"], by: { $0 }), ["a", "a\u{0}", "b"])
+    }
 }
