@@ -9,7 +9,12 @@ struct AreaIndex {
     private let grid: PolygonGrid
 
     init(store: FacilityStore, levels: Set<UnitLevel>) throws {
-        areas = try store.units().filter { levels.contains($0.level) && $0.boundary != nil }
+        self.init(areas: try store.units().filter { levels.contains($0.level) && $0.boundary != nil })
+    }
+
+    /// An index of `areas` (each with a boundary), tried in this order among areas of the same level.
+    init(areas: [AdministrativeUnit]) {
+        self.areas = areas
         grid = PolygonGrid(polygons: areas.enumerated().map { (index: $0, boundary: $1.boundary!) })
     }
 
@@ -30,11 +35,17 @@ struct AreaIndex {
 
     /// The finest loaded area containing `point` (a district before its city).
     func containing(_ point: LonLat) -> AdministrativeUnit? {
-        var best: AdministrativeUnit?
+        position(containing: point).map { areas[$0] }
+    }
+
+    /// The position in `areas` of the finest loaded area containing `point`.
+    func position(containing point: LonLat) -> Int? {
+        var best: Int?
         grid.forEachCandidate(containing: point) { k in
             let entry = grid.polygons[k]
-            let unit = areas[entry.index]
-            if (best == nil || unit.level.rank > best!.level.rank) && entry.boundary.contains(point) { best = unit }
+            if (best == nil || areas[entry.index].level.rank > areas[best!].level.rank) && entry.boundary.contains(point) {
+                best = entry.index
+            }
         }
         return best
     }

@@ -310,6 +310,77 @@ public final class FacilityStore {
         return FacilityKind.allCases.compactMap { kind in counts[kind].map { (kind, $0) } }
     }
 
+    /// `?first, ?first+1, …`: one parameter per kind this build knows, bound to `knownKinds` (none is spliced in).
+    static func kindParameters(from first: Int) -> String {
+        FacilityKind.allCases.indices.map { "?\(first + $0)" }.joined(separator: ", ")
+    }
+
+    static let knownKinds = FacilityKind.allCases.map { SQLValue.text($0.rawValue) }
+
+    /// Facility counts per registered unit code (nil: registered to none), counted in SQL; facilities of a kind
+    /// this build does not know are left out.
+    public func facilityCountsByUnit() throws -> [(unit: String?, count: Int)] {
+        // Without unknown kinds the unit index alone answers; with them every row must be read for its kind.
+        let unknown = try storedKinds().contains { FacilityKind(rawValue: $0) == nil }
+        let statement = try db.statement(!unknown ? "SELECT unit, count(*) FROM facilities GROUP BY unit" : """
+            SELECT unit, count(*) FROM facilities WHERE kind IN (\(Self.kindParameters(from: 1))) GROUP BY unit
+            """)
+        if unknown { try statement.bind(Self.knownKinds) }
+        var counts: [(unit: String?, count: Int)] = []
+        while try statement.step() { counts.append((statement.text(0), statement.int(1) ?? 0)) }
+        return counts
+    }
+
+    /// The distinct kinds stored, known or not: one seek in the kind index per kind, not a scan.
+    func storedKinds() throws -> [String] {
+        let statement = try db.statement("""
+            WITH RECURSIVE k(kind) AS (
+                SELECT min(kind) FROM facilities
+                UNION ALL SELECT (SELECT min(kind) FROM facilities WHERE kind > k.kind) FROM k WHERE k.kind IS NOT NULL
+            )
+            SELECT kind FROM k WHERE kind IS NOT NULL
+            """)
+        var kinds: [String] = []
+        while try statement.step() { kinds.append(statement.text(0) ?? "") }
+        return kinds
+    }
+
+    /// Unit counts per level, counted in SQL; levels with none are left out.
+    public func unitCountsByLevel() throws -> [UnitLevel: Int] {
+        let statement = try db.statement("SELECT level, count(*) FROM units GROUP BY level")
+        var counts: [UnitLevel: Int] = [:]
+        while try statement.step() {
+            if let level = statement.textBytes(0).flatMap(UnitLevel.init(utf8:)) { counts[level] = statement.int(1) ?? 0 }
+        }
+        return counts
+    }
+
+    /// Every unit's code, level and parent code, in storage order: the tree without names or geometry.
+    public func unitLinks() throws -> [(code: String, level: UnitLevel, parent: String?)] {
+        let statement = try db.statement("SELECT code, level, parent FROM units")
+        var links: [(code: String, level: UnitLevel, parent: String?)] = []
+        while try statement.step() {
+            let code = statement.text(0) ?? ""
+            guard let level = statement.textBytes(1).flatMap(UnitLevel.init(utf8:)) else {
+                throw StoreError.sqlite(path: path, code: 0, message: "unit \(code) has an unknown level", sql: "")
+            }
+            links.append((code, level, statement.text(2)))
+        }
+        return links
+    }
+
+    /// Calls `body` with the position of each facility registered to the unit `code` (nil: to no unit), as
+    /// `X()` and `Y()` read it; facilities of a kind this build does not know are left out.
+    public func forEachFacilityLocation(registeredTo code: String?, _ body: (LonLat) throws -> Void) throws {
+        // A separate statement, not the cache: `body` may read the store again.
+        let statement = try Statement(database: db, sql: """
+            SELECT location FROM facilities WHERE unit IS ?1 AND kind IN (\(Self.kindParameters(from: 2)))
+            """)
+        defer { statement.finalize() }
+        try statement.bind([SQLValue(code)] + Self.knownKinds)
+        while try statement.step() { try body(try point(statement, column: 0)) }
+    }
+
     /// Every facility's kind, registered unit and position, for tallies over the whole store.
     public func forEachFacilityPlacement(_ body: (FacilityKind, String?, LonLat) throws -> Void) throws {
         let statement = try Statement(database: db, sql: "SELECT kind, unit, X(location), Y(location) FROM facilities")

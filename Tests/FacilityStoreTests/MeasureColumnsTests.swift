@@ -70,9 +70,14 @@ final class MeasureColumnsTests: StoreTestCase {
             try writer.upsert(facility("A", .hospital, 112, 34))
             try writer.upsert(facility("B", .hospital, 113, 35))
         }
-        try store.db.run("UPDATE facilities SET kind = 'spaceport' WHERE id = 'A'")
+        try store.db.run("UPDATE facilities SET kind = 'spaceport', unit = 'X' WHERE id = 'A'")
         let columns = try store.facilityColumns(unitCodes: [], attributes: false)
         XCTAssertEqual(columns.location, [LonLat(113, 35)])
+        XCTAssertEqual(try store.storedKinds(), ["hospital", "spaceport"])
+        XCTAssertEqual(try store.facilityCountsByUnit().map(\.count), [1], "counted by unit: known kinds only")
+        var located: [LonLat] = []
+        try store.forEachFacilityLocation(registeredTo: "X") { located.append($0) }
+        XCTAssertEqual(located, [])
     }
 
     func testCodeTableMatchesAsStringEqualityDoes() {
