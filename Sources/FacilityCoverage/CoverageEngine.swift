@@ -1,3 +1,4 @@
+import Dispatch
 import FacilityGeometry
 import FacilityModel
 
@@ -57,10 +58,6 @@ public final class CoverageEngine {
     public init(units: [AdministrativeUnit], facilities: FacilityColumns) {
         self.units = units
         self.facilities = facilities
-        var codeIndex: [String: Int] = [:]
-        codeIndex.reserveCapacity(units.count)
-        for (i, unit) in units.enumerated() where codeIndex[unit.code] == nil { codeIndex[unit.code] = i }
-        self.codeIndex = codeIndex
         let level = units.map(\.level)
         self.level = level
 
@@ -84,17 +81,24 @@ public final class CoverageEngine {
             return -1
         }
 
+        // Facilities without a loaded registered unit are placed by point on a second thread meanwhile.
+        let anchors = Background { () -> [Int32] in
+            var anchor = facilities.unit
+            for f in anchor.indices where anchor[f] < 0 {
+                anchor[f] = Int32(finestPolygon(containing: facilities.location[f], coarserThan: Int.max, excluding: -1))
+            }
+            return anchor
+        }
+        var codeIndex: [String: Int] = [:]
+        codeIndex.reserveCapacity(units.count)
+        for (i, unit) in units.enumerated() where codeIndex[unit.code] == nil { codeIndex[unit.code] = i }
+        self.codeIndex = codeIndex
         let parent: [Int32] = units.enumerated().map { i, unit in
             if let code = unit.parent, let p = codeIndex[code], p != i { return Int32(p) }
             guard let point = unit.location ?? unit.boundary?.representativePoint() else { return -1 }
             return Int32(finestPolygon(containing: point, coarserThan: unit.level.rank, excluding: i))
         }
         self.parent = parent
-        var anchor = facilities.unit
-        for f in anchor.indices where anchor[f] < 0 {
-            anchor[f] = Int32(finestPolygon(containing: facilities.location[f], coarserThan: Int.max, excluding: -1))
-        }
-        self.anchor = anchor
 
         // Populations bottom-up: deepest units first (sums of whole numbers: the order within a depth is moot).
         var depth = [Int](repeating: 0, count: units.count)
@@ -113,6 +117,7 @@ public final class CoverageEngine {
             if let value = population[i], p >= 0 { childSum[p] = (childSum[p] ?? 0) + value }
         }
         self.population = population
+        anchor = anchors.value
     }
 
     /// The open facilities on the day with ordinal `day` whose kind is one of `kinds`, in order.
@@ -432,5 +437,24 @@ public final class CoverageEngine {
             return AreaResult(area: reference(a), result: result, uncovered: [])
         }
         return TargetReport(target: target, goal: goal, total: total, totalArea: totalArea, totalUncovered: [], areas: rows)
+    }
+}
+
+/// A value computed on another thread from the moment it is made; `value` waits for it.
+final class Background<Value>: @unchecked Sendable {
+    private var result: Value?
+    private let ready = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping () -> Value) {
+        DispatchQueue.global().async {
+            self.result = work()
+            self.ready.signal()
+        }
+    }
+
+    /// The value, once computed (the semaphore orders its write before this read). Read it once.
+    var value: Value {
+        ready.wait()
+        return result!
     }
 }

@@ -14,10 +14,7 @@ extension CoverageEngine {
     /// An engine over everything the store holds, on one snapshot. Facilities are read as columns, with extra
     /// attributes only when `attributes` (a `share` target's `where` may name one).
     public convenience init(store: FacilityStore, attributes: Bool = true) throws {
-        let (units, facilities) = try store.read {
-            let units = try store.units()
-            return (units, try store.facilityColumns(unitCodes: units.map(\.code), attributes: attributes))
-        }
+        let (units, facilities) = try store.unitsAndFacilityColumns(attributes: attributes)
         self.init(units: units, facilities: facilities)
     }
 }

@@ -2,7 +2,7 @@ import FacilityGeometry
 
 /// Facilities as parallel columns of what measures read (no ids, names, grades), for millions of facilities
 /// without a `Facility` value and its strings each. Row `i` of every column is the same facility.
-public struct FacilityColumns: Sendable {
+public struct FacilityColumns: Equatable, Sendable {
     /// Each facility's kind, as its position in `FacilityKind.allCases`.
     public var kind: [UInt8] = []
     public var location: [LonLat] = []
@@ -74,6 +74,21 @@ public struct FacilityColumns: Sendable {
         self.inclusive.append(inclusive)
         self.opened.append(opened)
         self.closed.append(closed)
+    }
+
+    /// Appends the facilities of `other` after these.
+    public mutating func append(contentsOf other: FacilityColumns) {
+        if attributes.count == kind.count && other.attributes.count == other.kind.count { attributes += other.attributes }
+        kind += other.kind
+        location += other.location
+        unit += other.unit
+        beds += other.beds
+        doctors += other.doctors
+        gps += other.gps
+        places += other.places
+        inclusive += other.inclusive
+        opened += other.opened
+        closed += other.closed
     }
 
     /// Whether facility `i` counts on the day with ordinal `day` (as `Facility.isOpen(on:)`).

@@ -3,20 +3,76 @@ import FacilityModel
 import Foundation
 
 extension FacilityStore {
+    /// Units (as `units()` gives them) and every facility as columns against them, on one snapshot: the same as
+    /// `units()` then `facilityColumns(unitCodes:attributes:)` in one `read`. When the store allows, a second
+    /// connection on the same snapshot reads part of the facilities meanwhile, on another thread.
+    public func unitsAndFacilityColumns(attributes: Bool) throws -> (units: [AdministrativeUnit], facilities: FacilityColumns) {
+        func oneConnection() throws -> (units: [AdministrativeUnit], facilities: FacilityColumns) {
+            let units = try self.units()
+            return (units, try facilityColumns(unitCodes: units.map(\.code), attributes: attributes))
+        }
+        // Inside a caller's transaction its snapshot is already taken: one connection only.
+        if db.isInTransaction { return try oneConnection() }
+        guard let helper = try? Database(path: path) else { return try read(oneConnection) }
+        defer { helper.close() }
+        let versionBefore = try helper.scalar("PRAGMA data_version")?.int
+        return try read {
+            // The codes alone come in order from the code index; `units()` gives the same list, in the same order.
+            var codes: [String] = []
+            let statement = try db.statement("SELECT code FROM units ORDER BY code")
+            while try statement.step() { codes.append(statement.text(0) ?? "") }
+            guard let first = try db.scalar("SELECT min(pk) FROM facilities")?.int,
+                  let last = try db.scalar("SELECT max(pk) FROM facilities")?.int else { return try oneConnection() }
+            return try helper.snapshot {
+                // The helper's snapshot is this one when nothing was committed since before this one began.
+                _ = try helper.scalar("SELECT 1 FROM facilities LIMIT 1")
+                guard try helper.scalar("PRAGMA data_version")?.int == versionBefore else { return try oneConnection() }
+                // A unit row costs about what a facility row does: the helper takes half of all rows, from the top.
+                let split = max(first - 1, last - (codes.count + (last - first + 1)) / 2)
+                let table = CodeTable(codes)
+                let upper = HandOver<Result<FacilityColumns, Error>>()
+                Thread.detachNewThread {
+                    upper.put(Result {
+                        split >= last ? FacilityColumns()
+                            : try Self.facilityColumns(in: helper, pk: (split + 1)...last, units: table, attributes: attributes)
+                    })
+                }
+                let units = Result { try self.units() }
+                let lower = Result {
+                    split < first ? FacilityColumns()
+                        : try Self.facilityColumns(in: db, pk: first...split, units: table, attributes: attributes)
+                }
+                var columns = try lower.get()
+                let rest = try upper.take().get()
+                let loaded = try units.get()
+                guard loaded.map(\.code) == codes else { return (loaded, try facilityColumns(unitCodes: loaded.map(\.code), attributes: attributes)) }
+                columns.append(contentsOf: rest)
+                return (loaded, columns)
+            }
+        }
+    }
+
     /// Every facility as columns, in storage order, with what measures need: registered units become positions in
     /// `unitCodes` (a code listed twice: its first position), and attributes are read only when `attributes`.
     /// Rows of an unknown kind are left out. Reads bytes straight from the columns: no `String` per row.
     public func facilityColumns(unitCodes: [String], attributes: Bool) throws -> FacilityColumns {
+        try Self.facilityColumns(in: db, pk: nil, units: CodeTable(unitCodes), attributes: attributes)
+    }
+
+    /// The facilities with `pk` in `range` (all when nil) as columns.
+    static func facilityColumns(in db: Database, pk range: ClosedRange<Int>?, units: CodeTable,
+                                attributes: Bool) throws -> FacilityColumns {
         let statement = try Statement(database: db, sql: """
             SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, location\(attributes ? ", attributes" : "")
-            FROM facilities
+            FROM facilities WHERE ?1 IS NULL OR pk BETWEEN ?1 AND ?2
             """)
         defer { statement.finalize() }
-        var units = CodeTable(unitCodes)
+        try statement.bind([SQLValue(range?.lowerBound), SQLValue(range?.upperBound)])
+        var units = units
         var kinds = CodeTable(FacilityKind.allCases.map(\.rawValue))
         var days = DayReader()
         var columns = FacilityColumns()
-        columns.reserveCapacity(try facilityCount(), attributes: attributes)
+        columns.reserveCapacity(range?.count ?? 0, attributes: attributes)
         while try statement.step() {
             guard let kindText = statement.textBytes(0) else { continue }
             let kind = kinds.position(of: kindText)
@@ -36,13 +92,35 @@ extension FacilityStore {
     /// The point of a SpatiaLite geometry column, as `X()` and `Y()` read it (NaN when they give NULL). A plain
     /// XY point blob is read in place; anything else is asked of SpatiaLite.
     func point(_ statement: Statement, column: Int32) throws -> LonLat {
+        try Self.point(statement, column: column)
+    }
+
+    static func point(_ statement: Statement, column: Int32) throws -> LonLat {
         guard let blob = statement.blob(column) else { return LonLat(.nan, .nan) }
         if let point = SpatiaLiteBlob.point(blob) { return point }
-        let fallback = try db.statement("SELECT X(?1), Y(?1)")
+        let fallback = try statement.database.statement("SELECT X(?1), Y(?1)")
         try fallback.bind([.blob(Array(blob))])
         defer { fallback.reset() }
         guard try fallback.step() else { return LonLat(.nan, .nan) }
         return LonLat(fallback.double(0) ?? .nan, fallback.double(1) ?? .nan)
+    }
+}
+
+/// One value passed from the thread that makes it to the thread that waits for it.
+final class HandOver<Value>: @unchecked Sendable {
+    private var value: Value?
+    private let ready = DispatchSemaphore(value: 0)
+
+    /// Called once, by the making thread.
+    func put(_ value: Value) {
+        self.value = value
+        ready.signal()
+    }
+
+    /// Waits until the value is there (the semaphore orders the write before this read).
+    func take() -> Value {
+        ready.wait()
+        return value!
     }
 }
 

@@ -141,4 +141,43 @@ final class MeasureColumnsTests: StoreTestCase {
         XCTAssertEqual(FacilityStore.inByteOrder([3, 1, 2], by: { String($0) }), [1, 2, 3])
         XCTAssertEqual(FacilityStore.inByteOrder(["b", "a\u{0}", "a"], by: { $0 }), ["a", "a\u{0}", "b"])
     }
+
+    func testUnitsAndColumnsReadOnTwoConnectionsAreThoseOfOneRead() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        let kinds = FacilityKind.allCases
+        try store.write { writer in
+            for u in 0..<40 {
+                try writer.upsert(AdministrativeUnit(code: String(410_302_001_100 - u * 3), name: "社区\(u)", level: .community,
+                                                     parent: "410302", population: u * 100, location: LonLat(112 + Double(u) / 100, 34.5)))
+            }
+            for f in 0..<500 {
+                try writer.upsert(facility(String(format: "F%04d", f), kinds[f % kinds.count], 112 + Double(f) / 1000, 34 + Double(f) / 997,
+                                           unit: f % 7 == 0 ? nil : String(410_302_001_100 - (f % 50) * 3), beds: f % 5 == 0 ? nil : f,
+                                           places: f, inclusive: f % 3 == 0, opened: f % 4 == 0 ? "2019-05-01" : nil,
+                                           attributes: f % 11 == 0 ? ["编号": "第\(f)号"] : [:]))
+            }
+        }
+        try store.db.run("UPDATE facilities SET kind = 'spaceport' WHERE id IN ('F0003', 'F0450')")
+        let (units, columns) = try store.unitsAndFacilityColumns(attributes: true)
+        let expected = try store.read { () -> ([AdministrativeUnit], FacilityColumns) in
+            let units = try store.units()
+            return (units, try store.facilityColumns(unitCodes: units.map(\.code), attributes: true))
+        }
+        XCTAssertEqual(units, expected.0)
+        XCTAssertEqual(columns, expected.1)
+        XCTAssertEqual(columns.count, 498)
+        XCTAssertEqual(columns.attributes(of: 10), ["编号": "第11号"], "F0011, after F0003 of an unknown kind")
+        // Inside a caller's read its snapshot holds: one connection.
+        let inside = try store.read { try store.unitsAndFacilityColumns(attributes: false) }
+        XCTAssertEqual(inside.units, units)
+        XCTAssertEqual(inside.facilities.location, columns.location)
+        XCTAssertEqual(inside.facilities.attributes(of: 10), [:])
+    }
+
+    func testUnitsAndColumnsOfAnEmptyStore() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        let (units, columns) = try store.unitsAndFacilityColumns(attributes: false)
+        XCTAssertEqual(units, [])
+        XCTAssertEqual(columns.count, 0)
+    }
 }
