@@ -42,22 +42,39 @@ public enum CoverageFormatter {
         return members
     }
 
-    /// `[{"code": …, "name": …}, …]`, written into one string (uncovered lists run to hundreds of thousands).
+    /// `[{"code": …, "name": …}, …]`, written as bytes (uncovered lists run to hundreds of thousands).
     static func references(_ units: [UnitReference]) -> String {
-        var out = "["
+        var out: [UInt8] = []
+        out.reserveCapacity(units.count * 48 + 2)
+        out.append(UInt8(ascii: "["))
         for (i, unit) in units.enumerated() {
-            out += i == 0 ? "{\"code\": " : ", {\"code\": "
+            out.append(contentsOf: (i == 0 ? "{\"code\": " : ", {\"code\": ").utf8)
             JSONText.append(string: unit.code, to: &out)
-            out += ", \"name\": "
+            out.append(contentsOf: ", \"name\": ".utf8)
             JSONText.append(string: unit.name, to: &out)
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
-        out += "]"
-        return out
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `transform` of each element, two at a time, in order.
+    static func concurrentMap<T, R>(_ items: [T], _ transform: (T) -> R) -> [R] {
+        var results = [R?](repeating: nil, count: items.count)
+        results.withUnsafeMutableBufferPointer { slots in
+            let slots = Slots(buffer: slots)
+            DispatchQueue.concurrentPerform(iterations: items.count) { i in slots.buffer[i] = transform(items[i]) }
+        }
+        return results.map { $0! }
+    }
+
+    /// A buffer whose slots concurrent work fills, each slot by one piece of work.
+    private struct Slots<R>: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<R?>
     }
 
     public static func json(_ report: CoverageReport) -> String {
-        let targets = report.targets.map { t -> String in
+        let targets = concurrentMap(report.targets) { t -> String in
             var total = [("code", JSONText.string(t.totalArea.code)), ("name", JSONText.string(t.totalArea.name))]
             total += resultMembers(t.total)
             if t.target.metric == .unitCoverage { total.append(("uncovered", references(t.totalUncovered))) }

@@ -40,10 +40,25 @@ public enum JSONText {
         return out
     }
 
+    /// Appends `text` as a JSON string to the UTF-8 bytes `out`.
+    public static func append(string text: String, to out: inout [UInt8]) {
+        if needsNoEscape(text) {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: text.utf8)
+            out.append(UInt8(ascii: "\""))
+        } else {
+            out.append(contentsOf: string(text).utf8)
+        }
+    }
+
+    /// Nothing to escape (the usual case). A 0xE2 lead byte may start U+2028 or U+2029: escaped the long way.
+    static func needsNoEscape(_ text: String) -> Bool {
+        !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 })
+    }
+
     /// Appends `text` as a JSON string to `out`.
     public static func append(string text: String, to out: inout String) {
-        // Nothing to escape (the usual case): copy it whole. A 0xE2 lead byte may start U+2028 or U+2029.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
+        if needsNoEscape(text) {
             out += "\""
             out += text
             out += "\""
