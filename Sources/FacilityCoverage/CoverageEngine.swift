@@ -64,21 +64,19 @@ public final class CoverageEngine {
         let polygons = PolygonGrid(polygons: units.enumerated().compactMap { i, unit in
             unit.boundary.map { (index: i, boundary: $0) }
         })
-        /// The finest polygon unit containing `point` whose level is coarser than `maxRank` allows.
+        /// The finest polygon unit containing `point` whose level is coarser than `maxRank` allows (of two as
+        /// fine, the first in unit order).
         func finestPolygon(containing point: LonLat, coarserThan maxRank: Int, excluding: Int) -> Int {
-            var candidates: [Int] = []
+            var best = -1, bestRank = -1
             polygons.forEachCandidate(containing: point) { k in
                 let index = polygons.polygons[k].index
-                if index != excluding && level[index].rank < maxRank { candidates.append(k) }
+                guard index != excluding else { return }
+                let rank = level[index].rank
+                // Only a polygon that would beat the best so far needs the containment test.
+                guard rank < maxRank, rank > bestRank || (rank == bestRank && index < best) else { return }
+                if polygons.polygons[k].boundary.contains(point) { (best, bestRank) = (index, rank) }
             }
-            // Finest first (then in unit order): the first polygon that holds the point is the answer.
-            candidates.sort { a, b in
-                let (ia, ib) = (polygons.polygons[a].index, polygons.polygons[b].index)
-                let (ra, rb) = (level[ia].rank, level[ib].rank)
-                return ra != rb ? ra > rb : ia < ib
-            }
-            for k in candidates where polygons.polygons[k].boundary.contains(point) { return polygons.polygons[k].index }
-            return -1
+            return best
         }
 
         // Facilities without a loaded registered unit are placed by point on a second thread meanwhile.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Positions of codes, found from the raw UTF-8 bytes of a column without making a `String` per row, matching as
 /// `String` equality does.
 ///
@@ -57,7 +59,8 @@ struct CodeTable {
     @inline(__always)
     private func matches(_ entry: Slot, _ words: (UInt64, UInt64), _ key: UnsafeRawBufferPointer) -> Bool {
         guard entry.length == key.count && entry.words == words else { return false }
-        return entry.long < 0 || longKeys[Int(entry.long)].elementsEqual(key)
+        guard entry.long >= 0 else { return true }
+        return longKeys[Int(entry.long)].withUnsafeBytes { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
     }
 
     /// The position of `key` (UTF-8), or -1 when it is not in the table.
@@ -71,6 +74,39 @@ struct CodeTable {
                 if entry.length < 0 { return -1 }
                 if matches(entry, words, key) { return entry.value }
                 slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    /// A key held as the table holds its short keys: found without touching the bytes it came from.
+    struct ShortKey {
+        fileprivate var words: (UInt64, UInt64)
+        fileprivate var length: Int
+        fileprivate var hash: Int
+    }
+
+    /// `key` as a short key, when it can be looked up as one (ASCII, at most 16 bytes, in a table of ASCII keys).
+    func shortKey(_ key: UnsafeRawBufferPointer) -> ShortKey? {
+        guard allASCII, key.count <= 16, key.allSatisfy({ $0 < 0x80 }) else { return nil }
+        let words = Self.words(key)
+        return ShortKey(words: words, length: key.count, hash: Self.hash(words, key))
+    }
+
+    /// The positions of many short keys (-1 where absent). Looked up in one loop, the memory accesses of
+    /// neighbouring keys overlap instead of waiting one after another.
+    func positions(of keys: UnsafeBufferPointer<ShortKey>, into result: UnsafeMutableBufferPointer<Int32>) {
+        slots.withUnsafeBufferPointer { slots in
+            for i in keys.indices {
+                let key = keys[i]
+                var slot = key.hash & mask
+                var found: Int32 = -1
+                while true {
+                    let entry = slots[slot]
+                    if entry.length < 0 { break }
+                    if entry.length == key.length && entry.words == key.words { found = entry.value; break }
+                    slot = (slot + 1) & mask
+                }
+                result[i] = found
             }
         }
     }

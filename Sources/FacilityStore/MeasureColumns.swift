@@ -38,9 +38,11 @@ extension FacilityStore {
                     })
                 }
                 let units = Result { try self.units() }
+                // Room for all: the upper part is appended without moving the lower one.
                 let lower = Result {
                     split < first ? FacilityColumns()
-                        : try Self.facilityColumns(in: db, pk: first...split, units: table, attributes: attributes)
+                        : try Self.facilityColumns(in: db, pk: first...split, units: table, attributes: attributes,
+                                                   capacity: last - first + 1)
                 }
                 var columns = try lower.get()
                 let rest = try upper.take().get()
@@ -61,7 +63,7 @@ extension FacilityStore {
 
     /// The facilities with `pk` in `range` (all when nil) as columns.
     static func facilityColumns(in db: Database, pk range: ClosedRange<Int>?, units: CodeTable,
-                                attributes: Bool) throws -> FacilityColumns {
+                                attributes: Bool, capacity: Int? = nil) throws -> FacilityColumns {
         let statement = try Statement(database: db, sql: """
             SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, location\(attributes ? ", attributes" : "")
             FROM facilities WHERE ?1 IS NULL OR pk BETWEEN ?1 AND ?2
@@ -72,20 +74,43 @@ extension FacilityStore {
         var kinds = CodeTable(FacilityKind.allCases.map(\.rawValue))
         var days = DayReader()
         var columns = FacilityColumns()
-        columns.reserveCapacity(range?.count ?? 0, attributes: attributes)
+        columns.reserveCapacity(capacity ?? range?.count ?? 0, attributes: attributes)
+        // Short unit codes are looked up in batches (rows, keys), their rows' units filled in afterwards.
+        let batch = 256
+        var pendingRows: [Int] = [], pendingKeys: [CodeTable.ShortKey] = [], found = [Int32](repeating: -1, count: batch)
+        pendingRows.reserveCapacity(batch)
+        pendingKeys.reserveCapacity(batch)
+        func resolvePending() {
+            pendingKeys.withUnsafeBufferPointer { keys in
+                found.withUnsafeMutableBufferPointer { units.positions(of: keys, into: $0) }
+            }
+            for (i, row) in pendingRows.enumerated() { columns.unit[row] = found[i] }
+            pendingRows.removeAll(keepingCapacity: true)
+            pendingKeys.removeAll(keepingCapacity: true)
+        }
         while try statement.step() {
             guard let kindText = statement.textBytes(0) else { continue }
             let kind = kinds.position(of: kindText)
             guard kind >= 0 else { continue }
+            var unit: Int32 = -1
+            if let code = statement.textBytes(1) {
+                if let key = units.shortKey(code) {
+                    pendingRows.append(columns.count)
+                    pendingKeys.append(key)
+                } else {
+                    unit = units.position(of: code)
+                }
+            }
             columns.append(
-                kindOrdinal: UInt8(kind), location: try point(statement, column: 9),
-                unit: statement.textBytes(1).map { units.position(of: $0) } ?? -1,
+                kindOrdinal: UInt8(kind), location: try point(statement, column: 9), unit: unit,
                 beds: statement.int(2) ?? 0, doctors: statement.int(3) ?? 0, gps: statement.int(4) ?? 0,
                 places: statement.int(5) ?? 0, inclusive: statement.int(6).map { $0 != 0 } ?? false,
                 opened: days.ordinal(statement.textBytes(7)) ?? Int32.min,
                 closed: days.ordinal(statement.textBytes(8)) ?? Int32.max,
                 attributes: attributes ? Attributes.decode(statement.text(10)) : nil)
+            if pendingKeys.count == batch { resolvePending() }
         }
+        resolvePending()
         return columns
     }
 

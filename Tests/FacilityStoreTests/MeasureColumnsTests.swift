@@ -157,6 +157,8 @@ final class MeasureColumnsTests: StoreTestCase {
                                            attributes: f % 11 == 0 ? ["编号": "第\(f)号"] : [:]))
             }
         }
+        var stored: [Facility] = []
+        try store.forEachFacility { if $0.id != "F0003" && $0.id != "F0450" { stored.append($0) } }
         try store.db.run("UPDATE facilities SET kind = 'spaceport' WHERE id IN ('F0003', 'F0450')")
         let (units, columns) = try store.unitsAndFacilityColumns(attributes: true)
         let expected = try store.read { () -> ([AdministrativeUnit], FacilityColumns) in
@@ -166,6 +168,11 @@ final class MeasureColumnsTests: StoreTestCase {
         XCTAssertEqual(units, expected.0)
         XCTAssertEqual(columns, expected.1)
         XCTAssertEqual(columns.count, 498)
+        // Each registered unit resolved to the unit of that code (short codes are looked up in batches of 256).
+        XCTAssertEqual(columns.unit.map { $0 < 0 ? nil : units[Int($0)].code },
+                       stored.map { f in f.unit.flatMap { code in units.contains { $0.code == code } ? code : nil } })
+        let registeredToStored = (0..<500).filter { $0 % 7 != 0 && $0 % 50 < 40 && $0 != 3 && $0 != 450 }.count
+        XCTAssertEqual(columns.unit.filter { $0 >= 0 }.count, registeredToStored, "codes of units 0..<40 are stored, 40..<50 not")
         XCTAssertEqual(columns.attributes(of: 10), ["编号": "第11号"], "F0011, after F0003 of an unknown kind")
         // Inside a caller's read its snapshot holds: one connection.
         let inside = try store.read { try store.unitsAndFacilityColumns(attributes: false) }
