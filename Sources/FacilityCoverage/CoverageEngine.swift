@@ -195,7 +195,7 @@ public final class CoverageEngine {
         let facilityInPlan: [Bool] = areaUnit == nil
             ? [Bool](repeating: true, count: anchor.count) : anchor.map { $0 >= 0 && inPlanArea[Int($0)] }
 
-        // Targets are measured two at a time: fill the caches they read first, so that they only read.
+        // Targets are measured in parallel: fill the caches they read first, so that they only read.
         for level in Set(targets.compactMap(\.perArea)) { _ = ancestors(at: level) }
         _ = codeOrder
         func measure(_ target: Target) -> TargetReport {

@@ -58,7 +58,7 @@ public enum CoverageFormatter {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// `transform` of each element, two at a time, in order.
+    /// `transform` of each element, computed in parallel, in order.
     static func concurrentMap<T, R>(_ items: [T], _ transform: (T) -> R) -> [R] {
         var results = [R?](repeating: nil, count: items.count)
         results.withUnsafeMutableBufferPointer { slots in

@@ -44,8 +44,10 @@ extension FacilityStore {
                         : try Self.facilityColumns(in: db, pk: first...split, units: table, attributes: attributes,
                                                    capacity: last - first + 1)
                 }
+                // Wait for the helper's part before anything may throw: the helper's transaction ends after this.
+                let upperPart = upper.take()
                 var columns = try lower.get()
-                let rest = try upper.take().get()
+                let rest = try upperPart.get()
                 let loaded = try units.get()
                 guard loaded.map(\.code) == codes else { return (loaded, try facilityColumns(unitCodes: loaded.map(\.code), attributes: attributes)) }
                 columns.append(contentsOf: rest)
