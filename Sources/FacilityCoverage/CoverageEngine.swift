@@ -1,3 +1,4 @@
+import Dispatch
 import FacilityGeometry
 import FacilityModel
 
@@ -26,103 +27,139 @@ public struct CoverageQuery: Sendable {
 /// its point. A facility registered to a unit belongs to that unit's ancestors wherever its point lies.
 public final class CoverageEngine {
     public let units: [AdministrativeUnit]
-    public let facilities: [Facility]
+    /// The facilities as columns; their `unit` positions are positions in `units`.
+    public let facilities: FacilityColumns
 
     private let codeIndex: [String: Int]
+    /// Each unit's level, for loops that touch no other field of the unit.
+    private let level: [UnitLevel]
     /// Each unit's parent (by code, else by polygon), or -1.
-    private let parent: [Int]
+    private let parent: [Int32]
     /// Each facility's unit: the registered one if loaded, else the finest polygon holding its point, or -1.
-    private let anchor: [Int]
+    private let anchor: [Int32]
     /// Population of each unit: its own, else the sum of its children's; nil when none is known.
     private let population: [Double?]
-    /// Each facility's kind as its position in `FacilityKind.allCases`, for set tests without hashing.
-    private let kindOrdinal: [UInt8]
-    private var ancestorCache: [UnitLevel: [Int]] = [:]
+    private var ancestorCache: [UnitLevel: [Int32]] = [:]
+    /// Unit positions in code order (ties in list order); nil when `units` is in code order already (as the store
+    /// gives them).
+    private lazy var codeOrder: [Int]? = {
+        let sorted = units.indices.dropFirst().allSatisfy { !(units[$0].code < units[$0 - 1].code) }
+        return sorted ? nil : units.indices.sorted { units[$0].code < units[$1].code }
+    }()
 
-    public init(units: [AdministrativeUnit], facilities: [Facility]) {
+    /// An engine over `facilities`, whose registered units are resolved against `units` by code.
+    public convenience init(units: [AdministrativeUnit], facilities: [Facility]) {
+        var codeIndex: [String: Int] = [:]
+        for (i, unit) in units.enumerated() where codeIndex[unit.code] == nil { codeIndex[unit.code] = i }
+        self.init(units: units, facilities: FacilityColumns(facilities, unitIndex: { codeIndex[$0] }))
+    }
+
+    /// An engine over facility columns built against `units` (their `unit` values are positions in it).
+    public init(units: [AdministrativeUnit], facilities: FacilityColumns) {
         self.units = units
         self.facilities = facilities
-        var codeIndex: [String: Int] = [:]
-        codeIndex.reserveCapacity(units.count)
-        for (i, unit) in units.enumerated() where codeIndex[unit.code] == nil { codeIndex[unit.code] = i }
-        self.codeIndex = codeIndex
+        let level = units.map(\.level)
+        self.level = level
 
         let polygons = PolygonGrid(polygons: units.enumerated().compactMap { i, unit in
             unit.boundary.map { (index: i, boundary: $0) }
         })
-        /// The finest polygon unit containing `point` whose level is coarser than `maxRank` allows.
+        /// The finest polygon unit containing `point` whose level is coarser than `maxRank` allows (of two as
+        /// fine, the first in unit order).
         func finestPolygon(containing point: LonLat, coarserThan maxRank: Int, excluding: Int) -> Int {
-            var candidates: [Int] = []
+            var best = -1, bestRank = -1
             polygons.forEachCandidate(containing: point) { k in
                 let index = polygons.polygons[k].index
-                if index != excluding && units[index].level.rank < maxRank { candidates.append(k) }
+                guard index != excluding else { return }
+                let rank = level[index].rank
+                // Only a polygon that would beat the best so far needs the containment test.
+                guard rank < maxRank, rank > bestRank || (rank == bestRank && index < best) else { return }
+                if polygons.polygons[k].boundary.contains(point) { (best, bestRank) = (index, rank) }
             }
-            // Finest first (then in unit order): the first polygon that holds the point is the answer.
-            candidates.sort { a, b in
-                let (ia, ib) = (polygons.polygons[a].index, polygons.polygons[b].index)
-                let (ra, rb) = (units[ia].level.rank, units[ib].level.rank)
-                return ra != rb ? ra > rb : ia < ib
-            }
-            for k in candidates where polygons.polygons[k].boundary.contains(point) { return polygons.polygons[k].index }
-            return -1
+            return best
         }
 
-        parent = units.enumerated().map { i, unit in
-            if let code = unit.parent, let p = codeIndex[code], p != i { return p }
+        // Facilities without a loaded registered unit are placed by point on a second thread meanwhile.
+        let anchors = Background { () -> [Int32] in
+            var anchor = facilities.unit
+            for f in anchor.indices where anchor[f] < 0 {
+                anchor[f] = Int32(finestPolygon(containing: facilities.location[f], coarserThan: Int.max, excluding: -1))
+            }
+            return anchor
+        }
+        var codeIndex: [String: Int] = [:]
+        codeIndex.reserveCapacity(units.count)
+        for (i, unit) in units.enumerated() where codeIndex[unit.code] == nil { codeIndex[unit.code] = i }
+        self.codeIndex = codeIndex
+        let parent: [Int32] = units.enumerated().map { i, unit in
+            if let code = unit.parent, let p = codeIndex[code], p != i { return Int32(p) }
             guard let point = unit.location ?? unit.boundary?.representativePoint() else { return -1 }
-            return finestPolygon(containing: point, coarserThan: unit.level.rank, excluding: i)
+            return Int32(finestPolygon(containing: point, coarserThan: unit.level.rank, excluding: i))
         }
-        anchor = facilities.map { facility in
-            if let code = facility.unit, let u = codeIndex[code] { return u }
-            return finestPolygon(containing: facility.location, coarserThan: Int.max, excluding: -1)
-        }
+        self.parent = parent
 
-        let ordinals = Dictionary(uniqueKeysWithValues: FacilityKind.allCases.enumerated().map { ($1, UInt8($0)) })
-        kindOrdinal = facilities.map { ordinals[$0.kind]! }
-
-        // Populations bottom-up: deepest units first.
-        let parent = self.parent
-        func depth(_ i: Int) -> Int {
-            var d = 0, j = parent[i]
-            while j >= 0 && d < 32 { d += 1; j = parent[j] }
-            return d
+        // Populations bottom-up: deepest units first (sums of whole numbers: the order within a depth is moot).
+        var depth = [Int](repeating: 0, count: units.count)
+        for i in units.indices {
+            var d = 0, j = Int(parent[i])
+            while j >= 0 && d < 32 { d += 1; j = Int(parent[j]) }
+            depth[i] = d
         }
-        let order = units.indices.sorted { depth($0) > depth($1) }
+        var byDepth = [[Int]](repeating: [], count: 33)
+        for i in units.indices { byDepth[depth[i]].append(i) }
         var population = [Double?](repeating: nil, count: units.count)
         var childSum = [Double?](repeating: nil, count: units.count)
-        for i in order {
+        for i in byDepth.reversed().joined() {
             population[i] = units[i].population.map(Double.init) ?? childSum[i]
-            if let value = population[i], parent[i] >= 0 { childSum[parent[i]] = (childSum[parent[i]] ?? 0) + value }
+            let p = Int(parent[i])
+            if let value = population[i], p >= 0 { childSum[p] = (childSum[p] ?? 0) + value }
         }
         self.population = population
+        anchor = anchors.value
     }
 
-    /// The facilities among `candidates` whose kind is one of `kinds`.
-    private func facilities(_ candidates: [Int], ofKinds kinds: [FacilityKind]) -> [Int] {
+    /// The open facilities on the day with ordinal `day` whose kind is one of `kinds`, in order.
+    private func counting(_ kinds: [FacilityKind], openOn day: Int32) -> [Int] {
         var wanted = [Bool](repeating: false, count: FacilityKind.allCases.count)
-        for kind in kinds { wanted[FacilityKind.allCases.firstIndex(of: kind)!] = true }
-        return candidates.filter { wanted[Int(kindOrdinal[$0])] }
+        for kind in kinds { wanted[Int(kind.ordinal)] = true }
+        var result: [Int] = []
+        facilities.kind.withUnsafeBufferPointer { kind in
+            facilities.opened.withUnsafeBufferPointer { opened in
+                facilities.closed.withUnsafeBufferPointer { closed in
+                    for f in kind.indices where wanted[Int(kind[f])] && opened[f] <= day && closed[f] > day { result.append(f) }
+                }
+            }
+        }
+        return result
     }
 
     /// For each unit, itself or its ancestor at `level`, or -1.
-    private func ancestors(at level: UnitLevel) -> [Int] {
+    private func ancestors(at level: UnitLevel) -> [Int32] {
         if let cached = ancestorCache[level] { return cached }
-        var result = [Int](repeating: -2, count: units.count)
+        var result = [Int32](repeating: -2, count: units.count)
         for start in units.indices where result[start] == -2 {
             var path: [Int] = []
             var j = start
-            var found = -1
+            var found: Int32 = -1
             while j >= 0 && path.count < 32 {
                 if result[j] != -2 { found = result[j]; break }
                 path.append(j)
-                if units[j].level == level { found = j; break }
-                j = parent[j]
+                if self.level[j] == level { found = Int32(j); break }
+                j = Int(parent[j])
             }
             for k in path { result[k] = found }
             // Units below `found` on the path share it; units above it (none, by construction) keep searching.
         }
         ancestorCache[level] = result
         return result
+    }
+
+    /// The units of `positions` (ascending) in code order, ties in list order.
+    private func inCodeOrder(_ positions: [Int]) -> [Int] {
+        guard let order = codeOrder else { return positions }
+        var wanted = [Bool](repeating: false, count: units.count)
+        for u in positions { wanted[u] = true }
+        return order.filter { wanted[$0] }
     }
 
     private func reference(_ i: Int) -> UnitReference { UnitReference(code: units[i].code, name: units[i].name) }
@@ -135,11 +172,13 @@ public final class CoverageEngine {
         return (query.asOf ?? Day.endOfYear(year), year)
     }
 
-    /// The plan's area: its unit's tree when the unit is loaded, else everything.
-    private func planArea(_ plan: TargetPlan) -> (unit: Int?, contains: (Int) -> Bool) {
-        guard let areaUnit = plan.area.flatMap({ codeIndex[$0] }) else { return (nil, { _ in true }) }
+    /// The plan's area: its unit's tree when the unit is loaded, else everything; and whether each unit is in it.
+    private func planArea(_ plan: TargetPlan) -> (unit: Int?, contains: [Bool]) {
+        guard let areaUnit = plan.area.flatMap({ codeIndex[$0] }) else {
+            return (nil, [Bool](repeating: true, count: units.count))
+        }
         let top = ancestors(at: units[areaUnit].level)
-        return (areaUnit, { $0 >= 0 && top[$0] == areaUnit })
+        return (areaUnit, top.map { $0 == Int32(areaUnit) })
     }
 
     /// Measures `plan` (or one of its targets) as `query` says.
@@ -150,37 +189,41 @@ public final class CoverageEngine {
         let (areaUnit, inPlanArea) = planArea(plan)
         let totalArea = areaUnit.map(reference) ?? UnitReference(code: plan.area ?? "all", name: "all loaded units")
         let byAncestor = ancestors(at: by)
-        let areaRows = units.indices.filter { units[$0].level == by && inPlanArea($0) }.sorted { units[$0].code < units[$1].code }
-        let open = facilities.indices.filter { facilities[$0].isOpen(on: asOf) }
-        let facilityInPlan: (Int) -> Bool = { f in areaUnit == nil || inPlanArea(self.anchor[f]) }
+        let areaRows = inCodeOrder(units.indices.filter { level[$0] == by && inPlanArea[$0] })
+        // Each facility's row (its unit's ancestor at `by`) and whether it is in the plan's area, once for all targets.
+        let row: [Int32] = anchor.map { $0 >= 0 ? byAncestor[Int($0)] : -1 }
+        let facilityInPlan: [Bool] = areaUnit == nil
+            ? [Bool](repeating: true, count: anchor.count) : anchor.map { $0 >= 0 && inPlanArea[Int($0)] }
 
-        var reports: [TargetReport] = []
-        for target in targets {
+        // Targets are measured in parallel: fill the caches they read first, so that they only read.
+        for level in Set(targets.compactMap(\.perArea)) { _ = ancestors(at: level) }
+        _ = codeOrder
+        func measure(_ target: Target) -> TargetReport {
             let goal = target.goals[year]
-            let counting = facilities(open, ofKinds: target.kinds)
+            let counting = counting(target.kinds, openOn: asOf.ordinal)
             var report: TargetReport
             switch target.metric {
             case .unitCoverage:
                 report = unitCoverage(target, goal: goal, counting: counting, areaRows: areaRows, byAncestor: byAncestor,
                                       inPlanArea: inPlanArea, totalArea: totalArea)
             case .perPopulation, .share, .count:
-                // Sum a value per area row and in total.
-                func sums(_ value: (Facility) -> Double) -> (rows: [Int: Double], total: Double) {
-                    var rows: [Int: Double] = [:]
+                // Sum a value per area row and in total, in facility order.
+                func sums(_ value: (Int) -> Double) -> (rows: [Double], total: Double) {
+                    var rows = [Double](repeating: 0, count: units.count)
                     var total = 0.0
-                    for f in counting where facilityInPlan(f) {
-                        let v = value(facilities[f])
+                    for f in counting where facilityInPlan[f] {
+                        let v = value(f)
                         total += v
-                        let a = anchor[f] >= 0 ? byAncestor[anchor[f]] : -1
-                        if a >= 0 { rows[a, default: 0] += v }
+                        let a = Int(row[f])
+                        if a >= 0 { rows[a] += v }
                     }
                     return (rows, total)
                 }
                 switch target.metric {
                 case .perPopulation:
-                    let field = target.field!
+                    let values = column(target.field!)
                     let per = target.per ?? 1
-                    let (rows, total) = sums { Double(field.value(of: $0) ?? 0) }
+                    let (rows, total) = sums { Double(values[$0]) }
                     func judge(_ sum: Double, _ people: Double?) -> CoverageResult {
                         guard let people, people > 0 else {
                             return CoverageResult(numerator: sum, denominator: nil, actual: nil, goal: goal, met: nil,
@@ -192,42 +235,58 @@ public final class CoverageEngine {
                         units.indices.filter { parent[$0] < 0 }.compactMap { population[$0] }.reduce(nil) { ($0 ?? 0) + $1 }
                     report = TargetReport(
                         target: target, goal: goal, total: judge(total, totalPeople), totalArea: totalArea, totalUncovered: [],
-                        areas: areaRows.map { AreaResult(area: reference($0), result: judge(rows[$0] ?? 0, population[$0]), uncovered: []) })
+                        areas: areaRows.map { AreaResult(area: reference($0), result: judge(rows[$0], population[$0]), uncovered: []) })
                 case .share:
                     let attribute = target.whereAttribute ?? "inclusive"
-                    let amount: (Facility) -> Double = { f in target.field.map { Double($0.value(of: f) ?? 0) } ?? 1 }
+                    let values = target.field.map(column)
+                    let amount: (Int) -> Double = { f in values.map { Double($0[f]) } ?? 1 }
                     let all = sums(amount)
-                    let selected = sums { CoverageEngine.holds(attribute, $0) ? amount($0) : 0 }
+                    let selected = sums { holds(attribute, $0) ? amount($0) : 0 }
                     let what = target.field.map { "no \($0.rawValue)" } ?? "no facilities"
                     report = TargetReport(
                         target: target, goal: goal,
                         total: Judge.ratio(numerator: selected.total, denominator: all.total, goal: goal, emptyNote: what),
                         totalArea: totalArea, totalUncovered: [],
                         areas: areaRows.map {
-                            AreaResult(area: reference($0), result: Judge.ratio(numerator: selected.rows[$0] ?? 0, denominator: all.rows[$0] ?? 0,
+                            AreaResult(area: reference($0), result: Judge.ratio(numerator: selected.rows[$0], denominator: all.rows[$0],
                                                                                 goal: goal, emptyNote: what), uncovered: [])
                         })
                 default:
-                    let (rows, total) = sums { _ in 1 }
                     if let level = target.perArea {
-                        report = perAreaCount(target, goal: goal, counting: counting.filter(facilityInPlan), level: level,
+                        report = perAreaCount(target, goal: goal, counting: counting.filter { facilityInPlan[$0] }, level: level,
                                               areaRows: areaRows, by: by, inPlanArea: inPlanArea, totalArea: totalArea)
                     } else {
+                        let (rows, total) = sums { _ in 1 }
                         report = TargetReport(target: target, goal: goal, total: Judge.count(total, goal: goal), totalArea: totalArea,
                                               totalUncovered: [],
-                                              areas: areaRows.map { AreaResult(area: reference($0), result: Judge.count(rows[$0] ?? 0, goal: nil), uncovered: []) })
+                                              areas: areaRows.map { AreaResult(area: reference($0), result: Judge.count(rows[$0], goal: nil), uncovered: []) })
                     }
                 }
             }
-            reports.append(report)
+            return report
         }
-        return CoverageReport(plan: plan.plan, year: year, asOf: asOf, by: by, targets: reports)
+        var reports = [TargetReport?](repeating: nil, count: targets.count)
+        reports.withUnsafeMutableBufferPointer { slots in
+            let slots = SendableSlots(slots)
+            DispatchQueue.concurrentPerform(iterations: targets.count) { i in slots.put(measure(targets[i]), at: i) }
+        }
+        return CoverageReport(plan: plan.plan, year: year, asOf: asOf, by: by, targets: reports.map { $0! })
     }
 
-    /// Whether a facility's boolean attribute holds: `inclusive`, or an extra column reading true/1/yes/是.
-    static func holds(_ attribute: String, _ facility: Facility) -> Bool {
-        if attribute == "inclusive" { return facility.inclusive == true }
-        guard let text = facility.attributes[attribute]?.lowercased() else { return false }
+    /// The column of a numeric field (0 where a facility states none).
+    private func column(_ field: FacilityField) -> [Int] {
+        switch field {
+        case .beds: facilities.beds
+        case .doctors: facilities.doctors
+        case .gps: facilities.gps
+        case .places: facilities.places
+        }
+    }
+
+    /// Whether facility `f`'s boolean attribute holds: `inclusive`, or an extra column reading true/1/yes/是.
+    private func holds(_ attribute: String, _ f: Int) -> Bool {
+        if attribute == "inclusive" { return facilities.inclusive[f] }
+        guard let text = facilities.attributes(of: f)[attribute]?.lowercased() else { return false }
         return ["true", "1", "yes", "y", "是", "t"].contains(text)
     }
 
@@ -247,10 +306,10 @@ public final class CoverageEngine {
     public func unitCoverage(of target: Target, plan: TargetPlan, query: CoverageQuery = CoverageQuery()) -> [UnitCoverage] {
         let (asOf, _) = resolve(plan: plan, query: query)
         let inPlanArea = planArea(plan).contains
-        let counting = facilities(facilities.indices.filter { facilities[$0].isOpen(on: asOf) }, ofKinds: target.kinds)
+        let counting = counting(target.kinds, openOn: asOf.ordinal)
         let counts = coveringCounts(target, counting: counting, inPlanArea: inPlanArea)
-        let grid = PointGrid(points: counting.map { facilities[$0].location }, cellDegrees: 0.02)
-        return counts.counted.sorted { units[$0].code < units[$1].code }.map { u in
+        let grid = PointGrid(points: counting.map { facilities.location[$0] }, cellDegrees: 0.02)
+        return inCodeOrder(counts.counted).map { u in
             UnitCoverage(unit: units[u], covered: counts.count[u] > 0, facilityCount: counts.count[u],
                          nearestMetres: nearestMetres(to: units[u], in: grid))
         }
@@ -275,26 +334,31 @@ public final class CoverageEngine {
         }
     }
 
-    /// For each unit, how many counting facilities cover it; and the units a target counts.
-    private func coveringCounts(_ target: Target, counting: [Int], inPlanArea: (Int) -> Bool) -> (count: [Int], counted: [Int]) {
+    /// For each unit, how many counting facilities cover it; and the units a target counts (ascending).
+    private func coveringCounts(_ target: Target, counting: [Int], inPlanArea: [Bool]) -> (count: [Int], counted: [Int]) {
         let level = target.units!
-        let counted = units.indices.filter { units[$0].level == level && inPlanArea($0) }
+        let counted = units.indices.filter { self.level[$0] == level && inPlanArea[$0] }
         var count = [Int](repeating: 0, count: units.count)
-        // Registered to the unit or below it (or, unregistered, inside it as its finest polygon or an ancestor's).
-        var chainFacilities: [Int: [Int]] = [:]
-        for f in counting {
-            var j = anchor[f], steps = 0
-            while j >= 0 && steps < 32 {
-                if units[j].level == level { count[j] += 1; chainFacilities[j, default: []].append(f) }
-                j = parent[j]
-                steps += 1
-            }
-        }
         // Inside the polygon, or within `within_m` of the unit's geometry: whichever district the facility is in.
         let within = target.withinMetres
         let geometric = counted.filter { units[$0].boundary != nil || (within > 0 && units[$0].location != nil) }
+        var isGeometric = [Bool](repeating: false, count: geometric.isEmpty ? 0 : units.count)
+        for u in geometric { isGeometric[u] = true }
+        // Registered to the unit or below it (or, unregistered, inside it as its finest polygon or an ancestor's).
+        var chainFacilities: [Int: [Int]] = [:]
+        for f in counting {
+            var j = Int(anchor[f]), steps = 0
+            while j >= 0 && steps < 32 {
+                if self.level[j] == level {
+                    count[j] += 1
+                    if !geometric.isEmpty && isGeometric[j] { chainFacilities[j, default: []].append(f) }
+                }
+                j = Int(parent[j])
+                steps += 1
+            }
+        }
         if !geometric.isEmpty && !counting.isEmpty {
-            let grid = PointGrid(points: counting.map { facilities[$0].location }, cellDegrees: max(within / 111_000, 0.01))
+            let grid = PointGrid(points: counting.map { facilities.location[$0] }, cellDegrees: max(within / 111_000, 0.01))
             for u in geometric {
                 let unit = units[u]
                 let already = Set(chainFacilities[u] ?? [])
@@ -317,22 +381,23 @@ public final class CoverageEngine {
         return (count, counted)
     }
 
-    private func unitCoverage(_ target: Target, goal: Double?, counting: [Int], areaRows: [Int], byAncestor: [Int],
-                              inPlanArea: (Int) -> Bool, totalArea: UnitReference) -> TargetReport {
+    private func unitCoverage(_ target: Target, goal: Double?, counting: [Int], areaRows: [Int], byAncestor: [Int32],
+                              inPlanArea: [Bool], totalArea: UnitReference) -> TargetReport {
         let level = target.units!
         let (count, counted) = coveringCounts(target, counting: counting, inPlanArea: inPlanArea)
-        var numerators: [Int: Double] = [:], denominators: [Int: Double] = [:], uncovered: [Int: [UnitReference]] = [:]
+        var numerators = [Double](repeating: 0, count: units.count), denominators = [Double](repeating: 0, count: units.count)
+        var uncovered = [[UnitReference]](repeating: [], count: units.count)
         var totalCovered = 0.0
         var totalUncovered: [UnitReference] = []
-        for u in counted.sorted(by: { units[$0].code < units[$1].code }) {
-            let a = byAncestor[u]
-            if a >= 0 { denominators[a, default: 0] += 1 }
+        for u in inCodeOrder(counted) {
+            let a = Int(byAncestor[u])
+            if a >= 0 { denominators[a] += 1 }
             if count[u] > 0 {
                 totalCovered += 1
-                if a >= 0 { numerators[a, default: 0] += 1 }
+                if a >= 0 { numerators[a] += 1 }
             } else {
                 totalUncovered.append(reference(u))
-                if a >= 0 { uncovered[a, default: []].append(reference(u)) }
+                if a >= 0 { uncovered[a].append(reference(u)) }
             }
         }
         let empty = "no \(level.rawValue) units"
@@ -342,40 +407,68 @@ public final class CoverageEngine {
             totalArea: totalArea, totalUncovered: totalUncovered,
             areas: areaRows.map { a in
                 AreaResult(area: reference(a),
-                           result: Judge.ratio(numerator: numerators[a] ?? 0, denominator: denominators[a] ?? 0, goal: goal, emptyNote: empty),
-                           uncovered: uncovered[a] ?? [])
+                           result: Judge.ratio(numerator: numerators[a], denominator: denominators[a], goal: goal, emptyNote: empty),
+                           uncovered: uncovered[a])
             })
     }
 
     private func perAreaCount(_ target: Target, goal: Double?, counting: [Int], level: UnitLevel, areaRows: [Int], by: UnitLevel,
-                              inPlanArea: (Int) -> Bool, totalArea: UnitReference) -> TargetReport {
+                              inPlanArea: [Bool], totalArea: UnitReference) -> TargetReport {
         let levelAncestor = ancestors(at: level)
         let byAncestor = ancestors(at: by)
-        var perArea: [Int: Int] = [:], perRow: [Int: Int] = [:]
+        var perArea = [Int](repeating: 0, count: units.count), perRow = [Int](repeating: 0, count: units.count)
         for f in counting where anchor[f] >= 0 {
-            let a = levelAncestor[anchor[f]]
-            if a >= 0 { perArea[a, default: 0] += 1 }
-            let row = byAncestor[anchor[f]]
-            if row >= 0 { perRow[row, default: 0] += 1 }
+            let a = Int(levelAncestor[Int(anchor[f])])
+            if a >= 0 { perArea[a] += 1 }
+            let row = Int(byAncestor[Int(anchor[f])])
+            if row >= 0 { perRow[row] += 1 }
         }
-        let areasOfLevel = units.indices.filter { units[$0].level == level && inPlanArea($0) }
-        let meeting = areasOfLevel.filter { (perArea[$0] ?? 0) >= target.min }
+        let areasOfLevel = units.indices.filter { self.level[$0] == level && inPlanArea[$0] }
+        let meeting = areasOfLevel.filter { perArea[$0] >= target.min }
         let levelAreasByRow = Dictionary(grouping: areasOfLevel, by: { byAncestor[$0] })
         let empty = "no \(level.rawValue) units"
         let total = Judge.ratio(numerator: Double(meeting.count), denominator: Double(areasOfLevel.count), goal: goal, emptyNote: empty)
         let rows: [AreaResult] = areaRows.map { a in
             let result: CoverageResult
             if by == level {
-                result = Judge.count(Double(perArea[a] ?? 0), goal: goal == nil ? nil : Double(target.min))
+                result = Judge.count(Double(perArea[a]), goal: goal == nil ? nil : Double(target.min))
             } else if by.rank < level.rank {
-                let inside = levelAreasByRow[a] ?? []
-                let meets = inside.filter { (perArea[$0] ?? 0) >= target.min }
+                let inside = levelAreasByRow[Int32(a)] ?? []
+                let meets = inside.filter { perArea[$0] >= target.min }
                 result = Judge.ratio(numerator: Double(meets.count), denominator: Double(inside.count), goal: goal, emptyNote: empty)
             } else {
-                result = Judge.count(Double(perRow[a] ?? 0), goal: nil)
+                result = Judge.count(Double(perRow[a]), goal: nil)
             }
             return AreaResult(area: reference(a), result: result, uncovered: [])
         }
         return TargetReport(target: target, goal: goal, total: total, totalArea: totalArea, totalUncovered: [], areas: rows)
     }
+}
+
+/// A value computed on another thread from the moment it is made; `value` waits for it.
+final class Background<Value>: @unchecked Sendable {
+    private var result: Value?
+    private let ready = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping () -> Value) {
+        DispatchQueue.global().async {
+            self.result = work()
+            self.ready.signal()
+        }
+    }
+
+    /// The value, once computed (the semaphore orders its write before this read). Read it once.
+    var value: Value {
+        ready.wait()
+        return result!
+    }
+}
+
+/// Slots of a buffer that concurrent work fills, each slot by one piece of work only.
+struct SendableSlots<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+
+    func put(_ element: Element, at index: Int) { buffer[index] = element }
 }

@@ -10,7 +10,13 @@ struct AreaIndex {
 
     init(store: FacilityStore, levels: Set<UnitLevel>) throws {
         // In code order, as `units()` lists them; loaded level by level, not the whole table.
-        areas = try levels.flatMap { try store.units(level: $0) }.filter { $0.boundary != nil }.sorted { $0.code < $1.code }
+        self.init(areas: try levels.flatMap { try store.units(level: $0) }.filter { $0.boundary != nil }
+            .sorted { $0.code < $1.code })
+    }
+
+    /// An index of `areas` (each with a boundary), tried in this order among areas of the same level.
+    init(areas: [AdministrativeUnit]) {
+        self.areas = areas
         grid = PolygonGrid(polygons: areas.enumerated().map { (index: $0, boundary: $1.boundary!) })
     }
 
@@ -27,11 +33,17 @@ struct AreaIndex {
 
     /// The finest loaded area containing `point` (a district before its city).
     func containing(_ point: LonLat) -> AdministrativeUnit? {
-        var best: AdministrativeUnit?
+        position(containing: point).map { areas[$0] }
+    }
+
+    /// The position in `areas` of the finest loaded area containing `point`.
+    func position(containing point: LonLat) -> Int? {
+        var best: Int?
         grid.forEachCandidate(containing: point) { k in
             let entry = grid.polygons[k]
-            let unit = areas[entry.index]
-            if (best == nil || unit.level.rank > best!.level.rank) && entry.boundary.contains(point) { best = unit }
+            if (best == nil || areas[entry.index].level.rank > areas[best!].level.rank) && entry.boundary.contains(point) {
+                best = entry.index
+            }
         }
         return best
     }

@@ -63,11 +63,12 @@ public enum CoverageMap {
                 ("areas", "{" + rows + "}"), ("uncovered", uncovered),
             ])
         }
-        let open = engine.facilities.filter { $0.isOpen(on: report.asOf) }
-        let shown = open.count > maxFacilities ? Array(open.prefix(maxFacilities)) : open
+        let facilities = engine.facilities
+        let day = report.asOf.ordinal
+        let open = facilities.kind.indices.filter { facilities.isOpen($0, on: day) }
+        let shown = open.prefix(maxFacilities)
         let kinds = FacilityKind.allCases
-        let kindIndex = Dictionary(uniqueKeysWithValues: kinds.enumerated().map { ($1, $0) })
-        let present = Set(open.map(\.kind))
+        let present = Set(open.map { FacilityKind(ordinal: facilities.kind[$0]) })
         let kindList = kinds.enumerated().map { i, kind in
             JSONText.object([("kind", JSONText.string(kind.rawValue)), ("zh", JSONText.string(kind.chineseNames[0])),
                              ("color", JSONText.string(kindColors[i % kindColors.count])), ("present", JSONText.value(present.contains(kind)))])
@@ -76,7 +77,8 @@ public enum CoverageMap {
         points.reserveCapacity(shown.count * 24)
         for (i, f) in shown.enumerated() {
             if i > 0 { points += "," }
-            points += "\(coordinate(f.location.lon)),\(coordinate(f.location.lat)),\(kindIndex[f.kind]!)"
+            let location = facilities.location[f]
+            points += "\(coordinate(location.lon)),\(coordinate(location.lat)),\(facilities.kind[f])"
         }
         points += "]"
         return """

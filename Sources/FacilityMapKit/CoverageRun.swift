@@ -11,16 +11,10 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 }
 
 extension CoverageEngine {
-    /// An engine over everything the store holds. Facilities are loaded without names, and without extra
-    /// attributes unless `attributes` (a `share` target's `where` may name one).
+    /// An engine over everything the store holds, on one snapshot. Facilities are read as columns, with extra
+    /// attributes only when `attributes` (a `share` target's `where` may name one).
     public convenience init(store: FacilityStore, attributes: Bool = true) throws {
-        var facilities: [Facility] = []
-        var units: [AdministrativeUnit] = []
-        try store.read {
-            facilities.reserveCapacity(try store.facilityCount())
-            try store.forEachFacilityForMeasures(attributes: attributes) { facilities.append($0) }
-            units = try store.units()
-        }
+        let (units, facilities) = try store.unitsAndFacilityColumns(attributes: attributes)
         self.init(units: units, facilities: facilities)
     }
 }
@@ -48,13 +42,39 @@ public enum CoverageFormatter {
         return members
     }
 
+    /// `[{"code": …, "name": …}, …]`, written as bytes (uncovered lists run to hundreds of thousands).
     static func references(_ units: [UnitReference]) -> String {
-        "[" + units.map { JSONText.object([("code", JSONText.string($0.code)), ("name", JSONText.string($0.name))]) }
-            .joined(separator: ", ") + "]"
+        var out: [UInt8] = []
+        out.reserveCapacity(units.count * 48 + 2)
+        out.append(UInt8(ascii: "["))
+        for (i, unit) in units.enumerated() {
+            out.append(contentsOf: (i == 0 ? "{\"code\": " : ", {\"code\": ").utf8)
+            JSONText.append(string: unit.code, to: &out)
+            out.append(contentsOf: ", \"name\": ".utf8)
+            JSONText.append(string: unit.name, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `transform` of each element, computed in parallel, in order.
+    static func concurrentMap<T, R>(_ items: [T], _ transform: (T) -> R) -> [R] {
+        var results = [R?](repeating: nil, count: items.count)
+        results.withUnsafeMutableBufferPointer { slots in
+            let slots = Slots(buffer: slots)
+            DispatchQueue.concurrentPerform(iterations: items.count) { i in slots.buffer[i] = transform(items[i]) }
+        }
+        return results.map { $0! }
+    }
+
+    /// A buffer whose slots concurrent work fills, each slot by one piece of work.
+    private struct Slots<R>: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<R?>
     }
 
     public static func json(_ report: CoverageReport) -> String {
-        let targets = report.targets.map { t -> String in
+        let targets = concurrentMap(report.targets) { t -> String in
             var total = [("code", JSONText.string(t.totalArea.code)), ("name", JSONText.string(t.totalArea.name))]
             total += resultMembers(t.total)
             if t.target.metric == .unitCoverage { total.append(("uncovered", references(t.totalUncovered))) }

@@ -17,23 +17,26 @@ public struct StoreStats {
 
     private init(snapshotOf store: FacilityStore) throws {
         facilitiesByKind = try store.facilityCountsByKind()
-        let units = try store.units()
-        unitsByLevel = UnitLevel.allCases.compactMap { level in
-            let n = units.filter { $0.level == level }.count
-            return n > 0 ? (level, n) : nil
-        }
-        let hierarchy = UnitHierarchy(units: units)
-        let areas = try AreaIndex(store: store, levels: [.district])
+        let levels = try store.unitCountsByLevel()
+        unitsByLevel = UnitLevel.allCases.compactMap { level in levels[level].map { (level, $0) } }
+        let hierarchy = UnitHierarchy(links: try store.unitLinks())
+        let districts = try store.units(level: .district)
+        let areas = AreaIndex(areas: districts.filter { $0.boundary != nil })
         var counts: [String: Int] = [:]
+        var inArea = [Int](repeating: 0, count: areas.areas.count)
         var unplaced = 0
-        try store.forEachFacilityPlacement { _, unit, location in
-            if let district = hierarchy.ancestor(of: unit, at: .district) ?? areas.containing(location)?.code {
-                counts[district, default: 0] += 1
-            } else {
-                unplaced += 1
+        // Counted in SQL per registered unit; only facilities whose unit leads to no district are placed by their point.
+        for (unit, count) in try store.facilityCountsByUnit() {
+            if let district = hierarchy.ancestor(of: unit, at: .district) {
+                counts[district, default: 0] += count
+                continue
+            }
+            try store.forEachFacilityLocation(registeredTo: unit) { location in
+                if let k = areas.position(containing: location) { inArea[k] += 1 } else { unplaced += 1 }
             }
         }
-        facilitiesByDistrict = hierarchy.units(at: .district).map { ($0.code, $0.name, counts[$0.code] ?? 0) }
+        for (k, area) in areas.areas.enumerated() where inArea[k] > 0 { counts[area.code, default: 0] += inArea[k] }
+        facilitiesByDistrict = districts.sorted { $0.code < $1.code }.map { ($0.code, $0.name, counts[$0.code] ?? 0) }
         if unplaced > 0 { facilitiesByDistrict.append((nil, "(in no loaded district)", unplaced)) }
         importLog = try store.importLog()
     }
@@ -61,10 +64,13 @@ public struct StoreStats {
 
 /// Parent links of the loaded units, for walking up from a unit to its district or city.
 struct UnitHierarchy {
-    private let byCode: [String: AdministrativeUnit]
+    private let byCode: [String: (level: UnitLevel, parent: String?)]
 
-    init(units: [AdministrativeUnit]) {
-        byCode = Dictionary(units.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+    init(links: [(code: String, level: UnitLevel, parent: String?)]) {
+        var byCode: [String: (level: UnitLevel, parent: String?)] = [:]
+        byCode.reserveCapacity(links.count)
+        for link in links where byCode[link.code] == nil { byCode[link.code] = (link.level, link.parent) }
+        self.byCode = byCode
     }
 
     /// The unit at `level` among `code`'s ancestors (or `code` itself); nil when the chain does not reach one.
@@ -72,14 +78,10 @@ struct UnitHierarchy {
         var current = code
         var steps = 0
         while let c = current, let unit = byCode[c], steps < 32 {
-            if unit.level == level { return unit.code }
+            if unit.level == level { return c }
             current = unit.parent
             steps += 1
         }
         return nil
-    }
-
-    func units(at level: UnitLevel) -> [AdministrativeUnit] {
-        byCode.values.filter { $0.level == level }.sorted { $0.code < $1.code }
     }
 }

@@ -35,7 +35,36 @@ public enum TextTable {
 /// JSON text written by hand so that keys keep their order and Chinese stays UTF-8.
 public enum JSONText {
     public static func string(_ text: String) -> String {
-        var out = "\""
+        var out = ""
+        append(string: text, to: &out)
+        return out
+    }
+
+    /// Appends `text` as a JSON string to the UTF-8 bytes `out`.
+    public static func append(string text: String, to out: inout [UInt8]) {
+        if needsNoEscape(text) {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: text.utf8)
+            out.append(UInt8(ascii: "\""))
+        } else {
+            out.append(contentsOf: string(text).utf8)
+        }
+    }
+
+    /// Nothing to escape (the usual case). A 0xE2 lead byte may start U+2028 or U+2029: escaped the long way.
+    static func needsNoEscape(_ text: String) -> Bool {
+        !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 })
+    }
+
+    /// Appends `text` as a JSON string to `out`.
+    public static func append(string text: String, to out: inout String) {
+        if needsNoEscape(text) {
+            out += "\""
+            out += text
+            out += "\""
+            return
+        }
+        out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -48,7 +77,7 @@ public enum JSONText {
             default: out.unicodeScalars.append(scalar)
             }
         }
-        return out + "\""
+        out += "\""
     }
 
     public static func value(_ text: String?) -> String { text.map(string) ?? "null" }

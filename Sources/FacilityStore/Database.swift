@@ -108,6 +108,9 @@ final class Database {
 
     var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// Whether a transaction (read or write) is open on this connection.
+    var isInTransaction: Bool { handle != nil && sqlite3_get_autocommit(handle) == 0 }
+
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")
@@ -280,7 +283,7 @@ final class Statement {
     }
 
     /// The UTF-8 bytes of a text column, valid until the next step; nil for NULL.
-    func textBytes(_ column: Int32) -> UnsafeBufferPointer<UInt8>? {
+    func textUTF8(_ column: Int32) -> UnsafeBufferPointer<UInt8>? {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }
         return UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column)))
     }
@@ -292,6 +295,14 @@ final class Statement {
     func double(_ column: Int32) -> Double? {
         sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
     }
+
+    /// The UTF-8 bytes of a text column, valid until the next step or reset; nil when NULL.
+    func textBytes(_ column: Int32) -> UnsafeRawBufferPointer? {
+        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+        return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column)))
+    }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
     func blob(_ column: Int32) -> UnsafeRawBufferPointer? {
         guard sqlite3_column_type(handle, column) == SQLITE_BLOB,

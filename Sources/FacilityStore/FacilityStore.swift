@@ -178,7 +178,7 @@ public final class FacilityStore {
         defer { statement.finalize() }
         var table = CodeTable(minimumCapacity: try unitCount())
         while try statement.step() {
-            if let code = statement.textBytes(0) { table.insert(code) }
+            if let code = statement.textUTF8(0) { table.insert(code) }
         }
         return table
     }
@@ -190,28 +190,58 @@ public final class FacilityStore {
 
     /// Units in code order, optionally of one level and only those at or below the unit `within`.
     public func units(level: UnitLevel? = nil, within code: String? = nil) throws -> [AdministrativeUnit] {
+        // Read in storage order and sorted here: `ORDER BY code` would visit the rows through the code index, one
+        // seek per unit. Codes are unique, so byte order (SQLite's BINARY) gives the same list.
         let sql = """
             WITH RECURSIVE tree(code) AS (
                 SELECT code FROM units WHERE code = ?2
                 UNION SELECT u.code FROM units u JOIN tree t ON u.parent = t.code
             )
-            SELECT code, name, level, parent, population, AsBinary(boundary), X(location), Y(location), attributes
+            SELECT code, name, level, parent, population, AsBinary(boundary), location, NULL, attributes
             FROM units
             WHERE (?1 IS NULL OR level = ?1) AND (?2 IS NULL OR code IN (SELECT code FROM tree))
-            ORDER BY code
             """
         let statement = try db.statement(sql)
         try statement.bind([SQLValue(level?.rawValue), SQLValue(code)])
         var units: [AdministrativeUnit] = []
+        var unreadable: (code: String, error: Error)?
         while try statement.step() {
-            units.append(try readUnit(statement, offset: 0))
+            do {
+                units.append(try readUnit(statement, offset: 0, pointBlob: true))
+            } catch {
+                // Report the first in code order, as a sorted read would have met it.
+                let code = statement.text(0) ?? ""
+                if unreadable == nil || code.utf8.lexicographicallyPrecedes(unreadable!.code.utf8) { unreadable = (code, error) }
+            }
         }
-        return units
+        if let unreadable { throw unreadable.error }
+        return Self.inByteOrder(units, by: \.code)
     }
 
-    func readUnit(_ s: Statement, offset c: Int32) throws -> AdministrativeUnit {
+    /// `items` sorted by a text key as SQLite's BINARY collation orders it (bytes, then length), or as they are
+    /// when already in that order. Keys are compared by their first 16 bytes as numbers, the rest only on a tie.
+    static func inByteOrder<T>(_ items: [T], by key: (T) -> String) -> [T] {
+        let prefixes = items.map { item -> (UInt64, UInt64) in
+            var words: (UInt64, UInt64) = (0, 0)
+            var text = key(item)
+            text.withUTF8 { bytes in
+                withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes).prefix(16))) }
+            }
+            return (UInt64(bigEndian: words.0), UInt64(bigEndian: words.1))
+        }
+        func precedes(_ a: Int, _ b: Int) -> Bool {
+            if prefixes[a] != prefixes[b] { return prefixes[a] < prefixes[b] }
+            return key(items[a]).utf8.lexicographicallyPrecedes(key(items[b]).utf8)
+        }
+        guard items.indices.dropFirst().contains(where: { precedes($0, $0 - 1) }) else { return items }
+        return items.indices.sorted(by: precedes).map { items[$0] }
+    }
+
+    /// A unit from `name, level, parent, population, AsBinary(boundary), X(location), Y(location), attributes`
+    /// after the code at column `c`; with `pointBlob`, column `c + 6` is the location blob itself.
+    func readUnit(_ s: Statement, offset c: Int32, pointBlob: Bool = false) throws -> AdministrativeUnit {
         let code = s.text(c) ?? ""
-        guard let level = UnitLevel(rawValue: s.text(c + 2) ?? "") else {
+        guard let level = s.textBytes(c + 2).flatMap(UnitLevel.init(utf8:)) else {
             throw StoreError.sqlite(path: path, code: 0, message: "unit \(code) has an unknown level", sql: "")
         }
         var boundary: MultiPolygon?
@@ -219,7 +249,12 @@ public final class FacilityStore {
             boundary = try Geometry(wkb: wkb).asMultiPolygon
         }
         var location: LonLat?
-        if let lon = s.double(c + 6), let lat = s.double(c + 7) { location = LonLat(lon, lat) }
+        if pointBlob {
+            let point = try self.point(s, column: c + 6)
+            if !point.lon.isNaN && !point.lat.isNaN { location = point }
+        } else if let lon = s.double(c + 6), let lat = s.double(c + 7) {
+            location = LonLat(lon, lat)
+        }
         return AdministrativeUnit(code: code, name: s.text(c + 1) ?? "", level: level, parent: s.text(c + 3),
                                   population: s.int(c + 4), boundary: boundary, location: location,
                                   attributes: Attributes.decode(s.text(c + 8)))
@@ -291,31 +326,75 @@ public final class FacilityStore {
         return FacilityKind.allCases.compactMap { kind in counts[kind].map { (kind, $0) } }
     }
 
-    /// Every facility with the fields measures need: `name` is left empty, and `attributes` too unless asked
-    /// for. Reads straight from the columns, for loading millions of facilities quickly.
-    public func forEachFacilityForMeasures(attributes: Bool, _ body: (Facility) throws -> Void) throws {
+    /// `?first, ?first+1, …`: one parameter per kind this build knows, bound to `knownKinds` (none is spliced in).
+    static func kindParameters(from first: Int) -> String {
+        FacilityKind.allCases.indices.map { "?\(first + $0)" }.joined(separator: ", ")
+    }
+
+    static let knownKinds = FacilityKind.allCases.map { SQLValue.text($0.rawValue) }
+
+    /// Facility counts per registered unit code (nil: registered to none), counted in SQL; facilities of a kind
+    /// this build does not know are left out.
+    public func facilityCountsByUnit() throws -> [(unit: String?, count: Int)] {
+        // Without unknown kinds the unit index alone answers; with them every row must be read for its kind.
+        let unknown = try storedKinds().contains { FacilityKind(rawValue: $0) == nil }
+        let statement = try db.statement(!unknown ? "SELECT unit, count(*) FROM facilities GROUP BY unit" : """
+            SELECT unit, count(*) FROM facilities WHERE kind IN (\(Self.kindParameters(from: 1))) GROUP BY unit
+            """)
+        if unknown { try statement.bind(Self.knownKinds) }
+        var counts: [(unit: String?, count: Int)] = []
+        while try statement.step() { counts.append((statement.text(0), statement.int(1) ?? 0)) }
+        return counts
+    }
+
+    /// The distinct kinds stored, known or not: one seek in the kind index per kind, not a scan.
+    func storedKinds() throws -> [String] {
+        let statement = try db.statement("""
+            WITH RECURSIVE k(kind) AS (
+                SELECT min(kind) FROM facilities
+                UNION ALL SELECT (SELECT min(kind) FROM facilities WHERE kind > k.kind) FROM k WHERE k.kind IS NOT NULL
+            )
+            SELECT kind FROM k WHERE kind IS NOT NULL
+            """)
+        var kinds: [String] = []
+        while try statement.step() { kinds.append(statement.text(0) ?? "") }
+        return kinds
+    }
+
+    /// Unit counts per level, counted in SQL; levels with none are left out.
+    public func unitCountsByLevel() throws -> [UnitLevel: Int] {
+        let statement = try db.statement("SELECT level, count(*) FROM units GROUP BY level")
+        var counts: [UnitLevel: Int] = [:]
+        while try statement.step() {
+            if let level = statement.textBytes(0).flatMap(UnitLevel.init(utf8:)) { counts[level] = statement.int(1) ?? 0 }
+        }
+        return counts
+    }
+
+    /// Every unit's code, level and parent code, in storage order: the tree without names or geometry.
+    public func unitLinks() throws -> [(code: String, level: UnitLevel, parent: String?)] {
+        let statement = try db.statement("SELECT code, level, parent FROM units")
+        var links: [(code: String, level: UnitLevel, parent: String?)] = []
+        while try statement.step() {
+            let code = statement.text(0) ?? ""
+            guard let level = statement.textBytes(1).flatMap(UnitLevel.init(utf8:)) else {
+                throw StoreError.sqlite(path: path, code: 0, message: "unit \(code) has an unknown level", sql: "")
+            }
+            links.append((code, level, statement.text(2)))
+        }
+        return links
+    }
+
+    /// Calls `body` with the position of each facility registered to the unit `code` (nil: to no unit), as
+    /// `X()` and `Y()` read it; facilities of a kind this build does not know are left out.
+    public func forEachFacilityLocation(registeredTo code: String?, _ body: (LonLat) throws -> Void) throws {
+        // A separate statement, not the cache: `body` may read the store again.
         let statement = try Statement(database: db, sql: """
-            SELECT id, kind, unit, beds, doctors, gps, places, inclusive, opened, closed, X(location), Y(location)\(attributes ? ", attributes" : "")
-            FROM facilities
+            SELECT location FROM facilities WHERE unit IS ?1 AND kind IN (\(Self.kindParameters(from: 2)))
             """)
         defer { statement.finalize() }
-        var days: [String: Day] = [:]
-        func day(_ column: Int32) -> Day? {
-            guard let text = statement.text(column) else { return nil }
-            if let known = days[text] { return known }
-            let parsed = Day(parsing: text)
-            days[text] = parsed
-            return parsed
-        }
-        while try statement.step() {
-            guard let kind = FacilityKind(rawValue: statement.text(1) ?? "") else { continue }
-            try body(Facility(
-                id: statement.text(0) ?? "", name: "", kind: kind,
-                location: LonLat(statement.double(10) ?? .nan, statement.double(11) ?? .nan), unit: statement.text(2),
-                beds: statement.int(3), doctors: statement.int(4), gps: statement.int(5), places: statement.int(6),
-                inclusive: statement.int(7).map { $0 != 0 }, opened: day(8), closed: day(9),
-                attributes: attributes ? Attributes.decode(statement.text(12)) : [:]))
-        }
+        try statement.bind([SQLValue(code)] + Self.knownKinds)
+        while try statement.step() { try body(try point(statement, column: 0)) }
     }
 
     /// Every facility's kind, registered unit and position, for tallies over the whole store.
@@ -423,5 +502,14 @@ enum Attributes {
               let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]
         else { return [:] }
         return object
+    }
+}
+
+extension UnitLevel {
+    /// The level whose raw value is exactly these bytes (the same answer as `init(rawValue:)` on their text:
+    /// no other text is canonically equivalent to an ASCII level name).
+    init?(utf8 bytes: UnsafeRawBufferPointer) {
+        guard let level = UnitLevel.allCases.first(where: { $0.rawValue.utf8.elementsEqual(bytes) }) else { return nil }
+        self = level
     }
 }

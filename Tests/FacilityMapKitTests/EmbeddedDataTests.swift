@@ -70,4 +70,23 @@ final class EmbeddedDataTests: ImportTestCase {
         XCTAssertEqual(community.total.numerator, 366)
         XCTAssertEqual(community.total.denominator, 380)
     }
+
+    func testEngineOverTheStoresColumnsReportsAsAnEngineOverFacilityValues() throws {
+        let store = try demoStore()
+        let columnar = try CoverageEngine(store: store)
+        var facilities: [Facility] = []
+        try store.forEachFacility { facilities.append($0) }
+        let plain = CoverageEngine(units: try store.units(), facilities: facilities)
+        XCTAssertEqual(columnar.facilities.count, facilities.count)
+        let plan = TargetPlan.luoyang2022
+        for query in [CoverageQuery(year: 2023), CoverageQuery(year: 2025), CoverageQuery(year: 2025, by: .township),
+                      CoverageQuery(asOf: Day(parsing: "2010-06-30"), by: .city)] {
+            XCTAssertEqual(columnar.report(plan: plan, query: query), plain.report(plan: plan, query: query))
+        }
+        for target in plan.targets where target.metric == .unitCoverage {
+            let details = columnar.unitCoverage(of: target, plan: plan, query: CoverageQuery(year: 2025))
+            XCTAssertFalse(details.isEmpty)
+            XCTAssertEqual(details, plain.unitCoverage(of: target, plan: plan, query: CoverageQuery(year: 2025)))
+        }
+    }
 }

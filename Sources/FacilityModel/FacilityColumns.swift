@@ -1,0 +1,120 @@
+import FacilityGeometry
+
+/// Facilities as parallel columns of what measures read (no ids, names, grades), for millions of facilities
+/// without a `Facility` value and its strings each. Row `i` of every column is the same facility.
+public struct FacilityColumns: Equatable, Sendable {
+    /// Each facility's kind, as its position in `FacilityKind.allCases`.
+    public var kind: [UInt8] = []
+    public var location: [LonLat] = []
+    /// The registered unit, as its position in the unit list the columns were built against; -1 when the
+    /// facility names no unit or one not in that list.
+    public var unit: [Int32] = []
+    /// Beds, doctors, GPs and places, 0 where the facility has none stated.
+    public var beds: [Int] = []
+    public var doctors: [Int] = []
+    public var gps: [Int] = []
+    public var places: [Int] = []
+    /// Whether the facility is inclusive (普惠); false when stated false or not stated.
+    public var inclusive: [Bool] = []
+    /// `Day.ordinal` of the first day of service; `Int32.min` when unknown.
+    public var opened: [Int32] = []
+    /// `Day.ordinal` of the closing day; `Int32.max` when open.
+    public var closed: [Int32] = []
+    /// Extra attributes, one dictionary per facility when they were read, else empty.
+    public var attributes: [[String: String]] = []
+
+    public init() {}
+
+    /// The columns of `facilities`, their units resolved by `unitIndex` (a position, or nil when not in the list).
+    public init(_ facilities: [Facility], unitIndex: (String) -> Int?) {
+        reserveCapacity(facilities.count, attributes: true)
+        for f in facilities {
+            append(kind: f.kind, location: f.location, unit: f.unit.flatMap(unitIndex).map(Int32.init) ?? -1,
+                   beds: f.beds, doctors: f.doctors, gps: f.gps, places: f.places, inclusive: f.inclusive,
+                   opened: f.opened, closed: f.closed, attributes: f.attributes)
+        }
+    }
+
+    public var count: Int { kind.count }
+
+    /// Reserves room for `count` facilities (and their attributes when `attributes`).
+    public mutating func reserveCapacity(_ count: Int, attributes: Bool) {
+        kind.reserveCapacity(count)
+        location.reserveCapacity(count)
+        unit.reserveCapacity(count)
+        beds.reserveCapacity(count)
+        doctors.reserveCapacity(count)
+        gps.reserveCapacity(count)
+        places.reserveCapacity(count)
+        inclusive.reserveCapacity(count)
+        opened.reserveCapacity(count)
+        closed.reserveCapacity(count)
+        if attributes { self.attributes.reserveCapacity(count) }
+    }
+
+    /// Adds one facility. `attributes` is kept only when every facility so far had its attributes added.
+    public mutating func append(kind: FacilityKind, location: LonLat, unit: Int32, beds: Int?, doctors: Int?, gps: Int?,
+                                places: Int?, inclusive: Bool?, opened: Day?, closed: Day?, attributes: [String: String]? = nil) {
+        append(kindOrdinal: kind.ordinal, location: location, unit: unit, beds: beds ?? 0, doctors: doctors ?? 0, gps: gps ?? 0,
+               places: places ?? 0, inclusive: inclusive == true, opened: opened?.ordinal ?? Int32.min,
+               closed: closed?.ordinal ?? Int32.max, attributes: attributes)
+    }
+
+    /// Adds one facility from already encoded values (see the columns).
+    public mutating func append(kindOrdinal: UInt8, location: LonLat, unit: Int32, beds: Int, doctors: Int, gps: Int,
+                                places: Int, inclusive: Bool, opened: Int32, closed: Int32, attributes: [String: String]? = nil) {
+        if let attributes, self.attributes.count == kind.count { self.attributes.append(attributes) }
+        kind.append(kindOrdinal)
+        self.location.append(location)
+        self.unit.append(unit)
+        self.beds.append(beds)
+        self.doctors.append(doctors)
+        self.gps.append(gps)
+        self.places.append(places)
+        self.inclusive.append(inclusive)
+        self.opened.append(opened)
+        self.closed.append(closed)
+    }
+
+    /// Appends the facilities of `other` after these.
+    public mutating func append(contentsOf other: FacilityColumns) {
+        if attributes.count == kind.count && other.attributes.count == other.kind.count { attributes += other.attributes }
+        kind += other.kind
+        location += other.location
+        unit += other.unit
+        beds += other.beds
+        doctors += other.doctors
+        gps += other.gps
+        places += other.places
+        inclusive += other.inclusive
+        opened += other.opened
+        closed += other.closed
+    }
+
+    /// Whether facility `i` counts on the day with ordinal `day` (as `Facility.isOpen(on:)`).
+    @inline(__always)
+    public func isOpen(_ i: Int, on day: Int32) -> Bool {
+        opened[i] <= day && closed[i] > day
+    }
+
+    /// The extra attributes of facility `i`, empty when they were not read.
+    public func attributes(of i: Int) -> [String: String] {
+        i < attributes.count ? attributes[i] : [:]
+    }
+}
+
+extension FacilityKind {
+    /// The kind's position in `allCases`.
+    public var ordinal: UInt8 { Self.ordinals[self]! }
+
+    private static let ordinals: [FacilityKind: UInt8] =
+        Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, UInt8($0)) })
+
+    /// The kind at `ordinal` in `allCases`.
+    public init(ordinal: UInt8) { self = Self.allCases[Int(ordinal)] }
+}
+
+extension Day {
+    /// `YYYYMMDD` as a number: ordinals compare as the days do.
+    public var ordinal: Int32 { Int32(year * 10_000 + month * 100 + day) }
+}

@@ -1,0 +1,183 @@
+import FacilityGeometry
+import FacilityModel
+import Foundation
+
+extension FacilityStore {
+    /// Units (as `units()` gives them) and every facility as columns against them, on one snapshot: the same as
+    /// `units()` then `facilityColumns(unitCodes:attributes:)` in one `read`. When the store allows, a second
+    /// connection on the same snapshot reads part of the facilities meanwhile, on another thread.
+    public func unitsAndFacilityColumns(attributes: Bool) throws -> (units: [AdministrativeUnit], facilities: FacilityColumns) {
+        func oneConnection() throws -> (units: [AdministrativeUnit], facilities: FacilityColumns) {
+            let units = try self.units()
+            return (units, try facilityColumns(unitCodes: units.map(\.code), attributes: attributes))
+        }
+        // Inside a caller's transaction its snapshot is already taken: one connection only.
+        if db.isInTransaction { return try oneConnection() }
+        guard let helper = try? Database(path: path) else { return try read(oneConnection) }
+        defer { helper.close() }
+        let versionBefore = try helper.scalar("PRAGMA data_version")?.int
+        return try read {
+            // The codes alone come in order from the code index; `units()` gives the same list, in the same order.
+            var codes: [String] = []
+            let statement = try db.statement("SELECT code FROM units ORDER BY code")
+            while try statement.step() { codes.append(statement.text(0) ?? "") }
+            guard let first = try db.scalar("SELECT min(pk) FROM facilities")?.int,
+                  let last = try db.scalar("SELECT max(pk) FROM facilities")?.int else { return try oneConnection() }
+            return try helper.snapshot {
+                // The helper's snapshot is this one when nothing was committed since before this one began.
+                _ = try helper.scalar("SELECT 1 FROM facilities LIMIT 1")
+                guard try helper.scalar("PRAGMA data_version")?.int == versionBefore else { return try oneConnection() }
+                // A unit row costs about what a facility row does: the helper takes half of all rows, from the top.
+                let split = max(first - 1, last - (codes.count + (last - first + 1)) / 2)
+                let table = CodePositions(codes)
+                let upper = HandOver<Result<FacilityColumns, Error>>()
+                Thread.detachNewThread {
+                    upper.put(Result {
+                        split >= last ? FacilityColumns()
+                            : try Self.facilityColumns(in: helper, pk: (split + 1)...last, units: table, attributes: attributes)
+                    })
+                }
+                let units = Result { try self.units() }
+                // Room for all: the upper part is appended without moving the lower one.
+                let lower = Result {
+                    split < first ? FacilityColumns()
+                        : try Self.facilityColumns(in: db, pk: first...split, units: table, attributes: attributes,
+                                                   capacity: last - first + 1)
+                }
+                // Wait for the helper's part before anything may throw: the helper's transaction ends after this.
+                let upperPart = upper.take()
+                var columns = try lower.get()
+                let rest = try upperPart.get()
+                let loaded = try units.get()
+                guard loaded.map(\.code) == codes else { return (loaded, try facilityColumns(unitCodes: loaded.map(\.code), attributes: attributes)) }
+                columns.append(contentsOf: rest)
+                return (loaded, columns)
+            }
+        }
+    }
+
+    /// Every facility as columns, in storage order, with what measures need: registered units become positions in
+    /// `unitCodes` (a code listed twice: its first position), and attributes are read only when `attributes`.
+    /// Rows of an unknown kind are left out. Reads bytes straight from the columns: no `String` per row.
+    public func facilityColumns(unitCodes: [String], attributes: Bool) throws -> FacilityColumns {
+        try Self.facilityColumns(in: db, pk: nil, units: CodePositions(unitCodes), attributes: attributes)
+    }
+
+    /// The facilities with `pk` in `range` (all when nil) as columns.
+    static func facilityColumns(in db: Database, pk range: ClosedRange<Int>?, units: CodePositions,
+                                attributes: Bool, capacity: Int? = nil) throws -> FacilityColumns {
+        let statement = try Statement(database: db, sql: """
+            SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, location\(attributes ? ", attributes" : "")
+            FROM facilities WHERE ?1 IS NULL OR pk BETWEEN ?1 AND ?2
+            """)
+        defer { statement.finalize() }
+        try statement.bind([SQLValue(range?.lowerBound), SQLValue(range?.upperBound)])
+        var units = units
+        var kinds = CodePositions(FacilityKind.allCases.map(\.rawValue))
+        var days = DayReader()
+        var columns = FacilityColumns()
+        columns.reserveCapacity(capacity ?? range?.count ?? 0, attributes: attributes)
+        // Short unit codes are looked up in batches (rows, keys), their rows' units filled in afterwards.
+        let batch = 256
+        var pendingRows: [Int] = [], pendingKeys: [CodePositions.ShortKey] = [], found = [Int32](repeating: -1, count: batch)
+        pendingRows.reserveCapacity(batch)
+        pendingKeys.reserveCapacity(batch)
+        func resolvePending() {
+            pendingKeys.withUnsafeBufferPointer { keys in
+                found.withUnsafeMutableBufferPointer { units.positions(of: keys, into: $0) }
+            }
+            for (i, row) in pendingRows.enumerated() { columns.unit[row] = found[i] }
+            pendingRows.removeAll(keepingCapacity: true)
+            pendingKeys.removeAll(keepingCapacity: true)
+        }
+        while try statement.step() {
+            guard let kindText = statement.textBytes(0) else { continue }
+            let kind = kinds.position(of: kindText)
+            guard kind >= 0 else { continue }
+            var unit: Int32 = -1
+            if let code = statement.textBytes(1) {
+                if let key = units.shortKey(code) {
+                    pendingRows.append(columns.count)
+                    pendingKeys.append(key)
+                } else {
+                    unit = units.position(of: code)
+                }
+            }
+            columns.append(
+                kindOrdinal: UInt8(kind), location: try point(statement, column: 9), unit: unit,
+                beds: statement.int(2) ?? 0, doctors: statement.int(3) ?? 0, gps: statement.int(4) ?? 0,
+                places: statement.int(5) ?? 0, inclusive: statement.int(6).map { $0 != 0 } ?? false,
+                opened: days.ordinal(statement.textBytes(7)) ?? Int32.min,
+                closed: days.ordinal(statement.textBytes(8)) ?? Int32.max,
+                attributes: attributes ? Attributes.decode(statement.text(10)) : nil)
+            if pendingKeys.count == batch { resolvePending() }
+        }
+        resolvePending()
+        return columns
+    }
+
+    /// The point of a SpatiaLite geometry column, as `X()` and `Y()` read it (NaN when they give NULL). A plain
+    /// XY point blob is read in place; anything else is asked of SpatiaLite.
+    func point(_ statement: Statement, column: Int32) throws -> LonLat {
+        try Self.point(statement, column: column)
+    }
+
+    static func point(_ statement: Statement, column: Int32) throws -> LonLat {
+        guard let blob = statement.blob(column) else { return LonLat(.nan, .nan) }
+        if let point = SpatiaLiteBlob.point(blob) { return point }
+        let fallback = try statement.database.statement("SELECT X(?1), Y(?1)")
+        try fallback.bind([.blob(Array(blob))])
+        defer { fallback.reset() }
+        guard try fallback.step() else { return LonLat(.nan, .nan) }
+        return LonLat(fallback.double(0) ?? .nan, fallback.double(1) ?? .nan)
+    }
+}
+
+/// One value passed from the thread that makes it to the thread that waits for it.
+final class HandOver<Value>: @unchecked Sendable {
+    private var value: Value?
+    private let ready = DispatchSemaphore(value: 0)
+
+    /// Called once, by the making thread.
+    func put(_ value: Value) {
+        self.value = value
+        ready.signal()
+    }
+
+    /// Waits until the value is there (the semaphore orders the write before this read).
+    func take() -> Value {
+        ready.wait()
+        return value!
+    }
+}
+
+/// Days of `opened` and `closed` text as `Day.ordinal`, as `Day(parsing:)` reads them: the stored `YYYY-MM-DD`
+/// form from the bytes, any other text once per distinct value.
+struct DayReader {
+    private var parsed: [String: Int32?] = [:]
+
+    /// The day's ordinal; nil for NULL or text that is not a day.
+    mutating func ordinal(_ bytes: UnsafeRawBufferPointer?) -> Int32? {
+        guard let bytes else { return nil }
+        if bytes.count == 10 && bytes[4] == UInt8(ascii: "-") && bytes[7] == UInt8(ascii: "-") {
+            func number(_ range: Range<Int>) -> Int? {
+                var value = 0
+                for position in range {
+                    let digit = Int(bytes[position]) &- 48
+                    guard digit >= 0 && digit <= 9 else { return nil }
+                    value = value * 10 + digit
+                }
+                return value
+            }
+            if let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+               let parsed = Day(year: year, month: month, day: day) {
+                return parsed.ordinal
+            }
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let known = parsed[text] { return known }
+        let ordinal = Day(parsing: text)?.ordinal
+        parsed[text] = ordinal
+        return ordinal
+    }
+}
