@@ -58,10 +58,9 @@ public struct UnitImporter {
                 // Rows stored before that this import has updated (or left unchanged), by pk: their line.
                 var upserted: [Int64: Int] = [:]
                 func save(_ candidates: ArraySlice<Candidate>) throws {
-                    var next = candidates.startIndex
-                    try inserter.insert(candidates.lazy.map(\.unit)) { _, outcome in
-                        try saved(candidates[next], outcome)
-                        next += 1
+                    let base = candidates.startIndex
+                    try inserter.insert(candidates.map(\.unit)) { index, outcome in
+                        try saved(candidates[base + index], outcome)
                     }
                 }
                 func saved(_ candidate: Candidate, _ outcome: InsertOutcome) throws {

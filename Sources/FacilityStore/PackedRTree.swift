@@ -160,7 +160,15 @@ struct PackedRTree {
                 while try insertNode.step() {}
             }
         }
-        leafOf.sort { $0.0 < $1.0 }
+        // Rowids that are dense (a bulk load's consecutive pks) are placed by value; others are sorted.
+        if let low = leafOf.lazy.map(\.0).min(), let high = leafOf.lazy.map(\.0).max(),
+           high - low + 1 == Int64(leafOf.count) {
+            var placed = leafOf
+            for pair in leafOf { placed[Int(pair.0 - low)] = pair }
+            leafOf = placed
+        } else {
+            leafOf.sort { $0.0 < $1.0 }
+        }
         // Many pairs per statement: one statement per pair costs more than the insert itself.
         let perStatement = 500
         let insertRowids = try Statement(database: db, sql: "INSERT INTO \"\(table)_rowid\" (rowid, nodeno) VALUES "

@@ -176,8 +176,11 @@ public struct StoreWriter {
     /// entries then make the R*Tree; otherwise the rows are read back.
     public func finishBulkLoad(_ load: BulkLoad, inserter: FacilityInserter? = nil) throws {
         for rtree in load.table.rtrees {
+            // The inserter's rows took consecutive pks into an empty table: then its entries are the whole table.
             if load.table == .facilities, let entries = inserter?.indexEntries,
-               try db.scalar("SELECT count(*) FROM facilities WHERE location IS NOT NULL")?.int == entries.count {
+               try db.scalar("SELECT min(pk) FROM facilities")?.int == entries.first.map({ Int($0.id) }),
+               try db.scalar("SELECT max(pk) FROM facilities")?.int == entries.last.map({ Int($0.id) }),
+               entries.count == (entries.last.map { Int($0.id) } ?? 0) - (entries.first.map { Int($0.id) } ?? 1) + 1 {
                 try PackedRTree.write(entries, table: rtree.table, database: db)
                 continue
             }

@@ -49,31 +49,27 @@ public final class UnitInserter {
     }
 
     /// Inserts `units` in order (each unless its code is stored already, also by an earlier one) and tells
-    /// `outcome` what became of each, in order.
-    public func insert(_ units: some RandomAccessCollection<AdministrativeUnit>,
-                       outcome: (AdministrativeUnit, InsertOutcome) throws -> Void) throws {
+    /// `outcome` what became of each (by position in `units`), in order.
+    public func insert(_ units: [AdministrativeUnit], outcome: (Int, InsertOutcome) throws -> Void) throws {
         let k = Self.rowsPerStatement
-        var chunk = units.startIndex
-        while units.distance(from: chunk, to: units.endIndex) >= k {
-            let end = units.index(chunk, offsetBy: k)
-            for (offset, unit) in units[chunk..<end].enumerated() { bind(unit, to: many, first: Int32(8 * offset)) }
+        var start = 0
+        while units.count - start >= k {
+            for offset in 0..<k { bind(units[start + offset], to: many, first: Int32(8 * offset)) }
             let rc = sqlite3_step(many)
             sqlite3_reset(many)
             if rc == SQLITE_DONE {
                 // Each row took the next rowid: the last one is the statement's last insert.
                 let last = sqlite3_last_insert_rowid(db.handle)
-                for (offset, unit) in units[chunk..<end].enumerated() {
-                    try outcome(unit, .inserted(pk: last - Int64(k - 1 - offset)))
-                }
+                for offset in 0..<k { try outcome(start + offset, .inserted(pk: last - Int64(k - 1 - offset))) }
             } else if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
                 // The statement stored nothing: row by row, to tell which codes are taken.
-                for unit in units[chunk..<end] { try outcome(unit, try insert(unit)) }
+                for index in start..<(start + k) { try outcome(index, try insert(units[index])) }
             } else {
                 throw db.error(rc, Self.sql(rows: k))
             }
-            chunk = end
+            start += k
         }
-        for unit in units[chunk...] { try outcome(unit, try insert(unit)) }
+        for index in start..<units.count { try outcome(index, try insert(units[index])) }
     }
 
     /// Inserts `unit`, unless a unit with its code is stored already (then nothing is written).
