@@ -82,3 +82,35 @@ final class WorkerThread: @unchecked Sendable {
         joined = true
     }
 }
+
+/// Batches made on a second thread and taken on this one: `produce` runs on its own thread and hands each batch
+/// to `push`, which returns false once the consumer has stopped (then `produce` should return). `next()` gives
+/// the batches in order and rethrows what `produce` threw; `stop()` (also on deinit) ends it and waits.
+final class Producer<Batch>: @unchecked Sendable {
+    private let queue: BatchQueue<Batch>
+    private let worker: WorkerThread
+
+    init(capacity: Int = 8, _ produce: @escaping (_ push: (Batch) -> Bool) throws -> Void) {
+        let queue = BatchQueue<Batch>(capacity: capacity)
+        self.queue = queue
+        worker = WorkerThread {
+            do {
+                try produce { queue.push($0) }
+                queue.finish()
+            } catch {
+                queue.finish(throwing: error)
+            }
+        }
+    }
+
+    deinit { stop() }
+
+    /// The next batch, waiting for it; nil after the last.
+    func next() throws -> Batch? { try queue.pop() }
+
+    /// Stops the producing thread (its next `push` returns false) and waits for it to return.
+    func stop() {
+        queue.cancel()
+        worker.join()
+    }
+}

@@ -41,32 +41,23 @@ public struct GeoJSONExport {
     @discardableResult
     public func facilities(kind: FacilityKind? = nil, within code: String? = nil) throws -> Int {
         let out = try writer()
-        let queue = BatchQueue<[Facility]>(capacity: 8)
-        let worker = WorkerThread { [store] in
-            struct Stopped: Error {}
+        struct Stopped: Error {}
+        let batches = Producer<[Facility]> { [store] push in
+            var batch: [Facility] = []
+            batch.reserveCapacity(1024)
             do {
-                var batch: [Facility] = []
-                batch.reserveCapacity(1024)
                 try store.forEachFacility(kind: kind, within: code) { facility in
                     batch.append(facility)
                     if batch.count == 1024 {
-                        guard queue.push(batch) else { throw Stopped() }
+                        guard push(batch) else { throw Stopped() }
                         batch.removeAll(keepingCapacity: true)
                     }
                 }
-                _ = queue.push(batch)
-                queue.finish()
-            } catch is Stopped {
-                queue.finish()
-            } catch {
-                queue.finish(throwing: error)
-            }
+                _ = push(batch)
+            } catch is Stopped {}
         }
-        defer {
-            queue.cancel()
-            worker.join()
-        }
-        while let batch = try queue.pop() {
+        defer { batches.stop() }
+        while let batch = try batches.next() {
             for f in batch {
                 var properties: [(String, GeoJSONProperty)] = [
                     ("id", .string(f.id)), ("name", .string(f.name)), ("kind", .string(f.kind.rawValue)),
@@ -83,7 +74,7 @@ public struct GeoJSONExport {
                 try out.write(id: .string(f.id), properties: properties, geometry: .point(f.location))
             }
         }
-        worker.join()
+        batches.stop()
         try out.finish()
         return out.featureCount
     }

@@ -83,21 +83,11 @@ public struct FacilityImporter {
     /// caught by the store's unique index.
     private func insertAll(reader: CSVReader, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
                            inserter: FacilityInserter, summary: inout ImportSummary, unknownUnits: inout Int) throws {
-        let queue = BatchQueue<FacilityBatch>(capacity: 8)
         let parsing = ParsingState()
-        let worker = WorkerThread { [self] in
-            do {
-                try parseAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits, into: queue,
-                             state: parsing)
-                queue.finish()
-            } catch {
-                queue.finish(throwing: error)
-            }
+        let batches = Producer<FacilityBatch> { [self] push in
+            try parseAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits, push: push, state: parsing)
         }
-        defer {
-            queue.cancel()
-            worker.join()
-        }
+        defer { batches.stop() }
 
         // The line of each stored row, by pk (rows are stored with consecutive pks from `firstPK`).
         var lines: [Int32] = []
@@ -105,7 +95,7 @@ public struct FacilityImporter {
         var otherLines: [Int64: Int] = [:]
         var duplicates: [(position: CSVRecordPosition, first: Int)] = []
         var nextProgress = 50_000
-        while let batch = try queue.pop() {
+        while let batch = try batches.next() {
             summary.rejections += batch.rejections
             try batch.withRows { count, row in
                 try inserter.insert(count: count, row: row) { index, outcome in
@@ -132,7 +122,7 @@ public struct FacilityImporter {
                 nextProgress = batch.rowsRead + 50_000
             }
         }
-        worker.join()
+        batches.stop()
         summary.rows = parsing.rows
         for (position, first) in duplicates {
             let row = try reader.row(at: position)
@@ -152,7 +142,7 @@ public struct FacilityImporter {
 
     /// The parsing thread: reads every record of `reader`, parses it, and hands the results over in batches.
     private func parseAll(reader: CSVReader, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
-                          into queue: BatchQueue<FacilityBatch>, state: ParsingState) throws {
+                          push: (FacilityBatch) -> Bool, state: ParsingState) throws {
         let fastPath = FacilityFastPath(columns: columns, coordinateSystem: coordinateSystem, areas: areas)
         let record = CSVRawRecord()
         let batchSize = 2048
@@ -180,13 +170,13 @@ public struct FacilityImporter {
             if batch.count + batch.rejections.count >= batchSize {
                 batch.rowsRead = rows
                 batch.bytesRead = reader.bytesRead
-                guard queue.push(batch) else { return }
+                guard push(batch) else { return }
                 batch = FacilityBatch(capacity: batchSize)
             }
         }
         batch.rowsRead = rows
         batch.bytesRead = reader.bytesRead
-        _ = queue.push(batch)
+        _ = push(batch)
         state.rows = rows
     }
 

@@ -83,22 +83,13 @@ public struct UnitImporter {
                 }
                 if let csv {
                     // One thread reads and parses while this one stores.
-                    let queue = BatchQueue<[Candidate]>(capacity: 8)
                     let parsed = ParsedCSV()
-                    let worker = WorkerThread { [self] in
-                        do {
-                            try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: parsed) { queue.push($0) }
-                            queue.finish()
-                        } catch {
-                            queue.finish(throwing: error)
-                        }
+                    let batches = Producer<[Candidate]> { [self] push in
+                        try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: parsed, emit: push)
                     }
-                    defer {
-                        queue.cancel()
-                        worker.join()
-                    }
-                    while let batch = try queue.pop() { try save(batch[...]) }
-                    worker.join()
+                    defer { batches.stop() }
+                    while let batch = try batches.next() { try save(batch[...]) }
+                    batches.stop()
                     summary.rows = parsed.rows
                     summary.rejections += parsed.rejections
                     if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: csv.reader.headerLine) }

@@ -89,6 +89,15 @@ final class Database {
         return statement
     }
 
+    /// A raw statement prepared to be kept for a whole import (`SQLITE_PREPARE_PERSISTENT`); the caller binds it
+    /// directly and must `sqlite3_finalize` it.
+    func preparePersistent(_ sql: String) throws -> OpaquePointer {
+        var handle: OpaquePointer?
+        let rc = sqlite3_prepare_v3(self.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
+        guard rc == SQLITE_OK, let handle else { throw error(rc, sql) }
+        return handle
+    }
+
     /// Runs `sql` with `arguments` and returns nothing.
     func run(_ sql: String, _ arguments: [SQLValue] = []) throws {
         let statement = try statement(sql)

@@ -25,15 +25,9 @@ public final class UnitInserter {
 
     init(database: Database) throws {
         db = database
-        func prepare(_ sql: String) throws -> OpaquePointer {
-            var handle: OpaquePointer?
-            let rc = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
-            guard rc == SQLITE_OK, let handle else { throw database.error(rc, sql) }
-            return handle
-        }
-        statement = try prepare(Self.sql)
+        statement = try database.preparePersistent(Self.sql)
         do {
-            many = try prepare(Self.sql(rows: Self.rowsPerStatement))
+            many = try database.preparePersistent(Self.sql(rows: Self.rowsPerStatement))
         } catch {
             sqlite3_finalize(statement)
             throw error
