@@ -127,6 +127,33 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(try snapshot().index, "ok")
     }
 
+    /// Into a store without facilities the import takes the bulk path (two threads, triggers lifted, R*Tree packed).
+    func testKillingABulkImportIntoAStoreWithoutFacilitiesLeavesItWithout() throws {
+        XCTAssertEqual(try run(["import", "units", repo("GeoData/luoyang/districts.geojson")]).status, 0)
+        let before = try snapshot()
+        XCTAssertEqual(before.facilities.count, 0)
+        let big = try facilitiesFile("big.csv", count: 60_000, prefix: "B")
+        for delay in [0.05, 0.4] {
+            try kill(["import", "facilities", big], after: delay)
+            let after = try snapshot()
+            XCTAssertEqual(after.integrity, "ok", "after a kill at \(delay) s")
+            XCTAssertEqual(after.index, "ok")
+            XCTAssertEqual(after.facilities.count, 0, "after a kill at \(delay) s")
+            XCTAssertEqual(after.log, before.log)
+        }
+        try kill(["import", "facilities", big], pausedAt: "commit")
+        let paused = try snapshot()
+        XCTAssertEqual(paused.facilities.count, 0)
+        XCTAssertEqual(paused.integrity, "ok")
+        XCTAssertEqual(paused.index, "ok")
+        let rerun = try run(["import", "facilities", big])
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        XCTAssertEqual(rerun.stdout, "imported 60000 rows: 60000 new, 0 updated, 0 unchanged, 0 rejected\n")
+        let done = try snapshot()
+        XCTAssertEqual(done.index, "ok")
+        XCTAssertEqual(done.facilities.count, 60_000)
+    }
+
     func testKillingAUnitImportLeavesTheStoreAsItWas() throws {
         try seedStore()
         let before = try snapshot()
