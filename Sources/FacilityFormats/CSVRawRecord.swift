@@ -2,9 +2,9 @@
 /// field (the bulk import path). One instance is reused for every record: what `field(_:)` returns is valid
 /// until the next `CSVReader.nextRaw(into:)`.
 ///
-/// A record is *clean* when every field is valid UTF-8 with no NUL byte and none is longer than the reader's
-/// field limit: its bytes are then exactly what `CSVReader.next()` would decode. Read any other record with
-/// `CSVReader.row(of:)`, which decodes it (GB18030 too) and reports its problems.
+/// A record is *clean* when every field is valid UTF-8 (or valid GB18030, then decoded to UTF-8) with no NUL byte
+/// and none is longer than the reader's field limit: its bytes are then exactly what `CSVReader.next()` decodes.
+/// Read any other record with `CSVReader.row(of:)`, which decodes it and reports its problems.
 public final class CSVRawRecord {
     /// Physical line (1-based) where the record starts.
     public private(set) var line = 0
@@ -72,6 +72,23 @@ public final class CSVRawRecord {
         starts = newStarts
         lengths = newLengths
         capacity = bigger
+    }
+
+    /// Copies `bytes` into the arena as a field; returns its `starts` entry and length.
+    func arenaField(copying bytes: UnsafeBufferPointer<UInt8>) -> (start: Int, length: Int) {
+        let first = arenaCount
+        if arenaCount + bytes.count > arenaCapacity {
+            var capacity = arenaCapacity * 2
+            while capacity < arenaCount + bytes.count { capacity *= 2 }
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            bigger.update(from: arena, count: arenaCount)
+            arena.deallocate()
+            arena = bigger
+            arenaCapacity = capacity
+        }
+        if let source = bytes.baseAddress { (arena + arenaCount).update(from: source, count: bytes.count) }
+        arenaCount += bytes.count
+        return (~first, bytes.count)
     }
 
     /// Copies pieces into the arena as one field; returns its `starts` entry and length.
@@ -262,7 +279,20 @@ extension RecordScanner {
                 clean = false
             } else if ascii >= 0x80 {
                 if encoding != .utf8 {
-                    clean = false
+                    // GB18030: the field decoded to UTF-8 in the arena, as `next()` decodes it; unclean if invalid.
+                    record.finish(count: n, clean: clean)
+                    let bytes = record.fields.field(n - 1)
+                    let (decoded, invalid) = decoder!.decode(bytes.baseAddress!, bytes.count, truncated: false)
+                    if invalid != nil {
+                        clean = false
+                    } else {
+                        var utf8 = decoded
+                        let copied = utf8.withUTF8 { record.arenaField(copying: $0) }
+                        starts = record.starts
+                        lengths = record.lengths
+                        starts[n - 1] = copied.start
+                        lengths[n - 1] = copied.length
+                    }
                 } else if !knownValidUTF8 {
                     record.finish(count: n, clean: clean)
                     let bytes = record.fields.field(n - 1)

@@ -84,6 +84,34 @@ final class BulkImportTests: ImportTestCase {
         XCTAssertTrue(lines[firstLine - 1].hasPrefix(id + ","), "line \(firstLine) is \(lines[firstLine - 1])")
     }
 
+    func testAGB18030BulkImportStoresWhatTheTextPathDoes() throws {
+        // The GB18030 fixture's lines, again and again with new ids (the second field, ASCII): Chinese text in
+        // GB18030. (Cut at line feeds, one quoted field spanning two lines makes rows of the wrong width: rejected.)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture("facilities-gb18030-gcj02.csv")))
+        let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: true).map { Array($0) }
+        var out = lines[0] + [0x0A]
+        for n in 0..<30_000 {
+            let row = lines[1 + n % (lines.count - 1)]
+            let comma = row.firstIndex(of: 0x2C)!
+            let rest = row[(comma + 1)...].drop { $0 != 0x2C }
+            out += row[...comma] + Array((n % 499 == 498 ? "G\(n - 7)" : "G\(n)").utf8) + rest + [0x0A]
+        }
+        let csv = try file("gb.csv", out)
+        XCTAssertGreaterThan(out.count, 2_000_000, "large enough for the bulk path")
+        let bulk = try luoyangStore("bulk.sqlite")
+        let text = try luoyangStore("text.sqlite")
+        _ = try FacilityImporter().run(path: fixture("facilities.csv"), into: text)
+        let a = try FacilityImporter(coordinateSystem: .gcj02).run(path: csv, into: bulk)
+        let b = try FacilityImporter(coordinateSystem: .gcj02).run(path: csv, into: text)
+        XCTAssertEqual(a.rows, b.rows)
+        XCTAssertEqual(a.new, b.new)
+        XCTAssertGreaterThan(a.new, 10_000)
+        XCTAssertEqual(a.rejections, b.rejections)
+        XCTAssertTrue(a.rejections.contains { $0.message.contains("is also on line") })
+        XCTAssertEqual(try facilities(bulk), try facilities(text).filter { $0.id.hasPrefix("G") })
+        XCTAssertEqual(try bulk.facility(id: "G0")?.name, "洛阳市中心医院")
+    }
+
     func testFastPathReadsPlainRowsAndLeavesTheRestToTheTextPath() throws {
         let store = try luoyangStore()
         let csv = try file("rows.csv", ([Self.header] + Self.plainRows + Self.otherRows).joined(separator: "\n") + "\n")
