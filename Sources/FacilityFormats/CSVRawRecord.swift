@@ -77,6 +77,13 @@ public final class CSVRawRecord {
     /// Copies `bytes` into the arena as a field; returns its `starts` entry and length.
     func arenaField(copying bytes: UnsafeBufferPointer<UInt8>) -> (start: Int, length: Int) {
         let first = arenaCount
+        appendToArena(bytes)
+        return (~first, bytes.count)
+    }
+
+    /// Appends `bytes` to the arena, growing it (by doubling) when full.
+    private func appendToArena(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
         if arenaCount + bytes.count > arenaCapacity {
             var capacity = arenaCapacity * 2
             while capacity < arenaCount + bytes.count { capacity *= 2 }
@@ -86,28 +93,15 @@ public final class CSVRawRecord {
             arena = bigger
             arenaCapacity = capacity
         }
-        if let source = bytes.baseAddress { (arena + arenaCount).update(from: source, count: bytes.count) }
+        (arena + arenaCount).update(from: source, count: bytes.count)
         arenaCount += bytes.count
-        return (~first, bytes.count)
     }
 
     /// Copies pieces into the arena as one field; returns its `starts` entry and length.
     func arenaField(_ pieces: [(start: Int, end: Int)]) -> (start: Int, length: Int) {
         let first = arenaCount
-        for piece in pieces {
-            let length = piece.end - piece.start
-            guard length > 0 else { continue }
-            if arenaCount + length > arenaCapacity {
-                var capacity = arenaCapacity * 2
-                while capacity < arenaCount + length { capacity *= 2 }
-                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-                bigger.update(from: arena, count: arenaCount)
-                arena.deallocate()
-                arena = bigger
-                arenaCapacity = capacity
-            }
-            (arena + arenaCount).update(from: base! + piece.start, count: length)
-            arenaCount += length
+        for piece in pieces where piece.end > piece.start {
+            appendToArena(UnsafeBufferPointer(start: base! + piece.start, count: piece.end - piece.start))
         }
         return (~first, arenaCount - first)
     }
