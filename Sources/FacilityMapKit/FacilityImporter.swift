@@ -126,11 +126,8 @@ public struct FacilityImporter {
         summary.rows = parsing.rows
         for (position, first) in duplicates {
             let row = try reader.row(at: position)
-            let id = columns.value(.id, in: row.fields) ?? ""
-            summary.rejections.append(Rejection(
-                file: reader.path, line: row.line, field: columns.name(.id),
-                message: "\(id) is also on line \(first), which is kept — give each facility its own id",
-                fields: row.fields))
+            summary.rejections.append(repeatedID(columns.value(.id, in: row.fields) ?? "", in: row, firstLine: first,
+                                                 file: reader.path, columns: columns))
         }
         summary.rejections.sort { $0.line < $1.line }
     }
@@ -196,16 +193,22 @@ public struct FacilityImporter {
                 continue
             }
             if let first = firstLine[facility.id] {
-                summary.rejections.append(Rejection(
-                    file: reader.path, line: row.line, field: columns.name(.id),
-                    message: "\(facility.id) is also on line \(first), which is kept — give each facility its own id",
-                    fields: row.fields))
+                summary.rejections.append(repeatedID(facility.id, in: row, firstLine: first, file: reader.path,
+                                                     columns: columns))
                 continue
             }
             firstLine[facility.id] = row.line
             if let unit = facility.unit, knownUnits.count > 0, !knownUnits.contains(unit) { unknownUnits += 1 }
             summary.count(try writer.upsert(facility))
         }
+    }
+
+    /// The rejection of a row whose id an earlier row (kept) has.
+    private func repeatedID(_ id: String, in row: CSVRow, firstLine: Int, file: String,
+                            columns: ColumnMap<FacilityColumn>) -> Rejection {
+        Rejection(file: file, line: row.line, field: columns.name(.id),
+                  message: "\(id) is also on line \(firstLine), which is kept — give each facility its own id",
+                  fields: row.fields)
     }
 
     struct RowProblem: Error {

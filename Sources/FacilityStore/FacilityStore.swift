@@ -159,14 +159,6 @@ public final class FacilityStore {
         try db.scalar("SELECT count(*) FROM facilities WHERE ?1 IS NULL OR kind = ?1", [SQLValue(kind?.rawValue)])?.int ?? 0
     }
 
-    /// The codes of every stored unit.
-    public func unitCodes() throws -> Set<String> {
-        let statement = try db.statement("SELECT code FROM units")
-        var codes = Set<String>()
-        while try statement.step() { codes.insert(statement.text(0) ?? "") }
-        return codes
-    }
-
     /// The largest row number of `units` (0 when empty): rows inserted later have larger ones.
     public func lastUnitPK() throws -> Int64 {
         Int64(try db.scalar("SELECT max(pk) FROM units")?.int ?? 0)

@@ -35,7 +35,7 @@ public struct StoreWriter {
         return .inserted
     }
 
-    /// Inserts a unit known to be new (its code is not stored): the bulk path of an import into an empty table.
+    /// Inserts a unit known to be new (its code is not stored). Imports use `unitInserter()`.
     public func insert(_ unit: AdministrativeUnit) throws {
         try db.run("""
             INSERT INTO units (code, name, level, parent, population, boundary, location, attributes)
@@ -64,7 +64,7 @@ public struct StoreWriter {
         try UnitInserter(database: db)
     }
 
-    /// Inserts a facility known to be new (its id is not stored): the bulk path of an import into an empty table.
+    /// Inserts a facility known to be new (its id is not stored). Imports into an empty store use `facilityInserter(for:)`.
     public func insert(_ facility: Facility) throws {
         try db.run("""
             INSERT INTO facilities (id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed,
