@@ -226,16 +226,7 @@ extension RecordScanner {
                     }
                     add(segmentStart, q)  // closing quote
                     p = q + 1
-                    var t = p  // lenient: text after the closing quote is kept
-                    while t < end {
-                        let c = b[t]
-                        if c < 0x2D {
-                            if c == comma || c == lf || c == cr { break }
-                            if c == 0 { hasNul = true }
-                        }
-                        ascii |= c
-                        t += 1
-                    }
+                    let t = fieldEnd(from: p, ascii: &ascii, hasNul: &hasNul)  // lenient: text after the closing quote is kept
                     add(p, t)
                     p = t
                     break
@@ -247,16 +238,7 @@ extension RecordScanner {
                     fieldStart = copied.start
                 }
             } else {
-                var q = p
-                while q < end {
-                    let c = b[q]
-                    if c < 0x2D {
-                        if c == comma || c == lf || c == cr { break }
-                        if c == 0 { hasNul = true }
-                    }
-                    ascii |= c
-                    q += 1
-                }
+                let q = fieldEnd(from: p, ascii: &ascii, hasNul: &hasNul)
                 total = q - p
                 p = q
             }

@@ -336,6 +336,24 @@ struct RecordScanner {
         self.decoder = decoder
     }
 
+    /// Where the unquoted text starting at `start` ends: the offset of the next comma, CR, LF or the end of the file.
+    /// ORs every byte into `ascii` and notes a NUL byte.
+    @inline(__always)
+    func fieldEnd(from start: Int, ascii: inout UInt8, hasNul: inout Bool) -> Int {
+        let b = base
+        var q = start
+        while q < end {
+            let c = b[q]
+            if c < 0x2D {
+                if c == comma || c == lf || c == cr { break }
+                if c == 0 { hasNul = true }
+            }
+            ascii |= c
+            q += 1
+        }
+        return q
+    }
+
     /// The next non-empty record, or nil at the end of the file.
     mutating func nextRecord() throws -> CSVRow? {
         let b = base
@@ -405,16 +423,7 @@ struct RecordScanner {
                     }
                     append(segmentStart, q, to: &pieces)  // closing quote
                     p = q + 1
-                    var t = p  // lenient: text after the closing quote is kept
-                    while t < end {
-                        let c = b[t]
-                        if c < 0x2D {
-                            if c == comma || c == lf || c == cr { break }
-                            if c == 0 { hasNul = true }
-                        }
-                        ascii |= c
-                        t += 1
-                    }
+                    let t = fieldEnd(from: p, ascii: &ascii, hasNul: &hasNul)  // lenient: text after the closing quote is kept
                     if t > p { append(p, t, to: &pieces) }
                     p = t
                     break
@@ -433,16 +442,7 @@ struct RecordScanner {
                     fields.append(field)
                 }
             } else {
-                var q = p
-                while q < end {
-                    let c = b[q]
-                    if c < 0x2D {
-                        if c == comma || c == lf || c == cr { break }
-                        if c == 0 { hasNul = true }
-                    }
-                    ascii |= c
-                    q += 1
-                }
+                let q = fieldEnd(from: p, ascii: &ascii, hasNul: &hasNul)
                 fields.append(decodeField(b + p, q - p, total: q - p, ascii: ascii, hasNul: hasNul,
                                           column: fields.count, line: fieldLine, problems: &problems))
                 p = q
