@@ -2,6 +2,7 @@ import CSpatiaLite
 import Foundation
 
 let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+let SQLITE_STATIC = unsafeBitCast(0, to: sqlite3_destructor_type.self)
 
 /// One SpatiaLite connection. Owns the handle; nothing outside the store sees it.
 final class Database {
@@ -126,7 +127,9 @@ final class Database {
         do {
             let result = try body()
             FaultInjection.pause(at: .commit)
+            Trace.mark("commit")
             try execute("COMMIT")
+            Trace.mark("committed")
             return result
         } catch {
             try? execute("ROLLBACK")

@@ -2,8 +2,6 @@ import CSpatiaLite
 import FacilityGeometry
 import FacilityModel
 
-private let SQLITE_STATIC = unsafeBitCast(0, to: sqlite3_destructor_type.self)
-
 /// A validated facility as UTF-8 bytes and numbers: what the bulk import binds straight from the bytes of a
 /// CSV record, making no `String` or `Facility` per row. The buffers need only live until `insert` returns.
 public struct FacilityRow {

@@ -60,8 +60,12 @@ public struct StoreWriter {
     }
 
     /// A prepared insert of units that reports a code already stored instead of failing.
-    public func unitInserter() throws -> UnitInserter {
-        try UnitInserter(database: db)
+    /// In a bulk load of units (`bulkLoad`), the inserter keeps each location's R*Tree entry, so that
+    /// `finishBulkLoad` need not read the table again; pass it there.
+    public func unitInserter(for bulkLoad: BulkLoad? = nil) throws -> UnitInserter {
+        let inserter = try UnitInserter(database: db)
+        if bulkLoad?.table == .units { inserter.indexEntries = [] }
+        return inserter
     }
 
     /// Inserts a facility known to be new (its id is not stored). Imports into an empty store use `facilityInserter(for:)`.
@@ -172,20 +176,50 @@ public struct StoreWriter {
     }
 
     /// Rebuilds the table's R*Trees from its rows, packed, and restores its indexes and triggers.
-    /// `inserter`: the one that wrote every row of the table since `beginBulkLoad` (into an empty table), whose
-    /// entries then make the R*Tree; otherwise the rows are read back.
+    /// `inserter`: the one that wrote the rows of the table since `beginBulkLoad`, whose entries then make the
+    /// R*Tree with the rows stored before; otherwise the rows are read back.
     public func finishBulkLoad(_ load: BulkLoad, inserter: FacilityInserter? = nil) throws {
-        for rtree in load.table.rtrees {
-            // The inserter's rows took consecutive pks into an empty table: then its entries are the whole table.
-            if load.table == .facilities, let entries = inserter?.indexEntries,
-               try db.scalar("SELECT min(pk) FROM facilities")?.int == entries.first.map({ Int($0.id) }),
-               try db.scalar("SELECT max(pk) FROM facilities")?.int == entries.last.map({ Int($0.id) }),
-               entries.count == (entries.last.map { Int($0.id) } ?? 0) - (entries.first.map { Int($0.id) } ?? 1) + 1 {
-                try PackedRTree.write(entries, table: rtree.table, database: db)
-                continue
+        let collected = inserter.flatMap { inserter in
+            inserter.indexEntries.map { entries in
+                Collected(entries: entries, first: entries.first?.id, last: entries.last?.id ?? 0, count: entries.count)
             }
-            let statement = try Statement(database: db, sql: rtree.sql)
+        }
+        try finishBulkLoad(load, collected: collected)
+    }
+
+    /// Rebuilds the units' R*Trees (the locations' from `inserter`'s entries when it collected them) and
+    /// restores their indexes and triggers.
+    public func finishBulkLoad(_ load: BulkLoad, unitInserter inserter: UnitInserter) throws {
+        let collected = inserter.indexEntries.map {
+            Collected(entries: $0, first: inserter.firstPK, last: inserter.lastPK, count: inserter.insertedCount)
+        }
+        try finishBulkLoad(load, collected: collected)
+    }
+
+    /// The R*Tree entries of the rows an inserter stored (pks `first…last`, `count` rows) with a location.
+    private struct Collected {
+        var entries: [PackedRTree.Entry]
+        var first: Int64?
+        var last: Int64
+        var count: Int
+    }
+
+    private func finishBulkLoad(_ load: BulkLoad, collected: Collected?) throws {
+        for rtree in load.table.rtrees {
             var entries: [PackedRTree.Entry] = []
+            var sql = rtree.sql
+            var arguments: [SQLValue] = []
+            // The inserter's rows took consecutive pks after every stored row: then its entries are those rows'
+            // and only the rows before need reading.
+            if rtree.table.hasSuffix("_location"), let collected, let first = collected.first,
+               collected.last - first + 1 == Int64(collected.count),
+               try db.scalar("SELECT max(pk) FROM \(load.table.rawValue)")?.int == Int(collected.last) {
+                entries.reserveCapacity(collected.entries.count)
+                sql += " AND pk < ?"
+                arguments = [.integer(first)]
+            }
+            let statement = try Statement(database: db, sql: sql)
+            try statement.bind(arguments)
             while try statement.step() {
                 guard let blob = statement.blob(1), let box = SpatiaLiteBlob.bounds(blob) else { continue }
                 entries.append(PackedRTree.Entry(
@@ -193,9 +227,13 @@ public struct StoreWriter {
                     ymin: PackedRTree.lower(box.minY), ymax: PackedRTree.upper(box.maxY)))
             }
             statement.finalize()
+            if !arguments.isEmpty, let collected { entries += collected.entries }
+            Trace.mark("read back \(rtree.table)")
             try PackedRTree.write(entries, table: rtree.table, database: db)
+            Trace.mark("packed \(rtree.table)")
         }
         for sql in load.indexes + load.triggers { try db.execute(sql) }
+        Trace.mark("indexes and triggers restored")
         try db.execute("PRAGMA cache_size = \(load.cacheSize)")
         try db.run("""
             UPDATE geometry_columns_time SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE Lower(f_table_name) = ?

@@ -105,4 +105,24 @@ final class UnitImportTests: ImportTestCase {
         XCTAssertEqual(try store.units(within: "410302").count, 1 + 8_001)
         try store.write { writer in XCTAssertEqual(try writer.checkIndexes(of: .units), "ok") }
     }
+
+    func testCodesAreComparedByAllTheirBytesWhateverTheirLengthOrScript() throws {
+        let store = try FacilityStore(path: path("s.sqlite"))
+        // Long codes that share their first 16 bytes, non-ASCII codes, and a code that is a prefix of another.
+        let codes = ["4103020010010001B", "4103020010010001A", "洛阳-2", "4103020010010001", "洛阳-1",
+                     "4103020010010001A", "41030200100100011", "洛阳-1", "A", "4103020010010001"]
+        let rows = codes.enumerated().map { "\($1),单位\($0),village,,,112.4,34.6" }
+        let file = try file("codes.csv", (["code,name,level,parent,population,lon,lat"] + rows).joined(separator: "\n") + "\n")
+        let summary = try UnitImporter().run(path: file, into: store)
+        XCTAssertEqual(summary.line, "imported 10 rows: 7 new, 0 updated, 0 unchanged, 3 rejected")
+        XCTAssertEqual(summary.rejections.map(\.description), [
+            "\(file):7: code: 4103020010010001A is also on line 3, which is kept — give each unit its own code",
+            "\(file):9: code: 洛阳-1 is also on line 6, which is kept — give each unit its own code",
+            "\(file):11: code: 4103020010010001 is also on line 5, which is kept — give each unit its own code",
+        ])
+        let stored = try store.units()
+        XCTAssertEqual(Set(stored.map(\.code)), Set(codes))
+        XCTAssertEqual(stored.first { $0.code == "4103020010010001A" }?.name, "单位1")
+        XCTAssertEqual(stored.first { $0.code == "洛阳-1" }?.name, "单位4")
+    }
 }

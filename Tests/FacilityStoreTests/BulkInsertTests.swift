@@ -87,6 +87,73 @@ final class BulkInsertTests: StoreTestCase {
         XCTAssertEqual(try store.facility(id: "H-199")?.name, "洛阳市中心医院")
     }
 
+    func testAUnitBulkLoadIndexesEveryUnitStoredBeforeAndNowAndPutsTheChecksBack() throws {
+        let store = try FacilityStore(path: path("a.sqlite"))
+        try store.write { writer in
+            try writer.upsert(AdministrativeUnit(code: "410302", name: "老城区", level: .district, parent: "410300",
+                                                 boundary: square(112.4, 34.6, size: 0.25)))
+            try writer.upsert(AdministrativeUnit(code: "410303", name: "西工区", level: .district, parent: "410300",
+                                                 location: LonLat(112.42, 34.66)))
+        }
+        // 200 units: three full statements of 64 (one with a boundary, one with attributes) and 8 left; one
+        // without a point, one empty name; "410303" is stored already.
+        var units = (0..<200).map { n in
+            AdministrativeUnit(code: "410302\(String(format: "%06d", n))", name: "社区\(n)", level: n % 2 == 0 ? .community : .village,
+                               parent: "410302", population: n, location: LonLat(112.4 + Double(n) / 1000, 34.6 + Double(n % 13) / 100))
+        }
+        units[5].boundary = square(112.5, 34.7)
+        units[70].attributes = ["说明": "引号\"和\\反斜杠"]
+        units[140].location = nil
+        units[150].name = ""
+        units[199] = AdministrativeUnit(code: "410303", name: "西工区（改）", level: .district, parent: "410300")
+        var outcomes: [InsertOutcome] = []
+        try store.write { writer in
+            let load = try writer.beginBulkLoad(of: .units)
+            let inserter = try writer.unitInserter(for: load)
+            try inserter.insert(count: units.count, unit: { units[$0] }) { index, outcome in
+                XCTAssertEqual(index, outcomes.count)
+                outcomes.append(outcome)
+            }
+            try writer.finishBulkLoad(load, unitInserter: inserter)
+            XCTAssertEqual(try writer.checkIndexes(of: .units), "ok")
+        }
+        XCTAssertEqual(outcomes[0], .inserted(pk: 3))
+        XCTAssertEqual(outcomes[198], .inserted(pk: 201))
+        XCTAssertEqual(outcomes[199], .duplicate(pk: 2))
+        let stored = try store.units()
+        XCTAssertEqual(stored.count, 201)
+        for unit in units.dropLast() { XCTAssertEqual(stored.first { $0.code == unit.code }, unit, unit.code) }
+        // Every R*Tree holds exactly the rows with that geometry, each with its bounding box.
+        for (column, tree) in [("boundary", "idx_units_boundary"), ("location", "idx_units_location")] {
+            XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM \(tree)")?.int,
+                           try store.db.scalar("SELECT count(*) FROM units WHERE \(column) IS NOT NULL")?.int, tree)
+            XCTAssertEqual(try store.db.scalar("""
+                SELECT count(*) FROM units u JOIN \(tree) i ON i.pkid = u.pk
+                WHERE i.xmin <= MbrMinX(u.\(column)) AND i.xmax >= MbrMaxX(u.\(column))
+                  AND i.ymin <= MbrMinY(u.\(column)) AND i.ymax >= MbrMaxY(u.\(column))
+                """)?.int, try store.db.scalar("SELECT count(*) FROM units WHERE \(column) IS NOT NULL")?.int, tree)
+        }
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_units_location")?.int, 2 + 198 - 1)
+        // The CHECK constraints the insert lifted hold again.
+        XCTAssertEqual(try store.db.scalar("PRAGMA ignore_check_constraints")?.int, 0)
+        XCTAssertThrowsError(try store.write { writer in
+            try writer.upsert(AdministrativeUnit(code: "X", name: "X", level: .village, population: -1))
+        })
+        XCTAssertThrowsError(try store.db.execute("INSERT INTO units (code, name, level) VALUES ('Y', 'Y', 'planet')"))
+    }
+
+    func testTheUnitInserterRefusesANegativePopulationAsTheCheckWould() throws {
+        let store = try FacilityStore(path: path("a.sqlite"))
+        XCTAssertThrowsError(try store.write { writer in
+            let inserter = try writer.unitInserter()
+            _ = try inserter.insert(AdministrativeUnit(code: "X", name: "X", level: .village, population: -1))
+        }) { error in
+            XCTAssertTrue("\(error)".contains("population >= 0"), "\(error)")
+        }
+        XCTAssertEqual(try store.units().count, 0)
+        XCTAssertEqual(try store.db.scalar("PRAGMA ignore_check_constraints")?.int, 0)
+    }
+
     func testBlobBoundsAreTheGeometrysBoundingBox() throws {
         let store = try FacilityStore(path: path("a.sqlite"))
         try store.write { writer in
