@@ -162,7 +162,7 @@ extension RecordScanner {
                 break
             }
         }
-        guard p < end else {
+        guard p < end, p < stop else {
             pos = p
             return false
         }

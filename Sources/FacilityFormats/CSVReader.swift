@@ -188,6 +188,55 @@ public final class CSVReader {
         self.bytesRead = scanner.pos
     }
 
+    /// A reader of the same file from `scanner` on (see `splitRemainder`).
+    private init(sharing other: CSVReader, scanner: RecordScanner) {
+        path = other.path
+        encoding = other.encoding
+        hadByteOrderMark = other.hadByteOrderMark
+        header = other.header
+        headerLine = other.headerLine
+        byteCount = other.byteCount
+        file = other.file
+        self.scanner = scanner
+        bytesRead = scanner.pos
+    }
+
+    /// Splits the records still to read in two, for reading on two threads: this reader then stops at the
+    /// first line that begins after the middle of the rest, and the returned one reads from there to the end,
+    /// numbering lines as this one would. Nil when less than `minimumBytes` are left, and for GB18030 (whose
+    /// decoder cannot be shared).
+    ///
+    /// The split is right when a record begins there; a line break inside a quoted field can fool it. After
+    /// this reader's `nextRaw` has returned false, `endedAtSplit` tells: when false, what the other reader
+    /// read is not records of this file — discard it, call `readPastSplit()` and read on with this reader.
+    public func splitRemainder(minimumBytes: Int = 1 << 20) -> CSVReader? {
+        let start = scanner.pos, end = scanner.end
+        guard encoding == .utf8, end - start >= max(minimumBytes, 2) else { return nil }
+        let b = scanner.base
+        var split = start + (end - start) / 2
+        while split < end && b[split] != 0x0A { split += 1 }
+        // After the line break and any empty lines: where the next record would begin.
+        while split < end && (b[split] == 0x0A || b[split] == 0x0D) { split += 1 }
+        guard split < end else { return nil }
+        // Lines end at LF, CRLF or a lone CR, inside quoted fields too (as the scanner counts them).
+        var line = scanner.line
+        for offset in start..<split {
+            let c = b[offset]
+            if c == 0x0A || (c == 0x0D && b[offset + 1] != 0x0A) { line += 1 }
+        }
+        var rest = scanner
+        rest.pos = split
+        rest.line = line
+        scanner.stop = split
+        return CSVReader(sharing: self, scanner: rest)
+    }
+
+    /// Whether this reader, split by `splitRemainder`, stopped exactly where the other began.
+    public var endedAtSplit: Bool { scanner.pos == scanner.stop }
+
+    /// Lets this reader, split by `splitRemainder`, read on to the end of the file.
+    public func readPastSplit() { scanner.stop = scanner.end }
+
     /// The next data row, or nil at the end. Completely empty lines (also a trailing one) are
     /// skipped but counted for line numbers. Throws `CSVError.unterminatedQuote`.
     public func next() throws -> CSVRow? {
@@ -315,6 +364,8 @@ struct RecordScanner {
     let base: UnsafePointer<UInt8>
     let end: Int
     var pos: Int
+    /// `nextRaw` reads no record that begins here or later (see `CSVReader.splitRemainder`).
+    var stop: Int
     var line = 1
     let path: String
     let encoding: TextEncoding
@@ -328,6 +379,7 @@ struct RecordScanner {
          knownValidUTF8: Bool, maxFieldBytes: Int, decoder: GB18030Decoder?) {
         self.base = base
         self.end = end
+        self.stop = end
         self.pos = pos
         self.path = path
         self.encoding = encoding

@@ -38,25 +38,62 @@ public struct UnitImporter {
     public func run(path: String, into store: FacilityStore) throws -> ImportSummary {
         Trace.mark("start")
         var summary = ImportSummary(file: path, sha256: "")
-        var candidates: [Candidate] = []
+        var candidates = Candidates()
         var csv: (reader: CSVReader, columns: ColumnMap<UnitColumn>)?
         if UnitImporter.isGeoJSON(path) {
             if rejectsPath != nil { throw ImportError.rejectsNeedCSV(file: path) }
-            try readGeoJSON(path: path, store: store, into: &candidates, summary: &summary)
+            try readGeoJSON(path: path, store: store, into: &candidates.parts[0], summary: &summary)
         } else {
             csv = try openCSV(path: path)
         }
+        Trace.mark("opened")
         if let csv {
-            // One thread reads and parses while this one collects.
+            // The two halves of the file at once, the second on another thread.
             let parsed = ParsedCSV()
-            let batches = Producer<[Candidate]> { [self] push in
-                try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: parsed, emit: push)
+            let split = csv.reader.splitRemainder()
+            let other = ParsedCSV()
+            let worker = split.map { reader in
+                WorkerThread { [self] in
+                    other.candidates.reserveCapacity(reader.byteCount / 140)
+                    do {
+                        try parseCSV(path: path, reader: reader, columns: csv.columns, into: other) {
+                            other.candidates += $0
+                            return true
+                        }
+                        Trace.mark("second half parsed")
+                    } catch {
+                        other.failure = error
+                    }
+                }
             }
-            defer { batches.stop() }
-            while let batch = try batches.next() { candidates += batch }
-            batches.stop()
-            summary.rows = parsed.rows
-            summary.rejections += parsed.rejections
+            defer { worker?.join() }
+            // Room for about as many units as a file of 70-byte rows holds (untouched capacity costs nothing).
+            candidates.parts[0].reserveCapacity(csv.reader.byteCount / 70)
+            try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: parsed) {
+                candidates.parts[0] += $0
+                return true
+            }
+            Trace.mark("first half parsed")
+            worker?.join()
+            var parts = [parsed]
+            if split != nil {
+                if csv.reader.endedAtSplit {
+                    if let failure = other.failure { throw failure }
+                    candidates.parts.append(other.candidates)
+                    parts.append(other)
+                } else {
+                    // A quoted line break fooled the split: the rest is read here, what the other read is dropped.
+                    csv.reader.readPastSplit()
+                    let rest = ParsedCSV()
+                    try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: rest) {
+                        candidates.parts[0] += $0
+                        return true
+                    }
+                    parts.append(rest)
+                }
+            }
+            summary.rows = parts.reduce(0) { $0 + $1.rows }
+            summary.rejections += parts.flatMap(\.rejections)
             if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: csv.reader.headerLine) }
         }
         Trace.mark("parsed")
@@ -218,12 +255,13 @@ public struct UnitImporter {
 
     /// The positions of `candidates` in ascending order of their codes' UTF-8 bytes (the order of SQLite's
     /// BINARY collation), equal codes in file order.
-    static func codeOrder(_ candidates: [Candidate]) -> [Int] {
+    static func codeOrder(_ candidates: Candidates) -> [Int] {
         // The first 16 bytes as two big-endian integers order almost every pair; longer codes that tie compare
         // in full.
         var keys: [(high: UInt64, low: UInt64, position: Int32, long: Bool)] = []
         keys.reserveCapacity(candidates.count)
-        for (position, candidate) in candidates.enumerated() {
+        for position in 0..<candidates.count {
+            let candidate = candidates[position]
             var high: UInt64 = 0, low: UInt64 = 0, count = 0
             for byte in candidate.unit.code.utf8.prefix(16) {
                 if count < 8 { high |= UInt64(byte) << (56 - 8 * count) } else { low |= UInt64(byte) << (56 - 8 * (count - 8)) }
@@ -243,10 +281,28 @@ public struct UnitImporter {
         return keys.map { Int($0.position) }
     }
 
-    /// What the parsing thread counted and rejected, read after it has finished.
+    /// Units read from the file, in file order, in one array per thread that read them.
+    struct Candidates {
+        var parts: [[Candidate]] = [[]]
+
+        var count: Int { parts.reduce(0) { $0 + $1.count } }
+
+        subscript(position: Int) -> Candidate {
+            var position = position
+            for part in parts {
+                if position < part.count { return part[position] }
+                position -= part.count
+            }
+            preconditionFailure("position \(position) is past the last unit")
+        }
+    }
+
+    /// What a parsing thread counted, rejected and read, taken after it has finished.
     private final class ParsedCSV: @unchecked Sendable {
         var rows = 0
         var rejections: [Rejection] = []
+        var candidates: [Candidate] = []
+        var failure: Error?
     }
 
     /// Reads every row of a units CSV, handing units over in batches to `emit` (which returns false to stop).

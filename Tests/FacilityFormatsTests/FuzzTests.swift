@@ -118,6 +118,63 @@ final class FuzzTests: XCTestCase {
         }
     }
 
+    /// Reading a file in two halves (`splitRemainder`, the parallel unit import) must give the records one reader
+    /// gives, with the same lines and the same error, wherever the middle falls: also inside a quoted field that
+    /// spans lines, when the first half reads on past the split.
+    func testReadingInTwoHalvesGivesTheRecordsOfOneReader() throws {
+        let seeds = try FuzzSeeds.csv()
+        let path = folder.appendingPathComponent("split.csv").path
+        let mutator = FuzzMutator(tokens: FuzzTokens.common + FuzzTokens.csv, nesting: FuzzTokens.jsonNesting,
+                                  corpus: seeds)
+        var run = FuzzRun(name: "CSV split", tag: 0x5B1, defaultIterations: 2_000)
+        var split = 0, fooled = 0
+        /// Every record from `reader` on: (line, fields) of clean ones, the row's for the rest; or the error.
+        func records(_ reader: CSVReader) -> (records: [String], error: String?) {
+            let record = CSVRawRecord()
+            var records: [String] = []
+            do {
+                while try reader.nextRaw(into: record) {
+                    let fields = record.isClean ? (0..<record.count).map { String(decoding: record.field($0), as: UTF8.self) }
+                        : try reader.row(of: record).fields
+                    records.append("\(record.line): \(fields)")
+                }
+            } catch {
+                return (records, "\(error)")
+            }
+            return (records, nil)
+        }
+        run.forEach(seeds: seeds, mutator: mutator) { input, rng, fail in
+            guard fuzzWriteFile(path, input) else { fail("cannot write \(path)"); return false }
+            guard let whole = try? CSVReader(path: path, encoding: .utf8),
+                  let first = try? CSVReader(path: path, encoding: .utf8) else { return false }
+            let expected = records(whole)
+            guard let second = first.splitRemainder(minimumBytes: 2) else { return true }
+            split += 1
+            var got = records(first)
+            let rest = records(second)
+            if got.error == nil {
+                if first.endedAtSplit {
+                    got = (got.records + rest.records, rest.error)
+                } else {
+                    fooled += 1
+                    first.readPastSplit()
+                    let more = records(first)
+                    got = (got.records + more.records, more.error)
+                }
+            }
+            if got.records != expected.records {
+                let index = zip(got.records, expected.records).enumerated().first { $1.0 != $1.1 }?.offset
+                    ?? min(got.records.count, expected.records.count)
+                fail("record \(index): \(index < got.records.count ? got.records[index] : "none") ≠ \(index < expected.records.count ? expected.records[index] : "none")")
+            }
+            if got.error != expected.error { fail("error \(got.error ?? "none") ≠ \(expected.error ?? "none")") }
+            _ = rng
+            return true
+        }
+        XCTAssertGreaterThan(split, 100, "files split")
+        XCTAssertGreaterThan(fooled, 0, "splits fooled by a quoted line break")
+    }
+
     /// Reads every row with `choice`; nil when the file is refused (after checking the error), else the content.
     private func readCSVChecked(_ path: String, _ choice: EncodingChoice, maxFieldBytes: Int, input: [UInt8],
                                 _ fail: (String) -> Void) -> CSVContent? {

@@ -125,4 +125,38 @@ final class UnitImportTests: ImportTestCase {
         XCTAssertEqual(stored.first { $0.code == "4103020010010001A" }?.name, "单位1")
         XCTAssertEqual(stored.first { $0.code == "洛阳-1" }?.name, "单位4")
     }
+
+    func testALargeFileReadInTwoHalvesStoresAndRejectsWhatOneReaderWould() throws {
+        // 2 × 9,000 rows of equal length around one unit whose quoted name spans 3,000 lines, so that the middle of
+        // the file falls inside it: the second half's guess is wrong and the first reads on. Then the same file
+        // without it, split at a record. A code repeats across the halves; a row in the second half is bad.
+        func rows(_ range: Range<Int>) -> [String] {
+            range.map { n in "U\(String(format: "%06d", n)),社区\(String(format: "%06d", n)),community,410302,\(n % 1000 + 1000),112.4\(n % 10),34.6\(n % 7)" }
+        }
+        let header = "code,name,level,parent,population,lon,lat"
+        let long = "LONG,\"" + String(repeating: "第一行\n", count: 3_000) + "\",village,410302,5,112.45,34.65"
+        var after = rows(9_000..<18_000)
+        after[4_000] = "U000123,重复,community,410302,1,112.4,34.6"
+        after[5_000] = "BAD,坏,community,410302,-4,112.4,34.6"
+        for (name, lines) in [("fooled.csv", [header] + rows(0..<9_000) + [long] + after),
+                              ("split.csv", [header] + rows(0..<9_000) + after)] {
+            let store = try FacilityStore(path: path("\(name).sqlite"))
+            let file = try file(name, lines.joined(separator: "\n") + "\n")
+            let summary = try UnitImporter().run(path: file, into: store)
+            let extra = name == "fooled.csv" ? 1 : 0
+            XCTAssertEqual(summary.rows, 18_000 + extra, name)
+            XCTAssertEqual(summary.new, 17_998 + extra, name)
+            // Line numbers in the second half count the 3,000 lines of the long name.
+            let shift = name == "fooled.csv" ? 3_001 : 0
+            XCTAssertEqual(summary.rejections.map(\.description), [
+                "\(file):\(9_002 + 4_000 + shift): code: U000123 is also on line 125, which is kept — give each unit its own code",
+                "\(file):\(9_002 + 5_000 + shift): population/lon/lat: -4 is negative — a count is 0 or more",
+            ], name)
+            let units = try store.units()
+            XCTAssertEqual(units.count, 17_998 + extra, name)
+            XCTAssertEqual(units.first { $0.code == "U017999" }?.name, "社区017999", name)
+            // (The name's last line break is trimmed, as surrounding blanks are.)
+            if extra == 1 { XCTAssertEqual(units.first { $0.code == "LONG" }?.name.count(where: { $0 == "\n" }), 2_999) }
+        }
+    }
 }
