@@ -39,6 +39,8 @@ public struct UnitImporter {
         Trace.mark("start")
         var summary = ImportSummary(file: path, sha256: "")
         var candidates = Candidates()
+        // Each part's units in code order, sorted by the thread that read them.
+        var keyParts: [[CodeKey]]?
         var csv: (reader: CSVReader, columns: ColumnMap<UnitColumn>)?
         if UnitImporter.isGeoJSON(path) {
             if rejectsPath != nil { throw ImportError.rejectsNeedCSV(file: path) }
@@ -60,6 +62,7 @@ public struct UnitImporter {
                             other.candidates += $0
                             return true
                         }
+                        other.keys = UnitImporter.codeKeys(other.candidates)
                         Trace.mark("second half parsed")
                     } catch {
                         other.failure = error
@@ -73,6 +76,7 @@ public struct UnitImporter {
                 candidates.parts[0] += $0
                 return true
             }
+            var keys = [UnitImporter.codeKeys(candidates.parts[0])]
             Trace.mark("first half parsed")
             worker?.join()
             var parts = [parsed]
@@ -80,6 +84,7 @@ public struct UnitImporter {
                 if csv.reader.endedAtSplit {
                     if let failure = other.failure { throw failure }
                     candidates.parts.append(other.candidates)
+                    keys.append(other.keys)
                     parts.append(other)
                 } else {
                     // A quoted line break fooled the split: the rest is read here, what the other read is dropped.
@@ -90,18 +95,20 @@ public struct UnitImporter {
                         return true
                     }
                     parts.append(rest)
+                    keys[0] = UnitImporter.codeKeys(candidates.parts[0])
                 }
             }
             summary.rows = parts.reduce(0) { $0 + $1.rows }
             summary.rejections += parts.flatMap(\.rejections)
             if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: csv.reader.headerLine) }
+            keyParts = keys
         }
         Trace.mark("parsed")
         // Hashed while the rows are stored: started earlier, it would take a core from the parsing.
         let hashing = BackgroundHash(path: path)
         // Stored in code order: SQLite then appends to the unique index of codes instead of inserting all over it
         // (650,000 units: 0.7 s instead of 1.6 s). A code repeated in the file is rejected here, naming the first.
-        let order = UnitImporter.codeOrder(candidates)
+        let order = UnitImporter.codeOrder(candidates, keys: keyParts ?? [UnitImporter.codeKeys(candidates.parts[0])])
         var unique: [Int] = []
         unique.reserveCapacity(order.count)
         for position in order {
@@ -253,32 +260,66 @@ public struct UnitImporter {
         return (reader, columns)
     }
 
-    /// The positions of `candidates` in ascending order of their codes' UTF-8 bytes (the order of SQLite's
-    /// BINARY collation), equal codes in file order.
-    static func codeOrder(_ candidates: Candidates) -> [Int] {
-        // The first 16 bytes as two big-endian integers order almost every pair; longer codes that tie compare
-        // in full.
-        var keys: [(high: UInt64, low: UInt64, position: Int32, long: Bool)] = []
-        keys.reserveCapacity(candidates.count)
-        for position in 0..<candidates.count {
-            let candidate = candidates[position]
+    /// A unit's place in code order (by UTF-8 bytes, as SQLite's BINARY collation orders): the code's first 16
+    /// bytes as two big-endian integers, which order almost every pair (longer codes that tie compare in full),
+    /// and the unit's position in its part of `Candidates`.
+    struct CodeKey {
+        var high: UInt64
+        var low: UInt64
+        var position: Int32
+        var long: Bool
+    }
+
+    /// The keys of `part`'s units in code order, equal codes in file order.
+    static func codeKeys(_ part: [Candidate]) -> [CodeKey] {
+        var keys: [CodeKey] = []
+        keys.reserveCapacity(part.count)
+        for (position, candidate) in part.enumerated() {
             var high: UInt64 = 0, low: UInt64 = 0, count = 0
             for byte in candidate.unit.code.utf8.prefix(16) {
                 if count < 8 { high |= UInt64(byte) << (56 - 8 * count) } else { low |= UInt64(byte) << (56 - 8 * (count - 8)) }
                 count += 1
             }
-            keys.append((high, low, Int32(position), candidate.unit.code.utf8.count > 16))
+            keys.append(CodeKey(high: high, low: low, position: Int32(position), long: candidate.unit.code.utf8.count > 16))
         }
         keys.sort { a, b in
-            if a.high != b.high { return a.high < b.high }
-            if a.low != b.low { return a.low < b.low }
-            if a.long || b.long {
-                let x = candidates[Int(a.position)].unit.code.utf8, y = candidates[Int(b.position)].unit.code.utf8
-                if !x.elementsEqual(y) { return x.lexicographicallyPrecedes(y) }
-            }
-            return a.position < b.position
+            let order = compare(a, in: part, b, in: part)
+            return order != 0 ? order < 0 : a.position < b.position
         }
-        return keys.map { Int($0.position) }
+        return keys
+    }
+
+    /// -1, 0 or 1 as `a`'s code (a unit of `x`) comes before, equals or comes after `b`'s (a unit of `y`).
+    private static func compare(_ a: CodeKey, in x: [Candidate], _ b: CodeKey, in y: [Candidate]) -> Int {
+        if a.high != b.high { return a.high < b.high ? -1 : 1 }
+        if a.low != b.low { return a.low < b.low ? -1 : 1 }
+        guard a.long || b.long else { return 0 }
+        let p = x[Int(a.position)].unit.code.utf8, q = y[Int(b.position)].unit.code.utf8
+        if p.elementsEqual(q) { return 0 }
+        return p.lexicographicallyPrecedes(q) ? -1 : 1
+    }
+
+    /// The positions of `candidates` in code order, equal codes in file order, from each part's `codeKeys`.
+    static func codeOrder(_ candidates: Candidates, keys: [[CodeKey]]) -> [Int] {
+        let parts = candidates.parts
+        precondition(keys.count == parts.count && keys.count <= 2, "one or two parts, each with its keys")
+        let base = parts.count == 2 ? parts[0].count : 0
+        guard keys.count == 2 else { return keys[0].map { Int($0.position) } }
+        // Two sorted runs merged; on equal codes the first part's unit (earlier in the file) goes first.
+        var order: [Int] = []
+        order.reserveCapacity(keys[0].count + keys[1].count)
+        var i = 0, j = 0
+        let a = keys[0], b = keys[1]
+        while i < a.count && j < b.count {
+            if compare(a[i], in: parts[0], b[j], in: parts[1]) <= 0 {
+                order.append(Int(a[i].position)); i += 1
+            } else {
+                order.append(base + Int(b[j].position)); j += 1
+            }
+        }
+        while i < a.count { order.append(Int(a[i].position)); i += 1 }
+        while j < b.count { order.append(base + Int(b[j].position)); j += 1 }
+        return order
     }
 
     /// Units read from the file, in file order, in one array per thread that read them.
@@ -302,6 +343,7 @@ public struct UnitImporter {
         var rows = 0
         var rejections: [Rejection] = []
         var candidates: [Candidate] = []
+        var keys: [CodeKey] = []
         var failure: Error?
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FacilityMapKit
+import FacilityStore
 import Foundation
 
 struct Import: ParsableCommand {
@@ -91,7 +92,11 @@ struct ImportUnits: ParsableCommand {
         let importer = UnitImporter(level: level.flatMap(UnitLevel.init(argument:)),
                                     coordinateSystem: try options.coordinateSystem, encoding: try options.encodingChoice,
                                     strict: options.strict, rejectsPath: options.rejects)
-        try report(try importer.run(path: file, into: store))
+        let summary = try importer.run(path: file, into: store)
+        Trace.mark("returned")
+        store.close()
+        Trace.mark("closed")
+        try report(summary)
     }
 }
 
