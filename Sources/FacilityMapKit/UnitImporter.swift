@@ -131,10 +131,11 @@ public struct UnitImporter {
                 let many = csv.map { $0.reader.byteCount > 250_000 } ?? (candidates.count > 5_000)
                 let bulkLoad = many ? try writer.beginBulkLoad(of: .units) : nil
                 let inserter = try writer.unitInserter(for: bulkLoad)
-                try inserter.insert(count: unique.count, unit: { candidates[unique[$0]].unit }) { index, outcome in
+                let units = unique.map { candidates.unit(at: $0) }
+                try inserter.insert(units) { index, outcome in
                     switch outcome {
                     case .inserted: summary.new += 1
-                    case .duplicate: summary.count(try writer.upsert(candidates[unique[index]].unit))  // stored before: update it
+                    case .duplicate: summary.count(try writer.upsert(units[index]))  // stored before: update it
                     }
                 }
                 Trace.mark("stored rows")
@@ -327,6 +328,12 @@ public struct UnitImporter {
         var parts: [[Candidate]] = [[]]
 
         var count: Int { parts.reduce(0) { $0 + $1.count } }
+
+        /// The unit at `position`, copied without the rest of its candidate.
+        func unit(at position: Int) -> AdministrativeUnit {
+            let first = parts[0].count
+            return position < first ? parts[0][position].unit : parts[1][position - first].unit
+        }
 
         subscript(position: Int) -> Candidate {
             var position = position

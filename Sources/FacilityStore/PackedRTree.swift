@@ -114,6 +114,7 @@ struct PackedRTree {
             for i in levels[level].indices { numbers[level][i] = next; next += 1 }
         }
         numbers[levels.count - 1][0] = 1
+        Trace.mark("tiled \(table)")
 
         try db.execute("DELETE FROM \"\(table)_node\"; DELETE FROM \"\(table)_rowid\"; DELETE FROM \"\(table)_parent\"")
         let insertNode = try Statement(database: db, sql: "INSERT INTO \"\(table)_node\" (nodeno, data) VALUES (?, ?)")
@@ -160,6 +161,7 @@ struct PackedRTree {
                 while try insertNode.step() {}
             }
         }
+        Trace.mark("nodes written")
         // Rowids that are dense (a bulk load's consecutive pks) are placed by value; others are sorted.
         if let low = leafOf.lazy.map(\.0).min(), let high = leafOf.lazy.map(\.0).max(),
            high - low + 1 == Int64(leafOf.count) {

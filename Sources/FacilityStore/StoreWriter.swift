@@ -181,7 +181,8 @@ public struct StoreWriter {
     public func finishBulkLoad(_ load: BulkLoad, inserter: FacilityInserter? = nil) throws {
         let collected = inserter.flatMap { inserter in
             inserter.indexEntries.map { entries in
-                Collected(entries: entries, first: entries.first?.id, last: entries.last?.id ?? 0, count: entries.count)
+                Collected(entries: entries, first: entries.first?.id, last: entries.last?.id ?? 0, count: entries.count,
+                          anyBoundary: false)
             }
         }
         try finishBulkLoad(load, collected: collected)
@@ -191,17 +192,20 @@ public struct StoreWriter {
     /// restores their indexes and triggers.
     public func finishBulkLoad(_ load: BulkLoad, unitInserter inserter: UnitInserter) throws {
         let collected = inserter.indexEntries.map {
-            Collected(entries: $0, first: inserter.firstPK, last: inserter.lastPK, count: inserter.insertedCount)
+            Collected(entries: $0, first: inserter.firstPK, last: inserter.lastPK, count: inserter.insertedCount,
+                      anyBoundary: inserter.insertedBoundary)
         }
         try finishBulkLoad(load, collected: collected)
     }
 
-    /// The R*Tree entries of the rows an inserter stored (pks `first…last`, `count` rows) with a location.
+    /// The R*Tree entries of the rows an inserter stored (pks `first…last`, `count` rows) with a location, and
+    /// whether any of them has a boundary.
     private struct Collected {
         var entries: [PackedRTree.Entry]
         var first: Int64?
         var last: Int64
         var count: Int
+        var anyBoundary: Bool
     }
 
     private func finishBulkLoad(_ load: BulkLoad, collected: Collected?) throws {
@@ -210,11 +214,14 @@ public struct StoreWriter {
             var sql = rtree.sql
             var arguments: [SQLValue] = []
             // The inserter's rows took consecutive pks after every stored row: then its entries are those rows'
-            // and only the rows before need reading.
-            if rtree.table.hasSuffix("_location"), let collected, let first = collected.first,
+            // (and none of them has a boundary, unless it says so) and only the rows before need reading.
+            let isLocation = rtree.table.hasSuffix("_location")
+            var added: [PackedRTree.Entry] = []
+            if isLocation || collected?.anyBoundary == false, let collected, let first = collected.first,
                collected.last - first + 1 == Int64(collected.count),
                try db.scalar("SELECT max(pk) FROM \(load.table.rawValue)")?.int == Int(collected.last) {
-                entries.reserveCapacity(collected.entries.count)
+                if isLocation { added = collected.entries }
+                entries.reserveCapacity(added.count)
                 sql += " AND pk < ?"
                 arguments = [.integer(first)]
             }
@@ -227,7 +234,7 @@ public struct StoreWriter {
                     ymin: PackedRTree.lower(box.minY), ymax: PackedRTree.upper(box.maxY)))
             }
             statement.finalize()
-            if !arguments.isEmpty, let collected { entries += collected.entries }
+            entries += added
             Trace.mark("read back \(rtree.table)")
             try PackedRTree.write(entries, table: rtree.table, database: db)
             Trace.mark("packed \(rtree.table)")

@@ -17,12 +17,15 @@ public final class UnitInserter {
     private let lookup: Statement
     /// The texts and point BLOBs of one run of a statement, bound without copying.
     private var arena: UnsafeMutableRawBufferPointer
-    private let levelNames: [UnitLevel: UnsafeMutableBufferPointer<UInt8>]
+    /// Each level's name, in the order of `UnitLevel.allCases`.
+    private let levelNames: [UnsafeMutableBufferPointer<UInt8>]
     /// The location's R*Tree entry of every row inserted, when collected, and the pks this inserter gave.
     var indexEntries: [PackedRTree.Entry]?
     private(set) var firstPK: Int64?
     private(set) var lastPK: Int64 = 0
     private(set) var insertedCount = 0
+    /// Whether a unit inserted has a boundary.
+    private(set) var insertedBoundary = false
 
     static func sql(rows: Int, boundary: Bool = true) -> String {
         let row = boundary ? "(?, ?, ?, ?, ?, CastToMultiPolygon(GeomFromWKB(?, 4326)), ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?)"
@@ -46,14 +49,12 @@ public final class UnitInserter {
         }
         (statement, many, points) = (prepared[0], prepared[1], prepared[2])
         arena = .allocate(byteCount: 64 * 1024, alignment: 8)
-        var names: [UnitLevel: UnsafeMutableBufferPointer<UInt8>] = [:]
-        for level in UnitLevel.allCases {
+        levelNames = UnitLevel.allCases.map { level in
             let bytes = Array(level.rawValue.utf8)
             let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
             _ = buffer.initialize(from: bytes)
-            names[level] = buffer
+            return buffer
         }
-        levelNames = names
     }
 
     deinit {
@@ -62,67 +63,61 @@ public final class UnitInserter {
         sqlite3_finalize(points)
         lookup.finalize()
         arena.deallocate()
-        levelNames.values.forEach { $0.deallocate() }
+        levelNames.forEach { $0.deallocate() }
     }
 
     /// Inserts `units` in order (each unless its code is stored already, also by an earlier one) and tells
     /// `outcome` what became of each (by position in `units`), in order.
-    public func insert(_ units: [AdministrativeUnit], outcome: (Int, InsertOutcome) throws -> Void) throws {
-        try insert(count: units.count, unit: { units[$0] }, outcome: outcome)
-    }
-
-    /// Inserts units `unit(0)`, `unit(1)`… `unit(count - 1)` in that order (each unless its code is stored
-    /// already, also by an earlier one) and tells `outcome` what became of each, in order. `unit` may be called
-    /// more than once for an index and must return the same unit.
     ///
     /// The table's CHECK constraints are not evaluated meanwhile (also not by what `outcome` writes): a unit's
     /// level is valid by its type and its population is checked here, and SQLite builds the table for
     /// `level IN (…)` again for every row (0.9 s of a 650,000-unit import).
-    public func insert(count: Int, unit: (Int) -> AdministrativeUnit, outcome: (Int, InsertOutcome) throws -> Void) throws {
+    public func insert(_ units: [AdministrativeUnit], outcome: (Int, InsertOutcome) throws -> Void) throws {
         // A flag pragma expires prepared statements: set once around the whole insert, not per statement.
         try db.execute("PRAGMA ignore_check_constraints = ON")
         defer { try? db.execute("PRAGMA ignore_check_constraints = OFF") }
         let k = Self.rowsPerStatement
         var start = 0
-        while count - start >= k {
-            let units = (start..<(start + k)).map(unit)
-            let s = units.contains { $0.boundary != nil } ? many : points
-            let attributes = try reserveArena(for: units)
+        while units.count - start >= k {
+            let rows = start..<(start + k)
+            let s = units[rows].contains { $0.boundary != nil } ? many : points
+            let attributes = try reserveArena(for: units[rows])
             var offset = 0
-            for (index, unit) in units.enumerated() {
-                bind(unit, attributes: attributes[index], to: s, first: Int32(8 * index), arenaOffset: &offset)
+            for index in rows {
+                bind(units[index], attributes: attributes[index - start], to: s, first: Int32(8 * (index - start)),
+                     arenaOffset: &offset)
             }
             let rc = sqlite3_step(s)
             sqlite3_reset(s)
             if rc == SQLITE_DONE {
                 // Each row took the next rowid: the last one is the statement's last insert.
                 let last = sqlite3_last_insert_rowid(db.handle)
-                for index in 0..<k {
-                    let pk = last - Int64(k - 1 - index)
-                    inserted(pk, units[index].location)
-                    try outcome(start + index, .inserted(pk: pk))
+                for index in rows {
+                    let pk = last - Int64(start + k - 1 - index)
+                    inserted(pk, units[index])
+                    try outcome(index, .inserted(pk: pk))
                 }
             } else if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
                 // The statement stored nothing: row by row, to tell which codes are taken.
-                for index in 0..<k { try outcome(start + index, try insert(units[index])) }
+                for index in rows { try outcome(index, try insert(units[index])) }
             } else {
                 throw db.error(rc, Self.sql(rows: k))
             }
             start += k
         }
-        for index in start..<count { try outcome(index, try insert(unit(index))) }
+        for index in start..<units.count { try outcome(index, try insert(units[index])) }
     }
 
     /// Inserts `unit`, unless a unit with its code is stored already (then nothing is written).
     public func insert(_ unit: AdministrativeUnit) throws -> InsertOutcome {
-        let attributes = try reserveArena(for: [unit])
+        let attributes = try reserveArena(for: [unit][...])
         var offset = 0
         bind(unit, attributes: attributes[0], to: statement, first: 0, arenaOffset: &offset)
         let rc = sqlite3_step(statement)
         sqlite3_reset(statement)
         if rc == SQLITE_DONE {
             let pk = sqlite3_last_insert_rowid(db.handle)
-            inserted(pk, unit.location)
+            inserted(pk, unit)
             return .inserted(pk: pk)
         }
         if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
@@ -133,19 +128,31 @@ public final class UnitInserter {
         throw db.error(rc, Self.sql)
     }
 
-    private func inserted(_ pk: Int64, _ location: LonLat?) {
+    private func inserted(_ pk: Int64, _ unit: AdministrativeUnit) {
         if firstPK == nil { firstPK = pk }
         lastPK = pk
         insertedCount += 1
-        guard let location, indexEntries != nil else { return }
+        if unit.boundary != nil { insertedBoundary = true }
+        guard let location = unit.location, indexEntries != nil else { return }
         let x = location.lon, y = location.lat
         indexEntries!.append(PackedRTree.Entry(id: pk, xmin: PackedRTree.lower(x), xmax: PackedRTree.upper(x),
                                                ymin: PackedRTree.lower(y), ymax: PackedRTree.upper(y)))
     }
 
+    /// `level`'s position in `UnitLevel.allCases` (which allocates an array on every use).
+    private static func ordinal(_ level: UnitLevel) -> Int {
+        switch level {
+        case .city: 0
+        case .district: 1
+        case .township: 2
+        case .community: 3
+        case .village: 4
+        }
+    }
+
     /// Makes the arena large enough for the texts and point BLOBs of `units`; returns their attributes as JSON.
     /// Refuses a negative population, as the table's CHECK constraint would.
-    private func reserveArena(for units: [AdministrativeUnit]) throws -> [String?] {
+    private func reserveArena(for units: ArraySlice<AdministrativeUnit>) throws -> [String?] {
         if let unit = units.first(where: { ($0.population ?? 0) < 0 }) {
             throw StoreError.sqlite(path: db.path, code: SQLITE_CONSTRAINT,
                                     message: "CHECK constraint failed: population >= 0 (unit \(unit.code))", sql: Self.sql)
@@ -179,7 +186,7 @@ public final class UnitInserter {
         }
         bindText(1, unit.code)
         bindText(2, unit.name)
-        let level = levelNames[unit.level]!
+        let level = levelNames[Self.ordinal(unit.level)]
         sqlite3_bind_text(s, first + 3, UnsafeRawPointer(level.baseAddress!).assumingMemoryBound(to: CChar.self),
                           Int32(level.count), SQLITE_STATIC)
         bindText(4, unit.parent)

@@ -110,7 +110,7 @@ final class BulkInsertTests: StoreTestCase {
         try store.write { writer in
             let load = try writer.beginBulkLoad(of: .units)
             let inserter = try writer.unitInserter(for: load)
-            try inserter.insert(count: units.count, unit: { units[$0] }) { index, outcome in
+            try inserter.insert(units) { index, outcome in
                 XCTAssertEqual(index, outcomes.count)
                 outcomes.append(outcome)
             }
