@@ -245,6 +245,14 @@ struct UnitFastPath {
         self.coordinateSystem = coordinateSystem
     }
 
+    /// The level whose name the bytes are exactly (lower case), without making a `String`.
+    static func level(_ bytes: UnsafeBufferPointer<UInt8>) -> UnitLevel? {
+        for (name, level) in levelNames where name.count == bytes.count && name.elementsEqual(bytes) { return level }
+        return nil
+    }
+
+    private static let levelNames = UnitLevel.allCases.map { (Array($0.rawValue.utf8), $0) }
+
     func unit(_ record: CSVRawRecord) -> AdministrativeUnit? {
         guard record.isClean, record.count <= headerCount else { return nil }
         let fields = record.fields
@@ -261,7 +269,7 @@ struct UnitFastPath {
         else { return nil }
         var level = self.level
         if !levelText.isEmpty {
-            guard let parsed = UnitLevel(argument: text(levelText)) else { return nil }
+            guard let parsed = Self.level(levelText) ?? UnitLevel(argument: text(levelText)) else { return nil }
             level = parsed
         }
         guard let level else { return nil }

@@ -111,8 +111,8 @@ public struct UnitImporter {
         let order = UnitImporter.codeOrder(candidates, keys: keyParts ?? [UnitImporter.codeKeys(candidates.parts[0])])
         var unique: [Int] = []
         unique.reserveCapacity(order.count)
-        for position in order {
-            if let kept = unique.last, candidates[kept].unit.code == candidates[position].unit.code {
+        for (position, repeated) in order {
+            if repeated, let kept = unique.last {
                 let candidate = candidates[position]
                 let fields = try candidate.position.map { try csv!.reader.row(at: $0).fields } ?? []
                 summary.rejections.append(Rejection(
@@ -300,26 +300,32 @@ public struct UnitImporter {
         return p.lexicographicallyPrecedes(q) ? -1 : 1
     }
 
-    /// The positions of `candidates` in code order, equal codes in file order, from each part's `codeKeys`.
-    static func codeOrder(_ candidates: Candidates, keys: [[CodeKey]]) -> [Int] {
+    /// The positions of `candidates` in code order, equal codes in file order, from each part's `codeKeys`, each
+    /// with whether its code is the one before's.
+    static func codeOrder(_ candidates: Candidates, keys: [[CodeKey]]) -> [(position: Int, repeated: Bool)] {
         let parts = candidates.parts
         precondition(keys.count == parts.count && keys.count <= 2, "one or two parts, each with its keys")
         let base = parts.count == 2 ? parts[0].count : 0
-        guard keys.count == 2 else { return keys[0].map { Int($0.position) } }
+        var order: [(position: Int, repeated: Bool)] = []
+        order.reserveCapacity(keys.reduce(0) { $0 + $1.count })
+        var last: (key: CodeKey, part: Int)?
+        func append(_ key: CodeKey, _ part: Int) {
+            let repeated = last.map { compare($0.key, in: parts[$0.part], key, in: parts[part]) == 0 } ?? false
+            order.append((part == 0 ? Int(key.position) : base + Int(key.position), repeated))
+            last = (key, part)
+        }
         // Two sorted runs merged; on equal codes the first part's unit (earlier in the file) goes first.
-        var order: [Int] = []
-        order.reserveCapacity(keys[0].count + keys[1].count)
+        let a = keys[0], b = keys.count == 2 ? keys[1] : []
         var i = 0, j = 0
-        let a = keys[0], b = keys[1]
         while i < a.count && j < b.count {
             if compare(a[i], in: parts[0], b[j], in: parts[1]) <= 0 {
-                order.append(Int(a[i].position)); i += 1
+                append(a[i], 0); i += 1
             } else {
-                order.append(base + Int(b[j].position)); j += 1
+                append(b[j], 1); j += 1
             }
         }
-        while i < a.count { order.append(Int(a[i].position)); i += 1 }
-        while j < b.count { order.append(base + Int(b[j].position)); j += 1 }
+        while i < a.count { append(a[i], 0); i += 1 }
+        while j < b.count { append(b[j], 1); j += 1 }
         return order
     }
 

@@ -94,8 +94,9 @@ public final class FacilityStore {
         try db.execute("PRAGMA temp_store = MEMORY")
         try db.execute("PRAGMA foreign_keys = ON")
         if try db.scalar("SELECT CheckSpatialMetaData()")?.int != 3 {
-            // Must run outside any open transaction; with 1 it runs in one of its own.
-            _ = try db.scalar("SELECT InitSpatialMetadata(1)")
+            // Must run outside any open transaction; with 1 it runs in one of its own. 'WGS84': the reference
+            // systems based on WGS 84 (4326, the only one the store uses, and its UTM zones), not all 6,000.
+            _ = try db.scalar("SELECT InitSpatialMetadata(1, 'WGS84')")
         }
         for migration in Schema.migrations where migration.version > version && migration.version <= target {
             try db.transaction {
