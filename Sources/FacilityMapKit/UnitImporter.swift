@@ -132,6 +132,8 @@ public struct UnitImporter {
                 let bulkLoad = many ? try writer.beginBulkLoad(of: .units) : nil
                 let inserter = try writer.unitInserter(for: bulkLoad)
                 let units = unique.map { candidates.unit(at: $0) }
+                // The location R*Tree packed on another thread meanwhile (used if no unit was stored before).
+                let planned = bulkLoad == nil ? nil : try writer.planUnitLocationIndex(units.map(\.location))
                 try inserter.insert(units) { index, outcome in
                     switch outcome {
                     case .inserted: summary.new += 1
@@ -140,7 +142,7 @@ public struct UnitImporter {
                 }
                 Trace.mark("stored rows")
                 if strict && !summary.rejections.isEmpty { throw StrictRollback() }
-                if let bulkLoad { try writer.finishBulkLoad(bulkLoad, unitInserter: inserter) }
+                if let bulkLoad { try writer.finishBulkLoad(bulkLoad, unitInserter: inserter, planned: planned) }
                 summary.sha256 = try hashing.result()
                 summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
                 try writer.record(summary.record(layer: "units"))

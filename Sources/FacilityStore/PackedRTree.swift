@@ -93,14 +93,26 @@ struct PackedRTree {
         return box
     }
 
-    /// Replaces the content of the R*Tree `table` with a packed tree over `entries`.
-    static func write(_ entries: [Entry], table: String, database db: Database) throws {
+    /// The nodes of a packed tree, level by level from the leaves, and each node's number.
+    struct Plan {
+        /// Cells of each node; a cell's id is a rowid in the leaves, else its child's position in the level below.
+        var levels: [[[Entry]]]
+        var numbers: [[Int64]]
+        let capacity: Int
+    }
+
+    /// The size in bytes of a node of the R*Tree `table`, and how many cells fit one.
+    static func nodeSize(of table: String, database db: Database) throws -> (bytes: Int, capacity: Int) {
         let nodeSize = try db.scalar("SELECT length(data) FROM \"\(table)_node\" WHERE nodeno = 1")?.int ?? 0
         let capacity = (nodeSize - 4) / 24
         guard capacity >= 2 else {
             throw StoreError.sqlite(path: db.path, code: 0, message: "unexpected R*Tree node size \(nodeSize)", sql: table)
         }
-        // Levels bottom-up; a cell's id is, for now, its child's position in the level below.
+        return (nodeSize, capacity)
+    }
+
+    /// Packs `entries` into nodes of `capacity` cells (no database needed: it can run on any thread).
+    static func plan(_ entries: [Entry], capacity: Int) -> Plan {
         var levels: [[[Entry]]] = [tile(entries, capacity: capacity)]
         while levels.last!.count > 1 {
             let children = levels.last!
@@ -114,8 +126,22 @@ struct PackedRTree {
             for i in levels[level].indices { numbers[level][i] = next; next += 1 }
         }
         numbers[levels.count - 1][0] = 1
-        Trace.mark("tiled \(table)")
+        return Plan(levels: levels, numbers: numbers, capacity: capacity)
+    }
 
+    /// Replaces the content of the R*Tree `table` with a packed tree over `entries`.
+    static func write(_ entries: [Entry], table: String, database db: Database) throws {
+        try write(plan(entries, capacity: try nodeSize(of: table, database: db).capacity), table: table, database: db)
+    }
+
+    /// Replaces the content of the R*Tree `table` with the tree `plan` (made for its node capacity).
+    static func write(_ plan: Plan, table: String, database db: Database) throws {
+        let (nodeSize, capacity) = try nodeSize(of: table, database: db)
+        guard plan.capacity == capacity else {
+            throw StoreError.sqlite(path: db.path, code: 0, message: "R*Tree planned for \(plan.capacity) cells, not \(capacity)", sql: table)
+        }
+        let (levels, numbers) = (plan.levels, plan.numbers)
+        Trace.mark("tiled \(table)")
         try db.execute("DELETE FROM \"\(table)_node\"; DELETE FROM \"\(table)_rowid\"; DELETE FROM \"\(table)_parent\"")
         let insertNode = try Statement(database: db, sql: "INSERT INTO \"\(table)_node\" (nodeno, data) VALUES (?, ?)")
         let insertRowid = try Statement(database: db, sql: "INSERT INTO \"\(table)_rowid\" (rowid, nodeno) VALUES (?, ?)")
@@ -125,7 +151,7 @@ struct PackedRTree {
         // Leaf of each rowid, inserted in rowid order afterwards: appending to `_rowid` is much faster than
         // inserting in tree order.
         var leafOf: [(Int64, Int64)] = []
-        leafOf.reserveCapacity(entries.count)
+        leafOf.reserveCapacity(levels[0].reduce(0) { $0 + $1.count })
         var blob = [UInt8](repeating: 0, count: nodeSize)
         func put16(_ value: Int, at offset: Int) {
             blob[offset] = UInt8(truncatingIfNeeded: value >> 8); blob[offset + 1] = UInt8(truncatingIfNeeded: value)

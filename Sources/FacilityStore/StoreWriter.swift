@@ -1,3 +1,4 @@
+import Foundation
 import FacilityGeometry
 import FacilityModel
 
@@ -188,14 +189,42 @@ public struct StoreWriter {
         try finishBulkLoad(load, collected: collected)
     }
 
-    /// Rebuilds the units' R*Trees (the locations' from `inserter`'s entries when it collected them) and
-    /// restores their indexes and triggers.
-    public func finishBulkLoad(_ load: BulkLoad, unitInserter inserter: UnitInserter) throws {
+    /// Rebuilds the units' R*Trees (the locations' as `planned` when `inserter` stored exactly the units it
+    /// was planned for, else from `inserter`'s entries when it collected them) and restores their indexes and
+    /// triggers.
+    public func finishBulkLoad(_ load: BulkLoad, unitInserter inserter: UnitInserter,
+                               planned: PlannedUnitIndex? = nil) throws {
         let collected = inserter.indexEntries.map {
             Collected(entries: $0, first: inserter.firstPK, last: inserter.lastPK, count: inserter.insertedCount,
                       anyBoundary: inserter.insertedBoundary)
         }
-        try finishBulkLoad(load, collected: collected)
+        var plan: PackedRTree.Plan?
+        if let planned, inserter.duplicateCount == 0, inserter.insertedCount == planned.count,
+           planned.count == 0 || (inserter.firstPK == planned.firstPK
+                                  && inserter.lastPK == planned.firstPK + Int64(planned.count) - 1) {
+            plan = planned.result()
+            planned.used = true
+        }
+        try finishBulkLoad(load, collected: collected, locationPlan: plan)
+    }
+
+    /// Starts packing the units' location R*Tree on another thread, for a bulk load of units that will insert
+    /// units with `locations`, in this order, taking the pks after the last stored, and update none: the
+    /// work then overlaps their inserting. Pass it to `finishBulkLoad`, which checks that this came true.
+    public func planUnitLocationIndex(_ locations: [LonLat?]) throws -> PlannedUnitIndex {
+        let table = "idx_units_location"
+        let capacity = try PackedRTree.nodeSize(of: table, database: db).capacity
+        let firstPK = Int64(try db.scalar("SELECT max(pk) FROM units")?.int ?? 0) + 1
+        let statement = try Statement(database: db, sql: "SELECT pk, location FROM units WHERE location IS NOT NULL")
+        var stored: [PackedRTree.Entry] = []
+        while try statement.step() {
+            guard let blob = statement.blob(1), let box = SpatiaLiteBlob.bounds(blob) else { continue }
+            stored.append(PackedRTree.Entry(
+                id: Int64(statement.int(0) ?? 0), xmin: PackedRTree.lower(box.minX), xmax: PackedRTree.upper(box.maxX),
+                ymin: PackedRTree.lower(box.minY), ymax: PackedRTree.upper(box.maxY)))
+        }
+        statement.finalize()
+        return PlannedUnitIndex(stored: stored, locations: locations, firstPK: firstPK, capacity: capacity)
     }
 
     /// The R*Tree entries of the rows an inserter stored (pks `first…last`, `count` rows) with a location, and
@@ -208,8 +237,13 @@ public struct StoreWriter {
         var anyBoundary: Bool
     }
 
-    private func finishBulkLoad(_ load: BulkLoad, collected: Collected?) throws {
+    private func finishBulkLoad(_ load: BulkLoad, collected: Collected?, locationPlan: PackedRTree.Plan? = nil) throws {
         for rtree in load.table.rtrees {
+            if let locationPlan, rtree.table.hasSuffix("_location") {
+                try PackedRTree.write(locationPlan, table: rtree.table, database: db)
+                Trace.mark("packed \(rtree.table) as planned")
+                continue
+            }
             var entries: [PackedRTree.Entry] = []
             var sql = rtree.sql
             var arguments: [SQLValue] = []
@@ -259,5 +293,40 @@ public struct StoreWriter {
             if result != "ok" { return "\(rtree.table): \(result)" }
         }
         return "ok"
+    }
+}
+
+/// The units' location R*Tree being packed on another thread (see `StoreWriter.planUnitLocationIndex`).
+public final class PlannedUnitIndex: @unchecked Sendable {
+    /// The pk the first unit planned for takes, and how many there are.
+    let firstPK: Int64
+    let count: Int
+    private var plan: PackedRTree.Plan?
+    private let done = DispatchSemaphore(value: 0)
+    /// Whether `finishBulkLoad` wrote this plan.
+    var used = false
+
+    init(stored: [PackedRTree.Entry], locations: [LonLat?], firstPK: Int64, capacity: Int) {
+        self.firstPK = firstPK
+        count = locations.count
+        Thread.detachNewThread { [self] in
+            var entries = stored
+            entries.reserveCapacity(stored.count + locations.count)
+            for (offset, location) in locations.enumerated() {
+                guard let location else { continue }
+                let x = location.lon, y = location.lat
+                entries.append(PackedRTree.Entry(id: firstPK + Int64(offset), xmin: PackedRTree.lower(x), xmax: PackedRTree.upper(x),
+                                                 ymin: PackedRTree.lower(y), ymax: PackedRTree.upper(y)))
+            }
+            plan = PackedRTree.plan(entries, capacity: capacity)
+            done.signal()
+        }
+    }
+
+    /// The packed tree, waiting for it.
+    func result() -> PackedRTree.Plan {
+        done.wait()
+        done.signal()
+        return plan!
     }
 }

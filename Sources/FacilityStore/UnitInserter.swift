@@ -24,6 +24,8 @@ public final class UnitInserter {
     private(set) var firstPK: Int64?
     private(set) var lastPK: Int64 = 0
     private(set) var insertedCount = 0
+    /// How many units were not inserted because their code is stored.
+    private(set) var duplicateCount = 0
     /// Whether a unit inserted has a boundary.
     private(set) var insertedBoundary = false
 
@@ -123,7 +125,10 @@ public final class UnitInserter {
         if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
             try lookup.bind([.text(unit.code)])
             defer { lookup.reset() }
-            if try lookup.step(), let pk = lookup.int(0) { return .duplicate(pk: Int64(pk)) }
+            if try lookup.step(), let pk = lookup.int(0) {
+                duplicateCount += 1
+                return .duplicate(pk: Int64(pk))
+            }
         }
         throw db.error(rc, Self.sql)
     }

@@ -88,7 +88,15 @@ final class BulkInsertTests: StoreTestCase {
     }
 
     func testAUnitBulkLoadIndexesEveryUnitStoredBeforeAndNowAndPutsTheChecksBack() throws {
-        let store = try FacilityStore(path: path("a.sqlite"))
+        // The location R*Tree packed ahead (used only when no stored unit repeats), or from the inserted rows.
+        for (repeats, planning) in [(true, true), (false, true), (false, false)] {
+            try checkUnitBulkLoad(repeats: repeats, planning: planning)
+        }
+    }
+
+    private func checkUnitBulkLoad(repeats: Bool, planning: Bool) throws {
+        let variant = "repeats: \(repeats), planning: \(planning)"
+        let store = try FacilityStore(path: path("\(repeats)-\(planning).sqlite"))
         try store.write { writer in
             try writer.upsert(AdministrativeUnit(code: "410302", name: "老城区", level: .district, parent: "410300",
                                                  boundary: square(112.4, 34.6, size: 0.25)))
@@ -105,24 +113,26 @@ final class BulkInsertTests: StoreTestCase {
         units[70].attributes = ["说明": "引号\"和\\反斜杠"]
         units[140].location = nil
         units[150].name = ""
-        units[199] = AdministrativeUnit(code: "410303", name: "西工区（改）", level: .district, parent: "410300")
+        if repeats { units[199] = AdministrativeUnit(code: "410303", name: "西工区（改）", level: .district, parent: "410300") }
         var outcomes: [InsertOutcome] = []
         try store.write { writer in
             let load = try writer.beginBulkLoad(of: .units)
             let inserter = try writer.unitInserter(for: load)
+            let planned = planning ? try writer.planUnitLocationIndex(units.map(\.location)) : nil
             try inserter.insert(units) { index, outcome in
                 XCTAssertEqual(index, outcomes.count)
                 outcomes.append(outcome)
             }
-            try writer.finishBulkLoad(load, unitInserter: inserter)
-            XCTAssertEqual(try writer.checkIndexes(of: .units), "ok")
+            try writer.finishBulkLoad(load, unitInserter: inserter, planned: planned)
+            XCTAssertEqual(planned?.used, planning ? !repeats : nil, variant)
+            XCTAssertEqual(try writer.checkIndexes(of: .units), "ok", variant)
         }
         XCTAssertEqual(outcomes[0], .inserted(pk: 3))
         XCTAssertEqual(outcomes[198], .inserted(pk: 201))
-        XCTAssertEqual(outcomes[199], .duplicate(pk: 2))
+        XCTAssertEqual(outcomes[199], repeats ? .duplicate(pk: 2) : .inserted(pk: 202))
         let stored = try store.units()
-        XCTAssertEqual(stored.count, 201)
-        for unit in units.dropLast() { XCTAssertEqual(stored.first { $0.code == unit.code }, unit, unit.code) }
+        XCTAssertEqual(stored.count, repeats ? 201 : 202, variant)
+        for unit in units.dropLast(repeats ? 1 : 0) { XCTAssertEqual(stored.first { $0.code == unit.code }, unit, unit.code) }
         // Every R*Tree holds exactly the rows with that geometry, each with its bounding box.
         for (column, tree) in [("boundary", "idx_units_boundary"), ("location", "idx_units_location")] {
             XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM \(tree)")?.int,
@@ -133,7 +143,7 @@ final class BulkInsertTests: StoreTestCase {
                   AND i.ymin <= MbrMinY(u.\(column)) AND i.ymax >= MbrMaxY(u.\(column))
                 """)?.int, try store.db.scalar("SELECT count(*) FROM units WHERE \(column) IS NOT NULL")?.int, tree)
         }
-        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_units_location")?.int, 2 + 198 - 1)
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_units_location")?.int, repeats ? 2 + 198 - 1 : 2 + 199 - 1)
         // The CHECK constraints the insert lifted hold again.
         XCTAssertEqual(try store.db.scalar("PRAGMA ignore_check_constraints")?.int, 0)
         XCTAssertThrowsError(try store.write { writer in
