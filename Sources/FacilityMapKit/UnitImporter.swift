@@ -58,10 +58,8 @@ public struct UnitImporter {
                 WorkerThread { [self] in
                     other.candidates.reserveCapacity(reader.byteCount / 140)
                     do {
-                        try parseCSV(path: path, reader: reader, columns: csv.columns, into: other) {
-                            other.candidates += $0
-                            return true
-                        }
+                        try parseCSV(path: path, reader: reader, columns: csv.columns, into: other,
+                                     appendingTo: &other.candidates)
                         other.keys = UnitImporter.codeKeys(other.candidates)
                         Trace.mark("second half parsed")
                     } catch {
@@ -72,10 +70,8 @@ public struct UnitImporter {
             defer { worker?.join() }
             // Room for about as many units as a file of 70-byte rows holds (untouched capacity costs nothing).
             candidates.parts[0].reserveCapacity(csv.reader.byteCount / 70)
-            try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: parsed) {
-                candidates.parts[0] += $0
-                return true
-            }
+            try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: parsed,
+                         appendingTo: &candidates.parts[0])
             var keys = [UnitImporter.codeKeys(candidates.parts[0])]
             Trace.mark("first half parsed")
             worker?.join()
@@ -90,10 +86,8 @@ public struct UnitImporter {
                     // A quoted line break fooled the split: the rest is read here, what the other read is dropped.
                     csv.reader.readPastSplit()
                     let rest = ParsedCSV()
-                    try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: rest) {
-                        candidates.parts[0] += $0
-                        return true
-                    }
+                    try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: rest,
+                                 appendingTo: &candidates.parts[0])
                     parts.append(rest)
                     keys[0] = UnitImporter.codeKeys(candidates.parts[0])
                 }
@@ -362,21 +356,16 @@ public struct UnitImporter {
         var failure: Error?
     }
 
-    /// Reads every row of a units CSV, handing units over in batches to `emit` (which returns false to stop).
+    /// Reads every row `reader` gives, appending the units to `candidates`.
     private func parseCSV(path: String, reader: CSVReader, columns: ColumnMap<UnitColumn>, into parsed: ParsedCSV,
-                          emit: ([Candidate]) -> Bool) throws {
+                          appendingTo candidates: inout [Candidate]) throws {
         let fastPath = UnitFastPath(columns: columns, level: level, coordinateSystem: coordinateSystem)
         let record = CSVRawRecord()
-        var batch: [Candidate] = []
         var rows = 0
         while try reader.nextRaw(into: record) {
             rows += 1
-            if batch.count >= 2048 {
-                guard emit(batch) else { return }
-                batch.removeAll(keepingCapacity: true)
-            }
             if let unit = fastPath.unit(record) {
-                batch.append((record.line, unit, record.position))
+                candidates.append((record.line, unit, record.position))
                 continue
             }
             let row = try reader.row(of: record)
@@ -410,12 +399,11 @@ public struct UnitImporter {
                 let unit = AdministrativeUnit(code: code, name: name, level: level, parent: columns.value(.parent, in: row.fields),
                                               population: population, location: location,
                                               attributes: columns.attributes(in: row.fields))
-                batch.append((row.line, unit, record.position))
+                candidates.append((row.line, unit, record.position))
             } catch let problem as CellProblem {
                 reject("population/lon/lat", problem.message)
             }
         }
-        _ = emit(batch)
         parsed.rows = rows
     }
 }
