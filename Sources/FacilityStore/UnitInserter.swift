@@ -29,9 +29,11 @@ public final class UnitInserter {
     /// Whether a unit inserted has a boundary.
     private(set) var insertedBoundary = false
 
+    /// `OR FAIL`: a taken code stops the statement but keeps the rows before it, so SQLite need not keep a
+    /// statement journal to undo them (a copy of every page the statement changes).
     static func sql(rows: Int, boundary: Bool = true) -> String {
         let row = boundary ? "(?, ?, ?, ?, ?, CastToMultiPolygon(GeomFromWKB(?, 4326)), ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?)"
-        return "INSERT INTO units (code, name, level, parent, population, boundary, location, attributes) VALUES "
+        return "INSERT OR FAIL INTO units (code, name, level, parent, population, boundary, location, attributes) VALUES "
             + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
@@ -100,8 +102,16 @@ public final class UnitInserter {
                     try outcome(index, .inserted(pk: pk))
                 }
             } else if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
-                // The statement stored nothing: row by row, to tell which codes are taken.
-                for index in rows { try outcome(index, try insert(units[index])) }
+                // OR FAIL keeps the rows before the one whose code is taken (they took the next pks); from that
+                // one on, row by row.
+                let done = Int(sqlite3_changes(db.handle))
+                let last = sqlite3_last_insert_rowid(db.handle)
+                for index in start..<(start + done) {
+                    let pk = last - Int64(start + done - 1 - index)
+                    inserted(pk, units[index])
+                    try outcome(index, .inserted(pk: pk))
+                }
+                for index in (start + done)..<(start + k) { try outcome(index, try insert(units[index])) }
             } else {
                 throw db.error(rc, Self.sql(rows: k))
             }

@@ -104,7 +104,8 @@ final class BulkInsertTests: StoreTestCase {
                                                  location: LonLat(112.42, 34.66)))
         }
         // 200 units: three full statements of 64 (one with a boundary, one with attributes) and 8 left; one
-        // without a point, one empty name; "410303" is stored already.
+        // without a point, one empty name. Repeated codes: one of a unit stored before in the last 8, one of a
+        // unit of the same statement, one of a stored unit in the middle of a statement.
         var units = (0..<200).map { n in
             AdministrativeUnit(code: "410302\(String(format: "%06d", n))", name: "社区\(n)", level: n % 2 == 0 ? .community : .village,
                                parent: "410302", population: n, location: LonLat(112.4 + Double(n) / 1000, 34.6 + Double(n % 13) / 100))
@@ -113,7 +114,11 @@ final class BulkInsertTests: StoreTestCase {
         units[70].attributes = ["说明": "引号\"和\\反斜杠"]
         units[140].location = nil
         units[150].name = ""
-        if repeats { units[199] = AdministrativeUnit(code: "410303", name: "西工区（改）", level: .district, parent: "410300") }
+        if repeats {
+            units[199] = AdministrativeUnit(code: "410303", name: "西工区（改）", level: .district, parent: "410300")
+            units[100].code = units[90].code
+            units[130].code = "410302"
+        }
         var outcomes: [InsertOutcome] = []
         try store.write { writer in
             let load = try writer.beginBulkLoad(of: .units)
@@ -127,12 +132,21 @@ final class BulkInsertTests: StoreTestCase {
             XCTAssertEqual(planned?.used, planning ? !repeats : nil, variant)
             XCTAssertEqual(try writer.checkIndexes(of: .units), "ok", variant)
         }
-        XCTAssertEqual(outcomes[0], .inserted(pk: 3))
-        XCTAssertEqual(outcomes[198], .inserted(pk: 201))
-        XCTAssertEqual(outcomes[199], repeats ? .duplicate(pk: 2) : .inserted(pk: 202))
+        // Each unit takes the next pk unless its code is taken.
+        var pks = ["410302": Int64(1), "410303": 2]
+        var expected: [InsertOutcome] = []
+        for unit in units {
+            if let pk = pks[unit.code] { expected.append(.duplicate(pk: pk)); continue }
+            pks[unit.code] = Int64(pks.count + 1)
+            expected.append(.inserted(pk: Int64(pks.count)))
+        }
+        XCTAssertEqual(outcomes, expected, variant)
+        XCTAssertEqual(expected.filter { if case .duplicate = $0 { true } else { false } }.count, repeats ? 3 : 0)
         let stored = try store.units()
-        XCTAssertEqual(stored.count, repeats ? 201 : 202, variant)
-        for unit in units.dropLast(repeats ? 1 : 0) { XCTAssertEqual(stored.first { $0.code == unit.code }, unit, unit.code) }
+        XCTAssertEqual(stored.count, pks.count, variant)
+        for (unit, outcome) in zip(units, expected) where outcome == .inserted(pk: pks[unit.code]!) {
+            XCTAssertEqual(stored.first { $0.code == unit.code }, unit, unit.code)
+        }
         // Every R*Tree holds exactly the rows with that geometry, each with its bounding box.
         for (column, tree) in [("boundary", "idx_units_boundary"), ("location", "idx_units_location")] {
             XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM \(tree)")?.int,
@@ -143,7 +157,7 @@ final class BulkInsertTests: StoreTestCase {
                   AND i.ymin <= MbrMinY(u.\(column)) AND i.ymax >= MbrMaxY(u.\(column))
                 """)?.int, try store.db.scalar("SELECT count(*) FROM units WHERE \(column) IS NOT NULL")?.int, tree)
         }
-        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_units_location")?.int, repeats ? 2 + 198 - 1 : 2 + 199 - 1)
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_units_location")?.int, repeats ? 2 + 196 - 1 : 2 + 199 - 1)
         // The CHECK constraints the insert lifted hold again.
         XCTAssertEqual(try store.db.scalar("PRAGMA ignore_check_constraints")?.int, 0)
         XCTAssertThrowsError(try store.write { writer in
