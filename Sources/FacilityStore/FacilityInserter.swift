@@ -68,9 +68,11 @@ public final class FacilityInserter {
     /// these instead of reading the table again.
     var indexEntries: [PackedRTree.Entry]?
 
+    /// `OR FAIL`: a taken id stops the statement but keeps the rows before it, so SQLite need not keep a
+    /// statement journal to undo them (a copy of every page the statement changes).
     static func sql(rows: Int) -> String {
         """
-        INSERT INTO facilities (id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed,
+        INSERT OR FAIL INTO facilities (id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed,
             location, attributes)
         VALUES
         """ + Array(repeating: "(" + Array(repeating: "?", count: 14).joined(separator: ", ") + ")", count: rows)
@@ -146,8 +148,16 @@ public final class FacilityInserter {
                     try outcome(start + offset, .inserted(pk: pk))
                 }
             } else if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
-                // The statement stored nothing: row by row, to tell which id repeats.
-                for offset in 0..<k { try outcome(start + offset, try insert(row(start + offset))) }
+                // OR FAIL keeps the rows before the one whose id is taken (they took the next pks); from that one
+                // on, row by row.
+                let done = Int(sqlite3_changes(db.handle))
+                let last = sqlite3_last_insert_rowid(db.handle)
+                for offset in 0..<done {
+                    let pk = last - Int64(done - 1 - offset)
+                    keepIndexEntry(pk, row(start + offset).location)
+                    try outcome(start + offset, .inserted(pk: pk))
+                }
+                for offset in done..<k { try outcome(start + offset, try insert(row(start + offset))) }
             } else {
                 throw db.error(rc, Self.sql(rows: k))
             }
