@@ -121,8 +121,9 @@ public struct UnitImporter {
         let lastStored = try store.lastUnitPK()
         do {
             try store.write { writer in
-                // Many rows: lift the per-row triggers and pack the R*Trees once at the end.
-                let many = csv.map { $0.reader.byteCount > 250_000 } ?? (candidates.count > 5_000)
+                // Many rows, compared with those stored: lift the per-row triggers and pack the R*Trees once at the
+                // end (which reads every stored row: not worth it for a few units added to many).
+                let many = unique.count > 1_000 && Int64(unique.count) * 4 > lastStored
                 let bulkLoad = many ? try writer.beginBulkLoad(of: .units) : nil
                 let inserter = try writer.unitInserter(for: bulkLoad)
                 let units = unique.map { candidates.unit(at: $0) }
