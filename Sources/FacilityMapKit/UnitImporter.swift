@@ -128,7 +128,7 @@ public struct UnitImporter {
                 let inserter = try writer.unitInserter(for: bulkLoad)
                 let units = unique.map { candidates.unit(at: $0) }
                 // The location R*Tree packed on another thread meanwhile (used if no unit was stored before).
-                let planned = bulkLoad == nil ? nil : try writer.planUnitLocationIndex(units.map(\.location))
+                let planned = bulkLoad == nil ? nil : try writer.planUnitLocationIndex(units.map(\.location), for: inserter)
                 try inserter.insert(units) { index, outcome in
                     switch outcome {
                     case .inserted: summary.new += 1

@@ -210,8 +210,10 @@ public struct StoreWriter {
 
     /// Starts packing the units' location R*Tree on another thread, for a bulk load of units that will insert
     /// units with `locations`, in this order, taking the pks after the last stored, and update none: the
-    /// work then overlaps their inserting. Pass it to `finishBulkLoad`, which checks that this came true.
-    public func planUnitLocationIndex(_ locations: [LonLat?]) throws -> PlannedUnitIndex {
+    /// work then overlaps their inserting. Pass it to `finishBulkLoad`, which checks that this came true (and
+    /// otherwise reads every location back). `inserter` then keeps no entries of its own.
+    public func planUnitLocationIndex(_ locations: [LonLat?], for inserter: UnitInserter? = nil) throws -> PlannedUnitIndex {
+        inserter?.indexEntries = nil
         let table = "idx_units_location"
         let capacity = try PackedRTree.nodeSize(of: table, database: db).capacity
         let firstPK = Int64(try db.scalar("SELECT max(pk) FROM units")?.int ?? 0) + 1

@@ -84,7 +84,7 @@ public final class UnitInserter {
         var start = 0
         while units.count - start >= k {
             let rows = start..<(start + k)
-            let s = units[rows].contains { $0.boundary != nil } ? many : points
+            let s = rows.contains { units[$0].boundary != nil } ? many : points
             let attributes = try reserveArena(for: units[rows])
             var offset = 0
             for index in rows {
