@@ -218,11 +218,17 @@ public final class CSVReader {
         // After the line break and any empty lines: where the next record would begin.
         while split < end && (b[split] == 0x0A || b[split] == 0x0D) { split += 1 }
         guard split < end else { return nil }
-        // Lines end at LF, CRLF or a lone CR, inside quoted fields too (as the scanner counts them).
-        var line = scanner.line
+        // Lines end at LF, CRLF or a lone CR, inside quoted fields too (as the scanner counts them). Counted
+        // without branches (the loop vectorises); lone CRs, if there are CRs at all, in a second pass.
+        var lineFeeds = 0, carriageReturns = 0
         for offset in start..<split {
             let c = b[offset]
-            if c == 0x0A || (c == 0x0D && b[offset + 1] != 0x0A) { line += 1 }
+            lineFeeds &+= c == 0x0A ? 1 : 0
+            carriageReturns &+= c == 0x0D ? 1 : 0
+        }
+        var line = scanner.line + lineFeeds
+        if carriageReturns > 0 {
+            for offset in start..<split where b[offset] == 0x0D && b[offset + 1] != 0x0A { line += 1 }
         }
         var rest = scanner
         rest.pos = split

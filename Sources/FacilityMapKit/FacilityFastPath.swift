@@ -1,3 +1,4 @@
+import Foundation
 import FacilityFormats
 import FacilityGeometry
 import FacilityModel
@@ -247,11 +248,19 @@ struct UnitFastPath {
 
     /// The level whose name the bytes are exactly (lower case), without making a `String`.
     static func level(_ bytes: UnsafeBufferPointer<UInt8>) -> UnitLevel? {
-        for (name, level) in levelNames where name.count == bytes.count && name.elementsEqual(bytes) { return level }
-        return nil
+        guard let first = bytes.first else { return nil }
+        let level: UnitLevel
+        switch (bytes.count, first) {
+        case (4, 0x63): level = .city
+        case (8, 0x64): level = .district
+        case (8, 0x74): level = .township
+        case (9, 0x63): level = .community
+        case (7, 0x76): level = .village
+        default: return nil
+        }
+        var name = level.rawValue
+        return name.withUTF8 { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 } ? level : nil
     }
-
-    private static let levelNames = UnitLevel.allCases.map { (Array($0.rawValue.utf8), $0) }
 
     func unit(_ record: CSVRawRecord) -> AdministrativeUnit? {
         guard record.isClean, record.count <= headerCount else { return nil }

@@ -49,54 +49,7 @@ public struct UnitImporter {
             csv = try openCSV(path: path)
         }
         Trace.mark("opened")
-        if let csv {
-            // The two halves of the file at once, the second on another thread.
-            let parsed = ParsedCSV()
-            let split = csv.reader.splitRemainder()
-            let other = ParsedCSV()
-            let worker = split.map { reader in
-                WorkerThread { [self] in
-                    other.candidates.reserveCapacity(reader.byteCount / 140)
-                    do {
-                        try parseCSV(path: path, reader: reader, columns: csv.columns, into: other,
-                                     appendingTo: &other.candidates)
-                        other.keys = UnitImporter.codeKeys(other.candidates)
-                        Trace.mark("second half parsed")
-                    } catch {
-                        other.failure = error
-                    }
-                }
-            }
-            defer { worker?.join() }
-            // Room for about as many units as a file of 70-byte rows holds (untouched capacity costs nothing).
-            candidates.parts[0].reserveCapacity(csv.reader.byteCount / 70)
-            try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: parsed,
-                         appendingTo: &candidates.parts[0])
-            var keys = [UnitImporter.codeKeys(candidates.parts[0])]
-            Trace.mark("first half parsed")
-            worker?.join()
-            var parts = [parsed]
-            if split != nil {
-                if csv.reader.endedAtSplit {
-                    if let failure = other.failure { throw failure }
-                    candidates.parts.append(other.candidates)
-                    keys.append(other.keys)
-                    parts.append(other)
-                } else {
-                    // A quoted line break fooled the split: the rest is read here, what the other read is dropped.
-                    csv.reader.readPastSplit()
-                    let rest = ParsedCSV()
-                    try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: rest,
-                                 appendingTo: &candidates.parts[0])
-                    parts.append(rest)
-                    keys[0] = UnitImporter.codeKeys(candidates.parts[0])
-                }
-            }
-            summary.rows = parts.reduce(0) { $0 + $1.rows }
-            summary.rejections += parts.flatMap(\.rejections)
-            if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: csv.reader.headerLine) }
-            keyParts = keys
-        }
+        if let csv { keyParts = try readCSV(path: path, csv: csv, into: &candidates, summary: &summary) }
         Trace.mark("parsed")
         // Hashed while the rows are stored: started earlier, it would take a core from the parsing.
         let hashing = BackgroundHash(path: path)
@@ -126,9 +79,10 @@ public struct UnitImporter {
                 let many = unique.count > 1_000 && Int64(unique.count) * 4 > lastStored
                 let bulkLoad = many ? try writer.beginBulkLoad(of: .units) : nil
                 let inserter = try writer.unitInserter(for: bulkLoad)
-                let units = unique.map { candidates.unit(at: $0) }
-                // The location R*Tree packed on another thread meanwhile (used if no unit was stored before).
-                let planned = bulkLoad == nil ? nil : try writer.planUnitLocationIndex(units.map(\.location), for: inserter)
+                let units = candidates.units(at: unique)
+                // The location R*Tree packed on another thread meanwhile (used if no stored unit was updated).
+                let planned = bulkLoad == nil ? nil : try writer.planUnitLocationIndex(units, for: inserter)
+                Trace.mark("units ordered, index planned")
                 try inserter.insert(units) { index, outcome in
                     switch outcome {
                     case .inserted: summary.new += 1
@@ -159,7 +113,7 @@ public struct UnitImporter {
     // MARK: GeoJSON
 
     private func readGeoJSON(path: String, store: FacilityStore,
-                             into candidates: inout [Candidate], summary: inout ImportSummary) throws {
+                             into candidates: inout CandidatePart, summary: inout ImportSummary) throws {
         let document = try GeoJSONDocument.read(path: path)
         for result in document.features {
             summary.rows += 1
@@ -245,6 +199,58 @@ public struct UnitImporter {
 
     // MARK: CSV
 
+    /// Reads the units of a CSV into `candidates` (a file of 1 MB or more in two halves at once, the second on
+    /// another thread) and returns each part's keys in code order.
+    private func readCSV(path: String, csv: (reader: CSVReader, columns: ColumnMap<UnitColumn>),
+                         into candidates: inout Candidates, summary: inout ImportSummary) throws -> [[CodeKey]] {
+        // The two halves of the file at once, the second on another thread.
+        let parsed = ParsedCSV()
+        let split = csv.reader.splitRemainder()
+        let other = ParsedCSV()
+        let worker = split.map { reader in
+            WorkerThread { [self] in
+                other.candidates.reserveCapacity(reader.byteCount / 140)
+                do {
+                    try parseCSV(path: path, reader: reader, columns: csv.columns, into: other,
+                                 appendingTo: &other.candidates)
+                    other.keys = UnitImporter.codeKeys(other.candidates)
+                    Trace.mark("second half parsed")
+                } catch {
+                    other.failure = error
+                }
+            }
+        }
+        defer { worker?.join() }
+        // Room for about as many units as a file of 70-byte rows holds (untouched capacity costs nothing).
+        candidates.parts[0].reserveCapacity(csv.reader.byteCount / 70)
+        try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: parsed,
+                     appendingTo: &candidates.parts[0])
+        var keys = [UnitImporter.codeKeys(candidates.parts[0])]
+        Trace.mark("first half parsed")
+        worker?.join()
+        var parts = [parsed]
+        if split != nil {
+            if csv.reader.endedAtSplit {
+                if let failure = other.failure { throw failure }
+                candidates.parts.append(other.candidates)
+                keys.append(other.keys)
+                parts.append(other)
+            } else {
+                // A quoted line break fooled the split: the rest is read here, what the other read is dropped.
+                csv.reader.readPastSplit()
+                let rest = ParsedCSV()
+                try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: rest,
+                             appendingTo: &candidates.parts[0])
+                parts.append(rest)
+                keys[0] = UnitImporter.codeKeys(candidates.parts[0])
+            }
+        }
+        summary.rows = parts.reduce(0) { $0 + $1.rows }
+        summary.rejections += parts.flatMap(\.rejections)
+        if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: csv.reader.headerLine) }
+        return keys
+    }
+
     private func openCSV(path: String) throws -> (reader: CSVReader, columns: ColumnMap<UnitColumn>) {
         let reader = try CSVReader(path: path, encoding: encoding)
         let columns = ColumnMap<UnitColumn>(header: reader.header, aliases: { $0.aliases })
@@ -269,16 +275,16 @@ public struct UnitImporter {
     }
 
     /// The keys of `part`'s units in code order, equal codes in file order.
-    static func codeKeys(_ part: [Candidate]) -> [CodeKey] {
+    static func codeKeys(_ part: CandidatePart) -> [CodeKey] {
         var keys: [CodeKey] = []
         keys.reserveCapacity(part.count)
-        for (position, candidate) in part.enumerated() {
+        for (position, unit) in part.units.enumerated() {
             var high: UInt64 = 0, low: UInt64 = 0, count = 0
-            for byte in candidate.unit.code.utf8.prefix(16) {
+            for byte in unit.code.utf8.prefix(16) {
                 if count < 8 { high |= UInt64(byte) << (56 - 8 * count) } else { low |= UInt64(byte) << (56 - 8 * (count - 8)) }
                 count += 1
             }
-            keys.append(CodeKey(high: high, low: low, position: Int32(position), long: candidate.unit.code.utf8.count > 16))
+            keys.append(CodeKey(high: high, low: low, position: Int32(position), long: unit.code.utf8.count > 16))
         }
         keys.sort { a, b in
             let order = compare(a, in: part, b, in: part)
@@ -288,11 +294,11 @@ public struct UnitImporter {
     }
 
     /// -1, 0 or 1 as `a`'s code (a unit of `x`) comes before, equals or comes after `b`'s (a unit of `y`).
-    private static func compare(_ a: CodeKey, in x: [Candidate], _ b: CodeKey, in y: [Candidate]) -> Int {
+    private static func compare(_ a: CodeKey, in x: CandidatePart, _ b: CodeKey, in y: CandidatePart) -> Int {
         if a.high != b.high { return a.high < b.high ? -1 : 1 }
         if a.low != b.low { return a.low < b.low ? -1 : 1 }
         guard a.long || b.long else { return 0 }
-        let p = x[Int(a.position)].unit.code.utf8, q = y[Int(b.position)].unit.code.utf8
+        let p = x.units[Int(a.position)].code.utf8, q = y.units[Int(b.position)].code.utf8
         if p.elementsEqual(q) { return 0 }
         return p.lexicographicallyPrecedes(q) ? -1 : 1
     }
@@ -326,22 +332,43 @@ public struct UnitImporter {
         return order
     }
 
-    /// Units read from the file, in file order, in one array per thread that read them.
+    /// Units read by one thread, in file order, with their lines and where their records are (kept apart, so
+    /// that the units can be inserted from here without copying).
+    struct CandidatePart {
+        var units: [AdministrativeUnit] = []
+        var lines: [Int] = []
+        var positions: [CSVRecordPosition?] = []
+
+        var count: Int { units.count }
+
+        mutating func append(_ candidate: Candidate) {
+            units.append(candidate.unit)
+            lines.append(candidate.line)
+            positions.append(candidate.position)
+        }
+
+        mutating func reserveCapacity(_ capacity: Int) {
+            units.reserveCapacity(capacity)
+            lines.reserveCapacity(capacity)
+            positions.reserveCapacity(capacity)
+        }
+    }
+
+    /// Units read from the file, in file order, in one part per thread that read them.
     struct Candidates {
-        var parts: [[Candidate]] = [[]]
+        var parts = [CandidatePart()]
 
         var count: Int { parts.reduce(0) { $0 + $1.count } }
 
-        /// The unit at `position`, copied without the rest of its candidate.
-        func unit(at position: Int) -> AdministrativeUnit {
-            let first = parts[0].count
-            return position < first ? parts[0][position].unit : parts[1][position - first].unit
+        /// The units at `positions`, in that order, without copying them.
+        func units(at positions: [Int]) -> OrderedUnits {
+            OrderedUnits(parts[0].units, parts.count > 1 ? parts[1].units : [], order: positions)
         }
 
         subscript(position: Int) -> Candidate {
             var position = position
             for part in parts {
-                if position < part.count { return part[position] }
+                if position < part.count { return (part.lines[position], part.units[position], part.positions[position]) }
                 position -= part.count
             }
             preconditionFailure("position \(position) is past the last unit")
@@ -352,14 +379,14 @@ public struct UnitImporter {
     private final class ParsedCSV: @unchecked Sendable {
         var rows = 0
         var rejections: [Rejection] = []
-        var candidates: [Candidate] = []
+        var candidates = CandidatePart()
         var keys: [CodeKey] = []
         var failure: Error?
     }
 
     /// Reads every row `reader` gives, appending the units to `candidates`.
     private func parseCSV(path: String, reader: CSVReader, columns: ColumnMap<UnitColumn>, into parsed: ParsedCSV,
-                          appendingTo candidates: inout [Candidate]) throws {
+                          appendingTo candidates: inout CandidatePart) throws {
         let fastPath = UnitFastPath(columns: columns, level: level, coordinateSystem: coordinateSystem)
         let record = CSVRawRecord()
         var rows = 0

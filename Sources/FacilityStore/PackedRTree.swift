@@ -199,7 +199,8 @@ struct PackedRTree {
         }
         // Many pairs per statement: one statement per pair costs more than the insert itself.
         let perStatement = 500
-        let insertRowids = try Statement(database: db, sql: "INSERT INTO \"\(table)_rowid\" (rowid, nodeno) VALUES "
+        // OR FAIL: no statement journal (the table was emptied above, so no rowid can repeat).
+        let insertRowids = try Statement(database: db, sql: "INSERT OR FAIL INTO \"\(table)_rowid\" (rowid, nodeno) VALUES "
             + Array(repeating: "(?, ?)", count: perStatement).joined(separator: ", "))
         defer { insertRowids.finalize() }
         var start = 0

@@ -209,10 +209,10 @@ public struct StoreWriter {
     }
 
     /// Starts packing the units' location R*Tree on another thread, for a bulk load of units that will insert
-    /// units with `locations`, in this order, taking the pks after the last stored, and update none: the
+    /// `units`, in this order, taking the pks after the last stored, and update none: the
     /// work then overlaps their inserting. Pass it to `finishBulkLoad`, which checks that this came true (and
     /// otherwise reads every location back). `inserter` then keeps no entries of its own.
-    public func planUnitLocationIndex(_ locations: [LonLat?], for inserter: UnitInserter? = nil) throws -> PlannedUnitIndex {
+    public func planUnitLocationIndex(_ units: OrderedUnits, for inserter: UnitInserter? = nil) throws -> PlannedUnitIndex {
         inserter?.indexEntries = nil
         let table = "idx_units_location"
         let capacity = try PackedRTree.nodeSize(of: table, database: db).capacity
@@ -226,7 +226,7 @@ public struct StoreWriter {
                 ymin: PackedRTree.lower(box.minY), ymax: PackedRTree.upper(box.maxY)))
         }
         statement.finalize()
-        return PlannedUnitIndex(stored: stored, locations: locations, firstPK: firstPK, capacity: capacity)
+        return PlannedUnitIndex(stored: stored, units: units, firstPK: firstPK, capacity: capacity)
     }
 
     /// The R*Tree entries of the rows an inserter stored (pks `first…last`, `count` rows) with a location, and
@@ -308,14 +308,14 @@ public final class PlannedUnitIndex: @unchecked Sendable {
     /// Whether `finishBulkLoad` wrote this plan.
     var used = false
 
-    init(stored: [PackedRTree.Entry], locations: [LonLat?], firstPK: Int64, capacity: Int) {
+    init(stored: [PackedRTree.Entry], units: OrderedUnits, firstPK: Int64, capacity: Int) {
         self.firstPK = firstPK
-        count = locations.count
+        count = units.count
         Thread.detachNewThread { [self] in
             var entries = stored
-            entries.reserveCapacity(stored.count + locations.count)
-            for (offset, location) in locations.enumerated() {
-                guard let location else { continue }
+            entries.reserveCapacity(stored.count + units.count)
+            for offset in 0..<units.count {
+                guard let location = units[offset].location else { continue }
                 let x = location.lon, y = location.lat
                 entries.append(PackedRTree.Entry(id: firstPK + Int64(offset), xmin: PackedRTree.lower(x), xmax: PackedRTree.upper(x),
                                                  ymin: PackedRTree.lower(y), ymax: PackedRTree.upper(y)))

@@ -77,6 +77,11 @@ public final class UnitInserter {
     /// level is valid by its type and its population is checked here, and SQLite builds the table for
     /// `level IN (…)` again for every row (0.9 s of a 650,000-unit import).
     public func insert(_ units: [AdministrativeUnit], outcome: (Int, InsertOutcome) throws -> Void) throws {
+        try insert(OrderedUnits(units), outcome: outcome)
+    }
+
+    /// Inserts `units` in their order, as `insert(_:outcome:)` does.
+    public func insert(_ units: OrderedUnits, outcome: (Int, InsertOutcome) throws -> Void) throws {
         // A flag pragma expires prepared statements: set once around the whole insert, not per statement.
         try db.execute("PRAGMA ignore_check_constraints = ON")
         defer { try? db.execute("PRAGMA ignore_check_constraints = OFF") }
@@ -85,7 +90,7 @@ public final class UnitInserter {
         while units.count - start >= k {
             let rows = start..<(start + k)
             let s = rows.contains { units[$0].boundary != nil } ? many : points
-            let attributes = try reserveArena(for: units[rows])
+            let attributes = try reserveArena(for: units, rows)
             var offset = 0
             for index in rows {
                 bind(units[index], attributes: attributes[index - start], to: s, first: Int32(8 * (index - start)),
@@ -122,7 +127,7 @@ public final class UnitInserter {
 
     /// Inserts `unit`, unless a unit with its code is stored already (then nothing is written).
     public func insert(_ unit: AdministrativeUnit) throws -> InsertOutcome {
-        let attributes = try reserveArena(for: [unit][...])
+        let attributes = try reserveArena(for: OrderedUnits([unit]), 0..<1)
         var offset = 0
         bind(unit, attributes: attributes[0], to: statement, first: 0, arenaOffset: &offset)
         let rc = sqlite3_step(statement)
@@ -165,17 +170,20 @@ public final class UnitInserter {
         }
     }
 
-    /// Makes the arena large enough for the texts and point BLOBs of `units`; returns their attributes as JSON.
-    /// Refuses a negative population, as the table's CHECK constraint would.
-    private func reserveArena(for units: ArraySlice<AdministrativeUnit>) throws -> [String?] {
-        if let unit = units.first(where: { ($0.population ?? 0) < 0 }) {
-            throw StoreError.sqlite(path: db.path, code: SQLITE_CONSTRAINT,
-                                    message: "CHECK constraint failed: population >= 0 (unit \(unit.code))", sql: Self.sql)
-        }
-        let attributes = units.map { $0.attributes.isEmpty ? nil : Attributes.encode($0.attributes) }
+    /// Makes the arena large enough for the texts and point BLOBs of `units[rows]`; returns their attributes as
+    /// JSON. Refuses a negative population, as the table's CHECK constraint would.
+    private func reserveArena(for units: OrderedUnits, _ rows: Range<Int>) throws -> [String?] {
+        var attributes: [String?] = []
+        attributes.reserveCapacity(rows.count)
         var bytes = 0
-        for (unit, json) in zip(units, attributes) {
-            bytes += unit.code.utf8.count + unit.name.utf8.count + (unit.parent?.utf8.count ?? 0)
+        for index in rows {
+            if let population = units[index].population, population < 0 {
+                throw StoreError.sqlite(path: db.path, code: SQLITE_CONSTRAINT,
+                                        message: "CHECK constraint failed: population >= 0 (unit \(units[index].code))", sql: Self.sql)
+            }
+            let json = units[index].attributes.isEmpty ? nil : Attributes.encode(units[index].attributes)
+            attributes.append(json)
+            bytes += units[index].code.utf8.count + units[index].name.utf8.count + (units[index].parent?.utf8.count ?? 0)
                 + SpatiaLiteBlob.pointByteCount + (json?.utf8.count ?? 0)
         }
         if bytes > arena.count {
@@ -225,5 +233,36 @@ public final class UnitInserter {
             sqlite3_bind_null(s, first + 7)
         }
         bindText(8, attributes)
+    }
+}
+
+/// Units in the order to insert them, taken from one or two arrays (as two threads read them) without copying
+/// them into one.
+public struct OrderedUnits: Sendable {
+    private let first: [AdministrativeUnit]
+    private let second: [AdministrativeUnit]
+    /// Positions in `first` followed by `second`; nil: `first` in its order.
+    private let order: [Int]?
+
+    public init(_ units: [AdministrativeUnit]) {
+        first = units
+        second = []
+        order = nil
+    }
+
+    /// The units at `order`'s positions, which count `first`'s units and then `second`'s.
+    public init(_ first: [AdministrativeUnit], _ second: [AdministrativeUnit], order: [Int]) {
+        self.first = first
+        self.second = second
+        self.order = order
+    }
+
+    public var count: Int { order?.count ?? first.count }
+
+    public subscript(index: Int) -> AdministrativeUnit {
+        _read {
+            let position = order?[index] ?? index
+            if position < first.count { yield first[position] } else { yield second[position - first.count] }
+        }
     }
 }

@@ -123,7 +123,7 @@ final class BulkInsertTests: StoreTestCase {
         try store.write { writer in
             let load = try writer.beginBulkLoad(of: .units)
             let inserter = try writer.unitInserter(for: load)
-            let planned = planning ? try writer.planUnitLocationIndex(units.map(\.location), for: inserter) : nil
+            let planned = planning ? try writer.planUnitLocationIndex(OrderedUnits(units), for: inserter) : nil
             try inserter.insert(units) { index, outcome in
                 XCTAssertEqual(index, outcomes.count)
                 outcomes.append(outcome)
