@@ -168,9 +168,7 @@ public final class FacilityInserter {
 
     private func keepIndexEntry(_ pk: Int64, _ location: LonLat) {
         guard indexEntries != nil else { return }
-        let x = location.lon, y = location.lat
-        indexEntries!.append(PackedRTree.Entry(id: pk, xmin: PackedRTree.lower(x), xmax: PackedRTree.upper(x),
-                                               ymin: PackedRTree.lower(y), ymax: PackedRTree.upper(y)))
+        indexEntries!.append(PackedRTree.Entry(id: pk, point: location))
     }
 
     /// Binds `row` to parameters `first + 1` … `first + 14` of `s`; its point and dates are written at `scratch`.

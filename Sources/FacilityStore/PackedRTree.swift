@@ -1,4 +1,5 @@
 import CSpatiaLite
+import FacilityGeometry
 
 /// Builds the facilities' R*Tree in one pass, bottom-up (Sort-Tile-Recursive packing), by writing SQLite's
 /// R*Tree shadow tables (`_node`, `_rowid`, `_parent`) directly.
@@ -12,6 +13,16 @@ struct PackedRTree {
     struct Entry {
         var id: Int64
         var xmin: Float, xmax: Float, ymin: Float, ymax: Float
+        /// The entry of a point: its box rounded outwards to floats.
+        init(id: Int64, point: LonLat) {
+            self.init(id: id, xmin: PackedRTree.lower(point.lon), xmax: PackedRTree.upper(point.lon),
+                      ymin: PackedRTree.lower(point.lat), ymax: PackedRTree.upper(point.lat))
+        }
+
+        init(id: Int64, xmin: Float, xmax: Float, ymin: Float, ymax: Float) {
+            (self.id, self.xmin, self.xmax, self.ymin, self.ymax) = (id, xmin, xmax, ymin, ymax)
+        }
+
         var centerX: Float { (xmin + xmax) / 2 }
         var centerY: Float { (ymin + ymax) / 2 }
     }

@@ -217,16 +217,23 @@ public struct StoreWriter {
         let table = "idx_units_location"
         let capacity = try PackedRTree.nodeSize(of: table, database: db).capacity
         let firstPK = Int64(try db.scalar("SELECT max(pk) FROM units")?.int ?? 0) + 1
-        let statement = try Statement(database: db, sql: "SELECT pk, location FROM units WHERE location IS NOT NULL")
-        var stored: [PackedRTree.Entry] = []
+        let stored = try indexEntries("SELECT pk, location FROM units WHERE location IS NOT NULL")
+        return PlannedUnitIndex(stored: stored, units: units, firstPK: firstPK, capacity: capacity)
+    }
+
+    /// The R*Tree entry of each row `sql` gives as (pk, geometry BLOB); rows without a geometry are left out.
+    private func indexEntries(_ sql: String, _ arguments: [SQLValue] = []) throws -> [PackedRTree.Entry] {
+        let statement = try Statement(database: db, sql: sql)
+        defer { statement.finalize() }
+        try statement.bind(arguments)
+        var entries: [PackedRTree.Entry] = []
         while try statement.step() {
             guard let blob = statement.blob(1), let box = SpatiaLiteBlob.bounds(blob) else { continue }
-            stored.append(PackedRTree.Entry(
+            entries.append(PackedRTree.Entry(
                 id: Int64(statement.int(0) ?? 0), xmin: PackedRTree.lower(box.minX), xmax: PackedRTree.upper(box.maxX),
                 ymin: PackedRTree.lower(box.minY), ymax: PackedRTree.upper(box.maxY)))
         }
-        statement.finalize()
-        return PlannedUnitIndex(stored: stored, units: units, firstPK: firstPK, capacity: capacity)
+        return entries
     }
 
     /// The R*Tree entries of the rows an inserter stored (pks `first…last`, `count` rows) with a location, and
@@ -246,7 +253,6 @@ public struct StoreWriter {
                 Trace.mark("packed \(rtree.table) as planned")
                 continue
             }
-            var entries: [PackedRTree.Entry] = []
             var sql = rtree.sql
             var arguments: [SQLValue] = []
             // The inserter's rows took consecutive pks after every stored row: then its entries are those rows'
@@ -257,20 +263,10 @@ public struct StoreWriter {
                collected.last - first + 1 == Int64(collected.count),
                try db.scalar("SELECT max(pk) FROM \(load.table.rawValue)")?.int == Int(collected.last) {
                 if isLocation { added = collected.entries }
-                entries.reserveCapacity(added.count)
                 sql += " AND pk < ?"
                 arguments = [.integer(first)]
             }
-            let statement = try Statement(database: db, sql: sql)
-            try statement.bind(arguments)
-            while try statement.step() {
-                guard let blob = statement.blob(1), let box = SpatiaLiteBlob.bounds(blob) else { continue }
-                entries.append(PackedRTree.Entry(
-                    id: Int64(statement.int(0) ?? 0), xmin: PackedRTree.lower(box.minX), xmax: PackedRTree.upper(box.maxX),
-                    ymin: PackedRTree.lower(box.minY), ymax: PackedRTree.upper(box.maxY)))
-            }
-            statement.finalize()
-            entries += added
+            let entries = try indexEntries(sql, arguments) + added
             Trace.mark("read back \(rtree.table)")
             try PackedRTree.write(entries, table: rtree.table, database: db)
             Trace.mark("packed \(rtree.table)")
@@ -316,9 +312,7 @@ public final class PlannedUnitIndex: @unchecked Sendable {
             entries.reserveCapacity(stored.count + units.count)
             for offset in 0..<units.count {
                 guard let location = units[offset].location else { continue }
-                let x = location.lon, y = location.lat
-                entries.append(PackedRTree.Entry(id: firstPK + Int64(offset), xmin: PackedRTree.lower(x), xmax: PackedRTree.upper(x),
-                                                 ymin: PackedRTree.lower(y), ymax: PackedRTree.upper(y)))
+                entries.append(PackedRTree.Entry(id: firstPK + Int64(offset), point: location))
             }
             plan = PackedRTree.plan(entries, capacity: capacity)
             done.signal()

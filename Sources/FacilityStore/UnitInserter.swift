@@ -154,9 +154,7 @@ public final class UnitInserter {
         insertedCount += 1
         if unit.boundary != nil { insertedBoundary = true }
         guard let location = unit.location, indexEntries != nil else { return }
-        let x = location.lon, y = location.lat
-        indexEntries!.append(PackedRTree.Entry(id: pk, xmin: PackedRTree.lower(x), xmax: PackedRTree.upper(x),
-                                               ymin: PackedRTree.lower(y), ymax: PackedRTree.upper(y)))
+        indexEntries!.append(PackedRTree.Entry(id: pk, point: location))
     }
 
     /// `level`'s position in `UnitLevel.allCases` (which allocates an array on every use).

@@ -42,8 +42,7 @@ final class FuzzTests: XCTestCase {
             try writeSeedFile(path, seed)
             XCTAssertNotNil(try? readAllCSV(path, .auto), "CSV seed \(index) does not read")
         }
-        let mutator = FuzzMutator(tokens: FuzzTokens.common + FuzzTokens.csv, nesting: FuzzTokens.jsonNesting,
-                                  corpus: seeds)
+        let mutator = csvMutator(seeds)
         var run = FuzzRun(name: "CSV", tag: 0xC5F, defaultIterations: 5_000)
         run.forEach(seeds: seeds, mutator: mutator) { input, rng, fail in
             guard fuzzWriteFile(path, input) else { fail("cannot write \(path)"); return false }
@@ -70,8 +69,7 @@ final class FuzzTests: XCTestCase {
     func testRawRecordsAgreeWithDecodedRows() throws {
         let seeds = try FuzzSeeds.csv()
         let path = folder.appendingPathComponent("raw.csv").path
-        let mutator = FuzzMutator(tokens: FuzzTokens.common + FuzzTokens.csv, nesting: FuzzTokens.jsonNesting,
-                                  corpus: seeds)
+        let mutator = csvMutator(seeds)
         var run = FuzzRun(name: "CSV raw", tag: 0xC5E, defaultIterations: 2_000)
         run.forEach(seeds: seeds, mutator: mutator) { input, rng, fail in
             guard fuzzWriteFile(path, input) else { fail("cannot write \(path)"); return false }
@@ -124,8 +122,7 @@ final class FuzzTests: XCTestCase {
     func testReadingInTwoHalvesGivesTheRecordsOfOneReader() throws {
         let seeds = try FuzzSeeds.csv()
         let path = folder.appendingPathComponent("split.csv").path
-        let mutator = FuzzMutator(tokens: FuzzTokens.common + FuzzTokens.csv, nesting: FuzzTokens.jsonNesting,
-                                  corpus: seeds)
+        let mutator = csvMutator(seeds)
         var run = FuzzRun(name: "CSV split", tag: 0x5B1, defaultIterations: 2_000)
         var split = 0, fooled = 0
         /// Every record from `reader` on: (line, fields) of clean ones, the row's for the rest; or the error.
@@ -173,6 +170,11 @@ final class FuzzTests: XCTestCase {
         }
         XCTAssertGreaterThan(split, 100, "files split")
         XCTAssertGreaterThan(fooled, 0, "splits fooled by a quoted line break")
+    }
+
+    /// The mutator of the CSV fuzz tests: CSV tokens, seeded with `seeds`.
+    private func csvMutator(_ seeds: [[UInt8]]) -> FuzzMutator {
+        FuzzMutator(tokens: FuzzTokens.common + FuzzTokens.csv, nesting: FuzzTokens.jsonNesting, corpus: seeds)
     }
 
     /// Reads every row with `choice`; nil when the file is refused (after checking the error), else the content.
