@@ -176,6 +176,20 @@ final class BulkInsertTests: StoreTestCase {
         }
         XCTAssertEqual(try store.units().count, 0)
         XCTAssertEqual(try store.db.scalar("PRAGMA ignore_check_constraints")?.int, 0)
+        // Also in the middle of many statements, made ready on another thread: the insert stops there.
+        var units = (0..<1_000).map { (n: Int) in
+            AdministrativeUnit(code: "U\(n)", name: "社区\(n)", level: .community, population: n)
+        }
+        units[700].population = -5
+        var outcomes = 0
+        XCTAssertThrowsError(try store.write { writer in
+            try writer.unitInserter().insert(units) { _, _ in outcomes += 1 }
+        }) { error in
+            XCTAssertTrue("\(error)".contains("population >= 0 (unit U700)"), "\(error)")
+        }
+        XCTAssertEqual(outcomes, 640, "the statements before the one holding U700")
+        XCTAssertEqual(try store.units().count, 0)
+        XCTAssertEqual(try store.db.scalar("PRAGMA ignore_check_constraints")?.int, 0)
     }
 
     func testBlobBoundsAreTheGeometrysBoundingBox() throws {
