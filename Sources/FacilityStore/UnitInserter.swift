@@ -16,8 +16,8 @@ public final class UnitInserter {
     private let points: OpaquePointer
     static let rowsPerStatement = 64
     private let lookup: Statement
-    /// The texts and point BLOBs of one run of a statement, bound without copying.
-    private var arena: UnsafeMutableRawBufferPointer
+    /// The row of the one-row statement, bound without copying.
+    private let single = PreparedRows(capacity: 1)
     /// Each level's name, in the order of `UnitLevel.allCases`.
     let levelNames: [UnsafeMutableBufferPointer<UInt8>]
     /// The location's R*Tree entry of every row inserted, when collected, and the pks this inserter gave.
@@ -53,7 +53,6 @@ public final class UnitInserter {
             throw error
         }
         (statement, many, points) = (prepared[0], prepared[1], prepared[2])
-        arena = .allocate(byteCount: 64 * 1024, alignment: 8)
         levelNames = UnitLevel.allCases.map { level in
             let bytes = Array(level.rawValue.utf8)
             let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
@@ -67,7 +66,6 @@ public final class UnitInserter {
         sqlite3_finalize(many)
         sqlite3_finalize(points)
         lookup.finalize()
-        arena.deallocate()
         levelNames.forEach { $0.deallocate() }
     }
 
@@ -140,9 +138,9 @@ public final class UnitInserter {
 
     /// Inserts `unit`, unless a unit with its code is stored already (then nothing is written).
     public func insert(_ unit: AdministrativeUnit) throws -> InsertOutcome {
-        let attributes = try reserveArena(for: OrderedUnits([unit]), 0..<1)
-        var offset = 0
-        bind(unit, attributes: attributes[0], to: statement, first: 0, arenaOffset: &offset)
+        single.fill(from: OrderedUnits([unit]), rows: 0..<1)
+        if let code = single.negativePopulation { throw negativePopulation(code) }
+        single.bind(to: statement, levelNames: levelNames)
         let rc = sqlite3_step(statement)
         sqlite3_reset(statement)
         if rc == SQLITE_DONE {
@@ -179,68 +177,6 @@ public final class UnitInserter {
         case .community: 3
         case .village: 4
         }
-    }
-
-    /// Makes the arena large enough for the texts and point BLOBs of `units[rows]`; returns their attributes as
-    /// JSON. Refuses a negative population, as the table's CHECK constraint would.
-    private func reserveArena(for units: OrderedUnits, _ rows: Range<Int>) throws -> [String?] {
-        var attributes: [String?] = []
-        attributes.reserveCapacity(rows.count)
-        var bytes = 0
-        for index in rows {
-            if let population = units[index].population, population < 0 { throw negativePopulation(units[index].code) }
-            let json = units[index].attributes.isEmpty ? nil : Attributes.encode(units[index].attributes)
-            attributes.append(json)
-            bytes += units[index].code.utf8.count + units[index].name.utf8.count + (units[index].parent?.utf8.count ?? 0)
-                + SpatiaLiteBlob.pointByteCount + (json?.utf8.count ?? 0)
-        }
-        if bytes > arena.count {
-            arena.deallocate()
-            arena = .allocate(byteCount: bytes * 2, alignment: 8)
-        }
-        return attributes
-    }
-
-    /// Binds `unit` to parameters `first + 1` … `first + 8` of `s`: its texts and point are copied into the
-    /// arena from `arenaOffset` on (and bound from there without another copy), its boundary copied by SQLite.
-    private func bind(_ unit: AdministrativeUnit, attributes: String?, to s: OpaquePointer, first: Int32, arenaOffset: inout Int) {
-        func bindText(_ index: Int32, _ text: String?) {
-            guard var text else { sqlite3_bind_null(s, first + index); return }
-            let start = arena.baseAddress! + arenaOffset
-            let count = text.withUTF8 { bytes in
-                if let base = bytes.baseAddress { start.copyMemory(from: base, byteCount: bytes.count) }
-                return bytes.count
-            }
-            arenaOffset += count
-            // A zero-length text binds as text only from a non-null pointer: the arena's is never null.
-            sqlite3_bind_text(s, first + index, start.assumingMemoryBound(to: CChar.self), Int32(count), SQLITE_STATIC)
-        }
-        bindText(1, unit.code)
-        bindText(2, unit.name)
-        let level = levelNames[Self.ordinal(unit.level)]
-        sqlite3_bind_text(s, first + 3, UnsafeRawPointer(level.baseAddress!).assumingMemoryBound(to: CChar.self),
-                          Int32(level.count), SQLITE_STATIC)
-        bindText(4, unit.parent)
-        if let population = unit.population {
-            sqlite3_bind_int64(s, first + 5, Int64(population))
-        } else {
-            sqlite3_bind_null(s, first + 5)
-        }
-        if let boundary = unit.boundary {
-            let wkb = Geometry.multiPolygon(boundary).wkb
-            wkb.withUnsafeBytes { _ = sqlite3_bind_blob(s, first + 6, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) }
-        } else {
-            sqlite3_bind_null(s, first + 6)
-        }
-        if let location = unit.location {
-            let point = (arena.baseAddress! + arenaOffset).assumingMemoryBound(to: UInt8.self)
-            SpatiaLiteBlob.writePoint(location, to: point)
-            arenaOffset += SpatiaLiteBlob.pointByteCount
-            sqlite3_bind_blob(s, first + 7, point, Int32(SpatiaLiteBlob.pointByteCount), SQLITE_STATIC)
-        } else {
-            sqlite3_bind_null(s, first + 7)
-        }
-        bindText(8, attributes)
     }
 }
 
