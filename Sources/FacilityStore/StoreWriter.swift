@@ -310,9 +310,11 @@ public final class PlannedUnitIndex: @unchecked Sendable {
         Thread.detachNewThread { [self] in
             var entries = stored
             entries.reserveCapacity(stored.count + units.count)
-            for offset in 0..<units.count {
-                guard let location = units[offset].location else { continue }
-                entries.append(PackedRTree.Entry(id: firstPK + Int64(offset), point: location))
+            units.withView { units in
+                for offset in 0..<units.count {
+                    guard let location = units[offset].location else { continue }
+                    entries.append(PackedRTree.Entry(id: firstPK + Int64(offset), point: location))
+                }
             }
             plan = PackedRTree.plan(entries, capacity: capacity)
             done.signal()

@@ -89,46 +89,48 @@ public final class UnitInserter {
         let statements = units.count / k
         let pipeline = statements > 1 ? PreparedRowsPipeline(units: units, statements: statements, rowsPerStatement: k) : nil
         defer { pipeline?.stop() }
-        for number in 0..<statements {
-            let start = number * k
-            let rows = start..<(start + k)
-            let prepared: PreparedRows
-            if let pipeline {
-                prepared = pipeline.next()
-            } else {
-                prepared = PreparedRows(capacity: k)
-                prepared.fill(from: units, rows: rows)
-            }
-            if let unit = prepared.negativePopulation { throw negativePopulation(unit) }
-            let s = prepared.hasBoundary ? many : points
-            prepared.bind(to: s, levelNames: levelNames)
-            let rc = sqlite3_step(s)
-            sqlite3_reset(s)
-            pipeline?.release(prepared)
-            if rc == SQLITE_DONE {
-                // Each row took the next rowid: the last one is the statement's last insert.
-                let last = sqlite3_last_insert_rowid(db.handle)
-                for index in rows {
-                    let pk = last - Int64(start + k - 1 - index)
-                    inserted(pk, units[index])
-                    try outcome(index, .inserted(pk: pk))
+        try units.withView { view in
+            for number in 0..<statements {
+                let start = number * k
+                let rows = start..<(start + k)
+                let prepared: PreparedRows
+                if let pipeline {
+                    prepared = pipeline.next()
+                } else {
+                    prepared = PreparedRows(capacity: k)
+                    prepared.fill(from: units, rows: rows)
                 }
-            } else if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
-                // OR FAIL keeps the rows before the one whose code is taken (they took the next pks); from that
-                // one on, row by row.
-                let done = Int(sqlite3_changes(db.handle))
-                let last = sqlite3_last_insert_rowid(db.handle)
-                for index in start..<(start + done) {
-                    let pk = last - Int64(start + done - 1 - index)
-                    inserted(pk, units[index])
-                    try outcome(index, .inserted(pk: pk))
+                if let unit = prepared.negativePopulation { throw negativePopulation(unit) }
+                let s = prepared.hasBoundary ? many : points
+                prepared.bind(to: s, levelNames: levelNames)
+                let rc = sqlite3_step(s)
+                sqlite3_reset(s)
+                pipeline?.release(prepared)
+                if rc == SQLITE_DONE {
+                    // Each row took the next rowid: the last one is the statement's last insert.
+                    let last = sqlite3_last_insert_rowid(db.handle)
+                    for index in rows {
+                        let pk = last - Int64(start + k - 1 - index)
+                        inserted(pk, view[index])
+                        try outcome(index, .inserted(pk: pk))
+                    }
+                } else if rc == SQLITE_CONSTRAINT_UNIQUE_CODE {
+                    // OR FAIL keeps the rows before the one whose code is taken (they took the next pks); from that
+                    // one on, row by row.
+                    let done = Int(sqlite3_changes(db.handle))
+                    let last = sqlite3_last_insert_rowid(db.handle)
+                    for index in start..<(start + done) {
+                        let pk = last - Int64(start + done - 1 - index)
+                        inserted(pk, view[index])
+                        try outcome(index, .inserted(pk: pk))
+                    }
+                    for index in (start + done)..<(start + k) { try outcome(index, try insert(view[index])) }
+                } else {
+                    throw db.error(rc, Self.sql(rows: k))
                 }
-                for index in (start + done)..<(start + k) { try outcome(index, try insert(units[index])) }
-            } else {
-                throw db.error(rc, Self.sql(rows: k))
             }
+            for index in (statements * k)..<units.count { try outcome(index, try insert(view[index])) }
         }
-        for index in (statements * k)..<units.count { try outcome(index, try insert(units[index])) }
     }
 
     private func negativePopulation(_ code: String) -> StoreError {
@@ -159,7 +161,7 @@ public final class UnitInserter {
         throw db.error(rc, Self.sql)
     }
 
-    private func inserted(_ pk: Int64, _ unit: AdministrativeUnit) {
+    private func inserted(_ pk: Int64, _ unit: borrowing AdministrativeUnit) {
         if firstPK == nil { firstPK = pk }
         lastPK = pk
         insertedCount += 1
@@ -203,102 +205,162 @@ public struct OrderedUnits: Sendable {
 
     public var count: Int { order?.count ?? first.count }
 
+    /// A copy of the unit at `index`; `withView` reads fields without copying whole units.
     public subscript(index: Int) -> AdministrativeUnit {
-        _read {
-            let position = order?[index] ?? index
-            if position < first.count { yield first[position] } else { yield second[position - first.count] }
+        withView { $0[index] }
+    }
+
+    /// Calls `body` with a view whose subscript reads the units in place (an array's subscript copies the
+    /// whole unit, retaining each of its texts, even to read one field).
+    func withView<R>(_ body: (View) throws -> R) rethrows -> R {
+        try first.withUnsafeBufferPointer { first in
+            try second.withUnsafeBufferPointer { second in
+                if let order {
+                    return try order.withUnsafeBufferPointer { try body(View(first: first, second: second, order: $0)) }
+                }
+                return try body(View(first: first, second: second, order: nil))
+            }
+        }
+    }
+
+    /// The units in order, valid only inside `withView`.
+    struct View {
+        let first: UnsafeBufferPointer<AdministrativeUnit>
+        let second: UnsafeBufferPointer<AdministrativeUnit>
+        let order: UnsafeBufferPointer<Int>?
+
+        var count: Int { order?.count ?? first.count }
+
+        subscript(index: Int) -> AdministrativeUnit {
+            unsafeAddress {
+                let position = order?[index] ?? index
+                return position < first.count ? first.baseAddress! + position
+                    : second.baseAddress! + (position - first.count)
+            }
         }
     }
 }
 
+/// Where a value is in `PreparedRows`' bytes; length -1 is NULL.
+struct ByteSpan {
+    var offset: Int
+    var length: Int
+    static let null = ByteSpan(offset: 0, length: -1)
+}
+
 /// One statement's units made ready to bind: their texts, point BLOBs and boundaries' WKB in one buffer, and
-/// for each row where each value is.
+/// for each row where each value is. Fixed-size buffers rather than arrays: `fill` runs on its own thread for
+/// every row of an import, where a class's array properties cost a uniqueness and an exclusivity check on
+/// every write.
 final class PreparedRows: @unchecked Sendable {
-    /// Per row: code, name, parent, attributes, point, boundary as (offset, length) in `bytes`; length -1 is NULL.
-    private var spans: [(offset: Int, length: Int)]
-    private var levels: [Int]
-    private var populations: [Int?]
+    let rowCount: Int
+    /// Per row: code, name, parent, attributes, point, boundary.
+    private let spans: UnsafeMutableBufferPointer<ByteSpan>
+    private let levels: UnsafeMutableBufferPointer<Int>
+    private let populations: UnsafeMutableBufferPointer<Int?>
     private var bytes: UnsafeMutableRawBufferPointer
-    private var used = 0
     private(set) var hasBoundary = false
     /// The code of a unit whose population is negative, which the table's CHECK would refuse.
     private(set) var negativePopulation: String?
 
     init(capacity rows: Int) {
-        spans = Array(repeating: (0, -1), count: 6 * rows)
-        levels = Array(repeating: 0, count: rows)
-        populations = Array(repeating: nil, count: rows)
+        rowCount = rows
+        spans = .allocate(capacity: 6 * rows)
+        spans.initialize(repeating: .null)
+        levels = .allocate(capacity: rows)
+        levels.initialize(repeating: 0)
+        populations = .allocate(capacity: rows)
+        populations.initialize(repeating: nil)
         bytes = .allocate(byteCount: 64 * 1024, alignment: 8)
     }
 
-    deinit { bytes.deallocate() }
+    deinit {
+        spans.deallocate()
+        levels.deallocate()
+        populations.deallocate()
+        bytes.deallocate()
+    }
 
-    /// Takes `units[rows]`.
+    /// Takes `units[rows]` (`rowCount` of them).
     func fill(from units: OrderedUnits, rows: Range<Int>) {
-        used = 0
-        hasBoundary = false
-        negativePopulation = nil
-        for (row, index) in rows.enumerated() {
-            let base = 6 * row
-            put(units[index].code, at: base)
-            put(units[index].name, at: base + 1)
-            put(units[index].parent, at: base + 2)
-            put(units[index].attributes.isEmpty ? nil : Attributes.encode(units[index].attributes), at: base + 3)
-            if let location = units[index].location {
-                reserve(SpatiaLiteBlob.pointByteCount)
-                SpatiaLiteBlob.writePoint(location, to: (bytes.baseAddress! + used).assumingMemoryBound(to: UInt8.self))
-                spans[base + 4] = (used, SpatiaLiteBlob.pointByteCount)
-                used += SpatiaLiteBlob.pointByteCount
-            } else {
-                spans[base + 4] = (0, -1)
-            }
-            if let boundary = units[index].boundary {
-                hasBoundary = true
-                let wkb = Geometry.multiPolygon(boundary).wkb
-                reserve(wkb.count)
-                wkb.withUnsafeBytes { (bytes.baseAddress! + used).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                spans[base + 5] = (used, wkb.count)
-                used += wkb.count
-            } else {
-                spans[base + 5] = (0, -1)
-            }
-            levels[row] = UnitInserter.ordinal(units[index].level)
-            populations[row] = units[index].population
-            if let population = populations[row], population < 0, negativePopulation == nil {
-                negativePopulation = units[index].code
+        precondition(rows.count == rowCount, "PreparedRows for \(rowCount) rows filled with \(rows.count)")
+        var arena = Arena(bytes: bytes)
+        var hasBoundary = false
+        var negativePopulation: String?
+        units.withView { units in
+            for (row, index) in rows.enumerated() {
+                let base = 6 * row
+                spans[base] = arena.append(units[index].code)
+                spans[base + 1] = arena.append(units[index].name)
+                spans[base + 2] = units[index].parent.map { arena.append($0) } ?? .null
+                spans[base + 3] = units[index].attributes.isEmpty ? .null
+                    : Attributes.encode(units[index].attributes).map { arena.append($0) } ?? .null
+                if let location = units[index].location {
+                    spans[base + 4] = arena.append(count: SpatiaLiteBlob.pointByteCount) {
+                        SpatiaLiteBlob.writePoint(location, to: $0.assumingMemoryBound(to: UInt8.self))
+                    }
+                } else {
+                    spans[base + 4] = .null
+                }
+                if let boundary = units[index].boundary {
+                    hasBoundary = true
+                    let wkb = Geometry.multiPolygon(boundary).wkb
+                    spans[base + 5] = arena.append(count: wkb.count) { target in
+                        wkb.withUnsafeBytes { target.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                    }
+                } else {
+                    spans[base + 5] = .null
+                }
+                levels[row] = UnitInserter.ordinal(units[index].level)
+                let population = units[index].population
+                populations[row] = population
+                if let population, population < 0, negativePopulation == nil {
+                    negativePopulation = units[index].code
+                }
             }
         }
+        bytes = arena.bytes
+        self.hasBoundary = hasBoundary
+        self.negativePopulation = negativePopulation
     }
 
-    private func put(_ text: String?, at span: Int) {
-        guard var text else { spans[span] = (0, -1); return }
-        let count = text.utf8.count
-        reserve(count)
-        text.withUTF8 { if let base = $0.baseAddress { (bytes.baseAddress! + used).copyMemory(from: base, byteCount: count) } }
-        spans[span] = (used, count)
-        used += count
-    }
+    /// Appends values to a buffer, growing it (moving what is there: nothing points into it before `bind`).
+    private struct Arena {
+        var bytes: UnsafeMutableRawBufferPointer
+        var used = 0
 
-    /// Room for `count` more bytes (moving what is there: nothing points into `bytes` before `bind`).
-    private func reserve(_ count: Int) {
-        guard used + count > bytes.count else { return }
-        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: max(2 * bytes.count, used + count), alignment: 8)
-        bigger.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: used)
-        bytes.deallocate()
-        bytes = bigger
+        mutating func append(_ text: String) -> ByteSpan {
+            var text = text
+            return text.withUTF8 { utf8 in
+                append(count: utf8.count) { if let base = utf8.baseAddress { $0.copyMemory(from: base, byteCount: utf8.count) } }
+            }
+        }
+
+        /// Room for `count` bytes, which `write` fills.
+        mutating func append(count: Int, _ write: (UnsafeMutableRawPointer) -> Void) -> ByteSpan {
+            if used + count > bytes.count {
+                let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: max(2 * bytes.count, used + count), alignment: 8)
+                bigger.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: used)
+                bytes.deallocate()
+                bytes = bigger
+            }
+            write(bytes.baseAddress! + used)
+            defer { used += count }
+            return ByteSpan(offset: used, length: count)
+        }
     }
 
     /// Binds every row to `s` (8 parameters a row, as `UnitInserter.sql` orders them), without copying.
     func bind(to s: OpaquePointer, levelNames: [UnsafeMutableBufferPointer<UInt8>]) {
         let base = bytes.baseAddress!
-        for row in levels.indices {
+        for row in 0..<rowCount {
             let first = Int32(8 * row), span = 6 * row
-            func text(_ parameter: Int32, _ span: (offset: Int, length: Int)) {
+            func text(_ parameter: Int32, _ span: ByteSpan) {
                 if span.length < 0 { sqlite3_bind_null(s, first + parameter); return }
                 sqlite3_bind_text(s, first + parameter, (base + span.offset).assumingMemoryBound(to: CChar.self),
                                   Int32(span.length), SQLITE_STATIC)
             }
-            func blob(_ parameter: Int32, _ span: (offset: Int, length: Int)) {
+            func blob(_ parameter: Int32, _ span: ByteSpan) {
                 if span.length < 0 { sqlite3_bind_null(s, first + parameter); return }
                 sqlite3_bind_blob(s, first + parameter, base + span.offset, Int32(span.length), SQLITE_STATIC)
             }
