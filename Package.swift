@@ -19,10 +19,16 @@ let package = Package(
             pkgConfig: "spatialite",
             providers: [.apt(["libspatialite-dev", "pkg-config"])]
         ),
+        // SHA-256 of imported files from OpenSSL's libcrypto (Debian: libssl-dev), through pkg-config.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev", "pkg-config"])]
+        ),
         // Points, polygons, distances on the sphere, WKB. Depends on nothing.
         .target(name: "FacilityGeometry"),
-        // CSV (encodings, BOM, quoting), JSON/GeoJSON, coordinate systems (GCJ-02, BD-09).
-        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry"]),
+        // CSV (encodings, BOM, quoting), JSON/GeoJSON, coordinate systems (GCJ-02, BD-09), files' SHA-256.
+        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "CLibCrypto"]),
         // The domain: facilities, kinds, administrative units, levels, dates.
         .target(name: "FacilityModel", dependencies: ["FacilityGeometry"]),
         // Targets and metrics: pure Swift over plain values, testable without a database. Reads targets YAML.
