@@ -6,77 +6,94 @@
 /// and none is longer than the reader's field limit: its bytes are then exactly what `CSVReader.next()` decodes.
 /// Read any other record with `CSVReader.row(of:)`, which decodes it and reports its problems.
 public final class CSVRawRecord {
+    /// The record's state, behind a pointer: the parsing loop reads and writes it for every record, and a class's
+    /// stored `var`s cost a dynamic exclusivity check on each access (a tenth of the parsing time).
+    private struct State {
+        var line = 0
+        var isClean = true
+        var count = 0
+        var start = 0
+        var starts: UnsafeMutablePointer<Int>
+        var lengths: UnsafeMutablePointer<Int>
+        var capacity: Int
+        var base: UnsafePointer<UInt8>?
+        /// Fields that are not one contiguous range of the file (quotes doubled inside them) are copied here.
+        var arena: UnsafeMutablePointer<UInt8>
+        var arenaCapacity: Int
+        var arenaCount = 0
+    }
+
+    private let state: UnsafeMutablePointer<State>
+
     /// Physical line (1-based) where the record starts.
-    public private(set) var line = 0
+    public var line: Int { state.pointee.line }
     /// True when the fields' bytes can be used as they are (see the type's description).
-    public private(set) var isClean = true
+    public var isClean: Bool { state.pointee.isClean }
     /// The number of fields.
-    public private(set) var count = 0
+    public var count: Int { state.pointee.count }
     /// Byte offset of the record in the file: where `row(of:)` reads it again.
-    private(set) var start = 0
-    /// Per field: its offset in the file, or `~offset` in `arena`; and its length.
-    private(set) var starts: UnsafeMutablePointer<Int>
-    private(set) var lengths: UnsafeMutablePointer<Int>
-    private(set) var capacity = 64
-    private var base: UnsafePointer<UInt8>?
-    /// Fields that are not one contiguous range of the file (quotes doubled inside them) are copied here.
-    private var arena: UnsafeMutablePointer<UInt8>
-    private var arenaCapacity = 4096
-    private var arenaCount = 0
+    var start: Int { state.pointee.start }
+    /// Per field: its offset in the file, or `~offset` in the arena; and its length.
+    var starts: UnsafeMutablePointer<Int> { state.pointee.starts }
+    var lengths: UnsafeMutablePointer<Int> { state.pointee.lengths }
+    var capacity: Int { state.pointee.capacity }
 
     public init() {
-        starts = .allocate(capacity: capacity)
-        lengths = .allocate(capacity: capacity)
-        arena = .allocate(capacity: arenaCapacity)
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(starts: .allocate(capacity: 64), lengths: .allocate(capacity: 64), capacity: 64,
+                                   arena: .allocate(capacity: 4096), arenaCapacity: 4096))
     }
 
     deinit {
-        starts.deallocate()
-        lengths.deallocate()
-        arena.deallocate()
+        state.pointee.starts.deallocate()
+        state.pointee.lengths.deallocate()
+        state.pointee.arena.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
 
     /// The bytes of field `index` (0-based), unquoted; empty for an empty field.
     public func field(_ index: Int) -> UnsafeBufferPointer<UInt8> { fields.field(index) }
 
     /// Where the record is in the file: `CSVReader.row(at:)` reads it again.
-    public var position: CSVRecordPosition { CSVRecordPosition(offset: start, line: line) }
+    public var position: CSVRecordPosition { CSVRecordPosition(offset: state.pointee.start, line: state.pointee.line) }
 
     /// The fields, as a value to read many cells from (valid until the next record is read).
     public var fields: CSVRawFields {
-        CSVRawFields(base: base!, arena: UnsafePointer(arena), starts: UnsafePointer(starts),
-                     lengths: UnsafePointer(lengths), count: count)
+        let s = state.pointee
+        return CSVRawFields(base: s.base!, arena: UnsafePointer(s.arena), starts: UnsafePointer(s.starts),
+                            lengths: UnsafePointer(s.lengths), count: s.count)
     }
 
     func begin(base: UnsafePointer<UInt8>, line: Int, start: Int) {
-        self.base = base
-        self.line = line
-        self.start = start
-        arenaCount = 0
+        state.pointee.base = base
+        state.pointee.line = line
+        state.pointee.start = start
+        state.pointee.arenaCount = 0
     }
 
     func finish(count: Int, clean: Bool) {
-        self.count = count
-        isClean = clean
+        state.pointee.count = count
+        state.pointee.isClean = clean
     }
 
     /// Doubles the field capacity, keeping the first `count` fields.
     func grow() {
-        let bigger = capacity * 2
+        let capacity = state.pointee.capacity, bigger = capacity * 2
         let newStarts = UnsafeMutablePointer<Int>.allocate(capacity: bigger)
         let newLengths = UnsafeMutablePointer<Int>.allocate(capacity: bigger)
-        newStarts.update(from: starts, count: capacity)
-        newLengths.update(from: lengths, count: capacity)
-        starts.deallocate()
-        lengths.deallocate()
-        starts = newStarts
-        lengths = newLengths
-        capacity = bigger
+        newStarts.update(from: state.pointee.starts, count: capacity)
+        newLengths.update(from: state.pointee.lengths, count: capacity)
+        state.pointee.starts.deallocate()
+        state.pointee.lengths.deallocate()
+        state.pointee.starts = newStarts
+        state.pointee.lengths = newLengths
+        state.pointee.capacity = bigger
     }
 
     /// Copies `bytes` into the arena as a field; returns its `starts` entry and length.
     func arenaField(copying bytes: UnsafeBufferPointer<UInt8>) -> (start: Int, length: Int) {
-        let first = arenaCount
+        let first = state.pointee.arenaCount
         appendToArena(bytes)
         return (~first, bytes.count)
     }
@@ -84,26 +101,28 @@ public final class CSVRawRecord {
     /// Appends `bytes` to the arena, growing it (by doubling) when full.
     private func appendToArena(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        if arenaCount + bytes.count > arenaCapacity {
-            var capacity = arenaCapacity * 2
-            while capacity < arenaCount + bytes.count { capacity *= 2 }
+        let used = state.pointee.arenaCount
+        if used + bytes.count > state.pointee.arenaCapacity {
+            var capacity = state.pointee.arenaCapacity * 2
+            while capacity < used + bytes.count { capacity *= 2 }
             let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            bigger.update(from: arena, count: arenaCount)
-            arena.deallocate()
-            arena = bigger
-            arenaCapacity = capacity
+            bigger.update(from: state.pointee.arena, count: used)
+            state.pointee.arena.deallocate()
+            state.pointee.arena = bigger
+            state.pointee.arenaCapacity = capacity
         }
-        (arena + arenaCount).update(from: source, count: bytes.count)
-        arenaCount += bytes.count
+        (state.pointee.arena + used).update(from: source, count: bytes.count)
+        state.pointee.arenaCount = used + bytes.count
     }
 
     /// Copies pieces into the arena as one field; returns its `starts` entry and length.
     func arenaField(_ pieces: [(start: Int, end: Int)]) -> (start: Int, length: Int) {
-        let first = arenaCount
+        let first = state.pointee.arenaCount
+        let base = state.pointee.base!
         for piece in pieces where piece.end > piece.start {
-            appendToArena(UnsafeBufferPointer(start: base! + piece.start, count: piece.end - piece.start))
+            appendToArena(UnsafeBufferPointer(start: base + piece.start, count: piece.end - piece.start))
         }
-        return (~first, arenaCount - first)
+        return (~first, state.pointee.arenaCount - first)
     }
 }
 

@@ -218,16 +218,17 @@ public final class CSVReader {
         // After the line break and any empty lines: where the next record would begin.
         while split < end && (b[split] == 0x0A || b[split] == 0x0D) { split += 1 }
         guard split < end else { return nil }
-        // Lines end at LF, CRLF or a lone CR, inside quoted fields too (as the scanner counts them). Counted
-        // without branches (the loop vectorises); lone CRs, if there are CRs at all, in a second pass.
-        var lineFeeds = 0, carriageReturns = 0
-        for offset in start..<split {
-            let c = b[offset]
-            lineFeeds &+= c == 0x0A ? 1 : 0
-            carriageReturns &+= c == 0x0D ? 1 : 0
+        // Lines end at LF, CRLF or a lone CR, inside quoted fields too (as the scanner counts them). Line feeds
+        // found with memchr (a line is tens of bytes: a byte-by-byte count took 0.035 s for 22 MB); lone CRs, if
+        // there are CRs at all, in a second pass.
+        var line = scanner.line
+        var p = UnsafeRawPointer(b + start)
+        let stopAt = UnsafeRawPointer(b + split)
+        while p < stopAt, let found = memchr(p, 0x0A, stopAt - p) {
+            line += 1
+            p = UnsafeRawPointer(found) + 1
         }
-        var line = scanner.line + lineFeeds
-        if carriageReturns > 0 {
+        if memchr(b + start, 0x0D, split - start) != nil {
             for offset in start..<split where b[offset] == 0x0D && b[offset + 1] != 0x0A { line += 1 }
         }
         var rest = scanner

@@ -278,13 +278,18 @@ public struct UnitImporter {
     static func codeKeys(_ part: CandidatePart) -> [CodeKey] {
         var keys: [CodeKey] = []
         keys.reserveCapacity(part.count)
-        for (position, unit) in part.units.enumerated() {
-            var high: UInt64 = 0, low: UInt64 = 0, count = 0
-            for byte in unit.code.utf8.prefix(16) {
-                if count < 8 { high |= UInt64(byte) << (56 - 8 * count) } else { low |= UInt64(byte) << (56 - 8 * (count - 8)) }
-                count += 1
+        part.units.withUnsafeBufferPointer { units in  // in place: iterating the array copies each unit
+            for position in units.indices {
+                var code = units[position].code
+                // The first 16 bytes, zero-padded, as two big-endian words: they compare as the bytes do.
+                var prefix: (UInt64, UInt64) = (0, 0)
+                let long = code.withUTF8 { utf8 in
+                    withUnsafeMutableBytes(of: &prefix) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8).prefix(16))) }
+                    return utf8.count > 16
+                }
+                keys.append(CodeKey(high: UInt64(bigEndian: prefix.0), low: UInt64(bigEndian: prefix.1),
+                                    position: Int32(position), long: long))
             }
-            keys.append(CodeKey(high: high, low: low, position: Int32(position), long: unit.code.utf8.count > 16))
         }
         keys.sort { a, b in
             let order = compare(a, in: part, b, in: part)
