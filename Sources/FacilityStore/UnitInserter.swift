@@ -233,7 +233,9 @@ public struct OrderedUnits: Sendable {
 
         subscript(index: Int) -> AdministrativeUnit {
             unsafeAddress {
+                precondition(index >= 0 && index < count, "unit \(index) of \(count)")
                 let position = order?[index] ?? index
+                precondition(position >= 0 && position < first.count + second.count, "position \(position) past the units")
                 return position < first.count ? first.baseAddress! + position
                     : second.baseAddress! + (position - first.count)
             }
