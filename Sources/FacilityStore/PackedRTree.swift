@@ -164,33 +164,31 @@ struct PackedRTree {
         var leafOf: [(Int64, Int64)] = []
         leafOf.reserveCapacity(levels[0].reduce(0) { $0 + $1.count })
         var blob = [UInt8](repeating: 0, count: nodeSize)
-        func put16(_ value: Int, at offset: Int) {
-            blob[offset] = UInt8(truncatingIfNeeded: value >> 8); blob[offset + 1] = UInt8(truncatingIfNeeded: value)
-        }
-        func put64(_ value: Int64, at offset: Int) {
-            for k in 0..<8 { blob[offset + k] = UInt8(truncatingIfNeeded: value >> (56 - 8 * k)) }
-        }
-        func putFloat(_ value: Float, at offset: Int) {
-            let bits = value.bitPattern
-            for k in 0..<4 { blob[offset + k] = UInt8(truncatingIfNeeded: bits >> (24 - 8 * k)) }
-        }
         let depth = levels.count - 1
         for (level, nodes) in levels.enumerated() {
             for (i, node) in nodes.enumerated() {
-                for k in blob.indices { blob[k] = 0 }
                 let number = numbers[level][i]
-                if number == 1 { put16(depth, at: 0) }
-                put16(node.count, at: 2)
-                for (c, cell) in node.enumerated() {
-                    let offset = 4 + c * 24
-                    let id = level == 0 ? cell.id : numbers[level - 1][Int(cell.id)]
-                    put64(id, at: offset)
-                    putFloat(cell.xmin, at: offset + 8); putFloat(cell.xmax, at: offset + 12)
-                    putFloat(cell.ymin, at: offset + 16); putFloat(cell.ymax, at: offset + 20)
+                // The node's bytes (big-endian, as the R*Tree module reads them), written through one pointer:
+                // nested functions writing the captured array cost an exclusivity check per byte.
+                blob.withUnsafeMutableBytes { raw in
+                    raw.initializeMemory(as: UInt8.self, repeating: 0)
+                    raw.storeBytes(of: UInt16(number == 1 ? depth : 0).bigEndian, toByteOffset: 0, as: UInt16.self)
+                    raw.storeBytes(of: UInt16(node.count).bigEndian, toByteOffset: 2, as: UInt16.self)
+                    for (c, cell) in node.enumerated() {
+                        let offset = 4 + c * 24
+                        let id = level == 0 ? cell.id : numbers[level - 1][Int(cell.id)]
+                        raw.storeBytes(of: id.bigEndian, toByteOffset: offset, as: Int64.self)
+                        raw.storeBytes(of: cell.xmin.bitPattern.bigEndian, toByteOffset: offset + 8, as: UInt32.self)
+                        raw.storeBytes(of: cell.xmax.bitPattern.bigEndian, toByteOffset: offset + 12, as: UInt32.self)
+                        raw.storeBytes(of: cell.ymin.bitPattern.bigEndian, toByteOffset: offset + 16, as: UInt32.self)
+                        raw.storeBytes(of: cell.ymax.bitPattern.bigEndian, toByteOffset: offset + 20, as: UInt32.self)
+                    }
+                }
+                for cell in node {
                     if level == 0 {
                         leafOf.append((cell.id, number))
                     } else {
-                        try insertParent.bind([.integer(id), .integer(number)])
+                        try insertParent.bind([.integer(numbers[level - 1][Int(cell.id)]), .integer(number)])
                         while try insertParent.step() {}
                     }
                 }

@@ -202,10 +202,10 @@ public struct StoreWriter {
     /// triggers.
     public func finishBulkLoad(_ load: BulkLoad, unitInserter inserter: UnitInserter,
                                planned: PlannedUnitIndex? = nil) throws {
-        let collected = inserter.indexEntries.map {
-            Collected(entries: $0, first: inserter.firstPK, last: inserter.lastPK, count: inserter.insertedCount,
-                      anyBoundary: inserter.insertedBoundary)
-        }
+        // Also when it kept no entries (the locations planned): the boundaries' R*Tree then reads only the rows
+        // stored before, not all 650,000 to find none.
+        let collected = Collected(entries: inserter.indexEntries, first: inserter.firstPK, last: inserter.lastPK,
+                                  count: inserter.insertedCount, anyBoundary: inserter.insertedBoundary)
         var plan: PackedRTree.Plan?
         if let planned, inserter.duplicateCount == 0, inserter.insertedCount == planned.count,
            planned.count == 0 || (inserter.firstPK == planned.firstPK
@@ -244,10 +244,10 @@ public struct StoreWriter {
         return entries
     }
 
-    /// The R*Tree entries of the rows an inserter stored (pks `first…last`, `count` rows) with a location, and
-    /// whether any of them has a boundary.
+    /// The R*Tree entries of the rows an inserter stored (pks `first…last`, `count` rows) with a location (nil
+    /// when it kept none), and whether any of them has a boundary.
     private struct Collected {
-        var entries: [PackedRTree.Entry]
+        var entries: [PackedRTree.Entry]?
         var first: Int64?
         var last: Int64
         var count: Int
@@ -267,10 +267,10 @@ public struct StoreWriter {
             // (and none of them has a boundary, unless it says so) and only the rows before need reading.
             let isLocation = rtree.table.hasSuffix("_location")
             var added: [PackedRTree.Entry] = []
-            if isLocation || collected?.anyBoundary == false, let collected, let first = collected.first,
-               collected.last - first + 1 == Int64(collected.count),
+            if let collected, let first = collected.first, collected.last - first + 1 == Int64(collected.count),
+               isLocation ? collected.entries != nil : !collected.anyBoundary,
                try db.scalar("SELECT max(pk) FROM \(load.table.rawValue)")?.int == Int(collected.last) {
-                if isLocation { added = collected.entries }
+                if isLocation { added = collected.entries ?? [] }
                 sql += " AND pk < ?"
                 arguments = [.integer(first)]
             }

@@ -88,15 +88,17 @@ final class BulkInsertTests: StoreTestCase {
     }
 
     func testAUnitBulkLoadIndexesEveryUnitStoredBeforeAndNowAndPutsTheChecksBack() throws {
-        // The location R*Tree packed ahead (used only when no stored unit repeats), or from the inserted rows.
-        for (repeats, planning) in [(true, true), (false, true), (false, false)] {
-            try checkUnitBulkLoad(repeats: repeats, planning: planning)
+        // The location R*Tree packed ahead (used only when no stored unit repeats), or from the inserted rows;
+        // the boundaries' from the stored rows only when no inserted unit has one (points from a CSV).
+        for (repeats, planning, boundary) in [(true, true, true), (false, true, true), (false, false, true),
+                                              (false, true, false), (true, true, false)] {
+            try checkUnitBulkLoad(repeats: repeats, planning: planning, boundary: boundary)
         }
     }
 
-    private func checkUnitBulkLoad(repeats: Bool, planning: Bool) throws {
-        let variant = "repeats: \(repeats), planning: \(planning)"
-        let store = try FacilityStore(path: path("\(repeats)-\(planning).sqlite"))
+    private func checkUnitBulkLoad(repeats: Bool, planning: Bool, boundary: Bool) throws {
+        let variant = "repeats: \(repeats), planning: \(planning), boundary: \(boundary)"
+        let store = try FacilityStore(path: path("\(repeats)-\(planning)-\(boundary).sqlite"))
         try store.write { writer in
             try writer.upsert(AdministrativeUnit(code: "410302", name: "老城区", level: .district, parent: "410300",
                                                  boundary: square(112.4, 34.6, size: 0.25)))
@@ -110,7 +112,7 @@ final class BulkInsertTests: StoreTestCase {
             AdministrativeUnit(code: "410302\(String(format: "%06d", n))", name: "社区\(n)", level: n % 2 == 0 ? .community : .village,
                                parent: "410302", population: n, location: LonLat(112.4 + Double(n) / 1000, 34.6 + Double(n % 13) / 100))
         }
-        units[5].boundary = square(112.5, 34.7)
+        if boundary { units[5].boundary = square(112.5, 34.7) }
         units[70].attributes = ["说明": "引号\"和\\反斜杠"]
         units[140].location = nil
         units[150].name = ""
