@@ -141,8 +141,15 @@ public final class FacilityStore {
     /// and nothing is when it throws (or the process dies before the commit).
     @discardableResult
     public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
-        try db.transaction { try body(StoreWriter(store: self)) }
+        defer {
+            writeback?.stop()
+            writeback = nil
+        }
+        return try db.transaction { try body(StoreWriter(store: self)) }
     }
+
+    /// Started by a bulk load, stopped when its transaction has committed (or rolled back).
+    var writeback: FileWriteback?
 
     // MARK: Reading
 

@@ -178,6 +178,11 @@ public struct StoreWriter {
         for index in indexes {
             try db.execute("DROP INDEX \"\(index.name.replacingOccurrences(of: "\"", with: "\"\""))\"")
         }
+        // Its pages reach the disk as the commit writes them, not all in SQLite's fdatasyncs.
+        if store.writeback == nil {
+            store.writeback = FileWriteback(opening: [store.path + "-wal"],
+                                            borrowing: FileWriteback.openDescriptor(of: store.path).map { [$0] } ?? [])
+        }
         // A page cache large enough to hold the growing table and its id index (256 MiB; the default is 2 MiB).
         let cacheSize = try db.scalar("PRAGMA cache_size")?.int ?? -2000
         try db.execute("PRAGMA cache_size = -262144")

@@ -173,6 +173,51 @@ final class BulkInsertTests: StoreTestCase {
         XCTAssertThrowsError(try store.db.execute("INSERT INTO units (code, name, level) VALUES ('Y', 'Y', 'planet')"))
     }
 
+    func testFileWritebackStartsWritingFilesOnceTheyExistAndStops() throws {
+        let file = path("later.bin")
+        let writeback = FileWriteback(opening: [file], interval: 0.001)
+        Thread.sleep(forTimeInterval: 0.02)
+        XCTAssertEqual(writeback.startedWriteOuts, 0, "no file yet")
+        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data(repeating: 7, count: 1 << 20)))
+        let deadline = Date().addingTimeInterval(5)
+        while writeback.startedWriteOuts == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.002) }
+        writeback.stop()
+        writeback.stop()
+        #if os(Linux)
+        XCTAssertGreaterThan(writeback.startedWriteOuts, 0)
+        #endif
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: file)), Data(repeating: 7, count: 1 << 20))
+    }
+
+    func testTheStoreFileIsFoundAmongTheOpenDescriptorsNotOpenedAgain() throws {
+        let store = try FacilityStore(path: path("found.sqlite"))
+        #if os(Linux)
+        let fd = try XCTUnwrap(FileWriteback.openDescriptor(of: store.path))
+        var mine = stat(), stored = stat()
+        XCTAssertEqual(fstat(fd, &mine), 0)
+        XCTAssertEqual(stat(store.path, &stored), 0)
+        XCTAssertEqual(mine.st_ino, stored.st_ino)
+        #endif
+        XCTAssertNil(FileWriteback.openDescriptor(of: path("never-opened.sqlite")))
+        store.close()
+    }
+
+    func testABulkLoadStopsItsWritebackWhenItsTransactionEnds() throws {
+        let store = try FacilityStore(path: path("writeback.sqlite"))
+        try store.write { writer in
+            let load = try writer.beginBulkLoad(of: .units)
+            XCTAssertNotNil(store.writeback)
+            try writer.finishBulkLoad(load, unitInserter: try writer.unitInserter(for: load))
+        }
+        XCTAssertNil(store.writeback)
+        XCTAssertEqual(try store.integrityCheck(), "ok")
+        XCTAssertThrowsError(try store.write { writer in
+            _ = try writer.beginBulkLoad(of: .units)
+            throw StoreError.sqlite(path: "", code: 0, message: "stop", sql: "")
+        })
+        XCTAssertNil(store.writeback, "also after a rollback")
+    }
+
     func testTheUnitInserterRefusesANegativePopulationAsTheCheckWould() throws {
         let store = try FacilityStore(path: path("a.sqlite"))
         XCTAssertThrowsError(try store.write { writer in
