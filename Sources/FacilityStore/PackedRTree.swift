@@ -170,7 +170,7 @@ struct PackedRTree {
                 let number = numbers[level][i]
                 // The node's bytes (big-endian, as the R*Tree module reads them), written through one pointer:
                 // nested functions writing the captured array cost an exclusivity check per byte.
-                blob.withUnsafeMutableBytes { raw in
+                try blob.withUnsafeMutableBytes { raw in
                     raw.initializeMemory(as: UInt8.self, repeating: 0)
                     raw.storeBytes(of: UInt16(number == 1 ? depth : 0).bigEndian, toByteOffset: 0, as: UInt16.self)
                     raw.storeBytes(of: UInt16(node.count).bigEndian, toByteOffset: 2, as: UInt16.self)
@@ -182,14 +182,12 @@ struct PackedRTree {
                         raw.storeBytes(of: cell.xmax.bitPattern.bigEndian, toByteOffset: offset + 12, as: UInt32.self)
                         raw.storeBytes(of: cell.ymin.bitPattern.bigEndian, toByteOffset: offset + 16, as: UInt32.self)
                         raw.storeBytes(of: cell.ymax.bitPattern.bigEndian, toByteOffset: offset + 20, as: UInt32.self)
-                    }
-                }
-                for cell in node {
-                    if level == 0 {
-                        leafOf.append((cell.id, number))
-                    } else {
-                        try insertParent.bind([.integer(numbers[level - 1][Int(cell.id)]), .integer(number)])
-                        while try insertParent.step() {}
+                        if level == 0 {
+                            leafOf.append((cell.id, number))
+                        } else {
+                            try insertParent.bind([.integer(id), .integer(number)])
+                            while try insertParent.step() {}
+                        }
                     }
                 }
                 try insertNode.bind([.integer(number), .blob(blob)])

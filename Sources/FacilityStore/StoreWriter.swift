@@ -168,13 +168,14 @@ public struct StoreWriter {
             try db.execute("DROP TRIGGER \"\(trigger.name.replacingOccurrences(of: "\"", with: "\"\""))\"")
         }
         // Secondary indexes, where they are built faster by one sort afterwards than row by row.
-        let indexStatement = try Statement(database: db, sql: """
-            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = '\(table.rawValue)' AND sql IS NOT NULL ORDER BY name
-            """)
         var indexes: [(name: String, sql: String)] = []
-        while try indexStatement.step() { indexes.append((indexStatement.text(0) ?? "", indexStatement.text(1) ?? "")) }
-        indexStatement.finalize()
-        if !table.rebuildsIndexes { indexes = [] }
+        if table.rebuildsIndexes {
+            let indexStatement = try Statement(database: db, sql: """
+                SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = '\(table.rawValue)' AND sql IS NOT NULL ORDER BY name
+                """)
+            while try indexStatement.step() { indexes.append((indexStatement.text(0) ?? "", indexStatement.text(1) ?? "")) }
+            indexStatement.finalize()
+        }
         for index in indexes {
             try db.execute("DROP INDEX \"\(index.name.replacingOccurrences(of: "\"", with: "\"\""))\"")
         }
