@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -11,6 +11,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // The registry server (`facilitymap serve`). Default traits off: no swift-configuration, no full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // SpatiaLite 5 and SQLite 3 from the system (Debian: libspatialite-dev), through pkg-config.
@@ -42,9 +45,16 @@ let package = Package(
         // Use cases: import, list, stats — formats in, store out.
         .target(name: "FacilityMapKit", dependencies: ["FacilityFormats", "FacilityModel", "FacilityStore", "FacilityGeometry",
                                                      "FacilityCoverage", "FacilityMapData"]),
+        // The shared registry over HTTP: routes, tokens, the web page. Calls FacilityMapKit's use cases.
+        .target(name: "FacilityServer", dependencies: [
+            "FacilityMapKit", "FacilityCoverage",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         // The command line: parse, call, print.
         .executableTarget(name: "facilitymap", dependencies: [
-            "FacilityMapKit",
+            "FacilityMapKit", "FacilityServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "FacilityGeometryTests", dependencies: ["FacilityGeometry"]),
@@ -53,6 +63,7 @@ let package = Package(
         .testTarget(name: "FacilityFormatsTests", dependencies: ["FacilityFormats", "FuzzSupport"]),
         .testTarget(name: "FacilityCoverageTests", dependencies: ["FacilityCoverage", "FuzzSupport"]),
         .testTarget(name: "FacilityStoreTests", dependencies: ["FacilityStore", "FacilityModel"]),
+        .testTarget(name: "FacilityServerTests", dependencies: ["FacilityServer", "FacilityMapKit"]),
         .testTarget(name: "FacilityMapKitTests", dependencies: ["FacilityMapKit", "FacilityStore"],
                     exclude: ["Fixtures"]),
         // Runs the built `facilitymap` binary: exit statuses, output formats, GDAL reading the store.

@@ -33,7 +33,7 @@ public enum CoverageMap {
     }
 
     /// The map's data as JSON: areas, outline, targets with results per area, facilities, uncovered units.
-    static func data(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery, maxFacilities: Int) -> String {
+    public static func data(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery, maxFacilities: Int = 100_000) -> String {
         let report = engine.report(plan: plan, query: query)
         let byCode = Dictionary(engine.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         let areaCodes = report.targets.first?.areas.map(\.area.code) ?? engine.units.filter { $0.level == query.by }.map(\.code).sorted()

@@ -13,6 +13,12 @@ public struct FacilityImporter {
     /// Where to write rejected rows, with a `reason` column.
     public var rejectsPath: String?
     public var progress: ImportProgress?
+    /// Who imports, for the import log and the facilities' history (default: `local user NAME`).
+    public var author: String = ImportSummary.localAuthor
+    /// The file's name in messages and the import log, when `path` is a copy (an upload).
+    public var sourceName: String?
+    /// When set, every row must lie within it, or the whole file is refused (`ImportError.outsideScope`).
+    public var scope: WriteScope?
 
     public init(coordinateSystem: CoordinateSystem = .wgs84, encoding: EncodingChoice = .auto, strict: Bool = false,
                 rejectsPath: String? = nil, progress: ImportProgress? = nil) {
@@ -35,21 +41,23 @@ public struct FacilityImporter {
         }
         // The file's SHA-256 (for the import log) is computed on the other core meanwhile.
         let hashing = BackgroundHash(path: path)
-        var summary = ImportSummary(file: path, sha256: "")
+        var summary = ImportSummary(file: sourceName ?? path, sha256: "")
         let areas = try AreaIndex(store: store, levels: [.city, .district])
         var unknownUnits = 0
         let knownUnits = try store.unitCodeTable()
         let existing = try store.facilityCount()
-        let bulk = reader.byteCount / 100 > max(20_000, existing / 4)
+        // A scoped import checks each row against the stored one: row by row.
+        let bulk = scope == nil && reader.byteCount / 100 > max(20_000, existing / 4)
 
         do {
             try store.write { writer in
                 let bulkLoad = bulk ? try writer.beginBulkLoad() : nil
                 var inserter: FacilityInserter?
-                if existing == 0 {
+                if existing == 0 && scope == nil {
                     inserter = try writer.facilityInserter(for: bulkLoad)
                     try insertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
                                   inserter: inserter!, summary: &summary, unknownUnits: &unknownUnits)
+                    if summary.new > 0 { try writer.recordCreations(fromPK: 1) }
                 } else {
                     try upsertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
                                   writer: writer, summary: &summary, unknownUnits: &unknownUnits)
@@ -59,7 +67,7 @@ public struct FacilityImporter {
                 if let bulkLoad { try writer.finishBulkLoad(bulkLoad, inserter: inserter) }
                 summary.sha256 = try hashing.result()
                 summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
-                try writer.record(summary.record(layer: "facilities"))
+                try writer.record(summary.record(layer: "facilities", author: author))
             }
         } catch is StrictRollback {
             summary.committed = false
@@ -199,6 +207,13 @@ public struct FacilityImporter {
             }
             firstLine[facility.id] = row.line
             if let unit = facility.unit, knownUnits.count > 0, !knownUnits.contains(unit) { unknownUnits += 1 }
+            if let scope {
+                let stored = try writer.store.facility(id: facility.id)
+                if let refusal = scope.refusal(of: facility) ?? stored.flatMap(scope.refusal(of:)).map({ "the stored facility: \($0)" }) {
+                    throw ImportError.outsideScope(file: sourceName ?? reader.path, line: row.line, id: facility.id,
+                                                   token: scope.token.name, reason: refusal)
+                }
+            }
             summary.count(try writer.upsert(facility))
         }
     }

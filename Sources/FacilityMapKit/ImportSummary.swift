@@ -54,10 +54,18 @@ public struct ImportSummary: Sendable {
         }
     }
 
-    func record(layer: String) -> ImportRecord {
+    func record(layer: String, author: String) -> ImportRecord {
         ImportRecord(file: file, sha256: sha256, importedAt: ISO8601DateFormatter().string(from: Date()), layer: layer,
-                     rows: rows, new: new, updated: updated, unchanged: unchanged, rejected: rejected)
+                     rows: rows, new: new, updated: updated, unchanged: unchanged, rejected: rejected, author: author)
     }
+
+    /// The author of an import from the command line: `local user NAME`.
+    public static let localAuthor: String = {
+        let environment = ProcessInfo.processInfo.environment
+        if let user = environment["USER"] ?? environment["LOGNAME"], !user.isEmpty { return "local user \(user)" }
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return "local user " + String(cString: name) }
+        return "local user \(getuid())"
+    }()
 }
 
 /// Progress of a long import: rows read so far and bytes of the file consumed.
@@ -69,6 +77,8 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
     case noDataRows(file: String, line: Int)
     case rejectsNeedCSV(file: String)
     case cannotWriteRejects(path: String, reason: String)
+    /// A row outside what the writing token may change: the whole file is refused.
+    case outsideScope(file: String, line: Int, id: String, token: String, reason: String)
 
     public var description: String {
         switch self {
@@ -80,6 +90,8 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
             "\(file): --rejects writes rows of a CSV file; this is not one — drop --rejects and read the errors printed"
         case let .cannotWriteRejects(path, reason):
             "\(path): cannot write the rejected rows: \(reason)"
+        case let .outsideScope(file, line, id, token, reason):
+            "\(file):\(line): \(id) is outside what the token \(token) may write: \(reason) — nothing was imported; remove the row or ask whoever holds that area"
         }
     }
 }

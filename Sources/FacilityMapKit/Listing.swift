@@ -74,6 +74,15 @@ public struct Listing {
         ])
     }
 
+    static func json(_ u: AdministrativeUnit) -> String {
+        JSONText.object([
+            ("code", JSONText.string(u.code)), ("name", JSONText.string(u.name)), ("level", JSONText.string(u.level.rawValue)),
+            ("parent", JSONText.value(u.parent)), ("population", JSONText.value(u.population)),
+            ("lon", JSONText.value(u.location?.lon)), ("lat", JSONText.value(u.location?.lat)),
+            ("boundary", JSONText.value(u.boundary != nil)),
+        ])
+    }
+
     /// Writes the units to `output`; returns how many.
     @discardableResult
     public func units(level: UnitLevel?, within code: String?, format: ListFormat, to output: FileHandle) throws -> Int {
@@ -90,14 +99,7 @@ public struct Listing {
             for unit in units { try writer.write(cells(unit)) }
             try writer.close()
         case .json:
-            let objects = units.map { u in
-                JSONText.object([
-                    ("code", JSONText.string(u.code)), ("name", JSONText.string(u.name)), ("level", JSONText.string(u.level.rawValue)),
-                    ("parent", JSONText.value(u.parent)), ("population", JSONText.value(u.population)),
-                    ("lon", JSONText.value(u.location?.lon)), ("lat", JSONText.value(u.location?.lat)),
-                    ("boundary", JSONText.value(u.boundary != nil)),
-                ])
-            }
+            let objects = units.map(Listing.json)
             output.write(Data(("[" + (objects.isEmpty ? "" : "\n" + objects.joined(separator: ",\n") + "\n") + "]\n").utf8))
         case .table:
             let rows = units.map { u in

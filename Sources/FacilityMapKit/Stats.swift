@@ -54,11 +54,30 @@ public struct StoreStats {
                                 rightAligned: [1])
         out += "\nImport log\n"
         out += TextTable.render(
-            header: ["imported at", "layer", "file", "sha256", "rows", "new", "updated", "unchanged", "rejected"],
-            rows: importLog.map { [$0.importedAt, $0.layer, $0.file, String($0.sha256.prefix(12)), String($0.rows), String($0.new),
-                                   String($0.updated), String($0.unchanged), String($0.rejected)] },
-            rightAligned: [4, 5, 6, 7, 8])
+            header: ["imported at", "who", "layer", "file", "sha256", "rows", "new", "updated", "unchanged", "rejected"],
+            rows: importLog.map { [$0.importedAt, $0.author ?? "", $0.layer, $0.file, String($0.sha256.prefix(12)), String($0.rows),
+                                   String($0.new), String($0.updated), String($0.unchanged), String($0.rejected)] },
+            rightAligned: [5, 6, 7, 8, 9])
         return out
+    }
+
+    /// The same as JSON: `facilities_by_kind`, `facilities_by_district`, `units_by_level`, `imports`.
+    public var json: String {
+        let kinds = facilitiesByKind.map {
+            JSONText.object([("kind", JSONText.string($0.kind.rawValue)), ("zh", JSONText.string($0.kind.chineseNames[0])),
+                             ("count", JSONText.value($0.count))])
+        }
+        let districts = facilitiesByDistrict.map {
+            JSONText.object([("code", JSONText.value($0.code)), ("name", JSONText.string($0.name)), ("count", JSONText.value($0.count))])
+        }
+        let levels = unitsByLevel.map { JSONText.object([("level", JSONText.string($0.level.rawValue)), ("count", JSONText.value($0.count))]) }
+        return JSONText.object([
+            ("facilities", JSONText.value(facilitiesByKind.reduce(0) { $0 + $1.count })),
+            ("facilities_by_kind", "[" + kinds.joined(separator: ",") + "]"),
+            ("facilities_by_district", "[" + districts.joined(separator: ",") + "]"),
+            ("units_by_level", "[" + levels.joined(separator: ",") + "]"),
+            ("imports", "[" + importLog.map(RegistryText.json).joined(separator: ",\n") + "]"),
+        ]) + "\n"
     }
 }
 

@@ -12,6 +12,10 @@ public struct UnitImporter {
     public var encoding: EncodingChoice = .auto
     public var strict = false
     public var rejectsPath: String?
+    /// Who imports, for the import log (default: `local user NAME`).
+    public var author: String = ImportSummary.localAuthor
+    /// The file's name in the import log, when `path` is a copy (an upload).
+    public var sourceName: String?
 
     public init(level: UnitLevel? = nil, coordinateSystem: CoordinateSystem = .wgs84, encoding: EncodingChoice = .auto,
                 strict: Bool = false, rejectsPath: String? = nil) {
@@ -37,7 +41,7 @@ public struct UnitImporter {
 
     public func run(path: String, into store: FacilityStore) throws -> ImportSummary {
         Trace.mark("start")
-        var summary = ImportSummary(file: path, sha256: "")
+        var summary = ImportSummary(file: sourceName ?? path, sha256: "")
         var candidates = Candidates()
         // Each part's units in code order, sorted by the thread that read them.
         var keyParts: [[CodeKey]]?
@@ -94,7 +98,7 @@ public struct UnitImporter {
                 if let bulkLoad { try writer.finishBulkLoad(bulkLoad, unitInserter: inserter, planned: planned) }
                 summary.sha256 = try hashing.result()
                 summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
-                try writer.record(summary.record(layer: "units"))
+                try writer.record(summary.record(layer: "units", author: author))
             }
         } catch is StrictRollback {
             summary.committed = false

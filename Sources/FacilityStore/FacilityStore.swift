@@ -32,12 +32,20 @@ public final class FacilityStore {
             db.close()
             throw error
         }
+        openFile = OpenStores.register(path: path)
     }
 
-    deinit { db.close() }
+    deinit { close() }
 
     /// Closes the connection. The store cannot be used afterwards.
-    public func close() { db.close() }
+    public func close() {
+        db.close()
+        if let openFile { OpenStores.unregister(openFile) }
+        openFile = nil
+    }
+
+    /// The store file's identity while this connection is open (see `OpenStores`).
+    private var openFile: OpenStores.FileID?
 
     /// The number of migrations applied to this store.
     public var schemaVersion: Int {
@@ -57,6 +65,9 @@ public final class FacilityStore {
         if isDirectory.boolValue {
             throw StoreError.notAFacilityMapStore(path: path, reason: "it is a folder")
         }
+        // Checked already by the connection open on it; reading it through another descriptor and closing that
+        // would drop the POSIX locks SQLite holds on it, so another process could delete the WAL under it.
+        if OpenStores.isOpen(path: path) { return }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw StoreError.cannotOpen(path: path, reason: "the file cannot be read — check its permissions")
         }
@@ -141,15 +152,19 @@ public final class FacilityStore {
     /// and nothing is when it throws (or the process dies before the commit).
     @discardableResult
     public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
+        pendingImportNumber = nil
         defer {
             writeback?.stop()
             writeback = nil
+            pendingImportNumber = nil
         }
         return try db.transaction { try body(StoreWriter(store: self)) }
     }
 
     /// Started by a bulk load, stopped when its transaction has committed (or rolled back).
     var writeback: FileWriteback?
+    /// The `import_log` number of the import being written (see `StoreWriter.importNumber()`).
+    var pendingImportNumber: Int64?
 
     // MARK: Reading
 
@@ -281,15 +296,16 @@ public final class FacilityStore {
     /// Calls `body` with each facility in id order, optionally of one kind and only those that belong to the
     /// unit `within`: registered to it or a unit below it, or not registered and inside its boundary.
     /// Rows are read one at a time: memory does not grow with the store.
-    public func forEachFacility(kind: FacilityKind? = nil, within code: String? = nil,
-                                _ body: (Facility) throws -> Void) throws {
+    /// With `after` and `limit`, only up to `limit` facilities whose id comes after `after` (paging).
+    public func forEachFacility(kind: FacilityKind? = nil, within code: String? = nil, after: String? = nil,
+                                limit: Int? = nil, _ body: (Facility) throws -> Void) throws {
         let sql = """
             WITH RECURSIVE tree(code) AS (
                 SELECT code FROM units WHERE code = ?2
                 UNION SELECT u.code FROM units u JOIN tree t ON u.parent = t.code
             )
             SELECT \(FacilityStore.facilityColumns) FROM facilities f
-            WHERE (?1 IS NULL OR f.kind = ?1)
+            WHERE (?1 IS NULL OR f.kind = ?1) AND (?3 IS NULL OR f.id > ?3)
               AND (?2 IS NULL
                    OR f.unit IN (SELECT code FROM tree)
                    OR ((f.unit IS NULL OR f.unit NOT IN (SELECT code FROM units))
@@ -297,12 +313,12 @@ public final class FacilityStore {
                                     WHERE b.code = ?2 AND r.xmin <= MbrMaxX(b.boundary) AND r.xmax >= MbrMinX(b.boundary)
                                       AND r.ymin <= MbrMaxY(b.boundary) AND r.ymax >= MbrMinY(b.boundary))
                        AND ST_Within(f.location, (SELECT boundary FROM units WHERE code = ?2)) = 1))
-            ORDER BY f.id
+            ORDER BY f.id LIMIT ?4
             """
         // A separate statement, not the cache: `body` may read the store again.
         let statement = try Statement(database: db, sql: sql)
         defer { statement.finalize() }
-        try statement.bind([SQLValue(kind?.rawValue), SQLValue(code)])
+        try statement.bind([SQLValue(kind?.rawValue), SQLValue(code), SQLValue(after), .integer(Int64(limit ?? -1))])
         while try statement.step() {
             try body(try readFacility(statement))
         }
@@ -412,14 +428,16 @@ public final class FacilityStore {
     /// The import log, oldest first.
     public func importLog() throws -> [ImportRecord] {
         let statement = try db.statement("""
-            SELECT file, sha256, imported_at, layer, rows, new, updated, unchanged, rejected FROM import_log ORDER BY pk
+            SELECT file, sha256, imported_at, layer, rows, new, updated, unchanged, rejected, author, pk
+            FROM import_log ORDER BY pk
             """)
         var records: [ImportRecord] = []
         while try statement.step() {
             records.append(ImportRecord(
                 file: statement.text(0) ?? "", sha256: statement.text(1) ?? "", importedAt: statement.text(2) ?? "",
                 layer: statement.text(3) ?? "", rows: statement.int(4) ?? 0, new: statement.int(5) ?? 0,
-                updated: statement.int(6) ?? 0, unchanged: statement.int(7) ?? 0, rejected: statement.int(8) ?? 0))
+                updated: statement.int(6) ?? 0, unchanged: statement.int(7) ?? 0, rejected: statement.int(8) ?? 0,
+                author: statement.text(9), number: statement.int(10)))
         }
         return records
     }
@@ -457,6 +475,45 @@ public final class FacilityStore {
     }
 }
 
+/// The store files this process has connections to. Closing any descriptor of a file drops every POSIX lock
+/// the process holds on it (SQLite's among them), so a file open here is never opened outside SQLite.
+enum OpenStores {
+    struct FileID: Hashable {
+        let device: UInt64
+        let inode: UInt64
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var counts: [FileID: Int] = [:]
+
+    static func fileID(path: String) -> FileID? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    static func register(path: String) -> FileID? {
+        guard let id = fileID(path: path) else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        counts[id, default: 0] += 1
+        return id
+    }
+
+    static func unregister(_ id: FileID) {
+        lock.lock()
+        defer { lock.unlock() }
+        counts[id] = (counts[id] ?? 1) > 1 ? counts[id]! - 1 : nil
+    }
+
+    static func isOpen(path: String) -> Bool {
+        guard let id = fileID(path: path) else { return false }
+        lock.lock()
+        defer { lock.unlock() }
+        return counts[id] != nil
+    }
+}
+
 /// One import, as recorded in `import_log`.
 public struct ImportRecord: Equatable, Sendable {
     public var file: String
@@ -470,9 +527,15 @@ public struct ImportRecord: Equatable, Sendable {
     public var updated: Int
     public var unchanged: Int
     public var rejected: Int
+    /// Who imported it: a token's name, or `local user NAME` for the command line; nil before schema 4.
+    public var author: String?
+    /// Its number in the log (1, 2, …); nil before it is recorded.
+    public var number: Int?
 
     public init(file: String, sha256: String, importedAt: String, layer: String, rows: Int, new: Int,
-                updated: Int, unchanged: Int, rejected: Int) {
+                updated: Int, unchanged: Int, rejected: Int, author: String? = nil, number: Int? = nil) {
+        self.author = author
+        self.number = number
         self.file = file
         self.sha256 = sha256
         self.importedAt = importedAt

@@ -79,6 +79,33 @@ enum Schema {
             "DROP INDEX IF EXISTS facilities_unit",
             "DROP INDEX IF EXISTS units_level",
         ]),
+        // The shared registry: who changed what (the import log says who; the history, each facility's old and
+        // new values) and the tokens that may write.
+        Migration(version: 4, name: "audit: authors, facility history, write tokens", sql: [
+            "ALTER TABLE import_log ADD COLUMN author TEXT",
+            """
+            CREATE TABLE facility_history (
+                pk INTEGER PRIMARY KEY,
+                facility INTEGER NOT NULL,
+                import INTEGER NOT NULL,
+                action TEXT NOT NULL CHECK (action IN ('created', 'updated', 'closed')),
+                old TEXT,
+                new TEXT
+            )
+            """,
+            // By the facility's row number, not its id: a bulk import creates facilities in row order, so it appends.
+            "CREATE INDEX facility_history_facility ON facility_history (facility)",
+            """
+            CREATE TABLE tokens (
+                pk INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                sha256 TEXT NOT NULL UNIQUE,
+                kinds TEXT,
+                unit TEXT,
+                created_at TEXT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     static var currentVersion: Int { migrations.last!.version }

@@ -16,6 +16,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case busy(path: String, seconds: Int)
     /// SQLite or SpatiaLite reported an error.
     case sqlite(path: String, code: Int32, message: String, sql: String)
+    /// A write token of this name exists already.
+    case tokenExists(name: String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "\(path): the disk is full (or a file size limit was reached) — nothing was changed; free space and run the command again"
         case let .busy(path, seconds):
             "\(path): another facilitymap process kept the store busy for more than \(seconds) s — nothing was changed; run the command again when it has finished"
+        case let .tokenExists(name):
+            "a token named \(name) exists already — remove it first (`facilitymap token remove \(name)`) or choose another name"
         case let .sqlite(path, code, message, sql):
             "\(path): the store failed (SQLite \(code): \(message)) while running: \(sql.prefix(200))"
         }

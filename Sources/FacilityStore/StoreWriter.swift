@@ -4,7 +4,7 @@ import FacilityModel
 
 /// Writes inside one transaction opened by `FacilityStore.write`.
 public struct StoreWriter {
-    let store: FacilityStore
+    public let store: FacilityStore
     var db: Database { store.db }
 
     /// Inserts the unit, or updates the stored one with the same code; says which, or that nothing changed.
@@ -92,9 +92,10 @@ public struct StoreWriter {
         let existing = try db.statement("SELECT \(FacilityStore.facilityColumns), pk FROM facilities WHERE id = ?")
         try existing.bind([.text(facility.id)])
         var pk: Int?
+        var stored: Facility?
         if try existing.step() {
             pk = existing.int(15)
-            let stored = try store.readFacility(existing)
+            stored = try store.readFacility(existing)
             existing.reset()
             if stored == facility { return .unchanged }
         }
@@ -106,20 +107,22 @@ public struct StoreWriter {
                     location = MakePoint(?13, ?14, 4326), attributes = ?15
                 WHERE pk = ?16
                 """, arguments + [.integer(Int64(pk))])
+            try recordUpdate(of: Int64(pk), from: stored!, to: facility)
             return .updated
         }
         try insert(facility)
+        try recordCreations(fromPK: db.lastInsertRowID)
         return .inserted
     }
 
-    /// Records an import in `import_log`.
+    /// Records an import in `import_log`, under the number the transaction's history rows name.
     public func record(_ record: ImportRecord) throws {
         try db.run("""
-            INSERT INTO import_log (file, sha256, imported_at, layer, rows, new, updated, unchanged, rejected)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.text(record.file), .text(record.sha256), .text(record.importedAt), .text(record.layer),
-                  SQLValue(record.rows), SQLValue(record.new), SQLValue(record.updated), SQLValue(record.unchanged),
-                  SQLValue(record.rejected)])
+            INSERT INTO import_log (pk, file, sha256, imported_at, layer, rows, new, updated, unchanged, rejected, author)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.integer(try importNumber()), .text(record.file), .text(record.sha256), .text(record.importedAt),
+                  .text(record.layer), SQLValue(record.rows), SQLValue(record.new), SQLValue(record.updated),
+                  SQLValue(record.unchanged), SQLValue(record.rejected), SQLValue(record.author)])
     }
 
     /// The triggers a bulk load lifts from `facilities` and puts back.

@@ -10,7 +10,8 @@ struct FacilityMapCommand: ParsableCommand {
             Register facilities from CSV and units from GeoJSON or CSV, then read them back.
             Every command works on one store file: --store PATH, else $FACILITYMAP_STORE, else ./facilitymap.sqlite.
             """,
-        subcommands: [DemoCommand.self, Import.self, List.self, Stats.self, Coverage.self, Export.self, MapCommand.self]
+        subcommands: [DemoCommand.self, Import.self, List.self, Stats.self, Coverage.self, Export.self, MapCommand.self,
+                      Serve.self, Token.self, History.self]
     )
 }
 

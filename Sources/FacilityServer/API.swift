@@ -1,0 +1,356 @@
+import FacilityCoverage
+import FacilityMapKit
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The API's handlers: parse the query as the command line parses its options, call FacilityMapKit, answer JSON.
+struct API: Sendable {
+    let registry: Registry
+    let configuration: RegistryServer.Configuration
+
+    enum Layer: String { case facilities, units }
+
+    static let index = """
+        {"name": "FacilityMap registry API", "openapi": "docs/openapi.yaml",
+         "paths": ["GET /api/facilities?kind=&in=&after=&limit=", "GET /api/facilities/{id}", "GET /api/facilities/{id}/history",
+                   "POST /api/facilities?file=&crs=&encoding=&strict= (body: the CSV; Authorization: Bearer TOKEN)",
+                   "GET /api/units?level=&in=&after=&limit=", "GET /api/units/{code}",
+                   "POST /api/units?file=&level=&crs=&encoding=&strict= (body: the GeoJSON or CSV; Authorization: Bearer TOKEN)",
+                   "GET /api/coverage?year=&as_of=&by=&target=", "GET /api/map?year=&as_of=&by=", "GET /api/plan",
+                   "GET /api/layers/facilities.geojson?kind=&in=&crs=", "GET /api/layers/units.geojson?in=&crs=",
+                   "GET /api/layers/coverage.geojson?target=&year=&as_of=&by=&crs=",
+                   "GET /api/stats", "GET /api/imports", "GET /api/token"]}
+
+        """
+
+    // MARK: Query parameters
+
+    struct Query {
+        let parameters: [String: String]
+
+        init(_ request: Request) throws {
+            var parameters: [String: String] = [:]
+            for (key, value) in request.uri.queryParameters {
+                let key = String(key)
+                if parameters[key] != nil { throw APIError(.badRequest, "the parameter \(key) is given twice — give it once") }
+                parameters[key] = String(value)
+            }
+            self.parameters = parameters
+        }
+
+        subscript(_ key: String) -> String? {
+            parameters[key].flatMap { $0.isEmpty ? nil : $0 }
+        }
+
+        func kind() throws -> FacilityKind? {
+            guard let text = self["kind"] else { return nil }
+            guard let kind = FacilityKind(argument: text) else {
+                throw APIError(.badRequest, "kind=\(text) is not a known kind: use one of \(FacilityKind.allCases.map(\.rawValue).joined(separator: ", ")) or its Chinese name")
+            }
+            return kind
+        }
+
+        func level() throws -> UnitLevel? {
+            guard let text = self["level"] else { return nil }
+            guard let level = UnitLevel(argument: text) else {
+                throw APIError(.badRequest, "level=\(text) is not a level: use city, district (county), township, community or village")
+            }
+            return level
+        }
+
+        func limit() throws -> Int {
+            guard let text = self["limit"] else { return 100 }
+            guard let limit = Int(text), (1...10_000).contains(limit) else {
+                throw APIError(.badRequest, "limit=\(text) is not a whole number from 1 to 10000")
+            }
+            return limit
+        }
+
+        func flag(_ key: String) throws -> Bool {
+            guard let text = self[key] else { return false }
+            switch text.lowercased() {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            default: throw APIError(.badRequest, "\(key)=\(text) is not true or false")
+            }
+        }
+
+        func crs(output: Bool) throws -> CoordinateSystem {
+            guard let text = self["crs"] else { return .wgs84 }
+            guard let system = CoordinateSystem(argument: text), !(output && system == .cgcs2000) else {
+                throw APIError(.badRequest, output
+                    ? "crs=\(text) is not an output coordinate system: use wgs84, gcj02 or bd09"
+                    : "crs=\(text) is not known: use wgs84, cgcs2000, gcj02 or bd09")
+            }
+            return system
+        }
+
+        func encoding() throws -> EncodingChoice {
+            guard let text = self["encoding"] else { return .auto }
+            guard let choice = EncodingChoice(argument: text) else {
+                throw APIError(.badRequest, "encoding=\(text) is not known: use auto, utf-8 or gb18030")
+            }
+            return choice
+        }
+
+        /// `year`, `as_of`, `by` and `target`, checked as `coverage` checks its options.
+        func coverage(plan: TargetPlan, targetRequired: Bool = false) throws -> CoverageQuery {
+            var year: Int?
+            if let text = self["year"] {
+                guard let value = Int(text), (1900...2200).contains(value) else {
+                    throw APIError(.badRequest, "year=\(text) is not a plausible year")
+                }
+                year = value
+            }
+            var asOf: Day?
+            if let text = self["as_of"] {
+                guard text.count == 10, let day = Day(parsing: text) else {
+                    throw APIError(.badRequest, "as_of=\(text) is not a date: write YYYY-MM-DD")
+                }
+                asOf = day
+            }
+            let byText = self["by"] ?? "district"
+            guard let by = UnitLevel(argument: byText), [.city, .district, .township].contains(by) else {
+                throw APIError(.badRequest, "by=\(byText) is not an area level: use city, district or township")
+            }
+            var target = self["target"]
+            if let id = target, !plan.targets.contains(where: { $0.id == id }) {
+                throw APIError(.badRequest, "target=\(id) is not in the targets: \(plan.targets.map(\.id).joined(separator: ", "))")
+            }
+            if targetRequired && target == nil { target = plan.targets.first?.id }
+            return CoverageQuery(year: year, asOf: asOf, by: by, targetID: target)
+        }
+    }
+
+    // MARK: Tokens
+
+    /// The token the request carries (`Authorization: Bearer SECRET`), or nil when it carries none.
+    /// An unknown secret is 401.
+    func token(_ request: Request) async throws -> WriteToken? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw unauthorized("the Authorization header must be `Bearer TOKEN` — make a token with `facilitymap token add`")
+        }
+        let hash = TokenSecret.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        guard let token = try await registry.read({ try $0.token(sha256: hash) }) else {
+            throw unauthorized("the token is not known to this registry (removed, or made for another store) — ask for a new one")
+        }
+        return token
+    }
+
+    func unauthorized(_ message: String) -> APIError {
+        var error = APIError(.unauthorized, message)
+        error.headers[.wwwAuthenticate] = "Bearer realm=\"FacilityMap\""
+        return error
+    }
+
+    /// With `--private`, every read needs a known token.
+    func checkRead(_ request: Request) async throws {
+        guard configuration.privateReads else { return }
+        guard try await token(request) != nil else {
+            throw unauthorized("this registry is private: send `Authorization: Bearer TOKEN`")
+        }
+    }
+
+    // MARK: Reads
+
+    func facilities(_ request: Request) async throws -> Response {
+        try await checkRead(request)
+        let query = try Query(request)
+        let kind = try query.kind(), limit = try query.limit(), within = query["in"], after = query["after"]
+        let (page, known) = try await registry.read { store -> ([Facility], Bool) in
+            if let within, try !store.containsUnit(code: within) { return ([], false) }
+            return (try store.facilities(kind: kind, within: within, after: after, limit: limit + 1), true)
+        }
+        if !known { throw APIError(.notFound, "no unit with code \(within ?? "") in the registry — see /api/units") }
+        let shown = page.prefix(limit)
+        let next = page.count > limit ? JSONText.string(shown.last!.id) : "null"
+        return RegistryServer.json("{\"facilities\": [" + shown.map(RegistryText.json).joined(separator: ",\n")
+                                   + "],\n\"next\": \(next)}\n")
+    }
+
+    func facility(_ request: Request, id: String) async throws -> Response {
+        try await checkRead(request)
+        guard let facility = try await registry.read({ try $0.facility(id: id) }) else {
+            throw APIError(.notFound, "no facility with id \(id) in the registry — see /api/facilities")
+        }
+        return RegistryServer.json(RegistryText.json(facility) + "\n")
+    }
+
+    func history(_ request: Request, id: String) async throws -> Response {
+        try await checkRead(request)
+        guard let changes = try await registry.read({ try $0.history(facilityID: id) }) else {
+            throw APIError(.notFound, "no facility with id \(id) in the registry — see /api/facilities")
+        }
+        return RegistryServer.json(RegistryText.historyJSON(id: id, changes) + "\n")
+    }
+
+    func units(_ request: Request) async throws -> Response {
+        try await checkRead(request)
+        let query = try Query(request)
+        let level = try query.level(), limit = try query.limit(), within = query["in"], after = query["after"]
+        let units = try await registry.read { store -> [AdministrativeUnit]? in
+            if let within, try !store.containsUnit(code: within) { return nil }
+            return try store.units(level: level, within: within)
+        }
+        guard let units else { throw APIError(.notFound, "no unit with code \(within ?? "") in the registry — see /api/units") }
+        // Units come in code order (bytes, as SQLite orders them): the page starts after the code `after`.
+        let start = after.map { a in units.firstIndex { a.utf8.lexicographicallyPrecedes($0.code.utf8) } ?? units.endIndex } ?? 0
+        let shown = units[start...].prefix(limit)
+        let next = start + shown.count < units.count ? JSONText.string(shown.last!.code) : "null"
+        return RegistryServer.json("{\"units\": [" + shown.map(RegistryText.json).joined(separator: ",\n") + "],\n\"next\": \(next)}\n")
+    }
+
+    func unit(_ request: Request, code: String) async throws -> Response {
+        try await checkRead(request)
+        guard let unit = try await registry.read({ try $0.units(within: code).first { $0.code == code } }) else {
+            throw APIError(.notFound, "no unit with code \(code) in the registry — see /api/units")
+        }
+        return RegistryServer.json(RegistryText.json(unit) + "\n")
+    }
+
+    func coverage(_ request: Request) async throws -> Response {
+        try await checkRead(request)
+        return RegistryServer.json(try await registry.coverageJSON(try Query(request).coverage(plan: registry.plan)))
+    }
+
+    func map(_ request: Request) async throws -> Response {
+        try await checkRead(request)
+        var query = try Query(request).coverage(plan: registry.plan)
+        query.targetID = nil
+        return RegistryServer.json(try await registry.mapJSON(query))
+    }
+
+    func plan(_ request: Request) async throws -> Response {
+        try await checkRead(request)
+        let plan = registry.plan
+        let targets = plan.targets.map { t in
+            JSONText.object([("id", JSONText.string(t.id)), ("title", JSONText.string(t.title)),
+                             ("metric", JSONText.string(t.metric.rawValue)),
+                             ("goals", JSONText.object(t.goals.sorted { $0.key < $1.key }.map { (String($0.key), JSONText.value($0.value)) }))])
+        }
+        let years = Set(plan.targets.flatMap { $0.goals.keys }).sorted()
+        return RegistryServer.json(JSONText.object([
+            ("plan", JSONText.string(plan.plan)), ("area", JSONText.value(plan.area)),
+            ("years", "[" + years.map(String.init).joined(separator: ",") + "]"),
+            ("targets", "[" + targets.joined(separator: ",\n") + "]"),
+        ]) + "\n")
+    }
+
+    func stats(_ request: Request) async throws -> Response {
+        try await checkRead(request)
+        return RegistryServer.json(try await registry.read { try StoreStats(store: $0).json })
+    }
+
+    func imports(_ request: Request) async throws -> Response {
+        try await checkRead(request)
+        return RegistryServer.json(try await registry.read { RegistryText.importLogJSON(try $0.importLog()) })
+    }
+
+    /// The token's holder and scope: lets the page check a token before an upload.
+    func whoAmI(_ request: Request) async throws -> Response {
+        guard let token = try await token(request) else {
+            throw unauthorized("send `Authorization: Bearer TOKEN` to see what the token may write")
+        }
+        return RegistryServer.json(RegistryText.json(token) + "\n")
+    }
+
+    // MARK: GeoJSON layers
+
+    func layer(_ request: Request, name: String) async throws -> Response {
+        try await checkRead(request)
+        let query = try Query(request)
+        let system = try query.crs(output: true)
+        let within = query["in"]
+        if let within, try await !registry.read({ try $0.containsUnit(code: within) }) {
+            throw APIError(.notFound, "no unit with code \(within) in the registry — see /api/units")
+        }
+        let produce: @Sendable (String) throws -> Void
+        switch name {
+        case "facilities.geojson", "facilities":
+            let kind = try query.kind()
+            produce = { [registry] path in
+                let store = try FacilityStore(path: registry.storePath)
+                defer { store.close() }
+                try GeoJSONExport(store: store, outputPath: path, coordinateSystem: system).facilities(kind: kind, within: within)
+            }
+        case "units.geojson", "units":
+            produce = { [registry] path in
+                let store = try FacilityStore(path: registry.storePath)
+                defer { store.close() }
+                try GeoJSONExport(store: store, outputPath: path, coordinateSystem: system).units(within: within)
+            }
+        case "coverage.geojson", "coverage":
+            let coverageQuery = try query.coverage(plan: registry.plan, targetRequired: true)
+            guard let target = registry.plan.targets.first(where: { $0.id == coverageQuery.targetID }) else {
+                throw APIError(.unprocessableContent, "the plan has no targets")
+            }
+            let loaded = try await registry.withEngine { $0 }
+            produce = { [registry] path in
+                let store = try FacilityStore(path: registry.storePath)
+                defer { store.close() }
+                try loaded.withEngine { engine in
+                    _ = try GeoJSONExport(store: store, outputPath: path, coordinateSystem: system)
+                        .coverage(engine: engine, plan: registry.plan, target: target, query: coverageQuery)
+                }
+            }
+        default:
+            throw APIError(.notFound, "no layer \(name): use facilities.geojson, units.geojson or coverage.geojson")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/geo+json; charset=utf-8"],
+                        body: registry.stream(produce))
+    }
+
+    // MARK: Uploads
+
+    func upload(_ request: Request, context: BasicRequestContext, layer: Layer) async throws -> Response {
+        guard let token = try await token(request) else {
+            throw unauthorized("uploads need a token: send `Authorization: Bearer TOKEN` (made with `facilitymap token add`)")
+        }
+        let query = try Query(request)
+        let system = try query.crs(output: false), encoding = try query.encoding(), strict = try query.flag("strict")
+        let level = layer == .units ? try query.level() : nil
+        if layer == .units && !(token.unit == nil && token.kinds.isEmpty) {
+            throw APIError(.forbidden, "the token \(token.name) may write \(RegistryText.scope(of: token)); only a token for every kind everywhere may upload units")
+        }
+        if let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("multipart/") {
+            throw APIError(.unsupportedMediaType, "send the file itself as the request body (Content-Type text/csv or application/geo+json), not as a multipart form")
+        }
+        let name = Self.fileName(query["file"], layer: layer)
+        let upload = try await Upload.receive(request.body, name: name, limit: configuration.maxUploadBytes,
+                                              declaredLength: request.headers[.contentLength].flatMap(Int.init))
+        defer { upload.remove() }
+        do {
+            let summary = try await registry.write { store -> ImportSummary in
+                switch layer {
+                case .facilities:
+                    var importer = FacilityImporter(coordinateSystem: system, encoding: encoding, strict: strict)
+                    importer.author = token.name
+                    importer.sourceName = name
+                    if token.unit != nil || !token.kinds.isEmpty { importer.scope = try WriteScope(token: token, store: store) }
+                    return try importer.run(path: upload.path, into: store)
+                case .units:
+                    var importer = UnitImporter(level: level, coordinateSystem: system, encoding: encoding, strict: strict)
+                    importer.author = token.name
+                    importer.sourceName = name
+                    return try importer.run(path: upload.path, into: store)
+                }
+            }
+            let status: HTTPResponse.Status = summary.committed && summary.rejected == 0 ? .ok : .unprocessableContent
+            return RegistryServer.json(upload.named(RegistryText.json(summary, layer: layer.rawValue)), status: status)
+        } catch {
+            let api = APIError.from(error)
+            throw APIError(api.status, upload.named(api.message))
+        }
+    }
+
+    /// The name an upload goes by in messages and the import log: the `file` parameter's last path component.
+    static func fileName(_ given: String?, layer: Layer) -> String {
+        let base = (given ?? "").split(separator: "/").last.map(String.init) ?? ""
+        let clean = String(base.unicodeScalars.filter { $0.value >= 0x20 && $0 != "\\" }.prefix(200))
+        if clean.isEmpty || clean == "." || clean == ".." { return layer == .facilities ? "upload.csv" : "upload.geojson" }
+        return clean
+    }
+}

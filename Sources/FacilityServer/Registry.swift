@@ -1,0 +1,168 @@
+import FacilityCoverage
+import FacilityMapKit
+import Foundation
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// The registry as the server holds it: store connections, a thread pool for SQLite's blocking calls, and the
+/// coverage inputs kept in memory.
+///
+/// Reads run on pooled connections, each on one pool thread at a time; writes run on one writer connection, one
+/// at a time, so a long upload holds one pool thread and leaves the others (and the cached coverage) to readers.
+public final class Registry: @unchecked Sendable {
+    public let storePath: String
+    public let plan: TargetPlan
+    private let threads: NIOThreadPool
+    private let lock = NIOLock()
+    private var idle: [FacilityStore] = []
+    private let writeLock = NIOLock()
+    private var writer: FacilityStore?
+    private let coverage: CoverageCache
+
+    /// Opens (creating or migrating) the store at `path`; fails as the command line does for a bad store.
+    public init(storePath: String, plan: TargetPlan, threads: Int = 4) throws {
+        self.storePath = storePath
+        self.plan = plan
+        let first = try FacilityStore(path: storePath)
+        idle = [first]
+        coverage = CoverageCache(plan: plan)
+        self.threads = NIOThreadPool(numberOfThreads: max(2, threads))
+        self.threads.start()
+    }
+
+    /// Closes every connection and stops the threads.
+    public func shutdown() async {
+        try? await threads.shutdownGracefully()
+        lock.withLock {
+            idle.forEach { $0.close() }
+            idle = []
+        }
+        writeLock.withLock {
+            writer?.close()
+            writer = nil
+        }
+    }
+
+    /// Runs `body` on a pool thread (a blocking call that needs no connection).
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await threads.runIfActive(body)
+    }
+
+    /// Runs `body` on a pool thread with a read connection of its own.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (FacilityStore) throws -> T) async throws -> T {
+        try await threads.runIfActive { [self] in
+            let store = try lock.withLock { idle.popLast() } ?? FacilityStore(path: storePath)
+            defer { lock.withLock { idle.append(store) } }
+            return try body(store)
+        }
+    }
+
+    /// Runs `body` on a pool thread with the writer connection, one write at a time; the coverage inputs are
+    /// reloaded afterwards (in the background).
+    public func write<T: Sendable>(_ body: @escaping @Sendable (FacilityStore) throws -> T) async throws -> T {
+        defer { refreshCoverage() }
+        return try await threads.runIfActive { [self] in
+            try writeLock.withLock {
+                if writer == nil { writer = try FacilityStore(path: storePath) }
+                return try body(writer!)
+            }
+        }
+    }
+
+    /// The coverage report for `query` as `coverage --format json` writes it, from the inputs in memory (loaded
+    /// again when the store has changed since).
+    public func coverageJSON(_ query: CoverageQuery) async throws -> String {
+        try await withEngine { $0.json(query) }
+    }
+
+    /// The data of the coverage map page for `query`.
+    public func mapJSON(_ query: CoverageQuery) async throws -> String {
+        try await withEngine { $0.mapData(query) }
+    }
+
+    /// The engine over the registry as it stands (for exports of the coverage layer).
+    func withEngine<T: Sendable>(_ body: @escaping @Sendable (CoverageCache.Loaded) throws -> T) async throws -> T {
+        try await read { [coverage] store in
+            try body(try coverage.current(store: store))
+        }
+    }
+
+    /// Loads the coverage inputs again on a pool thread, so the next request finds them ready.
+    func refreshCoverage() {
+        threads.submit { [self] state in
+            guard state == .active else { return }
+            _ = try? lock.withLock({ idle.popLast() }).map { store in
+                defer { lock.withLock { idle.append(store) } }
+                _ = try coverage.current(store: store)
+            }
+        }
+    }
+}
+
+/// The coverage engine over the registry as last loaded, with the reports already computed from it.
+final class CoverageCache: @unchecked Sendable {
+    let plan: TargetPlan
+    private let lock = NIOLock()
+    private var loaded: Loaded?
+    /// Held while the inputs are loaded: one load at a time, the others wait for it.
+    private let loading = NIOLock()
+
+    init(plan: TargetPlan) { self.plan = plan }
+
+    /// One load of the registry: the engine (not safe for concurrent use: behind a lock) and its rendered reports.
+    final class Loaded: @unchecked Sendable {
+        let version: Int
+        let plan: TargetPlan
+        private let engine: CoverageEngine
+        private let lock = NIOLock()
+        private var rendered: [String: String] = [:]
+
+        init(version: Int, plan: TargetPlan, engine: CoverageEngine) {
+            self.version = version
+            self.plan = plan
+            self.engine = engine
+        }
+
+        private func cached(_ key: String, _ make: (CoverageEngine) -> String) -> String {
+            lock.withLock {
+                if let text = rendered[key] { return text }
+                let text = make(engine)
+                if rendered.count > 256 { rendered.removeAll() }
+                rendered[key] = text
+                return text
+            }
+        }
+
+        static func key(_ kind: String, _ query: CoverageQuery) -> String {
+            "\(kind)|\(query.year.map(String.init) ?? "")|\(query.asOf?.description ?? "")|\(query.by.rawValue)|\(query.targetID ?? "")"
+        }
+
+        func json(_ query: CoverageQuery) -> String {
+            cached(Self.key("json", query)) { CoverageFormatter.json($0.report(plan: plan, query: query)) }
+        }
+
+        func mapData(_ query: CoverageQuery) -> String {
+            cached(Self.key("map", query)) { CoverageMap.data(engine: $0, plan: plan, query: query) }
+        }
+
+        /// Runs `body` with the engine, alone.
+        func withEngine<T>(_ body: (CoverageEngine) throws -> T) rethrows -> T {
+            try lock.withLock { try body(engine) }
+        }
+    }
+
+    /// The load for the store as it is now: the one in memory when no import has been recorded since.
+    func current(store: FacilityStore) throws -> Loaded {
+        let version = try store.lastImportNumber()
+        if let loaded = lock.withLock({ loaded }), loaded.version == version { return loaded }
+        return try loading.withLock {
+            if let loaded = lock.withLock({ loaded }), loaded.version == version { return loaded }
+            let fresh = try store.read {
+                Loaded(version: try store.lastImportNumber(), plan: plan,
+                       engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes))
+            }
+            lock.withLock { loaded = fresh }
+            return fresh
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import FacilityCoverage
+import FacilityMapKit
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `facilitymap serve`: the registry over HTTP — a JSON API, GeoJSON layers, uploads with write tokens, and the
+/// coverage page at `/`. Every answer comes from the same FacilityMapKit use cases as the command line.
+public struct RegistryServer: Sendable {
+    public struct Configuration: Sendable {
+        public var host = "127.0.0.1"
+        /// 0 takes any free port (`onReady` is told which).
+        public var port = 8080
+        /// Reads need a token too.
+        public var privateReads = false
+        /// The largest upload taken; a larger one gets 413.
+        public var maxUploadBytes = 512 << 20
+        /// A connection that sends nothing for this long is closed (a slow or stalled client).
+        public var idleTimeoutSeconds: Int64 = 60
+
+        public init() {}
+    }
+
+    public let registry: Registry
+    public let configuration: Configuration
+
+    public init(registry: Registry, configuration: Configuration) {
+        self.registry = registry
+        self.configuration = configuration
+    }
+
+    /// The router with every route; the tests call it through a real server as well.
+    func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        let api = API(registry: registry, configuration: configuration)
+        router.get("/") { _, _ in Self.page() }
+        router.get("/index.html") { _, _ in Self.page() }
+        router.get("/api") { _, _ in Self.json(API.index) }
+        router.get("/api/facilities") { request, _ in try await api.facilities(request) }
+        router.post("/api/facilities") { request, context in try await api.upload(request, context: context, layer: .facilities) }
+        router.get("/api/facilities/:id") { request, context in try await api.facility(request, id: context.parameters.get("id") ?? "") }
+        router.get("/api/facilities/:id/history") { request, context in
+            try await api.history(request, id: context.parameters.get("id") ?? "")
+        }
+        router.get("/api/units") { request, _ in try await api.units(request) }
+        router.post("/api/units") { request, context in try await api.upload(request, context: context, layer: .units) }
+        router.get("/api/units/:code") { request, context in try await api.unit(request, code: context.parameters.get("code") ?? "") }
+        router.get("/api/coverage") { request, _ in try await api.coverage(request) }
+        router.get("/api/map") { request, _ in try await api.map(request) }
+        router.get("/api/plan") { request, _ in try await api.plan(request) }
+        router.get("/api/stats") { request, _ in try await api.stats(request) }
+        router.get("/api/imports") { request, _ in try await api.imports(request) }
+        router.get("/api/token") { request, _ in try await api.whoAmI(request) }
+        router.get("/api/layers/:layer") { request, context in try await api.layer(request, name: context.parameters.get("layer") ?? "") }
+        return router
+    }
+
+    /// Serves until SIGTERM or SIGINT, then finishes the requests in flight and returns. `onReady` gets the port.
+    public func run(onReady: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        var logger = Logger(label: "facilitymap")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        let app = Application(
+            router: router(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "FacilityMap"),
+            onServerRunning: { channel in onReady(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        do {
+            try await app.runService()
+        } catch {
+            await registry.shutdown()
+            throw error
+        }
+        await registry.shutdown()
+    }
+
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func page() -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: RegistryPage.html)))
+    }
+}

@@ -1,0 +1,216 @@
+import CSpatiaLite
+import FacilityGeometry
+import FacilityModel
+import Foundation
+
+// The shared registry's records: who imported what (`import_log.author`), each facility's history, and the
+// tokens that may write. Schema: migration 4.
+
+/// One change to a facility: created, updated or closed by an import.
+public struct FacilityChange: Equatable, Sendable {
+    public enum Action: String, Sendable {
+        case created, updated, closed
+    }
+
+    public var action: Action
+    /// The import that made it (its number, file, SHA-256, time and author).
+    public var importRecord: ImportRecord
+    /// The changed fields' values before, as a JSON object (nil for `created`).
+    public var old: String?
+    /// The changed fields' values after, as a JSON object (every field for `created`).
+    public var new: String?
+}
+
+/// A token that may write to the registry: its holder's name and scope. The secret itself is never stored,
+/// only its SHA-256.
+public struct WriteToken: Equatable, Sendable {
+    public var name: String
+    /// The kinds it may write; empty means every kind.
+    public var kinds: [FacilityKind]
+    /// The unit whose subtree it may write; nil means everywhere.
+    public var unit: String?
+    public var createdAt: String
+
+    public init(name: String, kinds: [FacilityKind], unit: String?, createdAt: String) {
+        self.name = name
+        self.kinds = kinds
+        self.unit = unit
+        self.createdAt = createdAt
+    }
+}
+
+extension Database {
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+}
+
+extension StoreWriter {
+    /// The number the import being written will take in `import_log` (its history rows name it).
+    /// Stable for the transaction: the store has one writer at a time.
+    func importNumber() throws -> Int64 {
+        if let number = store.pendingImportNumber { return number }
+        let number = Int64(try db.scalar("SELECT coalesce(max(pk), 0) + 1 FROM import_log")?.int ?? 1)
+        store.pendingImportNumber = number
+        return number
+    }
+
+    /// A facility's fields as the history's JSON, in SQL (the same text for one row and for a bulk load).
+    static let facilityJSON = """
+        json_object('id', id, 'name', name, 'kind', kind, 'lon', X(location), 'lat', Y(location), 'unit', unit,
+            'beds', beds, 'doctors', doctors, 'gps', gps, 'places', places,
+            'inclusive', CASE inclusive WHEN 1 THEN json('true') WHEN 0 THEN json('false') END,
+            'level', level, 'opened', opened, 'closed', closed, 'attributes', json(coalesce(attributes, '{}')))
+        """
+
+    /// Records every facility from row `pk` on as created by this import (a bulk load calls it once at the end).
+    public func recordCreations(fromPK pk: Int64) throws {
+        try db.run("""
+            INSERT INTO facility_history (facility, import, action, new)
+            SELECT pk, ?1, 'created', \(Self.facilityJSON) FROM facilities WHERE pk >= ?2 ORDER BY pk
+            """, [.integer(try importNumber()), .integer(pk)])
+    }
+
+    /// Records the fields that changed from `old` to `new`: `closed` when a closing day was set, else `updated`.
+    func recordUpdate(of pk: Int64, from old: Facility, to new: Facility) throws {
+        let before = old.fields, after = new.fields
+        var oldMembers: [(String, FieldValue)] = [], newMembers: [(String, FieldValue)] = []
+        for (index, field) in before.enumerated() where field.value != after[index].value {
+            oldMembers.append(field)
+            newMembers.append(after[index])
+        }
+        let action: FacilityChange.Action = old.closed == nil && new.closed != nil ? .closed : .updated
+        try db.run("INSERT INTO facility_history (facility, import, action, old, new) VALUES (?, ?, ?, ?, ?)",
+                   [.integer(pk), .integer(try importNumber()), .text(action.rawValue),
+                    .text(FieldValue.object(oldMembers)), .text(FieldValue.object(newMembers))])
+    }
+
+    /// Adds a write token; its secret is kept only as `sha256`.
+    public func addToken(_ token: WriteToken, sha256: String) throws {
+        if try db.scalar("SELECT 1 FROM tokens WHERE name = ?", [.text(token.name)]) != nil {
+            throw StoreError.tokenExists(name: token.name)
+        }
+        try db.run("INSERT INTO tokens (name, sha256, kinds, unit, created_at) VALUES (?, ?, ?, ?, ?)",
+                   [.text(token.name), .text(sha256),
+                    token.kinds.isEmpty ? .null : .text(token.kinds.map(\.rawValue).joined(separator: ",")),
+                    SQLValue(token.unit), .text(token.createdAt)])
+    }
+
+    /// Removes the token named `name`; false when there is none.
+    public func removeToken(named name: String) throws -> Bool {
+        try db.run("DELETE FROM tokens WHERE name = ?", [.text(name)])
+        return db.changes > 0
+    }
+}
+
+extension FacilityStore {
+    /// Every write token, by name.
+    public func tokens() throws -> [WriteToken] {
+        let statement = try db.statement("SELECT name, kinds, unit, created_at FROM tokens ORDER BY name")
+        var tokens: [WriteToken] = []
+        while try statement.step() { tokens.append(Self.token(statement)) }
+        return tokens
+    }
+
+    /// The token whose secret has this SHA-256, if any.
+    public func token(sha256: String) throws -> WriteToken? {
+        let statement = try db.statement("SELECT name, kinds, unit, created_at FROM tokens WHERE sha256 = ?")
+        try statement.bind([.text(sha256)])
+        guard try statement.step() else { return nil }
+        let token = Self.token(statement)
+        statement.reset()
+        return token
+    }
+
+    private static func token(_ s: Statement) -> WriteToken {
+        WriteToken(name: s.text(0) ?? "",
+                   kinds: (s.text(1) ?? "").split(separator: ",").compactMap { FacilityKind(rawValue: String($0)) },
+                   unit: s.text(2), createdAt: s.text(3) ?? "")
+    }
+
+    /// The changes to the facility `id`, oldest first; nil when no such facility is stored.
+    public func history(facilityID id: String) throws -> [FacilityChange]? {
+        guard let pk = try db.scalar("SELECT pk FROM facilities WHERE id = ?", [.text(id)])?.int else { return nil }
+        let statement = try Statement(database: db, sql: """
+            SELECT h.action, h.old, h.new, l.file, l.sha256, l.imported_at, l.layer, l.rows, l.new, l.updated,
+                   l.unchanged, l.rejected, l.author, l.pk
+            FROM facility_history h JOIN import_log l ON l.pk = h.import
+            WHERE h.facility = ? ORDER BY h.pk
+            """)
+        defer { statement.finalize() }
+        try statement.bind([.integer(Int64(pk))])
+        var changes: [FacilityChange] = []
+        while try statement.step() {
+            let record = ImportRecord(
+                file: statement.text(3) ?? "", sha256: statement.text(4) ?? "", importedAt: statement.text(5) ?? "",
+                layer: statement.text(6) ?? "", rows: statement.int(7) ?? 0, new: statement.int(8) ?? 0,
+                updated: statement.int(9) ?? 0, unchanged: statement.int(10) ?? 0, rejected: statement.int(11) ?? 0,
+                author: statement.text(12), number: statement.int(13))
+            changes.append(FacilityChange(action: FacilityChange.Action(rawValue: statement.text(0) ?? "") ?? .updated,
+                                          importRecord: record, old: statement.text(1), new: statement.text(2)))
+        }
+        return changes
+    }
+
+    /// Up to `limit` facilities in id order after the id `after`, optionally of one kind and within a unit (as
+    /// `forEachFacility` filters them).
+    public func facilities(kind: FacilityKind? = nil, within code: String? = nil, after: String? = nil,
+                           limit: Int) throws -> [Facility] {
+        var page: [Facility] = []
+        try forEachFacility(kind: kind, within: code, after: after, limit: limit) { page.append($0) }
+        return page
+    }
+
+    /// The number of the last import recorded (0 when none): it changes with every import that commits.
+    public func lastImportNumber() throws -> Int {
+        try db.scalar("SELECT coalesce(max(pk), 0) FROM import_log")?.int ?? 0
+    }
+}
+
+/// A facility field's value in the history's JSON.
+enum FieldValue: Equatable {
+    case null, text(String), int(Int), double(Double), bool(Bool), object([String: String])
+
+    var json: String {
+        switch self {
+        case .null: "null"
+        case let .text(v): Self.quoted(v)
+        case let .int(v): String(v)
+        case let .double(v): v.isFinite ? "\(v)" : "null"
+        case let .bool(v): v ? "true" : "false"
+        case let .object(v): "{" + v.sorted { $0.key < $1.key }.map { Self.quoted($0.key) + ":" + Self.quoted($0.value) }
+            .joined(separator: ",") + "}"
+        }
+    }
+
+    static func object(_ members: [(String, FieldValue)]) -> String {
+        "{" + members.map { quoted($0.0) + ":" + $0.1.json }.joined(separator: ",") + "}"
+    }
+
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension Facility {
+    /// Every field but the id, in the history's order and JSON form.
+    var fields: [(name: String, value: FieldValue)] {
+        func v(_ x: String?) -> FieldValue { x.map { .text($0) } ?? .null }
+        func v(_ x: Int?) -> FieldValue { x.map { .int($0) } ?? .null }
+        return [("name", .text(name)), ("kind", .text(kind.rawValue)), ("lon", .double(location.lon)),
+                ("lat", .double(location.lat)), ("unit", v(unit)), ("beds", v(beds)), ("doctors", v(doctors)),
+                ("gps", v(gps)), ("places", v(places)), ("inclusive", inclusive.map { .bool($0) } ?? .null),
+                ("level", v(level)), ("opened", v(opened?.description)), ("closed", v(closed?.description)),
+                ("attributes", .object(attributes))]
+    }
+}

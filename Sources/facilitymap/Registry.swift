@@ -1,0 +1,107 @@
+import ArgumentParser
+import FacilityMapKit
+import FacilityServer
+import Foundation
+
+struct Token: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage the tokens that may write to the registry through `facilitymap serve`.",
+        subcommands: [TokenAdd.self, TokenList.self, TokenRemove.self]
+    )
+}
+
+struct TokenAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Make a write token and print its secret (shown once; the store keeps only its SHA-256).",
+        discussion: """
+            A token may upload facilities of its --kinds (default: every kind) that belong to --in CODE and the units
+            below it (registered to one of them, or registered to no known unit and inside its boundary); default:
+            everywhere. Only a token for every kind everywhere may upload units.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: ArgumentHelp("Who holds it, as the audit shows it (e.g. 西工区卫健委).")) var name: String
+    @Option(help: ArgumentHelp("The kinds it may write, comma-separated (English or Chinese names).", valueName: "kinds"))
+    var kinds: String?
+    @Option(name: .customLong("in"), help: ArgumentHelp("The unit whose subtree it may write.", valueName: "code"))
+    var within: String?
+
+    func validate() throws {
+        if name.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--name must not be empty") }
+        for kind in parsedKinds where kind.1 == nil {
+            throw ValidationError("--kinds: \(kind.0) is not a known kind: see `facilitymap help import facilities`")
+        }
+    }
+
+    var parsedKinds: [(String, FacilityKind?)] {
+        (kinds ?? "").split(whereSeparator: { $0 == "," || $0 == "，" }).map {
+            let text = $0.trimmingCharacters(in: .whitespaces)
+            return (text, FacilityKind(argument: text))
+        }
+    }
+
+    func run() throws {
+        let store = try storeOptions.open()
+        if let within, try !store.containsUnit(code: within) {
+            printError("no unit with code \(within) in \(store.path) — import the units first, or see `facilitymap list units`")
+            throw Exit(status: 1)
+        }
+        let secret = TokenSecret.generate()
+        let token = WriteToken(name: name, kinds: parsedKinds.compactMap(\.1), unit: within,
+                               createdAt: ISO8601DateFormatter().string(from: Date()))
+        try store.write { try $0.addToken(token, sha256: TokenSecret.hash(secret)) }
+        printError("token \(name): \(RegistryText.scope(of: token)) — keep the secret; it is not shown again:")
+        print(secret)
+    }
+}
+
+struct TokenList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the write tokens (names and scopes, never secrets).")
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() throws {
+        let tokens = try storeOptions.open().tokens()
+        let rows = tokens.map { [$0.name, $0.kinds.isEmpty ? "every kind" : $0.kinds.map(\.rawValue).joined(separator: ","),
+                                 $0.unit ?? "everywhere", $0.createdAt] }
+        print(TextTable.render(header: ["name", "kinds", "in", "created"], rows: rows), terminator: "")
+        print("\(tokens.count) tokens")
+    }
+}
+
+struct TokenRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a write token: its secret no longer works.")
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: "The token's name.") var name: String
+
+    func run() throws {
+        let store = try storeOptions.open()
+        guard try store.write({ try $0.removeToken(named: name) }) else {
+            printError("no token named \(name) — see `facilitymap token list`")
+            throw Exit(status: 1)
+        }
+        print("removed token \(name)")
+    }
+}
+
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The changes to one facility: when, who, which file, and the old and new values.")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: "The facility's id.") var id: String
+    @Option(help: "table or json.") var format: ListFormat = .table
+
+    func run() throws {
+        let store = try storeOptions.open()
+        guard let changes = try store.history(facilityID: id) else {
+            printError("no facility with id \(id) in \(store.path) — see `facilitymap list facilities`")
+            throw Exit(status: 1)
+        }
+        switch format {
+        case .json: print(RegistryText.historyJSON(id: id, changes))
+        case .table, .csv: print(RegistryText.historyTable(changes), terminator: "")
+        }
+    }
+}

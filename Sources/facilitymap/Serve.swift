@@ -1,0 +1,62 @@
+import ArgumentParser
+import FacilityMapKit
+import FacilityServer
+import Foundation
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the registry over HTTP: the JSON API, GeoJSON layers, uploads with tokens, and the coverage page.",
+        discussion: """
+            Open http://HOST:PORT/ for the coverage map, the per-target table and the upload form; the API is under
+            /api (docs/openapi.yaml). Reads need no token unless --private; uploads need a token made with
+            `facilitymap token add`. Stops cleanly on SIGTERM or SIGINT (requests in flight are finished).
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: ArgumentHelp("A targets YAML file (default: the built-in Luoyang plan).", valueName: "file"))
+    var targets: String?
+    @Option(help: "The address to listen on (0.0.0.0 for every interface).") var host: String = "127.0.0.1"
+    @Option(help: "The port (0: any free port, printed when ready).") var port: Int = 8080
+    @Flag(help: "Reads need a token too.") var `private` = false
+    @Option(name: .customLong("max-upload-mb"), help: "The largest upload taken, in MiB.") var maxUploadMB: Int = 512
+
+    func validate() throws {
+        if !(0...65535).contains(port) { throw ValidationError("--port \(port) is not a port: use 0 to 65535") }
+        if maxUploadMB < 1 { throw ValidationError("--max-upload-mb must be at least 1") }
+    }
+
+    func run() throws {
+        let plan = try targets.map { try TargetPlan(path: $0) } ?? TargetPlan.luoyang2022
+        let registry = try Registry(storePath: storeOptions.path, plan: plan)
+        var configuration = RegistryServer.Configuration()
+        configuration.host = host
+        configuration.port = port
+        configuration.privateReads = `private`
+        configuration.maxUploadBytes = maxUploadMB << 20
+        let server = RegistryServer(registry: registry, configuration: configuration)
+        let path = storeOptions.path
+        let failure = ServeFailure()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do {
+                try await server.run { port in
+                    print("serving \(path) at http://\(host):\(port)/ (Ctrl-C stops)")
+                    fflush(stdout)
+                }
+            } catch {
+                failure.error = error
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.error {
+            printError("facilitymap serve: \(error) — is another server on port \(port)? Choose another with --port")
+            throw Exit(status: 1)
+        }
+    }
+}
+
+private final class ServeFailure: @unchecked Sendable {
+    var error: Error?
+}
