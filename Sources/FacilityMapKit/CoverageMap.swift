@@ -94,14 +94,182 @@ public enum CoverageMap {
         // "</" inside a <script> would end it: names come from user data.
         let json = data(engine: engine, plan: plan, query: query, maxFacilities: maxFacilities)
             .replacingOccurrences(of: "</", with: "<\\/")
-        return template.replacingOccurrences(of: "/*DATA*/null", with: json)
-            .replacingOccurrences(of: "<!--TITLE-->", with: escapeHTML(plan.plan))
+        return page(title: plan.plan, main: "const DATA = \(json);\ndrawCoverage(DATA);")
+    }
+
+    /// The map page around `main` (a script run after `drawCoverage` is defined), with `controls` in the header
+    /// before the target picker and `below` after the map. The served page (`facilitymap serve`) fills them in.
+    public static func page(title: String, controls: String = "", below: String = "", main: String) -> String {
+        // Filled in this order so that nothing in the data (last) is taken for a placeholder.
+        template.replacingOccurrences(of: "<!--CONTROLS-->", with: controls)
+            .replacingOccurrences(of: "<!--BELOW-->", with: below)
+            .replacingOccurrences(of: "<!--TITLE-->", with: escapeHTML(title))
+            .replacingOccurrences(of: "/*SCRIPT*/", with: drawScript)
+            .replacingOccurrences(of: "/*MAIN*/", with: main)
     }
 
     static func escapeHTML(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
     }
+
+    /// The drawing script: `drawCoverage(DATA)` builds the SVG, legends and target picker from the map data.
+    public static let drawScript = #"""
+    // Draws (or draws again) the whole map from DATA; the target shown stays chosen.
+    function drawCoverage(DATA) {
+      const previous = document.getElementById("target").value;
+      const svgNS = "http://www.w3.org/2000/svg";
+      const svg = document.getElementById("map");
+      const tip = document.getElementById("tip");
+      const select = document.getElementById("target");
+      svg.textContent = "";
+      select.textContent = "";
+      // Names come from uploaded files: text, never markup.
+      const esc = t => String(t).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
+
+      function fmt(v, share) {
+        if (v === null || v === undefined) return "–";
+        if (share) return (v * 100).toFixed(1) + "%";
+        return Number.isInteger(v) ? v.toLocaleString("en") : v.toFixed(2);
+      }
+      function attainmentColor(r) {
+        if (!r || r.actual === null || r.goal === null || r.goal === undefined) return "#d9d9d9";
+        if (r.met) return "#1a9850";
+        const x = r.goal > 0 ? Math.max(0, Math.min(1, r.actual / r.goal)) : 0;
+        const stops = [[0, [215, 48, 39]], [0.6, [252, 141, 89]], [1, [254, 224, 139]]];
+        for (let i = 1; i < stops.length; i++) {
+          if (x <= stops[i][0]) {
+            const [a, ca] = stops[i - 1], [b, cb] = stops[i], t = (x - a) / (b - a);
+            return "rgb(" + ca.map((c, k) => Math.round(c + (cb[k] - c) * t)).join(",") + ")";
+          }
+        }
+        return "rgb(254,224,139)";
+      }
+
+      // Projection: lon/lat scaled for the map's latitude (equirectangular), fitted to the view.
+      let bounds = [Infinity, Infinity, -Infinity, -Infinity];
+      function extend(p) { bounds = [Math.min(bounds[0], p[0]), Math.min(bounds[1], p[1]), Math.max(bounds[2], p[0]), Math.max(bounds[3], p[1])]; }
+      (DATA.outline || []).forEach(poly => poly.forEach(ring => ring.forEach(extend)));
+      DATA.areas.forEach(a => a.polygons.forEach(poly => poly.forEach(ring => ring.forEach(extend))));
+      if (!isFinite(bounds[0])) for (let i = 0; i < DATA.facilities.length; i += 3) extend([DATA.facilities[i], DATA.facilities[i + 1]]);
+      if (!isFinite(bounds[0])) bounds = [0, 0, 1, 1];
+      const k = Math.cos(((bounds[1] + bounds[3]) / 2) * Math.PI / 180);
+      const W = 1000, H = Math.max(200, Math.round(W * (bounds[3] - bounds[1]) / Math.max(1e-9, (bounds[2] - bounds[0]) * k)));
+      const pad = 20;
+      const s = Math.min((W - 2 * pad) / Math.max(1e-9, (bounds[2] - bounds[0]) * k), (H - 2 * pad) / Math.max(1e-9, bounds[3] - bounds[1]));
+      const X = lon => pad + (lon - bounds[0]) * k * s, Y = lat => pad + (bounds[3] - lat) * s;
+      svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+      function pathOf(polygons) {
+        return polygons.map(poly => poly.map(ring => "M" + ring.map(p => X(p[0]).toFixed(1) + " " + Y(p[1]).toFixed(1)).join("L") + "Z").join("")).join("");
+      }
+      function centroid(polygons) {
+        let best = null, area = -1;
+        polygons.forEach(poly => { const r = poly[0]; let a = 0, cx = 0, cy = 0;
+          for (let i = 0; i < r.length - 1; i++) { const f = r[i][0] * r[i + 1][1] - r[i + 1][0] * r[i][1]; a += f; cx += (r[i][0] + r[i + 1][0]) * f; cy += (r[i][1] + r[i + 1][1]) * f; }
+          if (Math.abs(a) > area) { area = Math.abs(a); best = [cx / (3 * a), cy / (3 * a)]; } });
+        return best;
+      }
+
+      const gAreas = document.createElementNS(svgNS, "g"), gOutline = document.createElementNS(svgNS, "g");
+      const gFacilities = document.createElementNS(svgNS, "g"), gUncovered = document.createElementNS(svgNS, "g"), gLabels = document.createElementNS(svgNS, "g");
+      [gAreas, gOutline, gFacilities, gUncovered, gLabels].forEach(g => svg.appendChild(g));
+      const areaPaths = DATA.areas.map(a => {
+        const p = document.createElementNS(svgNS, "path");
+        p.setAttribute("class", "district");
+        p.setAttribute("d", pathOf(a.polygons));
+        p.setAttribute("fill-rule", "evenodd");
+        p.dataset.code = a.code;
+        gAreas.appendChild(p);
+        const c = centroid(a.polygons);
+        if (c) { const t = document.createElementNS(svgNS, "text"); t.setAttribute("class", "label"); t.setAttribute("x", X(c[0])); t.setAttribute("y", Y(c[1])); t.textContent = a.name; gLabels.appendChild(t); }
+        return [a, p];
+      });
+      svg.dataset.districts = String(areaPaths.length);
+      if (DATA.outline) { const o = document.createElementNS(svgNS, "path"); o.setAttribute("class", "outline"); o.setAttribute("d", pathOf(DATA.outline)); gOutline.appendChild(o); }
+
+      const kindShown = DATA.kinds.map(() => true);
+      function drawFacilities(target) {
+        gFacilities.textContent = "";
+        const wanted = new Set(target ? target.kinds : []);
+        let drawn = 0;
+        for (let i = 0; i < DATA.facilities.length; i += 3) {
+          const kind = DATA.kinds[DATA.facilities[i + 2]];
+          if (!kindShown[DATA.facilities[i + 2]]) continue;
+          const c = document.createElementNS(svgNS, "circle");
+          c.setAttribute("class", "facility");
+          c.setAttribute("cx", X(DATA.facilities[i]).toFixed(1));
+          c.setAttribute("cy", Y(DATA.facilities[i + 1]).toFixed(1));
+          c.setAttribute("r", wanted.has(kind.kind) ? 2.6 : 1.3);
+          c.setAttribute("fill", kind.color);
+          if (wanted.size && !wanted.has(kind.kind)) c.setAttribute("opacity", "0.25");
+          gFacilities.appendChild(c);
+          drawn++;
+        }
+        svg.dataset.facilities = String(drawn);
+      }
+      function drawUncovered(target) {
+        gUncovered.textContent = "";
+        (target.uncovered || []).forEach(u => {
+          const x = X(u[0]), y = Y(u[1]), d = 3.5;
+          const p = document.createElementNS(svgNS, "path");
+          p.setAttribute("class", "uncovered");
+          p.setAttribute("d", `M${x - d} ${y - d}L${x + d} ${y + d}M${x + d} ${y - d}L${x - d} ${y + d}`);
+          p.addEventListener("mousemove", e => showTip(e, `<b>${esc(u[3])}</b>${esc(u[2])}<br>uncovered: no ${target.kinds.join(", ")}`));
+          p.addEventListener("mouseleave", () => tip.style.display = "none");
+          gUncovered.appendChild(p);
+        });
+        svg.dataset.uncovered = String((target.uncovered || []).length);
+      }
+      function showTip(e, html) {
+        tip.innerHTML = html;
+        tip.style.display = "block";
+        tip.style.left = (e.clientX + 14) + "px";
+        tip.style.top = (e.clientY + 14) + "px";
+      }
+      function describe(target, r) {
+        if (!r) return "no data";
+        const share = target.share && !(target.perArea && target.perArea === DATA.by);
+        const met = r.met === null ? "not judged" : (r.met ? '<span class="met">met</span>' : '<span class="unmet">not met</span>');
+        return `actual ${r.actual === null ? (r.note || "–") : fmt(r.actual, share)} · goal ${fmt(r.goal, share)} · ${met}` +
+          `<br>shortfall ${fmt(r.shortfall, false)} · ${fmt(r.numerator, false)} / ${fmt(r.denominator, false)}`;
+      }
+      function render() {
+        const target = DATA.targets[select.selectedIndex];
+        if (!target) return;
+        areaPaths.forEach(([a, p]) => {
+          const r = target.areas[a.code];
+          p.setAttribute("fill", attainmentColor(r));
+          p.onmousemove = e => showTip(e, `<b>${esc(a.name)} ${esc(a.code)}</b>${esc(target.title)}<br>${describe(target, r)}`);
+          p.onmouseleave = () => tip.style.display = "none";
+        });
+        document.getElementById("summary").innerHTML = `${esc(DATA.plan)} · ${esc(target.title)} · ${esc(target.totalName)}: ${describe(target, target.total)}`;
+        drawFacilities(target);
+        drawUncovered(target);
+      }
+
+      DATA.targets.forEach(t => { const o = document.createElement("option"); o.value = t.id; o.textContent = `${t.id} — ${t.title}`; select.appendChild(o); });
+      // A target can be chosen in the address: coverage.html#beds-per-1000
+      const fromHash = DATA.targets.findIndex(t => "#" + t.id === decodeURIComponent(location.hash));
+      const kept = DATA.targets.findIndex(t => t.id === previous);
+      if (kept >= 0) select.selectedIndex = kept; else if (fromHash >= 0) select.selectedIndex = fromHash;
+      select.onchange = () => { history.replaceState(null, "", location.search + "#" + select.value); render(); };
+      document.getElementById("meta").innerHTML = `Goals of ${DATA.year}; facilities open on ${DATA.asOf}; ` +
+        `${DATA.facilityCount.toLocaleString("en")} facilities${DATA.facilities.length / 3 < DATA.facilityCount ? ` (${(DATA.facilities.length / 3).toLocaleString("en")} drawn)` : ""}; areas by ${DATA.by}.`;
+      document.getElementById("scale").innerHTML = [["#1a9850", "met"], ["rgb(254,224,139)", "almost met"], ["rgb(252,141,89)", "60% of the goal"], ["rgb(215,48,39)", "nothing yet"], ["#d9d9d9", "no goal or no data"]]
+        .map(([c, l]) => `<div class="legend-row"><span class="swatch" style="background:${c}"></span>${l}</div>`).join("");
+      const kindsDiv = document.getElementById("kinds");
+      kindsDiv.textContent = "";
+      DATA.kinds.forEach((kind, i) => {
+        if (!kind.present) return;
+        const row = document.createElement("div");
+        row.className = "legend-row";
+        row.innerHTML = `<label><input type="checkbox" checked> <span class="swatch dot" style="background:${kind.color}"></span>${kind.zh} ${kind.kind}</label>`;
+        row.querySelector("input").addEventListener("change", e => { kindShown[i] = e.target.checked; render(); });
+        kindsDiv.appendChild(row);
+      });
+      render();
+    }
+    """#
 
     static let template = #"""
     <!DOCTYPE html>
@@ -137,6 +305,7 @@ public enum CoverageMap {
     <body>
     <header>
       <h1><!--TITLE--></h1>
+      <!--CONTROLS-->
       <label>Target <select id="target"></select></label>
       <span id="summary"></span>
     </header>
@@ -152,153 +321,11 @@ public enum CoverageMap {
         <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="uncovered" d="M3 3L11 11M11 3L3 11"/></svg> a community or village with no facility of the target's kinds (unit coverage targets)</div>
       </aside>
     </main>
+    <!--BELOW-->
     <div id="tip"></div>
     <script>
-    const DATA = /*DATA*/null;
-    const svgNS = "http://www.w3.org/2000/svg";
-    const svg = document.getElementById("map");
-    const tip = document.getElementById("tip");
-    const select = document.getElementById("target");
-
-    function fmt(v, share) {
-      if (v === null || v === undefined) return "–";
-      if (share) return (v * 100).toFixed(1) + "%";
-      return Number.isInteger(v) ? v.toLocaleString("en") : v.toFixed(2);
-    }
-    function attainmentColor(r) {
-      if (!r || r.actual === null || r.goal === null || r.goal === undefined) return "#d9d9d9";
-      if (r.met) return "#1a9850";
-      const x = r.goal > 0 ? Math.max(0, Math.min(1, r.actual / r.goal)) : 0;
-      const stops = [[0, [215, 48, 39]], [0.6, [252, 141, 89]], [1, [254, 224, 139]]];
-      for (let i = 1; i < stops.length; i++) {
-        if (x <= stops[i][0]) {
-          const [a, ca] = stops[i - 1], [b, cb] = stops[i], t = (x - a) / (b - a);
-          return "rgb(" + ca.map((c, k) => Math.round(c + (cb[k] - c) * t)).join(",") + ")";
-        }
-      }
-      return "rgb(254,224,139)";
-    }
-
-    // Projection: lon/lat scaled for the map's latitude (equirectangular), fitted to the view.
-    let bounds = [Infinity, Infinity, -Infinity, -Infinity];
-    function extend(p) { bounds = [Math.min(bounds[0], p[0]), Math.min(bounds[1], p[1]), Math.max(bounds[2], p[0]), Math.max(bounds[3], p[1])]; }
-    (DATA.outline || []).forEach(poly => poly.forEach(ring => ring.forEach(extend)));
-    DATA.areas.forEach(a => a.polygons.forEach(poly => poly.forEach(ring => ring.forEach(extend))));
-    if (!isFinite(bounds[0])) for (let i = 0; i < DATA.facilities.length; i += 3) extend([DATA.facilities[i], DATA.facilities[i + 1]]);
-    if (!isFinite(bounds[0])) bounds = [0, 0, 1, 1];
-    const k = Math.cos(((bounds[1] + bounds[3]) / 2) * Math.PI / 180);
-    const W = 1000, H = Math.max(200, Math.round(W * (bounds[3] - bounds[1]) / Math.max(1e-9, (bounds[2] - bounds[0]) * k)));
-    const pad = 20;
-    const s = Math.min((W - 2 * pad) / Math.max(1e-9, (bounds[2] - bounds[0]) * k), (H - 2 * pad) / Math.max(1e-9, bounds[3] - bounds[1]));
-    const X = lon => pad + (lon - bounds[0]) * k * s, Y = lat => pad + (bounds[3] - lat) * s;
-    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
-    function pathOf(polygons) {
-      return polygons.map(poly => poly.map(ring => "M" + ring.map(p => X(p[0]).toFixed(1) + " " + Y(p[1]).toFixed(1)).join("L") + "Z").join("")).join("");
-    }
-    function centroid(polygons) {
-      let best = null, area = -1;
-      polygons.forEach(poly => { const r = poly[0]; let a = 0, cx = 0, cy = 0;
-        for (let i = 0; i < r.length - 1; i++) { const f = r[i][0] * r[i + 1][1] - r[i + 1][0] * r[i][1]; a += f; cx += (r[i][0] + r[i + 1][0]) * f; cy += (r[i][1] + r[i + 1][1]) * f; }
-        if (Math.abs(a) > area) { area = Math.abs(a); best = [cx / (3 * a), cy / (3 * a)]; } });
-      return best;
-    }
-
-    const gAreas = document.createElementNS(svgNS, "g"), gOutline = document.createElementNS(svgNS, "g");
-    const gFacilities = document.createElementNS(svgNS, "g"), gUncovered = document.createElementNS(svgNS, "g"), gLabels = document.createElementNS(svgNS, "g");
-    [gAreas, gOutline, gFacilities, gUncovered, gLabels].forEach(g => svg.appendChild(g));
-    const areaPaths = DATA.areas.map(a => {
-      const p = document.createElementNS(svgNS, "path");
-      p.setAttribute("class", "district");
-      p.setAttribute("d", pathOf(a.polygons));
-      p.setAttribute("fill-rule", "evenodd");
-      p.dataset.code = a.code;
-      gAreas.appendChild(p);
-      const c = centroid(a.polygons);
-      if (c) { const t = document.createElementNS(svgNS, "text"); t.setAttribute("class", "label"); t.setAttribute("x", X(c[0])); t.setAttribute("y", Y(c[1])); t.textContent = a.name; gLabels.appendChild(t); }
-      return [a, p];
-    });
-    svg.dataset.districts = String(areaPaths.length);
-    if (DATA.outline) { const o = document.createElementNS(svgNS, "path"); o.setAttribute("class", "outline"); o.setAttribute("d", pathOf(DATA.outline)); gOutline.appendChild(o); }
-
-    const kindShown = DATA.kinds.map(() => true);
-    function drawFacilities(target) {
-      gFacilities.textContent = "";
-      const wanted = new Set(target ? target.kinds : []);
-      let drawn = 0;
-      for (let i = 0; i < DATA.facilities.length; i += 3) {
-        const kind = DATA.kinds[DATA.facilities[i + 2]];
-        if (!kindShown[DATA.facilities[i + 2]]) continue;
-        const c = document.createElementNS(svgNS, "circle");
-        c.setAttribute("class", "facility");
-        c.setAttribute("cx", X(DATA.facilities[i]).toFixed(1));
-        c.setAttribute("cy", Y(DATA.facilities[i + 1]).toFixed(1));
-        c.setAttribute("r", wanted.has(kind.kind) ? 2.6 : 1.3);
-        c.setAttribute("fill", kind.color);
-        if (wanted.size && !wanted.has(kind.kind)) c.setAttribute("opacity", "0.25");
-        gFacilities.appendChild(c);
-        drawn++;
-      }
-      svg.dataset.facilities = String(drawn);
-    }
-    function drawUncovered(target) {
-      gUncovered.textContent = "";
-      (target.uncovered || []).forEach(u => {
-        const x = X(u[0]), y = Y(u[1]), d = 3.5;
-        const p = document.createElementNS(svgNS, "path");
-        p.setAttribute("class", "uncovered");
-        p.setAttribute("d", `M${x - d} ${y - d}L${x + d} ${y + d}M${x + d} ${y - d}L${x - d} ${y + d}`);
-        p.addEventListener("mousemove", e => showTip(e, `<b>${u[3]}</b>${u[2]}<br>uncovered: no ${target.kinds.join(", ")}`));
-        p.addEventListener("mouseleave", () => tip.style.display = "none");
-        gUncovered.appendChild(p);
-      });
-      svg.dataset.uncovered = String((target.uncovered || []).length);
-    }
-    function showTip(e, html) {
-      tip.innerHTML = html;
-      tip.style.display = "block";
-      tip.style.left = (e.clientX + 14) + "px";
-      tip.style.top = (e.clientY + 14) + "px";
-    }
-    function describe(target, r) {
-      if (!r) return "no data";
-      const share = target.share && !(target.perArea && target.perArea === DATA.by);
-      const met = r.met === null ? "not judged" : (r.met ? '<span class="met">met</span>' : '<span class="unmet">not met</span>');
-      return `actual ${r.actual === null ? (r.note || "–") : fmt(r.actual, share)} · goal ${fmt(r.goal, share)} · ${met}` +
-        `<br>shortfall ${fmt(r.shortfall, false)} · ${fmt(r.numerator, false)} / ${fmt(r.denominator, false)}`;
-    }
-    function render() {
-      const target = DATA.targets[select.selectedIndex];
-      if (!target) return;
-      areaPaths.forEach(([a, p]) => {
-        const r = target.areas[a.code];
-        p.setAttribute("fill", attainmentColor(r));
-        p.onmousemove = e => showTip(e, `<b>${a.name} ${a.code}</b>${target.title}<br>${describe(target, r)}`);
-        p.onmouseleave = () => tip.style.display = "none";
-      });
-      document.getElementById("summary").innerHTML = `${DATA.plan} · ${target.title} · ${target.totalName}: ${describe(target, target.total)}`;
-      drawFacilities(target);
-      drawUncovered(target);
-    }
-
-    DATA.targets.forEach(t => { const o = document.createElement("option"); o.value = t.id; o.textContent = `${t.id} — ${t.title}`; select.appendChild(o); });
-    // A target can be chosen in the address: coverage.html#beds-per-1000
-    const fromHash = DATA.targets.findIndex(t => "#" + t.id === decodeURIComponent(location.hash));
-    if (fromHash >= 0) select.selectedIndex = fromHash;
-    select.addEventListener("change", () => { history.replaceState(null, "", "#" + select.value); render(); });
-    document.getElementById("meta").innerHTML = `Goals of ${DATA.year}; facilities open on ${DATA.asOf}; ` +
-      `${DATA.facilityCount.toLocaleString("en")} facilities${DATA.facilities.length / 3 < DATA.facilityCount ? ` (${(DATA.facilities.length / 3).toLocaleString("en")} drawn)` : ""}; areas by ${DATA.by}.`;
-    document.getElementById("scale").innerHTML = [["#1a9850", "met"], ["rgb(254,224,139)", "almost met"], ["rgb(252,141,89)", "60% of the goal"], ["rgb(215,48,39)", "nothing yet"], ["#d9d9d9", "no goal or no data"]]
-      .map(([c, l]) => `<div class="legend-row"><span class="swatch" style="background:${c}"></span>${l}</div>`).join("");
-    const kindsDiv = document.getElementById("kinds");
-    DATA.kinds.forEach((kind, i) => {
-      if (!kind.present) return;
-      const row = document.createElement("div");
-      row.className = "legend-row";
-      row.innerHTML = `<label><input type="checkbox" checked> <span class="swatch dot" style="background:${kind.color}"></span>${kind.zh} ${kind.kind}</label>`;
-      row.querySelector("input").addEventListener("change", e => { kindShown[i] = e.target.checked; render(); });
-      kindsDiv.appendChild(row);
-    });
-    render();
+    /*SCRIPT*/
+    /*MAIN*/
     </script>
     </body>
     </html>

@@ -18,6 +18,8 @@ public struct RegistryServer: Sendable {
         public var maxUploadBytes = 512 << 20
         /// A connection that sends nothing for this long is closed (a slow or stalled client).
         public var idleTimeoutSeconds: Int64 = 60
+        /// Log only what stops the server (the tests stop it by cancelling, which Hummingbird logs as errors).
+        public var quiet = false
 
         public init() {}
     }
@@ -35,8 +37,9 @@ public struct RegistryServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         let api = API(registry: registry, configuration: configuration)
-        router.get("/") { _, _ in Self.page() }
-        router.get("/index.html") { _, _ in Self.page() }
+        let page = RegistryPage.html(title: registry.plan.plan)
+        router.get("/") { _, _ in Self.html(page) }
+        router.get("/index.html") { _, _ in Self.html(page) }
         router.get("/api") { _, _ in Self.json(API.index) }
         router.get("/api/facilities") { request, _ in try await api.facilities(request) }
         router.post("/api/facilities") { request, context in try await api.upload(request, context: context, layer: .facilities) }
@@ -60,7 +63,8 @@ public struct RegistryServer: Sendable {
     /// Serves until SIGTERM or SIGINT, then finishes the requests in flight and returns. `onReady` gets the port.
     public func run(onReady: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         var logger = Logger(label: "facilitymap")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        logger.logLevel = configuration.quiet ? .critical
+            : ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let app = Application(
             router: router(),
             server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
@@ -81,8 +85,7 @@ public struct RegistryServer: Sendable {
                  body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func page() -> Response {
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: RegistryPage.html)))
+    static func html(_ page: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: page)))
     }
 }

@@ -299,7 +299,7 @@ final class BulkInsertTests: StoreTestCase {
             old.close()
         }
         let store = try FacilityStore(path: file)
-        XCTAssertEqual(try store.schemaVersion, 3)
+        XCTAssertEqual(try store.schemaVersion, FacilityStore.currentSchemaVersion)
         XCTAssertEqual(try store.db.scalar(names)?.int, 0)
         // The unit tree still walks down by parent through its index.
         XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'units_parent'")?.int, 1)

@@ -154,9 +154,11 @@ final class StoreWritingTests: StoreTestCase {
 
     func testImportLogKeepsEachImport() throws {
         let store = try FacilityStore(path: path("s.sqlite"))
-        let record = ImportRecord(file: "医院.csv", sha256: String(repeating: "ab", count: 32), importedAt: "2026-11-29T05:00:00Z",
-                                  layer: "facilities", rows: 3, new: 2, updated: 1, unchanged: 0, rejected: 0)
+        var record = ImportRecord(file: "医院.csv", sha256: String(repeating: "ab", count: 32), importedAt: "2026-11-29T05:00:00Z",
+                                  layer: "facilities", rows: 3, new: 2, updated: 1, unchanged: 0, rejected: 0,
+                                  author: "西工区卫健委")
         try store.write { try $0.record(record) }
+        record.number = 1
         XCTAssertEqual(try store.importLog(), [record])
         XCTAssertEqual(try store.lastImport(sha256: record.sha256, layer: "facilities"), record)
         XCTAssertNil(try store.lastImport(sha256: record.sha256, layer: "units"))
@@ -181,5 +183,44 @@ extension StoreWritingTests {
         XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_units_location WHERE xmin >= 112.0395 AND xmax <= 112.0405")?.int, 75)
         XCTAssertEqual(try store.units(within: "D").count, 6_001)
         XCTAssertEqual(try store.integrityCheck(), "ok")
+    }
+
+    func testMigrationFourKeepsAnOlderStoresImportsAndStartsTheirHistory() throws {
+        let file = path("v3.sqlite")
+        do {
+            let old = try FacilityStore(path: file, migratingTo: 3)
+            try old.db.run("""
+                INSERT INTO import_log (file, sha256, imported_at, layer, rows, new, updated, unchanged, rejected)
+                VALUES ('a.csv', 'ff', '2026-01-01T00:00:00Z', 'facilities', 1, 1, 0, 0, 0)
+                """)
+            old.close()
+        }
+        let store = try FacilityStore(path: file)
+        XCTAssertEqual(try store.schemaVersion, 4)
+        XCTAssertEqual(try store.importLog().map(\.file), ["a.csv"])
+        XCTAssertNil(try store.importLog()[0].author)
+        XCTAssertEqual(try store.tokens(), [])
+        let facility = Facility(id: "F1", name: "卫生室", kind: .villageClinic, location: LonLat(112.4, 34.6), beds: 2)
+        try store.write { writer in
+            try writer.upsert(facility)
+            try writer.record(ImportRecord(file: "b.csv", sha256: "ee", importedAt: "2026-02-01T00:00:00Z", layer: "facilities",
+                                           rows: 1, new: 1, updated: 0, unchanged: 0, rejected: 0, author: "王"))
+        }
+        var closed = facility
+        closed.closed = Day(parsing: "2026-03-01")
+        closed.beds = nil
+        try store.write { writer in
+            try writer.upsert(closed)
+            try writer.record(ImportRecord(file: "c.csv", sha256: "dd", importedAt: "2026-03-02T00:00:00Z", layer: "facilities",
+                                           rows: 1, new: 0, updated: 1, unchanged: 0, rejected: 0, author: "李"))
+        }
+        let history = try XCTUnwrap(try store.history(facilityID: "F1"))
+        XCTAssertEqual(history.map(\.action), [.created, .closed])
+        XCTAssertEqual(history.map { $0.importRecord.number }, [2, 3])
+        XCTAssertEqual(history.map { $0.importRecord.author }, ["王", "李"])
+        XCTAssertEqual(history[1].old, #"{"beds":2,"closed":null}"#)
+        XCTAssertEqual(history[1].new, #"{"beds":null,"closed":"2026-03-01"}"#)
+        XCTAssertTrue(history[0].new?.contains(#""name":"卫生室""#) == true, history[0].new ?? "")
+        XCTAssertNil(try store.history(facilityID: "nope"))
     }
 }

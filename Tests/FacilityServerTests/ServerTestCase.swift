@@ -1,0 +1,102 @@
+import FacilityMapKit
+@testable import FacilityServer
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import XCTest
+
+/// Runs a real server on a loopback port over a copy of the Luoyang demo store, and talks to it over HTTP.
+class ServerTestCase: XCTestCase {
+    var folder: URL!
+    var storePath: String { folder.appendingPathComponent("store.sqlite").path }
+    var base: URL!
+    private var serverTask: Task<Void, Error>?
+
+    /// The demo store, built once for all tests and copied for each.
+    static let demoStore: URL = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("facilitymap-server-demo-\(UUID().uuidString)")
+        _ = try! Demo(folder: folder, year: 2025).run(log: { _ in })
+        return folder.appendingPathComponent("facilitymap.sqlite")
+    }()
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("facilitymap-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.demoStore.path, toPath: storePath)
+    }
+
+    override func tearDown() async throws {
+        serverTask?.cancel()
+        _ = try? await serverTask?.value
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Starts the server on a free port; `base` is its address.
+    func startServer(_ configure: (inout RegistryServer.Configuration) -> Void = { _ in }) async throws {
+        var configuration = RegistryServer.Configuration()
+        configuration.port = 0
+        configuration.quiet = true
+        configure(&configuration)
+        let server = RegistryServer(registry: try Registry(storePath: storePath, plan: .luoyang2022), configuration: configuration)
+        let port = AsyncStream<Int>.makeStream()
+        serverTask = Task { try await server.run { port.continuation.yield($0) } }
+        for await value in port.stream {
+            base = URL(string: "http://127.0.0.1:\(value)")!
+            break
+        }
+    }
+
+    /// Adds a write token to the store and returns its secret.
+    func addToken(name: String, kinds: [FacilityKind] = [], in unit: String? = nil) throws -> String {
+        let secret = TokenSecret.generate()
+        let store = try FacilityStore(path: storePath)
+        defer { store.close() }
+        try store.write { try $0.addToken(WriteToken(name: name, kinds: kinds, unit: unit, createdAt: "2026-12-03T00:00:00Z"),
+                                           sha256: TokenSecret.hash(secret)) }
+        return secret
+    }
+
+    struct Answer {
+        let status: Int
+        let body: Data
+        let headers: [String: String]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: Any { (try? JSONSerialization.jsonObject(with: body)) ?? [:] }
+        var object: [String: Any] { json as? [String: Any] ?? [:] }
+        var error: String { object["error"] as? String ?? "" }
+    }
+
+    /// One request; `path` may hold a query (already percent-encoded).
+    func request(_ path: String, method: String = "GET", body: Data? = nil, token: String? = nil,
+                 headers: [String: String] = [:]) async throws -> Answer {
+        var request = URLRequest(url: URL(string: base.absoluteString + path)!)
+        request.httpMethod = method
+        request.httpBody = body
+        request.timeoutInterval = 60
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (key, value) in headers { request.setValue(value, forHTTPHeaderField: key) }
+        return try await withCheckedThrowingContinuation { continuation in
+            URLSession.shared.dataTask(with: request) { data, response, error in
+                if let error { return continuation.resume(throwing: error) }
+                let http = response as! HTTPURLResponse
+                var fields: [String: String] = [:]
+                for (key, value) in http.allHeaderFields { fields[String(describing: key).lowercased()] = String(describing: value) }
+                continuation.resume(returning: Answer(status: http.statusCode, body: data ?? Data(), headers: fields))
+            }.resume()
+        }
+    }
+
+    func upload(_ csv: String, to layer: String = "facilities", name: String, token: String?, query: String = "") async throws -> Answer {
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name
+        return try await request("/api/\(layer)?file=\(encoded)\(query)", method: "POST", body: Data(csv.utf8), token: token,
+                                 headers: ["Content-Type": "text/csv"])
+    }
+
+    /// The store as it is now, opened by the test.
+    func withStore<T>(_ body: (FacilityStore) throws -> T) throws -> T {
+        let store = try FacilityStore(path: storePath)
+        defer { store.close() }
+        return try body(store)
+    }
+}
