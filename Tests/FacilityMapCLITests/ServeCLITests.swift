@@ -1,0 +1,193 @@
+import FacilityMapKit
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import XCTest
+
+/// `facilitymap serve`, `token` and `history` through the real binary: start, stop, crash, a real browser.
+final class ServeCLITests: XCTestCase {
+    var folder: URL!
+    var store: String { folder.appendingPathComponent("store.sqlite").path }
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("facilitymap-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // The Luoyang demo's store, as the README's main job builds it.
+        let demo = try run(["demo", "--out", "demo", "--year", "2025"])
+        XCTAssertEqual(demo.status, 0, demo.stderr)
+        try FileManager.default.moveItem(atPath: folder.appendingPathComponent("demo/facilitymap.sqlite").path, toPath: store)
+    }
+
+    override func tearDownWithError() throws {
+        for server in servers where server.isRunning { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private var servers: [Process] = []
+
+    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.merging(["FACILITYMAP_STORE": store]) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Starts `facilitymap serve --port 0` and returns it with its address, once it says it is serving.
+    func serve(environment: [String: String] = [:], stderr: Pipe? = nil) throws -> (process: Process, base: String) {
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["serve", "--store", store, "--port", "0"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = stderr ?? FileHandle.nullDevice
+        try process.run()
+        servers.append(process)
+        var seen = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !seen.contains("\n") && Date() < deadline && process.isRunning {
+            seen += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        let address = try XCTUnwrap(seen.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression).map { String(seen[$0]) },
+                                    "the server says where it serves: \(seen)")
+        XCTAssertTrue(seen.hasPrefix("serving \(store) at \(address)/"), seen)
+        return (process, address)
+    }
+
+    /// One request, waited for.
+    func request(_ url: String, method: String = "GET", body: Data? = nil, token: String? = nil,
+                 timeout: TimeInterval = 30) -> (status: Int, text: String)? {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.httpBody = body
+        request.timeoutInterval = timeout
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: (Int, String)?
+        URLSession.shared.dataTask(with: request) { data, response, _ in
+            if let http = response as? HTTPURLResponse { result = (http.statusCode, String(decoding: data ?? Data(), as: UTF8.self)) }
+            done.signal()
+        }.resume()
+        _ = done.wait(timeout: .now() + timeout + 5)
+        return result
+    }
+
+    func token(_ arguments: [String]) throws -> String {
+        let made = try run(["token", "add"] + arguments)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        return made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = folder.appendingPathComponent(name).path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func testServeAnswersUploadsAndStopsCleanlyOnSIGTERM() throws {
+        let secret = try token(["--name", "西工区卫健委", "--kinds", "hospital,村卫生室", "--in", "410303"])
+        XCTAssertTrue(secret.hasPrefix("fm_") && secret.count == 46, secret)
+        let list = try run(["token", "list"])
+        XCTAssertTrue(list.stdout.contains("西工区卫健委") && list.stdout.contains("hospital,village_clinic") && !list.stdout.contains(secret))
+        let (server, base) = try serve()
+        XCTAssertEqual(request(base + "/api/stats")?.status, 200)
+        let upload = "id,name,kind,lon,lat,unit,beds\nXG-NEW-1,西工区新医院,医院,112.43,34.67,410303001,100\n"
+        let answer = try XCTUnwrap(request(base + "/api/facilities?file=new.csv", method: "POST", body: Data(upload.utf8), token: secret))
+        XCTAssertEqual(answer.status, 200, answer.text)
+        kill(server.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(15)
+        while server.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertFalse(server.isRunning, "SIGTERM stops the server")
+        XCTAssertEqual(server.terminationStatus, 0)
+
+        let history = try run(["history", "XG-NEW-1"])
+        XCTAssertEqual(history.status, 0, history.stderr)
+        XCTAssertTrue(history.stdout.contains("西工区卫健委") && history.stdout.contains("created") && history.stdout.contains("new.csv"),
+                      history.stdout)
+        let unknown = try run(["history", "NOPE"])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(try run(["token", "remove", "西工区卫健委"]).stdout.contains("removed token 西工区卫健委"))
+        XCTAssertEqual(try run(["token", "remove", "西工区卫健委"]).status, 1)
+    }
+
+    func testSIGKILLOfTheServerMidUploadLosesNothingAndLeavesNoPartialUpload() throws {
+        let secret = try token(["--name", "市卫健委"])
+        let before = try run(["list", "facilities", "--format", "csv"]).stdout
+        let err = Pipe()
+        let (server, base) = try serve(environment: ["FACILITYMAP_TEST_PAUSE_AT": "commit", "FACILITYMAP_TEST_PAUSE_SECONDS": "60"], stderr: err)
+        var rows = ["id,name,kind,lon,lat,unit,beds"]
+        for i in 0..<10_000 { rows.append("NEW-\(i),新卫生室\(i),village_clinic,112.43,34.67,410303001,\(i % 5)") }
+        let body = Data((rows.joined(separator: "\n") + "\n").utf8)
+        DispatchQueue.global().async { _ = self.request(base + "/api/facilities?file=big.csv", method: "POST", body: body, token: secret, timeout: 90) }
+        var seen = ""
+        let deadline = Date().addingTimeInterval(90)
+        while !seen.contains("paused at commit") && Date() < deadline && server.isRunning {
+            seen += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        XCTAssertTrue(seen.contains("paused at commit"), "the upload reached its commit: \(seen)")
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+        XCTAssertEqual(try run(["list", "facilities", "--format", "csv"]).stdout, before, "nothing of the upload is stored")
+        let stats = try run(["stats"])
+        XCTAssertFalse(stats.stdout.contains("big.csv"), "no import is logged")
+        let (_, again) = try serve()
+        XCTAssertEqual(request(again + "/api/facilities/NEW-1")?.status, 404)
+    }
+
+    func testAnotherProcessUsingTheStoreLeavesTheServersWriteAheadLog() throws {
+        let (_, base) = try serve()
+        // Layers open connections of their own: each checks the file before opening it.
+        XCTAssertEqual(request(base + "/api/layers/units.geojson")?.status, 200)
+        XCTAssertEqual(request(base + "/api/coverage")?.status, 200)
+        XCTAssertEqual(try run(["list", "units", "--level", "district"]).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: store + "-wal"),
+                      "the other process did not take itself for the last user of the store and delete the WAL")
+        XCTAssertEqual(request(base + "/api/imports")?.status, 200)
+    }
+
+    func testThePageLoadsDrawsSwitchesTargetAndShowsAnUploadsRejectsInARealBrowser() throws {
+        let secret = try token(["--name", "西工区卫健委", "--kinds", "hospital", "--in", "410303"])
+        let (_, base) = try serve()
+        let csv = try write("上报.csv", "id,name,kind,lon,lat,unit,beds\nXG-NEW-1,西工区新医院,医院,112.43,34.67,410303001,100\nXG-NEW-2,坏行,医院,112.43,34.67,410303001,many\n")
+        let screenshot = folder.appendingPathComponent("page.png").path
+        let script = CLITests.repository.appendingPathComponent("Tests/browser/served_page.py").path
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", script, base + "/", secret, csv, screenshot]
+        let out = Pipe(), err = Pipe()
+        python.standardOutput = out
+        python.standardError = err
+        try python.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        XCTAssertEqual(python.terminationStatus, 0, "selenium and chromedriver come from Scripts/setup: \(String(decoding: stderr, as: UTF8.self))")
+        let seen = try XCTUnwrap(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], String(decoding: stdout, as: UTF8.self))
+        XCTAssertTrue((seen["title"] as? String)?.hasPrefix("幸福洛阳建设行动计划") == true, "\(seen)")
+        XCTAssertEqual(seen["districts"] as? Int, 14, "one drawn area per district with a boundary")
+        XCTAssertGreaterThan(seen["facilities"] as? Int ?? 0, 1000)
+        XCTAssertEqual(seen["targets"] as? Int, TargetPlan.luoyang2022.targets.count)
+        XCTAssertEqual(seen["table_rows"] as? Int, TargetPlan.luoyang2022.targets.count)
+        XCTAssertEqual(seen["switched_target"] as? String, "beds-per-1000 — 每千人口医疗卫生机构床位数")
+        XCTAssertTrue((seen["summary"] as? String)?.contains("洛阳市") == true, "\(seen)")
+        XCTAssertEqual(seen["area_rows"] as? Int, 16, "the 15 county-level units and the city total")
+        XCTAssertTrue((seen["meta_2023"] as? String)?.contains("goals of 2023") == true, "\(seen)")
+        XCTAssertEqual(seen["target_kept"] as? String, "beds-per-1000 — 每千人口医疗卫生机构床位数")
+        XCTAssertEqual(seen["upload"] as? String, "imported 2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected")
+        XCTAssertEqual(seen["rejects"] as? [String], ["上报.csv:3: beds: many is not a whole number — write a count such as 120, or leave it empty"])
+        let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
+        XCTAssertGreaterThan(png.count, 20_000, "a drawn page, not a blank one")
+        if let keep = ProcessInfo.processInfo.environment["FACILITYMAP_KEEP_SCREENSHOT"] {
+            try? FileManager.default.removeItem(atPath: keep)
+            try FileManager.default.copyItem(atPath: screenshot, toPath: keep)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+"""Drives the page `facilitymap serve` serves at / in headless Chromium (selenium + Debian's chromedriver).
+
+Usage: served_page.py URL TOKEN CSV SCREENSHOT — prints what it saw as one JSON object.
+It waits for the page to load and draw, switches the target and the goal year, uploads CSV with TOKEN,
+and reads the rejections the page shows.
+"""
+import json
+import sys
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+url, token, csv, screenshot = sys.argv[1:5]
+options = Options()
+options.binary_location = "/usr/bin/chromium"
+for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1500", "--lang=zh-CN"]:
+    options.add_argument(argument)
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+seen = {}
+try:
+    wait = WebDriverWait(driver, 60)
+    body = lambda: driver.find_element(By.TAG_NAME, "body")
+    text = lambda element_id: driver.find_element(By.ID, element_id).text
+    driver.get(url)
+    wait.until(lambda d: body().get_attribute("data-loads") == "1")
+    seen["title"] = driver.title
+    seen["districts"] = int(driver.find_element(By.ID, "map").get_attribute("data-districts"))
+    seen["facilities"] = int(driver.find_element(By.ID, "map").get_attribute("data-facilities"))
+    seen["targets"] = len(driver.find_elements(By.CSS_SELECTOR, "#target option"))
+    seen["table_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "#targets-table tbody tr"))
+    seen["first_target"] = text("area-target")
+
+    Select(driver.find_element(By.ID, "target")).select_by_value("beds-per-1000")
+    wait.until(lambda d: text("area-target") != seen["first_target"])
+    seen["switched_target"] = text("area-target")
+    seen["summary"] = text("summary")
+    seen["area_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "#areas-table tbody tr"))
+
+    Select(driver.find_element(By.ID, "year")).select_by_value("2023")
+    wait.until(lambda d: body().get_attribute("data-loads") == "2")
+    seen["meta_2023"] = text("report-meta")
+    seen["target_kept"] = text("area-target")
+
+    driver.find_element(By.ID, "token").send_keys(token)
+    driver.find_element(By.ID, "file").send_keys(csv)
+    driver.find_element(By.ID, "send").click()
+    wait.until(lambda d: body().get_attribute("data-uploads") == "1")
+    seen["upload"] = text("upload-result")
+    seen["rejects"] = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#rejects li")]
+    wait.until(lambda d: body().get_attribute("data-loads") == "3")
+    driver.save_screenshot(screenshot)
+finally:
+    driver.quit()
+print(json.dumps(seen, ensure_ascii=False))
