@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "FacilityFormatsTests", dependencies: ["FacilityFormats", "FuzzSupport"]),
         .testTarget(name: "FacilityCoverageTests", dependencies: ["FacilityCoverage", "FuzzSupport"]),
         .testTarget(name: "FacilityStoreTests", dependencies: ["FacilityStore", "FacilityModel"]),
-        .testTarget(name: "FacilityServerTests", dependencies: ["FacilityServer", "FacilityMapKit"]),
+        .testTarget(name: "FacilityServerTests", dependencies: ["FacilityServer", "FacilityMapKit", "Yams"]),
         .testTarget(name: "FacilityMapKitTests", dependencies: ["FacilityMapKit", "FacilityStore"],
                     exclude: ["Fixtures"]),
         // Runs the built `facilitymap` binary: exit statuses, output formats, GDAL reading the store.

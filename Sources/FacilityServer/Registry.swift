@@ -57,15 +57,19 @@ public final class Registry: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on a pool thread with the writer connection, one write at a time; the coverage inputs are
-    /// reloaded afterwards (in the background).
+    /// Runs `body` on a pool thread with the writer connection, one write at a time, then loads the coverage
+    /// inputs again before returning: a report asked for after a write sees it. Reads meanwhile are answered
+    /// from the previous load.
     public func write<T: Sendable>(_ body: @escaping @Sendable (FacilityStore) throws -> T) async throws -> T {
-        defer { refreshCoverage() }
-        return try await threads.runIfActive { [self] in
-            try writeLock.withLock {
+        try await threads.runIfActive { [self] in
+            let result = try writeLock.withLock {
                 if writer == nil { writer = try FacilityStore(path: storePath) }
                 return try body(writer!)
             }
+            let store = try lock.withLock { idle.popLast() } ?? FacilityStore(path: storePath)
+            defer { lock.withLock { idle.append(store) } }
+            _ = try? coverage.current(store: store, waitForLoad: true)
+            return result
         }
     }
 
@@ -87,16 +91,6 @@ public final class Registry: @unchecked Sendable {
         }
     }
 
-    /// Loads the coverage inputs again on a pool thread, so the next request finds them ready.
-    func refreshCoverage() {
-        threads.submit { [self] state in
-            guard state == .active else { return }
-            _ = try? lock.withLock({ idle.popLast() }).map { store in
-                defer { lock.withLock { idle.append(store) } }
-                _ = try coverage.current(store: store)
-            }
-        }
-    }
 }
 
 /// The coverage engine over the registry as last loaded, with the reports already computed from it.
@@ -104,8 +98,8 @@ final class CoverageCache: @unchecked Sendable {
     let plan: TargetPlan
     private let lock = NIOLock()
     private var loaded: Loaded?
-    /// Held while the inputs are loaded: one load at a time, the others wait for it.
-    private let loading = NIOLock()
+    /// Held while the inputs are loaded: one load at a time.
+    private let loading = NSLock()
 
     init(plan: TargetPlan) { self.plan = plan }
 
@@ -151,18 +145,22 @@ final class CoverageCache: @unchecked Sendable {
         }
     }
 
-    /// The load for the store as it is now: the one in memory when no import has been recorded since.
-    func current(store: FacilityStore) throws -> Loaded {
+    /// The load for the store as it is now: the one in memory when no import has been recorded since. While
+    /// another thread loads a newer one, the previous load answers (unless `waitForLoad`), so reads never wait for
+    /// a load they did not start.
+    func current(store: FacilityStore, waitForLoad: Bool = false) throws -> Loaded {
         let version = try store.lastImportNumber()
-        if let loaded = lock.withLock({ loaded }), loaded.version == version { return loaded }
-        return try loading.withLock {
-            if let loaded = lock.withLock({ loaded }), loaded.version == version { return loaded }
-            let fresh = try store.read {
-                Loaded(version: try store.lastImportNumber(), plan: plan,
-                       engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes))
-            }
-            lock.withLock { loaded = fresh }
-            return fresh
+        let known = lock.withLock { loaded }
+        if let known, known.version == version { return known }
+        if let known, !waitForLoad, !loading.try() { return known }
+        if known == nil || waitForLoad { loading.lock() }
+        defer { loading.unlock() }
+        if let again = lock.withLock({ loaded }), again.version == version { return again }
+        let fresh = try store.read {
+            Loaded(version: try store.lastImportNumber(), plan: plan,
+                   engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes))
         }
+        lock.withLock { loaded = fresh }
+        return fresh
     }
 }
