@@ -28,6 +28,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev", "pkg-config"])]
         ),
+        // gzip of the server's large answers (Debian: zlib1g-dev), through pkg-config.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev", "pkg-config"])]
+        ),
         // Points, polygons, distances on the sphere, WKB. Depends on nothing.
         .target(name: "FacilityGeometry"),
         // CSV (encodings, BOM, quoting), JSON/GeoJSON, coordinate systems (GCJ-02, BD-09), files' SHA-256.
@@ -47,7 +53,7 @@ let package = Package(
                                                      "FacilityCoverage", "FacilityMapData"]),
         // The shared registry over HTTP: routes, tokens, the web page. Calls FacilityMapKit's use cases.
         .target(name: "FacilityServer", dependencies: [
-            "FacilityMapKit", "FacilityCoverage",
+            "FacilityMapKit", "FacilityCoverage", "CZlib",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -213,14 +213,29 @@ struct API: Sendable {
 
     func coverage(_ request: Request) async throws -> Response {
         try await checkRead(request)
-        return RegistryServer.json(try await registry.coverageJSON(try Query(request).coverage(plan: registry.plan)))
+        return Self.answer(try await registry.coverageJSON(try Query(request).coverage(plan: registry.plan)), to: request)
     }
 
     func map(_ request: Request) async throws -> Response {
         try await checkRead(request)
         var query = try Query(request).coverage(plan: registry.plan)
         query.targetID = nil
-        return RegistryServer.json(try await registry.mapJSON(query))
+        return Self.answer(try await registry.mapJSON(query), to: request)
+    }
+
+    /// A kept answer, gzipped when the client accepts it and it is large enough to gain.
+    static func answer(_ cached: CachedAnswer, to request: Request) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .vary: "Accept-Encoding"]
+        let accepts = request.headers[values: .acceptEncoding].joined(separator: ",").lowercased()
+            .split(separator: ",").contains { coding in
+                let parts = coding.replacingOccurrences(of: " ", with: "").split(separator: ";")
+                return parts.first == "gzip" && !parts.dropFirst().contains { $0 == "q=0" || $0 == "q=0.0" || $0 == "q=0.00" || $0 == "q=0.000" }
+            }
+        if accepts && cached.plain.readableBytes > 8192 {
+            headers[.contentEncoding] = "gzip"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: cached.gzipped))
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: cached.plain))
     }
 
     func plan(_ request: Request) async throws -> Response {

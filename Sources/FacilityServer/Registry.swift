@@ -75,12 +75,12 @@ public final class Registry: @unchecked Sendable {
 
     /// The coverage report for `query` as `coverage --format json` writes it, from the inputs in memory (loaded
     /// again when the store has changed since).
-    public func coverageJSON(_ query: CoverageQuery) async throws -> String {
+    func coverageJSON(_ query: CoverageQuery) async throws -> CachedAnswer {
         try await withEngine { $0.json(query) }
     }
 
     /// The data of the coverage map page for `query`.
-    public func mapJSON(_ query: CoverageQuery) async throws -> String {
+    func mapJSON(_ query: CoverageQuery) async throws -> CachedAnswer {
         try await withEngine { $0.mapData(query) }
     }
 
@@ -109,7 +109,7 @@ final class CoverageCache: @unchecked Sendable {
         let plan: TargetPlan
         private let engine: CoverageEngine
         private let lock = NIOLock()
-        private var rendered: [String: String] = [:]
+        private var rendered: [String: CachedAnswer] = [:]
 
         init(version: Int, plan: TargetPlan, engine: CoverageEngine) {
             self.version = version
@@ -117,13 +117,13 @@ final class CoverageCache: @unchecked Sendable {
             self.engine = engine
         }
 
-        private func cached(_ key: String, _ make: (CoverageEngine) -> String) -> String {
+        private func cached(_ key: String, _ make: (CoverageEngine) -> String) -> CachedAnswer {
             lock.withLock {
-                if let text = rendered[key] { return text }
-                let text = make(engine)
-                if rendered.count > 256 { rendered.removeAll() }
-                rendered[key] = text
-                return text
+                if let answer = rendered[key] { return answer }
+                let answer = CachedAnswer(make(engine))
+                if rendered.count > 64 { rendered.removeAll() }
+                rendered[key] = answer
+                return answer
             }
         }
 
@@ -131,11 +131,11 @@ final class CoverageCache: @unchecked Sendable {
             "\(kind)|\(query.year.map(String.init) ?? "")|\(query.asOf?.description ?? "")|\(query.by.rawValue)|\(query.targetID ?? "")"
         }
 
-        func json(_ query: CoverageQuery) -> String {
+        func json(_ query: CoverageQuery) -> CachedAnswer {
             cached(Self.key("json", query)) { CoverageFormatter.json($0.report(plan: plan, query: query)) }
         }
 
-        func mapData(_ query: CoverageQuery) -> String {
+        func mapData(_ query: CoverageQuery) -> CachedAnswer {
             cached(Self.key("map", query)) { CoverageMap.data(engine: $0, plan: plan, query: query) }
         }
 

@@ -153,10 +153,12 @@ public final class FacilityStore {
     @discardableResult
     public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
         pendingImportNumber = nil
+        pendingCreations = nil
         defer {
             writeback?.stop()
             writeback = nil
             pendingImportNumber = nil
+            pendingCreations = nil
         }
         return try db.transaction { try body(StoreWriter(store: self)) }
     }
@@ -165,6 +167,8 @@ public final class FacilityStore {
     var writeback: FileWriteback?
     /// The `import_log` number of the import being written (see `StoreWriter.importNumber()`).
     var pendingImportNumber: Int64?
+    /// The run of facility rows this import has created and not yet recorded (see `StoreWriter.noteCreation`).
+    var pendingCreations: (first: Int64, last: Int64)?
 
     // MARK: Reading
 

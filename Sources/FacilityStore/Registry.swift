@@ -53,20 +53,31 @@ extension StoreWriter {
         return number
     }
 
-    /// A facility's fields as the history's JSON, in SQL (the same text for one row and for a bulk load).
-    static let facilityJSON = """
-        json_object('id', id, 'name', name, 'kind', kind, 'lon', X(location), 'lat', Y(location), 'unit', unit,
-            'beds', beds, 'doctors', doctors, 'gps', gps, 'places', places,
-            'inclusive', CASE inclusive WHEN 1 THEN json('true') WHEN 0 THEN json('false') END,
-            'level', level, 'opened', opened, 'closed', closed, 'attributes', json(coalesce(attributes, '{}')))
-        """
-
     /// Records every facility from row `pk` on as created by this import (a bulk load calls it once at the end).
     public func recordCreations(fromPK pk: Int64) throws {
+        try flushCreations()
         try db.run("""
-            INSERT INTO facility_history (facility, import, action, new)
-            SELECT pk, ?1, 'created', \(Self.facilityJSON) FROM facilities WHERE pk >= ?2 ORDER BY pk
+            INSERT INTO facility_creations (import, first_pk, last_pk)
+            SELECT ?1, min(pk), max(pk) FROM facilities WHERE pk >= ?2 HAVING count(*) > 0
             """, [.integer(try importNumber()), .integer(pk)])
+    }
+
+    /// Notes that this import created row `pk`: consecutive rows are recorded as one run.
+    func noteCreation(of pk: Int64) throws {
+        if let run = store.pendingCreations, run.last + 1 == pk {
+            store.pendingCreations = (run.first, pk)
+            return
+        }
+        try flushCreations()
+        store.pendingCreations = (pk, pk)
+    }
+
+    /// Writes the run of created rows noted so far.
+    func flushCreations() throws {
+        guard let run = store.pendingCreations else { return }
+        store.pendingCreations = nil
+        try db.run("INSERT INTO facility_creations (import, first_pk, last_pk) VALUES (?, ?, ?)",
+                   [.integer(try importNumber()), .integer(run.first), .integer(run.last)])
     }
 
     /// Records the fields that changed from `old` to `new`: `closed` when a closing day was set, else `updated`.
@@ -126,26 +137,51 @@ extension FacilityStore {
                    unit: s.text(2), createdAt: s.text(3) ?? "")
     }
 
-    /// The changes to the facility `id`, oldest first; nil when no such facility is stored.
+    /// The changes to the facility `id`, oldest first; nil when no such facility is stored. Its creation (when
+    /// recorded: facilities stored before schema 4 have none) gives every field as first stored: today's values
+    /// with each field that an update changed taken from the first such update's old values.
     public func history(facilityID id: String) throws -> [FacilityChange]? {
-        guard let pk = try db.scalar("SELECT pk FROM facilities WHERE id = ?", [.text(id)])?.int else { return nil }
-        let statement = try Statement(database: db, sql: """
-            SELECT h.action, h.old, h.new, l.file, l.sha256, l.imported_at, l.layer, l.rows, l.new, l.updated,
-                   l.unchanged, l.rejected, l.author, l.pk
-            FROM facility_history h JOIN import_log l ON l.pk = h.import
-            WHERE h.facility = ? ORDER BY h.pk
+        guard let facility = try facility(id: id),
+              let pk = try db.scalar("SELECT pk FROM facilities WHERE id = ?", [.text(id)])?.int else { return nil }
+        let logColumns = "l.file, l.sha256, l.imported_at, l.layer, l.rows, l.new, l.updated, l.unchanged, l.rejected, l.author, l.pk"
+        func record(_ s: Statement, from c: Int32) -> ImportRecord {
+            ImportRecord(file: s.text(c) ?? "", sha256: s.text(c + 1) ?? "", importedAt: s.text(c + 2) ?? "",
+                         layer: s.text(c + 3) ?? "", rows: s.int(c + 4) ?? 0, new: s.int(c + 5) ?? 0,
+                         updated: s.int(c + 6) ?? 0, unchanged: s.int(c + 7) ?? 0, rejected: s.int(c + 8) ?? 0,
+                         author: s.text(c + 9), number: s.int(c + 10))
+        }
+        let updates = try Statement(database: db, sql: """
+            SELECT h.action, h.old, h.new, \(logColumns)
+            FROM facility_history h JOIN import_log l ON l.pk = h.import WHERE h.facility = ? ORDER BY h.pk
             """)
-        defer { statement.finalize() }
-        try statement.bind([.integer(Int64(pk))])
+        defer { updates.finalize() }
+        try updates.bind([.integer(Int64(pk))])
         var changes: [FacilityChange] = []
-        while try statement.step() {
-            let record = ImportRecord(
-                file: statement.text(3) ?? "", sha256: statement.text(4) ?? "", importedAt: statement.text(5) ?? "",
-                layer: statement.text(6) ?? "", rows: statement.int(7) ?? 0, new: statement.int(8) ?? 0,
-                updated: statement.int(9) ?? 0, unchanged: statement.int(10) ?? 0, rejected: statement.int(11) ?? 0,
-                author: statement.text(12), number: statement.int(13))
-            changes.append(FacilityChange(action: FacilityChange.Action(rawValue: statement.text(0) ?? "") ?? .updated,
-                                          importRecord: record, old: statement.text(1), new: statement.text(2)))
+        while try updates.step() {
+            changes.append(FacilityChange(action: FacilityChange.Action(rawValue: updates.text(0) ?? "") ?? .updated,
+                                          importRecord: record(updates, from: 3), old: updates.text(1), new: updates.text(2)))
+        }
+        let creation = try Statement(database: db, sql: """
+            SELECT \(logColumns) FROM facility_creations c JOIN import_log l ON l.pk = c.import
+            WHERE c.last_pk >= ?1 AND c.first_pk <= ?1 LIMIT 1
+            """)
+        defer { creation.finalize() }
+        try creation.bind([.integer(Int64(pk))])
+        if try creation.step() {
+            // Each field as first stored: the old value of the first update that changed it, else today's.
+            var first: [String: String] = [:]
+            for change in changes {
+                guard let old = change.old, let object = try? JSONSerialization.jsonObject(with: Data(old.utf8)) as? [String: Any]
+                else { continue }
+                for (key, value) in object where first[key] == nil {
+                    if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes]) {
+                        first[key] = String(decoding: data, as: UTF8.self)
+                    }
+                }
+            }
+            let fields = [("id", FieldValue.text(facility.id).json)] + facility.fields.map { ($0.name, first[$0.name] ?? $0.value.json) }
+            let created = "{" + fields.map { FieldValue.quoted($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+            changes.insert(FacilityChange(action: .created, importRecord: record(creation, from: 0), old: nil, new: created), at: 0)
         }
         return changes
     }

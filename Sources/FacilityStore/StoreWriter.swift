@@ -111,12 +111,13 @@ public struct StoreWriter {
             return .updated
         }
         try insert(facility)
-        try recordCreations(fromPK: db.lastInsertRowID)
+        try noteCreation(of: db.lastInsertRowID)
         return .inserted
     }
 
     /// Records an import in `import_log`, under the number the transaction's history rows name.
     public func record(_ record: ImportRecord) throws {
+        try flushCreations()
         try db.run("""
             INSERT INTO import_log (pk, file, sha256, imported_at, layer, rows, new, updated, unchanged, rejected, author)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

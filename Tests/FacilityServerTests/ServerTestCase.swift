@@ -93,6 +93,44 @@ class ServerTestCase: XCTestCase {
                                  headers: ["Content-Type": "text/csv"])
     }
 
+    /// Sends `bytes` on a new TCP connection to the server and returns what comes back until the server closes
+    /// the connection or `seconds` pass (a client that writes what it likes, as a broken or hostile one would).
+    func raw(_ bytes: String, waitingUpTo seconds: Double) throws -> (answer: String, closedBy: Double?) {
+        let (data, closedBy) = try rawExchange(bytes, waitingUpTo: seconds)
+        return (String(decoding: data, as: UTF8.self), closedBy)
+    }
+
+    /// The bytes of the answer to `bytes`, until the server closes the connection.
+    func rawBytes(_ bytes: String) throws -> Data {
+        try rawExchange(bytes, waitingUpTo: 30).data
+    }
+
+    private func rawExchange(_ bytes: String, waitingUpTo seconds: Double) throws -> (data: Data, closedBy: Double?) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(base.port!).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        XCTAssertEqual(connected, 0)
+        _ = bytes.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var received = [UInt8]()
+        let start = Date()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while Date().timeIntervalSince(start) < seconds {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n > 0 { received += buffer[..<n]; continue }
+            if n == 0 { return (Data(received), Date().timeIntervalSince(start)) }
+        }
+        return (Data(received), nil)
+    }
+
     /// The store as it is now, opened by the test.
     func withStore<T>(_ body: (FacilityStore) throws -> T) throws -> T {
         let store = try FacilityStore(path: storePath)

@@ -22,6 +22,33 @@ final class ServerReadTests: ServerTestCase {
         XCTAssertEqual(one.text, expectedOne)
     }
 
+    func testLargeAnswersAreGzippedForClientsThatAcceptIt() async throws {
+        try await startServer()
+        let plain = try raw("GET /api/coverage?year=2025 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", waitingUpTo: 20)
+        XCTAssertFalse(plain.answer.lowercased().contains("content-encoding"), plain.answer.prefix(300).description)
+        let expected = try XCTUnwrap(plain.answer.components(separatedBy: "\r\n\r\n").dropFirst().first)
+        let zipped = try rawBytes("GET /api/coverage?year=2025 HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip, br\r\nConnection: close\r\n\r\n")
+        let split = try XCTUnwrap(zipped.firstRange(of: Data("\r\n\r\n".utf8)))
+        let head = String(decoding: zipped[..<split.lowerBound], as: UTF8.self).lowercased()
+        XCTAssertTrue(head.contains("content-encoding: gzip"), head)
+        XCTAssertTrue(head.contains("vary: accept-encoding"), head)
+        let body = zipped[split.upperBound...]
+        XCTAssertLessThan(body.count, expected.utf8.count / 3)
+        let file = folder.appendingPathComponent("coverage.json.gz")
+        try Data(body).write(to: file)
+        let gunzip = Process()
+        gunzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gunzip.arguments = ["-dc", file.path]
+        let out = Pipe()
+        gunzip.standardOutput = out
+        try gunzip.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        gunzip.waitUntilExit()
+        XCTAssertEqual(text, expected)
+        let refused = try raw("GET /api/coverage?year=2025 HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip;q=0\r\nConnection: close\r\n\r\n", waitingUpTo: 20)
+        XCTAssertFalse(refused.answer.lowercased().contains("content-encoding"))
+    }
+
     func testBadParametersGetTheCommandLinesWordingAs400() async throws {
         try await startServer()
         let kind = try await request("/api/facilities?kind=hospitals")
@@ -223,5 +250,25 @@ final class ServerWriteTests: ServerTestCase {
         XCTAssertEqual(try withStore { try $0.importLog().count }, before)
         let ok = try await request("/api/stats")
         XCTAssertEqual(ok.status, 200)
+    }
+
+    func testATwoGigabyteUploadIsRefusedAtOnceAndASilentClientIsDisconnected() async throws {
+        let everywhere = try addToken(name: "市民政局")
+        try await startServer { $0.idleTimeoutSeconds = 1 }
+        // Declared 2 GB: refused before a byte of the body is read.
+        let big = try raw("POST /api/facilities?file=big.csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(everywhere)\r\n"
+                          + "Content-Type: text/csv\r\nContent-Length: 2147483648\r\n\r\nid,name", waitingUpTo: 10)
+        XCTAssertTrue(big.answer.hasPrefix("HTTP/1.1 413"), big.answer)
+        XCTAssertTrue(big.answer.contains("the upload is 2147483648 bytes; this server takes at most 536870912"), big.answer)
+        // Half a request, then nothing: the server closes the connection after its idle timeout.
+        let slow = try raw("GET /api/stats HTTP/1.1\r\nHost: x\r\n", waitingUpTo: 10)
+        XCTAssertEqual(slow.answer, "")
+        XCTAssertNotNil(slow.closedBy, "the server closed the stalled connection")
+        // Not a request at all.
+        let garbage = try raw("\u{01}\u{02}NOT HTTP\r\n\r\n", waitingUpTo: 10)
+        XCTAssertTrue(garbage.answer.isEmpty || garbage.answer.hasPrefix("HTTP/1.1 400"), garbage.answer)
+        let stats = try await request("/api/stats")
+        XCTAssertEqual(stats.status, 200, "the server still answers")
+        XCTAssertEqual(try withStore { try $0.importLog().count }, 5)
     }
 }
