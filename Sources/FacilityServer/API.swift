@@ -29,6 +29,10 @@ struct API: Sendable {
     struct Query {
         let parameters: [String: String]
 
+        init(parameters: [String: String]) {
+            self.parameters = parameters
+        }
+
         init(_ request: Request) throws {
             var parameters: [String: String] = [:]
             for (key, value) in request.uri.queryParameters {
@@ -191,21 +195,19 @@ struct API: Sendable {
         try await checkRead(request)
         let query = try Query(request)
         let level = try query.level(), limit = try query.limit(), within = query["in"], after = query["after"]
-        let units = try await registry.read { store -> [AdministrativeUnit]? in
+        let page = try await registry.read { store -> [AdministrativeUnit]? in
             if let within, try !store.containsUnit(code: within) { return nil }
-            return try store.units(level: level, within: within)
+            return try store.units(level: level, within: within, after: after, limit: limit + 1)
         }
-        guard let units else { throw APIError(.notFound, "no unit with code \(within ?? "") in the registry — see /api/units") }
-        // Units come in code order (bytes, as SQLite orders them): the page starts after the code `after`.
-        let start = after.map { a in units.firstIndex { a.utf8.lexicographicallyPrecedes($0.code.utf8) } ?? units.endIndex } ?? 0
-        let shown = units[start...].prefix(limit)
-        let next = start + shown.count < units.count ? JSONText.string(shown.last!.code) : "null"
+        guard let page else { throw APIError(.notFound, "no unit with code \(within ?? "") in the registry — see /api/units") }
+        let shown = page.prefix(limit)
+        let next = page.count > limit ? JSONText.string(shown.last!.code) : "null"
         return RegistryServer.json("{\"units\": [" + shown.map(RegistryText.json).joined(separator: ",\n") + "],\n\"next\": \(next)}\n")
     }
 
     func unit(_ request: Request, code: String) async throws -> Response {
         try await checkRead(request)
-        guard let unit = try await registry.read({ try $0.units(within: code).first { $0.code == code } }) else {
+        guard let unit = try await registry.read({ try $0.unit(code: code) }) else {
             throw APIError(.notFound, "no unit with code \(code) in the registry — see /api/units")
         }
         return RegistryServer.json(RegistryText.json(unit) + "\n")
@@ -324,40 +326,58 @@ struct API: Sendable {
         guard let token = try await token(request) else {
             throw unauthorized("uploads need a token: send `Authorization: Bearer TOKEN` (made with `facilitymap token add`)")
         }
-        let query = try Query(request)
-        let system = try query.crs(output: false), encoding = try query.encoding(), strict = try query.flag("strict")
-        let level = layer == .units ? try query.level() : nil
+        var query = try Query(request)
+        _ = (try query.crs(output: false), try query.encoding(), try query.flag("strict"), layer == .units ? try query.level() : nil)
         if layer == .units && !(token.unit == nil && token.kinds.isEmpty) {
             throw APIError(.forbidden, "the token \(token.name) may write \(RegistryText.scope(of: token)); only a token for every kind everywhere may upload units")
         }
-        if let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("multipart/") {
-            throw APIError(.unsupportedMediaType, "send the file itself as the request body (Content-Type text/csv or application/geo+json), not as a multipart form")
+        let contentType = request.headers[.contentType] ?? ""
+        let isForm = contentType.lowercased().hasPrefix("multipart/form-data")
+        if contentType.lowercased().hasPrefix("multipart/") && !isForm {
+            throw APIError(.unsupportedMediaType, "\(contentType.split(separator: ";")[0]) is not taken: send the file itself as the body, or a multipart/form-data form")
         }
-        let name = Self.fileName(query["file"], layer: layer)
-        let upload = try await Upload.receive(request.body, name: name, limit: configuration.maxUploadBytes,
+        let boundary = isForm ? try MultipartForm.boundary(of: contentType) : nil
+        var name = Self.fileName(query["file"], layer: layer)
+        var upload = try await Upload.receive(request.body, name: isForm ? ".form" : name, limit: configuration.maxUploadBytes,
                                               declaredLength: request.headers[.contentLength].flatMap(Int.init))
-        defer { upload.remove() }
+        if let boundary {
+            // A browser's form: the file part is the upload; its text fields fill in what the query does not give.
+            do {
+                let given = query["file"]
+                let (file, fields) = try upload.takeFormFile(boundary: boundary) { Self.fileName(given ?? $0, layer: layer) }
+                upload = file
+                name = URL(fileURLWithPath: file.path).lastPathComponent
+                query = Query(parameters: fields.merging(query.parameters) { $1 })
+            } catch {
+                upload.remove()
+                throw error
+            }
+        }
+        let system = try query.crs(output: false), encoding = try query.encoding(), strict = try query.flag("strict")
+        let level = layer == .units ? try query.level() : nil
+        let (saved, sourceName) = (upload, name)
+        defer { saved.remove() }
         do {
             let summary = try await registry.write { store -> ImportSummary in
                 switch layer {
                 case .facilities:
                     var importer = FacilityImporter(coordinateSystem: system, encoding: encoding, strict: strict)
                     importer.author = token.name
-                    importer.sourceName = name
+                    importer.sourceName = sourceName
                     if token.unit != nil || !token.kinds.isEmpty { importer.scope = try WriteScope(token: token, store: store) }
-                    return try importer.run(path: upload.path, into: store)
+                    return try importer.run(path: saved.path, into: store)
                 case .units:
                     var importer = UnitImporter(level: level, coordinateSystem: system, encoding: encoding, strict: strict)
                     importer.author = token.name
-                    importer.sourceName = name
-                    return try importer.run(path: upload.path, into: store)
+                    importer.sourceName = sourceName
+                    return try importer.run(path: saved.path, into: store)
                 }
             }
             let status: HTTPResponse.Status = summary.committed && summary.rejected == 0 ? .ok : .unprocessableContent
-            return RegistryServer.json(upload.named(RegistryText.json(summary, layer: layer.rawValue)), status: status)
+            return RegistryServer.json(saved.named(RegistryText.json(summary, layer: layer.rawValue)), status: status)
         } catch {
             let api = APIError.from(error)
-            throw APIError(api.status, upload.named(api.message))
+            throw APIError(api.status, saved.named(api.message))
         }
     }
 

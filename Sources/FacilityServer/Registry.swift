@@ -108,7 +108,10 @@ final class CoverageCache: @unchecked Sendable {
         let version: Int
         let plan: TargetPlan
         private let engine: CoverageEngine
-        private let lock = NIOLock()
+        /// Held while the engine measures (it is not safe for concurrent use).
+        private let engineLock = NIOLock()
+        /// Held only to look up or keep an answer: a kept answer never waits for the engine.
+        private let cacheLock = NIOLock()
         private var rendered: [String: CachedAnswer] = [:]
 
         init(version: Int, plan: TargetPlan, engine: CoverageEngine) {
@@ -118,11 +121,14 @@ final class CoverageCache: @unchecked Sendable {
         }
 
         private func cached(_ key: String, _ make: (CoverageEngine) -> String) -> CachedAnswer {
-            lock.withLock {
-                if let answer = rendered[key] { return answer }
+            if let answer = cacheLock.withLock({ rendered[key] }) { return answer }
+            return engineLock.withLock {
+                if let answer = cacheLock.withLock({ rendered[key] }) { return answer }
                 let answer = CachedAnswer(make(engine))
-                if rendered.count > 64 { rendered.removeAll() }
-                rendered[key] = answer
+                cacheLock.withLock {
+                    if rendered.count > 64 { rendered.removeAll() }
+                    rendered[key] = answer
+                }
                 return answer
             }
         }
@@ -141,7 +147,7 @@ final class CoverageCache: @unchecked Sendable {
 
         /// Runs `body` with the engine, alone.
         func withEngine<T>(_ body: (CoverageEngine) throws -> T) rethrows -> T {
-            try lock.withLock { try body(engine) }
+            try engineLock.withLock { try body(engine) }
         }
     }
 

@@ -93,3 +93,102 @@ extension Registry {
         }
     }
 }
+
+/// A `multipart/form-data` body (RFC 7578) as browsers send a form: its file part and its small text fields.
+struct MultipartForm {
+    var fields: [String: String] = [:]
+    var fileName: String?
+    /// Where the file part's bytes are, in the body.
+    var file: Range<Int>?
+
+    /// The `boundary` parameter of a multipart Content-Type; 400 when there is none.
+    static func boundary(of contentType: String) throws -> String {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "boundary" {
+                let value = pair[1].hasPrefix("\"") && pair[1].hasSuffix("\"") && pair[1].count >= 2 ? String(pair[1].dropFirst().dropLast()) : pair[1]
+                if !value.isEmpty && value.utf8.count <= 200 { return value }
+            }
+        }
+        throw APIError(.badRequest, "malformed multipart body: the Content-Type names no boundary — send the form as a browser does, or the file itself as the body")
+    }
+
+    /// Reads the parts of `body`; a part that does not end, headers that do not end, or a form without a file part
+    /// is a 400 saying so.
+    init(body: UnsafeRawBufferPointer, boundary: String) throws {
+        func malformed(_ what: String) -> APIError {
+            APIError(.badRequest, "malformed multipart body: \(what) — send the form as a browser does, or the file itself as the body")
+        }
+        /// The offset of the first `needle` at or after `start` (memchr for its first byte, then memcmp).
+        func find(_ needle: [UInt8], from start: Int) -> Int? {
+            guard let base = body.baseAddress, !needle.isEmpty else { return nil }
+            var at = start
+            while at + needle.count <= body.count {
+                guard let hit = memchr(base + at, Int32(needle[0]), body.count - needle.count + 1 - at) else { return nil }
+                let offset = base.distance(to: UnsafeRawPointer(hit))
+                if needle.withUnsafeBytes({ memcmp(base + offset, $0.baseAddress!, needle.count) }) == 0 { return offset }
+                at = offset + 1
+            }
+            return nil
+        }
+        let delimiter = Array("--\(boundary)".utf8)
+        let next = Array("\r\n--\(boundary)".utf8)
+        guard var position = find(delimiter, from: 0) else { throw malformed("the boundary never appears") }
+        position += delimiter.count
+        while true {
+            guard position + 2 <= body.count else { throw malformed("it ends without the closing boundary") }
+            if body[position] == UInt8(ascii: "-") && body[position + 1] == UInt8(ascii: "-") { break }
+            guard body[position] == 13 && body[position + 1] == 10 else { throw malformed("a boundary is not followed by a line break") }
+            let headersStart = position + 2
+            guard let headersEnd = find(Array("\r\n\r\n".utf8), from: headersStart), headersEnd - headersStart < 16_384 else {
+                throw malformed("the headers of the part at byte \(headersStart) do not end")
+            }
+            let headers = String(decoding: UnsafeRawBufferPointer(rebasing: body[headersStart..<headersEnd]), as: UTF8.self)
+            let contentStart = headersEnd + 4
+            guard let contentEnd = find(next, from: contentStart) else {
+                throw malformed("the part at byte \(headersStart) has no closing boundary (the upload was cut short?)")
+            }
+            var name: String?, fileName: String?
+            for line in headers.components(separatedBy: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
+                for parameter in line.split(separator: ";").dropFirst() {
+                    let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard pair.count == 2 else { continue }
+                    let value = pair[1].hasPrefix("\"") && pair[1].hasSuffix("\"") && pair[1].count >= 2 ? String(pair[1].dropFirst().dropLast()) : pair[1]
+                    switch pair[0].lowercased() {
+                    case "name": name = value
+                    case "filename": fileName = value
+                    default: break
+                    }
+                }
+            }
+            if fileName != nil || name == "file" {
+                if file == nil {
+                    file = contentStart..<contentEnd
+                    self.fileName = fileName
+                }
+            } else if let name, contentEnd - contentStart <= 1024 {
+                fields[name] = String(decoding: UnsafeRawBufferPointer(rebasing: body[contentStart..<contentEnd]), as: UTF8.self)
+            }
+            position = contentEnd + next.count
+        }
+        if file == nil { throw malformed("the form has no file part (a field with a filename, or one named file)") }
+    }
+}
+
+extension Upload {
+    /// The form's file part saved on its own under `name` (its bytes copied out of the whole body, which is then
+    /// removed); returns the form's text fields and the file name the browser gave.
+    func takeFormFile(boundary: String, name: (String?) -> String) throws -> (upload: Upload, fields: [String: String]) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        let (form, bytes): (MultipartForm, Data) = try data.withUnsafeBytes { body in
+            let form = try MultipartForm(body: body, boundary: boundary)
+            return (form, Data(UnsafeRawBufferPointer(rebasing: body[form.file!])))
+        }
+        let file = Upload(folder: folder, path: folder + "/" + name(form.fileName))
+        try? FileManager.default.removeItem(atPath: path)
+        guard FileManager.default.createFile(atPath: file.path, contents: bytes) else {
+            throw APIError(.internalServerError, "cannot save the upload's file part")
+        }
+        return (file, form.fields)
+    }
+}

@@ -195,6 +195,35 @@ extension FacilityStore {
         return page
     }
 
+    /// Up to `limit` units in code order after the code `after`, optionally of one level and at or below `code`.
+    public func units(level: UnitLevel? = nil, within code: String? = nil, after: String?, limit: Int) throws -> [AdministrativeUnit] {
+        let statement = try Statement(database: db, sql: """
+            WITH RECURSIVE tree(code) AS (
+                SELECT code FROM units WHERE code = ?2
+                UNION SELECT u.code FROM units u JOIN tree t ON u.parent = t.code
+            )
+            SELECT code, name, level, parent, population, AsBinary(boundary), location, NULL, attributes
+            FROM units
+            WHERE (?1 IS NULL OR level = ?1) AND (?2 IS NULL OR code IN (SELECT code FROM tree)) AND (?3 IS NULL OR code > ?3)
+            ORDER BY code LIMIT ?4
+            """)
+        defer { statement.finalize() }
+        try statement.bind([SQLValue(level?.rawValue), SQLValue(code), SQLValue(after), .integer(Int64(limit))])
+        var units: [AdministrativeUnit] = []
+        while try statement.step() { units.append(try readUnit(statement, offset: 0, pointBlob: true)) }
+        return units
+    }
+
+    /// The unit with `code`, if stored.
+    public func unit(code: String) throws -> AdministrativeUnit? {
+        let statement = try Statement(database: db, sql: """
+            SELECT code, name, level, parent, population, AsBinary(boundary), location, NULL, attributes FROM units WHERE code = ?
+            """)
+        defer { statement.finalize() }
+        try statement.bind([.text(code)])
+        return try statement.step() ? try readUnit(statement, offset: 0, pointBlob: true) : nil
+    }
+
     /// The number of the last import recorded (0 when none): it changes with every import that commits.
     public func lastImportNumber() throws -> Int {
         try db.scalar("SELECT coalesce(max(pk), 0) FROM import_log")?.int ?? 0

@@ -234,7 +234,19 @@ final class ServerWriteTests: ServerTestCase {
         XCTAssertTrue(big.error.contains("at most 4096"), big.error)
         let multipart = try await request("/api/facilities?file=a.csv", method: "POST", body: Data("--b\r\n\r\n--b--".utf8), token: everywhere,
                                           headers: ["Content-Type": "multipart/form-data; boundary=b"])
-        XCTAssertEqual(multipart.status, 415)
+        XCTAssertEqual(multipart.status, 400)
+        XCTAssertTrue(multipart.error.hasPrefix("malformed multipart body: the headers of the part at byte 5 do not end"), multipart.error)
+        let cut = try await request("/api/facilities", method: "POST",
+                                    body: Data("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nid,name\n".utf8),
+                                    token: everywhere, headers: ["Content-Type": "multipart/form-data; boundary=b"])
+        XCTAssertEqual(cut.status, 400)
+        XCTAssertTrue(cut.error.contains("has no closing boundary"), cut.error)
+        let noBoundary = try await request("/api/facilities", method: "POST", body: Data("x".utf8), token: everywhere,
+                                           headers: ["Content-Type": "multipart/form-data"])
+        XCTAssertEqual(noBoundary.status, 400)
+        let mixed = try await request("/api/facilities", method: "POST", body: Data("x".utf8), token: everywhere,
+                                      headers: ["Content-Type": "multipart/mixed; boundary=b"])
+        XCTAssertEqual(mixed.status, 415)
         let empty = try await request("/api/facilities?file=a.csv", method: "POST", body: Data(), token: everywhere)
         XCTAssertEqual(empty.status, 400)
         let badJSON = try await upload("{\"type\": \"FeatureCollection\", \"features\": [\n{]}", to: "units", name: "区划.geojson",
@@ -270,5 +282,27 @@ final class ServerWriteTests: ServerTestCase {
         let stats = try await request("/api/stats")
         XCTAssertEqual(stats.status, 200, "the server still answers")
         XCTAssertEqual(try withStore { try $0.importLog().count }, 5)
+    }
+
+    func testABrowsersFormUploadIsTakenWithItsFieldsAndFileName() async throws {
+        let everywhere = try addToken(name: "市卫健委")
+        try await startServer()
+        let boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
+        let csv = "编号,名称,类型,经度,纬度,床位数\nGCJ-1,高德坐标医院,医院,112.4354,34.6622,80\nGCJ-2,坏行,医院,112.43,34.66,many\n"
+        var body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"crs\"\r\n\r\ngcj02\r\n"
+        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"卫健委-上报.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+        body += csv + "\r\n--\(boundary)--\r\n"
+        let answer = try await request("/api/facilities", method: "POST", body: Data(body.utf8), token: everywhere,
+                                       headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"])
+        XCTAssertEqual(answer.status, 422, answer.text)
+        XCTAssertEqual(answer.object["file"] as? String, "卫健委-上报.csv")
+        let rejection = try XCTUnwrap((answer.object["rejections"] as? [[String: Any]])?.first?["text"] as? String)
+        XCTAssertTrue(rejection.hasPrefix("卫健委-上报.csv:3: 床位数: many is not a whole number"), rejection)
+        // The form's crs field applied: the point was converted from GCJ-02.
+        let stored = try XCTUnwrap(try withStore { try $0.facility(id: "GCJ-1") })
+        let expected = CoordinateSystem.gcj02.toWGS84(LonLat(112.4354, 34.6622))
+        XCTAssertEqual(stored.location.lon, expected.lon, accuracy: 1e-9)
+        XCTAssertEqual(stored.location.lat, expected.lat, accuracy: 1e-9)
+        XCTAssertEqual(try withStore { try $0.importLog().last?.file }, "卫健委-上报.csv")
     }
 }
