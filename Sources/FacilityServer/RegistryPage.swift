@@ -35,6 +35,8 @@ enum RegistryPage {
           <ul id="rejects"></ul>
         </section>
         <style>
+          #map { height: 64vh; min-height: 420px; }
+          aside { height: calc(64vh - 24px); min-height: 396px; }
           #tables, #upload { background: #fff; border-top: 1px solid #ddd; padding: 8px 16px 16px; }
           #tables h2, #upload h2 { font-size: 15px; margin: 12px 0 6px; }
           #tables small { font-weight: normal; color: #666; }

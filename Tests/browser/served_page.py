@@ -16,7 +16,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 url, token, csv, screenshot = sys.argv[1:5]
 options = Options()
 options.binary_location = "/usr/bin/chromium"
-for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1500", "--lang=zh-CN"]:
+for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1100", "--lang=zh-CN"]:
     options.add_argument(argument)
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 seen = {}
@@ -51,6 +51,7 @@ try:
     seen["upload"] = text("upload-result")
     seen["rejects"] = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#rejects li")]
     wait.until(lambda d: body().get_attribute("data-loads") == "3")
+    driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(screenshot)
 finally:
     driver.quit()
