@@ -7,15 +7,16 @@ import NIOPosix
 /// The registry as the server holds it: store connections, a thread pool for SQLite's blocking calls, and the
 /// coverage inputs kept in memory.
 ///
-/// Reads run on pooled connections, each on one pool thread at a time; writes run on one writer connection, one
-/// at a time, so a long upload holds one pool thread and leaves the others (and the cached coverage) to readers.
+/// Reads run on pooled connections, each on one pool thread at a time; writes run one at a time on a thread of
+/// their own with the writer connection, so uploads, however many wait, never take a reader's thread.
 public final class Registry: @unchecked Sendable {
     public let storePath: String
     public let plan: TargetPlan
     private let threads: NIOThreadPool
     private let lock = NIOLock()
     private var idle: [FacilityStore] = []
-    private let writeLock = NIOLock()
+    /// One thread: writes run one after another on it.
+    private let writes: NIOThreadPool
     private var writer: FacilityStore?
     private let coverage: CoverageCache
 
@@ -28,19 +29,20 @@ public final class Registry: @unchecked Sendable {
         coverage = CoverageCache(plan: plan)
         self.threads = NIOThreadPool(numberOfThreads: max(2, threads))
         self.threads.start()
+        writes = NIOThreadPool(numberOfThreads: 1)
+        writes.start()
     }
 
     /// Closes every connection and stops the threads.
     public func shutdown() async {
+        try? await writes.shutdownGracefully()
         try? await threads.shutdownGracefully()
         lock.withLock {
             idle.forEach { $0.close() }
             idle = []
         }
-        writeLock.withLock {
-            writer?.close()
-            writer = nil
-        }
+        writer?.close()
+        writer = nil
     }
 
     /// Runs `body` on a pool thread (a blocking call that needs no connection).
@@ -57,15 +59,13 @@ public final class Registry: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on a pool thread with the writer connection, one write at a time, then loads the coverage
+    /// Runs `body` on the writing thread with the writer connection, one write at a time, then loads the coverage
     /// inputs again before returning: a report asked for after a write sees it. Reads meanwhile are answered
     /// from the previous load.
     public func write<T: Sendable>(_ body: @escaping @Sendable (FacilityStore) throws -> T) async throws -> T {
-        try await threads.runIfActive { [self] in
-            let result = try writeLock.withLock {
-                if writer == nil { writer = try FacilityStore(path: storePath) }
-                return try body(writer!)
-            }
+        try await writes.runIfActive { [self] in
+            if writer == nil { writer = try FacilityStore(path: storePath) }
+            let result = try body(writer!)
             let store = try lock.withLock { idle.popLast() } ?? FacilityStore(path: storePath)
             defer { lock.withLock { idle.append(store) } }
             _ = try? coverage.current(store: store, waitForLoad: true)
