@@ -339,7 +339,8 @@ struct API: Sendable {
         let boundary = isForm ? try MultipartForm.boundary(of: contentType) : nil
         var name = Self.fileName(query["file"], layer: layer)
         var upload = try await Upload.receive(request.body, name: isForm ? ".form" : name, limit: configuration.maxUploadBytes,
-                                              declaredLength: request.headers[.contentLength].flatMap(Int.init))
+                                              declaredLength: request.headers[.contentLength].flatMap(Int.init),
+                                              minimumRate: configuration.minimumUploadRate, grace: configuration.uploadGraceSeconds)
         if let boundary {
             // A browser's form: the file part is the upload; its text fields fill in what the query does not give.
             do {

@@ -16,8 +16,11 @@ public struct RegistryServer: Sendable {
         public var privateReads = false
         /// The largest upload taken; a larger one gets 413.
         public var maxUploadBytes = 512 << 20
-        /// A connection that sends nothing for this long is closed (a slow or stalled client).
+        /// A connection that sends nothing for this long is closed (a stalled client).
         public var idleTimeoutSeconds: Int64 = 60
+        /// An upload slower than `minimumUploadRate` bytes a second after `uploadGraceSeconds` gets 408.
+        public var minimumUploadRate: Double = 10_000
+        public var uploadGraceSeconds: Double = 60
         /// Log only what stops the server (the tests stop it by cancelling, which Hummingbird logs as errors).
         public var quiet = false
 

@@ -8,7 +8,11 @@ struct Upload: Sendable {
     let path: String
 
     /// Saves `body` to a new temporary folder as `name`; more than `limit` bytes (declared or sent) is 413.
-    static func receive(_ body: RequestBody, name: String, limit: Int, declaredLength: Int?) async throws -> Upload {
+    /// An upload that has come in slower than `minimumRate` bytes a second once `grace` seconds have passed is a
+    /// 408 (a trickling client holds a connection and a file as long as it likes otherwise; a silent one is closed
+    /// by the server's idle timeout).
+    static func receive(_ body: RequestBody, name: String, limit: Int, declaredLength: Int?,
+                        minimumRate: Double = 10_000, grace: Double = 60) async throws -> Upload {
         if let declaredLength, declaredLength > limit {
             throw APIError(.contentTooLarge, "the upload is \(declaredLength) bytes; this server takes at most \(limit) — split the file, or start the server with a larger --max-upload-mb")
         }
@@ -23,8 +27,13 @@ struct Upload: Sendable {
             guard fd >= 0 else { throw APIError(.internalServerError, "cannot save the upload: \(String(cString: strerror(errno)))") }
             defer { close(fd) }
             var total = 0
+            let start = DispatchTime.now().uptimeNanoseconds
             for try await buffer in body {
                 total += buffer.readableBytes
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                if seconds > grace && Double(total) / seconds < minimumRate {
+                    throw APIError(.requestTimeout, "the upload came in at \(Int(Double(total) / seconds)) bytes a second, slower than the \(Int(minimumRate)) this server waits for — send it again over a faster connection")
+                }
                 if total > limit {
                     throw APIError(.contentTooLarge, "the upload is larger than \(limit) bytes, the most this server takes — split the file, or start the server with a larger --max-upload-mb")
                 }

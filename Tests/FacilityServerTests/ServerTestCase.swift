@@ -106,9 +106,19 @@ class ServerTestCase: XCTestCase {
     }
 
     private func rawExchange(_ bytes: String, waitingUpTo seconds: Double) throws -> (data: Data, closedBy: Double?) {
+        let fd = try connectRaw()
+        defer { close(fd) }
+        sendRaw(fd, bytes)
+        let start = Date()
+        let data = receiveRaw(fd, seconds: seconds)
+        let elapsed = Date().timeIntervalSince(start)
+        return (data, elapsed < seconds ? elapsed : nil)
+    }
+
+    /// A TCP connection to the server.
+    func connectRaw() throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         XCTAssertGreaterThanOrEqual(fd, 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(base.port!).bigEndian)
@@ -117,18 +127,26 @@ class ServerTestCase: XCTestCase {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         XCTAssertEqual(connected, 0)
-        _ = bytes.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    func sendRaw(_ fd: Int32, _ bytes: String) {
+        _ = bytes.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// What arrives until the server closes the connection or `seconds` pass.
+    func receiveRaw(_ fd: Int32, seconds: Double) -> Data {
         var received = [UInt8]()
         let start = Date()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while Date().timeIntervalSince(start) < seconds {
             let n = recv(fd, &buffer, buffer.count, 0)
             if n > 0 { received += buffer[..<n]; continue }
-            if n == 0 { return (Data(received), Date().timeIntervalSince(start)) }
+            if n == 0 { break }
         }
-        return (Data(received), nil)
+        return Data(received)
     }
 
     /// The store as it is now, opened by the test.

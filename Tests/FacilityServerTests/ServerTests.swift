@@ -305,4 +305,23 @@ final class ServerWriteTests: ServerTestCase {
         XCTAssertEqual(stored.location.lat, expected.lat, accuracy: 1e-9)
         XCTAssertEqual(try withStore { try $0.importLog().last?.file }, "卫健委-上报.csv")
     }
+
+    func testAnUploadThatTricklesInGets408AndChangesNothing() async throws {
+        let everywhere = try addToken(name: "市民政局")
+        try await startServer {
+            $0.uploadGraceSeconds = 1
+            $0.minimumUploadRate = 1000
+        }
+        let before = try withStore { try $0.importLog().count }
+        let fd = try connectRaw()
+        defer { close(fd) }
+        sendRaw(fd, "POST /api/facilities?file=slow.csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(everywhere)\r\n"
+                + "Content-Type: text/csv\r\nContent-Length: 100000\r\n\r\nid,name,kind,lon,lat\n")
+        try await Task.sleep(nanoseconds: 1_300_000_000)
+        sendRaw(fd, "A1,甲,hospital,112.4,34.6\n")
+        let answer = String(decoding: receiveRaw(fd, seconds: 10), as: UTF8.self)
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 408"), answer)
+        XCTAssertTrue(answer.contains("slower than the 1000 this server waits for"), answer)
+        XCTAssertEqual(try withStore { try $0.importLog().count }, before)
+    }
 }
