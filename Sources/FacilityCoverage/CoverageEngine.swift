@@ -32,11 +32,11 @@ public final class CoverageEngine {
 
     private let codeIndex: [String: Int]
     /// Each unit's level, for loops that touch no other field of the unit.
-    private let level: [UnitLevel]
+    let level: [UnitLevel]
     /// Each unit's parent (by code, else by polygon), or -1.
-    private let parent: [Int32]
+    let parent: [Int32]
     /// Each facility's unit: the registered one if loaded, else the finest polygon holding its point, or -1.
-    private let anchor: [Int32]
+    let anchor: [Int32]
     /// Population of each unit: its own, else the sum of its children's; nil when none is known.
     private let population: [Double?]
     private var ancestorCache: [UnitLevel: [Int32]] = [:]
@@ -119,7 +119,7 @@ public final class CoverageEngine {
     }
 
     /// The open facilities on the day with ordinal `day` whose kind is one of `kinds`, in order.
-    private func counting(_ kinds: [FacilityKind], openOn day: Int32) -> [Int] {
+    func counting(_ kinds: [FacilityKind], openOn day: Int32) -> [Int] {
         var wanted = [Bool](repeating: false, count: FacilityKind.allCases.count)
         for kind in kinds { wanted[Int(kind.ordinal)] = true }
         var result: [Int] = []
@@ -134,7 +134,7 @@ public final class CoverageEngine {
     }
 
     /// For each unit, itself or its ancestor at `level`, or -1.
-    private func ancestors(at level: UnitLevel) -> [Int32] {
+    func ancestors(at level: UnitLevel) -> [Int32] {
         if let cached = ancestorCache[level] { return cached }
         var result = [Int32](repeating: -2, count: units.count)
         for start in units.indices where result[start] == -2 {
@@ -155,14 +155,14 @@ public final class CoverageEngine {
     }
 
     /// The units of `positions` (ascending) in code order, ties in list order.
-    private func inCodeOrder(_ positions: [Int]) -> [Int] {
+    func inCodeOrder(_ positions: [Int]) -> [Int] {
         guard let order = codeOrder else { return positions }
         var wanted = [Bool](repeating: false, count: units.count)
         for u in positions { wanted[u] = true }
         return order.filter { wanted[$0] }
     }
 
-    private func reference(_ i: Int) -> UnitReference { UnitReference(code: units[i].code, name: units[i].name) }
+    func reference(_ i: Int) -> UnitReference { UnitReference(code: units[i].code, name: units[i].name) }
 
     /// The counting day and the goal year of a query.
     public func resolve(plan: TargetPlan, query: CoverageQuery) -> (asOf: Day, year: Int) {
@@ -173,7 +173,7 @@ public final class CoverageEngine {
     }
 
     /// The plan's area: its unit's tree when the unit is loaded, else everything; and whether each unit is in it.
-    private func planArea(_ plan: TargetPlan) -> (unit: Int?, contains: [Bool]) {
+    func planArea(_ plan: TargetPlan) -> (unit: Int?, contains: [Bool]) {
         guard let areaUnit = plan.area.flatMap({ codeIndex[$0] }) else {
             return (nil, [Bool](repeating: true, count: units.count))
         }
@@ -335,7 +335,7 @@ public final class CoverageEngine {
     }
 
     /// For each unit, how many counting facilities cover it; and the units a target counts (ascending).
-    private func coveringCounts(_ target: Target, counting: [Int], inPlanArea: [Bool]) -> (count: [Int], counted: [Int]) {
+    func coveringCounts(_ target: Target, counting: [Int], inPlanArea: [Bool]) -> (count: [Int], counted: [Int]) {
         let level = target.units!
         let counted = units.indices.filter { self.level[$0] == level && inPlanArea[$0] }
         var count = [Int](repeating: 0, count: units.count)

@@ -13,7 +13,7 @@ signal(SIGPIPE, SIG_IGN)
 func exitStatus(for error: Error) -> Int32? {
     switch error {
     case CSVError.unreadable, GeoJSONError.unreadable: 2
-    case is CSVError, is GeoJSONError, is StoreError, is TargetsError, is ImportError, is GeoJSONWriteError: 1
+    case is CSVError, is GeoJSONError, is StoreError, is TargetsError, is ImportError, is GeoJSONWriteError, is SitingError: 1
     default: nil
     }
 }

@@ -1,0 +1,220 @@
+import FacilityGeometry
+import FacilityModel
+import Foundation
+
+/// Where new facilities could go: `facilitymap suggest --candidates`.
+public enum CandidateSites: Sendable, Equatable {
+    /// Each uncovered unit's own point, the new facility registered to that unit (the default).
+    case units
+    /// The points of a square grid of this many metres over each area's uncovered units, registered to none.
+    case grid(metres: Double)
+    /// Sites given in a file (available plots): a point each, optionally registered to a unit.
+    case sites([CandidateSite])
+}
+
+/// A place a new facility could be built.
+public struct CandidateSite: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var location: LonLat
+    /// The unit the new facility would be registered to, if any.
+    public var unit: String?
+
+    public init(id: String, name: String, location: LonLat, unit: String? = nil) {
+        self.id = id
+        self.name = name
+        self.location = location
+        self.unit = unit
+    }
+}
+
+/// One proposed new facility: where, which units it would cover, and in which order it was picked.
+public struct ProposedSite: Sendable, Equatable {
+    /// 1, 2, … within its area, in the order the greedy picked it (most newly covered units first).
+    public var pick: Int
+    public var site: CandidateSite
+    /// The area (of `--by`) it serves.
+    public var area: UnitReference
+    /// The counted units it would cover that no facility covers now.
+    public var covers: [UnitReference]
+}
+
+/// The proposals for one area of a `unit_coverage` target.
+public struct AreaSiting: Sendable, Equatable {
+    public var area: UnitReference
+    /// Counted units, covered now, and needed for the goal.
+    public var units: Int
+    public var coveredBefore: Int
+    public var needed: Int
+    public var proposals: [ProposedSite]
+    /// No set of fewer sites than this can cover the units still needed (the largest candidates' coverage added up).
+    public var lowerBound: Int
+    public var coveredAfter: Int { coveredBefore + proposals.reduce(0) { $0 + $1.covers.count } }
+    public var shareBefore: Double? { units == 0 ? nil : Double(coveredBefore) / Double(units) }
+    public var shareAfter: Double? { units == 0 ? nil : Double(coveredAfter) / Double(units) }
+}
+
+/// The proposals for one target.
+public struct SitingReport: Sendable, Equatable {
+    public var plan: String
+    public var target: Target
+    public var year: Int
+    public var asOf: Day
+    public var by: UnitLevel
+    public var goal: Double
+    /// The kind the proposed facilities take (the target's first).
+    public var kind: FacilityKind
+    public var areas: [AreaSiting]
+    public var proposals: [ProposedSite] { areas.flatMap(\.proposals) }
+}
+
+/// Why no proposal can be made.
+public struct SitingError: Error, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension CoverageEngine {
+    /// The fewest new sites (greedily) that bring every area of `query.by` to the goal of the `unit_coverage`
+    /// `target`, existing facilities kept: in each area, the candidate covering the most still uncovered units is
+    /// picked until enough are covered (ties: the one whose units hold the most people, then code order).
+    /// `maxNew` caps the proposals per area. Throws when the goal cannot be reached with the candidates.
+    public func suggest(target: Target, plan: TargetPlan, query: CoverageQuery, candidates: CandidateSites,
+                        maxNew: Int? = nil) throws -> SitingReport {
+        guard target.metric == .unitCoverage, let level = target.units else {
+            throw SitingError(message: "\(target.id) is a \(target.metric.rawValue) target: suggest proposes sites for unit_coverage targets (communities or villages within reach)")
+        }
+        let (asOf, year) = resolve(plan: plan, query: query)
+        guard let goal = target.goals[year] else {
+            throw SitingError(message: "\(target.id) has no goal for \(year) — give --year one of \(target.goals.keys.sorted().map(String.init).joined(separator: ", "))")
+        }
+        let (_, inPlanArea) = planArea(plan)
+        let counting = counting(target.kinds, openOn: asOf.ordinal)
+        let (count, counted) = coveringCounts(target, counting: counting, inPlanArea: inPlanArea)
+        let byAncestor = ancestors(at: query.by)
+        let within = target.withinMetres
+        let codeIndex = Dictionary(units.indices.map { (units[$0].code, $0) }, uniquingKeysWith: { a, _ in a })
+
+        // Counted units per area, and those not covered now.
+        var countedIn: [Int: [Int]] = [:]
+        for u in inCodeOrder(counted) { countedIn[Int(byAncestor[u]), default: []].append(u) }
+        let areaRows = inCodeOrder(units.indices.filter { self.level[$0] == query.by && inPlanArea[$0] })
+
+        /// Whether a new facility at `site` would cover unit `u`, as `coveringCounts` counts an existing one.
+        func covers(_ site: CandidateSite, _ u: Int) -> Bool {
+            if let code = site.unit, let registered = codeIndex[code] {
+                var j = registered, steps = 0
+                while j >= 0 && steps < 32 {
+                    if j == u { return true }
+                    j = Int(parent[j])
+                    steps += 1
+                }
+            }
+            let unit = units[u]
+            if let boundary = unit.boundary {
+                return boundary.contains(site.location) || (within > 0 && boundary.distanceMetres(to: site.location) <= within)
+            }
+            if let point = unit.location, within > 0 { return haversineMetres(point, site.location) <= within }
+            return false
+        }
+
+        var result: [AreaSiting] = []
+        for a in areaRows {
+            let inArea = countedIn[a] ?? []
+            let coveredBefore = inArea.filter { count[$0] > 0 }.count
+            let uncovered = inArea.filter { count[$0] == 0 }
+            let needed = max(0, Int((goal * Double(inArea.count) - 1e-9).rounded(.up)) - coveredBefore)
+            var siting = AreaSiting(area: reference(a), units: inArea.count, coveredBefore: coveredBefore, needed: needed,
+                                    proposals: [], lowerBound: 0)
+            guard needed > 0 else { result.append(siting); continue }
+            let sites = candidateSites(candidates, uncovered: uncovered, area: a)
+            // Each candidate's uncovered units (a grid of the units' boxes keeps this near linear).
+            var sets: [[Int]] = sites.map { site in uncovered.filter { covers(site, $0) } }
+            var order = Array(sites.indices)
+            let weight = { (set: [Int]) -> Double in set.reduce(0) { $0 + Double(self.units[$1].population ?? 0) } }
+            let reach = Set(sets.joined())
+            if reach.count < needed {
+                throw SitingError(message: "\(target.id): \(siting.area.name) (\(siting.area.code)) needs \(needed) more of its \(inArea.count) \(level.rawValue) units covered, but the candidates can cover only \(reach.count) — give more candidates (--candidates units, a finer grid, or more plots)\(within == 0 ? "; with within_m 0 a site covers a unit only when registered to it or inside its polygon" : "")")
+            }
+            let sizes = sets.map(\.count).sorted(by: >)
+            var bound = 0, sum = 0
+            while sum < needed && bound < sizes.count { sum += sizes[bound]; bound += 1 }
+            siting.lowerBound = bound
+            var done = Set<Int>()
+            while done.count < needed {
+                if let maxNew, siting.proposals.count >= maxNew { break }
+                // The candidate covering the most units not yet covered; ties by people, then the earlier candidate.
+                var best = -1, bestCount = 0, bestWeight = -1.0
+                for i in order {
+                    let fresh = sets[i].filter { !done.contains($0) }
+                    sets[i] = fresh
+                    if fresh.isEmpty { continue }
+                    let w = weight(fresh)
+                    if fresh.count > bestCount || (fresh.count == bestCount && w > bestWeight) {
+                        (best, bestCount, bestWeight) = (i, fresh.count, w)
+                    }
+                }
+                guard best >= 0 else { break }
+                order.removeAll { $0 == best || sets[$0].isEmpty }
+                let newly = sets[best]
+                done.formUnion(newly)
+                siting.proposals.append(ProposedSite(pick: siting.proposals.count + 1, site: sites[best], area: siting.area,
+                                                     covers: inCodeOrder(newly.sorted()).map(reference)))
+            }
+            result.append(siting)
+        }
+        return SitingReport(plan: plan.plan, target: target, year: year, asOf: asOf, by: query.by, goal: goal,
+                            kind: target.kinds[0], areas: result)
+    }
+
+    /// A unit's point, else the centre of its polygon's box.
+    static func point(of unit: AdministrativeUnit) -> LonLat? {
+        if let location = unit.location { return location }
+        guard let box = unit.boundary?.boundingBox else { return nil }
+        return LonLat((box.minLon + box.maxLon) / 2, (box.minLat + box.maxLat) / 2)
+    }
+
+    /// The candidate sites for one area: the uncovered units' points, a grid over them, or the given sites that lie
+    /// in the area (by registration, else by the finest polygon holding them).
+    private func candidateSites(_ candidates: CandidateSites, uncovered: [Int], area: Int) -> [CandidateSite] {
+        switch candidates {
+        case .units:
+            return uncovered.compactMap { u in
+                let unit = units[u]
+                guard let point = Self.point(of: unit) else { return nil }
+                return CandidateSite(id: unit.code, name: unit.name, location: point, unit: unit.code)
+            }
+        case let .grid(metres):
+            let points = uncovered.compactMap { Self.point(of: units[$0]) }
+            guard !points.isEmpty, metres > 0 else { return [] }
+            let box = BoundingBox(points: points)
+            let dLat = metres / 111_195.0
+            let dLon = dLat / max(0.01, cos((box.minLat + box.maxLat) / 2 * .pi / 180))
+            var sites: [CandidateSite] = []
+            var row = 0
+            var lat = box.minLat
+            while lat <= box.maxLat + dLat / 2 {
+                var col = 0
+                var lon = box.minLon
+                while lon <= box.maxLon + dLon / 2 {
+                    sites.append(CandidateSite(id: "\(units[area].code)-g\(row)-\(col)", name: "grid \(row),\(col)",
+                                               location: LonLat(lon, lat)))
+                    lon += dLon
+                    col += 1
+                }
+                lat += dLat
+                row += 1
+                if sites.count > 200_000 { break }
+            }
+            return sites
+        case let .sites(given):
+            let byArea = ancestors(at: level[area])
+            let codeIndex = Dictionary(units.indices.map { (units[$0].code, $0) }, uniquingKeysWith: { a, _ in a })
+            return given.filter { site in
+                if let code = site.unit, let u = codeIndex[code] { return Int(byArea[u]) == area }
+                return units[area].boundary?.contains(site.location) ?? false
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import FacilityCoverage
+import FacilityFormats
+import FacilityModel
+import Foundation
+
+/// How `suggest` writes its proposals.
+public enum SuggestFormat: String, CaseIterable, Sendable {
+    case table, csv, json, geojson
+}
+
+/// `facilitymap suggest`: proposals as a table, as a facilities CSV ready to import (the proposals as facilities,
+/// with `target`, `area`, `pick` and `covers` as extra columns), as JSON, or as GeoJSON points.
+public enum SuggestFormatter {
+    /// The id a proposal gets as a facility: `SUG-<target>-<area>-<pick>`.
+    public static func id(_ p: ProposedSite, _ report: SitingReport) -> String { "SUG-\(report.target.id)-\(p.area.code)-\(p.pick)" }
+
+    /// `拟建<kind>（<site>）`.
+    public static func name(_ p: ProposedSite, _ report: SitingReport) -> String { "拟建\(report.kind.chineseNames[0])（\(p.site.name)）" }
+
+    static func percent(_ share: Double?) -> String { share.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
+
+    public static func table(_ reports: [SitingReport]) -> String {
+        var out = ""
+        for report in reports {
+            let t = report.target
+            out += "\(t.id)  \(t.title)  (goal \(percent(report.goal)) of \(t.units?.rawValue ?? "units") within \(Int(t.withinMetres)) m, \(report.year); facilities open on \(report.asOf))\n"
+            let rows = report.areas.map { a in
+                [a.area.code, a.area.name, String(a.units), String(a.coveredBefore), String(a.needed), String(a.proposals.count),
+                 String(a.lowerBound), percent(a.shareBefore), percent(a.shareAfter)]
+            }
+            let total = report.areas.reduce(into: (units: 0, before: 0, needed: 0, new: 0, bound: 0, after: 0)) {
+                $0.units += $1.units; $0.before += $1.coveredBefore; $0.needed += $1.needed; $0.new += $1.proposals.count
+                $0.bound += $1.lowerBound; $0.after += $1.coveredAfter
+            }
+            let share = { (n: Int) in total.units == 0 ? nil : Double(n) / Double(total.units) }
+            out += TextTable.render(header: ["code", "area", "units", "covered", "needed", "new", "at least", "before", "after"],
+                                    rows: rows + [["", "total", String(total.units), String(total.before), String(total.needed),
+                                                   String(total.new), String(total.bound), percent(share(total.before)),
+                                                   percent(share(total.after))]],
+                                    rightAligned: [2, 3, 4, 5, 6, 7, 8])
+            if !report.proposals.isEmpty {
+                out += "proposed sites, in pick order per area (new = greedy picks; at least = no fewer sites can do it):\n"
+                out += TextTable.render(
+                    header: ["area", "pick", "id", "site", "lon", "lat", "covers"],
+                    rows: report.proposals.map { p in
+                        [p.area.code, String(p.pick), id(p, report), p.site.name, String(format: "%.6f", p.site.location.lon),
+                         String(format: "%.6f", p.site.location.lat),
+                         "\(p.covers.count): " + p.covers.prefix(3).map { "\($0.code) \($0.name)" }.joined(separator: ", ")
+                            + (p.covers.count > 3 ? ", …" : "")]
+                    }, rightAligned: [1])
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    /// The proposals as a facilities CSV in the import format.
+    public static func csv(_ reports: [SitingReport], to output: FileHandle) throws {
+        let writer = CSVWriter(fileHandle: output)
+        try writer.write(["id", "name", "kind", "lon", "lat", "unit", "target", "area", "pick", "covers"])
+        for report in reports {
+            for p in report.proposals {
+                try writer.write([id(p, report), name(p, report), report.kind.rawValue, JSONText.value(p.site.location.lon),
+                                  JSONText.value(p.site.location.lat), p.site.unit ?? "", report.target.id, p.area.code,
+                                  String(p.pick), p.covers.map(\.code).joined(separator: " ")])
+            }
+        }
+        try writer.close()
+    }
+
+    public static func json(_ reports: [SitingReport]) -> String {
+        let items = reports.map { report in
+            let areas = report.areas.map { a in
+                let proposals = a.proposals.map { p in
+                    JSONText.object([
+                        ("pick", JSONText.value(p.pick)), ("id", JSONText.string(id(p, report))), ("name", JSONText.string(name(p, report))),
+                        ("site", JSONText.string(p.site.name)), ("lon", JSONText.value(p.site.location.lon)),
+                        ("lat", JSONText.value(p.site.location.lat)), ("unit", JSONText.value(p.site.unit)),
+                        ("covers", "[" + p.covers.map { JSONText.object([("code", JSONText.string($0.code)), ("name", JSONText.string($0.name))]) }
+                            .joined(separator: ", ") + "]"),
+                    ])
+                }
+                return JSONText.object([
+                    ("code", JSONText.string(a.area.code)), ("name", JSONText.string(a.area.name)), ("units", JSONText.value(a.units)),
+                    ("covered_before", JSONText.value(a.coveredBefore)), ("needed", JSONText.value(a.needed)),
+                    ("new", JSONText.value(a.proposals.count)), ("lower_bound", JSONText.value(a.lowerBound)),
+                    ("share_before", JSONText.value(a.shareBefore)), ("share_after", JSONText.value(a.shareAfter)),
+                    ("proposals", "[" + proposals.joined(separator: ",\n") + "]"),
+                ])
+            }
+            return JSONText.object([
+                ("target", JSONText.string(report.target.id)), ("title", JSONText.string(report.target.title)),
+                ("year", JSONText.value(report.year)), ("as_of", JSONText.string(report.asOf.description)),
+                ("by", JSONText.string(report.by.rawValue)), ("goal", JSONText.value(report.goal)),
+                ("kind", JSONText.string(report.kind.rawValue)), ("within_m", JSONText.value(report.target.withinMetres)),
+                ("areas", "[\n" + areas.joined(separator: ",\n") + "]"),
+            ])
+        }
+        return "{\"plan\": \(JSONText.string(reports.first?.plan ?? "")), \"suggestions\": [\n" + items.joined(separator: ",\n") + "]}\n"
+    }
+
+    /// The proposals as RFC 7946 points (`path` nil: standard output); returns how many.
+    @discardableResult
+    public static func geojson(_ reports: [SitingReport], path: String?) throws -> Int {
+        let out = try GeoJSONWriter(path: path, foreignMembers: [("proposed", .bool(true))])
+        for report in reports {
+            for p in report.proposals {
+                try out.write(id: .string(id(p, report)), properties: [
+                    ("id", .string(id(p, report))), ("name", .string(name(p, report))), ("kind", .string(report.kind.rawValue)),
+                    ("proposed", .bool(true)), ("target", .string(report.target.id)), ("area", .string(p.area.code)),
+                    ("pick", .int(p.pick)), ("unit", p.site.unit.map { .string($0) } ?? .null),
+                    ("covers", .string(p.covers.map(\.code).joined(separator: " "))), ("covers_count", .int(p.covers.count)),
+                ], geometry: .point(p.site.location))
+            }
+        }
+        try out.finish()
+        return out.featureCount
+    }
+
+    /// Candidate plots from a CSV: `id`, `name`, `lon`, `lat` (编号, 名称, 经度, 纬度), optional `unit` (所属区划代码),
+    /// in `coordinateSystem`.
+    public static func readSites(path: String, coordinateSystem: CoordinateSystem = .wgs84) throws -> [CandidateSite] {
+        let reader = try CSVReader(path: path, encoding: .auto)
+        let columns = ColumnMap<FacilityColumn>(header: reader.header, aliases: { $0.aliases })
+        let missing = columns.missing([.lon, .lat])
+        guard missing.isEmpty else {
+            throw ImportError.missingColumns(file: path, line: reader.headerLine, names: missing.map { "\($0.rawValue) (\($0.aliases[0]))" })
+        }
+        var sites: [CandidateSite] = []
+        while let row = try reader.next() {
+            guard let lon = columns.value(.lon, in: row.fields).flatMap(Double.init), let lat = columns.value(.lat, in: row.fields).flatMap(Double.init),
+                  (-180...180).contains(lon), (-90...90).contains(lat) else {
+                throw SitingError(message: "\(path):\(row.line): lon/lat: not a longitude and latitude in degrees — fix the row or remove it")
+            }
+            let id = columns.value(.id, in: row.fields) ?? "site-\(row.line)"
+            sites.append(CandidateSite(id: id, name: columns.value(.name, in: row.fields) ?? id,
+                                       location: coordinateSystem.toWGS84(LonLat(lon, lat)), unit: columns.value(.unit, in: row.fields)))
+        }
+        if sites.isEmpty { throw ImportError.noDataRows(file: path, line: reader.headerLine) }
+        return sites
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import FacilityMapKit
+import Foundation
+
+extension SuggestFormat: ExpressibleByArgument {}
+
+struct Suggest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Propose the fewest new facilities that bring each area to the goal of a unit coverage target.",
+        discussion: """
+            For each unit_coverage target that is not met (or --target), per area of --by: the candidate covering the
+            most still uncovered communities or villages is picked until the area's share reaches the goal (greedy
+            maximum coverage, existing facilities kept), with a lower bound: no fewer sites can cover the units needed.
+            Candidates: units (default: each uncovered unit's own point, the facility registered to it), grid:500m (a
+            grid over the uncovered units, registered to none), or a CSV of available plots (id, name, lon, lat, unit).
+            --format csv writes the proposals as a facilities file: import it and `coverage` reports the target met.
+            Exit status: 0 proposals made (or none needed); 1 a goal cannot be reached with the candidates; 2 usage error.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var planOptions: PlanOptions
+    @Option(help: ArgumentHelp("Only the target with this id (default: every unit_coverage target not met).", valueName: "id"))
+    var target: String?
+    @Option(help: ArgumentHelp("units, grid:METRESm or a CSV of plots.", valueName: "candidates")) var candidates: String = "units"
+    @Option(name: .customLong("max-new"), help: "At most this many new sites per area.") var maxNew: Int?
+    @Option(help: "table, csv (a facilities file to import), json or geojson.") var format: SuggestFormat = .table
+    @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "file")) var out: String?
+
+    func validate() throws {
+        if let maxNew, maxNew < 1 { throw ValidationError("--max-new must be at least 1") }
+        _ = try candidateSites(reading: false)
+    }
+
+    /// `--candidates` as the planner takes it.
+    func candidateSites(reading: Bool) throws -> CandidateSites {
+        if candidates == "units" { return .units }
+        if candidates.hasPrefix("grid:") {
+            let text = candidates.dropFirst(5).lowercased()
+            let number = text.hasSuffix("km") ? Double(text.dropLast(2)).map { $0 * 1000 } : Double(text.hasSuffix("m") ? text.dropLast() : text[...])
+            guard let metres = number, metres >= 10, metres <= 100_000 else {
+                throw ValidationError("--candidates \(candidates): give the grid's spacing in metres, 10 to 100000, as grid:500m")
+            }
+            return .grid(metres: metres)
+        }
+        guard FileManager.default.fileExists(atPath: candidates) else {
+            throw ValidationError("--candidates \(candidates) is neither units, grid:500m nor a file that exists")
+        }
+        return reading ? .sites(try SuggestFormatter.readSites(path: candidates)) : .units
+    }
+
+    func run() throws {
+        let plan = try planOptions.plan()
+        if let target, !plan.targets.contains(where: { $0.id == target }) {
+            throw ValidationError("--target \(target) is not in the targets: \(plan.targets.map(\.id).joined(separator: ", "))")
+        }
+        let store = try storeOptions.open()
+        let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
+        let query = planOptions.query()
+        let chosen: [Target]
+        if let target {
+            chosen = plan.targets.filter { $0.id == target }
+        } else {
+            // Every unit_coverage target with a goal this year that the report says is not met.
+            let report = engine.report(plan: plan, query: query)
+            chosen = report.targets.filter { $0.target.metric == .unitCoverage && $0.goal != nil
+                && ($0.total.met == false || $0.areas.contains { $0.result.met == false }) }.map(\.target)
+        }
+        let sites = try candidateSites(reading: true)
+        var reports: [SitingReport] = []
+        do {
+            for target in chosen {
+                reports.append(try engine.suggest(target: target, plan: plan, query: query, candidates: sites, maxNew: maxNew))
+            }
+        } catch let error as SitingError {
+            printError("facilitymap: \(error)")
+            throw Exit(status: 1)
+        }
+        let handle: FileHandle
+        if let out, format != .geojson {
+            guard FileManager.default.createFile(atPath: out, contents: nil), let h = FileHandle(forWritingAtPath: out) else {
+                printError("\(out): cannot write — check the folder exists and the disk has room")
+                throw Exit(status: 1)
+            }
+            handle = h
+        } else {
+            handle = .standardOutput
+        }
+        switch format {
+        case .table:
+            handle.write(Data((reports.isEmpty ? "every unit_coverage target is met: nothing to propose\n" : SuggestFormatter.table(reports)).utf8))
+        case .csv: try SuggestFormatter.csv(reports, to: handle)
+        case .json: handle.write(Data(SuggestFormatter.json(reports).utf8))
+        case .geojson: try SuggestFormatter.geojson(reports, path: out)
+        }
+        if let out { printError("wrote \(reports.reduce(0) { $0 + $1.proposals.count }) proposed sites to \(out)") }
+    }
+}

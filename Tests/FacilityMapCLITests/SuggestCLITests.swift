@@ -1,0 +1,98 @@
+import FacilityMapKit
+import Foundation
+import XCTest
+
+/// `facilitymap suggest` on the Luoyang demo: the proposals, imported as facilities, meet every unit coverage target.
+final class SuggestCLITests: XCTestCase {
+    var folder: URL!
+    var store: String { folder.appendingPathComponent("demo/facilitymap.sqlite").path }
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("facilitymap-suggest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        XCTAssertEqual(try run(["demo", "--out", "demo", "--year", "2025"]).status, 0)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.merging(["FACILITYMAP_STORE": store]) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// The unit coverage targets with a goal in `year`, and whether each is met in total and in every area.
+    func unitCoverage(year: Int) throws -> [String: (total: Bool?, areas: [Bool?])] {
+        let report = try run(["coverage", "--year", String(year), "--format", "json"])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        var result: [String: (Bool?, [Bool?])] = [:]
+        for target in json["targets"] as? [[String: Any]] ?? [] where target["metric"] as? String == "unit_coverage" && !(target["goal"] is NSNull) {
+            let total = (target["total"] as? [String: Any])?["met"] as? Bool
+            let areas = (target["areas"] as? [[String: Any]] ?? []).map { $0["met"] as? Bool }
+            result[target["id"] as! String] = (total, areas)
+        }
+        return result
+    }
+
+    func testProposalsImportedAsFacilitiesMeetEveryUnitCoverageTarget() throws {
+        for year in [2023, 2025] {
+            let before = try unitCoverage(year: year)
+            XCTAssertFalse(before.isEmpty)
+            XCTAssertTrue(before.values.contains { $0.total == false || $0.areas.contains(false) }, "the sample misses some goal in \(year)")
+            let made = try run(["suggest", "--year", String(year), "--format", "csv", "--out", "proposals-\(year).csv"])
+            XCTAssertEqual(made.status, 0, made.stderr)
+            let imported = try run(["import", "facilities", "proposals-\(year).csv"])
+            XCTAssertEqual(imported.status, 0, imported.stderr)
+            for (id, after) in try unitCoverage(year: year) {
+                XCTAssertEqual(after.total, true, "\(id) in \(year) is met once the proposals are built")
+                XCTAssertFalse(after.areas.contains(false), "\(id) in \(year): every area meets the goal")
+            }
+            let again = try run(["suggest", "--year", String(year)])
+            XCTAssertEqual(again.stdout, "every unit_coverage target is met: nothing to propose\n")
+        }
+        // The proposals are facilities of the target's first kind, registered to the unit they cover.
+        let csv = try String(contentsOf: folder.appendingPathComponent("proposals-2025.csv"), encoding: .utf8)
+        XCTAssertTrue(csv.hasPrefix("id,name,kind,lon,lat,unit,target,area,pick,covers\n"))
+        XCTAssertTrue(csv.contains(",拟建农村互助幸福院（") && csv.contains(",rural_mutual_aid_home,"), csv)
+    }
+
+    func testOutputsAndBadInput() throws {
+        let table = try run(["suggest", "--year", "2025", "--target", "community-elderly-care"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("proposed sites, in pick order per area"), table.stdout)
+        let json = try run(["suggest", "--year", "2025", "--format", "json"])
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let suggestions = try XCTUnwrap(object["suggestions"] as? [[String: Any]])
+        XCTAssertEqual(Set(suggestions.compactMap { $0["target"] as? String }), ["community-elderly-care", "rural-elderly-care"])
+        let geojson = try run(["suggest", "--year", "2025", "--format", "geojson", "--out", "p.geojson"])
+        XCTAssertEqual(geojson.status, 0, geojson.stderr)
+        let features = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("p.geojson"))) as? [String: Any])?["features"] as? [[String: Any]])
+        let proposals = suggestions.flatMap { ($0["areas"] as? [[String: Any]] ?? []).flatMap { $0["proposals"] as? [Any] ?? [] } }
+        XCTAssertEqual(features.count, proposals.count)
+        XCTAssertEqual((features.first?["properties"] as? [String: Any])?["proposed"] as? Bool, true)
+
+        let unknown = try run(["suggest", "--target", "nope"])
+        XCTAssertEqual(unknown.status, 2)
+        let notCoverage = try run(["suggest", "--year", "2025", "--target", "beds-per-1000"])
+        XCTAssertEqual(notCoverage.status, 1)
+        XCTAssertTrue(notCoverage.stderr.contains("suggest proposes sites for unit_coverage targets"), notCoverage.stderr)
+        let grid = try run(["suggest", "--year", "2025", "--target", "community-elderly-care", "--candidates", "grid:500m"])
+        XCTAssertEqual(grid.status, 1)
+        XCTAssertTrue(grid.stderr.contains("but the candidates can cover only 0"), grid.stderr)
+        let badGrid = try run(["suggest", "--candidates", "grid:0m"])
+        XCTAssertEqual(badGrid.status, 2)
+        XCTAssertTrue(badGrid.stderr.contains("give the grid's spacing in metres"), badGrid.stderr)
+    }
+}
