@@ -131,7 +131,6 @@ extension CoverageEngine {
             let sites = candidateSites(candidates, uncovered: uncovered, area: a)
             // Each candidate's uncovered units (a grid of the units' boxes keeps this near linear).
             var sets: [[Int]] = sites.map { site in uncovered.filter { covers(site, $0) } }
-            var order = Array(sites.indices)
             let weight = { (set: [Int]) -> Double in set.reduce(0) { $0 + Double(self.units[$1].population ?? 0) } }
             let reach = Set(sets.joined())
             if reach.count < needed {
@@ -141,26 +140,27 @@ extension CoverageEngine {
             var bound = 0, sum = 0
             while sum < needed && bound < sizes.count { sum += sizes[bound]; bound += 1 }
             siting.lowerBound = bound
-            var done = Set<Int>()
-            while done.count < needed {
+            // Lazy greedy: a candidate's gain only falls as units get covered, so a stale gain is an upper bound; the
+            // top of the heap is taken once its gain, counted again, still beats the next one's bound.
+            var done = [Bool](repeating: false, count: units.count)
+            var doneCount = 0
+            var heap = CandidateHeap()
+            for i in sites.indices where !sets[i].isEmpty { heap.push(.init(count: sets[i].count, weight: weight(sets[i]), index: i)) }
+            while doneCount < needed, var top = heap.pop() {
                 if let maxNew, siting.proposals.count >= maxNew { break }
-                // The candidate covering the most units not yet covered; ties by people, then the earlier candidate.
-                var best = -1, bestCount = 0, bestWeight = -1.0
-                for i in order {
-                    let fresh = sets[i].filter { !done.contains($0) }
-                    sets[i] = fresh
-                    if fresh.isEmpty { continue }
-                    let w = weight(fresh)
-                    if fresh.count > bestCount || (fresh.count == bestCount && w > bestWeight) {
-                        (best, bestCount, bestWeight) = (i, fresh.count, w)
-                    }
+                let fresh = sets[top.index].filter { !done[$0] }
+                sets[top.index] = fresh
+                if fresh.isEmpty { continue }
+                top.count = fresh.count
+                top.weight = weight(fresh)
+                if let next = heap.peek, next.beats(top) {
+                    heap.push(top)
+                    continue
                 }
-                guard best >= 0 else { break }
-                order.removeAll { $0 == best || sets[$0].isEmpty }
-                let newly = sets[best]
-                done.formUnion(newly)
-                siting.proposals.append(ProposedSite(pick: siting.proposals.count + 1, site: sites[best], area: siting.area,
-                                                     covers: inCodeOrder(newly.sorted()).map(reference)))
+                for u in fresh { done[u] = true }
+                doneCount += fresh.count
+                siting.proposals.append(ProposedSite(pick: siting.proposals.count + 1, site: sites[top.index], area: siting.area,
+                                                     covers: inCodeOrder(fresh.sorted()).map(reference)))
             }
             result.append(siting)
         }
@@ -216,5 +216,53 @@ extension CoverageEngine {
                 return units[area].boundary?.contains(site.location) ?? false
             }
         }
+    }
+}
+
+/// A max-heap of candidates by newly covered units, then people, then the earlier candidate.
+struct CandidateHeap {
+    struct Entry {
+        var count: Int
+        var weight: Double
+        var index: Int
+
+        /// Whether this entry is picked before `other`.
+        func beats(_ other: Entry) -> Bool {
+            if count != other.count { return count > other.count }
+            if weight != other.weight { return weight > other.weight }
+            return index < other.index
+        }
+    }
+
+    private var entries: [Entry] = []
+
+    var peek: Entry? { entries.first }
+
+    mutating func push(_ entry: Entry) {
+        entries.append(entry)
+        var i = entries.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            guard entries[i].beats(entries[p]) else { break }
+            entries.swapAt(i, p)
+            i = p
+        }
+    }
+
+    mutating func pop() -> Entry? {
+        guard !entries.isEmpty else { return nil }
+        entries.swapAt(0, entries.count - 1)
+        let top = entries.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var best = i
+            if l < entries.count && entries[l].beats(entries[best]) { best = l }
+            if r < entries.count && entries[r].beats(entries[best]) { best = r }
+            if best == i { break }
+            entries.swapAt(i, best)
+            i = best
+        }
+        return top
     }
 }
