@@ -58,8 +58,11 @@ extension StoreWriter {
         try flushCreations()
         try db.run("""
             INSERT INTO facility_creations (import, first_pk, last_pk)
-            SELECT ?1, min(pk), max(pk) FROM facilities WHERE pk >= ?2 HAVING count(*) > 0
+            SELECT ?1, (SELECT min(pk) FROM facilities WHERE pk >= ?2), (SELECT max(pk) FROM facilities)
+            WHERE (SELECT max(pk) FROM facilities) >= ?2
             """, [.integer(try importNumber()), .integer(pk)])
+        // (Each min and max on its own is one look-up in the row-number B-tree; min, max and count in one SELECT, or
+        // max in a FROM subquery, scan every row: 0.2–0.4 s at 3,000,000.)
     }
 
     /// Notes that this import created row `pk`: consecutive rows are recorded as one run.
