@@ -38,7 +38,7 @@ public final class CoverageEngine {
     /// Each facility's unit: the registered one if loaded, else the finest polygon holding its point, or -1.
     let anchor: [Int32]
     /// Population of each unit: its own, else the sum of its children's; nil when none is known.
-    private let population: [Double?]
+    let population: [Double?]
     private var ancestorCache: [UnitLevel: [Int32]] = [:]
     /// Unit positions in code order (ties in list order); nil when `units` is in code order already (as the store
     /// gives them).

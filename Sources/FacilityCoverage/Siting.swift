@@ -49,7 +49,8 @@ public struct AreaSiting: Sendable, Equatable {
     public var proposals: [ProposedSite]
     /// No set of fewer sites than this can cover the units still needed (the largest candidates' coverage added up).
     public var lowerBound: Int
-    public var coveredAfter: Int { coveredBefore + proposals.reduce(0) { $0 + $1.covers.count } }
+    /// Units covered once the proposals are built (for a per-area count target: areas that reach `min`).
+    public var coveredAfter: Int { coveredBefore + Set(proposals.flatMap { $0.covers.map(\.code) }).count }
     public var shareBefore: Double? { units == 0 ? nil : Double(coveredBefore) / Double(units) }
     public var shareAfter: Double? { units == 0 ? nil : Double(coveredAfter) / Double(units) }
 }
@@ -82,10 +83,16 @@ extension CoverageEngine {
     /// `maxNew` caps the proposals per area. Throws when the goal cannot be reached with the candidates.
     public func suggest(target: Target, plan: TargetPlan, query: CoverageQuery, candidates: CandidateSites,
                         maxNew: Int? = nil) throws -> SitingReport {
-        guard target.metric == .unitCoverage, let level = target.units else {
-            throw SitingError(message: "\(target.id) is a \(target.metric.rawValue) target: suggest proposes sites for unit_coverage targets (communities or villages within reach)")
-        }
         let (asOf, year) = resolve(plan: plan, query: query)
+        if target.metric == .count, target.perArea != nil {
+            guard let goal = target.goals[year] else {
+                throw SitingError(message: "\(target.id) has no goal for \(year) — give --year one of \(target.goals.keys.sorted().map(String.init).joined(separator: ", "))")
+            }
+            return suggestPerArea(target: target, plan: plan, query: query, asOf: asOf, year: year, goal: goal)
+        }
+        guard target.metric == .unitCoverage, let level = target.units else {
+            throw SitingError(message: "\(target.id) is a \(target.metric.rawValue) target: suggest proposes sites for unit_coverage targets (communities or villages within reach) and per-area count targets (one per county)")
+        }
         guard let goal = target.goals[year] else {
             throw SitingError(message: "\(target.id) has no goal for \(year) — give --year one of \(target.goals.keys.sorted().map(String.init).joined(separator: ", "))")
         }
@@ -162,6 +169,68 @@ extension CoverageEngine {
                 siting.proposals.append(ProposedSite(pick: siting.proposals.count + 1, site: sites[top.index], area: siting.area,
                                                      covers: inCodeOrder(fresh.sorted()).map(reference)))
             }
+            result.append(siting)
+        }
+        return SitingReport(plan: plan.plan, target: target, year: year, asOf: asOf, by: query.by, goal: goal,
+                            kind: target.kinds[0], areas: result)
+    }
+
+    /// A per-area count target (`per_area`, `min`): the areas short of `min` facilities (as many as the goal's share
+    /// needs, the most populous first) get the missing ones, each at the unit nearest the area's population centre.
+    private func suggestPerArea(target: Target, plan: TargetPlan, query: CoverageQuery, asOf: Day, year: Int,
+                                goal: Double) -> SitingReport {
+        let perLevel = target.perArea!
+        let (_, inPlanArea) = planArea(plan)
+        let levelAncestor = ancestors(at: perLevel)
+        var have = [Int](repeating: 0, count: units.count)
+        for f in counting(target.kinds, openOn: asOf.ordinal) where anchor[f] >= 0 {
+            let a = Int(levelAncestor[Int(anchor[f])])
+            if a >= 0 { have[a] += 1 }
+        }
+        let areas = inCodeOrder(units.indices.filter { self.level[$0] == perLevel && inPlanArea[$0] })
+        var inside: [Int: [Int]] = [:]
+        for u in units.indices where levelAncestor[u] >= 0 && Int(levelAncestor[u]) != u { inside[Int(levelAncestor[u]), default: []].append(u) }
+        let meeting = areas.filter { have[$0] >= target.min }.count
+        let wanted = max(0, Int((goal * Double(areas.count) - 1e-9).rounded(.up)) - meeting)
+        let short = areas.filter { have[$0] < target.min }.sorted { (population[$0] ?? 0) > (population[$1] ?? 0) }.prefix(wanted)
+        let chosen = Set(short)
+
+        /// The unit nearest the area's population centre (people-weighted mean of its units' points), registered to.
+        func site(for a: Int) -> CandidateSite {
+            let members = (inside[a] ?? []).filter { units[$0].location != nil }
+            let weights = members.map { Double(units[$0].population ?? 0) }
+            let total = weights.reduce(0, +)
+            var centre: LonLat? = Self.point(of: units[a])
+            if !members.isEmpty {
+                let w = total > 0 ? weights : members.map { _ in 1.0 }
+                let sum = w.reduce(0, +)
+                centre = LonLat(zip(members, w).reduce(0) { $0 + units[$1.0].location!.lon * $1.1 } / sum,
+                                zip(members, w).reduce(0) { $0 + units[$1.0].location!.lat * $1.1 } / sum)
+            }
+            guard let centre else { return CandidateSite(id: units[a].code, name: units[a].name, location: LonLat(0, 0), unit: units[a].code) }
+            let nearest = members.min { haversineMetres(units[$0].location!, centre) < haversineMetres(units[$1].location!, centre) }
+            let unit = nearest.map { units[$0] } ?? units[a]
+            return CandidateSite(id: unit.code, name: unit.name, location: unit.location ?? centre, unit: unit.code)
+        }
+
+        // Rows of --by, or of the target's own level when --by is finer (a county's sites are not split by township).
+        let rowLevel = query.by.rank <= perLevel.rank ? query.by : perLevel
+        let rowAncestor = ancestors(at: rowLevel)
+        let rows = inCodeOrder(units.indices.filter { self.level[$0] == rowLevel && inPlanArea[$0] })
+        var result: [AreaSiting] = []
+        for row in rows {
+            let mine = areas.filter { Int(rowAncestor[$0]) == row }
+            var siting = AreaSiting(area: reference(row), units: mine.count, coveredBefore: mine.filter { have[$0] >= target.min }.count,
+                                    needed: mine.filter { chosen.contains($0) }.count, proposals: [], lowerBound: 0)
+            for a in mine where chosen.contains(a) {
+                let place = site(for: a)
+                for _ in have[a]..<target.min {
+                    siting.proposals.append(ProposedSite(pick: siting.proposals.count + 1, site: place, area: siting.area,
+                                                         covers: [reference(a)]))
+                }
+            }
+            // Each area short of `min` needs its own sites: the greedy answer is the optimum.
+            siting.lowerBound = siting.proposals.count
             result.append(siting)
         }
         return SitingReport(plan: plan.plan, target: target, year: year, asOf: asOf, by: query.by, goal: goal,

@@ -23,7 +23,10 @@ public enum SuggestFormatter {
         var out = ""
         for report in reports {
             let t = report.target
-            out += "\(t.id)  \(t.title)  (goal \(percent(report.goal)) of \(t.units?.rawValue ?? "units") within \(Int(t.withinMetres)) m, \(report.year); facilities open on \(report.asOf))\n"
+            let goal = t.metric == .count
+                ? "goal \(percent(report.goal)) of \(t.perArea?.rawValue ?? "area") units with at least \(t.min)"
+                : "goal \(percent(report.goal)) of \(t.units?.rawValue ?? "units") within \(Int(t.withinMetres)) m"
+            out += "\(t.id)  \(t.title)  (\(goal), \(report.year); facilities open on \(report.asOf))\n"
             let rows = report.areas.map { a in
                 [a.area.code, a.area.name, String(a.units), String(a.coveredBefore), String(a.needed), String(a.proposals.count),
                  String(a.lowerBound), percent(a.shareBefore), percent(a.shareAfter)]

@@ -6,11 +6,13 @@ extension SuggestFormat: ExpressibleByArgument {}
 
 struct Suggest: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Propose the fewest new facilities that bring each area to the goal of a unit coverage target.",
+        abstract: "Propose the fewest new facilities that bring each area to the goal of a unit coverage or per-area count target.",
         discussion: """
             For each unit_coverage target that is not met (or --target), per area of --by: the candidate covering the
             most still uncovered communities or villages is picked until the area's share reaches the goal (greedy
             maximum coverage, existing facilities kept), with a lower bound: no fewer sites can cover the units needed.
+            A per-area count target (one per county) gets, in each area short of it, the missing facilities at the unit
+            nearest the area's population centre.
             Candidates: units (default: each uncovered unit's own point, the facility registered to it), grid:500m (a
             grid over the uncovered units, registered to none), or a CSV of available plots (id, name, lon, lat, unit).
             --format csv writes the proposals as a facilities file: import it and `coverage` reports the target met.
@@ -63,8 +65,8 @@ struct Suggest: ParsableCommand {
         } else {
             // Every unit_coverage target with a goal this year that the report says is not met.
             let report = engine.report(plan: plan, query: query)
-            chosen = report.targets.filter { $0.target.metric == .unitCoverage && $0.goal != nil
-                && ($0.total.met == false || $0.areas.contains { $0.result.met == false }) }.map(\.target)
+            chosen = report.targets.filter { ($0.target.metric == .unitCoverage || ($0.target.metric == .count && $0.target.perArea != nil))
+                && $0.goal != nil && ($0.total.met == false || $0.areas.contains { $0.result.met == false }) }.map(\.target)
         }
         let sites = try candidateSites(reading: true)
         var reports: [SitingReport] = []
@@ -88,7 +90,7 @@ struct Suggest: ParsableCommand {
         }
         switch format {
         case .table:
-            handle.write(Data((reports.isEmpty ? "every unit_coverage target is met: nothing to propose\n" : SuggestFormatter.table(reports)).utf8))
+            handle.write(Data((reports.isEmpty ? "every unit_coverage and per-area count target is met: nothing to propose\n" : SuggestFormatter.table(reports)).utf8))
         case .csv: try SuggestFormatter.csv(reports, to: handle)
         case .json: handle.write(Data(SuggestFormatter.json(reports).utf8))
         case .geojson: try SuggestFormatter.geojson(reports, path: out)

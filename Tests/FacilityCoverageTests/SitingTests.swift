@@ -99,4 +99,23 @@ final class SitingTests: XCTestCase {
             }
         }
     }
+
+    func testAPerAreaCountTargetGetsTheMissingFacilityAtTheUnitNearestThePopulationCentre() throws {
+        // CoverageEngineTests' city: a vocational school registered to 甲区, none in 乙区.
+        let engine = CoverageEngine(units: CoverageEngineTests.units, facilities: CoverageEngineTests.facilities)
+        let perCounty = Target(id: "voc", title: "每县中职", metric: .count, kinds: [.vocationalSchool], perArea: .district, min: 1,
+                               goals: [2025: 1.0])
+        let report = try engine.suggest(target: perCounty, plan: plan(perCounty), query: CoverageQuery(year: 2025), candidates: .units)
+        XCTAssertEqual(report.areas.map(\.area.code), ["410301", "410302"])
+        XCTAssertEqual(report.areas.map(\.needed), [0, 1])
+        let site = try XCTUnwrap(report.proposals.first)
+        // 乙区's people-weighted centre (112.308, 34.108) is nearest 乙三村 (112.30, 34.10), which lies in 乙区 by its point.
+        XCTAssertEqual(site.site.unit, "410302001203")
+        XCTAssertEqual(site.covers.map(\.code), ["410302"])
+        XCTAssertEqual(report.areas[1].shareAfter, 1.0)
+        // By city, one row with both districts.
+        let byCity = try engine.suggest(target: perCounty, plan: plan(perCounty), query: CoverageQuery(year: 2025, by: .city), candidates: .units)
+        XCTAssertEqual(byCity.areas.map(\.units), [2])
+        XCTAssertEqual(byCity.proposals.count, 1)
+    }
 }

@@ -38,7 +38,9 @@ final class SuggestCLITests: XCTestCase {
         XCTAssertEqual(report.status, 0, report.stderr)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
         var result: [String: (Bool?, [Bool?])] = [:]
-        for target in json["targets"] as? [[String: Any]] ?? [] where target["metric"] as? String == "unit_coverage" && !(target["goal"] is NSNull) {
+        // Unit coverage targets and per-area count targets (one per county): the ones suggest proposes sites for.
+        let sited = Set(TargetPlan.luoyang2022.targets.filter { $0.metric == .unitCoverage || ($0.metric == .count && $0.perArea != nil) }.map(\.id))
+        for target in json["targets"] as? [[String: Any]] ?? [] where sited.contains(target["id"] as? String ?? "") && !(target["goal"] is NSNull) {
             let total = (target["total"] as? [String: Any])?["met"] as? Bool
             let areas = (target["areas"] as? [[String: Any]] ?? []).map { $0["met"] as? Bool }
             result[target["id"] as! String] = (total, areas)
@@ -46,7 +48,7 @@ final class SuggestCLITests: XCTestCase {
         return result
     }
 
-    func testProposalsImportedAsFacilitiesMeetEveryUnitCoverageTarget() throws {
+    func testProposalsImportedAsFacilitiesMeetEveryUnitCoverageAndPerCountyTarget() throws {
         for year in [2023, 2025] {
             let before = try unitCoverage(year: year)
             XCTAssertFalse(before.isEmpty)
@@ -60,7 +62,7 @@ final class SuggestCLITests: XCTestCase {
                 XCTAssertFalse(after.areas.contains(false), "\(id) in \(year): every area meets the goal")
             }
             let again = try run(["suggest", "--year", String(year)])
-            XCTAssertEqual(again.stdout, "every unit_coverage target is met: nothing to propose\n")
+            XCTAssertEqual(again.stdout, "every unit_coverage and per-area count target is met: nothing to propose\n")
         }
         // The proposals are facilities of the target's first kind, registered to the unit they cover.
         let csv = try String(contentsOf: folder.appendingPathComponent("proposals-2025.csv"), encoding: .utf8)
@@ -75,7 +77,9 @@ final class SuggestCLITests: XCTestCase {
         let json = try run(["suggest", "--year", "2025", "--format", "json"])
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let suggestions = try XCTUnwrap(object["suggestions"] as? [[String: Any]])
-        XCTAssertEqual(Set(suggestions.compactMap { $0["target"] as? String }), ["community-elderly-care", "rural-elderly-care"])
+        XCTAssertEqual(Set(suggestions.compactMap { $0["target"] as? String }),
+                       ["community-elderly-care", "rural-elderly-care", "vocational-school-per-county", "community-college-per-county",
+                        "senior-education-per-county"])
         let geojson = try run(["suggest", "--year", "2025", "--format", "geojson", "--out", "p.geojson"])
         XCTAssertEqual(geojson.status, 0, geojson.stderr)
         let features = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("p.geojson"))) as? [String: Any])?["features"] as? [[String: Any]])
@@ -88,6 +92,8 @@ final class SuggestCLITests: XCTestCase {
         let notCoverage = try run(["suggest", "--year", "2025", "--target", "beds-per-1000"])
         XCTAssertEqual(notCoverage.status, 1)
         XCTAssertTrue(notCoverage.stderr.contains("suggest proposes sites for unit_coverage targets"), notCoverage.stderr)
+        let total = try run(["suggest", "--year", "2023", "--target", "street-elderly-centers"])
+        XCTAssertEqual(total.status, 1, "a city-wide count says how many, not where")
         let grid = try run(["suggest", "--year", "2025", "--target", "community-elderly-care", "--candidates", "grid:500m"])
         XCTAssertEqual(grid.status, 1)
         XCTAssertTrue(grid.stderr.contains("but the candidates can cover only 0"), grid.stderr)
