@@ -47,8 +47,11 @@ public struct AreaSiting: Sendable, Equatable {
     public var coveredBefore: Int
     public var needed: Int
     public var proposals: [ProposedSite]
-    /// No set of fewer sites than this can cover the units still needed (the largest candidates' coverage added up).
+    /// No set of fewer sites than this can cover the units still needed (the largest candidates' coverage added up;
+    /// with `--exact`, the proven optimum).
     public var lowerBound: Int
+    /// With `--exact`: how many sites the greedy picked.
+    public var greedy: Int?
     /// Units covered once the proposals are built (for a per-area count target: areas that reach `min`).
     public var coveredAfter: Int { coveredBefore + Set(proposals.flatMap { $0.covers.map(\.code) }).count }
     public var shareBefore: Double? { units == 0 ? nil : Double(coveredBefore) / Double(units) }
@@ -81,8 +84,10 @@ extension CoverageEngine {
     /// `target`, existing facilities kept: in each area, the candidate covering the most still uncovered units is
     /// picked until enough are covered (ties: the one whose units hold the most people, then code order).
     /// `maxNew` caps the proposals per area. Throws when the goal cannot be reached with the candidates.
+    /// With `exact`, each area's problem is also handed to it (a MILP solver); its answer, when it gives one,
+    /// replaces the greedy picks (the greedy count is kept beside it).
     public func suggest(target: Target, plan: TargetPlan, query: CoverageQuery, candidates: CandidateSites,
-                        maxNew: Int? = nil) throws -> SitingReport {
+                        maxNew: Int? = nil, exact: ((SitingProblem) throws -> [Int]?)? = nil) throws -> SitingReport {
         let (asOf, year) = resolve(plan: plan, query: query)
         if target.metric == .count, target.perArea != nil {
             guard let goal = target.goals[year] else {
@@ -133,7 +138,7 @@ extension CoverageEngine {
             let uncovered = inArea.filter { count[$0] == 0 }
             let needed = max(0, Int((goal * Double(inArea.count) - 1e-9).rounded(.up)) - coveredBefore)
             var siting = AreaSiting(area: reference(a), units: inArea.count, coveredBefore: coveredBefore, needed: needed,
-                                    proposals: [], lowerBound: 0)
+                                    proposals: [], lowerBound: 0, greedy: nil)
             guard needed > 0 else { result.append(siting); continue }
             let sites = candidateSites(candidates, uncovered: uncovered, area: a)
             // Each candidate's uncovered units (a grid of the units' boxes keeps this near linear).
@@ -147,26 +152,22 @@ extension CoverageEngine {
             var bound = 0, sum = 0
             while sum < needed && bound < sizes.count { sum += sizes[bound]; bound += 1 }
             siting.lowerBound = bound
-            // Lazy greedy: a candidate's gain only falls as units get covered, so a stale gain is an upper bound; the
-            // top of the heap is taken once its gain, counted again, still beats the next one's bound.
-            var done = [Bool](repeating: false, count: units.count)
-            var doneCount = 0
-            var heap = CandidateHeap()
-            for i in sites.indices where !sets[i].isEmpty { heap.push(.init(count: sets[i].count, weight: weight(sets[i]), index: i)) }
-            while doneCount < needed, var top = heap.pop() {
-                if let maxNew, siting.proposals.count >= maxNew { break }
-                let fresh = sets[top.index].filter { !done[$0] }
-                sets[top.index] = fresh
-                if fresh.isEmpty { continue }
-                top.count = fresh.count
-                top.weight = weight(fresh)
-                if let next = heap.peek, next.beats(top) {
-                    heap.push(top)
-                    continue
+            let weights = units.map { Double($0.population ?? 0) }
+            let greedy = Self.greedyCover(sets: sets, weights: weights, needed: needed, maxNew: maxNew)
+            var picks = greedy
+            if let exact {
+                let problem = SitingProblem(area: siting.area, sets: sets, needed: needed, maxNew: maxNew)
+                if let optimal = try exact(problem) {
+                    picks = Self.pickOrder(optimal, sets: sets, weights: weights)
+                    siting.greedy = greedy.count
+                    siting.lowerBound = picks.count
                 }
-                for u in fresh { done[u] = true }
-                doneCount += fresh.count
-                siting.proposals.append(ProposedSite(pick: siting.proposals.count + 1, site: sites[top.index], area: siting.area,
+            }
+            var done = Set<Int>()
+            for i in picks {
+                let fresh = sets[i].filter { !done.contains($0) }
+                done.formUnion(fresh)
+                siting.proposals.append(ProposedSite(pick: siting.proposals.count + 1, site: sites[i], area: siting.area,
                                                      covers: inCodeOrder(fresh.sorted()).map(reference)))
             }
             result.append(siting)
@@ -221,7 +222,7 @@ extension CoverageEngine {
         for row in rows {
             let mine = areas.filter { Int(rowAncestor[$0]) == row }
             var siting = AreaSiting(area: reference(row), units: mine.count, coveredBefore: mine.filter { have[$0] >= target.min }.count,
-                                    needed: mine.filter { chosen.contains($0) }.count, proposals: [], lowerBound: 0)
+                                    needed: mine.filter { chosen.contains($0) }.count, proposals: [], lowerBound: 0, greedy: nil)
             for a in mine where chosen.contains(a) {
                 let place = site(for: a)
                 for _ in have[a]..<target.min {
@@ -285,6 +286,58 @@ extension CoverageEngine {
                 return units[area].boundary?.contains(site.location) ?? false
             }
         }
+    }
+}
+
+/// One area's siting problem: candidate `i` covers the units `sets[i]`; cover at least `needed` of them with the
+/// fewest candidates (at most `maxNew`).
+public struct SitingProblem: Sendable {
+    public var area: UnitReference
+    public var sets: [[Int]]
+    public var needed: Int
+    public var maxNew: Int?
+
+    public init(area: UnitReference, sets: [[Int]], needed: Int, maxNew: Int?) {
+        self.area = area
+        self.sets = sets
+        self.needed = needed
+        self.maxNew = maxNew
+    }
+}
+
+extension CoverageEngine {
+    /// Lazy greedy maximum coverage: a candidate's gain only falls as units get covered, so a stale gain is an upper
+    /// bound; the top of the heap is taken once its gain, counted again, still beats the next one's bound. Ties: the
+    /// most people (`weights` by unit), then the earlier candidate. Returns the picks in order.
+    public static func greedyCover(sets: [[Int]], weights: [Double], needed: Int, maxNew: Int? = nil) -> [Int] {
+        var sets = sets
+        let weight = { (set: [Int]) -> Double in set.reduce(0) { $0 + weights[$1] } }
+        var done = Set<Int>()
+        var heap = CandidateHeap()
+        for i in sets.indices where !sets[i].isEmpty { heap.push(.init(count: sets[i].count, weight: weight(sets[i]), index: i)) }
+        var picks: [Int] = []
+        while done.count < needed, var top = heap.pop() {
+            if let maxNew, picks.count >= maxNew { break }
+            let fresh = sets[top.index].filter { !done.contains($0) }
+            sets[top.index] = fresh
+            if fresh.isEmpty { continue }
+            top.count = fresh.count
+            top.weight = weight(fresh)
+            if let next = heap.peek, next.beats(top) {
+                heap.push(top)
+                continue
+            }
+            done.formUnion(fresh)
+            picks.append(top.index)
+        }
+        return picks
+    }
+
+    /// `chosen` in the order the greedy would take them (most newly covered units first).
+    static func pickOrder(_ chosen: [Int], sets: [[Int]], weights: [Double]) -> [Int] {
+        let only = sets.indices.map { chosen.contains($0) ? sets[$0] : [] }
+        let ordered = greedyCover(sets: only, weights: weights, needed: Int.max)
+        return ordered + chosen.filter { !ordered.contains($0) }
     }
 }
 

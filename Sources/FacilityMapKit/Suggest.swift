@@ -27,18 +27,22 @@ public enum SuggestFormatter {
                 ? "goal \(percent(report.goal)) of \(t.perArea?.rawValue ?? "area") units with at least \(t.min)"
                 : "goal \(percent(report.goal)) of \(t.units?.rawValue ?? "units") within \(Int(t.withinMetres)) m"
             out += "\(t.id)  \(t.title)  (\(goal), \(report.year); facilities open on \(report.asOf))\n"
+            let exact = report.areas.contains { $0.greedy != nil }
             let rows = report.areas.map { a in
                 [a.area.code, a.area.name, String(a.units), String(a.coveredBefore), String(a.needed), String(a.proposals.count),
-                 String(a.lowerBound), percent(a.shareBefore), percent(a.shareAfter)]
+                 exact ? (a.greedy.map(String.init) ?? "–") : String(a.lowerBound), percent(a.shareBefore), percent(a.shareAfter)]
             }
             let total = report.areas.reduce(into: (units: 0, before: 0, needed: 0, new: 0, bound: 0, after: 0)) {
                 $0.units += $1.units; $0.before += $1.coveredBefore; $0.needed += $1.needed; $0.new += $1.proposals.count
                 $0.bound += $1.lowerBound; $0.after += $1.coveredAfter
             }
             let share = { (n: Int) in total.units == 0 ? nil : Double(n) / Double(total.units) }
-            out += TextTable.render(header: ["code", "area", "units", "covered", "needed", "new", "at least", "before", "after"],
+            out += TextTable.render(header: ["code", "area", "units", "covered", "needed", exact ? "new (exact)" : "new",
+                                             exact ? "greedy" : "at least", "before", "after"],
                                     rows: rows + [["", "total", String(total.units), String(total.before), String(total.needed),
-                                                   String(total.new), String(total.bound), percent(share(total.before)),
+                                                   String(total.new),
+                                                   exact ? String(report.areas.reduce(0) { $0 + ($1.greedy ?? $1.proposals.count) }) : String(total.bound),
+                                                   percent(share(total.before)),
                                                    percent(share(total.after))]],
                                     rightAligned: [2, 3, 4, 5, 6, 7, 8])
             if !report.proposals.isEmpty {
@@ -87,6 +91,7 @@ public enum SuggestFormatter {
                     ("code", JSONText.string(a.area.code)), ("name", JSONText.string(a.area.name)), ("units", JSONText.value(a.units)),
                     ("covered_before", JSONText.value(a.coveredBefore)), ("needed", JSONText.value(a.needed)),
                     ("new", JSONText.value(a.proposals.count)), ("lower_bound", JSONText.value(a.lowerBound)),
+                    ("greedy", JSONText.value(a.greedy)),
                     ("share_before", JSONText.value(a.shareBefore)), ("share_after", JSONText.value(a.shareAfter)),
                     ("proposals", "[" + proposals.joined(separator: ",\n") + "]"),
                 ])

@@ -26,6 +26,8 @@ struct Suggest: ParsableCommand {
     var target: String?
     @Option(help: ArgumentHelp("units, grid:METRESm or a CSV of plots.", valueName: "candidates")) var candidates: String = "units"
     @Option(name: .customLong("max-new"), help: "At most this many new sites per area.") var maxNew: Int?
+    @Flag(help: "Solve each area exactly (a 0-1 program through GLPK's glpsol, small cases); the greedy count is shown beside it.")
+    var exact = false
     @Option(help: "table, csv (a facilities file to import), json or geojson.") var format: SuggestFormat = .table
     @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "file")) var out: String?
 
@@ -72,7 +74,8 @@ struct Suggest: ParsableCommand {
         var reports: [SitingReport] = []
         do {
             for target in chosen {
-                reports.append(try engine.suggest(target: target, plan: plan, query: query, candidates: sites, maxNew: maxNew))
+                reports.append(try engine.suggest(target: target, plan: plan, query: query, candidates: sites, maxNew: maxNew,
+                                                  exact: exact ? { try ExactSiting.solve($0) } : nil))
             }
         } catch let error as SitingError {
             printError("facilitymap: \(error)")

@@ -87,6 +87,18 @@ final class SuggestCLITests: XCTestCase {
         XCTAssertEqual(features.count, proposals.count)
         XCTAssertEqual((features.first?["properties"] as? [String: Any])?["proposed"] as? Bool, true)
 
+        let exact = try run(["suggest", "--year", "2025", "--target", "rural-elderly-care", "--exact", "--format", "json"])
+        XCTAssertEqual(exact.status, 0, exact.stderr)
+        let greedy = try run(["suggest", "--year", "2025", "--target", "rural-elderly-care", "--format", "json"])
+        func counts(_ text: String) throws -> [Int] {
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let areas = ((object["suggestions"] as? [[String: Any]])?.first?["areas"] as? [[String: Any]]) ?? []
+            return areas.compactMap { $0["new"] as? Int }
+        }
+        // Within 0 m each site covers one village: the greedy is optimal, and GLPK agrees area by area.
+        XCTAssertEqual(try counts(exact.stdout), try counts(greedy.stdout))
+        XCTAssertTrue(exact.stdout.contains("\"greedy\": "), exact.stdout.prefix(400).description)
+
         let unknown = try run(["suggest", "--target", "nope"])
         XCTAssertEqual(unknown.status, 2)
         let notCoverage = try run(["suggest", "--year", "2025", "--target", "beds-per-1000"])
