@@ -23,10 +23,7 @@ struct Coverage: ParsableCommand {
     @Flag(help: "Exit with status 3 when any target is unmet (for scripts and CI).") var check = false
 
     func run() throws {
-        let plan = try planOptions.plan()
-        if let target, !plan.targets.contains(where: { $0.id == target }) {
-            throw ValidationError("--target \(target) is not in the targets: \(plan.targets.map(\.id).joined(separator: ", "))")
-        }
+        let plan = try planOptions.plan(checking: target)
         let store = try storeOptions.open()
         let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
         let report = engine.report(plan: plan, query: planOptions.query(target: target))

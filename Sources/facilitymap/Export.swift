@@ -35,6 +35,15 @@ struct PlanOptions: ParsableArguments {
 
     func plan() throws -> TargetPlan { try targets.map { try TargetPlan(path: $0) } ?? TargetPlan.luoyang2022 }
 
+    /// The plan, with `target` (when given) checked to be one of its targets' ids.
+    func plan(checking target: String?) throws -> TargetPlan {
+        let plan = try plan()
+        if let target, !plan.targets.contains(where: { $0.id == target }) {
+            throw ValidationError("--target \(target) is not in the targets: \(plan.targets.map(\.id).joined(separator: ", "))")
+        }
+        return plan
+    }
+
     func query(target: String? = nil) -> CoverageQuery {
         CoverageQuery(year: year, asOf: asOf.flatMap { Day(parsing: $0) }, by: level ?? .district, targetID: target)
     }

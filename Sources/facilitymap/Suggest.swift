@@ -54,10 +54,7 @@ struct Suggest: ParsableCommand {
     }
 
     func run() throws {
-        let plan = try planOptions.plan()
-        if let target, !plan.targets.contains(where: { $0.id == target }) {
-            throw ValidationError("--target \(target) is not in the targets: \(plan.targets.map(\.id).joined(separator: ", "))")
-        }
+        let plan = try planOptions.plan(checking: target)
         let store = try storeOptions.open()
         let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
         let query = planOptions.query()

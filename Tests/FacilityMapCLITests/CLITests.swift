@@ -37,14 +37,17 @@ final class CLITests: XCTestCase {
     /// Runs `facilitymap arguments` in the temporary folder with `FACILITYMAP_STORE` set to `store.sqlite` there.
     @discardableResult
     func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+        try Self.run(arguments, in: folder, environment: ["FACILITYMAP_STORE": folder.appendingPathComponent("store.sqlite").path]
+                        .merging(extra) { $1 })
+    }
+
+    /// Runs `facilitymap arguments` in `folder` with `environment` added to this process's; waits for it.
+    static func run(_ arguments: [String], in folder: URL, environment extra: [String: String]) throws -> Result {
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = folder
-        var environment = ProcessInfo.processInfo.environment
-        environment["FACILITYMAP_STORE"] = folder.appendingPathComponent("store.sqlite").path
-        for (key, value) in extra { environment[key] = value }
-        process.environment = environment
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

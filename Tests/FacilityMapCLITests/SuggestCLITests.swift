@@ -17,19 +17,8 @@ final class SuggestCLITests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.merging(["FACILITYMAP_STORE": store]) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    func run(_ arguments: [String]) throws -> CLITests.Result {
+        try CLITests.run(arguments, in: folder, environment: ["FACILITYMAP_STORE": store])
     }
 
     /// The unit coverage targets with a goal in `year`, and whether each is met in total and in every area.
