@@ -274,7 +274,7 @@ public final class CoverageEngine {
     }
 
     /// The column of a numeric field (0 where a facility states none).
-    private func column(_ field: FacilityField) -> [Int] {
+    func column(_ field: FacilityField) -> [Int] {
         switch field {
         case .beds: facilities.beds
         case .doctors: facilities.doctors
@@ -284,7 +284,7 @@ public final class CoverageEngine {
     }
 
     /// Whether facility `f`'s boolean attribute holds: `inclusive`, or an extra column reading true/1/yes/是.
-    private func holds(_ attribute: String, _ f: Int) -> Bool {
+    func holds(_ attribute: String, _ f: Int) -> Bool {
         if attribute == "inclusive" { return facilities.inclusive[f] }
         guard let text = facilities.attributes(of: f)[attribute]?.lowercased() else { return false }
         return ["true", "1", "yes", "y", "是", "t"].contains(text)

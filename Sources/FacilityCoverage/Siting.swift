@@ -35,8 +35,24 @@ public struct ProposedSite: Sendable, Equatable {
     public var site: CandidateSite
     /// The area (of `--by`) it serves.
     public var area: UnitReference
-    /// The counted units it would cover that no facility covers now.
+    /// The counted units it would cover that no facility covers now (a capacity proposal: the unit it serves).
     public var covers: [UnitReference]
+    /// per_population: the beds or GPs the new facility holds; share: the places (or 1 facility) converted.
+    public var amount: Int? = nil
+    /// share: the existing facility to convert (its position in the engine's `facilities`), not a new one.
+    public var facility: Int? = nil
+    /// share: that facility as stored, filled in by a caller that reads the store (its id, name and fields).
+    public var existing: Facility? = nil
+
+    public init(pick: Int, site: CandidateSite, area: UnitReference, covers: [UnitReference], amount: Int? = nil,
+                facility: Int? = nil) {
+        self.pick = pick
+        self.site = site
+        self.area = area
+        self.covers = covers
+        self.amount = amount
+        self.facility = facility
+    }
 }
 
 /// The proposals for one area of a `unit_coverage` target.
@@ -52,6 +68,11 @@ public struct AreaSiting: Sendable, Equatable {
     public var lowerBound: Int
     /// With `--exact`: how many sites the greedy picked.
     public var greedy: Int?
+    /// per_population, share and city-wide count targets: the area's measure before and after the proposals
+    /// (a rate per `per` people, a share, or a number of facilities), and the amount the proposals add or convert.
+    public var valueBefore: Double? = nil
+    public var valueAfter: Double? = nil
+    public var amount: Int = 0
     /// Units covered once the proposals are built (for a per-area count target: areas that reach `min`).
     public var coveredAfter: Int { coveredBefore + Set(proposals.flatMap { $0.covers.map(\.code) }).count }
     public var shareBefore: Double? { units == 0 ? nil : Double(coveredBefore) / Double(units) }
@@ -69,6 +90,9 @@ public struct SitingReport: Sendable, Equatable {
     /// The kind the proposed facilities take (the target's first).
     public var kind: FacilityKind
     public var areas: [AreaSiting]
+    /// per_population, share and city-wide count targets: the whole plan area's measure before and after.
+    public var totalBefore: Double? = nil
+    public var totalAfter: Double? = nil
     public var proposals: [ProposedSite] { areas.flatMap(\.proposals) }
 }
 
@@ -89,17 +113,24 @@ extension CoverageEngine {
     public func suggest(target: Target, plan: TargetPlan, query: CoverageQuery, candidates: CandidateSites,
                         maxNew: Int? = nil, exact: ((SitingProblem) throws -> [Int]?)? = nil) throws -> SitingReport {
         let (asOf, year) = resolve(plan: plan, query: query)
-        if target.metric == .count, target.perArea != nil {
-            guard let goal = target.goals[year] else {
-                throw SitingError(message: "\(target.id) has no goal for \(year) — give --year one of \(target.goals.keys.sorted().map(String.init).joined(separator: ", "))")
-            }
-            return suggestPerArea(target: target, plan: plan, query: query, asOf: asOf, year: year, goal: goal)
-        }
-        guard target.metric == .unitCoverage, let level = target.units else {
-            throw SitingError(message: "\(target.id) is a \(target.metric.rawValue) target: suggest proposes sites for unit_coverage targets (communities or villages within reach) and per-area count targets (one per county)")
-        }
         guard let goal = target.goals[year] else {
             throw SitingError(message: "\(target.id) has no goal for \(year) — give --year one of \(target.goals.keys.sorted().map(String.init).joined(separator: ", "))")
+        }
+        switch target.metric {
+        case .count where target.perArea != nil:
+            return suggestPerArea(target: target, plan: plan, query: query, asOf: asOf, year: year, goal: goal)
+        case .count:
+            return suggestCityCount(target: target, plan: plan, query: query, asOf: asOf, year: year, goal: goal)
+        case .perPopulation:
+            return try suggestCapacity(target: target, plan: plan, query: query, asOf: asOf, year: year, goal: goal,
+                                       candidates: candidates)
+        case .share:
+            return suggestConversions(target: target, plan: plan, query: query, asOf: asOf, year: year, goal: goal)
+        case .unitCoverage:
+            break
+        }
+        guard let level = target.units else {
+            throw SitingError(message: "\(target.id) is a unit_coverage target without `units`: give the level of the units it counts in the targets file")
         }
         let (_, inPlanArea) = planArea(plan)
         let counting = counting(target.kinds, openOn: asOf.ordinal)
@@ -196,23 +227,7 @@ extension CoverageEngine {
         let short = areas.filter { have[$0] < target.min }.sorted { (population[$0] ?? 0) > (population[$1] ?? 0) }.prefix(wanted)
         let chosen = Set(short)
 
-        /// The unit nearest the area's population centre (people-weighted mean of its units' points), registered to.
-        func site(for a: Int) -> CandidateSite {
-            let members = (inside[a] ?? []).filter { units[$0].location != nil }
-            let weights = members.map { Double(units[$0].population ?? 0) }
-            let total = weights.reduce(0, +)
-            var centre: LonLat? = Self.point(of: units[a])
-            if !members.isEmpty {
-                let w = total > 0 ? weights : members.map { _ in 1.0 }
-                let sum = w.reduce(0, +)
-                centre = LonLat(zip(members, w).reduce(0) { $0 + units[$1.0].location!.lon * $1.1 } / sum,
-                                zip(members, w).reduce(0) { $0 + units[$1.0].location!.lat * $1.1 } / sum)
-            }
-            guard let centre else { return CandidateSite(id: units[a].code, name: units[a].name, location: LonLat(0, 0), unit: units[a].code) }
-            let nearest = members.min { haversineMetres(units[$0].location!, centre) < haversineMetres(units[$1].location!, centre) }
-            let unit = nearest.map { units[$0] } ?? units[a]
-            return CandidateSite(id: unit.code, name: unit.name, location: unit.location ?? centre, unit: unit.code)
-        }
+        func site(for a: Int) -> CandidateSite { populationCentreSite(of: a, members: inside[a] ?? []) }
 
         // Rows of --by, or of the target's own level when --by is finer (a county's sites are not split by township).
         let rowLevel = query.by.rank <= perLevel.rank ? query.by : perLevel
@@ -238,6 +253,25 @@ extension CoverageEngine {
                             kind: target.kinds[0], areas: result)
     }
 
+    /// The unit nearest area `a`'s population centre (the people-weighted mean of the points of `members`, the units
+    /// below it), as a site registered to that unit; the area's own point when it has no members with points.
+    func populationCentreSite(of a: Int, members: [Int]) -> CandidateSite {
+        let members = members.filter { units[$0].location != nil }
+        let weights = members.map { Double(units[$0].population ?? 0) }
+        let total = weights.reduce(0, +)
+        var centre: LonLat? = Self.point(of: units[a])
+        if !members.isEmpty {
+            let w = total > 0 ? weights : members.map { _ in 1.0 }
+            let sum = w.reduce(0, +)
+            centre = LonLat(zip(members, w).reduce(0) { $0 + units[$1.0].location!.lon * $1.1 } / sum,
+                            zip(members, w).reduce(0) { $0 + units[$1.0].location!.lat * $1.1 } / sum)
+        }
+        guard let centre else { return CandidateSite(id: units[a].code, name: units[a].name, location: LonLat(0, 0), unit: units[a].code) }
+        let nearest = members.min { haversineMetres(units[$0].location!, centre) < haversineMetres(units[$1].location!, centre) }
+        let unit = nearest.map { units[$0] } ?? units[a]
+        return CandidateSite(id: unit.code, name: unit.name, location: unit.location ?? centre, unit: unit.code)
+    }
+
     /// A unit's point, else the centre of its polygon's box.
     static func point(of unit: AdministrativeUnit) -> LonLat? {
         if let location = unit.location { return location }
@@ -247,7 +281,7 @@ extension CoverageEngine {
 
     /// The candidate sites for one area: the uncovered units' points, a grid over them, or the given sites that lie
     /// in the area (by registration, else by the finest polygon holding them).
-    private func candidateSites(_ candidates: CandidateSites, uncovered: [Int], area: Int) -> [CandidateSite] {
+    func candidateSites(_ candidates: CandidateSites, uncovered: [Int], area: Int) -> [CandidateSite] {
         switch candidates {
         case .units:
             return uncovered.compactMap { u in

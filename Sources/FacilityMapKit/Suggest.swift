@@ -1,6 +1,7 @@
 import FacilityCoverage
 import FacilityFormats
 import FacilityModel
+import FacilityStore
 import Foundation
 
 /// How `suggest` writes its proposals.
@@ -11,17 +12,100 @@ public enum SuggestFormat: String, CaseIterable, Sendable {
 /// `facilitymap suggest`: proposals as a table, as a facilities CSV ready to import (the proposals as facilities,
 /// with `target`, `area`, `pick` and `covers` as extra columns), as JSON, or as GeoJSON points.
 public enum SuggestFormatter {
-    /// The id a proposal gets as a facility: `SUG-<target>-<area>-<pick>`.
-    public static func id(_ p: ProposedSite, _ report: SitingReport) -> String { "SUG-\(report.target.id)-\(p.area.code)-\(p.pick)" }
+    /// The id a proposal gets as a facility: `SUG-<target>-<year>-<area>-<pick>` (proposals for two goal years do
+    /// not replace each other when both are imported).
+    /// A conversion keeps the facility's own id.
+    public static func id(_ p: ProposedSite, _ report: SitingReport) -> String {
+        if let existing = p.existing { return existing.id }
+        return "SUG-\(report.target.id)-\(report.year)-\(p.area.code)-\(p.pick)"
+    }
 
-    /// `拟建<kind>（<site>）`.
-    public static func name(_ p: ProposedSite, _ report: SitingReport) -> String { "拟建\(report.kind.chineseNames[0])（\(p.site.name)）" }
+    /// `拟建<kind>（<site>）`; a conversion keeps the facility's own name.
+    public static func name(_ p: ProposedSite, _ report: SitingReport) -> String {
+        if let existing = p.existing { return existing.name }
+        return "拟建\(report.kind.chineseNames[0])（\(p.site.name)）"
+    }
+
+    /// Fills in the stored facility of each conversion (`ProposedSite.existing`), read from `store` by its position.
+    public static func resolveConversions(_ reports: inout [SitingReport], store: FacilityStore) throws {
+        let positions = Set(reports.flatMap { $0.proposals.compactMap(\.facility) })
+        guard !positions.isEmpty else { return }
+        let found = try store.facilities(atColumnPositions: positions)
+        for r in reports.indices {
+            for a in reports[r].areas.indices {
+                for p in reports[r].areas[a].proposals.indices {
+                    if let f = reports[r].areas[a].proposals[p].facility { reports[r].areas[a].proposals[p].existing = found[f] }
+                }
+            }
+        }
+    }
+
+    /// What a capacity, share or city-wide count target's proposals add, in words: `beds`, `places converted`, …
+    static func amountWord(_ report: SitingReport) -> String {
+        switch report.target.metric {
+        case .perPopulation: return report.target.field?.rawValue ?? "amount"
+        case .share: return report.target.field.map { "\($0.rawValue) to convert" } ?? "facilities to convert"
+        default: return "new"
+        }
+    }
+
+    /// A measure of a capacity, share or city-wide count target as the coverage table shows it.
+    static func measure(_ value: Double?, _ report: SitingReport) -> String {
+        guard let value else { return "–" }
+        switch report.target.metric {
+        case .perPopulation: return String(format: "%.2f", value)
+        case .share: return percent(value)
+        default: return String(Int(value.rounded()))
+        }
+    }
+
+    /// Whether the report's proposals add capacity, convert facilities or spread a city-wide count (not cover units).
+    static func isCapacity(_ report: SitingReport) -> Bool {
+        switch report.target.metric {
+        case .perPopulation, .share: true
+        case .count: report.target.perArea == nil
+        case .unitCoverage: false
+        }
+    }
+
+    static func capacityTable(_ report: SitingReport) -> String {
+        let t = report.target
+        let word = amountWord(report)
+        let what: String
+        switch t.metric {
+        case .perPopulation: what = "goal \(measure(report.goal, report)) \(t.field?.rawValue ?? "") per \(Int(t.per ?? 1)) people"
+        case .share: what = "goal \(percent(report.goal)) of \(t.field?.rawValue ?? "facilities") \(t.whereAttribute ?? "inclusive")"
+        default: what = "goal \(Int(report.goal)) facilities, spread over the \(t.units?.rawValue ?? "township") units with the fewest"
+        }
+        var out = "\(t.id)  \(t.title)  (\(what), \(report.year); facilities open on \(report.asOf))\n"
+        let rows = report.areas.map { a in
+            [a.area.code, a.area.name, measure(a.valueBefore, report), String(a.amount), String(a.proposals.count), measure(a.valueAfter, report)]
+        }
+        let total = ["", "total", measure(report.totalBefore, report), String(report.areas.reduce(0) { $0 + $1.amount }),
+                     String(report.proposals.count), measure(report.totalAfter, report)]
+        out += TextTable.render(header: ["code", "area", "before", word, t.metric == .share ? "conversions" : "sites", "after"],
+                                rows: rows + [total], rightAligned: [2, 3, 4, 5])
+        if !report.proposals.isEmpty {
+            out += t.metric == .share ? "facilities to convert, the largest first:\n" : "proposed sites:\n"
+            let count = t.metric == .count
+            out += TextTable.render(
+                header: ["area", "pick", "id", t.metric == .share ? "facility" : "site", "lon", "lat"] + (count ? ["in"] : [word, "serves"]),
+                rows: report.proposals.map { p in
+                    let serves = p.covers.map { "\($0.code) \($0.name)" }.joined(separator: ", ")
+                    return [p.area.code, String(p.pick), id(p, report), p.existing?.name ?? p.site.name,
+                            String(format: "%.6f", p.site.location.lon), String(format: "%.6f", p.site.location.lat)]
+                        + (count ? [serves] : [String(p.amount ?? 0), serves])
+                }, rightAligned: count ? [1] : [1, 6])
+        }
+        return out + "\n"
+    }
 
     static func percent(_ share: Double?) -> String { share.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
 
     public static func table(_ reports: [SitingReport]) -> String {
         var out = ""
         for report in reports {
+            if isCapacity(report) { out += capacityTable(report); continue }
             let t = report.target
             let goal = t.metric == .count
                 ? "goal \(percent(report.goal)) of \(t.perArea?.rawValue ?? "area") units with at least \(t.min)"
@@ -61,15 +145,47 @@ public enum SuggestFormatter {
         return out
     }
 
-    /// The proposals as a facilities CSV in the import format.
+    /// The proposals as a facilities CSV in the import format: new facilities (a capacity proposal holds its beds or
+    /// GPs), and each conversion as the stored facility with the attribute set and its other fields and attributes
+    /// as stored (importing it updates that facility). `target`, `area`, `pick` and `covers` say why, as extra columns.
     public static func csv(_ reports: [SitingReport], to output: FileHandle) throws {
         let writer = CSVWriter(fileHandle: output)
-        try writer.write(["id", "name", "kind", "lon", "lat", "unit", "target", "area", "pick", "covers"])
+        let fields = ["id", "name", "kind", "lon", "lat", "unit", "beds", "doctors", "gps", "places", "inclusive", "level", "opened", "closed"]
+        var extra: [String] = []
         for report in reports {
+            if report.target.metric == .share, let attribute = report.target.whereAttribute, attribute != "inclusive", !extra.contains(attribute) {
+                extra.append(attribute)
+            }
+            for key in report.proposals.compactMap(\.existing).flatMap({ $0.attributes.keys }).sorted() where !extra.contains(key) {
+                extra.append(key)
+            }
+        }
+        let why = ["target", "area", "pick", "covers"]
+        extra.removeAll { why.contains($0) || fields.contains($0) }
+        try writer.write(fields + extra + why)
+        let text = { (n: Int?) in n.map(String.init) ?? "" }
+        for report in reports {
+            let attribute = report.target.whereAttribute ?? "inclusive"
             for p in report.proposals {
-                try writer.write([id(p, report), name(p, report), report.kind.rawValue, JSONText.value(p.site.location.lon),
-                                  JSONText.value(p.site.location.lat), p.site.unit ?? "", report.target.id, p.area.code,
-                                  String(p.pick), p.covers.map(\.code).joined(separator: " ")])
+                var row: [String]
+                var attributes: [String: String] = [:]
+                if let f = p.existing {
+                    row = [f.id, f.name, f.kind.rawValue, JSONText.value(f.location.lon), JSONText.value(f.location.lat), f.unit ?? "",
+                           text(f.beds), text(f.doctors), text(f.gps), text(f.places),
+                           attribute == "inclusive" ? "true" : f.inclusive.map { $0 ? "true" : "false" } ?? "",
+                           f.level ?? "", f.opened?.description ?? "", f.closed?.description ?? ""]
+                    attributes = f.attributes
+                    if attribute != "inclusive" { attributes[attribute] = "true" }
+                } else {
+                    var amounts: [String: String] = [:]
+                    if let field = report.target.field, report.target.metric == .perPopulation { amounts[field.rawValue] = text(p.amount) }
+                    row = [id(p, report), name(p, report), report.kind.rawValue, JSONText.value(p.site.location.lon),
+                           JSONText.value(p.site.location.lat), p.site.unit ?? "",
+                           amounts["beds"] ?? "", amounts["doctors"] ?? "", amounts["gps"] ?? "", amounts["places"] ?? "", "", "", "", ""]
+                }
+                row += extra.map { attributes[$0] ?? "" }
+                row += [report.target.id, p.area.code, String(p.pick), p.covers.map(\.code).joined(separator: " ")]
+                try writer.write(row)
             }
         }
         try writer.close()
@@ -83,6 +199,7 @@ public enum SuggestFormatter {
                         ("pick", JSONText.value(p.pick)), ("id", JSONText.string(id(p, report))), ("name", JSONText.string(name(p, report))),
                         ("site", JSONText.string(p.site.name)), ("lon", JSONText.value(p.site.location.lon)),
                         ("lat", JSONText.value(p.site.location.lat)), ("unit", JSONText.value(p.site.unit)),
+                        ("amount", JSONText.value(p.amount)), ("converts", JSONText.value(p.facility != nil)),
                         ("covers", "[" + p.covers.map { JSONText.object([("code", JSONText.string($0.code)), ("name", JSONText.string($0.name))]) }
                             .joined(separator: ", ") + "]"),
                     ])
@@ -93,6 +210,8 @@ public enum SuggestFormatter {
                     ("new", JSONText.value(a.proposals.count)), ("lower_bound", JSONText.value(a.lowerBound)),
                     ("greedy", JSONText.value(a.greedy)),
                     ("share_before", JSONText.value(a.shareBefore)), ("share_after", JSONText.value(a.shareAfter)),
+                    ("amount", JSONText.value(a.amount)), ("value_before", JSONText.value(a.valueBefore)),
+                    ("value_after", JSONText.value(a.valueAfter)),
                     ("proposals", "[" + proposals.joined(separator: ",\n") + "]"),
                 ])
             }
@@ -100,7 +219,9 @@ public enum SuggestFormatter {
                 ("target", JSONText.string(report.target.id)), ("title", JSONText.string(report.target.title)),
                 ("year", JSONText.value(report.year)), ("as_of", JSONText.string(report.asOf.description)),
                 ("by", JSONText.string(report.by.rawValue)), ("goal", JSONText.value(report.goal)),
-                ("kind", JSONText.string(report.kind.rawValue)), ("within_m", JSONText.value(report.target.withinMetres)),
+                ("kind", JSONText.string(report.kind.rawValue)), ("metric", JSONText.string(report.target.metric.rawValue)),
+                ("within_m", JSONText.value(report.target.withinMetres)),
+                ("total_before", JSONText.value(report.totalBefore)), ("total_after", JSONText.value(report.totalAfter)),
                 ("areas", "[\n" + areas.joined(separator: ",\n") + "]"),
             ])
         }
@@ -117,6 +238,7 @@ public enum SuggestFormatter {
                     ("id", .string(id(p, report))), ("name", .string(name(p, report))), ("kind", .string(report.kind.rawValue)),
                     ("proposed", .bool(true)), ("target", .string(report.target.id)), ("area", .string(p.area.code)),
                     ("pick", .int(p.pick)), ("unit", p.site.unit.map { .string($0) } ?? .null),
+                    ("amount", p.amount.map { .int($0) } ?? .null), ("converts", .bool(p.facility != nil)),
                     ("covers", .string(p.covers.map(\.code).joined(separator: " "))), ("covers_count", .int(p.covers.count)),
                 ], geometry: .point(p.site.location))
             }

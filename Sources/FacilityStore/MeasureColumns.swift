@@ -181,3 +181,32 @@ struct DayReader {
         return ordinal
     }
 }
+
+extension FacilityStore {
+    /// The facilities at `positions` of `facilityColumns` (storage order, rows of an unknown kind left out), by
+    /// position: how a measure's pick becomes a facility with its id and fields again. Reads every row's kind once.
+    public func facilities(atColumnPositions positions: Set<Int>) throws -> [Int: Facility] {
+        guard !positions.isEmpty else { return [:] }
+        return try read {
+            let known = Set(FacilityKind.allCases.map(\.rawValue))
+            let scan = try Statement(database: db, sql: "SELECT pk, kind FROM facilities ORDER BY pk")
+            defer { scan.finalize() }
+            var position = 0
+            var wanted: [(position: Int, pk: Int)] = []
+            while try scan.step() {
+                guard let kind = scan.text(1), known.contains(kind) else { continue }
+                if positions.contains(position) { wanted.append((position, scan.int(0) ?? 0)) }
+                position += 1
+            }
+            let one = try Statement(database: db, sql: "SELECT \(FacilityStore.facilityColumns) FROM facilities WHERE pk = ?")
+            defer { one.finalize() }
+            var found: [Int: Facility] = [:]
+            for (position, pk) in wanted {
+                try one.bind([.integer(Int64(pk))])
+                if try one.step() { found[position] = try readFacility(one) }
+                one.reset()
+            }
+            return found
+        }
+    }
+}

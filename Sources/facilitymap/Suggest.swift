@@ -6,15 +6,20 @@ extension SuggestFormat: ExpressibleByArgument {}
 
 struct Suggest: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Propose the fewest new facilities that bring each area to the goal of a unit coverage or per-area count target.",
+        abstract: "Propose what to build (or convert) so that each area meets the plan's targets.",
         discussion: """
             For each unit_coverage target that is not met (or --target), per area of --by: the candidate covering the
             most still uncovered communities or villages is picked until the area's share reaches the goal (greedy
             maximum coverage, existing facilities kept), with a lower bound: no fewer sites can cover the units needed.
             A per-area count target (one per county) gets, in each area short of it, the missing facilities at the unit
-            nearest the area's population centre.
+            nearest the area's population centre; a city-wide count target (58 centres) spreads the missing ones over the
+            townships with the fewest, the most populous first. A per_population target (beds, GPs per N people) gets
+            each area's shortfall as new capacity, split over the units below it by their own shortfall (with a CSV of
+            plots: at the plot nearest each); a share target (inclusive places) converts each area's existing
+            facilities, the largest first, until the share is met (--format csv writes them back with the attribute set).
             Candidates: units (default: each uncovered unit's own point, the facility registered to it), grid:500m (a
-            grid over the uncovered units, registered to none), or a CSV of available plots (id, name, lon, lat, unit).
+            grid over the uncovered units, registered to none; unit_coverage only, others use units), or a CSV of
+            available plots (id, name, lon, lat, unit).
             --format csv writes the proposals as a facilities file: import it and `coverage` reports the target met.
             Exit status: 0 proposals made (or none needed); 1 a goal cannot be reached with the candidates; 2 usage error.
             """
@@ -22,7 +27,7 @@ struct Suggest: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var planOptions: PlanOptions
-    @Option(help: ArgumentHelp("Only the target with this id (default: every unit_coverage target not met).", valueName: "id"))
+    @Option(help: ArgumentHelp("Only the target with this id (default: every target not met, in total or in an area).", valueName: "id"))
     var target: String?
     @Option(help: ArgumentHelp("units, grid:METRESm or a CSV of plots.", valueName: "candidates")) var candidates: String = "units"
     @Option(name: .customLong("max-new"), help: "At most this many new sites per area.") var maxNew: Int?
@@ -62,10 +67,10 @@ struct Suggest: ParsableCommand {
         if let target {
             chosen = plan.targets.filter { $0.id == target }
         } else {
-            // Every unit_coverage target with a goal this year that the report says is not met.
+            // Every target with a goal this year that the report says is not met, in total or in an area.
             let report = engine.report(plan: plan, query: query)
-            chosen = report.targets.filter { ($0.target.metric == .unitCoverage || ($0.target.metric == .count && $0.target.perArea != nil))
-                && $0.goal != nil && ($0.total.met == false || $0.areas.contains { $0.result.met == false }) }.map(\.target)
+            chosen = report.targets.filter { $0.goal != nil && ($0.total.met == false || $0.areas.contains { $0.result.met == false }) }
+                .map(\.target)
         }
         let sites = try candidateSites(reading: true)
         var reports: [SitingReport] = []
@@ -78,6 +83,7 @@ struct Suggest: ParsableCommand {
             printError("facilitymap: \(error)")
             throw Exit(status: 1)
         }
+        try SuggestFormatter.resolveConversions(&reports, store: store)
         let handle: FileHandle
         if let out, format != .geojson {
             guard FileManager.default.createFile(atPath: out, contents: nil), let h = FileHandle(forWritingAtPath: out) else {
@@ -90,7 +96,7 @@ struct Suggest: ParsableCommand {
         }
         switch format {
         case .table:
-            handle.write(Data((reports.isEmpty ? "every unit_coverage and per-area count target is met: nothing to propose\n" : SuggestFormatter.table(reports)).utf8))
+            handle.write(Data((reports.isEmpty ? "every target is met: nothing to propose\n" : SuggestFormatter.table(reports)).utf8))
         case .csv: try SuggestFormatter.csv(reports, to: handle)
         case .json: handle.write(Data(SuggestFormatter.json(reports).utf8))
         case .geojson: try SuggestFormatter.geojson(reports, path: out)

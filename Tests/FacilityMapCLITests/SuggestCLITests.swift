@@ -2,7 +2,7 @@ import FacilityMapKit
 import Foundation
 import XCTest
 
-/// `facilitymap suggest` on the Luoyang demo: the proposals, imported as facilities, meet every unit coverage target.
+/// `facilitymap suggest` on the Luoyang demo: the proposals, imported as facilities, meet every target of the plan.
 final class SuggestCLITests: XCTestCase {
     var folder: URL!
     var store: String { folder.appendingPathComponent("demo/facilitymap.sqlite").path }
@@ -21,15 +21,13 @@ final class SuggestCLITests: XCTestCase {
         try CLITests.run(arguments, in: folder, environment: ["FACILITYMAP_STORE": store])
     }
 
-    /// The unit coverage targets with a goal in `year`, and whether each is met in total and in every area.
-    func unitCoverage(year: Int) throws -> [String: (total: Bool?, areas: [Bool?])] {
+    /// The targets with a goal in `year`, and whether each is met in total and in every area.
+    func attainment(year: Int) throws -> [String: (total: Bool?, areas: [Bool?])] {
         let report = try run(["coverage", "--year", String(year), "--format", "json"])
         XCTAssertEqual(report.status, 0, report.stderr)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
         var result: [String: (Bool?, [Bool?])] = [:]
-        // Unit coverage targets and per-area count targets (one per county): the ones suggest proposes sites for.
-        let sited = Set(TargetPlan.luoyang2022.targets.filter { $0.metric == .unitCoverage || ($0.metric == .count && $0.perArea != nil) }.map(\.id))
-        for target in json["targets"] as? [[String: Any]] ?? [] where sited.contains(target["id"] as? String ?? "") && !(target["goal"] is NSNull) {
+        for target in json["targets"] as? [[String: Any]] ?? [] where !(target["goal"] is NSNull) {
             let total = (target["total"] as? [String: Any])?["met"] as? Bool
             let areas = (target["areas"] as? [[String: Any]] ?? []).map { $0["met"] as? Bool }
             result[target["id"] as! String] = (total, areas)
@@ -37,26 +35,39 @@ final class SuggestCLITests: XCTestCase {
         return result
     }
 
-    func testProposalsImportedAsFacilitiesMeetEveryUnitCoverageAndPerCountyTarget() throws {
+    func testProposalsImportedAsFacilitiesMeetEveryTargetOfThePlan() throws {
         for year in [2023, 2025] {
-            let before = try unitCoverage(year: year)
+            let before = try attainment(year: year)
             XCTAssertFalse(before.isEmpty)
             XCTAssertTrue(before.values.contains { $0.total == false || $0.areas.contains(false) }, "the sample misses some goal in \(year)")
             let made = try run(["suggest", "--year", String(year), "--format", "csv", "--out", "proposals-\(year).csv"])
             XCTAssertEqual(made.status, 0, made.stderr)
             let imported = try run(["import", "facilities", "proposals-\(year).csv"])
             XCTAssertEqual(imported.status, 0, imported.stderr)
-            for (id, after) in try unitCoverage(year: year) {
+            let after = try attainment(year: year)
+            XCTAssertEqual(Set(after.keys), Set(before.keys))
+            XCTAssertEqual(Set(after.keys), Set(TargetPlan.luoyang2022.targets.filter { $0.goals[year] != nil }.map(\.id)))
+            for (id, after) in after {
                 XCTAssertEqual(after.total, true, "\(id) in \(year) is met once the proposals are built")
                 XCTAssertFalse(after.areas.contains(false), "\(id) in \(year): every area meets the goal")
             }
             let again = try run(["suggest", "--year", String(year)])
-            XCTAssertEqual(again.stdout, "every unit_coverage and per-area count target is met: nothing to propose\n")
+            XCTAssertEqual(again.stdout, "every target is met: nothing to propose\n")
         }
-        // The proposals are facilities of the target's first kind, registered to the unit they cover.
+        // The proposals are facilities of the target's first kind, registered to the unit they cover; capacity
+        // proposals hold their beds; a conversion is the stored kindergarten, made inclusive, its attributes kept.
         let csv = try String(contentsOf: folder.appendingPathComponent("proposals-2025.csv"), encoding: .utf8)
-        XCTAssertTrue(csv.hasPrefix("id,name,kind,lon,lat,unit,target,area,pick,covers\n"))
+        XCTAssertTrue(csv.hasPrefix("id,name,kind,lon,lat,unit,beds,doctors,gps,places,inclusive,level,opened,closed,"), csv)
+        XCTAssertTrue(csv.hasSuffix("target,area,pick,covers\n") || csv.contains(",target,area,pick,covers\n"), csv)
         XCTAssertTrue(csv.contains(",拟建农村互助幸福院（") && csv.contains(",rural_mutual_aid_home,"), csv)
+        let lines = csv.split(separator: "\n").map(String.init)
+        let bedsRow = try XCTUnwrap(lines.first { $0.hasPrefix("SUG-beds-per-1000-2025-") })
+        XCTAssertNotNil(Int(bedsRow.split(separator: ",", omittingEmptySubsequences: false)[6]), bedsRow)
+        let converted = try XCTUnwrap(lines.first { $0.hasPrefix("LY-EDU-") })
+        XCTAssertTrue(converted.contains(",true,") && converted.contains(",inclusive-kindergarten-places,"), converted)
+        let id = String(converted.prefix { $0 != "," })
+        let history = try run(["history", id])
+        XCTAssertTrue(history.stdout.contains("inclusive"), history.stdout)
     }
 
     func testOutputsAndBadInput() throws {
@@ -68,7 +79,7 @@ final class SuggestCLITests: XCTestCase {
         let suggestions = try XCTUnwrap(object["suggestions"] as? [[String: Any]])
         XCTAssertEqual(Set(suggestions.compactMap { $0["target"] as? String }),
                        ["community-elderly-care", "rural-elderly-care", "vocational-school-per-county", "community-college-per-county",
-                        "senior-education-per-county"])
+                        "senior-education-per-county", "beds-per-1000", "gps-per-10000", "inclusive-kindergarten-places"])
         let geojson = try run(["suggest", "--year", "2025", "--format", "geojson", "--out", "p.geojson"])
         XCTAssertEqual(geojson.status, 0, geojson.stderr)
         let features = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("p.geojson"))) as? [String: Any])?["features"] as? [[String: Any]])
@@ -90,11 +101,13 @@ final class SuggestCLITests: XCTestCase {
 
         let unknown = try run(["suggest", "--target", "nope"])
         XCTAssertEqual(unknown.status, 2)
-        let notCoverage = try run(["suggest", "--year", "2025", "--target", "beds-per-1000"])
-        XCTAssertEqual(notCoverage.status, 1)
-        XCTAssertTrue(notCoverage.stderr.contains("suggest proposes sites for unit_coverage targets"), notCoverage.stderr)
-        let total = try run(["suggest", "--year", "2023", "--target", "street-elderly-centers"])
-        XCTAssertEqual(total.status, 1, "a city-wide count says how many, not where")
+        let beds = try run(["suggest", "--year", "2025", "--target", "beds-per-1000"])
+        XCTAssertEqual(beds.status, 0, beds.stderr)
+        XCTAssertTrue(beds.stdout.contains("code    area                    before  beds  sites  after"), beds.stdout)
+        // The sample has 57 street-level centres of the 58.
+        let total = try run(["suggest", "--year", "2023", "--target", "street-elderly-centers", "--format", "json"])
+        XCTAssertEqual(total.status, 0, total.stderr)
+        XCTAssertTrue(total.stdout.contains("\"total_before\": 57") && total.stdout.contains("\"total_after\": 58"), total.stdout)
         let grid = try run(["suggest", "--year", "2025", "--target", "community-elderly-care", "--candidates", "grid:500m"])
         XCTAssertEqual(grid.status, 1)
         XCTAssertTrue(grid.stderr.contains("but the candidates can cover only 0"), grid.stderr)
