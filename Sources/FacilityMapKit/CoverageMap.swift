@@ -32,8 +32,10 @@ public enum CoverageMap {
                          ("shortfall", JSONText.value(r.shortfall)), ("note", JSONText.value(r.note))])
     }
 
-    /// The map's data as JSON: areas, outline, targets with results per area, facilities, uncovered units.
-    public static func data(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery, maxFacilities: Int = 100_000) -> String {
+    /// The map's data as JSON: areas, outline, targets with results per area, facilities, uncovered units, and
+    /// `suggestions`' proposed sites by target (`proposed`: lon, lat, id, name, amount, units covered, conversion).
+    public static func data(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery, maxFacilities: Int = 100_000,
+                            suggestions: [SitingReport] = []) -> String {
         let report = engine.report(plan: plan, query: query)
         let byCode = Dictionary(engine.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         let areaCodes = report.targets.first?.areas.map(\.area.code) ?? engine.units.filter { $0.level == query.by }.map(\.code).sorted()
@@ -52,6 +54,12 @@ public enum CoverageMap {
                 }.joined(separator: ",") + "]"
             }
             let rows = t.areas.map { "\(JSONText.string($0.area.code)): \(result($0.result))" }.joined(separator: ", ")
+            let proposed = suggestions.filter { $0.target.id == t.target.id }.flatMap { report in
+                report.proposals.map { p in
+                    "[\(coordinate(p.site.location.lon)),\(coordinate(p.site.location.lat)),\(JSONText.string(SuggestFormatter.id(p, report))),"
+                        + "\(JSONText.string(SuggestFormatter.name(p, report))),\(JSONText.value(p.amount)),\(p.covers.count),\(p.facility != nil)]"
+                }
+            }
             let shares = t.target.metric == .unitCoverage || t.target.metric == .share
                 || (t.target.metric == .count && t.target.perArea != nil)
             return JSONText.object([
@@ -60,7 +68,7 @@ public enum CoverageMap {
                 ("share", JSONText.value(shares)), ("perArea", JSONText.value(t.target.perArea?.rawValue)),
                 ("units", JSONText.value(t.target.units?.rawValue)), ("kinds", "[" + t.target.kinds.map { JSONText.string($0.rawValue) }.joined(separator: ",") + "]"),
                 ("total", result(t.total)), ("totalName", JSONText.string(t.totalArea.name)),
-                ("areas", "{" + rows + "}"), ("uncovered", uncovered),
+                ("areas", "{" + rows + "}"), ("uncovered", uncovered), ("proposed", "[" + proposed.joined(separator: ",") + "]"),
             ])
         }
         let facilities = engine.facilities
@@ -90,9 +98,12 @@ public enum CoverageMap {
     }
 
     /// The whole page. `maxFacilities` bounds the points drawn (the count shown says how many there are).
-    public static func html(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery, maxFacilities: Int = 100_000) -> String {
+    /// With `suggestions`, the chosen target's proposed sites are drawn apart from the facilities (hollow diamonds;
+    /// a conversion rings the facility).
+    public static func html(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery, maxFacilities: Int = 100_000,
+                            suggestions: [SitingReport] = []) -> String {
         // "</" inside a <script> would end it: names come from user data.
-        let json = data(engine: engine, plan: plan, query: query, maxFacilities: maxFacilities)
+        let json = data(engine: engine, plan: plan, query: query, maxFacilities: maxFacilities, suggestions: suggestions)
             .replacingOccurrences(of: "</", with: "<\\/")
         return page(title: plan.plan, main: "const DATA = \(json);\ndrawCoverage(DATA);")
     }
@@ -172,7 +183,8 @@ public enum CoverageMap {
 
       const gAreas = document.createElementNS(svgNS, "g"), gOutline = document.createElementNS(svgNS, "g");
       const gFacilities = document.createElementNS(svgNS, "g"), gUncovered = document.createElementNS(svgNS, "g"), gLabels = document.createElementNS(svgNS, "g");
-      [gAreas, gOutline, gFacilities, gUncovered, gLabels].forEach(g => svg.appendChild(g));
+      const gProposed = document.createElementNS(svgNS, "g");
+      [gAreas, gOutline, gFacilities, gUncovered, gProposed, gLabels].forEach(g => svg.appendChild(g));
       const areaPaths = DATA.areas.map(a => {
         const p = document.createElementNS(svgNS, "path");
         p.setAttribute("class", "district");
@@ -220,6 +232,25 @@ public enum CoverageMap {
         });
         svg.dataset.uncovered = String((target.uncovered || []).length);
       }
+      // Proposed sites (facilitymap suggest): hollow diamonds; a conversion of an existing facility, a ring.
+      function drawProposed(target) {
+        gProposed.textContent = "";
+        const proposed = target.proposed || [];
+        proposed.forEach(q => {
+          const x = X(q[0]), y = Y(q[1]), d = 5.5;
+          const p = document.createElementNS(svgNS, q[6] ? "circle" : "path");
+          p.setAttribute("class", q[6] ? "proposed converts" : "proposed");
+          if (q[6]) { p.setAttribute("cx", x.toFixed(1)); p.setAttribute("cy", y.toFixed(1)); p.setAttribute("r", d); }
+          else p.setAttribute("d", `M${x} ${y - d}L${x + d} ${y}L${x} ${y + d}L${x - d} ${y}Z`);
+          const what = q[6] ? `convert: ${fmt(q[4], false)}` : (q[4] !== null ? `adds ${fmt(q[4], false)}` : `covers ${q[5]} unit${q[5] === 1 ? "" : "s"}`);
+          p.addEventListener("mousemove", e => showTip(e, `<b>${esc(q[3])}</b>${esc(q[2])}<br>proposed · ${what}`));
+          p.addEventListener("mouseleave", () => tip.style.display = "none");
+          gProposed.appendChild(p);
+        });
+        svg.dataset.proposed = String(proposed.length);
+        const legend = document.getElementById("proposed-legend");
+        if (legend) legend.style.display = DATA.targets.some(t => (t.proposed || []).length) ? "" : "none";
+      }
       function showTip(e, html) {
         tip.innerHTML = html;
         tip.style.display = "block";
@@ -245,6 +276,7 @@ public enum CoverageMap {
         document.getElementById("summary").innerHTML = `${esc(DATA.plan)} · ${esc(target.title)} · ${esc(target.totalName)}: ${describe(target, target.total)}`;
         drawFacilities(target);
         drawUncovered(target);
+        drawProposed(target);
       }
 
       DATA.targets.forEach(t => { const o = document.createElement("option"); o.value = t.id; o.textContent = `${t.id} — ${t.title}`; select.appendChild(o); });
@@ -295,6 +327,8 @@ public enum CoverageMap {
       path.outline { fill: none; stroke: #333; stroke-width: 1.6; }
       circle.facility { stroke: none; opacity: 0.75; }
       path.uncovered { stroke: #000; stroke-width: 1.4; fill: none; }
+      .proposed { stroke: #6a3d9a; stroke-width: 2; fill: #fff; fill-opacity: 0.6; }
+      .proposed.converts { fill: none; }
       text.label { font-size: 12px; fill: #222; paint-order: stroke; stroke: #fff; stroke-width: 3px; pointer-events: none; text-anchor: middle; }
       #tip { position: fixed; pointer-events: none; background: #fff; border: 1px solid #999; border-radius: 4px; padding: 6px 8px; box-shadow: 0 2px 6px #0003; display: none; font-size: 13px; }
       #tip b { display: block; margin-bottom: 2px; }
@@ -319,6 +353,11 @@ public enum CoverageMap {
         <div id="kinds"></div>
         <h2>Uncovered units</h2>
         <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="uncovered" d="M3 3L11 11M11 3L3 11"/></svg> a community or village with no facility of the target's kinds (unit coverage targets)</div>
+        <div id="proposed-legend" style="display: none">
+          <h2>Proposed (suggest)</h2>
+          <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="proposed" d="M7 1.5L12.5 7L7 12.5L1.5 7Z"/></svg> a new facility the target needs</div>
+          <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><circle class="proposed converts" cx="7" cy="7" r="5"/></svg> an existing facility to convert</div>
+        </div>
       </aside>
     </main>
     <!--BELOW-->

@@ -270,3 +270,26 @@ public enum SuggestFormatter {
         return sites
     }
 }
+
+/// `facilitymap suggest` as a use case, for the command and the map: which targets, and their proposals.
+public enum SuggestRun {
+    /// The targets with a goal in the query's year that the report says are not met, in total or in an area.
+    public static func unmetTargets(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery) -> [Target] {
+        engine.report(plan: plan, query: query).targets
+            .filter { $0.goal != nil && ($0.total.met == false || $0.areas.contains { $0.result.met == false }) }
+            .map(\.target)
+    }
+
+    /// The proposals for `targets`, each conversion's stored facility read from `store`; `exact` hands each area of
+    /// a unit coverage target to GLPK as well. Throws `SitingError` when a goal cannot be reached.
+    public static func proposals(engine: CoverageEngine, store: FacilityStore, plan: TargetPlan, query: CoverageQuery,
+                                 targets: [Target], candidates: CandidateSites = .units, maxNew: Int? = nil,
+                                 exact: Bool = false) throws -> [SitingReport] {
+        var reports = try targets.map { target in
+            try engine.suggest(target: target, plan: plan, query: query, candidates: candidates, maxNew: maxNew,
+                               exact: exact ? { try ExactSiting.solve($0) } : nil)
+        }
+        try SuggestFormatter.resolveConversions(&reports, store: store)
+        return reports
+    }
+}

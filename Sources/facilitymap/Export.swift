@@ -114,25 +114,38 @@ struct MapCommand: ParsableCommand {
         discussion: """
             Areas of --by coloured by attainment of the target chosen in the page (a selector lists every target),
             facilities as points by kind with a legend, uncovered communities and villages marked; hovering shows
-            actual, goal and shortfall.
+            actual, goal and shortfall. With --suggest, what `facilitymap suggest` proposes for each target not met
+            (candidates: the units) is drawn apart: new sites as hollow diamonds, facilities to convert ringed.
             """
     )
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var planOptions: PlanOptions
     @Option(help: ArgumentHelp("The HTML file to write.", valueName: "file")) var out: String = "coverage.html"
+    @Flag(help: "Also draw the sites `facilitymap suggest` proposes for the targets not met.") var suggest = false
 
     func run() throws {
         let store = try storeOptions.open()
         let plan = try planOptions.plan()
-        let html = CoverageMap.html(engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes), plan: plan, query: planOptions.query())
+        let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
+        let query = planOptions.query()
+        var suggestions: [SitingReport] = []
+        // A target whose goal the units cannot reach is drawn without proposals, with a warning.
+        for target in suggest ? SuggestRun.unmetTargets(engine: engine, plan: plan, query: query) : [] {
+            do {
+                suggestions += try SuggestRun.proposals(engine: engine, store: store, plan: plan, query: query, targets: [target])
+            } catch let error as SitingError {
+                printError("warning: no proposals drawn for \(target.id): \(error)")
+            }
+        }
+        let html = CoverageMap.html(engine: engine, plan: plan, query: query, suggestions: suggestions)
         do {
             try Data(html.utf8).write(to: URL(fileURLWithPath: out))
         } catch {
             printError("\(out): cannot write the map: \(error.localizedDescription) — check the folder exists and the disk has room")
             throw Exit(status: 1)
         }
-        print("wrote \(out)")
+        print("wrote \(out)" + (suggest ? " with \(suggestions.reduce(0) { $0 + $1.proposals.count }) proposed sites" : ""))
     }
 }
 

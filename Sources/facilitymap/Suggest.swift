@@ -63,27 +63,15 @@ struct Suggest: ParsableCommand {
         let store = try storeOptions.open()
         let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
         let query = planOptions.query()
-        let chosen: [Target]
-        if let target {
-            chosen = plan.targets.filter { $0.id == target }
-        } else {
-            // Every target with a goal this year that the report says is not met, in total or in an area.
-            let report = engine.report(plan: plan, query: query)
-            chosen = report.targets.filter { $0.goal != nil && ($0.total.met == false || $0.areas.contains { $0.result.met == false }) }
-                .map(\.target)
-        }
-        let sites = try candidateSites(reading: true)
-        var reports: [SitingReport] = []
+        let chosen = target.map { id in plan.targets.filter { $0.id == id } } ?? SuggestRun.unmetTargets(engine: engine, plan: plan, query: query)
+        let reports: [SitingReport]
         do {
-            for target in chosen {
-                reports.append(try engine.suggest(target: target, plan: plan, query: query, candidates: sites, maxNew: maxNew,
-                                                  exact: exact ? { try ExactSiting.solve($0) } : nil))
-            }
+            reports = try SuggestRun.proposals(engine: engine, store: store, plan: plan, query: query, targets: chosen,
+                                               candidates: try candidateSites(reading: true), maxNew: maxNew, exact: exact)
         } catch let error as SitingError {
             printError("facilitymap: \(error)")
             throw Exit(status: 1)
         }
-        try SuggestFormatter.resolveConversions(&reports, store: store)
         let handle: FileHandle
         if let out, format != .geojson {
             guard FileManager.default.createFile(atPath: out, contents: nil), let h = FileHandle(forWritingAtPath: out) else {

@@ -61,6 +61,11 @@ final class CLITests: XCTestCase {
 
     /// Runs the first of `candidates` that exists with `arguments`; asserts exit 0 and returns its standard output.
     func tool(_ candidates: [String], _ arguments: [String], missing: String) throws -> String {
+        try Self.tool(candidates, arguments, missing: missing)
+    }
+
+    /// Runs the first of `candidates` that exists with `arguments` and returns its standard output.
+    static func tool(_ candidates: [String], _ arguments: [String], missing: String) throws -> String {
         let path = try XCTUnwrap(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, missing)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)

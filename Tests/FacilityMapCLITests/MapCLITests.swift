@@ -4,7 +4,10 @@ import XCTest
 
 extension CLITests {
     /// Headless Chromium (Debian's `chromium`, installed by Scripts/setup) loads the page and runs its script.
-    func chromium(_ arguments: [String]) throws -> String {
+    func chromium(_ arguments: [String]) throws -> String { try Self.chromium(arguments, in: folder) }
+
+    /// Headless Chromium with its profile in `folder`.
+    static func chromium(_ arguments: [String], in folder: URL) throws -> String {
         try tool(["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"],
                  ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                   "--user-data-dir=\(folder.appendingPathComponent("chromium-profile").path)"] + arguments,

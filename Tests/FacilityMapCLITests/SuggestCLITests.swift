@@ -115,4 +115,29 @@ final class SuggestCLITests: XCTestCase {
         XCTAssertEqual(badGrid.status, 2)
         XCTAssertTrue(badGrid.stderr.contains("give the grid's spacing in metres"), badGrid.stderr)
     }
+
+    func testTheMapDrawsTheProposedSitesApartInARealBrowser() throws {
+        let made = try run(["map", "--year", "2025", "--suggest", "--out", "proposed.html"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let json = try run(["suggest", "--year", "2025", "--target", "community-elderly-care", "--format", "json"])
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let proposals = ((object["suggestions"] as? [[String: Any]])?.first?["areas"] as? [[String: Any]] ?? [])
+            .flatMap { $0["proposals"] as? [[String: Any]] ?? [] }
+        XCTAssertFalse(proposals.isEmpty)
+        XCTAssertTrue(made.stdout.hasPrefix("wrote proposed.html with "), made.stdout)
+        // The page opens on the first target (community elderly care): its proposals, drawn as diamonds.
+        let page = folder.appendingPathComponent("proposed.html")
+        let dom = try CLITests.chromium(["--virtual-time-budget=5000", "--dump-dom", page.absoluteString], in: folder)
+        XCTAssertTrue(dom.contains("data-proposed=\"\(proposals.count)\""), "one mark per proposal")
+        XCTAssertEqual(dom.components(separatedBy: "class=\"proposed\"").count - 1, proposals.count + 1, "the marks and the legend's")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        XCTAssertTrue(html.contains(try XCTUnwrap(proposals[0]["id"] as? String)), "the proposal's id for its tooltip")
+        // The conversions of the kindergarten target are rings, shown when it is chosen.
+        let kindergartens = try CLITests.chromium(["--virtual-time-budget=5000", "--dump-dom", page.absoluteString + "#inclusive-kindergarten-places"], in: folder)
+        XCTAssertTrue(kindergartens.contains("class=\"proposed converts\" cx="), "conversions ringed")
+        // Without --suggest, no proposals.
+        XCTAssertEqual(try run(["map", "--year", "2025", "--out", "plain.html"]).status, 0)
+        let plain = try CLITests.chromium(["--virtual-time-budget=5000", "--dump-dom", folder.appendingPathComponent("plain.html").absoluteString], in: folder)
+        XCTAssertTrue(plain.contains("data-proposed=\"0\""))
+    }
 }
