@@ -162,6 +162,8 @@ extension CoverageEngine {
             return false
         }
 
+        // People per unit: the greedy's tie-break (made once: a list the size of all units).
+        let weights = units.map { Double($0.population ?? 0) }
         var result: [AreaSiting] = []
         for a in areaRows {
             let inArea = countedIn[a] ?? []
@@ -172,9 +174,8 @@ extension CoverageEngine {
                                     proposals: [], lowerBound: 0, greedy: nil)
             guard needed > 0 else { result.append(siting); continue }
             let sites = candidateSites(candidates, uncovered: uncovered, area: a)
-            // Each candidate's uncovered units (a grid of the units' boxes keeps this near linear).
-            var sets: [[Int]] = sites.map { site in uncovered.filter { covers(site, $0) } }
-            let weight = { (set: [Int]) -> Double in set.reduce(0) { $0 + Double(self.units[$1].population ?? 0) } }
+            // Each candidate's uncovered units: candidates × uncovered units of the area.
+            let sets: [[Int]] = sites.map { site in uncovered.filter { covers(site, $0) } }
             let reach = Set(sets.joined())
             if reach.count < needed {
                 throw SitingError(message: "\(target.id): \(siting.area.name) (\(siting.area.code)) needs \(needed) more of its \(inArea.count) \(level.rawValue) units covered, but the candidates can cover only \(reach.count) — give more candidates (--candidates units, a finer grid, or more plots)\(within == 0 ? "; with within_m 0 a site covers a unit only when registered to it or inside its polygon" : "")")
@@ -183,7 +184,6 @@ extension CoverageEngine {
             var bound = 0, sum = 0
             while sum < needed && bound < sizes.count { sum += sizes[bound]; bound += 1 }
             siting.lowerBound = bound
-            let weights = units.map { Double($0.population ?? 0) }
             let greedy = Self.greedyCover(sets: sets, weights: weights, needed: needed, maxNew: maxNew)
             var picks = greedy
             if let exact {
