@@ -43,6 +43,8 @@ let package = Package(
         // Targets and metrics: pure Swift over plain values, testable without a database. Reads targets YAML.
         .target(name: "FacilityCoverage", dependencies: ["FacilityModel", "FacilityGeometry", "Yams"],
                 resources: [.embedInCode("Resources/luoyang-2022.yaml")]),
+        // Registry quality rules (`check`): pure Swift over units and facility records, testable without a database.
+        .target(name: "FacilityQuality", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats"]),
         // The SpatiaLite store: schema, migrations, transactions. The only code that speaks SQL.
         .target(name: "FacilityStore", dependencies: ["CSpatiaLite", "FacilityModel", "FacilityGeometry"]),
         // The embedded default data (GeoData/luoyang) as a resource bundle beside the binary.
@@ -50,7 +52,7 @@ let package = Package(
                 resources: [.copy("luoyang")]),
         // Use cases: import, list, stats — formats in, store out.
         .target(name: "FacilityMapKit", dependencies: ["FacilityFormats", "FacilityModel", "FacilityStore", "FacilityGeometry",
-                                                     "FacilityCoverage", "FacilityMapData"]),
+                                                     "FacilityCoverage", "FacilityQuality", "FacilityMapData"]),
         // The shared registry over HTTP: routes, tokens, the web page. Calls FacilityMapKit's use cases.
         .target(name: "FacilityServer", dependencies: [
             "FacilityMapKit", "FacilityCoverage", "CZlib",
@@ -68,6 +70,7 @@ let package = Package(
         .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
         .testTarget(name: "FacilityFormatsTests", dependencies: ["FacilityFormats", "FuzzSupport"]),
         .testTarget(name: "FacilityCoverageTests", dependencies: ["FacilityCoverage", "FuzzSupport"]),
+        .testTarget(name: "FacilityQualityTests", dependencies: ["FacilityQuality"]),
         .testTarget(name: "FacilityStoreTests", dependencies: ["FacilityStore", "FacilityModel"]),
         .testTarget(name: "FacilityServerTests", dependencies: ["FacilityServer", "FacilityMapKit", "Yams"]),
         .testTarget(name: "FacilityMapKitTests", dependencies: ["FacilityMapKit", "FacilityStore"],

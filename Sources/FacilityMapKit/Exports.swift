@@ -4,3 +4,4 @@
 @_exported import FacilityModel
 @_exported import FacilityStore
 @_exported import FacilityMapData
+@_exported import FacilityQuality

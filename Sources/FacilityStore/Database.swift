@@ -142,6 +142,8 @@ final class Database {
 /// other processes commit meanwhile (WAL).
 extension Database {
     func snapshot<T>(_ body: () throws -> T) throws -> T {
+        // Inside a transaction already (a caller's read or write): its snapshot.
+        if isInTransaction { return try body() }
         try execute("BEGIN DEFERRED")
         defer { try? execute("COMMIT") }
         return try body()

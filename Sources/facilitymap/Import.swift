@@ -22,6 +22,9 @@ struct ImportOptions: ParsableArguments {
     @Flag(help: "Reject the whole file, changing nothing, if any row is bad.")
     var strict = false
 
+    @Flag(name: .customLong("no-check"), help: "Skip the registry check whose summary line ends the import (`facilitymap check`).")
+    var noCheck = false
+
     @Option(help: ArgumentHelp("Write the rejected rows to this CSV, with a reason column, to fix and re-import.",
                                valueName: "out.csv"))
     var rejects: String?
@@ -50,8 +53,9 @@ struct ImportOptions: ParsableArguments {
     }
 }
 
-/// Prints an import's outcome and turns it into the documented exit status.
-func report(_ summary: ImportSummary) throws {
+/// Prints an import's outcome (then, unless `--no-check`, the registry check's summary line when it changed
+/// something) and turns it into the documented exit status.
+func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil) throws {
     for rejection in summary.rejections.prefix(200) { printError(rejection.description) }
     if summary.rejections.count > 200 {
         printError("… and \(summary.rejections.count - 200) more rejected rows (use --rejects FILE to get them all)")
@@ -59,6 +63,7 @@ func report(_ summary: ImportSummary) throws {
     for warning in summary.warnings { printError("warning: \(warning)") }
     print(summary.line)
     if let note = summary.repeatNote { print(note) }
+    if let check, summary.committed, summary.repeatNote == nil { print(RegistryCheck.summary(try check())) }
     if !summary.committed || summary.rejected > 0 { throw Exit(status: 1) }
 }
 
@@ -94,9 +99,10 @@ struct ImportUnits: ParsableCommand {
                                     strict: options.strict, rejectsPath: options.rejects)
         let summary = try importer.run(path: file, into: store)
         Trace.mark("returned")
+        let findings = summary.committed && !options.noCheck ? try RegistryCheck.run(store: store) : nil
         store.close()
         Trace.mark("closed")
-        try report(summary)
+        try report(summary, check: findings.map { found in { found } })
     }
 }
 
@@ -134,7 +140,7 @@ struct ImportFacilities: ParsableCommand {
                                         progress: progress.isEnabled ? progress.update : nil)
         let summary = try importer.run(path: file, into: store)
         progress.finish()
-        try report(summary)
+        try report(summary, check: options.noCheck ? nil : { try RegistryCheck.run(store: store) })
     }
 }
 

@@ -1,0 +1,54 @@
+import FacilityGeometry
+import FacilityModel
+import Foundation
+
+extension FacilityStore {
+    /// Every facility as `FacilityRecords`, in storage order (rows of an unknown kind left out), registered units as
+    /// positions in `unitCodes`, each with the import that created it; and the imports' files by number.
+    public func facilityRecords(unitCodes: [String]) throws -> (records: FacilityRecords, imports: [Int: String]) {
+        // Inside a caller's read (units and facilities on one snapshot) or a read of its own.
+        try read {
+            var imports: [Int: String] = [:]
+            let log = try Statement(database: db, sql: "SELECT pk, file FROM import_log")
+            defer { log.finalize() }
+            while try log.step() { imports[log.int(0) ?? 0] = log.text(1) ?? "" }
+            // Runs of created row numbers per import, in row order: rows come in pk order, so one pass walks both.
+            var runs: [(first: Int, last: Int, import: Int32)] = []
+            let creations = try Statement(database: db, sql: "SELECT first_pk, last_pk, import FROM facility_creations ORDER BY first_pk")
+            defer { creations.finalize() }
+            while try creations.step() { runs.append((creations.int(0) ?? 0, creations.int(1) ?? 0, Int32(creations.int(2) ?? -1))) }
+
+            let statement = try Statement(database: db, sql: """
+                SELECT pk, id, name, kind, unit, beds, places, opened, closed, location FROM facilities ORDER BY pk
+                """)
+            defer { statement.finalize() }
+            var records = FacilityRecords()
+            if let first = try db.scalar("SELECT min(pk) FROM facilities")?.int, let last = try db.scalar("SELECT max(pk) FROM facilities")?.int {
+                records.reserveCapacity(last - first + 1)
+            }
+            var kinds = CodePositions(FacilityKind.allCases.map(\.rawValue))
+            var units = CodePositions(unitCodes)
+            var days = DayReader()
+            var run = 0
+            while try statement.step() {
+                guard let kindText = statement.textBytes(3) else { continue }
+                let kind = kinds.position(of: kindText)
+                guard kind >= 0 else { continue }
+                let pk = statement.int(0) ?? 0
+                while run < runs.count && runs[run].last < pk { run += 1 }
+                let source: Int32 = run < runs.count && runs[run].first <= pk ? runs[run].import : -1
+                var unit: Int32 = -1
+                var unknown: String?
+                if let code = statement.textBytes(4) {
+                    unit = units.position(of: code)
+                    if unit < 0 { unit = -2; unknown = statement.text(4) }
+                }
+                records.append(id: statement.text(1) ?? "", name: statement.textBytes(2), kind: FacilityKind(ordinal: UInt8(kind)),
+                               location: try point(statement, column: 9), unit: unit, unknownUnit: unknown, beds: statement.int(5),
+                               places: statement.int(6), opened: days.ordinal(statement.textBytes(7)) ?? 0,
+                               closed: days.ordinal(statement.textBytes(8)) ?? 0, source: source)
+            }
+            return (records, imports)
+        }
+    }
+}
