@@ -41,6 +41,7 @@ public struct Demo {
             let summary = try importer.run(path: file.path, into: store)
             log("\(file.lastPathComponent): \(summary.line)")
         }
+        log(RegistryCheck.summary(try RegistryCheck.run(store: store)))
         let plan = TargetPlan.luoyang2022
         let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
         let years = year.map { [$0] } ?? Set(plan.targets.flatMap { $0.goals.keys }).sorted()
