@@ -206,6 +206,28 @@ public final class CoverageEngine {
             case .unitCoverage:
                 report = unitCoverage(target, goal: goal, counting: counting, areaRows: areaRows, byAncestor: byAncestor,
                                       inPlanArea: inPlanArea, totalArea: totalArea)
+            case .access:
+                let (demand, people, access) = accessValues(target, counting: counting, inPlanArea: inPlanArea,
+                                                            facilityInPlan: { facilityInPlan[$0] })
+                var numerators = [Double](repeating: 0, count: units.count), denominators = numerators
+                var totalNumerator = 0.0, totalDenominator = 0.0
+                for (k, u) in demand.enumerated() {
+                    let reached = people[k] * access[k]
+                    totalNumerator += reached
+                    totalDenominator += people[k]
+                    let a = Int(byAncestor[u])
+                    if a >= 0 { numerators[a] += reached; denominators[a] += people[k] }
+                }
+                let per = target.per ?? 1
+                let empty = "no people at a unit's point"
+                report = TargetReport(
+                    target: target, goal: goal,
+                    total: Judge.ratio(numerator: totalNumerator, denominator: totalDenominator, scale: per, goal: goal, emptyNote: empty),
+                    totalArea: totalArea, totalUncovered: [],
+                    areas: areaRows.map {
+                        AreaResult(area: reference($0), result: Judge.ratio(numerator: numerators[$0], denominator: denominators[$0],
+                                                                            scale: per, goal: goal, emptyNote: empty), uncovered: [])
+                    })
             case .perPopulation, .share, .count:
                 // Sum a value per area row and in total, in facility order.
                 func sums(_ value: (Int) -> Double) -> (rows: [Double], total: Double) {
@@ -386,28 +408,42 @@ public final class CoverageEngine {
         let level = target.units!
         let (count, counted) = coveringCounts(target, counting: counting, inPlanArea: inPlanArea)
         var numerators = [Double](repeating: 0, count: units.count), denominators = [Double](repeating: 0, count: units.count)
+        // With weight: population, people in the numerators and denominators; units counted beside.
+        let byPeople = target.weight == .population
+        var unitNumerators = byPeople ? [Double](repeating: 0, count: units.count) : [], unitDenominators = unitNumerators
         var uncovered = [[UnitReference]](repeating: [], count: units.count)
-        var totalCovered = 0.0
+        var totalCovered = 0.0, totalCounted = 0.0, totalUnitsCovered = 0.0
         var totalUncovered: [UnitReference] = []
         for u in inCodeOrder(counted) {
             let a = Int(byAncestor[u])
-            if a >= 0 { denominators[a] += 1 }
+            let amount = byPeople ? Double(units[u].population ?? 0) : 1
+            totalCounted += amount
+            if a >= 0 { denominators[a] += amount }
+            if byPeople && a >= 0 { unitDenominators[a] += 1 }
             if count[u] > 0 {
-                totalCovered += 1
-                if a >= 0 { numerators[a] += 1 }
+                totalCovered += amount
+                totalUnitsCovered += 1
+                if a >= 0 { numerators[a] += amount }
+                if byPeople && a >= 0 { unitNumerators[a] += 1 }
             } else {
                 totalUncovered.append(reference(u))
                 if a >= 0 { uncovered[a].append(reference(u)) }
             }
         }
-        let empty = "no \(level.rawValue) units"
+        let empty = byPeople ? "no people in \(level.rawValue) units" : "no \(level.rawValue) units"
+        func judged(_ numerator: Double, _ denominator: Double, _ unitsCovered: Double, _ unitsCounted: Double) -> CoverageResult {
+            var result = Judge.ratio(numerator: numerator, denominator: denominator, goal: goal, emptyNote: empty)
+            if byPeople && unitsCounted > 0 { result.unitShare = unitsCovered / unitsCounted }
+            return result
+        }
         return TargetReport(
             target: target, goal: goal,
-            total: Judge.ratio(numerator: totalCovered, denominator: Double(counted.count), goal: goal, emptyNote: empty),
+            total: judged(totalCovered, totalCounted, totalUnitsCovered, Double(counted.count)),
             totalArea: totalArea, totalUncovered: totalUncovered,
             areas: areaRows.map { a in
                 AreaResult(area: reference(a),
-                           result: Judge.ratio(numerator: numerators[a], denominator: denominators[a], goal: goal, emptyNote: empty),
+                           result: byPeople ? judged(numerators[a], denominators[a], unitNumerators[a], unitDenominators[a])
+                               : Judge.ratio(numerator: numerators[a], denominator: denominators[a], goal: goal, emptyNote: empty),
                            uncovered: uncovered[a])
             })
     }

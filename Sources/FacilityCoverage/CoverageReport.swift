@@ -5,6 +5,8 @@ import FacilityModel
 /// | metric | numerator | denominator | actual | shortfall when not met |
 /// |---|---|---|---|---|
 /// | unit_coverage | covered units | units | num ÷ den | ⌈goal × den⌉ − num |
+/// | unit_coverage, weight: population | people in covered units | people in the units | num ÷ den | ⌈goal × den⌉ − num (people) |
+/// | access | Σ people × capacity per person within reach (2SFCA) | people | num ÷ den × per | ⌈goal × den ÷ per⌉ − num |
 /// | per_population | sum of field | people | num ÷ den × per | ⌈goal × den ÷ per⌉ − num |
 /// | share | sum of field where `where` holds | sum of field | num ÷ den | ⌈goal × den⌉ − num |
 /// | count | facilities | nil | num | goal − num |
@@ -22,6 +24,8 @@ public struct CoverageResult: Equatable, Sendable {
     public var shortfall: Double?
     /// Why `actual` is missing, e.g. "no population".
     public var note: String?
+    /// `unit_coverage` with `weight: population`: the share of units covered, beside `actual` (the share of people).
+    public var unitShare: Double?
 
     public init(numerator: Double, denominator: Double?, actual: Double?, goal: Double?, met: Bool?, shortfall: Double?,
                 note: String? = nil) {

@@ -126,6 +126,8 @@ extension CoverageEngine {
                                        candidates: candidates)
         case .share:
             return suggestConversions(target: target, plan: plan, query: query, asOf: asOf, year: year, goal: goal)
+        case .access:
+            throw SitingError(message: "\(target.id) is an access target: suggest proposes sites for unit_coverage, per_population, share and count targets")
         case .unitCoverage:
             break
         }

@@ -1,4 +1,5 @@
 import FacilityModel
+import Foundation
 
 /// How a target is measured.
 public enum Metric: String, CaseIterable, Sendable {
@@ -10,6 +11,32 @@ public enum Metric: String, CaseIterable, Sendable {
     case share
     /// Number of facilities; with `per_area`, the share of areas that have at least `min`.
     case count
+    /// Capacity within reach per `per` people (two-step floating catchment, 2SFCA): each facility's `field` shared
+    /// among the people of the units within `within_m` (optionally weighted by distance), summed per unit.
+    case access
+}
+
+/// What a `unit_coverage` target's share counts.
+public enum CoverageWeight: String, CaseIterable, Sendable {
+    /// Units: the share of units covered.
+    case units
+    /// People: the share of the units' people living in covered units (reported beside the unit share).
+    case population
+}
+
+/// How an `access` target weighs a facility by distance within `within_m`.
+public enum DistanceDecay: Equatable, Sendable {
+    /// Every facility within reach counts whole.
+    case none
+    /// `exp(−d² / 2σ²)`, as PySAL access's `weights.gaussian(sigma)`.
+    case gaussian(sigmaMetres: Double)
+
+    public func weight(_ metres: Double) -> Double {
+        switch self {
+        case .none: 1
+        case let .gaussian(sigma): exp(-metres * metres / (2 * sigma * sigma))
+        }
+    }
 }
 
 /// A numeric field of a facility that targets can sum.
@@ -47,8 +74,12 @@ public struct Target: Equatable, Sendable {
     public var perArea: UnitLevel?
     /// `count` with `per_area`: facilities an area needs.
     public var min: Int
-    /// Goal by year: a share (0–1) for coverage and shares, a rate for per_population, a number for count.
+    /// Goal by year: a share (0–1) for coverage and shares, a rate for per_population and access, a number for count.
     public var goals: [Int: Double]
+    /// `unit_coverage`: whether the share is of units or of their people.
+    public var weight: CoverageWeight = .units
+    /// `access`: how distance within `withinMetres` weighs a facility.
+    public var decay: DistanceDecay = .none
 
     public init(id: String, title: String, metric: Metric, kinds: [FacilityKind], units: UnitLevel? = nil,
                 withinMetres: Double = 0, field: FacilityField? = nil, per: Double? = nil, whereAttribute: String? = nil,

@@ -78,7 +78,7 @@ extension TargetPlan {
 
     private static func parseTarget(_ node: Node, index: Int, fail: @escaping (String, String?) -> TargetsError) throws -> Target {
         let allowed: Set<String> = ["id", "title", "metric", "units", "kinds", "within_m", "field", "per", "where",
-                                    "per_area", "min", "goals"]
+                                    "per_area", "min", "goals", "weight", "decay", "sigma_m"]
         let probe = try Mapping(node, context: "target \(index + 1)", allowed: nil, fail: { fail($0, nil) })
         guard let id = try probe.string("id"), !id.isEmpty else { throw fail("target \(index + 1) has no `id`", nil) }
         let fields = try Mapping(node, context: id, allowed: allowed, fail: { fail($0, id) })
@@ -129,6 +129,24 @@ extension TargetPlan {
             return Int(value)
         } ?? 1
         let whereAttribute = try fields.string("where")
+        var weight = CoverageWeight.units
+        if let text = try fields.string("weight") {
+            guard let parsed = CoverageWeight(rawValue: text) else { throw problem("unknown weight \(text) — use units or population") }
+            guard metric == .unitCoverage else { throw problem("`weight` applies to unit_coverage targets only") }
+            weight = parsed
+        }
+        var decay = DistanceDecay.none
+        let sigma = try fields.number("sigma_m")
+        switch try fields.string("decay") {
+        case nil, "none":
+            if sigma != nil { throw problem("`sigma_m` goes with `decay: gaussian`") }
+        case "gaussian":
+            guard let sigma, sigma > 0, sigma <= 1_000_000 else { throw problem("`decay: gaussian` needs `sigma_m`, its width in metres (more than 0)") }
+            decay = .gaussian(sigmaMetres: sigma)
+        case let other?:
+            throw problem("unknown decay \(other) — use none or gaussian (with sigma_m)")
+        }
+        if metric != .access, try fields.string("decay") != nil { throw problem("`decay` applies to access targets only") }
 
         guard let goalsNode = fields["goals"] else { throw problem("`goals` is missing — give a goal per year, e.g. {2025: 1.0}") }
         guard case let .mapping(goalMapping) = goalsNode else { throw problem("`goals` must map years to numbers, e.g. {2025: 1.0}") }
@@ -161,10 +179,17 @@ extension TargetPlan {
             if perArea != nil, let bad = goals.first(where: { $0.value > 1 }) {
                 throw problem("the goal for \(bad.key) is \(bad.value); with per_area the goal is the share of areas, from 0 to 1")
             }
+        case .access:
+            guard field != nil else { throw problem("access needs `field`: beds, doctors, gps or places") }
+            guard let per, per > 0 else { throw problem("access needs `per`: people per unit of the result, e.g. 1000") }
+            guard withinMetres > 0 else { throw problem("access needs `within_m`: how far people reach, in metres (more than 0)") }
         }
         let title = try fields.string("title") ?? id
-        return Target(id: id, title: title, metric: metric, kinds: kinds, units: units, withinMetres: withinMetres,
-                      field: field, per: per, whereAttribute: whereAttribute, perArea: perArea, min: minimum, goals: goals)
+        var target = Target(id: id, title: title, metric: metric, kinds: kinds, units: units, withinMetres: withinMetres,
+                            field: field, per: per, whereAttribute: whereAttribute, perArea: perArea, min: minimum, goals: goals)
+        target.weight = weight
+        target.decay = decay
+        return target
     }
 }
 

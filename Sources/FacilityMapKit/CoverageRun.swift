@@ -39,6 +39,7 @@ public enum CoverageFormatter {
             ("goal", number(r.goal)), ("met", JSONText.value(r.met)), ("shortfall", number(r.shortfall)),
         ]
         if let note = r.note { members.append(("note", JSONText.string(note))) }
+        if let share = r.unitShare { members.append(("unit_share", number(share))) }
         return members
     }
 
@@ -163,7 +164,9 @@ public enum CoverageFormatter {
             out += "\n\(t.target.id)  \(t.target.title)  (\(metric.rawValue), goal \(goalText))\n"
             let (numName, denName): (String, String) = {
                 switch metric {
+                case .unitCoverage where t.target.weight == .population: ("people covered", "people")
                 case .unitCoverage: ("covered", t.target.units.map(plural) ?? "units")
+                case .access: ("\(t.target.field?.rawValue ?? "capacity") reached", "people")
                 case .perPopulation: (t.target.field?.rawValue ?? "sum", "people")
                 case .share: ("\(t.target.whereAttribute ?? "selected") \(t.target.field?.rawValue ?? "facilities")",
                               t.target.field?.rawValue ?? "facilities")
@@ -176,13 +179,17 @@ public enum CoverageFormatter {
                 let goal = r.goal.map { asShare ? percent($0) : decimal($0) } ?? "-"
                 let met = r.met.map { $0 ? "yes" : "NO" } ?? "-"
                 let marker = r.met == false ? "✗" : " "
-                return [marker, area.code, total ? "\(area.name) (total)" : area.name, whole(r.numerator), whole(r.denominator),
-                        actual, goal, met, whole(r.shortfall)]
+                var row = [marker, area.code, total ? "\(area.name) (total)" : area.name, whole(r.numerator), whole(r.denominator),
+                           actual, goal, met, whole(r.shortfall)]
+                if byPeople { row.append(r.unitShare.map { percent($0) } ?? "-") }
+                return row
             }
+            let byPeople = metric == .unitCoverage && t.target.weight == .population
             var rows = t.areas.map { cells($0.area, $0.result, total: false, perAreaRow: true) }
             rows.append(cells(t.totalArea, t.total, total: true, perAreaRow: false))
-            let table = TextTable.render(header: [" ", "code", "area", numName, denName, "actual", "goal", "met", "shortfall"],
-                                         rows: rows, rightAligned: [3, 4, 5, 6, 8])
+            let table = TextTable.render(header: [" ", "code", "area", numName, denName, "actual", "goal", "met", "shortfall"]
+                                            + (byPeople ? ["units covered"] : []),
+                                         rows: rows, rightAligned: [3, 4, 5, 6, 8, 9])
             out += table.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }
                 .joined(separator: "\n")
             if metric == .unitCoverage {

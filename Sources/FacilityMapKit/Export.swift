@@ -115,13 +115,23 @@ public struct GeoJSONExport {
             ("metric", .string(target.metric.rawValue)), ("year", .int(year)), ("as_of", .string(asOf.description)),
             ("goal", Self.double(target.goals[year])),
         ]
-        if target.metric == .unitCoverage { members.append(("within_m", .double(target.withinMetres))) }
+        if target.metric == .unitCoverage || target.metric == .access { members.append(("within_m", .double(target.withinMetres))) }
+        if target.metric == .access { members.append(("per", Self.double(target.per))) }
         let out = try GeoJSONWriter(path: outputPath, coordinateSystem: coordinateSystem, foreignMembers: members)
         if target.metric == .unitCoverage {
             for detail in engine.unitCoverage(of: target, plan: plan, query: query) {
                 var properties = Self.unitProperties(detail.unit)
                 properties += [("covered", .bool(detail.covered)), ("nearest_m", Self.double(detail.nearestMetres.map { ($0 * 10).rounded() / 10 })),
                                ("facility_count", .int(detail.facilityCount))]
+                try out.write(id: .string(detail.unit.code), properties: properties, geometry: Self.geometry(of: detail.unit))
+            }
+        } else if target.metric == .access {
+            // Each unit of demand with what it reaches (2SFCA), per `per` people.
+            let goal = target.goals[year]
+            for detail in engine.unitAccess(of: target, plan: plan, query: query) {
+                var properties = Self.unitProperties(detail.unit)
+                properties += [("people", .double(detail.people)), ("access", .double(detail.access)),
+                               ("met", goal.map { .bool(detail.access >= $0 - 1e-9) } ?? .null)]
                 try out.write(id: .string(detail.unit.code), properties: properties, geometry: Self.geometry(of: detail.unit))
             }
         } else {

@@ -64,7 +64,7 @@ public enum SuggestFormatter {
         switch report.target.metric {
         case .perPopulation, .share: true
         case .count: report.target.perArea == nil
-        case .unitCoverage: false
+        case .unitCoverage, .access: false
         }
     }
 
@@ -273,10 +273,11 @@ public enum SuggestFormatter {
 
 /// `facilitymap suggest` as a use case, for the command and the map: which targets, and their proposals.
 public enum SuggestRun {
-    /// The targets with a goal in the query's year that the report says are not met, in total or in an area.
+    /// The targets with a goal in the query's year that the report says are not met, in total or in an area (access
+    /// targets aside: suggest does not site for them).
     public static func unmetTargets(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery) -> [Target] {
         engine.report(plan: plan, query: query).targets
-            .filter { $0.goal != nil && ($0.total.met == false || $0.areas.contains { $0.result.met == false }) }
+            .filter { $0.target.metric != .access && $0.goal != nil && ($0.total.met == false || $0.areas.contains { $0.result.met == false }) }
             .map(\.target)
     }
 

@@ -116,3 +116,30 @@ final class AnchorScanTests: XCTestCase {
         XCTAssertEqual(anchorOrAliasLine("&top\na: 1\n"), 1)
     }
 }
+
+extension TargetsFileTests {
+    func testTheLifeCirclesFileAndAccessTargetsParseAndTheirMistakesAreNamed() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("GeoData/targets/gb50180-life-circles.yaml")
+        let circles = try TargetPlan(path: file.path)
+        XCTAssertEqual(circles.targets.map(\.withinMetres), [1000, 1000, 500, 300, 300, 300])
+        XCTAssertTrue(circles.targets.allSatisfy { $0.weight == .population && $0.units == .community && $0.metric == .unitCoverage })
+
+        let access = try TargetPlan(yaml: """
+            plan: p
+            targets:
+              - {id: a, metric: access, kinds: [hospital], field: beds, per: 1000, within_m: 5000, decay: gaussian, sigma_m: 2000, goals: {2025: 6}}
+            """, file: "t.yaml")
+        XCTAssertEqual(access.targets[0].metric, .access)
+        XCTAssertEqual(access.targets[0].decay, .gaussian(sigmaMetres: 2000))
+        func refused(_ target: String) -> String {
+            refusal("plan: p\ntargets:\n  - {id: a, kinds: [hospital], goals: {2025: 1}, \(target)}\n")?.description ?? ""
+        }
+        XCTAssertTrue(refused("metric: access, field: beds, per: 1000").contains("access needs `within_m`"))
+        XCTAssertTrue(refused("metric: access, per: 1000, within_m: 100").contains("access needs `field`"))
+        XCTAssertTrue(refused("metric: access, field: beds, per: 1000, within_m: 100, decay: gaussian").contains("needs `sigma_m`"))
+        XCTAssertTrue(refused("metric: access, field: beds, per: 1000, within_m: 100, decay: cubic").contains("unknown decay cubic"))
+        XCTAssertTrue(refused("metric: unit_coverage, units: village, weight: people").contains("unknown weight people"))
+        XCTAssertTrue(refused("metric: count, weight: population").contains("`weight` applies to unit_coverage targets only"))
+    }
+}
