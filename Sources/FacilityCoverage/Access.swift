@@ -14,7 +14,7 @@ public protocol TravelCost: Sendable {
 }
 
 /// Great-circle metres between points, found through square grids of cells at least `limit` wide (each point looks
-/// in its cell and the eight around it).
+/// in its cell and the eight around it); a flat-earth lower bound skips the pairs out of reach before the haversine.
 public struct GreatCircleCost: TravelCost {
     let demand: [LonLat]
     let supply: [LonLat]
@@ -24,67 +24,108 @@ public struct GreatCircleCost: TravelCost {
     public init(demand: [LonLat], supply: [LonLat], limit: Double) {
         self.demand = demand
         self.supply = supply
-        let maxLat = min(85, (demand + supply).reduce(0.0) { $1.lat.isFinite ? max($0, abs($1.lat)) : $0 } + 0.1)
+        let finite = (demand + supply).filter { $0.lon.isFinite && $0.lat.isFinite }
+        let box = finite.isEmpty ? BoundingBox(minLon: 0, minLat: 0, maxLon: 0, maxLat: 0) : BoundingBox(points: finite)
+        let maxLat = min(85, max(abs(box.minLat), abs(box.maxLat)) + 0.1)
         let cellLat = max(limit, 1) / 111_195.0
-        let cellLon = cellLat / cos(maxLat * .pi / 180)
-        demandCells = PointCells(demand, cellLon: cellLon, cellLat: cellLat)
-        supplyCells = PointCells(supply, cellLon: cellLon, cellLat: cellLat)
+        let cellLon = min(360, cellLat / cos(maxLat * .pi / 180))
+        demandCells = PointCells(demand, box: box, cellLon: cellLon, cellLat: cellLat)
+        supplyCells = PointCells(supply, box: box, cellLon: cellLon, cellLat: cellLat)
+    }
+
+    /// Metres per degree of longitude, at most, anywhere within `limit` of latitude `lat`: flat distances with it
+    /// never exceed the great-circle distance, so a pair they put out of reach is out of reach.
+    @inline(__always)
+    static func lonScale(_ lat: Double, _ limit: Double) -> Double {
+        111_195.0 * cos(min(89.9, abs(lat) + limit / 111_195.0 + 0.01) * .pi / 180)
+    }
+
+    @inline(__always)
+    static func mayReach(_ a: LonLat, _ b: LonLat, _ limit: Double, _ lonScale: Double) -> Bool {
+        let dy = (a.lat - b.lat) * 111_195.0
+        let dx = (a.lon - b.lon) * lonScale
+        return dx * dx + dy * dy <= limit * limit * 1.0001
     }
 
     public func forEachDemand(near j: Int, within limit: Double, _ body: (Int, Double) -> Void) {
-        demandCells.forEachNear(supply[j]) { i in
-            let d = haversineMetres(supply[j], demand[i])
+        let p = supply[j], scale = Self.lonScale(p.lat, limit)
+        demandCells.forEachNear(p) { i in
+            guard Self.mayReach(p, demand[i], limit, scale) else { return }
+            let d = haversineMetres(p, demand[i])
             if d <= limit { body(i, d) }
         }
     }
 
     public func forEachSupply(near i: Int, within limit: Double, _ body: (Int, Double) -> Void) {
-        supplyCells.forEachNear(demand[i]) { j in
-            let d = haversineMetres(demand[i], supply[j])
+        let p = demand[i], scale = Self.lonScale(p.lat, limit)
+        supplyCells.forEachNear(p) { j in
+            guard Self.mayReach(p, supply[j], limit, scale) else { return }
+            let d = haversineMetres(p, supply[j])
             if d <= limit { body(j, d) }
         }
     }
 }
 
-/// Points sorted by grid cell, with each occupied cell's range.
+/// Points in a dense grid of cells over a box: each cell's points contiguous (`start[c]..<start[c + 1]`).
 struct PointCells: Sendable {
+    let minLon: Double
+    let minLat: Double
     let cellLon: Double
     let cellLat: Double
+    let columns: Int
+    let rows: Int
+    let start: [Int32]
     let order: [Int32]
-    let ranges: [Int64: Range<Int>]
 
-    init(_ points: [LonLat], cellLon: Double, cellLat: Double) {
-        self.cellLon = cellLon
-        self.cellLat = cellLat
-        var keyed: [(Int64, Int32)] = []
-        keyed.reserveCapacity(points.count)
+    init(_ points: [LonLat], box: BoundingBox, cellLon: Double, cellLat: Double) {
+        minLon = box.minLon
+        minLat = box.minLat
+        // At most about 16 million cells: a coarser grid beyond that (still correct, as cells only grow).
+        var columns = max(1, Int(((box.maxLon - box.minLon) / cellLon).rounded(.down)) + 1)
+        var rows = max(1, Int(((box.maxLat - box.minLat) / cellLat).rounded(.down)) + 1)
+        var scale = 1.0
+        while Double(columns) * Double(rows) > 16_000_000 {
+            scale *= 2
+            columns = max(1, Int(((box.maxLon - box.minLon) / (cellLon * scale)).rounded(.down)) + 1)
+            rows = max(1, Int(((box.maxLat - box.minLat) / (cellLat * scale)).rounded(.down)) + 1)
+        }
+        let cellLonUsed = cellLon * scale, cellLatUsed = cellLat * scale
+        var cellOf = [Int32](repeating: -1, count: points.count)
+        var counts = [Int32](repeating: 0, count: columns * rows + 1)
         for (i, p) in points.enumerated() where p.lon.isFinite && p.lat.isFinite {
-            keyed.append((Self.key(Int((p.lon / cellLon).rounded(.down)), Int((p.lat / cellLat).rounded(.down))), Int32(i)))
+            let x = min(columns - 1, max(0, Int(((p.lon - box.minLon) / cellLonUsed).rounded(.down))))
+            let y = min(rows - 1, max(0, Int(((p.lat - box.minLat) / cellLatUsed).rounded(.down))))
+            let c = y * columns + x
+            cellOf[i] = Int32(c)
+            counts[c + 1] += 1
         }
-        keyed.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-        order = keyed.map(\.1)
-        var ranges: [Int64: Range<Int>] = [:]
-        var start = 0
-        while start < keyed.count {
-            var end = start + 1
-            while end < keyed.count && keyed[end].0 == keyed[start].0 { end += 1 }
-            ranges[keyed[start].0] = start..<end
-            start = end
+        for c in 0..<(columns * rows) { counts[c + 1] += counts[c] }
+        var fill = counts
+        var order = [Int32](repeating: 0, count: Int(counts[columns * rows]))
+        for i in points.indices where cellOf[i] >= 0 {
+            let c = Int(cellOf[i])
+            order[Int(fill[c])] = Int32(i)
+            fill[c] += 1
         }
-        self.ranges = ranges
+        self.columns = columns
+        self.rows = rows
+        self.start = counts
+        self.order = order
+        self.cellLon = cellLonUsed
+        self.cellLat = cellLatUsed
     }
 
-    static func key(_ x: Int, _ y: Int) -> Int64 { (Int64(x) << 32) | Int64(UInt32(bitPattern: Int32(truncatingIfNeeded: y))) }
-
     /// Calls `body` with every point in `p`'s cell and the eight around it, in point order within a cell.
+    @inline(__always)
     func forEachNear(_ p: LonLat, _ body: (Int) -> Void) {
         guard p.lon.isFinite, p.lat.isFinite else { return }
-        let x = Int((p.lon / cellLon).rounded(.down)), y = Int((p.lat / cellLat).rounded(.down))
-        for dy in -1...1 {
-            for dx in -1...1 {
-                guard let range = ranges[Self.key(x + dx, y + dy)] else { continue }
-                for k in range { body(Int(order[k])) }
-            }
+        let x = Int(((p.lon - minLon) / cellLon).rounded(.down)), y = Int(((p.lat - minLat) / cellLat).rounded(.down))
+        guard y >= -1, y <= rows, x >= -1, x <= columns else { return }
+        for row in max(0, y - 1)...min(rows - 1, y + 1) {
+            let low = max(0, x - 1), high = min(columns - 1, x + 1)
+            guard low <= high else { continue }
+            let from = Int(start[row * columns + low]), to = Int(start[row * columns + high + 1])
+            for k in from..<to { body(Int(order[k])) }
         }
     }
 }
@@ -95,7 +136,7 @@ struct PointCells: Sendable {
 public enum TwoStepFloatingCatchment {
     /// A_i for every demand point (supply per person; 0 where nothing is in reach), and R_j for every supply point
     /// (nil where no people are in reach).
-    public static func access(people: [Double], supply: [Double], cost: TravelCost, within limit: Double,
+    public static func access<Cost: TravelCost>(people: [Double], supply: [Double], cost: Cost, within limit: Double,
                               decay: DistanceDecay = .none) -> (access: [Double], ratio: [Double?]) {
         var ratio = [Double?](repeating: nil, count: supply.count)
         ratio.withUnsafeMutableBufferPointer { out in
