@@ -240,6 +240,9 @@ struct MinHeap<Element> {
 
     init(less: @escaping (Element, Element) -> Bool) { self.less = less }
 
+    /// The element `pop` would give, left in place.
+    var peek: Element? { entries.first }
+
     mutating func push(_ entry: Element) {
         entries.append(entry)
         var i = entries.count - 1

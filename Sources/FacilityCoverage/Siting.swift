@@ -349,8 +349,8 @@ extension CoverageEngine {
         var sets = sets
         let weight = { (set: [Int]) -> Double in set.reduce(0) { $0 + weights[$1] } }
         var done = Set<Int>()
-        var heap = CandidateHeap()
-        for i in sets.indices where !sets[i].isEmpty { heap.push(.init(count: sets[i].count, weight: weight(sets[i]), index: i)) }
+        var heap = MinHeap<CandidateEntry> { $0.beats($1) }
+        for i in sets.indices where !sets[i].isEmpty { heap.push(CandidateEntry(count: sets[i].count, weight: weight(sets[i]), index: i)) }
         var picks: [Int] = []
         while done.count < needed, var top = heap.pop() {
             if let maxNew, picks.count >= maxNew { break }
@@ -377,50 +377,16 @@ extension CoverageEngine {
     }
 }
 
-/// A max-heap of candidates by newly covered units, then people, then the earlier candidate.
-struct CandidateHeap {
-    struct Entry {
-        var count: Int
-        var weight: Double
-        var index: Int
+/// A candidate in the greedy's heap: its newly covered units (possibly stale: an upper bound), their people, its index.
+struct CandidateEntry {
+    var count: Int
+    var weight: Double
+    var index: Int
 
-        /// Whether this entry is picked before `other`.
-        func beats(_ other: Entry) -> Bool {
-            if count != other.count { return count > other.count }
-            if weight != other.weight { return weight > other.weight }
-            return index < other.index
-        }
-    }
-
-    private var entries: [Entry] = []
-
-    var peek: Entry? { entries.first }
-
-    mutating func push(_ entry: Entry) {
-        entries.append(entry)
-        var i = entries.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard entries[i].beats(entries[p]) else { break }
-            entries.swapAt(i, p)
-            i = p
-        }
-    }
-
-    mutating func pop() -> Entry? {
-        guard !entries.isEmpty else { return nil }
-        entries.swapAt(0, entries.count - 1)
-        let top = entries.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var best = i
-            if l < entries.count && entries[l].beats(entries[best]) { best = l }
-            if r < entries.count && entries[r].beats(entries[best]) { best = r }
-            if best == i { break }
-            entries.swapAt(i, best)
-            i = best
-        }
-        return top
+    /// Whether this entry is picked before `other`: more units, then more people, then the earlier candidate.
+    func beats(_ other: CandidateEntry) -> Bool {
+        if count != other.count { return count > other.count }
+        if weight != other.weight { return weight > other.weight }
+        return index < other.index
     }
 }

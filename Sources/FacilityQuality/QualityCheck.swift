@@ -300,13 +300,7 @@ public struct QualityCheck: Sendable {
         guard !code.isEmpty, code.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) else {
             return "code \(code) is not all digits"
         }
-        let significant: Int
-        switch unit.level {
-        case .city: significant = 4
-        case .district: significant = 6
-        case .township: significant = 9
-        case .community, .village: significant = 12
-        }
+        let significant = significantDigits(unit.level)
         let lengths = unit.level == .community || unit.level == .village ? [12] : [unit.level == .township ? 9 : 6, 12]
         guard lengths.contains(code.count) else {
             return "a \(unit.level.rawValue) code has \(lengths.map(String.init).joined(separator: " or ")) digits; \(code) has \(code.count)"
@@ -327,13 +321,7 @@ public struct QualityCheck: Sendable {
         default: break
         }
         if let parent, parent.level.rank < unit.level.rank {
-            let prefix: Int
-            switch parent.level {
-            case .city: prefix = 4
-            case .district: prefix = 6
-            case .township: prefix = 9
-            case .community, .village: prefix = 12
-            }
+            let prefix = significantDigits(parent.level)
             if parent.code.count >= prefix, !code.hasPrefix(String(parent.code.prefix(prefix))) {
                 return "\(code) does not start with the digits of its parent \(parent.code) (\(parent.code.prefix(prefix)))"
             }
@@ -342,6 +330,17 @@ public struct QualityCheck: Sendable {
     }
 
     // MARK: Helpers
+
+    /// How many leading digits of a code name a unit of `level` (the rest are zeros): 4 for a city (province and
+    /// city), 6 for a county, 9 for a township, 12 for a committee.
+    static func significantDigits(_ level: UnitLevel) -> Int {
+        switch level {
+        case .city: 4
+        case .district: 6
+        case .township: 9
+        case .community, .village: 12
+        }
+    }
 
     /// `568 m east, 139 m south`.
     static func direction(_ east: Double, _ north: Double) -> String {

@@ -4,24 +4,7 @@ import XCTest
 
 /// `coverage --targets` with the shipped life circles file and an access (2SFCA) target, on the Luoyang demo; the
 /// coverage layer of an access target.
-final class AccessCLITests: XCTestCase {
-    var folder: URL!
-    var store: String { folder.appendingPathComponent("demo/facilitymap.sqlite").path }
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("facilitymap-access-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        XCTAssertEqual(try run(["demo", "--out", "demo", "--year", "2025"]).status, 0)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    func run(_ arguments: [String]) throws -> CLITests.Result {
-        try CLITests.run(arguments, in: folder, environment: ["FACILITYMAP_STORE": store])
-    }
-
+final class AccessCLITests: DemoStoreTestCase {
     func testLifeCirclesReportPeopleCoveredWithTheUnitShareBeside() throws {
         let file = CLITests.repository.appendingPathComponent("GeoData/targets/gb50180-life-circles.yaml").path
         let json = try run(["coverage", "--targets", file, "--format", "json"])

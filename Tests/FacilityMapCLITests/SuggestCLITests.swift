@@ -3,24 +3,7 @@ import Foundation
 import XCTest
 
 /// `facilitymap suggest` on the Luoyang demo: the proposals, imported as facilities, meet every target of the plan.
-final class SuggestCLITests: XCTestCase {
-    var folder: URL!
-    var store: String { folder.appendingPathComponent("demo/facilitymap.sqlite").path }
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("facilitymap-suggest-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        XCTAssertEqual(try run(["demo", "--out", "demo", "--year", "2025"]).status, 0)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    func run(_ arguments: [String]) throws -> CLITests.Result {
-        try CLITests.run(arguments, in: folder, environment: ["FACILITYMAP_STORE": store])
-    }
-
+final class SuggestCLITests: DemoStoreTestCase {
     /// The targets with a goal in `year`, and whether each is met in total and in every area.
     func attainment(year: Int) throws -> [String: (total: Bool?, areas: [Bool?])] {
         let report = try run(["coverage", "--year", String(year), "--format", "json"])
