@@ -22,6 +22,12 @@ let package = Package(
             pkgConfig: "spatialite",
             providers: [.apt(["libspatialite-dev", "pkg-config"])]
         ),
+        // PostgreSQL's client library (Debian: libpq-dev), through pkg-config: the PostGIS store.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev", "pkg-config"])]
+        ),
         // SHA-256 of imported files from OpenSSL's libcrypto (Debian: libssl-dev), through pkg-config.
         .systemLibrary(
             name: "CLibCrypto",
@@ -47,12 +53,14 @@ let package = Package(
         .target(name: "FacilityQuality", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats"]),
         // The SpatiaLite store: schema, migrations, transactions. The only code that speaks SQL.
         .target(name: "FacilityStore", dependencies: ["CSpatiaLite", "FacilityModel", "FacilityGeometry"]),
+        // The registry on PostgreSQL with PostGIS: its schema, migrations and bulk copy (COPY), through libpq.
+        .target(name: "FacilityPostGIS", dependencies: ["CLibPQ", "FacilityStore", "FacilityModel"]),
         // The embedded default data (GeoData/luoyang) as a resource bundle beside the binary.
         .target(name: "FacilityMapData", path: "GeoData", exclude: ["targets"], sources: ["GeoData.swift"],
                 resources: [.copy("luoyang")]),
         // Use cases: import, list, stats — formats in, store out.
         .target(name: "FacilityMapKit", dependencies: ["FacilityFormats", "FacilityModel", "FacilityStore", "FacilityGeometry",
-                                                     "FacilityCoverage", "FacilityQuality", "FacilityMapData"]),
+                                                     "FacilityCoverage", "FacilityQuality", "FacilityPostGIS", "FacilityMapData"]),
         // The shared registry over HTTP: routes, tokens, the web page. Calls FacilityMapKit's use cases.
         .target(name: "FacilityServer", dependencies: [
             "FacilityMapKit", "FacilityCoverage", "CZlib",

@@ -5,3 +5,4 @@
 @_exported import FacilityStore
 @_exported import FacilityMapData
 @_exported import FacilityQuality
+@_exported import FacilityPostGIS

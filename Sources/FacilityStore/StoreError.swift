@@ -18,6 +18,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case sqlite(path: String, code: Int32, message: String, sql: String)
     /// A write token of this name exists already.
     case tokenExists(name: String)
+    /// A copy (`facilitymap migrate`) into a store that already holds rows.
+    case notEmpty(path: String, table: String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "\(path): the disk is full (or a file size limit was reached) — nothing was changed; free space and run the command again"
         case let .busy(path, seconds):
             "\(path): another facilitymap process kept the store busy for more than \(seconds) s — nothing was changed; run the command again when it has finished"
+        case let .notEmpty(path, table):
+            "\(path): its \(table) table is not empty — migrate into a new store (a path that does not exist yet)"
         case let .tokenExists(name):
             "a token named \(name) exists already — remove it first (`facilitymap token remove \(name)`) or choose another name"
         case let .sqlite(path, code, message, sql):

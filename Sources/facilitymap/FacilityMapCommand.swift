@@ -11,7 +11,7 @@ struct FacilityMapCommand: ParsableCommand {
             Every command works on one store file: --store PATH, else $FACILITYMAP_STORE, else ./facilitymap.sqlite.
             """,
         subcommands: [DemoCommand.self, Import.self, List.self, Stats.self, Coverage.self, Export.self, MapCommand.self,
-                      Serve.self, Token.self, History.self, Suggest.self, Check.self]
+                      Serve.self, Token.self, History.self, Suggest.self, Check.self, Migrate.self]
     )
 }
 

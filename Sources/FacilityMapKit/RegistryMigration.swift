@@ -1,0 +1,39 @@
+import FacilityPostGIS
+import FacilityStore
+import Foundation
+
+/// `facilitymap migrate`: a registry copied from a SQLite store into PostgreSQL with PostGIS, or back into a new
+/// SQLite store — every table, row for row (row numbers, history and creations kept).
+public enum RegistryMigration {
+    /// Whether `location` names a PostgreSQL database rather than a file.
+    public static func isPostgres(_ location: String) -> Bool {
+        location.hasPrefix("postgresql://") || location.hasPrefix("postgres://")
+    }
+
+    /// Copies `from` into `to` (one of them a PostgreSQL address) and returns one line per table copied.
+    public static func run(from: String, to: String) throws -> [String] {
+        switch (isPostgres(from), isPostgres(to)) {
+        case (false, true):
+            guard FileManager.default.fileExists(atPath: from) else {
+                throw PostgresError("\(from): no such store — give the SQLite store to copy with --from")
+            }
+            let store = try FacilityStore(path: from)
+            defer { store.close() }
+            let target = try PostGISStore(url: to)
+            let copied = try target.copy(from: store)
+            return FacilityStore.tables.map { "\($0.name): \(copied[$0.name] ?? 0) rows" }
+        case (true, false):
+            guard !FileManager.default.fileExists(atPath: to) else {
+                throw PostgresError("\(to): exists already — migrate into a new store (a path that does not exist yet)")
+            }
+            let source = try PostGISStore(url: from)
+            let store = try FacilityStore(path: to)
+            defer { store.close() }
+            try source.copy(to: store)
+            let counts = try source.counts()
+            return FacilityStore.tables.map { "\($0.name): \(counts[$0.name] ?? 0) rows" }
+        default:
+            throw PostgresError("migrate copies between a SQLite store and PostgreSQL: one of --from and --to must be a postgresql:// address, the other a file")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import CLibPQ
+import Foundation
+
+/// What went wrong talking to PostgreSQL, with what to do.
+public struct PostgresError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One libpq connection: statements with bound text parameters, transactions, and COPY … FROM STDIN.
+/// Never builds SQL from user data: values go as parameters, or as COPY data with its escaping.
+public final class PostgresConnection {
+    private let handle: OpaquePointer
+    /// The address with any password left out, for messages.
+    public let shownURL: String
+
+    public init(url: String) throws {
+        shownURL = Self.withoutPassword(url)
+        guard let handle = PQconnectdb(url) else { throw PostgresError("\(shownURL): cannot allocate a connection") }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let reason = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(handle)
+            throw PostgresError("\(shownURL): cannot connect (\(reason)) — check the server runs and the address, user and database")
+        }
+        self.handle = handle
+        try execute("SET client_min_messages TO warning")
+    }
+
+    deinit { PQfinish(handle) }
+
+    static func withoutPassword(_ url: String) -> String {
+        guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"), scheme.upperBound < at else { return url }
+        let credentials = url[scheme.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return url.replacingCharacters(in: colon..<at, with: ":…")
+    }
+
+    private func check(_ result: OpaquePointer?, _ sql: String) throws -> OpaquePointer {
+        guard let result else { throw PostgresError("\(shownURL): no answer from the server to: \(sql.prefix(120))") }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_COPY_IN:
+            return result
+        default:
+            let message = String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQclear(result)
+            throw PostgresError("\(shownURL): PostgreSQL refused (\(message)) while running: \(sql.prefix(200))")
+        }
+    }
+
+    /// Runs one or more statements without parameters.
+    public func execute(_ sql: String) throws {
+        PQclear(try check(PQexec(handle, sql), sql))
+    }
+
+    /// Runs one statement with text parameters ($1, $2, …; nil is NULL) and returns its rows as text.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
+        let cStrings = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { cStrings.forEach { free($0) } }
+        let pointers = cStrings.map { UnsafePointer<CChar>($0) }
+        let result = try check(pointers.withUnsafeBufferPointer {
+            PQexecParams(handle, sql, Int32(parameters.count), nil, $0.baseAddress, nil, nil, 0)
+        }, sql)
+        defer { PQclear(result) }
+        let rows = Int(PQntuples(result)), columns = Int(PQnfields(result))
+        return (0..<rows).map { r in
+            (0..<columns).map { c in
+                PQgetisnull(result, Int32(r), Int32(c)) == 1 ? nil : String(cString: PQgetvalue(result, Int32(r), Int32(c)))
+            }
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// `COPY table (columns) FROM STDIN` in text format: `rows` calls its argument with each row (nil is NULL).
+    public func copy(into table: String, columns: [String], _ rows: ((([String?]) throws -> Void)) throws -> Void) throws {
+        let sql = "COPY \(table) (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) FROM STDIN"
+        PQclear(try check(PQexec(handle, sql), sql))
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        func flush() throws {
+            guard !buffer.isEmpty else { return }
+            let sent = buffer.withUnsafeBufferPointer { pointer in
+                pointer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: pointer.count) { PQputCopyData(handle, $0, Int32(pointer.count)) }
+            }
+            guard sent == 1 else { throw PostgresError("\(shownURL): the copy into \(table) failed: \(String(cString: PQerrorMessage(handle)))") }
+            buffer.removeAll(keepingCapacity: true)
+        }
+        do {
+            try rows { row in
+                for (k, value) in row.enumerated() {
+                    if k > 0 { buffer.append(0x09) }
+                    guard let value else { buffer.append(contentsOf: [0x5C, 0x4E]); continue }  // \N
+                    for byte in value.utf8 {
+                        switch byte {
+                        case 0x5C: buffer.append(contentsOf: [0x5C, 0x5C])
+                        case 0x09: buffer.append(contentsOf: [0x5C, 0x74])
+                        case 0x0A: buffer.append(contentsOf: [0x5C, 0x6E])
+                        case 0x0D: buffer.append(contentsOf: [0x5C, 0x72])
+                        default: buffer.append(byte)
+                        }
+                    }
+                }
+                buffer.append(0x0A)
+                if buffer.count >= 1 << 20 { try flush() }
+            }
+            try flush()
+        } catch {
+            _ = PQputCopyEnd(handle, "facilitymap stopped the copy")
+            while let result = PQgetResult(handle) { PQclear(result) }
+            throw error
+        }
+        guard PQputCopyEnd(handle, nil) == 1 else { throw PostgresError("\(shownURL): the copy into \(table) could not end: \(String(cString: PQerrorMessage(handle)))") }
+        var failure: PostgresError?
+        while let result = PQgetResult(handle) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK {
+                failure = PostgresError("\(shownURL): PostgreSQL refused the copy into \(table) (\(String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)))")
+            }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import FacilityMapKit
+import Foundation
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy a registry from a SQLite store into PostgreSQL with PostGIS, or back into a new SQLite store.",
+        discussion: """
+            facilitymap migrate --from facilitymap.sqlite --to postgresql://user@host:5432/registry
+            facilitymap migrate --from postgresql://user@host:5432/registry --to copy.sqlite
+            Every table is copied row for row — units with their polygons and points, facilities, the import log,
+            each facility's history and creations, write tokens — in one transaction (COPY into PostgreSQL). The
+            target must be empty: a database whose FacilityMap tables are empty (the schema is created, with PostGIS,
+            when missing), or a SQLite path that does not exist yet.
+            Exit status: 0 copied; 1 refused (an address, a target not empty, a server error) with nothing written.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The registry to copy: a SQLite store or a postgresql:// address.", valueName: "store"))
+    var from: String
+    @Option(help: ArgumentHelp("Where to copy it: a postgresql:// address or a new SQLite store.", valueName: "store"))
+    var to: String
+
+    func run() throws {
+        do {
+            for line in try RegistryMigration.run(from: from, to: to) { print(line) }
+        } catch let error as PostgresError {
+            printError("facilitymap: \(error)")
+            throw Exit(status: 1)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import FacilityMapKit
+import Foundation
+import XCTest
+
+/// `facilitymap migrate` against a real PostgreSQL 15 + PostGIS 3 (`FACILITYMAP_TEST_POSTGRES`, which `.ci/run`
+/// sets; else `Scripts/postgres start`), on the Luoyang demo with history and a token.
+final class MigrateCLITests: DemoStoreTestCase {
+    var database: String?
+    var admin: PostgresConnection?
+
+    /// A new database on the test server, dropped afterwards.
+    func freshDatabase() throws -> String {
+        var url = ProcessInfo.processInfo.environment["FACILITYMAP_TEST_POSTGRES"]
+        if url == nil {
+            let process = Process()
+            process.executableURL = CLITests.repository.appendingPathComponent("Scripts/postgres")
+            process.arguments = ["start"]
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let problem = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw XCTSkip("PostgreSQL with PostGIS could not start (\(problem.trimmingCharacters(in: .whitespacesAndNewlines))) — run Scripts/setup, or set FACILITYMAP_TEST_POSTGRES")
+            }
+            url = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let base = try XCTUnwrap(url)
+        let admin = try PostgresConnection(url: base)
+        let name = "fm_test_\(UUID().uuidString.prefix(8).lowercased())"
+        try admin.execute("CREATE DATABASE \(name)")
+        self.admin = admin
+        database = name
+        let slash = try XCTUnwrap(base.range(of: "/", options: .backwards))
+        return String(base[..<slash.upperBound]) + name
+    }
+
+    override func tearDownWithError() throws {
+        if let admin, let database { try? admin.execute("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+        try super.tearDownWithError()
+    }
+
+    /// Every table of a store, row for row, as text.
+    func dump(_ path: String) throws -> [String: [[String?]]] {
+        let store = try FacilityStore(path: path)
+        defer { store.close() }
+        var out: [String: [[String?]]] = [:]
+        for table in FacilityStore.tables { try store.forEachRow(of: table) { out[table.name, default: []].append($0) } }
+        return out
+    }
+
+    /// The first row where two copies of a table differ, shortened (nil when they are equal).
+    func firstDifference(_ a: [[String?]], _ b: [[String?]]) -> String? {
+        if a.count != b.count { return "\(a.count) rows against \(b.count)" }
+        for (x, y) in zip(a, b) where x != y {
+            let show = { (row: [String?]) in row.map { String(($0 ?? "NULL").prefix(60)) }.joined(separator: " | ") }
+            return "\(show(x))\n  against\n\(show(y))"
+        }
+        return nil
+    }
+
+    func testARegistryGoesToPostGISAndBackWithoutLoss() throws {
+        let url = try freshDatabase()
+        // History: the health file again, as WGS-84 this time (3,084 facilities move); a token.
+        let health = CLITests.repository.appendingPathComponent("GeoData/luoyang/facilities-health.csv").path
+        XCTAssertEqual(try run(["import", "facilities", health, "--no-check"]).status, 0)
+        XCTAssertEqual(try run(["token", "add", "--name", "西工区卫健委", "--kinds", "hospital", "--in", "410303"]).status, 0)
+        let original = try dump(store)
+        XCTAssertEqual(original["facility_history"]?.count, 3084)
+        XCTAssertEqual(original["tokens"]?.count, 1)
+
+        let there = try run(["migrate", "--from", store, "--to", url])
+        XCTAssertEqual(there.status, 0, there.stderr)
+        XCTAssertTrue(there.stdout.contains("facilities: 7700 rows") && there.stdout.contains("facility_history: 3084 rows"), there.stdout)
+        // In PostGIS: the same rows, geometries with SRID 4326 under GiST indexes.
+        let postgis = try PostGISStore(url: url)
+        XCTAssertEqual(try postgis.schemaVersion(), 4)
+        for table in FacilityStore.tables {
+            var rows: [[String?]] = []
+            try postgis.forEachRow(of: table) { rows.append($0) }
+            XCTAssertNil(firstDifference(rows, original[table.name] ?? []), table.name)
+        }
+        let srid = try postgis.connection.query("SELECT DISTINCT ST_SRID(boundary) FROM units WHERE boundary IS NOT NULL")
+        XCTAssertEqual(srid, [["4326"]])
+        let gist = try postgis.connection.query("SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%USING gist%'")
+        XCTAssertEqual(gist, [["3"]])
+        let names = try postgis.connection.query("SELECT name FROM facilities WHERE id = $1", ["LY-HLT-000001"])
+        XCTAssertEqual(names.first?.first??.isEmpty, false)
+
+        // Back into a new SQLite store: every table the same, and the commands answer the same.
+        let back = folder.appendingPathComponent("back.sqlite").path
+        let home = try run(["migrate", "--from", url, "--to", back])
+        XCTAssertEqual(home.status, 0, home.stderr)
+        let returned = try dump(back)
+        for table in FacilityStore.tables {
+            XCTAssertNil(firstDifference(returned[table.name] ?? [], original[table.name] ?? []), table.name)
+        }
+        for arguments in [["coverage", "--year", "2025", "--format", "json"], ["history", "LY-HLT-000001"], ["stats"], ["token", "list"]] {
+            let a = try run(arguments), b = try run(arguments + ["--store", back])
+            XCTAssertEqual(a.stdout, b.stdout, arguments.joined(separator: " "))
+        }
+
+        // Refusals, with nothing written.
+        let again = try run(["migrate", "--from", store, "--to", url])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.stderr.contains("its units table is not empty"), again.stderr)
+        let exists = try run(["migrate", "--from", url, "--to", back])
+        XCTAssertEqual(exists.status, 1)
+        XCTAssertTrue(exists.stderr.contains("exists already"), exists.stderr)
+        let files = try run(["migrate", "--from", store, "--to", "other.sqlite"])
+        XCTAssertEqual(files.status, 1)
+        XCTAssertTrue(files.stderr.contains("one of --from and --to must be a postgresql:// address"), files.stderr)
+        let nowhere = try run(["migrate", "--from", store, "--to", "postgresql://postgres@127.0.0.1:1/none"])
+        XCTAssertEqual(nowhere.status, 1)
+        XCTAssertTrue(nowhere.stderr.contains("cannot connect"), nowhere.stderr)
+    }
+}
