@@ -121,3 +121,29 @@ final class CapacitySitingTests: XCTestCase {
         XCTAssertEqual(after.targets[0].total.met, true)
     }
 }
+
+extension CapacitySitingTests {
+    func testPopulationWeightedCoverageCountsPeopleWithTheUnitShareBeside() throws {
+        // One home, registered to 村22 (20,000 of the 45,000 people; one of the five villages).
+        let home = Facility(id: "h", name: "幸福院", kind: .ruralMutualAidHome, location: LonLat(112.16, 34.1), unit: "410301002222")
+        var target = Target(id: "rural", title: "农村养老", metric: .unitCoverage, kinds: [.ruralMutualAidHome], units: .village,
+                            goals: [2025: 0.5])
+        target.weight = .population
+        let report = CoverageEngine(units: Self.units, facilities: [home]).report(plan: plan(target), query: CoverageQuery(year: 2025))
+        let total = report.targets[0].total
+        XCTAssertEqual(total.numerator, 20_000)
+        XCTAssertEqual(total.denominator, 45_000)
+        XCTAssertEqual(total.unitShare, 0.2)
+        XCTAssertEqual(total.met, false)
+        XCTAssertEqual(total.shortfall, 2_500, "people still to cover: ⌈0.5 × 45,000⌉ − 20,000")
+        // 甲区: 20,000 of 40,000 people, one of its four villages — met by people.
+        XCTAssertEqual(report.targets[0].areas[0].result.actual, 0.5)
+        XCTAssertEqual(report.targets[0].areas[0].result.unitShare, 0.25)
+        XCTAssertEqual(report.targets[0].areas[0].result.met, true)
+        // By units (the default), no unit share beside.
+        target.weight = .units
+        let byUnits = CoverageEngine(units: Self.units, facilities: [home]).report(plan: plan(target), query: CoverageQuery(year: 2025))
+        XCTAssertEqual(byUnits.targets[0].total.actual, 0.2)
+        XCTAssertNil(byUnits.targets[0].total.unitShare)
+    }
+}
