@@ -125,11 +125,21 @@ public final class PostGISStore {
     }
 
     /// Calls `body` with every row of `table` as `FacilityStore.forEachRow` gives a SQLite store's: text, geometries as
-    /// upper-case hex WKB, in the order of the first column.
+    /// upper-case hex WKB, in the order of the first column. Rows come through a cursor, 10,000 at a time: memory does
+    /// not grow with the table.
     public func forEachRow(of table: StoreTable, _ body: ([String?]) throws -> Void) throws {
+        precondition(FacilityStore.tables.contains(table), "not a table of the registry")
         let select = (table.columns.map { "\"\($0)\"::text" } + table.geometries.map { "upper(encode(ST_AsBinary(\"\($0)\"), 'hex'))" })
             .joined(separator: ", ")
-        for row in try connection.query("SELECT \(select) FROM \(table.name) ORDER BY \(table.name).\"\(table.columns[0])\"") { try body(row) }
+        try connection.transaction {
+            try connection.execute("DECLARE facilitymap_rows NO SCROLL CURSOR FOR SELECT \(select) FROM \(table.name) ORDER BY \(table.name).\"\(table.columns[0])\"")
+            while true {
+                let rows = try connection.query("FETCH 10000 FROM facilitymap_rows")
+                for row in rows { try body(row) }
+                if rows.count < 10_000 { break }
+            }
+            try connection.execute("CLOSE facilitymap_rows")
+        }
     }
 
     /// Copies every row of `store` into this registry, whose tables must be empty: one transaction, one COPY per
