@@ -76,15 +76,17 @@ let package = Package(
         .testTarget(name: "FacilityGeometryTests", dependencies: ["FacilityGeometry"]),
         // The seeded mutator and fuzz loop shared by the fuzz tests.
         .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
+        // A fresh database on the test PostgreSQL, for the tests that run against PostGIS.
+        .target(name: "PostgresSupport", dependencies: ["FacilityPostGIS"], path: "Tests/PostgresSupport"),
         .testTarget(name: "FacilityFormatsTests", dependencies: ["FacilityFormats", "FuzzSupport"]),
         .testTarget(name: "FacilityCoverageTests", dependencies: ["FacilityCoverage", "FuzzSupport"]),
         .testTarget(name: "FacilityQualityTests", dependencies: ["FacilityQuality"]),
         .testTarget(name: "FacilityStoreTests", dependencies: ["FacilityStore", "FacilityModel"]),
-        .testTarget(name: "FacilityServerTests", dependencies: ["FacilityServer", "FacilityMapKit", "Yams"]),
-        .testTarget(name: "FacilityMapKitTests", dependencies: ["FacilityMapKit", "FacilityStore"],
+        .testTarget(name: "FacilityServerTests", dependencies: ["FacilityServer", "FacilityMapKit", "Yams", "PostgresSupport"]),
+        .testTarget(name: "FacilityMapKitTests", dependencies: ["FacilityMapKit", "FacilityStore", "PostgresSupport"],
                     exclude: ["Fixtures"]),
         // Runs the built `facilitymap` binary: exit statuses, output formats, GDAL reading the store.
-        .testTarget(name: "FacilityMapCLITests", dependencies: ["facilitymap", "FacilityMapKit"]),
+        .testTarget(name: "FacilityMapCLITests", dependencies: ["facilitymap", "FacilityMapKit", "PostgresSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -8,7 +8,7 @@ struct AreaIndex {
     let areas: [AdministrativeUnit]
     private let grid: PolygonGrid
 
-    init(store: FacilityStore, levels: Set<UnitLevel>) throws {
+    init(store: any RegistryStore, levels: Set<UnitLevel>) throws {
         // In code order, as `units()` lists them; loaded level by level, not the whole table.
         self.init(areas: try levels.flatMap { try store.units(level: $0) }.filter { $0.boundary != nil }
             .sorted { $0.code < $1.code })

@@ -13,7 +13,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 extension CoverageEngine {
     /// An engine over everything the store holds, on one snapshot. Facilities are read as columns, with extra
     /// attributes only when `attributes` (a `share` target's `where` may name one).
-    public convenience init(store: FacilityStore, attributes: Bool = true) throws {
+    public convenience init(store: any RegistryStore, attributes: Bool = true) throws {
         let (units, facilities) = try store.unitsAndFacilityColumns(attributes: attributes)
         self.init(units: units, facilities: facilities)
     }

@@ -11,13 +11,13 @@ public struct GeoJSONExport {
         case facilities, units, coverage
     }
 
-    public let store: FacilityStore
+    public let store: any RegistryStore
     /// `nil` writes to standard output.
     public var outputPath: String?
     /// WGS-84 (the standard), or GCJ-02/BD-09 for overlays on Chinese web maps.
     public var coordinateSystem: CoordinateSystem = .wgs84
 
-    public init(store: FacilityStore, outputPath: String?, coordinateSystem: CoordinateSystem = .wgs84) {
+    public init(store: any RegistryStore, outputPath: String?, coordinateSystem: CoordinateSystem = .wgs84) {
         self.store = store
         self.outputPath = outputPath
         self.coordinateSystem = coordinateSystem

@@ -31,7 +31,7 @@ public struct FacilityImporter {
 
     /// Imports `path` into `store`. Throws when the file is refused as a whole; otherwise the summary says
     /// what was taken and what was rejected.
-    public func run(path: String, into store: FacilityStore) throws -> ImportSummary {
+    public func run(path: String, into store: any RegistryStore) throws -> ImportSummary {
         let reader = try CSVReader(path: path, encoding: encoding)
         let columns = ColumnMap<FacilityColumn>(header: reader.header, aliases: { $0.aliases })
         let missing = columns.missing(FacilityColumn.required)
@@ -46,28 +46,43 @@ public struct FacilityImporter {
         var unknownUnits = 0
         let knownUnits = try store.unitCodeTable()
         let existing = try store.facilityCount()
-        // A scoped import checks each row against the stored one: row by row.
-        let bulk = scope == nil && reader.byteCount / 100 > max(20_000, existing / 4)
 
+        /// The end of the transaction: the import recorded, or nothing written.
+        func finish(_ writer: any RegistryWriter) throws {
+            if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: reader.headerLine) }
+            if strict && !summary.rejections.isEmpty { throw StrictRollback() }
+            summary.sha256 = try hashing.result()
+            summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
+            try writer.record(summary.record(layer: "facilities", author: author))
+        }
         do {
-            try store.write { writer in
-                let bulkLoad = bulk ? try writer.beginBulkLoad() : nil
-                var inserter: FacilityInserter?
-                if existing == 0 && scope == nil {
-                    inserter = try writer.facilityInserter(for: bulkLoad)
-                    try insertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
-                                  inserter: inserter!, summary: &summary, unknownUnits: &unknownUnits)
-                    if summary.new > 0 { try writer.recordCreations(fromPK: 1) }
-                } else {
-                    try upsertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
-                                  writer: writer, summary: &summary, unknownUnits: &unknownUnits)
+            if let sqlite = store as? FacilityStore {
+                // A scoped import checks each row against the stored one: row by row.
+                let bulk = scope == nil && reader.byteCount / 100 > max(20_000, existing / 4)
+                try sqlite.write { writer in
+                    let bulkLoad = bulk ? try writer.beginBulkLoad() : nil
+                    var inserter: FacilityInserter?
+                    if existing == 0 && scope == nil {
+                        inserter = try writer.facilityInserter(for: bulkLoad)
+                        try insertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
+                                      inserter: inserter!, summary: &summary, unknownUnits: &unknownUnits)
+                        if summary.new > 0 { try writer.recordCreations(fromPK: 1) }
+                    } else {
+                        try upsertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
+                                      store: store, writer: writer, summary: &summary, unknownUnits: &unknownUnits)
+                    }
+                    if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: reader.headerLine) }
+                    if strict && !summary.rejections.isEmpty { throw StrictRollback() }
+                    if let bulkLoad { try writer.finishBulkLoad(bulkLoad, inserter: inserter) }
+                    try finish(writer)
                 }
-                if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: reader.headerLine) }
-                if strict && !summary.rejections.isEmpty { throw StrictRollback() }
-                if let bulkLoad { try writer.finishBulkLoad(bulkLoad, inserter: inserter) }
-                summary.sha256 = try hashing.result()
-                summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
-                try writer.record(summary.record(layer: "facilities", author: author))
+            } else {
+                // Other engines take the rows in batches (PostGIS: each batch one COPY).
+                try store.update { writer in
+                    try upsertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
+                                  store: store, writer: writer, summary: &summary, unknownUnits: &unknownUnits)
+                    try finish(writer)
+                }
             }
         } catch is StrictRollback {
             summary.committed = false
@@ -185,10 +200,17 @@ public struct FacilityImporter {
         state.rows = rows
     }
 
-    /// Imports into a store that holds facilities: each row is parsed as text and upserted by id.
+    /// Imports into a store that holds facilities (or any store not SQLite): each row is parsed as text, and the rows
+    /// are upserted by id in batches of 10,000.
     private func upsertAll(reader: CSVReader, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
-                           writer: StoreWriter, summary: inout ImportSummary, unknownUnits: inout Int) throws {
+                           store: any RegistryStore, writer: any RegistryWriter, summary: inout ImportSummary,
+                           unknownUnits: inout Int) throws {
         var firstLine: [String: Int] = [:]
+        var batch: [Facility] = []
+        func flush(_ summary: inout ImportSummary) throws {
+            for outcome in try writer.upsert(batch) { summary.count(outcome) }
+            batch.removeAll(keepingCapacity: true)
+        }
         while let row = try reader.next() {
             summary.rows += 1
             if summary.rows % 50_000 == 0 { progress?(summary.rows, reader.bytesRead, reader.byteCount) }
@@ -208,14 +230,16 @@ public struct FacilityImporter {
             firstLine[facility.id] = row.line
             if let unit = facility.unit, knownUnits.count > 0, !knownUnits.contains(unit) { unknownUnits += 1 }
             if let scope {
-                let stored = try writer.store.facility(id: facility.id)
+                let stored = try store.facility(id: facility.id)
                 if let refusal = scope.refusal(of: facility) ?? stored.flatMap(scope.refusal(of:)).map({ "the stored facility: \($0)" }) {
                     throw ImportError.outsideScope(file: sourceName ?? reader.path, line: row.line, id: facility.id,
                                                    token: scope.token.name, reason: refusal)
                 }
             }
-            summary.count(try writer.upsert(facility))
+            batch.append(facility)
+            if batch.count == 10_000 { try flush(&summary) }
         }
+        try flush(&summary)
     }
 
     /// The rejection of a row whose id an earlier row (kept) has.

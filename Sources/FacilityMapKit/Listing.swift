@@ -10,8 +10,8 @@ public enum ListFormat: String, CaseIterable, Sendable {
 
 /// `facilitymap list facilities|units`: rows from the store in table, CSV or JSON form.
 public struct Listing {
-    public let store: FacilityStore
-    public init(store: FacilityStore) { self.store = store }
+    public let store: any RegistryStore
+    public init(store: any RegistryStore) { self.store = store }
 
     static let facilityHeader = ["id", "name", "kind", "lon", "lat", "unit", "beds", "doctors", "gps", "places",
                                  "inclusive", "level", "opened", "closed", "attributes"]

@@ -12,7 +12,7 @@ public enum CheckFormat: String, CaseIterable, Sendable {
 /// `facilitymap check`: the store's units and facilities through `QualityCheck`, and its findings as text.
 public enum RegistryCheck {
     /// The findings of `check` over everything in `store`.
-    public static func run(store: FacilityStore, check: QualityCheck = QualityCheck()) throws -> [Finding] {
+    public static func run(store: any RegistryStore, check: QualityCheck = QualityCheck()) throws -> [Finding] {
         Trace.mark("check: reading")
         let (units, records, imports) = try store.read {
             let units = try store.units()

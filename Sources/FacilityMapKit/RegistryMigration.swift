@@ -2,13 +2,18 @@ import FacilityPostGIS
 import FacilityStore
 import Foundation
 
+extension RegistryLocation {
+    /// Opens the registry at `location`: a postgresql:// address (PostGIS; the schema created or migrated), else a
+    /// SQLite store's path (created if missing).
+    public static func open(_ location: String) throws -> any RegistryStore {
+        isPostgres(location) ? try PostGISStore(url: location) : try FacilityStore(path: location)
+    }
+}
+
 /// `facilitymap migrate`: a registry copied from a SQLite store into PostgreSQL with PostGIS, or back into a new
 /// SQLite store — every table, row for row (row numbers, history and creations kept).
 public enum RegistryMigration {
-    /// Whether `location` names a PostgreSQL database rather than a file.
-    public static func isPostgres(_ location: String) -> Bool {
-        location.hasPrefix("postgresql://") || location.hasPrefix("postgres://")
-    }
+    static func isPostgres(_ location: String) -> Bool { RegistryLocation.isPostgres(location) }
 
     /// Copies `from` into `to` (one of them a PostgreSQL address) and returns one line per table copied.
     public static func run(from: String, to: String) throws -> [String] {

@@ -11,11 +11,11 @@ public struct StoreStats {
     public var unitsByLevel: [(level: UnitLevel, count: Int)]
     public var importLog: [ImportRecord]
 
-    public init(store: FacilityStore) throws {
+    public init(store: any RegistryStore) throws {
         self = try store.read { try StoreStats(snapshotOf: store) }
     }
 
-    private init(snapshotOf store: FacilityStore) throws {
+    private init(snapshotOf store: any RegistryStore) throws {
         facilitiesByKind = try store.facilityCountsByKind()
         let levels = try store.unitCountsByLevel()
         unitsByLevel = UnitLevel.allCases.compactMap { level in levels[level].map { (level, $0) } }

@@ -27,7 +27,7 @@ public enum SuggestFormatter {
     }
 
     /// Fills in the stored facility of each conversion (`ProposedSite.existing`), read from `store` by its position.
-    public static func resolveConversions(_ reports: inout [SitingReport], store: FacilityStore) throws {
+    public static func resolveConversions(_ reports: inout [SitingReport], store: any RegistryStore) throws {
         let positions = Set(reports.flatMap { $0.proposals.compactMap(\.facility) })
         guard !positions.isEmpty else { return }
         let found = try store.facilities(atColumnPositions: positions)
@@ -283,7 +283,7 @@ public enum SuggestRun {
 
     /// The proposals for `targets`, each conversion's stored facility read from `store`; `exact` hands each area of
     /// a unit coverage target to GLPK as well. Throws `SitingError` when a goal cannot be reached.
-    public static func proposals(engine: CoverageEngine, store: FacilityStore, plan: TargetPlan, query: CoverageQuery,
+    public static func proposals(engine: CoverageEngine, store: any RegistryStore, plan: TargetPlan, query: CoverageQuery,
                                  targets: [Target], candidates: CandidateSites = .units, maxNew: Int? = nil,
                                  exact: Bool = false) throws -> [SitingReport] {
         var reports = try targets.map { target in

@@ -39,7 +39,7 @@ public struct UnitImporter {
     /// A unit read from the file, with where it is (to read its row again for a rejection).
     typealias Candidate = (line: Int, unit: AdministrativeUnit, position: CSVRecordPosition?)
 
-    public func run(path: String, into store: FacilityStore) throws -> ImportSummary {
+    public func run(path: String, into store: any RegistryStore) throws -> ImportSummary {
         Trace.mark("start")
         var summary = ImportSummary(file: sourceName ?? path, sha256: "")
         var candidates = Candidates()
@@ -75,30 +75,41 @@ public struct UnitImporter {
             }
         }
         Trace.mark("sorted")
-        let lastStored = try store.lastUnitPK()
         do {
-            try store.write { writer in
-                // Many rows, compared with those stored: lift the per-row triggers and pack the R*Trees once at the
-                // end (which reads every stored row: not worth it for a few units added to many).
-                let many = unique.count > 1_000 && Int64(unique.count) * 4 > lastStored
-                let bulkLoad = many ? try writer.beginBulkLoad(of: .units) : nil
-                let inserter = try writer.unitInserter(for: bulkLoad)
-                let units = candidates.units(at: unique)
-                // The location R*Tree packed on another thread meanwhile (used if no stored unit was updated).
-                let planned = bulkLoad == nil ? nil : try writer.planUnitLocationIndex(units, for: inserter)
-                Trace.mark("units ordered, index planned")
-                try inserter.insert(units) { index, outcome in
-                    switch outcome {
-                    case .inserted: summary.new += 1
-                    case .duplicate: summary.count(try writer.upsert(units[index]))  // stored before: update it
+            if let sqlite = store as? FacilityStore {
+                let lastStored = try sqlite.lastUnitPK()
+                try sqlite.write { writer in
+                    // Many rows, compared with those stored: lift the per-row triggers and pack the R*Trees once at the
+                    // end (which reads every stored row: not worth it for a few units added to many).
+                    let many = unique.count > 1_000 && Int64(unique.count) * 4 > lastStored
+                    let bulkLoad = many ? try writer.beginBulkLoad(of: .units) : nil
+                    let inserter = try writer.unitInserter(for: bulkLoad)
+                    let units = candidates.units(at: unique)
+                    // The location R*Tree packed on another thread meanwhile (used if no stored unit was updated).
+                    let planned = bulkLoad == nil ? nil : try writer.planUnitLocationIndex(units, for: inserter)
+                    Trace.mark("units ordered, index planned")
+                    try inserter.insert(units) { index, outcome in
+                        switch outcome {
+                        case .inserted: summary.new += 1
+                        case .duplicate: summary.count(try writer.upsert(units[index]))  // stored before: update it
+                        }
                     }
+                    Trace.mark("stored rows")
+                    if strict && !summary.rejections.isEmpty { throw StrictRollback() }
+                    if let bulkLoad { try writer.finishBulkLoad(bulkLoad, unitInserter: inserter, planned: planned) }
+                    summary.sha256 = try hashing.result()
+                    summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
+                    try writer.record(summary.record(layer: "units", author: author))
                 }
-                Trace.mark("stored rows")
-                if strict && !summary.rejections.isEmpty { throw StrictRollback() }
-                if let bulkLoad { try writer.finishBulkLoad(bulkLoad, unitInserter: inserter, planned: planned) }
-                summary.sha256 = try hashing.result()
-                summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
-                try writer.record(summary.record(layer: "units", author: author))
+            } else {
+                // Other engines take the units in one call (PostGIS: one COPY for the new, one for the updated).
+                try store.update { writer in
+                    for outcome in try writer.upsert(unique.map { candidates[$0].unit }) { summary.count(outcome) }
+                    if strict && !summary.rejections.isEmpty { throw StrictRollback() }
+                    summary.sha256 = try hashing.result()
+                    summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
+                    try writer.record(summary.record(layer: "units", author: author))
+                }
             }
         } catch is StrictRollback {
             summary.committed = false
@@ -116,7 +127,7 @@ public struct UnitImporter {
 
     // MARK: GeoJSON
 
-    private func readGeoJSON(path: String, store: FacilityStore,
+    private func readGeoJSON(path: String, store: any RegistryStore,
                              into candidates: inout CandidatePart, summary: inout ImportSummary) throws {
         let document = try GeoJSONDocument.read(path: path)
         for result in document.features {

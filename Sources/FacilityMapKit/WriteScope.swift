@@ -14,7 +14,7 @@ public struct WriteScope: Sendable {
     let boundary: MultiPolygon?
 
     /// The scope of `token` over the units stored now.
-    public init(token: WriteToken, store: FacilityStore) throws {
+    public init(token: WriteToken, store: any RegistryStore) throws {
         self.token = token
         if let unit = token.unit {
             let units = try store.units(within: unit)

@@ -12,24 +12,25 @@ public final class PostGISStore {
         (4, "units, facilities, the import log, facility history, creations, write tokens", """
             CREATE TABLE units (
                 pk bigint PRIMARY KEY,
-                code text NOT NULL UNIQUE,
+                code text COLLATE "C" NOT NULL UNIQUE,
                 name text NOT NULL,
                 level text NOT NULL CHECK (level IN ('city', 'district', 'township', 'community', 'village')),
-                parent text,
+                parent text COLLATE "C",
                 population bigint CHECK (population IS NULL OR population >= 0),
                 attributes text,
                 boundary geometry(MultiPolygon, 4326),
                 location geometry(Point, 4326)
             );
             CREATE INDEX units_parent ON units (parent);
+            CREATE INDEX units_level ON units (level);
             CREATE INDEX units_boundary ON units USING gist (boundary);
             CREATE INDEX units_location ON units USING gist (location);
             CREATE TABLE facilities (
                 pk bigint PRIMARY KEY,
-                id text NOT NULL UNIQUE,
+                id text COLLATE "C" NOT NULL UNIQUE,
                 name text NOT NULL,
                 kind text NOT NULL,
-                unit text,
+                unit text COLLATE "C",
                 beds bigint CHECK (beds IS NULL OR beds >= 0),
                 doctors bigint CHECK (doctors IS NULL OR doctors >= 0),
                 gps bigint CHECK (gps IS NULL OR gps >= 0),
@@ -42,6 +43,8 @@ public final class PostGISStore {
                 location geometry(Point, 4326)
             );
             CREATE INDEX facilities_location ON facilities USING gist (location);
+            CREATE INDEX facilities_unit ON facilities (unit);
+            CREATE INDEX facilities_kind ON facilities (kind);
             CREATE TABLE import_log (
                 pk bigint PRIMARY KEY,
                 file text NOT NULL,
@@ -131,14 +134,8 @@ public final class PostGISStore {
         precondition(FacilityStore.tables.contains(table), "not a table of the registry")
         let select = (table.columns.map { "\"\($0)\"::text" } + table.geometries.map { "upper(encode(ST_AsBinary(\"\($0)\"), 'hex'))" })
             .joined(separator: ", ")
-        try connection.transaction {
-            try connection.execute("DECLARE facilitymap_rows NO SCROLL CURSOR FOR SELECT \(select) FROM \(table.name) ORDER BY \(table.name).\"\(table.columns[0])\"")
-            while true {
-                let rows = try connection.query("FETCH 10000 FROM facilitymap_rows")
-                for row in rows { try body(row) }
-                if rows.count < 10_000 { break }
-            }
-            try connection.execute("CLOSE facilitymap_rows")
+        try connection.forEachRow("SELECT \(select) FROM \(table.name) ORDER BY \(table.name).\"\(table.columns[0])\"") { row in
+            try body((0..<table.allColumns.count).map { row.text($0) })
         }
     }
 

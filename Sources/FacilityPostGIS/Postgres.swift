@@ -8,6 +8,49 @@ public struct PostgresError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
+/// One row of a result, read in place (valid only during the call that gives it).
+public struct PostgresRow {
+    let result: OpaquePointer
+    let row: Int32
+
+    /// Whether column `c` is NULL.
+    public func isNull(_ c: Int) -> Bool { PQgetisnull(result, row, Int32(c)) == 1 }
+
+    /// Column `c`'s text bytes; nil for NULL.
+    public func bytes(_ c: Int) -> UnsafeRawBufferPointer? {
+        guard !isNull(c), let value = PQgetvalue(result, row, Int32(c)) else { return nil }
+        return UnsafeRawBufferPointer(start: value, count: Int(PQgetlength(result, row, Int32(c))))
+    }
+
+    public func text(_ c: Int) -> String? { bytes(c).map { String(decoding: $0, as: UTF8.self) } }
+
+    public func int(_ c: Int) -> Int? {
+        guard let bytes = bytes(c), !bytes.isEmpty else { return nil }
+        var value = 0, negative = false
+        for (i, byte) in bytes.enumerated() {
+            if i == 0 && byte == UInt8(ascii: "-") { negative = true; continue }
+            let digit = Int(byte) &- 48
+            guard digit >= 0 && digit <= 9 else { return text(c).flatMap { Int($0) } }
+            value = value &* 10 &+ digit
+        }
+        return negative ? -value : value
+    }
+
+    public func double(_ c: Int) -> Double? {
+        guard !isNull(c), let value = PQgetvalue(result, row, Int32(c)) else { return nil }
+        return strtod(value, nil)
+    }
+
+    /// Column `c` as bytes from its hex text (`encode(…, 'hex')`); nil for NULL.
+    public func hexBytes(_ c: Int) -> [UInt8]? {
+        guard let text = bytes(c) else { return nil }
+        func nibble(_ b: UInt8) -> UInt8 { b <= 57 ? b - 48 : (b | 0x20) - 87 }
+        var out = [UInt8](repeating: 0, count: text.count / 2)
+        for i in out.indices { out[i] = nibble(text[2 * i]) << 4 | nibble(text[2 * i + 1]) }
+        return out
+    }
+}
+
 /// One libpq connection: statements with bound text parameters, transactions, and COPY … FROM STDIN.
 /// Never builds SQL from user data: values go as parameters, or as COPY data with its escaping.
 public final class PostgresConnection {
@@ -27,7 +70,16 @@ public final class PostgresConnection {
         try execute("SET client_min_messages TO warning")
     }
 
-    deinit { PQfinish(handle) }
+    private var isClosed = false
+
+    deinit { close() }
+
+    /// Ends the connection; it cannot be used afterwards.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        PQfinish(handle)
+    }
 
     static func withoutPassword(_ url: String) -> String {
         guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"), scheme.upperBound < at else { return url }
@@ -71,9 +123,30 @@ public final class PostgresConnection {
         }
     }
 
-    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN")
+    /// How many `transaction` calls are running: an inner one runs within the outer one's transaction.
+    private var transactionDepth = 0
+    private var cursors = 0
+
+    /// Whether a transaction is open.
+    public var isInTransaction: Bool { transactionDepth > 0 }
+
+    /// The first column of the first row of `sql` as an integer (nil when there is none or it is NULL).
+    public func integer(_ sql: String, _ parameters: [String?] = []) throws -> Int? {
+        guard let first = try query(sql, parameters).first, let value = first.first, let value else { return nil }
+        return Int(value)
+    }
+
+    /// Runs `body` in one transaction (`begin` starts it: `BEGIN`, or one with an isolation level): committed when it
+    /// returns, rolled back when it throws. Inside another, `body` runs in that one.
+    public func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
+        guard transactionDepth == 0 else {
+            transactionDepth += 1
+            defer { transactionDepth -= 1 }
+            return try body()
+        }
+        try execute(begin)
+        transactionDepth = 1
+        defer { transactionDepth = 0 }
         do {
             let value = try body()
             try execute("COMMIT")
@@ -82,6 +155,38 @@ public final class PostgresConnection {
             try? execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// Calls `body` with each row of `sql` (one statement, text parameters), read through a cursor `batch` rows at a
+    /// time: memory does not grow with the result, and `body` may run other statements meanwhile.
+    public func forEachRow(_ sql: String, _ parameters: [String?] = [], batch: Int = 10_000,
+                           _ body: (PostgresRow) throws -> Void) throws {
+        try transaction {
+            cursors += 1
+            let cursor = "facilitymap_cursor_\(cursors)"
+            try query("DECLARE \(cursor) NO SCROLL CURSOR FOR " + sql, parameters)
+            while true {
+                let fetch = "FETCH \(batch) FROM \(cursor)"
+                let result = try check(PQexec(handle, fetch), fetch)
+                defer { PQclear(result) }
+                let rows = Int(PQntuples(result))
+                for r in 0..<rows { try body(PostgresRow(result: result, row: Int32(r))) }
+                if rows < batch { break }
+            }
+            try execute("CLOSE \(cursor)")
+        }
+    }
+
+    /// Calls `body` with each row of `sql`, all fetched at once (for small results).
+    public func forEachRowAtOnce(_ sql: String, _ parameters: [String?] = [], _ body: (PostgresRow) throws -> Void) throws {
+        let cStrings = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { cStrings.forEach { free($0) } }
+        let pointers = cStrings.map { UnsafePointer<CChar>($0) }
+        let result = try check(pointers.withUnsafeBufferPointer {
+            PQexecParams(handle, sql, Int32(parameters.count), nil, $0.baseAddress, nil, nil, 0)
+        }, sql)
+        defer { PQclear(result) }
+        for r in 0..<PQntuples(result) { try body(PostgresRow(result: result, row: r)) }
     }
 
     /// `COPY table (columns) FROM STDIN` in text format: `rows` calls its argument with each row (nil is NULL).

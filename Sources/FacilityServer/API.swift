@@ -289,13 +289,13 @@ struct API: Sendable {
         case "facilities.geojson", "facilities":
             let kind = try query.kind()
             produce = { [registry] path in
-                let store = try FacilityStore(path: registry.storePath)
+                let store = try RegistryLocation.open(registry.storePath)
                 defer { store.close() }
                 try GeoJSONExport(store: store, outputPath: path, coordinateSystem: system).facilities(kind: kind, within: within)
             }
         case "units.geojson", "units":
             produce = { [registry] path in
-                let store = try FacilityStore(path: registry.storePath)
+                let store = try RegistryLocation.open(registry.storePath)
                 defer { store.close() }
                 try GeoJSONExport(store: store, outputPath: path, coordinateSystem: system).units(within: within)
             }
@@ -306,7 +306,7 @@ struct API: Sendable {
             }
             let loaded = try await registry.withEngine { $0 }
             produce = { [registry] path in
-                let store = try FacilityStore(path: registry.storePath)
+                let store = try RegistryLocation.open(registry.storePath)
                 defer { store.close() }
                 try loaded.withEngine { engine in
                     _ = try GeoJSONExport(store: store, outputPath: path, coordinateSystem: system)

@@ -14,17 +14,17 @@ public final class Registry: @unchecked Sendable {
     public let plan: TargetPlan
     private let threads: NIOThreadPool
     private let lock = NIOLock()
-    private var idle: [FacilityStore] = []
+    private var idle: [any RegistryStore] = []
     /// One thread: writes run one after another on it.
     private let writes: NIOThreadPool
-    private var writer: FacilityStore?
+    private var writer: (any RegistryStore)?
     private let coverage: CoverageCache
 
-    /// Opens (creating or migrating) the store at `path`; fails as the command line does for a bad store.
+    /// Opens (creating or migrating) the registry at `storePath` (a SQLite file or a postgresql:// address); fails as the command line does for a bad store.
     public init(storePath: String, plan: TargetPlan, threads: Int = 4) throws {
         self.storePath = storePath
         self.plan = plan
-        let first = try FacilityStore(path: storePath)
+        let first = try RegistryLocation.open(storePath)
         idle = [first]
         coverage = CoverageCache(plan: plan)
         self.threads = NIOThreadPool(numberOfThreads: max(2, threads))
@@ -51,9 +51,9 @@ public final class Registry: @unchecked Sendable {
     }
 
     /// Runs `body` on a pool thread with a read connection of its own.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (FacilityStore) throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any RegistryStore) throws -> T) async throws -> T {
         try await threads.runIfActive { [self] in
-            let store = try lock.withLock { idle.popLast() } ?? FacilityStore(path: storePath)
+            let store = try lock.withLock { idle.popLast() } ?? RegistryLocation.open(storePath)
             defer { lock.withLock { idle.append(store) } }
             return try body(store)
         }
@@ -62,11 +62,11 @@ public final class Registry: @unchecked Sendable {
     /// Runs `body` on the writing thread with the writer connection, one write at a time, then loads the coverage
     /// inputs again before returning: a report asked for after a write sees it. Reads meanwhile are answered
     /// from the previous load.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (FacilityStore) throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any RegistryStore) throws -> T) async throws -> T {
         try await writes.runIfActive { [self] in
-            if writer == nil { writer = try FacilityStore(path: storePath) }
+            if writer == nil { writer = try RegistryLocation.open(storePath) }
             let result = try body(writer!)
-            let store = try lock.withLock { idle.popLast() } ?? FacilityStore(path: storePath)
+            let store = try lock.withLock { idle.popLast() } ?? RegistryLocation.open(storePath)
             defer { lock.withLock { idle.append(store) } }
             _ = try? coverage.current(store: store, waitForLoad: true)
             return result
@@ -154,7 +154,7 @@ final class CoverageCache: @unchecked Sendable {
     /// The load for the store as it is now: the one in memory when no import has been recorded since. While
     /// another thread loads a newer one, the previous load answers (unless `waitForLoad`), so reads never wait for
     /// a load they did not start.
-    func current(store: FacilityStore, waitForLoad: Bool = false) throws -> Loaded {
+    func current(store: any RegistryStore, waitForLoad: Bool = false) throws -> Loaded {
         let version = try store.lastImportNumber()
         let known = lock.withLock { loaded }
         if let known, known.version == version { return known }

@@ -19,6 +19,13 @@ public struct FacilityChange: Equatable, Sendable {
     public var old: String?
     /// The changed fields' values after, as a JSON object (every field for `created`).
     public var new: String?
+
+    public init(action: Action, importRecord: ImportRecord, old: String?, new: String?) {
+        self.action = action
+        self.importRecord = importRecord
+        self.old = old
+        self.new = new
+    }
 }
 
 /// A token that may write to the registry: its holder's name and scope. The secret itself is never stored,
@@ -85,16 +92,10 @@ extension StoreWriter {
 
     /// Records the fields that changed from `old` to `new`: `closed` when a closing day was set, else `updated`.
     func recordUpdate(of pk: Int64, from old: Facility, to new: Facility) throws {
-        let before = old.fields, after = new.fields
-        var oldMembers: [(String, FieldValue)] = [], newMembers: [(String, FieldValue)] = []
-        for (index, field) in before.enumerated() where field.value != after[index].value {
-            oldMembers.append(field)
-            newMembers.append(after[index])
-        }
-        let action: FacilityChange.Action = old.closed == nil && new.closed != nil ? .closed : .updated
+        let change = FacilityChange.between(old, new)
         try db.run("INSERT INTO facility_history (facility, import, action, old, new) VALUES (?, ?, ?, ?, ?)",
-                   [.integer(pk), .integer(try importNumber()), .text(action.rawValue),
-                    .text(FieldValue.object(oldMembers)), .text(FieldValue.object(newMembers))])
+                   [.integer(pk), .integer(try importNumber()), .text(change.action.rawValue),
+                    .text(change.old), .text(change.new)])
     }
 
     /// Adds a write token; its secret is kept only as `sha256`.
@@ -171,20 +172,7 @@ extension FacilityStore {
         defer { creation.finalize() }
         try creation.bind([.integer(Int64(pk))])
         if try creation.step() {
-            // Each field as first stored: the old value of the first update that changed it, else today's.
-            var first: [String: String] = [:]
-            for change in changes {
-                guard let old = change.old, let object = try? JSONSerialization.jsonObject(with: Data(old.utf8)) as? [String: Any]
-                else { continue }
-                for (key, value) in object where first[key] == nil {
-                    if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes]) {
-                        first[key] = String(decoding: data, as: UTF8.self)
-                    }
-                }
-            }
-            let fields = [("id", FieldValue.text(facility.id).json)] + facility.fields.map { ($0.name, first[$0.name] ?? $0.value.json) }
-            let created = "{" + fields.map { FieldValue.quoted($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
-            changes.insert(FacilityChange(action: .created, importRecord: record(creation, from: 0), old: nil, new: created), at: 0)
+            changes = FacilityChange.withCreation(of: facility, importRecord: record(creation, from: 0), changes: changes)
         }
         return changes
     }
@@ -230,6 +218,40 @@ extension FacilityStore {
     /// The number of the last import recorded (0 when none): it changes with every import that commits.
     public func lastImportNumber() throws -> Int {
         try db.scalar("SELECT coalesce(max(pk), 0) FROM import_log")?.int ?? 0
+    }
+}
+
+extension FacilityChange {
+    /// The history row of an update from `old` to `new`: the fields that changed, old and new, as JSON objects;
+    /// `closed` when a closing day was set, else `updated`.
+    public static func between(_ old: Facility, _ new: Facility) -> (action: Action, old: String, new: String) {
+        let before = old.fields, after = new.fields
+        var oldMembers: [(String, FieldValue)] = [], newMembers: [(String, FieldValue)] = []
+        for (index, field) in before.enumerated() where field.value != after[index].value {
+            oldMembers.append(field)
+            newMembers.append(after[index])
+        }
+        let action: Action = old.closed == nil && new.closed != nil ? .closed : .updated
+        return (action, FieldValue.object(oldMembers), FieldValue.object(newMembers))
+    }
+
+    /// `changes` (a facility's updates, oldest first) with its creation by `importRecord` put first: every field
+    /// as first stored — the old value of the first update that changed it, else today's.
+    public static func withCreation(of facility: Facility, importRecord: ImportRecord,
+                                    changes: [FacilityChange]) -> [FacilityChange] {
+        var first: [String: String] = [:]
+        for change in changes {
+            guard let old = change.old, let object = try? JSONSerialization.jsonObject(with: Data(old.utf8)) as? [String: Any]
+            else { continue }
+            for (key, value) in object where first[key] == nil {
+                if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes]) {
+                    first[key] = String(decoding: data, as: UTF8.self)
+                }
+            }
+        }
+        let fields = [("id", FieldValue.text(facility.id).json)] + facility.fields.map { ($0.name, first[$0.name] ?? $0.value.json) }
+        let created = "{" + fields.map { FieldValue.quoted($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+        return [FacilityChange(action: .created, importRecord: importRecord, old: nil, new: created)] + changes
     }
 }
 

@@ -85,7 +85,7 @@ struct ExportGeoJSON: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         if let within, try !store.containsUnit(code: within) {
-            printError("no unit with code \(within) in \(store.path) — see `facilitymap list units`")
+            printError("no unit with code \(within) in \(store.location) — see `facilitymap list units`")
             throw Exit(status: 1)
         }
         let export = GeoJSONExport(store: store, outputPath: out, coordinateSystem: CoordinateSystem(argument: crs)!)

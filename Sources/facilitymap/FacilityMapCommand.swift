@@ -5,10 +5,11 @@ import Foundation
 struct FacilityMapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "facilitymap",
-        abstract: "A registry of public-service facilities and administrative units in a SpatiaLite store.",
+        abstract: "A registry of public-service facilities and administrative units, in SpatiaLite or PostGIS.",
         discussion: """
             Register facilities from CSV and units from GeoJSON or CSV, then read them back.
-            Every command works on one store file: --store PATH, else $FACILITYMAP_STORE, else ./facilitymap.sqlite.
+            Every command works on one registry: --store PATH (a SQLite store file) or --store postgresql://… (a
+            PostgreSQL database with PostGIS), else $FACILITYMAP_STORE, else ./facilitymap.sqlite.
             """,
         subcommands: [DemoCommand.self, Import.self, List.self, Stats.self, Coverage.self, Export.self, MapCommand.self,
                       Serve.self, Token.self, History.self, Suggest.self, Check.self, Migrate.self]
@@ -18,7 +19,7 @@ struct FacilityMapCommand: ParsableCommand {
 /// `--store`, shared by every command.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The store file (created if missing).",
+        "The registry: a SQLite store file (created if missing) or a postgresql://user@host:port/database address.",
         discussion: "Default: $FACILITYMAP_STORE, else ./facilitymap.sqlite.",
         valueName: "path"))
     var store: String?
@@ -29,7 +30,14 @@ struct StoreOptions: ParsableArguments {
         return FacilityStore.defaultFileName
     }
 
-    func open() throws -> FacilityStore { try FacilityStore(path: path) }
+    func open() throws -> any RegistryStore {
+        do {
+            return try RegistryLocation.open(path)
+        } catch let error as PostgresError {
+            printError("facilitymap: \(error)")
+            throw Exit(status: 1)
+        }
+    }
 }
 
 /// Thrown after the command has printed its own result, to end with a given status.

@@ -31,7 +31,7 @@ struct ListFacilities: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         if let within, try !store.containsUnit(code: within) {
-            printError("no unit with code \(within) in \(store.path) — see `facilitymap list units`")
+            printError("no unit with code \(within) in \(store.location) — see `facilitymap list units`")
             throw Exit(status: 1)
         }
         try Listing(store: store).facilities(kind: kind.flatMap(FacilityKind.init(argument:)), within: within,

@@ -45,13 +45,13 @@ struct TokenAdd: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         if let within, try !store.containsUnit(code: within) {
-            printError("no unit with code \(within) in \(store.path) — import the units first, or see `facilitymap list units`")
+            printError("no unit with code \(within) in \(store.location) — import the units first, or see `facilitymap list units`")
             throw Exit(status: 1)
         }
         let secret = TokenSecret.generate()
         let token = WriteToken(name: name, kinds: parsedKinds.compactMap(\.1), unit: within,
                                createdAt: ISO8601DateFormatter().string(from: Date()))
-        try store.write { try $0.addToken(token, sha256: TokenSecret.hash(secret)) }
+        try store.update { try $0.addToken(token, sha256: TokenSecret.hash(secret)) }
         printError("token \(name): \(RegistryText.scope(of: token)) — keep the secret; it is not shown again:")
         print(secret)
     }
@@ -77,7 +77,7 @@ struct TokenRemove: ParsableCommand {
 
     func run() throws {
         let store = try storeOptions.open()
-        guard try store.write({ try $0.removeToken(named: name) }) else {
+        guard try store.update({ try $0.removeToken(named: name) }) else {
             printError("no token named \(name) — see `facilitymap token list`")
             throw Exit(status: 1)
         }
@@ -96,7 +96,7 @@ struct History: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         guard let changes = try store.history(facilityID: id) else {
-            printError("no facility with id \(id) in \(store.path) — see `facilitymap list facilities`")
+            printError("no facility with id \(id) in \(store.location) — see `facilitymap list facilities`")
             throw Exit(status: 1)
         }
         switch format {

@@ -1,34 +1,21 @@
 import FacilityMapKit
 import Foundation
+import PostgresSupport
 import XCTest
 
 /// `facilitymap migrate` against a real PostgreSQL 15 + PostGIS 3 (`FACILITYMAP_TEST_POSTGRES`, which `.ci/run`
 /// sets; else `Scripts/postgres start`), on the Luoyang demo with history and a token.
 final class MigrateCLITests: DemoStoreTestCase {
-    var database: String?
-    var admin: PostgresConnection?
+    var database: TestDatabase?
 
-    /// A new database on the test server, dropped afterwards. The server: `FACILITYMAP_TEST_POSTGRES`, which
-    /// `Scripts/test` (the README's test command) and `.ci/run` set after `Scripts/postgres start`; else the address
-    /// `Scripts/postgres start` prints. Skips, saying why, when no server answers there.
     func freshDatabase() throws -> String {
-        let base = ProcessInfo.processInfo.environment["FACILITYMAP_TEST_POSTGRES"] ?? "postgresql://postgres@127.0.0.1:54329/facilitymap"
-        let admin: PostgresConnection
-        do {
-            admin = try PostgresConnection(url: base)
-        } catch {
-            throw XCTSkip("no PostgreSQL with PostGIS at \(base) (\(error)) — run the tests with Scripts/test, which starts one (Scripts/postgres start), or set FACILITYMAP_TEST_POSTGRES")
-        }
-        let name = "fm_test_\(UUID().uuidString.prefix(8).lowercased())"
-        try admin.execute("CREATE DATABASE \(name)")
-        self.admin = admin
-        database = name
-        let slash = try XCTUnwrap(base.range(of: "/", options: .backwards))
-        return String(base[..<slash.upperBound]) + name
+        let database = try TestDatabase()
+        self.database = database
+        return database.url
     }
 
     override func tearDownWithError() throws {
-        if let admin, let database { try? admin.execute("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+        database?.drop()
         try super.tearDownWithError()
     }
 

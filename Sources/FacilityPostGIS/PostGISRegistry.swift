@@ -1,0 +1,602 @@
+import FacilityGeometry
+import FacilityModel
+import FacilityStore
+import Foundation
+
+// The registry's reads and writes on PostgreSQL, as `FacilityStore` gives them on SQLite: the same values in the same
+// order (text keys compared as bytes, `COLLATE "C"`; storage order is row-number order), so that every command
+// answers the same on either. Every value goes as a parameter or as COPY data; no SQL is built from user data.
+
+extension PostGISStore: RegistryStore {
+    public var location: String { connection.shownURL }
+
+    public func close() { connection.close() }
+
+    /// One snapshot: a read-only transaction at REPEATABLE READ. PostgreSQL never blocks it behind a writer.
+    public func read<T>(_ body: () throws -> T) throws -> T {
+        try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    /// One transaction holding the registry's writer lock (a transaction-level advisory lock): writers take turns,
+    /// each seeing what the one before committed; readers go on reading their snapshots meanwhile.
+    public func update<T>(_ body: (any RegistryWriter) throws -> T) throws -> T {
+        try connection.transaction {
+            try connection.query("SELECT pg_advisory_xact_lock($1)", [String(Self.writerLock)])
+            return try body(PostGISWriter(store: self))
+        }
+    }
+
+    /// The advisory lock key every FacilityMap writer takes ("FMAPREG" in ASCII).
+    static let writerLock: Int64 = 0x464D_4150_5245_47
+
+    // MARK: Units
+
+    static let unitColumns = "code, name, level, parent, population, encode(ST_AsBinary(boundary, 'NDR'), 'hex'), ST_X(location), ST_Y(location), attributes"
+
+    func readUnit(_ row: PostgresRow) throws -> AdministrativeUnit {
+        let code = row.text(0) ?? ""
+        guard let level = row.text(2).flatMap(UnitLevel.init(rawValue:)) else {
+            throw PostgresError("\(location): unit \(code) has an unknown level")
+        }
+        let boundary = try row.hexBytes(5).flatMap { try Geometry(wkb: $0).asMultiPolygon }
+        var point: LonLat?
+        if let lon = row.double(6), let lat = row.double(7) { point = LonLat(lon, lat) }
+        return AdministrativeUnit(code: code, name: row.text(1) ?? "", level: level, parent: row.text(3),
+                                  population: row.int(4), boundary: boundary, location: point,
+                                  attributes: Attributes.decode(row.text(8)))
+    }
+
+    /// The subtree of units under `$2` (the unit itself included), for `WITH`.
+    static let subtree = """
+        WITH RECURSIVE tree(code) AS (
+            SELECT code FROM units WHERE code = $2::text
+            UNION SELECT u.code FROM units u JOIN tree t ON u.parent = t.code
+        )
+        """
+
+    public func units(level: UnitLevel?, within code: String?) throws -> [AdministrativeUnit] {
+        try unitsPage(level: level, within: code, after: nil, limit: nil)
+    }
+
+    public func units(level: UnitLevel?, within code: String?, after: String?, limit: Int) throws -> [AdministrativeUnit] {
+        try unitsPage(level: level, within: code, after: after, limit: limit)
+    }
+
+    func unitsPage(level: UnitLevel?, within code: String?, after: String?, limit: Int?) throws -> [AdministrativeUnit] {
+        var units: [AdministrativeUnit] = []
+        try connection.forEachRow("""
+            \(Self.subtree)
+            SELECT \(Self.unitColumns) FROM units
+            WHERE ($1::text IS NULL OR level = $1::text) AND ($2::text IS NULL OR code IN (SELECT code FROM tree))
+              AND ($3::text IS NULL OR code > $3::text COLLATE "C")
+            ORDER BY code COLLATE "C" LIMIT $4::bigint
+            """, [level?.rawValue, code, after, limit.map(String.init)]) { units.append(try readUnit($0)) }
+        return units
+    }
+
+    public func unit(code: String) throws -> AdministrativeUnit? {
+        var unit: AdministrativeUnit?
+        try connection.forEachRowAtOnce("SELECT \(Self.unitColumns) FROM units WHERE code = $1", [code]) { unit = try readUnit($0) }
+        return unit
+    }
+
+    public func containsUnit(code: String) throws -> Bool {
+        try !connection.query("SELECT 1 FROM units WHERE code = $1", [code]).isEmpty
+    }
+
+    public func unitCodeTable() throws -> CodeTable {
+        var table = CodeTable()
+        try connection.forEachRow("SELECT code FROM units ORDER BY code COLLATE \"C\"") { row in
+            if let code = row.bytes(0) { _ = code.withMemoryRebound(to: UInt8.self) { table.insert($0) } }
+        }
+        return table
+    }
+
+    public func unitLinks() throws -> [(code: String, level: UnitLevel, parent: String?)] {
+        var links: [(code: String, level: UnitLevel, parent: String?)] = []
+        try connection.forEachRow("SELECT code, level, parent FROM units ORDER BY pk") { row in
+            let code = row.text(0) ?? ""
+            guard let level = row.text(1).flatMap(UnitLevel.init(rawValue:)) else {
+                throw PostgresError("\(location): unit \(code) has an unknown level")
+            }
+            links.append((code, level, row.text(2)))
+        }
+        return links
+    }
+
+    public func unitCountsByLevel() throws -> [UnitLevel: Int] {
+        var counts: [UnitLevel: Int] = [:]
+        try connection.forEachRowAtOnce("SELECT level, count(*) FROM units GROUP BY level") { row in
+            if let level = row.text(0).flatMap(UnitLevel.init(rawValue:)) { counts[level] = row.int(1) ?? 0 }
+        }
+        return counts
+    }
+
+    public func validity(of geometry: Geometry) throws -> (isValid: Bool, reason: String?) {
+        let row = try connection.query("""
+            SELECT ST_IsValid(g)::int, ST_IsValidReason(g) FROM (SELECT ST_GeomFromWKB(decode($1, 'hex'), 4326) AS g) s
+            """, [Self.hex(geometry.wkb)]).first
+        guard let row else { return (false, "unreadable geometry") }
+        let valid = row[0] == "1"
+        return (valid, valid ? nil : row[1] ?? nil)
+    }
+
+    public func makeValid(_ geometry: Geometry) throws -> MultiPolygon? {
+        let row = try connection.query("""
+            SELECT CASE WHEN ST_IsEmpty(m) THEN NULL ELSE encode(ST_AsBinary(m, 'NDR'), 'hex') END
+            FROM (SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_GeomFromWKB(decode($1, 'hex'), 4326)), 3)) AS m) s
+            """, [Self.hex(geometry.wkb)]).first
+        guard let text = row?[0] ?? nil else { return nil }
+        return try Geometry(wkb: Self.bytes(hex: text)).asMultiPolygon
+    }
+
+    // MARK: Facilities
+
+    static let facilityColumns = "id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed, ST_X(location), ST_Y(location), attributes"
+
+    func readFacility(_ row: PostgresRow, from c: Int = 0) throws -> Facility {
+        let id = row.text(c) ?? ""
+        guard let kind = row.text(c + 2).flatMap(FacilityKind.init(rawValue:)) else {
+            throw PostgresError("\(location): facility \(id) has an unknown kind")
+        }
+        return Facility(
+            id: id, name: row.text(c + 1) ?? "", kind: kind,
+            location: LonLat(row.double(c + 12) ?? .nan, row.double(c + 13) ?? .nan),
+            unit: row.text(c + 3), beds: row.int(c + 4), doctors: row.int(c + 5), gps: row.int(c + 6), places: row.int(c + 7),
+            inclusive: row.int(c + 8).map { $0 != 0 }, level: row.text(c + 9),
+            opened: row.text(c + 10).flatMap { Day(parsing: $0) }, closed: row.text(c + 11).flatMap { Day(parsing: $0) },
+            attributes: Attributes.decode(row.text(c + 14)))
+    }
+
+    static var knownKinds: String { "{" + FacilityKind.allCases.map(\.rawValue).joined(separator: ",") + "}" }
+
+    public func facilityCount(kind: FacilityKind?) throws -> Int {
+        try connection.integer("SELECT count(*) FROM facilities WHERE $1::text IS NULL OR kind = $1::text", [kind?.rawValue]) ?? 0
+    }
+
+    public func facilityCountsByKind() throws -> [(kind: FacilityKind, count: Int)] {
+        var counts: [FacilityKind: Int] = [:]
+        try connection.forEachRowAtOnce("SELECT kind, count(*) FROM facilities GROUP BY kind") { row in
+            if let kind = row.text(0).flatMap(FacilityKind.init(rawValue:)) { counts[kind] = row.int(1) ?? 0 }
+        }
+        return FacilityKind.allCases.compactMap { kind in counts[kind].map { (kind, $0) } }
+    }
+
+    public func facilityCountsByUnit() throws -> [(unit: String?, count: Int)] {
+        var counts: [(unit: String?, count: Int)] = []
+        try connection.forEachRow("""
+            SELECT unit, count(*) FROM facilities WHERE kind = ANY($1::text[]) GROUP BY unit ORDER BY unit COLLATE "C" NULLS FIRST
+            """, [Self.knownKinds]) { counts.append(($0.text(0), $0.int(1) ?? 0)) }
+        return counts
+    }
+
+    public func forEachFacility(kind: FacilityKind?, within code: String?, after: String?, limit: Int?,
+                                _ body: (Facility) throws -> Void) throws {
+        try connection.forEachRow("""
+            \(Self.subtree)
+            SELECT \(Self.facilityColumns) FROM facilities f
+            WHERE ($1::text IS NULL OR f.kind = $1::text) AND ($3::text IS NULL OR f.id > $3::text COLLATE "C")
+              AND ($2::text IS NULL
+                   OR f.unit IN (SELECT code FROM tree)
+                   OR ((f.unit IS NULL OR f.unit NOT IN (SELECT code FROM units))
+                       AND ST_Within(f.location, (SELECT boundary FROM units WHERE code = $2::text))))
+            ORDER BY f.id COLLATE "C" LIMIT $4::bigint
+            """, [kind?.rawValue, code, after, limit.map(String.init)], batch: min(limit ?? 10_000, 10_000)) {
+            try body(try readFacility($0))
+        }
+    }
+
+    public func facility(id: String) throws -> Facility? {
+        var facility: Facility?
+        try connection.forEachRowAtOnce("SELECT \(Self.facilityColumns) FROM facilities WHERE id = $1", [id]) {
+            facility = try readFacility($0)
+        }
+        return facility
+    }
+
+    public func forEachFacilityLocation(registeredTo code: String?, _ body: (LonLat) throws -> Void) throws {
+        try connection.forEachRow("""
+            SELECT ST_X(location), ST_Y(location) FROM facilities
+            WHERE unit IS NOT DISTINCT FROM $1::text AND kind = ANY($2::text[]) ORDER BY pk
+            """, [code, Self.knownKinds]) { try body(LonLat($0.double(0) ?? .nan, $0.double(1) ?? .nan)) }
+    }
+
+    /// The kind ordinal of `bytes` (nil for a kind this build does not know), without making a `String`.
+    static func kindOrdinal(_ bytes: UnsafeRawBufferPointer?) -> UInt8? {
+        guard let bytes else { return nil }
+        for kind in FacilityKind.allCases where kind.rawValue.utf8.elementsEqual(bytes) { return kind.ordinal }
+        return nil
+    }
+
+    /// Day ordinals of stored text, parsed once per distinct value.
+    struct Days {
+        var parsed: [String: Int32?] = [:]
+        mutating func ordinal(_ text: String?) -> Int32? {
+            guard let text else { return nil }
+            if let known = parsed[text] { return known }
+            let ordinal = Day(parsing: text)?.ordinal
+            parsed[text] = ordinal
+            return ordinal
+        }
+    }
+
+    /// Unit codes to positions (a code listed twice: its first position).
+    static func positions(_ codes: [String]) -> [String: Int32] {
+        var positions: [String: Int32] = [:]
+        positions.reserveCapacity(codes.count)
+        for (i, code) in codes.enumerated() where positions[code] == nil { positions[code] = Int32(i) }
+        return positions
+    }
+
+    public func unitsAndFacilityColumns(attributes: Bool) throws -> (units: [AdministrativeUnit], facilities: FacilityColumns) {
+        try read {
+            let units = try self.units(level: nil, within: nil)
+            let positions = Self.positions(units.map(\.code))
+            var columns = FacilityColumns()
+            columns.reserveCapacity(try facilityCount(kind: nil), attributes: attributes)
+            var days = Days()
+            try connection.forEachRow("""
+                SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, ST_X(location), ST_Y(location)\(attributes ? ", attributes" : "")
+                FROM facilities ORDER BY pk
+                """) { row in
+                guard let kind = Self.kindOrdinal(row.bytes(0)) else { return }
+                columns.append(
+                    kindOrdinal: kind, location: LonLat(row.double(9) ?? .nan, row.double(10) ?? .nan),
+                    unit: row.text(1).map { positions[$0] ?? -1 } ?? -1,
+                    beds: row.int(2) ?? 0, doctors: row.int(3) ?? 0, gps: row.int(4) ?? 0, places: row.int(5) ?? 0,
+                    inclusive: row.int(6).map { $0 != 0 } ?? false,
+                    opened: days.ordinal(row.text(7)) ?? Int32.min, closed: days.ordinal(row.text(8)) ?? Int32.max,
+                    attributes: attributes ? Attributes.decode(row.text(11)) : nil)
+            }
+            return (units, columns)
+        }
+    }
+
+    public func facilities(atColumnPositions positions: Set<Int>) throws -> [Int: Facility] {
+        guard !positions.isEmpty else { return [:] }
+        return try read {
+            var position = 0
+            var wanted: [(position: Int, pk: String)] = []
+            try connection.forEachRow("SELECT pk, kind FROM facilities ORDER BY pk") { row in
+                guard Self.kindOrdinal(row.bytes(1)) != nil else { return }
+                if positions.contains(position) { wanted.append((position, row.text(0) ?? "")) }
+                position += 1
+            }
+            var found: [Int: Facility] = [:]
+            for (position, pk) in wanted {
+                try connection.forEachRowAtOnce("SELECT \(Self.facilityColumns) FROM facilities WHERE pk = $1::bigint", [pk]) {
+                    found[position] = try readFacility($0)
+                }
+            }
+            return found
+        }
+    }
+
+    public func facilityRecords(unitCodes: [String]) throws -> (records: FacilityRecords, imports: [Int: String]) {
+        try read {
+            var imports: [Int: String] = [:]
+            try connection.forEachRow("SELECT pk, file FROM import_log") { imports[$0.int(0) ?? 0] = $0.text(1) ?? "" }
+            var runs: [(first: Int, last: Int, import: Int32)] = []
+            try connection.forEachRow("SELECT first_pk, last_pk, \"import\" FROM facility_creations ORDER BY first_pk") {
+                runs.append(($0.int(0) ?? 0, $0.int(1) ?? 0, Int32($0.int(2) ?? -1)))
+            }
+            var records = FacilityRecords()
+            records.reserveCapacity(try facilityCount(kind: nil))
+            let units = Self.positions(unitCodes)
+            var days = Days()
+            var run = 0
+            try connection.forEachRow("""
+                SELECT pk, id, name, kind, unit, beds, places, opened, closed, ST_X(location), ST_Y(location) FROM facilities ORDER BY pk
+                """) { row in
+                guard let kind = Self.kindOrdinal(row.bytes(3)) else { return }
+                let pk = row.int(0) ?? 0
+                while run < runs.count && runs[run].last < pk { run += 1 }
+                let source: Int32 = run < runs.count && runs[run].first <= pk ? runs[run].import : -1
+                var unit: Int32 = -1
+                var unknown: String?
+                if let code = row.text(4) {
+                    unit = units[code] ?? -2
+                    if unit < 0 { unknown = code }
+                }
+                records.append(id: row.text(1) ?? "", name: row.bytes(2), kind: FacilityKind(ordinal: kind),
+                               location: LonLat(row.double(9) ?? .nan, row.double(10) ?? .nan), unit: unit,
+                               unknownUnit: unknown, beds: row.int(5), places: row.int(6),
+                               opened: days.ordinal(row.text(7)) ?? 0, closed: days.ordinal(row.text(8)) ?? 0, source: source)
+            }
+            return (records, imports)
+        }
+    }
+
+    // MARK: Import log, history, tokens
+
+    static let logColumns = "l.file, l.sha256, l.imported_at, l.layer, l.\"rows\", l.\"new\", l.updated, l.unchanged, l.rejected, l.author, l.pk"
+
+    static func importRecord(_ row: PostgresRow, from c: Int) -> ImportRecord {
+        ImportRecord(file: row.text(c) ?? "", sha256: row.text(c + 1) ?? "", importedAt: row.text(c + 2) ?? "",
+                     layer: row.text(c + 3) ?? "", rows: row.int(c + 4) ?? 0, new: row.int(c + 5) ?? 0,
+                     updated: row.int(c + 6) ?? 0, unchanged: row.int(c + 7) ?? 0, rejected: row.int(c + 8) ?? 0,
+                     author: row.text(c + 9), number: row.int(c + 10))
+    }
+
+    public func importLog() throws -> [ImportRecord] {
+        var records: [ImportRecord] = []
+        try connection.forEachRow("SELECT \(Self.logColumns) FROM import_log l ORDER BY pk") {
+            records.append(Self.importRecord($0, from: 0))
+        }
+        return records
+    }
+
+    public func lastImportNumber() throws -> Int {
+        try connection.integer("SELECT coalesce(max(pk), 0) FROM import_log") ?? 0
+    }
+
+    public func history(facilityID id: String) throws -> [FacilityChange]? {
+        try read {
+            guard let facility = try facility(id: id),
+                  let pk = try connection.integer("SELECT pk FROM facilities WHERE id = $1", [id]).map(String.init)
+            else { return nil }
+            var changes: [FacilityChange] = []
+            try connection.forEachRowAtOnce("""
+                SELECT h.action, h.old, h."new", \(Self.logColumns)
+                FROM facility_history h JOIN import_log l ON l.pk = h."import" WHERE h.facility = $1::bigint ORDER BY h.pk
+                """, [pk]) { row in
+                changes.append(FacilityChange(action: FacilityChange.Action(rawValue: row.text(0) ?? "") ?? .updated,
+                                              importRecord: Self.importRecord(row, from: 3), old: row.text(1), new: row.text(2)))
+            }
+            var creation: ImportRecord?
+            try connection.forEachRowAtOnce("""
+                SELECT \(Self.logColumns) FROM facility_creations c JOIN import_log l ON l.pk = c."import"
+                WHERE c.last_pk >= $1::bigint AND c.first_pk <= $1::bigint LIMIT 1
+                """, [pk]) { creation = Self.importRecord($0, from: 0) }
+            if let creation { changes = FacilityChange.withCreation(of: facility, importRecord: creation, changes: changes) }
+            return changes
+        }
+    }
+
+    static func token(_ row: PostgresRow) -> WriteToken {
+        WriteToken(name: row.text(0) ?? "",
+                   kinds: (row.text(1) ?? "").split(separator: ",").compactMap { FacilityKind(rawValue: String($0)) },
+                   unit: row.text(2), createdAt: row.text(3) ?? "")
+    }
+
+    public func tokens() throws -> [WriteToken] {
+        var tokens: [WriteToken] = []
+        try connection.forEachRowAtOnce("SELECT name, kinds, unit, created_at FROM tokens ORDER BY name COLLATE \"C\"") {
+            tokens.append(Self.token($0))
+        }
+        return tokens
+    }
+
+    public func token(sha256: String) throws -> WriteToken? {
+        var token: WriteToken?
+        try connection.forEachRowAtOnce("SELECT name, kinds, unit, created_at FROM tokens WHERE sha256 = $1", [sha256]) {
+            token = Self.token($0)
+        }
+        return token
+    }
+
+    // MARK: Encoding
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789ABCDEF".utf8)
+        var out = [UInt8](repeating: 0, count: bytes.count * 2)
+        for (i, byte) in bytes.enumerated() {
+            out[2 * i] = digits[Int(byte >> 4)]
+            out[2 * i + 1] = digits[Int(byte & 15)]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func bytes(hex: String) -> [UInt8] {
+        let text = Array(hex.utf8)
+        func nibble(_ b: UInt8) -> UInt8 { b <= 57 ? b - 48 : (b | 0x20) - 87 }
+        return (0..<text.count / 2).map { nibble(text[2 * $0]) << 4 | nibble(text[2 * $0 + 1]) }
+    }
+
+    /// A point as hex EWKB with SRID 4326, as COPY reads it into a geometry column.
+    static func ewkb(_ point: LonLat) -> String {
+        var bytes: [UInt8] = [1, 1, 0, 0, 0x20, 0xE6, 0x10, 0, 0]
+        withUnsafeBytes(of: point.lon.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: point.lat.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        return hex(bytes)
+    }
+
+    /// A multipolygon as hex EWKB with SRID 4326.
+    static func ewkb(_ polygons: MultiPolygon) throws -> String {
+        try ewkb(hex(Geometry.multiPolygon(polygons).wkb))
+    }
+
+    /// Text as a PostgreSQL array literal's element list, for an `= ANY($1::text[])` parameter.
+    static func arrayLiteral(_ items: some Sequence<String>) -> String {
+        "{" + items.map { item in
+            "\"" + item.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }.joined(separator: ",") + "}"
+    }
+}
+
+/// The writes of one `PostGISStore.update` transaction. New rows take row numbers after the largest stored (the
+/// writer lock makes that safe); rows go in through COPY, updates through a COPY into a temporary table.
+final class PostGISWriter: RegistryWriter {
+    let store: PostGISStore
+    var connection: PostgresConnection { store.connection }
+    private var number: Int64?
+    /// The run of facility rows this import created and has not yet recorded.
+    private var pendingCreations: (first: Int64, last: Int64)?
+
+    init(store: PostGISStore) { self.store = store }
+
+    func scalar(_ sql: String, _ parameters: [String?] = []) throws -> Int64 {
+        Int64(try connection.integer(sql, parameters) ?? 0)
+    }
+
+    /// The number this import takes in `import_log` (its history rows name it).
+    func importNumber() throws -> Int64 {
+        if let number { return number }
+        let next = try scalar("SELECT coalesce(max(pk), 0) + 1 FROM import_log")
+        number = next
+        return next
+    }
+
+    static let facilityColumns = ["pk", "id", "name", "kind", "unit", "beds", "doctors", "gps", "places", "inclusive",
+                                  "level", "opened", "closed", "attributes", "location"]
+
+    static func row(_ f: Facility, pk: Int64) -> [String?] {
+        [String(pk), f.id, f.name, f.kind.rawValue, f.unit, f.beds.map(String.init), f.doctors.map(String.init),
+         f.gps.map(String.init), f.places.map(String.init), f.inclusive.map { $0 ? "1" : "0" }, f.level,
+         f.opened?.description, f.closed?.description, Attributes.encode(f.attributes), PostGISStore.ewkb(f.location)]
+    }
+
+    func upsert(_ facilities: [Facility]) throws -> [UpsertOutcome] {
+        var outcomes: [UpsertOutcome] = []
+        outcomes.reserveCapacity(facilities.count)
+        var start = 0
+        while start < facilities.count {
+            let part = facilities[start..<min(start + 10_000, facilities.count)]
+            outcomes += try upsertPart(Array(part))
+            start += part.count
+        }
+        return outcomes
+    }
+
+    private func upsertPart(_ facilities: [Facility]) throws -> [UpsertOutcome] {
+        var stored: [String: (pk: Int64, facility: Facility)] = [:]
+        try connection.forEachRowAtOnce("""
+            SELECT pk, \(PostGISStore.facilityColumns) FROM facilities WHERE id = ANY($1::text[])
+            """, [PostGISStore.arrayLiteral(facilities.map(\.id))]) { row in
+            let facility = try store.readFacility(row, from: 1)
+            stored[facility.id] = (Int64(row.int(0) ?? 0), facility)
+        }
+        var outcomes: [UpsertOutcome] = []
+        var inserted: [Facility] = [], updated: [(pk: Int64, old: Facility, new: Facility)] = []
+        for facility in facilities {
+            if let old = stored[facility.id] {
+                if old.facility == facility { outcomes.append(.unchanged) }
+                else { outcomes.append(.updated); updated.append((old.pk, old.facility, facility)) }
+            } else {
+                outcomes.append(.inserted)
+                inserted.append(facility)
+            }
+        }
+        if !inserted.isEmpty {
+            let first = try scalar("SELECT coalesce(max(pk), 0) + 1 FROM facilities")
+            try connection.copy(into: "facilities", columns: Self.facilityColumns) { send in
+                for (i, facility) in inserted.enumerated() { try send(Self.row(facility, pk: first + Int64(i))) }
+            }
+            let last = first + Int64(inserted.count) - 1
+            if let run = pendingCreations, run.last + 1 == first { pendingCreations = (run.first, last) }
+            else { try flushCreations(); pendingCreations = (first, last) }
+        }
+        if !updated.isEmpty {
+            try connection.execute("""
+                DROP TABLE IF EXISTS facilitymap_staged;
+                CREATE TEMPORARY TABLE facilitymap_staged (LIKE facilities) ON COMMIT DROP
+                """)
+            try connection.copy(into: "facilitymap_staged", columns: Self.facilityColumns) { send in
+                for change in updated { try send(Self.row(change.new, pk: change.pk)) }
+            }
+            try connection.execute("""
+                UPDATE facilities f SET id = s.id, name = s.name, kind = s.kind, unit = s.unit, beds = s.beds,
+                    doctors = s.doctors, gps = s.gps, places = s.places, inclusive = s.inclusive, level = s.level,
+                    opened = s.opened, closed = s.closed, attributes = s.attributes, location = s.location
+                FROM facilitymap_staged s WHERE f.pk = s.pk;
+                DROP TABLE facilitymap_staged
+                """)
+            let firstHistory = try scalar("SELECT coalesce(max(pk), 0) + 1 FROM facility_history")
+            let number = String(try importNumber())
+            try connection.copy(into: "facility_history", columns: ["pk", "facility", "import", "action", "old", "new"]) { send in
+                for (i, change) in updated.enumerated() {
+                    let history = FacilityChange.between(change.old, change.new)
+                    try send([String(firstHistory + Int64(i)), String(change.pk), number, history.action.rawValue,
+                              history.old, history.new])
+                }
+            }
+        }
+        return outcomes
+    }
+
+    private func flushCreations() throws {
+        guard let run = pendingCreations else { return }
+        pendingCreations = nil
+        try connection.query("INSERT INTO facility_creations (\"import\", first_pk, last_pk) VALUES ($1::bigint, $2::bigint, $3::bigint)",
+                             [String(try importNumber()), String(run.first), String(run.last)])
+    }
+
+    static let unitColumns = ["pk", "code", "name", "level", "parent", "population", "attributes", "boundary", "location"]
+
+    static func row(_ u: AdministrativeUnit, pk: Int64) throws -> [String?] {
+        [String(pk), u.code, u.name, u.level.rawValue, u.parent, u.population.map(String.init), Attributes.encode(u.attributes),
+         try u.boundary.map(PostGISStore.ewkb), u.location.map(PostGISStore.ewkb)]
+    }
+
+    func upsert(_ units: [AdministrativeUnit]) throws -> [UpsertOutcome] {
+        var stored: [String: (pk: Int64, unit: AdministrativeUnit)] = [:]
+        var start = 0
+        while start < units.count {
+            let part = units[start..<min(start + 10_000, units.count)]
+            try connection.forEachRowAtOnce("""
+                SELECT \(PostGISStore.unitColumns), pk FROM units WHERE code = ANY($1::text[])
+                """, [PostGISStore.arrayLiteral(part.map(\.code))]) { row in
+                let unit = try store.readUnit(row)
+                stored[unit.code] = (Int64(row.int(9) ?? 0), unit)
+            }
+            start += part.count
+        }
+        var outcomes: [UpsertOutcome] = []
+        var inserted: [AdministrativeUnit] = [], updated: [(pk: Int64, unit: AdministrativeUnit)] = []
+        for unit in units {
+            if let old = stored[unit.code] {
+                if old.unit == unit { outcomes.append(.unchanged) }
+                else { outcomes.append(.updated); updated.append((old.pk, unit)) }
+            } else {
+                outcomes.append(.inserted)
+                inserted.append(unit)
+            }
+        }
+        if !inserted.isEmpty {
+            let first = try scalar("SELECT coalesce(max(pk), 0) + 1 FROM units")
+            try connection.copy(into: "units", columns: Self.unitColumns) { send in
+                for (i, unit) in inserted.enumerated() { try send(try Self.row(unit, pk: first + Int64(i))) }
+            }
+        }
+        if !updated.isEmpty {
+            try connection.execute("""
+                DROP TABLE IF EXISTS facilitymap_staged_units;
+                CREATE TEMPORARY TABLE facilitymap_staged_units (LIKE units) ON COMMIT DROP
+                """)
+            try connection.copy(into: "facilitymap_staged_units", columns: Self.unitColumns) { send in
+                for change in updated { try send(try Self.row(change.unit, pk: change.pk)) }
+            }
+            try connection.execute("""
+                UPDATE units u SET code = s.code, name = s.name, level = s.level, parent = s.parent,
+                    population = s.population, attributes = s.attributes, boundary = s.boundary, location = s.location
+                FROM facilitymap_staged_units s WHERE u.pk = s.pk;
+                DROP TABLE facilitymap_staged_units
+                """)
+        }
+        return outcomes
+    }
+
+    func record(_ record: ImportRecord) throws {
+        try flushCreations()
+        try connection.query("""
+            INSERT INTO import_log (pk, file, sha256, imported_at, layer, "rows", "new", updated, unchanged, rejected, author)
+            VALUES ($1::bigint, $2, $3, $4, $5, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11)
+            """, [String(try importNumber()), record.file, record.sha256, record.importedAt, record.layer, String(record.rows),
+                  String(record.new), String(record.updated), String(record.unchanged), String(record.rejected), record.author])
+    }
+
+    func addToken(_ token: WriteToken, sha256: String) throws {
+        if try !connection.query("SELECT 1 FROM tokens WHERE name = $1", [token.name]).isEmpty {
+            throw StoreError.tokenExists(name: token.name)
+        }
+        try connection.query("""
+            INSERT INTO tokens (pk, name, sha256, kinds, unit, created_at)
+            VALUES ((SELECT coalesce(max(pk), 0) + 1 FROM tokens), $1, $2, $3, $4, $5)
+            """, [token.name, sha256, token.kinds.isEmpty ? nil : token.kinds.map(\.rawValue).joined(separator: ","),
+                  token.unit, token.createdAt])
+    }
+
+    func removeToken(named name: String) throws -> Bool {
+        try !connection.query("DELETE FROM tokens WHERE name = $1 RETURNING 1", [name]).isEmpty
+    }
+}

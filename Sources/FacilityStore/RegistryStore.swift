@@ -1,0 +1,147 @@
+import FacilityGeometry
+import FacilityModel
+import Foundation
+
+/// A registry's storage, whatever the engine: what every command reads, and the writes an import, a token or an
+/// upload makes. Two implementations: `FacilityStore` (one SpatiaLite file) and `PostGISStore` (PostgreSQL with
+/// PostGIS). Both give the same values for the same rows — text keys in byte order, points as stored — so coverage,
+/// checks and exports, pure Swift over these values, answer the same on either.
+public protocol RegistryStore: AnyObject {
+    /// Where the registry is, for messages: the file's path, or the postgresql:// address without its password.
+    var location: String { get }
+    /// Ends the connection; the store cannot be used afterwards.
+    func close()
+
+    /// Runs `body` on one snapshot: reads inside it agree with each other while others write. Re-entrant.
+    func read<T>(_ body: () throws -> T) throws -> T
+    /// Runs `body` in one transaction: committed when it returns, nothing written when it throws.
+    func update<T>(_ body: (any RegistryWriter) throws -> T) throws -> T
+
+    // MARK: Units
+
+    /// Units in code order (bytes), optionally of one level and only those at or below the unit `code`.
+    func units(level: UnitLevel?, within code: String?) throws -> [AdministrativeUnit]
+    /// Up to `limit` units in code order after the code `after` (paging), filtered as `units(level:within:)`.
+    func units(level: UnitLevel?, within code: String?, after: String?, limit: Int) throws -> [AdministrativeUnit]
+    /// The unit with `code`, if stored.
+    func unit(code: String) throws -> AdministrativeUnit?
+    /// Whether a unit with `code` is stored.
+    func containsUnit(code: String) throws -> Bool
+    /// The codes of every stored unit, for lookups by bytes.
+    func unitCodeTable() throws -> CodeTable
+    /// Every unit's code, level and parent: the tree without names or geometry.
+    func unitLinks() throws -> [(code: String, level: UnitLevel, parent: String?)]
+    /// Unit counts per level; levels with none left out.
+    func unitCountsByLevel() throws -> [UnitLevel: Int]
+    /// Whether `geometry` is valid as OGC simple features define it, and if not, GEOS's reason.
+    func validity(of geometry: Geometry) throws -> (isValid: Bool, reason: String?)
+    /// A valid multipolygon covering the same area, or nil when nothing of area is left.
+    func makeValid(_ geometry: Geometry) throws -> MultiPolygon?
+
+    // MARK: Facilities
+
+    /// How many facilities are stored, optionally of one kind.
+    func facilityCount(kind: FacilityKind?) throws -> Int
+    /// Facility counts per kind, in the order of `FacilityKind.allCases`, kinds with none left out.
+    func facilityCountsByKind() throws -> [(kind: FacilityKind, count: Int)]
+    /// Facility counts per registered unit code (nil: none); facilities of an unknown kind left out.
+    func facilityCountsByUnit() throws -> [(unit: String?, count: Int)]
+    /// Each facility in id order (bytes), optionally of one kind and only those that belong to the unit `within`:
+    /// registered to it or a unit below it, or registered to no stored unit and inside its boundary. With `after`
+    /// and `limit`, only up to `limit` whose id comes after `after`. Memory does not grow with the store.
+    func forEachFacility(kind: FacilityKind?, within code: String?, after: String?, limit: Int?,
+                         _ body: (Facility) throws -> Void) throws
+    /// The facility with `id`, if stored.
+    func facility(id: String) throws -> Facility?
+    /// The position of each facility registered to the unit `code` (nil: to none); unknown kinds left out.
+    func forEachFacilityLocation(registeredTo code: String?, _ body: (LonLat) throws -> Void) throws
+    /// Units (as `units(level: nil, within: nil)`) and every facility as columns against them, on one snapshot, in
+    /// storage order; attributes read only when `attributes`. Unknown kinds left out.
+    func unitsAndFacilityColumns(attributes: Bool) throws -> (units: [AdministrativeUnit], facilities: FacilityColumns)
+    /// The facilities at `positions` of the columns `unitsAndFacilityColumns` gives, by position.
+    func facilities(atColumnPositions positions: Set<Int>) throws -> [Int: Facility]
+    /// Every facility as `FacilityRecords` (storage order, unknown kinds left out), units as positions in
+    /// `unitCodes`, each with the import that created it; and the imports' files by number.
+    func facilityRecords(unitCodes: [String]) throws -> (records: FacilityRecords, imports: [Int: String])
+
+    // MARK: Import log, history, tokens
+
+    /// The import log, oldest first.
+    func importLog() throws -> [ImportRecord]
+    /// The number of the last import recorded (0 when none).
+    func lastImportNumber() throws -> Int
+    /// The changes to the facility `id`, oldest first (its creation first when recorded); nil when not stored.
+    func history(facilityID id: String) throws -> [FacilityChange]?
+    /// Every write token, by name.
+    func tokens() throws -> [WriteToken]
+    /// The token whose secret has this SHA-256, if any.
+    func token(sha256: String) throws -> WriteToken?
+}
+
+/// The writes of one transaction opened by `RegistryStore.update`.
+public protocol RegistryWriter {
+    /// Inserts each facility, or updates the stored one with its id (recording the change in its history); says
+    /// which for each, in order, or that nothing changed. Ids must be distinct within one call.
+    func upsert(_ facilities: [Facility]) throws -> [UpsertOutcome]
+    /// Inserts each unit, or updates the stored one with its code; says which for each, in order.
+    func upsert(_ units: [AdministrativeUnit]) throws -> [UpsertOutcome]
+    /// Records the import in the log, under the number its history rows name.
+    func record(_ record: ImportRecord) throws
+    /// Adds a write token; its secret is kept only as `sha256`.
+    func addToken(_ token: WriteToken, sha256: String) throws
+    /// Removes the token named `name`; false when there is none.
+    func removeToken(named name: String) throws -> Bool
+}
+
+extension RegistryStore {
+    /// Every unit in code order.
+    public func units() throws -> [AdministrativeUnit] { try units(level: nil, within: nil) }
+    public func units(level: UnitLevel) throws -> [AdministrativeUnit] { try units(level: level, within: nil) }
+    public func units(within code: String) throws -> [AdministrativeUnit] { try units(level: nil, within: code) }
+    /// How many facilities are stored.
+    public func facilityCount() throws -> Int { try facilityCount(kind: nil) }
+
+    /// Each facility in id order, optionally of one kind and within a unit.
+    public func forEachFacility(kind: FacilityKind? = nil, within code: String? = nil,
+                                _ body: (Facility) throws -> Void) throws {
+        try forEachFacility(kind: kind, within: code, after: nil, limit: nil, body)
+    }
+
+    /// Up to `limit` facilities in id order after the id `after`, filtered as `forEachFacility`.
+    public func facilities(kind: FacilityKind?, within code: String?, after: String?, limit: Int) throws -> [Facility] {
+        var page: [Facility] = []
+        try forEachFacility(kind: kind, within: code, after: after, limit: limit) { page.append($0) }
+        return page
+    }
+
+    /// The last time a file with this SHA-256 was imported into `layer`, if ever.
+    public func lastImport(sha256: String, layer: String) throws -> ImportRecord? {
+        try importLog().last { $0.sha256 == sha256 && $0.layer == layer }
+    }
+}
+
+/// How a registry is named on the command line: a postgresql:// address, else a SQLite store's path.
+public enum RegistryLocation {
+    /// Whether `location` names a PostgreSQL database rather than a file.
+    public static func isPostgres(_ location: String) -> Bool {
+        location.hasPrefix("postgresql://") || location.hasPrefix("postgres://")
+    }
+}
+
+extension FacilityStore: RegistryStore {
+    public var location: String { path }
+
+    public func update<T>(_ body: (any RegistryWriter) throws -> T) throws -> T {
+        try write { try body($0) }
+    }
+}
+
+extension StoreWriter: RegistryWriter {
+    public func upsert(_ facilities: [Facility]) throws -> [UpsertOutcome] {
+        try facilities.map { try upsert($0) }
+    }
+
+    public func upsert(_ units: [AdministrativeUnit]) throws -> [UpsertOutcome] {
+        try units.map { try upsert($0) }
+    }
+}

@@ -1,0 +1,290 @@
+import FacilityGeometry
+import FacilityMapKit
+import FacilityStore
+import Foundation
+import PostgresSupport
+import XCTest
+
+/// The store's test cases, run on both implementations of `RegistryStore`: `SQLiteRegistryStoreTests` and
+/// `PostGISRegistryStoreTests` call the same cases. Each case writes through the importers and reads back through
+/// the protocol; on PostGIS, every read is also compared with a SQLite store built from the same files.
+class RegistryStoreCases: ImportTestCase {
+    /// A new, empty store of the implementation under test.
+    func makeStore() throws -> any RegistryStore { fatalError("a subclass gives the store") }
+
+    /// The Luoyang sample (boundaries, units, health facilities in GCJ-02) imported into `store`.
+    func importSample(into store: any RegistryStore) throws {
+        XCTAssertEqual(try UnitImporter().run(path: geoData("luoyang/districts.geojson"), into: store).new, 15)
+        XCTAssertEqual(try UnitImporter().run(path: geoData("luoyang/units.csv"), into: store).new, 3156)
+        let health = try FacilityImporter(coordinateSystem: .gcj02).run(path: geoData("luoyang/facilities-health.csv"), into: store)
+        XCTAssertEqual([health.rows, health.new, health.rejections.count], [3084, 3084, 0])
+    }
+
+    /// A unit as one line: every field, attributes in key order, the boundary by its WKB's hash.
+    func line(_ u: AdministrativeUnit) -> String {
+        "\(u.code) \(u.name) \(u.level) \(u.parent ?? "-") \(u.population ?? -1) \(u.location.map { "\($0.lon),\($0.lat)" } ?? "-") "
+            + "\(u.boundary.map { Geometry.multiPolygon($0).wkb.hashValue } ?? 0) \(u.attributes.sorted { $0.key < $1.key })"
+    }
+
+    /// A facility as one line: every field, attributes in key order.
+    func line(_ f: Facility) -> String {
+        "\(f.id) \(f.name) \(f.kind) \(f.location.lon),\(f.location.lat) \(f.unit ?? "-") \([f.beds, f.doctors, f.gps, f.places]) "
+            + "\(String(describing: f.inclusive)) \(f.level ?? "-") \(f.opened?.description ?? "-") \(f.closed?.description ?? "-") "
+            + "\(f.attributes.sorted { $0.key < $1.key })"
+    }
+
+    /// What every read of the protocol gives, as lines (import times left out): two stores with the same rows give
+    /// the same lines.
+    func reads(_ store: any RegistryStore) throws -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        out["units"] = try store.units().map(line)
+        out["townships in 410303"] = try store.units(level: .township, within: "410303").map(line)
+        out["unit page"] = try store.units(level: nil, within: "410305", after: "410305001", limit: 7).map(line)
+        out["unit"] = [try store.unit(code: "410302001").map(line) ?? "none"]
+        out["links"] = try store.unitLinks().map { "\($0.code) \($0.level) \($0.parent ?? "-")" }
+        out["levels"] = try store.unitCountsByLevel().map { "\($0.key) \($0.value)" }.sorted()
+        let codes = try store.unitCodeTable()
+        out["code table"] = (0..<codes.count).map { codes[$0] }
+        out["count"] = ["\(try store.facilityCount()) \(try store.facilityCount(kind: .hospital))"]
+        out["by kind"] = try store.facilityCountsByKind().map { "\($0.kind) \($0.count)" }
+        out["by unit"] = try store.facilityCountsByUnit().map { "\($0.unit ?? "-") \($0.count)" }
+        var within: [String] = []
+        try store.forEachFacility(kind: .hospital, within: "410303") { within.append(line($0)) }
+        out["hospitals in 410303"] = within
+        out["page"] = try store.facilities(kind: nil, within: "410302", after: "LY-HLT-000010", limit: 25).map(line)
+        out["facility"] = [try store.facility(id: "LY-HLT-000001").map(line) ?? "none"]
+        var locations: [String] = []
+        try store.forEachFacilityLocation(registeredTo: "410302001") { locations.append("\($0.lon),\($0.lat)") }
+        out["locations"] = locations
+        let (units, columns) = try store.unitsAndFacilityColumns(attributes: true)
+        out["column units"] = units.map(line)
+        out["columns"] = (0..<columns.count).map { i in
+            "\(columns.kind[i]) \(columns.location[i].lon),\(columns.location[i].lat) \(columns.unit[i]) \(columns.beds[i]) "
+                + "\(columns.doctors[i]) \(columns.gps[i]) \(columns.places[i]) \(columns.inclusive[i]) \(columns.opened[i]) "
+                + "\(columns.closed[i]) \(columns.attributes(of: i).sorted { $0.key < $1.key })"
+        }
+        out["at positions"] = try store.facilities(atColumnPositions: [0, 17, 3000]).sorted { $0.key < $1.key }.map { "\($0.key) \(line($0.value))" }
+        let (records, imports) = try store.facilityRecords(unitCodes: units.map(\.code))
+        out["records"] = (0..<records.count).map { i in
+            "\(records.id[i]) \(records.name(i)) \(records.kind[i]) \(records.location[i].lon),\(records.location[i].lat) "
+                + "\(records.unit[i]) \(records.unknownUnits[i] ?? "-") \(String(describing: records.beds[i])) "
+                + "\(String(describing: records.places[i])) \(records.opened[i]) \(records.closed[i]) \(records.source[i])"
+        }
+        out["imports"] = imports.sorted { $0.key < $1.key }.map { "\($0.key) \(URL(fileURLWithPath: $0.value).lastPathComponent)" }
+        out["log"] = try store.importLog().map { "\($0.number ?? 0) \($0.layer) \($0.sha256) \([$0.rows, $0.new, $0.updated, $0.unchanged, $0.rejected])" }
+        out["history"] = try store.history(facilityID: "LY-HLT-000002")?.map { "\($0.action) \($0.old ?? "") \($0.new ?? "")" } ?? []
+        return out
+    }
+
+    /// Asserts two lists of lines are equal, showing only the first difference.
+    func assertSameLines(_ a: [String]?, _ b: [String]?, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        let a = a ?? [], b = b ?? []
+        if let i = a.indices.first(where: { $0 < b.count && a[$0] != b[$0] }) {
+            XCTFail("\(what): line \(i): \(a[i].prefix(300)) against \(b[i].prefix(300))", file: file, line: line)
+        } else if a.count != b.count {
+            XCTFail("\(what): \(a.count) lines against \(b.count)", file: file, line: line)
+        }
+    }
+
+    /// The sample goes in through the importers and every read gives it back: counts, the tree, Chinese names
+    /// byte for byte, points as stored, the import log.
+    func importsTheSampleAndReadsItBack() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        try importSample(into: store)
+        XCTAssertEqual(try store.unitCountsByLevel(), [.city: 1, .district: 15, .township: 194, .community: 380, .village: 2581])
+        XCTAssertEqual(try store.units(level: .district).count, 15)
+        XCTAssertEqual(try store.unit(code: "410302001")?.name, "西关街道")
+        XCTAssertTrue(try store.containsUnit(code: "410303"))
+        XCTAssertFalse(try store.containsUnit(code: "999999"))
+        XCTAssertEqual(try store.unitCodeTable().count, 3171)
+        let first = try XCTUnwrap(try store.facility(id: "LY-HLT-000001"))
+        XCTAssertEqual(first.name, "洛阳康宁骨科医院")
+        XCTAssertEqual(first.kind, .hospital)
+        XCTAssertEqual(first.beds, 70)
+        XCTAssertEqual(first.closed?.description, "2022-01-23")
+        XCTAssertEqual(first.attributes["地址"], "洛阳市老城区西关街道")
+        // Stored as converted from GCJ-02 (within 1 m of the WGS-84 point; the shift itself is ~500 m).
+        let converted = CoordinateSystem.gcj02.toWGS84(LonLat(112.405322, 34.731137))
+        XCTAssertEqual(first.location.lon, converted.lon, accuracy: 1e-12)
+        XCTAssertEqual(try store.facilityCount(), 3084)
+        var ids: [String] = []
+        try store.forEachFacility(kind: nil, within: "410303") { ids.append($0.id) }
+        XCTAssertFalse(ids.isEmpty)
+        XCTAssertEqual(ids, ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        let page = try store.facilities(kind: nil, within: nil, after: ids[0], limit: 3)
+        XCTAssertEqual(page.count, 3)
+        XCTAssertTrue(page.allSatisfy { $0.id.utf8.lexicographicallyPrecedes(ids[0].utf8) == false && $0.id != ids[0] })
+        XCTAssertEqual(try store.importLog().map(\.layer), ["units", "units", "facilities"])
+        XCTAssertEqual(try store.lastImportNumber(), 3)
+        XCTAssertEqual(try store.lastImport(sha256: try store.importLog()[2].sha256, layer: "facilities")?.number, 3)
+        let (units, columns) = try store.unitsAndFacilityColumns(attributes: false)
+        XCTAssertEqual([units.count, columns.count], [3171, 3084])
+
+        let reference = try FacilityStore(path: path("reference.sqlite"))
+        defer { reference.close() }
+        try importSample(into: reference)
+        let mine = try reads(store), theirs = try reads(reference)
+        for key in theirs.keys.sorted() {
+            XCTAssertFalse(theirs[key]!.isEmpty, key)
+            assertSameLines(mine[key], theirs[key], key)
+        }
+    }
+
+    /// A second import updates, keeps, adds and records each change; a closing date is a `closed` change; the
+    /// facility's history gives its creation first, every field as first stored.
+    func reimportRecordsChangesInHistory() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        let header = "id,name,kind,lon,lat,unit,beds,closed,电话\n"
+        let first = try file("first.csv", header + """
+            H1,洛阳市中心医院,hospital,112.43371,34.71248,410302,100,,0379-63892222
+            H2,洛阳市第三人民医院,hospital,112.45,34.68,410302,50,,
+            H3,老城区卫生院,township_health_center,112.47,34.69,,10,,
+
+            """)
+        let second = try file("second.csv", header + """
+            H1,洛阳市中心医院,hospital,112.43371,34.71248,410302,120,,0379-63892222
+            H2,洛阳市第三人民医院,hospital,112.45,34.68,410302,50,2026-06-30,
+            H3,老城区卫生院,township_health_center,112.47,34.69,,10,,
+            H4,"西工区社区卫生服务中心, 新",community_health_center,112.44,34.67,410303,,,
+
+            """)
+        XCTAssertEqual(try FacilityImporter().run(path: first, into: store).new, 3)
+        let summary = try FacilityImporter().run(path: second, into: store)
+        XCTAssertEqual([summary.rows, summary.new, summary.updated, summary.unchanged], [4, 1, 2, 1])
+        let h1 = try XCTUnwrap(try store.history(facilityID: "H1"))
+        XCTAssertEqual(h1.map(\.action), [.created, .updated])
+        XCTAssertEqual(h1[1].old, #"{"beds":100}"#)
+        XCTAssertEqual(h1[1].new, #"{"beds":120}"#)
+        XCTAssertEqual(h1[0].new, #"{"id":"H1","name":"洛阳市中心医院","kind":"hospital","lon":112.43371,"lat":34.71248,"unit":"410302","beds":100,"doctors":null,"gps":null,"places":null,"inclusive":null,"level":null,"opened":null,"closed":null,"attributes":{"电话":"0379-63892222"}}"#)
+        XCTAssertEqual(h1[0].importRecord.number, 1)
+        XCTAssertEqual(h1[1].importRecord.number, 2)
+        XCTAssertEqual(try store.history(facilityID: "H2")?.map(\.action), [.created, .closed])
+        XCTAssertEqual(try store.history(facilityID: "H3")?.map(\.action), [.created])
+        XCTAssertEqual(try store.history(facilityID: "H4")?.first?.importRecord.number, 2)
+        XCTAssertEqual(try store.facility(id: "H4")?.name, "西工区社区卫生服务中心, 新")
+        XCTAssertNil(try store.history(facilityID: "H9"))
+        XCTAssertEqual(try store.importLog().map { [$0.new, $0.updated, $0.unchanged] }, [[3, 0, 0], [1, 2, 1]])
+        // The same file again: nothing changes, and the log says it was seen before.
+        let again = try FacilityImporter().run(path: second, into: store)
+        XCTAssertEqual([again.new, again.updated, again.unchanged], [0, 0, 4])
+        XCTAssertEqual(again.previousImport?.number, 2)
+    }
+
+    /// A refused file writes nothing: a strict import with a bad row, and a file with no rows.
+    func aRefusedImportWritesNothing() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        let good = try file("good.csv", "id,name,kind,lon,lat\nH1,医院,hospital,112.4,34.7\n")
+        _ = try FacilityImporter().run(path: good, into: store)
+        let bad = try file("bad.csv", "id,name,kind,lon,lat\nH2,医院二,hospital,112.4,34.7\nH3,医院三,hospital,999,34.7\n")
+        var strict = FacilityImporter()
+        strict.strict = true
+        let summary = try strict.run(path: bad, into: store)
+        XCTAssertFalse(summary.committed)
+        XCTAssertEqual(summary.rejections.map(\.line), [3])
+        XCTAssertNil(try store.facility(id: "H2"))
+        let empty = try file("empty.csv", "id,name,kind,lon,lat\n")
+        XCTAssertThrowsError(try FacilityImporter().run(path: empty, into: store))
+        XCTAssertEqual(try store.facilityCount(), 1)
+        XCTAssertEqual(try store.importLog().count, 1)
+    }
+
+    /// Units: a second file updates one and keeps the rest; polygons come back point for point.
+    func unitsAreUpsertedByCode() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        let header = "code,name,level,parent,population,lon,lat\n"
+        let first = try file("u1.csv", header + "410300,洛阳市,city,,7000000,112.45,34.62\n410302,老城区,district,410300,200000,112.47,34.68\n")
+        let second = try file("u2.csv", header + "410300,洛阳市,city,,7070000,112.45,34.62\n410302,老城区,district,410300,200000,112.47,34.68\n410303,西工区,district,410300,,112.43,34.67\n")
+        XCTAssertEqual(try UnitImporter().run(path: first, into: store).new, 2)
+        let summary = try UnitImporter().run(path: second, into: store)
+        XCTAssertEqual([summary.new, summary.updated, summary.unchanged], [1, 1, 1])
+        XCTAssertEqual(try store.unit(code: "410300")?.population, 7_070_000)
+        XCTAssertEqual(try store.units(within: "410300").map(\.code), ["410300", "410302", "410303"])
+        XCTAssertEqual(try store.units(level: .district).map(\.name), ["老城区", "西工区"])
+        XCTAssertEqual(try store.unit(code: "410303")?.location, LonLat(112.43, 34.67))
+        XCTAssertNil(try store.unit(code: "410303")?.population)
+
+        let geojson = try String(contentsOfFile: geoData("luoyang/districts.geojson"), encoding: .utf8)
+        _ = try UnitImporter().run(path: try file("d.geojson", geojson), into: store)
+        let reference = try FacilityStore(path: path("reference.sqlite"))
+        defer { reference.close() }
+        _ = try UnitImporter().run(path: try file("d2.geojson", geojson), into: reference)
+        XCTAssertEqual(try store.unit(code: "410303")?.boundary, try reference.unit(code: "410303")?.boundary)
+        XCTAssertNotNil(try store.unit(code: "410303")?.boundary)
+    }
+
+    /// Tokens: added, refused twice under one name, found by their secret's hash, removed.
+    func tokensAreKeptByName() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        let token = WriteToken(name: "西工区卫健委", kinds: [.hospital, .communityHealthCenter], unit: "410303", createdAt: "2026-12-03T00:00:00Z")
+        try store.update { try $0.addToken(token, sha256: "ab12") }
+        XCTAssertThrowsError(try store.update { try $0.addToken(token, sha256: "cd34") }) { error in
+            XCTAssertEqual(error as? StoreError, .tokenExists(name: "西工区卫健委"))
+        }
+        try store.update { try $0.addToken(WriteToken(name: "A", kinds: [], unit: nil, createdAt: "x"), sha256: "ef56") }
+        XCTAssertEqual(try store.tokens().map(\.name), ["A", "西工区卫健委"])
+        XCTAssertEqual(try store.token(sha256: "ab12"), token)
+        XCTAssertNil(try store.token(sha256: "cd34"))
+        XCTAssertTrue(try store.update { try $0.removeToken(named: "A") })
+        XCTAssertFalse(try store.update { try $0.removeToken(named: "A") })
+        XCTAssertEqual(try store.tokens(), [token])
+    }
+
+    /// A transaction that throws leaves nothing, and GEOS judges geometry the same way on both engines.
+    func aThrowingUpdateLeavesNothingAndGeometryIsChecked() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        struct Stop: Error {}
+        XCTAssertThrowsError(try store.update { writer -> Void in
+            _ = try writer.upsert([Facility(id: "H1", name: "医院", kind: .hospital, location: LonLat(112.4, 34.7))])
+            throw Stop()
+        })
+        XCTAssertEqual(try store.facilityCount(), 0)
+        XCTAssertEqual(try store.update { try $0.upsert([Facility(id: "H1", name: "医院", kind: .hospital, location: LonLat(112.4, 34.7))]) }, [.inserted])
+        let bowtie = Geometry.multiPolygon(MultiPolygon([Polygon(exterior: [LonLat(0, 0), LonLat(1, 1), LonLat(1, 0), LonLat(0, 1), LonLat(0, 0)], holes: [])]))
+        let validity = try store.validity(of: bowtie)
+        XCTAssertFalse(validity.isValid)
+        XCTAssertTrue(validity.reason?.contains("Self-intersection") == true, validity.reason ?? "")
+        let repaired = try XCTUnwrap(try store.makeValid(bowtie))
+        XCTAssertEqual(repaired.polygons.count, 2)
+        XCTAssertTrue(try store.validity(of: .multiPolygon(repaired)).isValid)
+    }
+}
+
+final class SQLiteRegistryStoreTests: RegistryStoreCases {
+    override func makeStore() throws -> any RegistryStore { try FacilityStore(path: path("store.sqlite")) }
+
+    func testImportsTheSampleAndReadsItBack() throws { try importsTheSampleAndReadsItBack() }
+    func testReimportRecordsChangesInHistory() throws { try reimportRecordsChangesInHistory() }
+    func testARefusedImportWritesNothing() throws { try aRefusedImportWritesNothing() }
+    func testUnitsAreUpsertedByCode() throws { try unitsAreUpsertedByCode() }
+    func testTokensAreKeptByName() throws { try tokensAreKeptByName() }
+    func testAThrowingUpdateLeavesNothingAndGeometryIsChecked() throws { try aThrowingUpdateLeavesNothingAndGeometryIsChecked() }
+}
+
+/// The same cases on PostgreSQL 15 + PostGIS 3 (a fresh database each; skipped, saying why, without a server).
+final class PostGISRegistryStoreTests: RegistryStoreCases {
+    var database: TestDatabase?
+
+    override func makeStore() throws -> any RegistryStore {
+        let database = try TestDatabase()
+        self.database = database
+        return try PostGISStore(url: database.url)
+    }
+
+    override func tearDownWithError() throws {
+        database?.drop()
+        try super.tearDownWithError()
+    }
+
+    func testImportsTheSampleAndReadsItBack() throws { try importsTheSampleAndReadsItBack() }
+    func testReimportRecordsChangesInHistory() throws { try reimportRecordsChangesInHistory() }
+    func testARefusedImportWritesNothing() throws { try aRefusedImportWritesNothing() }
+    func testUnitsAreUpsertedByCode() throws { try unitsAreUpsertedByCode() }
+    func testTokensAreKeptByName() throws { try tokensAreKeptByName() }
+    func testAThrowingUpdateLeavesNothingAndGeometryIsChecked() throws { try aThrowingUpdateLeavesNothingAndGeometryIsChecked() }
+}
