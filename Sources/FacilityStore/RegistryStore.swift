@@ -108,7 +108,8 @@ extension RegistryStore {
     }
 
     /// Up to `limit` facilities in id order after the id `after`, filtered as `forEachFacility`.
-    public func facilities(kind: FacilityKind?, within code: String?, after: String?, limit: Int) throws -> [Facility] {
+    public func facilities(kind: FacilityKind? = nil, within code: String? = nil, after: String? = nil,
+                           limit: Int) throws -> [Facility] {
         var page: [Facility] = []
         try forEachFacility(kind: kind, within: code, after: after, limit: limit) { page.append($0) }
         return page

@@ -11,6 +11,8 @@ import XCTest
 class RegistryStoreCases: ImportTestCase {
     /// A new, empty store of the implementation under test.
     func makeStore() throws -> any RegistryStore { fatalError("a subclass gives the store") }
+    /// A second connection to `store`'s registry.
+    func openAgain(_ store: any RegistryStore) throws -> any RegistryStore { fatalError("a subclass gives the store") }
 
     /// The Luoyang sample (boundaries, units, health facilities in GCJ-02) imported into `store`.
     func importSample(into store: any RegistryStore) throws {
@@ -234,6 +236,33 @@ class RegistryStoreCases: ImportTestCase {
         XCTAssertEqual(try store.tokens(), [token])
     }
 
+    /// A reader on another connection is answered while a write is open, from the registry as last committed, and
+    /// sees the write once it is committed; a read snapshot stays the same while another connection writes.
+    func aReaderIsNotBlockedByAnOpenWrite() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        let reader = try openAgain(store)
+        defer { reader.close() }
+        let h1 = Facility(id: "H1", name: "医院", kind: .hospital, location: LonLat(112.4, 34.7))
+        try store.update { writer in
+            XCTAssertEqual(try writer.upsert([h1]), [.inserted])
+            try writer.record(ImportRecord(file: "a.csv", sha256: "00", importedAt: "2026-12-03T00:00:00Z", layer: "facilities",
+                                           rows: 1, new: 1, updated: 0, unchanged: 0, rejected: 0))
+            let started = Date()
+            XCTAssertEqual(try reader.facilityCount(), 0)
+            XCTAssertNil(try reader.facility(id: "H1"))
+            XCTAssertEqual(try reader.lastImportNumber(), 0)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        }
+        XCTAssertEqual(try reader.facility(id: "H1"), h1)
+        try reader.read {
+            XCTAssertEqual(try reader.facilityCount(), 1)
+            try store.update { _ = try $0.upsert([Facility(id: "H2", name: "医院二", kind: .hospital, location: LonLat(112.5, 34.7))]) }
+            XCTAssertEqual(try reader.facilityCount(), 1)
+        }
+        XCTAssertEqual(try reader.facilityCount(), 2)
+    }
+
     /// A transaction that throws leaves nothing, and GEOS judges geometry the same way on both engines.
     func aThrowingUpdateLeavesNothingAndGeometryIsChecked() throws {
         let store = try makeStore()
@@ -257,6 +286,8 @@ class RegistryStoreCases: ImportTestCase {
 
 final class SQLiteRegistryStoreTests: RegistryStoreCases {
     override func makeStore() throws -> any RegistryStore { try FacilityStore(path: path("store.sqlite")) }
+    override func openAgain(_ store: any RegistryStore) throws -> any RegistryStore { try FacilityStore(path: store.location) }
+    func testAReaderIsNotBlockedByAnOpenWrite() throws { try aReaderIsNotBlockedByAnOpenWrite() }
 
     func testImportsTheSampleAndReadsItBack() throws { try importsTheSampleAndReadsItBack() }
     func testReimportRecordsChangesInHistory() throws { try reimportRecordsChangesInHistory() }
@@ -275,6 +306,12 @@ final class PostGISRegistryStoreTests: RegistryStoreCases {
         self.database = database
         return try PostGISStore(url: database.url)
     }
+
+    override func openAgain(_ store: any RegistryStore) throws -> any RegistryStore {
+        try PostGISStore(url: try XCTUnwrap(database).url)
+    }
+
+    func testAReaderIsNotBlockedByAnOpenWrite() throws { try aReaderIsNotBlockedByAnOpenWrite() }
 
     override func tearDownWithError() throws {
         database?.drop()

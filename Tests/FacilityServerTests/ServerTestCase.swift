@@ -10,6 +10,8 @@ import XCTest
 class ServerTestCase: XCTestCase {
     var folder: URL!
     var storePath: String { folder.appendingPathComponent("store.sqlite").path }
+    /// The registry the server runs on: the SQLite copy, or (`PostGISServerTests`) a PostgreSQL address.
+    var storeLocation: String { storePath }
     var base: URL!
     private var serverTask: Task<Void, Error>?
 
@@ -38,7 +40,7 @@ class ServerTestCase: XCTestCase {
         configuration.port = 0
         configuration.quiet = true
         configure(&configuration)
-        let server = RegistryServer(registry: try Registry(storePath: storePath, plan: .luoyang2022), configuration: configuration)
+        let server = RegistryServer(registry: try Registry(storePath: storeLocation, plan: .luoyang2022), configuration: configuration)
         let port = AsyncStream<Int>.makeStream()
         serverTask = Task { try await server.run { port.continuation.yield($0) } }
         for await value in port.stream {
@@ -50,9 +52,9 @@ class ServerTestCase: XCTestCase {
     /// Adds a write token to the store and returns its secret.
     func addToken(name: String, kinds: [FacilityKind] = [], in unit: String? = nil) throws -> String {
         let secret = TokenSecret.generate()
-        let store = try FacilityStore(path: storePath)
+        let store = try RegistryLocation.open(storeLocation)
         defer { store.close() }
-        try store.write { try $0.addToken(WriteToken(name: name, kinds: kinds, unit: unit, createdAt: "2026-12-03T00:00:00Z"),
+        try store.update { try $0.addToken(WriteToken(name: name, kinds: kinds, unit: unit, createdAt: "2026-12-03T00:00:00Z"),
                                            sha256: TokenSecret.hash(secret)) }
         return secret
     }
@@ -150,8 +152,8 @@ class ServerTestCase: XCTestCase {
     }
 
     /// The store as it is now, opened by the test.
-    func withStore<T>(_ body: (FacilityStore) throws -> T) throws -> T {
-        let store = try FacilityStore(path: storePath)
+    func withStore<T>(_ body: (any RegistryStore) throws -> T) throws -> T {
+        let store = try RegistryLocation.open(storeLocation)
         defer { store.close() }
         return try body(store)
     }
