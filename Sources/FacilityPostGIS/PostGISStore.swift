@@ -22,7 +22,6 @@ public final class PostGISStore {
                 location geometry(Point, 4326)
             );
             CREATE INDEX units_parent ON units (parent);
-            CREATE INDEX units_level ON units (level);
             CREATE INDEX units_boundary ON units USING gist (boundary);
             CREATE INDEX units_location ON units USING gist (location);
             CREATE TABLE facilities (
@@ -43,8 +42,6 @@ public final class PostGISStore {
                 location geometry(Point, 4326)
             );
             CREATE INDEX facilities_location ON facilities USING gist (location);
-            CREATE INDEX facilities_unit ON facilities (unit);
-            CREATE INDEX facilities_kind ON facilities (kind);
             CREATE TABLE import_log (
                 pk bigint PRIMARY KEY,
                 file text NOT NULL,
@@ -87,10 +84,16 @@ public final class PostGISStore {
 
     static var currentVersion: Int { migrations.last!.version }
 
+    /// The advisory lock key held while the schema is prepared ("FMAPSCH" in ASCII).
+    static let schemaLock: Int64 = 0x464D_4150_5343_48
+
     /// Connects to `url` (`postgresql://user@host:port/database`), makes sure PostGIS is there and brings the schema
     /// to the current version, each step in a transaction.
     public init(url: String) throws {
         connection = try PostgresConnection(url: url)
+        // One process at a time prepares the schema: many may open a new database at once.
+        try connection.query("SELECT pg_advisory_lock($1)", [String(Self.schemaLock)])
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [String(Self.schemaLock)]) }
         let postgis = try connection.query("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
         if postgis.isEmpty {
             do {

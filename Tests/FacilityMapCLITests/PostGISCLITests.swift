@@ -102,6 +102,21 @@ final class PostGISCLITests: XCTestCase {
         XCTAssertTrue(nowhere.stderr.contains("cannot connect"), nowhere.stderr)
     }
 
+    /// Four commands opening a new database at once: one prepares the schema, the others wait for it.
+    func testManyProcessesOpeningANewDatabaseAtOnce() throws {
+        let url = try XCTUnwrap(database).url
+        let statuses = NSMutableArray()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            let result = try? CLITests.run(["list", "units", "--store", url], in: folder, environment: [:])
+            statuses.add("\(result?.status ?? -1) \(result?.stderr ?? "")")
+        }
+        XCTAssertEqual(statuses.compactMap { $0 as? String }, Array(repeating: "0 ", count: 4))
+        let store = try PostGISStore(url: url)
+        defer { store.close() }
+        XCTAssertEqual(try store.schemaVersion(), 4)
+        XCTAssertEqual(try store.connection.integer("SELECT count(*) FROM facilitymap_schema"), 1)
+    }
+
     /// Eight imports into different districts at once, each its own process with its own connection: every one
     /// lands (writers take turns), and a reader running meanwhile is answered every time.
     func testEightImportsAtOnceAllLandAndReadersAreNotBlocked() throws {
