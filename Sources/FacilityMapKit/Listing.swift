@@ -46,10 +46,10 @@ public struct Listing {
             try store.forEachFacility(kind: kind, within: code) { f in
                 buffer += (count == 0 ? "\n" : ",\n") + Listing.json(f)
                 count += 1
-                if buffer.utf8.count > 1 << 16 { output.write(Data(buffer.utf8)); buffer = "" }
+                if buffer.utf8.count > 1 << 16 { try output.write(contentsOf: Data(buffer.utf8)); buffer = "" }
             }
             buffer += count == 0 ? "]\n" : "\n]\n"
-            output.write(Data(buffer.utf8))
+            try output.write(contentsOf: Data(buffer.utf8))
         case .table:
             var rows: [[String]] = []
             try store.forEachFacility(kind: kind, within: code) { f in
@@ -57,8 +57,8 @@ public struct Listing {
                              String(format: "%.6f", f.location.lat), f.unit ?? ""])
                 count += 1
             }
-            output.write(Data(TextTable.render(header: ["id", "name", "kind", "lon", "lat", "unit"], rows: rows).utf8))
-            output.write(Data("\(count) facilities\n".utf8))
+            try output.write(contentsOf: Data(TextTable.render(header: ["id", "name", "kind", "lon", "lat", "unit"], rows: rows).utf8))
+            try output.write(contentsOf: Data("\(count) facilities\n".utf8))
         }
         return count
     }
@@ -100,15 +100,15 @@ public struct Listing {
             try writer.close()
         case .json:
             let objects = units.map(Listing.json)
-            output.write(Data(("[" + (objects.isEmpty ? "" : "\n" + objects.joined(separator: ",\n") + "\n") + "]\n").utf8))
+            try output.write(contentsOf: Data(("[" + (objects.isEmpty ? "" : "\n" + objects.joined(separator: ",\n") + "\n") + "]\n").utf8))
         case .table:
             let rows = units.map { u in
                 [u.code, u.name, u.level.rawValue, u.parent ?? "", u.population.map(String.init) ?? "",
                  u.boundary == nil ? (u.location == nil ? "none" : "point") : "polygon"]
             }
-            output.write(Data(TextTable.render(header: ["code", "name", "level", "parent", "population", "geometry"],
+            try output.write(contentsOf: Data(TextTable.render(header: ["code", "name", "level", "parent", "population", "geometry"],
                                                rows: rows, rightAligned: [4]).utf8))
-            output.write(Data("\(units.count) units\n".utf8))
+            try output.write(contentsOf: Data("\(units.count) units\n".utf8))
         }
         return units.count
     }

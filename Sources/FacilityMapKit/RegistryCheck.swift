@@ -45,10 +45,10 @@ public enum RegistryCheck {
     public static func write(_ findings: [Finding], as format: CheckFormat, to output: FileHandle) throws {
         switch format {
         case .table:
-            guard !findings.isEmpty else { output.write(Data("no findings\n".utf8)); return }
+            guard !findings.isEmpty else { try output.write(contentsOf: Data("no findings\n".utf8)); return }
             let table = TextTable.render(header: ["severity", "rule", "id", "name", "what is wrong", "what to do"],
                                          rows: findings.map { [$0.severity.rawValue, $0.rule.rawValue, $0.id, $0.name, $0.problem, $0.action] })
-            output.write(Data((table + counts(findings) + "\n").utf8))
+            try output.write(contentsOf: Data((table + counts(findings) + "\n").utf8))
         case .csv:
             let writer = CSVWriter(fileHandle: output)
             try writer.write(["severity", "rule", "subject", "id", "name", "problem", "action", "other"])
@@ -65,7 +65,7 @@ public enum RegistryCheck {
                 ])
             }
             let errors = findings.filter { $0.severity == .error }.count
-            output.write(Data(("{\"errors\": \(errors), \"warnings\": \(findings.count - errors), \"findings\": [\n"
+            try output.write(contentsOf: Data(("{\"errors\": \(errors), \"warnings\": \(findings.count - errors), \"findings\": [\n"
                 + items.joined(separator: ",\n") + "]}\n").utf8))
         }
     }

@@ -27,7 +27,7 @@ struct Coverage: ParsableCommand {
         let store = try storeOptions.open()
         let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
         let report = engine.report(plan: plan, query: planOptions.query(target: target))
-        FileHandle.standardOutput.write(Data(CoverageFormatter.render(report, as: format).utf8))
+        try FileHandle.standardOutput.write(contentsOf: Data(CoverageFormatter.render(report, as: format).utf8))
         if check && !report.allMet { throw Exit(status: 3) }
     }
 }

@@ -84,9 +84,9 @@ struct Suggest: ParsableCommand {
         }
         switch format {
         case .table:
-            handle.write(Data((reports.isEmpty ? "every target is met: nothing to propose\n" : SuggestFormatter.table(reports)).utf8))
+            try handle.write(contentsOf: Data((reports.isEmpty ? "every target is met: nothing to propose\n" : SuggestFormatter.table(reports)).utf8))
         case .csv: try SuggestFormatter.csv(reports, to: handle)
-        case .json: handle.write(Data(SuggestFormatter.json(reports).utf8))
+        case .json: try handle.write(contentsOf: Data(SuggestFormatter.json(reports).utf8))
         case .geojson: try SuggestFormatter.geojson(reports, path: out)
         }
         if let out { printError("wrote \(reports.reduce(0) { $0 + $1.proposals.count }) proposed sites to \(out)") }

@@ -18,11 +18,26 @@ func exitStatus(for error: Error) -> Int32? {
     }
 }
 
+/// Whether `error` is a write to a pipe whose reader has gone (`facilitymap list … | head`).
+func isClosedPipe(_ error: Error) -> Bool {
+    // The writers of CSV and GeoJSON report the system's message.
+    let brokenPipe = String(cString: strerror(EPIPE))
+    if let error = error as? CSVWriteError { return error.reason.contains("(\(brokenPipe))") }
+    if let error = error as? GeoJSONWriteError { return error.reason.hasSuffix(brokenPipe) }
+    let error = error as NSError
+    if error.domain == NSPOSIXErrorDomain && error.code == Int(EPIPE) { return true }
+    if let underlying = error.userInfo[NSUnderlyingErrorKey] as? Error { return isClosedPipe(underlying) }
+    return false
+}
+
 do {
     var command = try FacilityMapCommand.parseAsRoot()
     try command.run()
 } catch let exit as Exit {
     Foundation.exit(exit.status)
+} catch let error where isClosedPipe(error) {
+    // As a tool killed by SIGPIPE would end (128 + 13), without a message: the reader asked for no more.
+    Foundation.exit(141)
 } catch let error where exitStatus(for: error) != nil {
     printError("facilitymap: \(error)")
     Foundation.exit(exitStatus(for: error)!)
