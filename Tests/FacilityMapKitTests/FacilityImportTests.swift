@@ -2,7 +2,7 @@ import FacilityMapKit
 import Foundation
 import XCTest
 
-final class FacilityImportTests: ImportTestCase {
+class FacilityImportTests: ImportTestCase {
     func testFacilitiesImportWithEveryFieldAndExtraColumn() throws {
         let store = try luoyangStore()
         let summary = try FacilityImporter().run(path: fixture("facilities.csv"), into: store)
@@ -168,7 +168,7 @@ final class FacilityImportTests: ImportTestCase {
     }
 
     func testPointsOutsideTheCityAreAcceptedWhenNoBoundaryIsLoaded() throws {
-        let store = try FacilityStore(path: path("empty.sqlite"))
+        let store = try emptyStore("empty.sqlite")
         let file = try file("far.csv", "id,name,kind,lon,lat\nF-1,远方,hospital,116.39,39.91\n")
         XCTAssertEqual(try FacilityImporter().run(path: file, into: store).new, 1)
     }

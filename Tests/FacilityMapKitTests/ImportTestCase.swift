@@ -36,16 +36,21 @@ class ImportTestCase: XCTestCase {
 
     func file(_ name: String, _ text: String) throws -> String { try file(name, Array(text.utf8)) }
 
+    /// A new, empty store named `name`: a SQLite store in the temporary folder (`…OnPostGISTests` override it).
+    func emptyStore(_ name: String) throws -> any RegistryStore {
+        try FacilityStore(path: path(name))
+    }
+
     /// A store holding the 15 real Luoyang boundaries (city and districts).
-    func luoyangStore(_ name: String = "store.sqlite") throws -> FacilityStore {
-        let store = try FacilityStore(path: path(name))
+    func luoyangStore(_ name: String = "store.sqlite") throws -> any RegistryStore {
+        let store = try emptyStore(name)
         let summary = try UnitImporter().run(path: geoData("luoyang/districts.geojson"), into: store)
         XCTAssertEqual(summary.new, 15)
         return store
     }
 
     /// Every facility in the store, in id order.
-    func facilities(_ store: FacilityStore) throws -> [Facility] {
+    func facilities(_ store: any RegistryStore) throws -> [Facility] {
         var all: [Facility] = []
         try store.forEachFacility { all.append($0) }
         return all
