@@ -189,6 +189,27 @@ public final class PostgresConnection {
         for r in 0..<PQntuples(result) { try body(PostgresRow(result: result, row: r)) }
     }
 
+    /// One row in COPY's text format: values separated by tabs, NULL as `\N`, backslash, tab, newline and carriage
+    /// return escaped; the row ended by a newline.
+    static func appendCopyRow(_ row: [String?], to buffer: inout [UInt8]) {
+        for (k, value) in row.enumerated() {
+            if k > 0 { buffer.append(0x09) }
+            guard var value else { buffer.append(contentsOf: [0x5C, 0x4E]); continue }  // \N
+            value.withUTF8 { bytes in
+                for byte in bytes {
+                    switch byte {
+                    case 0x5C: buffer.append(0x5C); buffer.append(0x5C)
+                    case 0x09: buffer.append(0x5C); buffer.append(0x74)
+                    case 0x0A: buffer.append(0x5C); buffer.append(0x6E)
+                    case 0x0D: buffer.append(0x5C); buffer.append(0x72)
+                    default: buffer.append(byte)
+                    }
+                }
+            }
+        }
+        buffer.append(0x0A)
+    }
+
     /// `COPY table (columns) FROM STDIN` in text format: `rows` calls its argument with each row (nil is NULL).
     public func copy(into table: String, columns: [String], _ rows: ((([String?]) throws -> Void)) throws -> Void) throws {
         let sql = "COPY \(table) (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) FROM STDIN"
@@ -205,20 +226,7 @@ public final class PostgresConnection {
         }
         do {
             try rows { row in
-                for (k, value) in row.enumerated() {
-                    if k > 0 { buffer.append(0x09) }
-                    guard let value else { buffer.append(contentsOf: [0x5C, 0x4E]); continue }  // \N
-                    for byte in value.utf8 {
-                        switch byte {
-                        case 0x5C: buffer.append(contentsOf: [0x5C, 0x5C])
-                        case 0x09: buffer.append(contentsOf: [0x5C, 0x74])
-                        case 0x0A: buffer.append(contentsOf: [0x5C, 0x6E])
-                        case 0x0D: buffer.append(contentsOf: [0x5C, 0x72])
-                        default: buffer.append(byte)
-                        }
-                    }
-                }
-                buffer.append(0x0A)
+                Self.appendCopyRow(row, to: &buffer)
                 if buffer.count >= 1 << 20 { try flush() }
             }
             try flush()

@@ -263,6 +263,36 @@ class RegistryStoreCases: ImportTestCase {
         XCTAssertEqual(try reader.facilityCount(), 2)
     }
 
+    /// Text comes back exactly, whatever it holds: quotes, backslashes, commas and braces in ids (PostgreSQL's array
+    /// syntax), tabs, line breaks and backslashes in names (COPY's), SQL, Chinese and emoji.
+    func textRoundTripsExactly() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        let ids = ["a\"b", "c\\d", "e,f", "{g}", "h'i", "NULL", "", " 空格 ", "x); DROP TABLE facilities; --"]
+        let names = ["tab\there", "line\nbreak\r\n", "back\\slash\\N", "\\.", "'; DELETE FROM units; --", "洛阳市🏥医院",
+                     "\"quoted\"", "{}", "\u{1}control"]
+        let facilities = zip(ids, names).enumerated().map { i, pair in
+            Facility(id: pair.0, name: pair.1, kind: .hospital, location: LonLat(112.4 + Double(i) / 1000, 34.7),
+                     unit: pair.1, level: pair.0, attributes: [pair.1: pair.0, "k\t": "v\\"])
+        }
+        XCTAssertEqual(try store.update { try $0.upsert(facilities) }, Array(repeating: .inserted, count: facilities.count))
+        XCTAssertEqual(try store.update { try $0.upsert(facilities) }, Array(repeating: .unchanged, count: facilities.count))
+        for facility in facilities { XCTAssertEqual(try store.facility(id: facility.id), facility, facility.id) }
+        var all: [Facility] = []
+        try store.forEachFacility { all.append($0) }
+        XCTAssertEqual(all, facilities.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) })
+        let renamed = facilities.map { var f = $0; f.name += "\t改"; return f }
+        let outcomes = try store.update { writer -> [UpsertOutcome] in
+            let outcomes = try writer.upsert(renamed)
+            try writer.record(ImportRecord(file: "r.csv", sha256: "00", importedAt: "2026-12-03T00:00:00Z", layer: "facilities",
+                                           rows: 9, new: 0, updated: 9, unchanged: 0, rejected: 0))
+            return outcomes
+        }
+        XCTAssertEqual(outcomes, Array(repeating: .updated, count: facilities.count))
+        for facility in renamed { XCTAssertEqual(try store.facility(id: facility.id), facility, facility.id) }
+        XCTAssertEqual(try store.history(facilityID: "a\"b")?.last?.new, #"{"name":"tab\there\t改"}"#)
+    }
+
     /// A transaction that throws leaves nothing, and GEOS judges geometry the same way on both engines.
     func aThrowingUpdateLeavesNothingAndGeometryIsChecked() throws {
         let store = try makeStore()
@@ -295,6 +325,7 @@ final class SQLiteRegistryStoreTests: RegistryStoreCases {
     func testUnitsAreUpsertedByCode() throws { try unitsAreUpsertedByCode() }
     func testTokensAreKeptByName() throws { try tokensAreKeptByName() }
     func testAThrowingUpdateLeavesNothingAndGeometryIsChecked() throws { try aThrowingUpdateLeavesNothingAndGeometryIsChecked() }
+    func testTextRoundTripsExactly() throws { try textRoundTripsExactly() }
 }
 
 /// The same cases on PostgreSQL 15 + PostGIS 3 (a fresh database each; skipped, saying why, without a server).
@@ -324,4 +355,5 @@ final class PostGISRegistryStoreTests: RegistryStoreCases {
     func testUnitsAreUpsertedByCode() throws { try unitsAreUpsertedByCode() }
     func testTokensAreKeptByName() throws { try tokensAreKeptByName() }
     func testAThrowingUpdateLeavesNothingAndGeometryIsChecked() throws { try aThrowingUpdateLeavesNothingAndGeometryIsChecked() }
+    func testTextRoundTripsExactly() throws { try textRoundTripsExactly() }
 }
