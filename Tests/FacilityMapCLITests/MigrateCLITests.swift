@@ -71,10 +71,18 @@ final class MigrateCLITests: DemoStoreTestCase {
         let home = try run(["migrate", "--from", url, "--to", back])
         XCTAssertEqual(home.status, 0, home.stderr)
         let returned = try dump(back)
+        // Its spatial indexes packed and sound.
+        let backStore = try FacilityStore(path: back)
+        try backStore.write { writer in
+            XCTAssertEqual(try writer.checkIndexes(of: .facilities), "ok")
+            XCTAssertEqual(try writer.checkIndexes(of: .units), "ok")
+        }
+        backStore.close()
         for table in FacilityStore.tables {
             XCTAssertNil(firstDifference(returned[table.name] ?? [], original[table.name] ?? []), table.name)
         }
-        for arguments in [["coverage", "--year", "2025", "--format", "json"], ["history", "LY-HLT-000001"], ["stats"], ["token", "list"]] {
+        for arguments in [["coverage", "--year", "2025", "--format", "json"], ["history", "LY-HLT-000001"], ["stats"], ["token", "list"],
+                          ["list", "facilities", "--in", "410303"]] {
             let a = try run(arguments), b = try run(arguments + ["--store", back])
             XCTAssertEqual(a.stdout, b.stdout, arguments.joined(separator: " "))
         }
