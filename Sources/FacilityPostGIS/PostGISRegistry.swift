@@ -470,48 +470,21 @@ final class PostGISWriter: RegistryWriter {
     }
 
     private func upsertPart(_ facilities: [Facility]) throws -> [UpsertOutcome] {
-        var stored: [String: (pk: Int64, facility: Facility)] = [:]
+        var stored: [String: (pk: Int64, value: Facility)] = [:]
         try connection.forEachRowAtOnce("""
             SELECT pk, \(PostGISStore.facilityColumns) FROM facilities WHERE id = ANY($1::text[])
             """, [PostGISStore.arrayLiteral(facilities.map(\.id))]) { row in
             let facility = try store.readFacility(row, from: 1)
             stored[facility.id] = (Int64(row.int(0) ?? 0), facility)
         }
-        var outcomes: [UpsertOutcome] = []
-        var inserted: [Facility] = [], updated: [(pk: Int64, old: Facility, new: Facility)] = []
-        for facility in facilities {
-            if let old = stored[facility.id] {
-                if old.facility == facility { outcomes.append(.unchanged) }
-                else { outcomes.append(.updated); updated.append((old.pk, old.facility, facility)) }
-            } else {
-                outcomes.append(.inserted)
-                inserted.append(facility)
-            }
-        }
-        if !inserted.isEmpty {
-            let first = try scalar("SELECT coalesce(max(pk), 0) + 1 FROM facilities")
-            try connection.copy(into: "facilities", columns: Self.facilityColumns) { send in
-                for (i, facility) in inserted.enumerated() { try send(Self.row(facility, pk: first + Int64(i))) }
-            }
-            let last = first + Int64(inserted.count) - 1
+        let (outcomes, inserted, updated) = try write(facilities, stored: stored, key: \.id, table: "facilities",
+                                                      columns: Self.facilityColumns, row: Self.row)
+        if let first = inserted {
+            let last = first + Int64(outcomes.filter { $0 == .inserted }.count) - 1
             if let run = pendingCreations, run.last + 1 == first { pendingCreations = (run.first, last) }
             else { try flushCreations(); pendingCreations = (first, last) }
         }
         if !updated.isEmpty {
-            try connection.execute("""
-                DROP TABLE IF EXISTS facilitymap_staged;
-                CREATE TEMPORARY TABLE facilitymap_staged (LIKE facilities) ON COMMIT DROP
-                """)
-            try connection.copy(into: "facilitymap_staged", columns: Self.facilityColumns) { send in
-                for change in updated { try send(Self.row(change.new, pk: change.pk)) }
-            }
-            try connection.execute("""
-                UPDATE facilities f SET id = s.id, name = s.name, kind = s.kind, unit = s.unit, beds = s.beds,
-                    doctors = s.doctors, gps = s.gps, places = s.places, inclusive = s.inclusive, level = s.level,
-                    opened = s.opened, closed = s.closed, attributes = s.attributes, location = s.location
-                FROM facilitymap_staged s WHERE f.pk = s.pk;
-                DROP TABLE facilitymap_staged
-                """)
             let firstHistory = try scalar("SELECT coalesce(max(pk), 0) + 1 FROM facility_history")
             let number = String(try importNumber())
             try connection.copy(into: "facility_history", columns: ["pk", "facility", "import", "action", "old", "new"]) { send in
@@ -523,6 +496,47 @@ final class PostGISWriter: RegistryWriter {
             }
         }
         return outcomes
+    }
+
+    /// Compares `items` with the `stored` rows of the same keys and writes what differs into `table`: the new rows
+    /// through one COPY, numbered after the largest stored (returns the first number, nil when none), the changed ones
+    /// through a COPY into a temporary table and one `UPDATE … FROM` it. Returns the outcome of each item, in order.
+    private func write<T: Equatable>(_ items: [T], stored: [String: (pk: Int64, value: T)], key: (T) -> String,
+                                     table: String, columns: [String], row: (T, Int64) throws -> [String?])
+    throws -> (outcomes: [UpsertOutcome], firstInserted: Int64?, updated: [(pk: Int64, old: T, new: T)]) {
+        var outcomes: [UpsertOutcome] = []
+        var inserted: [T] = [], updated: [(pk: Int64, old: T, new: T)] = []
+        for item in items {
+            if let old = stored[key(item)] {
+                if old.value == item { outcomes.append(.unchanged) }
+                else { outcomes.append(.updated); updated.append((old.pk, old.value, item)) }
+            } else {
+                outcomes.append(.inserted)
+                inserted.append(item)
+            }
+        }
+        var first: Int64?
+        if !inserted.isEmpty {
+            let next = try scalar("SELECT coalesce(max(pk), 0) + 1 FROM \(table)")
+            try connection.copy(into: table, columns: columns) { send in
+                for (i, item) in inserted.enumerated() { try send(try row(item, next + Int64(i))) }
+            }
+            first = next
+        }
+        if !updated.isEmpty {
+            // `table` and `columns` are this file's constants, never user data.
+            let staged = "facilitymap_staged_\(table)"
+            try connection.execute("""
+                DROP TABLE IF EXISTS \(staged);
+                CREATE TEMPORARY TABLE \(staged) (LIKE \(table)) ON COMMIT DROP
+                """)
+            try connection.copy(into: staged, columns: columns) { send in
+                for change in updated { try send(try row(change.new, change.pk)) }
+            }
+            let assignments = columns.filter { $0 != "pk" }.map { "\"\($0)\" = s.\"\($0)\"" }.joined(separator: ", ")
+            try connection.execute("UPDATE \(table) t SET \(assignments) FROM \(staged) s WHERE t.pk = s.pk; DROP TABLE \(staged)")
+        }
+        return (outcomes, first, updated)
     }
 
     private func flushCreations() throws {
@@ -540,7 +554,7 @@ final class PostGISWriter: RegistryWriter {
     }
 
     func upsert(_ units: [AdministrativeUnit]) throws -> [UpsertOutcome] {
-        var stored: [String: (pk: Int64, unit: AdministrativeUnit)] = [:]
+        var stored: [String: (pk: Int64, value: AdministrativeUnit)] = [:]
         var start = 0
         while start < units.count {
             let part = units[start..<min(start + 10_000, units.count)]
@@ -552,39 +566,7 @@ final class PostGISWriter: RegistryWriter {
             }
             start += part.count
         }
-        var outcomes: [UpsertOutcome] = []
-        var inserted: [AdministrativeUnit] = [], updated: [(pk: Int64, unit: AdministrativeUnit)] = []
-        for unit in units {
-            if let old = stored[unit.code] {
-                if old.unit == unit { outcomes.append(.unchanged) }
-                else { outcomes.append(.updated); updated.append((old.pk, unit)) }
-            } else {
-                outcomes.append(.inserted)
-                inserted.append(unit)
-            }
-        }
-        if !inserted.isEmpty {
-            let first = try scalar("SELECT coalesce(max(pk), 0) + 1 FROM units")
-            try connection.copy(into: "units", columns: Self.unitColumns) { send in
-                for (i, unit) in inserted.enumerated() { try send(try Self.row(unit, pk: first + Int64(i))) }
-            }
-        }
-        if !updated.isEmpty {
-            try connection.execute("""
-                DROP TABLE IF EXISTS facilitymap_staged_units;
-                CREATE TEMPORARY TABLE facilitymap_staged_units (LIKE units) ON COMMIT DROP
-                """)
-            try connection.copy(into: "facilitymap_staged_units", columns: Self.unitColumns) { send in
-                for change in updated { try send(try Self.row(change.unit, pk: change.pk)) }
-            }
-            try connection.execute("""
-                UPDATE units u SET code = s.code, name = s.name, level = s.level, parent = s.parent,
-                    population = s.population, attributes = s.attributes, boundary = s.boundary, location = s.location
-                FROM facilitymap_staged_units s WHERE u.pk = s.pk;
-                DROP TABLE facilitymap_staged_units
-                """)
-        }
-        return outcomes
+        return try write(units, stored: stored, key: \.code, table: "units", columns: Self.unitColumns, row: Self.row).outcomes
     }
 
     func record(_ record: ImportRecord) throws {

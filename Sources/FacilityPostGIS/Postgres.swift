@@ -13,6 +13,9 @@ public struct PostgresRow {
     let result: OpaquePointer
     let row: Int32
 
+    /// How many columns the row has.
+    public var count: Int { Int(PQnfields(result)) }
+
     /// Whether column `c` is NULL.
     public func isNull(_ c: Int) -> Bool { PQgetisnull(result, row, Int32(c)) == 1 }
 
@@ -108,19 +111,9 @@ public final class PostgresConnection {
     /// Runs one statement with text parameters ($1, $2, …; nil is NULL) and returns its rows as text.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
-        let cStrings = parameters.map { $0.map { strdup($0) } ?? nil }
-        defer { cStrings.forEach { free($0) } }
-        let pointers = cStrings.map { UnsafePointer<CChar>($0) }
-        let result = try check(pointers.withUnsafeBufferPointer {
-            PQexecParams(handle, sql, Int32(parameters.count), nil, $0.baseAddress, nil, nil, 0)
-        }, sql)
-        defer { PQclear(result) }
-        let rows = Int(PQntuples(result)), columns = Int(PQnfields(result))
-        return (0..<rows).map { r in
-            (0..<columns).map { c in
-                PQgetisnull(result, Int32(r), Int32(c)) == 1 ? nil : String(cString: PQgetvalue(result, Int32(r), Int32(c)))
-            }
-        }
+        var rows: [[String?]] = []
+        try forEachRowAtOnce(sql, parameters) { row in rows.append((0..<row.count).map { row.text($0) }) }
+        return rows
     }
 
     /// How many `transaction` calls are running: an inner one runs within the outer one's transaction.
