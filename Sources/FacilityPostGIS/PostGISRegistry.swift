@@ -70,7 +70,7 @@ extension PostGISStore: RegistryStore {
             WHERE ($1::text IS NULL OR level = $1::text) AND ($2::text IS NULL OR code IN (SELECT code FROM tree))
               AND ($3::text IS NULL OR code > $3::text COLLATE "C")
             ORDER BY code COLLATE "C" LIMIT $4::bigint
-            """, [level?.rawValue, code, after, limit.map(String.init)]) { units.append(try readUnit($0)) }
+            """, [level?.rawValue, code, after, limit.map(String.init)], prefetching: true) { units.append(try readUnit($0)) }
         return units
     }
 
@@ -201,51 +201,30 @@ extension PostGISStore: RegistryStore {
             """, [code, Self.knownKinds]) { try body(LonLat($0.double(0) ?? .nan, $0.double(1) ?? .nan)) }
     }
 
-    /// The kind ordinal of `bytes` (nil for a kind this build does not know), without making a `String`.
-    static func kindOrdinal(_ bytes: UnsafeRawBufferPointer?) -> UInt8? {
-        guard let bytes else { return nil }
-        for kind in FacilityKind.allCases where kind.rawValue.utf8.elementsEqual(bytes) { return kind.ordinal }
-        return nil
-    }
-
-    /// Day ordinals of stored text, parsed once per distinct value.
-    struct Days {
-        var parsed: [String: Int32?] = [:]
-        mutating func ordinal(_ text: String?) -> Int32? {
-            guard let text else { return nil }
-            if let known = parsed[text] { return known }
-            let ordinal = Day(parsing: text)?.ordinal
-            parsed[text] = ordinal
-            return ordinal
-        }
-    }
-
-    /// Unit codes to positions (a code listed twice: its first position).
-    static func positions(_ codes: [String]) -> [String: Int32] {
-        var positions: [String: Int32] = [:]
-        positions.reserveCapacity(codes.count)
-        for (i, code) in codes.enumerated() where positions[code] == nil { positions[code] = Int32(i) }
-        return positions
-    }
+    /// Kinds by ordinal, looked up from a column's bytes (-1: a kind this build does not know).
+    static var kindPositions: CodePositions { CodePositions(FacilityKind.allCases.map(\.rawValue)) }
 
     public func unitsAndFacilityColumns(attributes: Bool) throws -> (units: [AdministrativeUnit], facilities: FacilityColumns) {
         try read {
             let units = try self.units(level: nil, within: nil)
-            let positions = Self.positions(units.map(\.code))
+            var positions = CodePositions(units.map(\.code))
+            var kinds = Self.kindPositions
             var columns = FacilityColumns()
             columns.reserveCapacity(try facilityCount(kind: nil), attributes: attributes)
-            var days = Days()
+            var days = DayReader()
             try connection.forEachRow("""
                 SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, ST_X(location), ST_Y(location)\(attributes ? ", attributes" : "")
                 FROM facilities ORDER BY pk
-                """) { row in
-                guard let kind = Self.kindOrdinal(row.bytes(0)) else { return }
+                """, prefetching: true) { row in
+                guard let kindBytes = row.bytes(0) else { return }
+                let kind = kinds.position(of: kindBytes)
+                guard kind >= 0 else { return }
                 columns.append(
-                    kindOrdinal: kind, location: LonLat(row.double(9) ?? .nan, row.double(10) ?? .nan),
-                    unit: row.text(1).map { positions[$0] ?? -1 } ?? -1,
+                    kindOrdinal: UInt8(kind), location: LonLat(row.double(9) ?? .nan, row.double(10) ?? .nan),
+                    unit: row.bytes(1).map { positions.position(of: $0) } ?? -1,
                     beds: row.int(2) ?? 0, doctors: row.int(3) ?? 0, gps: row.int(4) ?? 0, places: row.int(5) ?? 0,
                     inclusive: row.int(6).map { $0 != 0 } ?? false,
-                    opened: days.ordinal(row.text(7)) ?? Int32.min, closed: days.ordinal(row.text(8)) ?? Int32.max,
+                    opened: days.ordinal(row.bytes(7)) ?? Int32.min, closed: days.ordinal(row.bytes(8)) ?? Int32.max,
                     attributes: attributes ? Attributes.decode(row.text(11)) : nil)
             }
             return (units, columns)
@@ -257,8 +236,9 @@ extension PostGISStore: RegistryStore {
         return try read {
             var position = 0
             var wanted: [(position: Int, pk: String)] = []
+            var kinds = Self.kindPositions
             try connection.forEachRow("SELECT pk, kind FROM facilities ORDER BY pk") { row in
-                guard Self.kindOrdinal(row.bytes(1)) != nil else { return }
+                guard let kind = row.bytes(1), kinds.position(of: kind) >= 0 else { return }
                 if positions.contains(position) { wanted.append((position, row.text(0) ?? "")) }
                 position += 1
             }
@@ -282,26 +262,29 @@ extension PostGISStore: RegistryStore {
             }
             var records = FacilityRecords()
             records.reserveCapacity(try facilityCount(kind: nil))
-            let units = Self.positions(unitCodes)
-            var days = Days()
+            var units = CodePositions(unitCodes)
+            var kinds = Self.kindPositions
+            var days = DayReader()
             var run = 0
             try connection.forEachRow("""
                 SELECT pk, id, name, kind, unit, beds, places, opened, closed, ST_X(location), ST_Y(location) FROM facilities ORDER BY pk
-                """) { row in
-                guard let kind = Self.kindOrdinal(row.bytes(3)) else { return }
+                """, prefetching: true) { row in
+                guard let kindBytes = row.bytes(3) else { return }
+                let kind = kinds.position(of: kindBytes)
+                guard kind >= 0 else { return }
                 let pk = row.int(0) ?? 0
                 while run < runs.count && runs[run].last < pk { run += 1 }
                 let source: Int32 = run < runs.count && runs[run].first <= pk ? runs[run].import : -1
                 var unit: Int32 = -1
                 var unknown: String?
-                if let code = row.text(4) {
-                    unit = units[code] ?? -2
-                    if unit < 0 { unknown = code }
+                if let code = row.bytes(4) {
+                    unit = units.position(of: code)
+                    if unit < 0 { unit = -2; unknown = row.text(4) }
                 }
-                records.append(id: row.text(1) ?? "", name: row.bytes(2), kind: FacilityKind(ordinal: kind),
+                records.append(id: row.text(1) ?? "", name: row.bytes(2), kind: FacilityKind(ordinal: UInt8(kind)),
                                location: LonLat(row.double(9) ?? .nan, row.double(10) ?? .nan), unit: unit,
                                unknownUnit: unknown, beds: row.int(5), places: row.int(6),
-                               opened: days.ordinal(row.text(7)) ?? 0, closed: days.ordinal(row.text(8)) ?? 0, source: source)
+                               opened: days.ordinal(row.bytes(7)) ?? 0, closed: days.ordinal(row.bytes(8)) ?? 0, source: source)
             }
             return (records, imports)
         }

@@ -151,23 +151,57 @@ public final class PostgresConnection {
     }
 
     /// Calls `body` with each row of `sql` (one statement, text parameters), read through a cursor `batch` rows at a
-    /// time: memory does not grow with the result, and `body` may run other statements meanwhile.
-    public func forEachRow(_ sql: String, _ parameters: [String?] = [], batch: Int = 10_000,
+    /// time: memory does not grow with the result, and `body` may run other statements meanwhile — unless
+    /// `prefetching`, when the server makes each next batch while `body` goes through this one.
+    public func forEachRow(_ sql: String, _ parameters: [String?] = [], batch: Int = 10_000, prefetching: Bool = false,
                            _ body: (PostgresRow) throws -> Void) throws {
         try transaction {
             cursors += 1
             let cursor = "facilitymap_cursor_\(cursors)"
             try query("DECLARE \(cursor) NO SCROLL CURSOR FOR " + sql, parameters)
-            while true {
-                let fetch = "FETCH \(batch) FROM \(cursor)"
-                let result = try check(PQexec(handle, fetch), fetch)
-                defer { PQclear(result) }
-                let rows = Int(PQntuples(result))
-                for r in 0..<rows { try body(PostgresRow(result: result, row: Int32(r))) }
-                if rows < batch { break }
+            let fetch = "FETCH \(batch) FROM \(cursor)"
+            if prefetching {
+                // The next batch is asked for before this one is handed over: the server makes it meanwhile.
+                try send(fetch)
+                while true {
+                    let result = try receive(fetch)
+                    defer { PQclear(result) }
+                    let rows = Int(PQntuples(result))
+                    let more = rows == batch
+                    if more { try send(fetch) }
+                    do {
+                        for r in 0..<rows { try body(PostgresRow(result: result, row: Int32(r))) }
+                    } catch {
+                        if more { while let pending = PQgetResult(handle) { PQclear(pending) } }
+                        throw error
+                    }
+                    if !more { break }
+                }
+            } else {
+                while true {
+                    let result = try check(PQexec(handle, fetch), fetch)
+                    defer { PQclear(result) }
+                    let rows = Int(PQntuples(result))
+                    for r in 0..<rows { try body(PostgresRow(result: result, row: Int32(r))) }
+                    if rows < batch { break }
+                }
             }
             try execute("CLOSE \(cursor)")
         }
+    }
+
+    /// Sends `sql` without waiting for its result (`receive` takes it).
+    private func send(_ sql: String) throws {
+        guard PQsendQuery(handle, sql) == 1 else {
+            throw PostgresError("\(shownURL): cannot send \(sql.prefix(80)): \(String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+    }
+
+    /// The result of the statement `send` sent, waiting for it.
+    private func receive(_ sql: String) throws -> OpaquePointer {
+        let result = PQgetResult(handle)
+        while let extra = PQgetResult(handle) { PQclear(extra) }
+        return try check(result, sql)
     }
 
     /// Calls `body` with each row of `sql`, all fetched at once (for small results).

@@ -6,7 +6,7 @@ import Foundation
 /// ASCII keys sit in an open-addressing table and are compared as bytes, which for ASCII is `String` equality;
 /// up to 16 bytes (every NBS code) are held in the slot itself: one memory access per lookup, most of the time.
 /// Lookups that are not ASCII, and every lookup when some key is not ASCII, go through a `String` dictionary.
-struct CodePositions {
+public struct CodePositions {
     private struct Slot {
         /// The key's bytes, zero-padded.
         var words: (UInt64, UInt64) = (0, 0)
@@ -26,7 +26,7 @@ struct CodePositions {
     private var byString: [String: Int32]?
 
     /// A table of `keys`, each mapped to its position in the list; a key listed twice keeps its first position.
-    init(_ keys: [String]) {
+    public init(_ keys: [String]) {
         self.keys = keys
         var size = 16
         while size < keys.count + keys.count / 2 { size *= 2 }
@@ -64,7 +64,7 @@ struct CodePositions {
     }
 
     /// The position of `key` (UTF-8), or -1 when it is not in the table.
-    mutating func position(of key: UnsafeRawBufferPointer) -> Int32 {
+    public mutating func position(of key: UnsafeRawBufferPointer) -> Int32 {
         guard allASCII && key.allSatisfy({ $0 < 0x80 }) else { return slowPosition(of: key) }
         let words = Self.words(key)
         var slot = Self.hash(words, key) & mask

@@ -153,11 +153,13 @@ final class HandOver<Value>: @unchecked Sendable {
 
 /// Days of `opened` and `closed` text as `Day.ordinal`, as `Day(parsing:)` reads them: the stored `YYYY-MM-DD`
 /// form from the bytes, any other text once per distinct value.
-struct DayReader {
+public struct DayReader {
     private var parsed: [String: Int32?] = [:]
 
+    public init() {}
+
     /// The day's ordinal; nil for NULL or text that is not a day.
-    mutating func ordinal(_ bytes: UnsafeRawBufferPointer?) -> Int32? {
+    public mutating func ordinal(_ bytes: UnsafeRawBufferPointer?) -> Int32? {
         guard let bytes else { return nil }
         if bytes.count == 10 && bytes[4] == UInt8(ascii: "-") && bytes[7] == UInt8(ascii: "-") {
             func number(_ range: Range<Int>) -> Int? {

@@ -344,6 +344,24 @@ final class PostGISRegistryStoreTests: RegistryStoreCases {
 
     func testAReaderIsNotBlockedByAnOpenWrite() throws { try aReaderIsNotBlockedByAnOpenWrite() }
 
+    /// A read through a cursor with the next batch asked for ahead gives every row in order; stopped by an error
+    /// mid-way, it leaves the connection ready for the next statement.
+    func testAPrefetchingReadGivesEveryRowAndAnErrorLeavesTheConnectionUsable() throws {
+        let store = try makeStore() as! PostGISStore
+        defer { store.close() }
+        var seen: [Int] = []
+        try store.connection.forEachRow("SELECT g FROM generate_series(1, 25) g ORDER BY g", batch: 4, prefetching: true) {
+            seen.append($0.int(0) ?? -1)
+        }
+        XCTAssertEqual(seen, Array(1...25))
+        struct Stop: Error {}
+        XCTAssertThrowsError(try store.connection.forEachRow("SELECT g FROM generate_series(1, 25) g", batch: 4, prefetching: true) {
+            if $0.int(0) == 6 { throw Stop() }
+        })
+        XCTAssertEqual(try store.connection.integer("SELECT 41 + 1"), 42)
+        XCTAssertEqual(try store.facilityCount(), 0)
+    }
+
     override func tearDownWithError() throws {
         database?.drop()
         try super.tearDownWithError()
