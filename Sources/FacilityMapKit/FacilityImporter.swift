@@ -47,10 +47,13 @@ public struct FacilityImporter {
         let knownUnits = try store.unitCodeTable()
         let existing = try store.facilityCount()
 
-        /// The end of the transaction: the import recorded, or nothing written.
-        func finish(_ writer: any RegistryWriter) throws {
+        /// Refuses a file without rows, and rolls a strict import with rejected rows back.
+        func refuseIfNeeded() throws {
             if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: reader.headerLine) }
             if strict && !summary.rejections.isEmpty { throw StrictRollback() }
+        }
+        /// The end of the transaction: the import recorded in the log.
+        func finish(_ writer: any RegistryWriter) throws {
             summary.sha256 = try hashing.result()
             summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
             try writer.record(summary.record(layer: "facilities", author: author))
@@ -71,8 +74,7 @@ public struct FacilityImporter {
                         try upsertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
                                       store: store, writer: writer, summary: &summary, unknownUnits: &unknownUnits)
                     }
-                    if summary.rows == 0 { throw ImportError.noDataRows(file: path, line: reader.headerLine) }
-                    if strict && !summary.rejections.isEmpty { throw StrictRollback() }
+                    try refuseIfNeeded()
                     if let bulkLoad { try writer.finishBulkLoad(bulkLoad, inserter: inserter) }
                     try finish(writer)
                 }
@@ -81,6 +83,7 @@ public struct FacilityImporter {
                 try store.update { writer in
                     try upsertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
                                   store: store, writer: writer, summary: &summary, unknownUnits: &unknownUnits)
+                    try refuseIfNeeded()
                     try finish(writer)
                 }
             }

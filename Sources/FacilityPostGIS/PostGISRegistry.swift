@@ -12,6 +12,8 @@ extension PostGISStore: RegistryStore {
 
     public func close() { connection.close() }
 
+    public var isUsable: Bool { connection.isUsable }
+
     /// One snapshot: a read-only transaction at REPEATABLE READ. PostgreSQL never blocks it behind a writer.
     public func read<T>(_ body: () throws -> T) throws -> T {
         try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)

@@ -77,6 +77,9 @@ public final class PostgresConnection {
 
     deinit { close() }
 
+    /// Whether the connection is still up (false once the server has ended it, or after `close`).
+    public var isUsable: Bool { !isClosed && PQstatus(handle) == CONNECTION_OK }
+
     /// Ends the connection; it cannot be used afterwards.
     public func close() {
         guard !isClosed else { return }
@@ -84,7 +87,8 @@ public final class PostgresConnection {
         PQfinish(handle)
     }
 
-    static func withoutPassword(_ url: String) -> String {
+    /// `url` with any password left out, for messages.
+    public static func withoutPassword(_ url: String) -> String {
         guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"), scheme.upperBound < at else { return url }
         let credentials = url[scheme.upperBound..<at]
         guard let colon = credentials.firstIndex(of: ":") else { return url }

@@ -25,7 +25,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
 
     /// The API's answer to one of FacilityMap's own errors, with the status that matches the command line's exit
     /// status: an unreadable file 400 (exit 2), a file or store refused 422 (exit 1), a write outside the token's
-    /// scope 403, a busy store 503.
+    /// scope 403, a busy store or a database that does not answer 503.
     static func from(_ error: Error) -> APIError {
         switch error {
         case let api as APIError: return api
@@ -39,6 +39,8 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
             default: return APIError(.internalServerError, "\(error)")
             }
         case is CSVError, is GeoJSONError, is ImportError, is TargetsError: return APIError(.unprocessableContent, "\(error)")
+        // The registry's database could not answer (down, restarted, refusing): try again.
+        case is PostgresError: return APIError(.serviceUnavailable, "\(error)")
         default: return APIError(.internalServerError, "the server failed: \(error)")
         }
     }

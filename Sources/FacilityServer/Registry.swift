@@ -54,9 +54,15 @@ public final class Registry: @unchecked Sendable {
     public func read<T: Sendable>(_ body: @escaping @Sendable (any RegistryStore) throws -> T) async throws -> T {
         try await threads.runIfActive { [self] in
             let store = try lock.withLock { idle.popLast() } ?? RegistryLocation.open(storePath)
-            defer { lock.withLock { idle.append(store) } }
+            defer { giveBack(store) }
             return try body(store)
         }
+    }
+
+    /// Puts a read connection back in the pool, or closes it when the database server has ended it (the next
+    /// read opens a new one).
+    private func giveBack(_ store: any RegistryStore) {
+        if store.isUsable { lock.withLock { idle.append(store) } } else { store.close() }
     }
 
     /// Runs `body` on the writing thread with the writer connection, one write at a time, then loads the coverage
@@ -64,10 +70,14 @@ public final class Registry: @unchecked Sendable {
     /// from the previous load.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any RegistryStore) throws -> T) async throws -> T {
         try await writes.runIfActive { [self] in
+            if let current = writer, !current.isUsable {
+                current.close()
+                writer = nil
+            }
             if writer == nil { writer = try RegistryLocation.open(storePath) }
             let result = try body(writer!)
             let store = try lock.withLock { idle.popLast() } ?? RegistryLocation.open(storePath)
-            defer { lock.withLock { idle.append(store) } }
+            defer { giveBack(store) }
             _ = try? coverage.current(store: store, waitForLoad: true)
             return result
         }

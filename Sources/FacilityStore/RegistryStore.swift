@@ -11,6 +11,8 @@ public protocol RegistryStore: AnyObject {
     var location: String { get }
     /// Ends the connection; the store cannot be used afterwards.
     func close()
+    /// Whether the connection can be used again (a pool keeps only such): false once a database server has ended it.
+    var isUsable: Bool { get }
 
     /// Runs `body` on one snapshot: reads inside it agree with each other while others write. Re-entrant.
     func read<T>(_ body: () throws -> T) throws -> T
@@ -131,6 +133,7 @@ public enum RegistryLocation {
 
 extension FacilityStore: RegistryStore {
     public var location: String { path }
+    public var isUsable: Bool { true }
 
     public func update<T>(_ body: (any RegistryWriter) throws -> T) throws -> T {
         try write { try body($0) }

@@ -35,7 +35,7 @@ struct Serve: ParsableCommand {
         configuration.privateReads = `private`
         configuration.maxUploadBytes = maxUploadMB << 20
         let server = RegistryServer(registry: registry, configuration: configuration)
-        let path = storeOptions.path
+        let path = PostgresConnection.withoutPassword(storeOptions.path)
         let failure = ServeFailure()
         let done = DispatchSemaphore(value: 0)
         Task {

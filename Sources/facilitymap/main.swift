@@ -13,7 +13,8 @@ signal(SIGPIPE, SIG_IGN)
 func exitStatus(for error: Error) -> Int32? {
     switch error {
     case CSVError.unreadable, GeoJSONError.unreadable: 2
-    case is CSVError, is GeoJSONError, is StoreError, is TargetsError, is ImportError, is GeoJSONWriteError, is SitingError: 1
+    case is CSVError, is GeoJSONError, is StoreError, is TargetsError, is ImportError, is GeoJSONWriteError, is SitingError,
+         is PostgresError: 1
     default: nil
     }
 }

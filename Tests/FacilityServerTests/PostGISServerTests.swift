@@ -87,4 +87,30 @@ final class PostGISServerTests: ServerTestCase {
         let coverage = try await request("/api/coverage?year=2025&target=beds-per-1000&format=json")
         XCTAssertEqual(coverage.status, 200)
     }
+
+    /// The database ends the server's connections (a restart of PostgreSQL): the requests meanwhile get 503 with the
+    /// reason, and the next ones are answered on new connections — reads and uploads alike.
+    func testConnectionsTheDatabaseEndedAreReplaced() async throws {
+        let token = try addToken(name: "全市")
+        try await startServer()
+        let before = try await request("/api/stats")
+        XCTAssertEqual(before.status, 200)
+        let first = try await upload("id,name,kind,lon,lat\nPG-R-1,医院,hospital,112.45,34.62\n", name: "a.csv", token: token)
+        XCTAssertEqual(first.status, 200, first.text)
+        try XCTUnwrap(database).endConnections()
+        var statuses: [Int] = []
+        for _ in 0..<6 {
+            let answer = try await request("/api/stats")
+            statuses.append(answer.status)
+            if answer.status == 503 { XCTAssertTrue(answer.error.contains("PostgreSQL") || answer.error.contains("server"), answer.error) }
+        }
+        XCTAssertTrue(statuses.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses)")
+        XCTAssertEqual(statuses.last, 200, "\(statuses)")
+        var upload = try await upload("id,name,kind,lon,lat\nPG-R-2,医院二,hospital,112.45,34.62\n", name: "b.csv", token: token)
+        if upload.status == 503 {
+            upload = try await self.upload("id,name,kind,lon,lat\nPG-R-2,医院二,hospital,112.45,34.62\n", name: "b.csv", token: token)
+        }
+        XCTAssertEqual(upload.status, 200, upload.text)
+        XCTAssertNotNil(try withStore { try $0.facility(id: "PG-R-2") })
+    }
 }

@@ -24,6 +24,11 @@ public final class TestDatabase {
         url = String(base[..<slash.upperBound]) + name
     }
 
+    /// Ends every connection to the database from the server's side, as a restart of the server would.
+    public func endConnections() throws {
+        try admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name])
+    }
+
     /// Drops the database, closing its connections.
     public func drop() {
         try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
