@@ -86,12 +86,19 @@ final class PostGISCLITests: XCTestCase {
                           ["check"], ["check", "--format", "json", "--in", "410303"],
                           ["suggest", "--year", "2025", "--format", "csv"], ["suggest", "--year", "2023"],
                           ["history", "LY-EDU-000001"], ["history", "LY-NEW-000001"], ["history", "NONE"],
-                          ["export", "geojson", "--layer", "facilities", "--out", "-"],
-                          ["export", "geojson", "--layer", "units", "--in", "410303", "--out", "-"],
-                          ["export", "geojson", "--layer", "coverage", "--target", "beds-per-1000", "--out", "-"],
-                          ["map", "--suggest", "--out", "-"], ["token", "list"], ["token", "remove", "西工区卫健委"], ["token", "list"]] {
+                          ["export", "geojson", "--layer", "facilities"],
+                          ["export", "geojson", "--layer", "units", "--in", "410303"],
+                          ["export", "geojson", "--layer", "coverage", "--target", "beds-per-1000"],
+                          ["token", "list"], ["token", "remove", "西工区卫健委"], ["token", "list"]] {
             try assertSame(arguments)
         }
+        // The map (a file): the same page from either store.
+        let url = try XCTUnwrap(database).url
+        XCTAssertEqual(try run(["map", "--suggest", "--out", "map-sqlite.html"], store: sqlite).status, 0)
+        XCTAssertEqual(try run(["map", "--suggest", "--out", "map-postgis.html"], store: url).status, 0)
+        let pages = try ["map-sqlite.html", "map-postgis.html"].map { try Data(contentsOf: folder.appendingPathComponent($0)) }
+        XCTAssertGreaterThan(pages[0].count, 100_000)
+        XCTAssertTrue(pages[0] == pages[1], "the maps differ")
         // FACILITYMAP_STORE names the registry as --store does.
         let listed = try CLITests.run(["stats"], in: folder, environment: ["FACILITYMAP_STORE": try XCTUnwrap(database).url])
         XCTAssertEqual(listed.status, 0)
