@@ -40,10 +40,18 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev", "pkg-config"])]
         ),
+        // GEOS's C API (Debian: libgeos-dev, which libspatialite-dev brings), through pkg-config: polygon validity and repair.
+        .systemLibrary(
+            name: "CGEOS",
+            pkgConfig: "geos",
+            providers: [.apt(["libgeos-dev", "pkg-config"])]
+        ),
         // Points, polygons, distances on the sphere, WKB. Depends on nothing.
         .target(name: "FacilityGeometry"),
         // CSV (encodings, BOM, quoting), JSON/GeoJSON, coordinate systems (GCJ-02, BD-09), files' SHA-256.
         .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "CLibCrypto"]),
+        // Polygon validity and repair through GEOS, inside a time and memory budget.
+        .target(name: "FacilityGEOS", dependencies: ["CGEOS", "FacilityGeometry"]),
         // The domain: facilities, kinds, administrative units, levels, dates.
         .target(name: "FacilityModel", dependencies: ["FacilityGeometry"]),
         // Targets and metrics: pure Swift over plain values, testable without a database. Reads targets YAML.
@@ -60,7 +68,8 @@ let package = Package(
                 resources: [.copy("luoyang")]),
         // Use cases: import, list, stats — formats in, store out.
         .target(name: "FacilityMapKit", dependencies: ["FacilityFormats", "FacilityModel", "FacilityStore", "FacilityGeometry",
-                                                     "FacilityCoverage", "FacilityQuality", "FacilityPostGIS", "FacilityMapData"]),
+                                                     "FacilityCoverage", "FacilityQuality", "FacilityPostGIS", "FacilityMapData",
+                                                     "FacilityGEOS"]),
         // The shared registry over HTTP: routes, tokens, the web page. Calls FacilityMapKit's use cases.
         .target(name: "FacilityServer", dependencies: [
             "FacilityMapKit", "FacilityCoverage", "CZlib",
@@ -74,6 +83,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "FacilityGeometryTests", dependencies: ["FacilityGeometry"]),
+        .testTarget(name: "FacilityGEOSTests", dependencies: ["FacilityGEOS", "FacilityGeometry"]),
         // The seeded mutator and fuzz loop shared by the fuzz tests.
         .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
         // A fresh database on the test PostgreSQL, for the tests that run against PostGIS.
@@ -83,7 +93,7 @@ let package = Package(
         .testTarget(name: "FacilityQualityTests", dependencies: ["FacilityQuality"]),
         .testTarget(name: "FacilityStoreTests", dependencies: ["FacilityStore", "FacilityModel"]),
         .testTarget(name: "FacilityServerTests", dependencies: ["FacilityServer", "FacilityMapKit", "Yams", "PostgresSupport"]),
-        .testTarget(name: "FacilityMapKitTests", dependencies: ["FacilityMapKit", "FacilityStore", "PostgresSupport"],
+        .testTarget(name: "FacilityMapKitTests", dependencies: ["FacilityMapKit", "FacilityStore", "FacilityGEOS", "PostgresSupport"],
                     exclude: ["Fixtures"]),
         // Runs the built `facilitymap` binary: exit statuses, output formats, GDAL reading the store.
         .testTarget(name: "FacilityMapCLITests", dependencies: ["facilitymap", "FacilityMapKit", "PostgresSupport"]),

@@ -50,6 +50,9 @@ public enum GeoJSONError: Error, Equatable, CustomStringConvertible {
     case notAFeatureCollection(path: String, found: String)
     /// A top-level `crs` member names a system other than WGS-84 / CGCS2000 / CRS84.
     case unsupportedCRS(path: String, name: String)
+    /// A feature, or the file, has more positions (vertices) than `GeoJSONLimits` allow; the parse stopped at
+    /// `line` (1-based), in the feature at `index` that starts on `featureLine`.
+    case tooManyPositions(path: String, featureLine: Int, index: Int, limit: Int, inFile: Bool)
 
     public var description: String { text.singleLine }
 
@@ -63,11 +66,31 @@ public enum GeoJSONError: Error, Equatable, CustomStringConvertible {
         case .notAFeatureCollection(let path, let found):
             return "\(path): expected a GeoJSON FeatureCollection (or a Feature), found \(found)"
                 + " — export the layer as a GeoJSON FeatureCollection"
+        case .tooManyPositions(let path, let featureLine, let index, let limit, let inFile):
+            let what = inFile ? "the file has more than \(limit) positions (vertices) by this feature, the most one import takes"
+                              : "feature \(index) has more than \(limit) positions (vertices), the most one feature may have"
+            let option = inFile ? "--max-vertices" : "--max-vertices-per-feature"
+            return "\(path):\(featureLine): \(what) — nothing was imported; simplify the boundaries (e.g. ogr2ogr -simplify 0.00001), split the file, or raise the limit with \(option)"
         case .unsupportedCRS(let path, let name):
             return "\(path): unsupported coordinate reference system \"\(name)\""
                 + " — reproject to WGS-84 (EPSG:4326) first, e.g. with ogr2ogr -t_srs EPSG:4326"
         }
     }
+}
+
+/// How many positions (vertices) a GeoJSON file may hold, counted while it is parsed so that memory stays
+/// bounded whatever the file holds (a position costs about 120 bytes while its feature is parsed).
+public struct GeoJSONLimits: Sendable, Equatable {
+    public var positionsPerFeature: Int
+    public var positionsPerFile: Int
+
+    public init(positionsPerFeature: Int = 1_000_000, positionsPerFile: Int = 10_000_000) {
+        self.positionsPerFeature = positionsPerFeature
+        self.positionsPerFile = positionsPerFile
+    }
+
+    /// No limit.
+    public static let unlimited = GeoJSONLimits(positionsPerFeature: .max, positionsPerFile: .max)
 }
 
 /// A GeoJSON file read into features, each either usable or rejected with a reason.
@@ -96,17 +119,18 @@ public struct GeoJSONDocument: Sendable {
     /// `crs` naming EPSG:4326, EPSG:4490 or CRS84 is accepted and recorded; no datum
     /// conversion is done. Throws `GeoJSONError` for unreadable files, invalid JSON, other
     /// top-level objects and any other `crs`.
-    public static func read(path: String) throws -> GeoJSONDocument {
+    /// More positions than `limits` allow stop the read with `GeoJSONError.tooManyPositions`.
+    public static func read(path: String, limits: GeoJSONLimits = .unlimited) throws -> GeoJSONDocument {
         let bytes = try readFileBytes(path)
-        return try parse(bytes, path: path)
+        return try parse(bytes, path: path, limits: limits)
     }
 
     /// As `read(path:)`, from bytes already in memory; `path` is used in messages only.
-    public static func parse(_ bytes: [UInt8], path: String = "<memory>") throws -> GeoJSONDocument {
+    public static func parse(_ bytes: [UInt8], path: String = "<memory>", limits: GeoJSONLimits = .unlimited) throws -> GeoJSONDocument {
         do {
             return try bytes.withUnsafeBufferPointer { buffer in
                 var cursor = JSONCursor(buffer, maxDepth: 256)
-                return try parseDocument(&cursor, path: path)
+                return try parseDocument(&cursor, path: path, limits: limits)
             }
         } catch let e as JSONParseError {
             throw GeoJSONError.invalidJSON(path: path, line: e.line, column: e.column, message: e.message)
@@ -116,7 +140,7 @@ public struct GeoJSONDocument: Sendable {
 
 // MARK: - Document level
 
-private func parseDocument(_ cursor: inout JSONCursor, path: String) throws -> GeoJSONDocument {
+private func parseDocument(_ cursor: inout JSONCursor, path: String, limits: GeoJSONLimits) throws -> GeoJSONDocument {
     try cursor.skipPreamble()
     guard cursor.peek == UInt8(ascii: "{") else {
         let value = try cursor.parseValue(depth: 0)   // report invalid JSON first
@@ -129,7 +153,15 @@ private func parseDocument(_ cursor: inout JSONCursor, path: String) throws -> G
     var featuresKind: String? = nil   // nil: no "features" member; "array" when streamed
     try cursor.forEachMember(depth: 1) { key, cursor in
         guard key == "features" else {
-            members[key] = try cursor.parseValue(depth: 1)
+            // A lone Feature's geometry is one feature's.
+            cursor.positions = 0
+            cursor.positionLimit = min(limits.positionsPerFeature, limits.positionsPerFile)
+            defer { cursor.positionLimit = .max }
+            do { members[key] = try cursor.parseValue(depth: 1) } catch is PositionLimitReached {
+                let inFile = limits.positionsPerFile < limits.positionsPerFeature
+                throw GeoJSONError.tooManyPositions(path: path, featureLine: topLine, index: 0,
+                                                    limit: inFile ? limits.positionsPerFile : limits.positionsPerFeature, inFile: inFile)
+            }
             return
         }
         cursor.skipWhitespace()
@@ -139,12 +171,23 @@ private func parseDocument(_ cursor: inout JSONCursor, path: String) throws -> G
         }
         featuresKind = "array"
         features.removeAll()
+        var positionsInFile = 0
         try cursor.forEachElement(depth: 2) { index, cursor in
             cursor.skipWhitespace()
             let line = cursor.line
-            let value = try cursor.parseValue(depth: 2)
+            let left = limits.positionsPerFile == .max ? .max : limits.positionsPerFile - positionsInFile
+            cursor.positions = 0
+            cursor.positionLimit = min(limits.positionsPerFeature, left)
+            let value: JSONValue
+            do { value = try cursor.parseValue(depth: 2) } catch is PositionLimitReached {
+                let inFile = left < limits.positionsPerFeature
+                throw GeoJSONError.tooManyPositions(path: path, featureLine: line, index: index,
+                                                    limit: inFile ? limits.positionsPerFile : limits.positionsPerFeature, inFile: inFile)
+            }
+            positionsInFile += cursor.positions
             features.append(makeFeature(value, index: index, line: line))
         }
+        cursor.positionLimit = .max
     }
     try cursor.expectEnd()
 
@@ -325,6 +368,12 @@ private func readFileBytes(_ path: String) throws -> [UInt8] {
     }
     defer { fclose(file) }
     var bytes: [UInt8] = []
+    // Room for the whole file at once (appending would double the buffer and hold twice the file).
+    if fseek(file, 0, SEEK_END) == 0 {
+        let size = ftell(file)
+        if size > 0 { bytes.reserveCapacity(size + 1) }
+        rewind(file)
+    }
     var chunk = [UInt8](repeating: 0, count: 1 << 20)
     while true {
         let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }

@@ -65,6 +65,11 @@ private let openBrace = UInt8(ascii: "{"), closeBrace = UInt8(ascii: "}")
 private let openBracket = UInt8(ascii: "["), closeBracket = UInt8(ascii: "]")
 private let newline = UInt8(ascii: "\n")
 
+/// More arrays of numbers than `JSONCursor.positionLimit`; `line` is where the parse stopped.
+struct PositionLimitReached: Error {
+    let line: Int
+}
+
 /// An array or object whose closing bracket has not been read yet.
 private struct OpenContainer {
     let isArray: Bool
@@ -90,6 +95,11 @@ struct JSONCursor {
     private var lineStart = 0
     let maxDepth: Int
     private var scratch: [UInt8] = []
+    /// Arrays of numbers (positions) closed since this was last set to 0.
+    var positions = 0
+    /// More positions than this stops the parse with `PositionLimitReached` (memory stays bounded however large
+    /// the geometry in the file).
+    var positionLimit = Int.max
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -231,6 +241,10 @@ struct JSONCursor {
                 if next == (isArray ? closeBracket : closeBrace) {
                     position += 1
                     let closed = stack.removeLast()
+                    if isArray, case .number? = closed.elements.first {
+                        positions += 1
+                        if positions > positionLimit { throw PositionLimitReached(line: line) }
+                    }
                     value = isArray ? .array(closed.elements) : .object(closed.members)
                     continue
                 }

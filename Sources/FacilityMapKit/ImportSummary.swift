@@ -79,6 +79,8 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
     case cannotWriteRejects(path: String, reason: String)
     /// A row outside what the writing token may change: the whole file is refused.
     case outsideScope(file: String, line: Int, id: String, token: String, reason: String)
+    /// A feature's polygons took the file over a `GeometryLimits` limit or budget; `option` raises it.
+    case geometryTooLarge(file: String, line: Int, feature: String, what: String, option: String)
 
     public var description: String {
         switch self {
@@ -90,6 +92,8 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
             "\(file): --rejects writes rows of a CSV file; this is not one — drop --rejects and read the errors printed"
         case let .cannotWriteRejects(path, reason):
             "\(path): cannot write the rejected rows: \(reason)"
+        case let .geometryTooLarge(file, line, feature, what, option):
+            "\(file):\(line): geometry: \(feature): \(what) — nothing was imported; simplify the boundaries (e.g. ogr2ogr -simplify 0.00001), split the file, or raise the limit with \(option)"
         case let .outsideScope(file, line, id, token, reason):
             "\(file):\(line): \(id) is outside what the token \(token) may write: \(reason) — nothing was imported; remove the row or ask whoever holds that area"
         }

@@ -1,4 +1,5 @@
 import FacilityFormats
+import FacilityGEOS
 import FacilityGeometry
 import FacilityModel
 import FacilityStore
@@ -16,6 +17,8 @@ public struct UnitImporter {
     public var author: String = ImportSummary.localAuthor
     /// The file's name in the import log, when `path` is a copy (an upload).
     public var sourceName: String?
+    /// What the file's polygons may hold and what their checks and repairs may spend.
+    public var geometryLimits = GeometryLimits()
 
     public init(level: UnitLevel? = nil, coordinateSystem: CoordinateSystem = .wgs84, encoding: EncodingChoice = .auto,
                 strict: Bool = false, rejectsPath: String? = nil) {
@@ -39,16 +42,35 @@ public struct UnitImporter {
     /// A unit read from the file, with where it is (to read its row again for a rejection).
     typealias Candidate = (line: Int, unit: AdministrativeUnit, position: CSVRecordPosition?)
 
-    public func run(path: String, into store: any RegistryStore) throws -> ImportSummary {
+    /// A GeoJSON file's units read, checked and repaired: the part of an import that needs no store and may take
+    /// seconds (within `geometryLimits`), done before the store is written (a server does it off its write thread).
+    public struct PreparedUnits: Sendable {
+        let path: String
+        fileprivate let units: CandidatePart
+        fileprivate let summary: ImportSummary
+    }
+
+    /// Reads, checks and repairs a GeoJSON file's units for `run(path:into:prepared:)`; nil for a CSV (read as it
+    /// is stored).
+    public func prepare(path: String) throws -> PreparedUnits? {
+        guard UnitImporter.isGeoJSON(path) else { return nil }
+        if rejectsPath != nil { throw ImportError.rejectsNeedCSV(file: path) }
+        var summary = ImportSummary(file: sourceName ?? path, sha256: "")
+        var units = CandidatePart()
+        try readGeoJSON(path: path, into: &units, summary: &summary)
+        return PreparedUnits(path: path, units: units, summary: summary)
+    }
+
+    public func run(path: String, into store: any RegistryStore, prepared: PreparedUnits? = nil) throws -> ImportSummary {
         Trace.mark("start")
         var summary = ImportSummary(file: sourceName ?? path, sha256: "")
         var candidates = Candidates()
         // Each part's units in code order, sorted by the thread that read them.
         var keyParts: [[CodeKey]]?
         var csv: (reader: CSVReader, columns: ColumnMap<UnitColumn>)?
-        if UnitImporter.isGeoJSON(path) {
-            if rejectsPath != nil { throw ImportError.rejectsNeedCSV(file: path) }
-            try readGeoJSON(path: path, store: store, into: &candidates.parts[0], summary: &summary)
+        if let prepared = try prepared ?? prepare(path: path) {
+            candidates.parts[0] = prepared.units
+            summary = prepared.summary
         } else {
             csv = try openCSV(path: path)
         }
@@ -127,9 +149,12 @@ public struct UnitImporter {
 
     // MARK: GeoJSON
 
-    private func readGeoJSON(path: String, store: any RegistryStore,
-                             into candidates: inout CandidatePart, summary: inout ImportSummary) throws {
-        let document = try GeoJSONDocument.read(path: path)
+    private func readGeoJSON(path: String, into candidates: inout CandidatePart, summary: inout ImportSummary) throws {
+        let limits = geometryLimits
+        let document = try GeoJSONDocument.read(path: path, limits: GeoJSONLimits(positionsPerFeature: limits.verticesPerFeature,
+                                                                                  positionsPerFile: limits.vertices))
+        let repair = PolygonRepair(budget: limits.budget)
+        var partsInFile = 0
         for result in document.features {
             summary.rows += 1
             let feature: GeoJSONFeature
@@ -182,14 +207,43 @@ public struct UnitImporter {
                 unit.location = point
             case let geometry:
                 guard var boundary = geometry.asMultiPolygon else { reject("geometry", "unsupported geometry"); continue }
-                let validity = try store.validity(of: .multiPolygon(boundary))
-                if !validity.isValid {
-                    guard let repaired = try store.makeValid(.multiPolygon(boundary)) else {
-                        reject("geometry", "\(validity.reason ?? "invalid polygon") and MakeValid leaves no area — fix the polygon in the source")
-                        continue
+                // Exact repeats of a part add nothing but work (GEOS would dissolve them again and again).
+                if boundary.polygons.count > 1 {
+                    var seen = Set<FacilityGeometry.Polygon>()
+                    let distinct = boundary.polygons.filter { seen.insert($0).inserted }
+                    if distinct.count < boundary.polygons.count {
+                        summary.warnings.append("\(path):\(feature.line): geometry: feature \(feature.index) (\(code) \(name)): \(boundary.polygons.count - distinct.count) of its \(boundary.polygons.count) polygons repeat another exactly — dropped")
+                        boundary = MultiPolygon(distinct)
                     }
-                    summary.warnings.append("\(path):\(feature.line): geometry: feature \(feature.index) (\(code) \(name)): \(validity.reason ?? "invalid polygon") — repaired with MakeValid; check the result")
-                    boundary = repaired
+                }
+                if boundary.polygons.count > limits.partsPerFeature {
+                    reject("geometry", "\(boundary.polygons.count) polygons, more than the \(limits.partsPerFeature) one unit may have — dissolve or simplify it in the source, or raise the limit with --max-parts-per-feature")
+                    continue
+                }
+                partsInFile += boundary.polygons.count
+                func refuse(_ what: String, raise option: String) -> ImportError {
+                    .geometryTooLarge(file: path, line: feature.line, feature: "feature \(feature.index) (\(code) \(name))",
+                                      what: what, option: option)
+                }
+                if partsInFile > limits.parts {
+                    throw refuse("the file has more than \(limits.parts) polygons (parts) by this feature, the most one import takes",
+                                 raise: "--max-parts")
+                }
+                do {
+                    let validity = try repair.validity(of: boundary)
+                    if !validity.isValid {
+                        guard let repaired = try repair.makeValid(boundary) else {
+                            reject("geometry", "\(validity.reason ?? "invalid polygon") and MakeValid leaves no area — fix the polygon in the source")
+                            continue
+                        }
+                        summary.warnings.append("\(path):\(feature.line): geometry: feature \(feature.index) (\(code) \(name)): \(validity.reason ?? "invalid polygon") — repaired with MakeValid; check the result")
+                        boundary = repaired
+                    }
+                } catch let spent as GeometryBudgetExceeded {
+                    throw refuse("\(spent)", raise: spent.resource == .time ? "--geometry-seconds" : "--geometry-memory-mb")
+                } catch let failure as PolygonRepairError {
+                    reject("geometry", "\(failure) — fix the polygon in the source")
+                    continue
                 }
                 unit.boundary = boundary
                 unit.location = boundary.representativePoint()

@@ -114,24 +114,6 @@ extension PostGISStore: RegistryStore {
         return counts
     }
 
-    public func validity(of geometry: Geometry) throws -> (isValid: Bool, reason: String?) {
-        let row = try connection.query("""
-            SELECT ST_IsValid(g)::int, ST_IsValidReason(g) FROM (SELECT ST_GeomFromWKB(decode($1, 'hex'), 4326) AS g) s
-            """, [Self.hex(geometry.wkb)]).first
-        guard let row else { return (false, "unreadable geometry") }
-        let valid = row[0] == "1"
-        return (valid, valid ? nil : row[1] ?? nil)
-    }
-
-    public func makeValid(_ geometry: Geometry) throws -> MultiPolygon? {
-        let row = try connection.query("""
-            SELECT CASE WHEN ST_IsEmpty(m) THEN NULL ELSE encode(ST_AsBinary(m, 'NDR'), 'hex') END
-            FROM (SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_GeomFromWKB(decode($1, 'hex'), 4326)), 3)) AS m) s
-            """, [Self.hex(geometry.wkb)]).first
-        guard let text = row?[0] ?? nil else { return nil }
-        return try Geometry(wkb: Self.bytes(hex: text)).asMultiPolygon
-    }
-
     // MARK: Facilities
 
     static let facilityColumns = "id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed, ST_X(location), ST_Y(location), attributes"

@@ -451,28 +451,6 @@ public final class FacilityStore {
         try importLog().last { $0.sha256 == sha256 && $0.layer == layer }
     }
 
-    // MARK: Geometry checks (GEOS, through SpatiaLite)
-
-    /// Whether `geometry` is valid as OGC simple features define it, and if not, GEOS's reason
-    /// (e.g. "Self-intersection[112.5 34.6]").
-    public func validity(of geometry: Geometry) throws -> (isValid: Bool, reason: String?) {
-        let statement = try db.statement("SELECT ST_IsValid(g), ST_IsValidReason(g) FROM (SELECT GeomFromWKB(?, 4326) AS g)")
-        try statement.bind([.blob(geometry.wkb)])
-        guard try statement.step() else { return (false, "unreadable geometry") }
-        let valid = statement.int(0) == 1
-        let reason = statement.text(1)
-        statement.reset()
-        return (valid, valid ? nil : reason)
-    }
-
-    /// A valid multipolygon covering the same area (SpatiaLite `ST_MakeValid`, polygons kept), or nil when
-    /// nothing of area is left.
-    public func makeValid(_ geometry: Geometry) throws -> MultiPolygon? {
-        let sql = "SELECT AsBinary(CastToMultiPolygon(ST_CollectionExtract(ST_MakeValid(GeomFromWKB(?, 4326)), 3)))"
-        guard let wkb = try db.scalar(sql, [.blob(geometry.wkb)])?.blob else { return nil }
-        return try Geometry(wkb: wkb).asMultiPolygon
-    }
-
     /// `PRAGMA integrity_check`: "ok" for a sound file.
     public func integrityCheck() throws -> String {
         try db.scalar("PRAGMA integrity_check")?.string ?? ""

@@ -35,10 +35,6 @@ public protocol RegistryStore: AnyObject {
     func unitLinks() throws -> [(code: String, level: UnitLevel, parent: String?)]
     /// Unit counts per level; levels with none left out.
     func unitCountsByLevel() throws -> [UnitLevel: Int]
-    /// Whether `geometry` is valid as OGC simple features define it, and if not, GEOS's reason.
-    func validity(of geometry: Geometry) throws -> (isValid: Bool, reason: String?)
-    /// A valid multipolygon covering the same area, or nil when nothing of area is left.
-    func makeValid(_ geometry: Geometry) throws -> MultiPolygon?
 
     // MARK: Facilities
 

@@ -1,3 +1,4 @@
+import FacilityGEOS
 import FacilityMapKit
 import Foundation
 import XCTest
@@ -79,7 +80,7 @@ final class ExportTests: ImportTestCase {
                 rebuilt.append(Polygon(exterior: rings[0], holes: Array(rings.dropFirst())))
             }
             XCTAssertTrue(Geometry.multiPolygon(MultiPolygon(rebuilt)).structuralProblems().isEmpty)
-            XCTAssertTrue(try store.validity(of: .multiPolygon(MultiPolygon(rebuilt))).isValid, "\(feature["id"] ?? "")")
+            XCTAssertTrue(try PolygonRepair().validity(of: (MultiPolygon(rebuilt))).isValid, "\(feature["id"] ?? "")")
             let properties = try XCTUnwrap(feature["properties"] as? [String: Any])
             XCTAssertNotNil(properties["name"] as? String)
         }

@@ -141,17 +141,6 @@ final class StoreWritingTests: StoreTestCase {
         XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM idx_facilities_location WHERE xmin <= 112.44 AND xmax >= 112.43")?.int, 1)
     }
 
-    func testSelfIntersectingPolygonIsInvalidAndMakeValidRepairsIt() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
-        let bowtie = Geometry.polygon(Polygon(exterior: [LonLat(0, 0), LonLat(2, 2), LonLat(2, 0), LonLat(0, 2), LonLat(0, 0)], holes: []))
-        let validity = try store.validity(of: bowtie)
-        XCTAssertFalse(validity.isValid)
-        XCTAssertTrue(validity.reason?.contains("Self-intersection") == true, validity.reason ?? "")
-        let repaired = try XCTUnwrap(try store.makeValid(bowtie))
-        XCTAssertEqual(repaired.polygons.count, 2)
-        XCTAssertTrue(try store.validity(of: .multiPolygon(repaired)).isValid)
-    }
-
     func testImportLogKeepsEachImport() throws {
         let store = try FacilityStore(path: path("s.sqlite"))
         var record = ImportRecord(file: "医院.csv", sha256: String(repeating: "ab", count: 32), importedAt: "2026-11-29T05:00:00Z",
