@@ -26,7 +26,7 @@ public struct GeometryBudgetExceeded: Error, Equatable, CustomStringConvertible 
     public var description: String {
         switch resource {
         case .time: return "checking and repairing the polygons took more than \(Self.seconds(budget.seconds)) s"
-        case .memory: return "repairing the polygon needed more than \(budget.memoryBytes >> 20) MB of memory"
+        case .memory: return "checking and repairing the polygons needed more than \(budget.memoryBytes >> 20) MB of memory"
         }
     }
 

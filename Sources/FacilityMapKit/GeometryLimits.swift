@@ -17,3 +17,6 @@ public struct GeometryLimits: Sendable, Equatable {
 
     public init() {}
 }
+
+/// The time and memory GEOS may spend on one import's polygons.
+public typealias GeometryBudget = FacilityGEOS.GeometryBudget

@@ -57,6 +57,7 @@ public struct UnitImporter {
         if rejectsPath != nil { throw ImportError.rejectsNeedCSV(file: path) }
         var summary = ImportSummary(file: sourceName ?? path, sha256: "")
         var units = CandidatePart()
+        FaultInjection.pause(at: .geometry)
         try readGeoJSON(path: path, into: &units, summary: &summary)
         return PreparedUnits(path: path, units: units, summary: summary)
     }

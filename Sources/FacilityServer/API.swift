@@ -359,7 +359,14 @@ struct API: Sendable {
         let (saved, sourceName) = (upload, name)
         defer { saved.remove() }
         do {
-            let summary = try await registry.write { store -> ImportSummary in
+            var units = UnitImporter(level: level, coordinateSystem: system, encoding: encoding, strict: strict)
+            units.author = token.name
+            units.sourceName = sourceName
+            units.geometryLimits = configuration.geometryLimits
+            // A GeoJSON's polygons are read, checked and repaired before the write, on a thread of their own: the
+            // writer (and every other bureau's upload) never waits for GEOS.
+            let prepared = layer == .units ? try await registry.prepare { [units] in try units.prepare(path: saved.path) } : nil
+            let summary = try await registry.write { [units] store -> ImportSummary in
                 switch layer {
                 case .facilities:
                     var importer = FacilityImporter(coordinateSystem: system, encoding: encoding, strict: strict)
@@ -368,10 +375,7 @@ struct API: Sendable {
                     if token.unit != nil || !token.kinds.isEmpty { importer.scope = try WriteScope(token: token, store: store) }
                     return try importer.run(path: saved.path, into: store)
                 case .units:
-                    var importer = UnitImporter(level: level, coordinateSystem: system, encoding: encoding, strict: strict)
-                    importer.author = token.name
-                    importer.sourceName = sourceName
-                    return try importer.run(path: saved.path, into: store)
+                    return try units.run(path: saved.path, into: store, prepared: prepared)
                 }
             }
             let status: HTTPResponse.Status = summary.committed && summary.rejected == 0 ? .ok : .unprocessableContent

@@ -18,6 +18,9 @@ public final class Registry: @unchecked Sendable {
     /// One thread: writes run one after another on it.
     private let writes: NIOThreadPool
     private var writer: (any RegistryStore)?
+    /// One thread: uploaded polygons are checked and repaired on it, one file at a time (so that their memory
+    /// budgets do not add up), neither on a reader's thread nor on the writer's.
+    private let geometry: NIOThreadPool
     private let coverage: CoverageCache
 
     /// Opens (creating or migrating) the registry at `storePath` (a SQLite file or a postgresql:// address); fails as the command line does for a bad store.
@@ -31,10 +34,13 @@ public final class Registry: @unchecked Sendable {
         self.threads.start()
         writes = NIOThreadPool(numberOfThreads: 1)
         writes.start()
+        geometry = NIOThreadPool(numberOfThreads: 1)
+        geometry.start()
     }
 
     /// Closes every connection and stops the threads.
     public func shutdown() async {
+        try? await geometry.shutdownGracefully()
         try? await writes.shutdownGracefully()
         try? await threads.shutdownGracefully()
         lock.withLock {
@@ -43,6 +49,11 @@ public final class Registry: @unchecked Sendable {
         }
         writer?.close()
         writer = nil
+    }
+
+    /// Runs `body` (an upload's geometry work) on the geometry thread, after the work of uploads before it.
+    func prepare<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await geometry.runIfActive(body)
     }
 
     /// Runs `body` on a pool thread (a blocking call that needs no connection).

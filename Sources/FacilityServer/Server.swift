@@ -16,6 +16,8 @@ public struct RegistryServer: Sendable {
         public var privateReads = false
         /// The largest upload taken; a larger one gets 413.
         public var maxUploadBytes = 512 << 20
+        /// What an uploaded units file's polygons may hold and spend (422 naming the feature beyond them).
+        public var geometryLimits = GeometryLimits()
         /// A connection that sends nothing for this long is closed (a stalled client).
         public var idleTimeoutSeconds: Int64 = 60
         /// An upload slower than `minimumUploadRate` bytes a second after `uploadGraceSeconds` gets 408.

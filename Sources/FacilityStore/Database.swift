@@ -150,15 +150,16 @@ extension Database {
     }
 }
 
-/// Pauses at a named point when `FACILITYMAP_TEST_PAUSE_AT` names it (`commit`, `migration`), for
-/// `FACILITYMAP_TEST_PAUSE_SECONDS` (default 30): the crash tests kill the process there. Inert otherwise.
-enum FaultInjection: String {
-    case commit, migration
+/// Pauses at a named point when `FACILITYMAP_TEST_PAUSE_AT` names it (`commit`, `migration`, `geometry`: before a
+/// units file's polygons are checked), for `FACILITYMAP_TEST_PAUSE_SECONDS` (default 30): the crash tests kill the
+/// process there, the server's tests send other requests meanwhile. Inert otherwise.
+public enum FaultInjection: String {
+    case commit, migration, geometry
 
     private static let point = ProcessInfo.processInfo.environment["FACILITYMAP_TEST_PAUSE_AT"]
     private static let seconds = ProcessInfo.processInfo.environment["FACILITYMAP_TEST_PAUSE_SECONDS"].flatMap(Double.init) ?? 30
 
-    static func pause(at point: FaultInjection) {
+    public static func pause(at point: FaultInjection) {
         guard Self.point == point.rawValue else { return }
         FileHandle.standardError.write(Data("facilitymap: paused at \(point.rawValue) (FACILITYMAP_TEST_PAUSE_AT)\n".utf8))
         Thread.sleep(forTimeInterval: seconds)

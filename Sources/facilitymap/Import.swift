@@ -67,6 +67,41 @@ func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil) th
     if !summary.committed || summary.rejected > 0 { throw Exit(status: 1) }
 }
 
+/// The limits on a units file's polygons (`import units` and `serve`).
+struct GeometryLimitOptions: ParsableArguments {
+    @Option(name: .customLong("max-vertices-per-feature"), help: ArgumentHelp("Most positions (vertices) one unit's polygons may have.", valueName: "n"))
+    var verticesPerFeature = GeometryLimits().verticesPerFeature
+    @Option(name: .customLong("max-vertices"), help: ArgumentHelp("Most positions in one units file.", valueName: "n"))
+    var vertices = GeometryLimits().vertices
+    @Option(name: .customLong("max-parts-per-feature"), help: ArgumentHelp("Most polygons one unit may have (exact repeats dropped first).", valueName: "n"))
+    var partsPerFeature = GeometryLimits().partsPerFeature
+    @Option(name: .customLong("max-parts"), help: ArgumentHelp("Most polygons in one units file.", valueName: "n"))
+    var parts = GeometryLimits().parts
+    @Option(name: .customLong("geometry-seconds"), help: ArgumentHelp("Most seconds GEOS may spend checking and repairing one file's polygons.", valueName: "s"))
+    var seconds = GeometryLimits().budget.seconds
+    @Option(name: .customLong("geometry-memory-mb"), help: ArgumentHelp("Most MiB the process may grow by while GEOS checks and repairs them.", valueName: "mb"))
+    var memoryMB = GeometryLimits().budget.memoryBytes >> 20
+
+    func validate() throws {
+        for (value, name) in [(verticesPerFeature, "--max-vertices-per-feature"), (vertices, "--max-vertices"),
+                              (partsPerFeature, "--max-parts-per-feature"), (parts, "--max-parts"), (memoryMB, "--geometry-memory-mb")]
+        where value < 1 {
+            throw ValidationError("\(name) must be at least 1")
+        }
+        if !(seconds > 0) { throw ValidationError("--geometry-seconds must be more than 0") }
+    }
+
+    var limits: GeometryLimits {
+        var limits = GeometryLimits()
+        limits.verticesPerFeature = verticesPerFeature
+        limits.vertices = vertices
+        limits.partsPerFeature = partsPerFeature
+        limits.parts = parts
+        limits.budget = GeometryBudget(seconds: seconds, memoryBytes: memoryMB << 20)
+        return limits
+    }
+}
+
 struct ImportUnits: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "units",
@@ -77,6 +112,8 @@ struct ImportUnits: ParsableCommand {
             read as WGS-84.
             CSV: code,name,level,parent,population,lon,lat (or 区划代码,名称,级别,上级代码,人口,经度,纬度).
             Levels: city, district (county), township, community, village. A unit with a code already stored is updated.
+            Polygons are checked and repaired with GEOS (MakeValid, structure method) within the limits below; a file
+            over one is refused, naming the feature and the option that raises the limit.
             """
     )
 
@@ -85,6 +122,7 @@ struct ImportUnits: ParsableCommand {
     @Option(help: "The level of units whose file gives none: city, district, township, community or village.")
     var level: String?
     @OptionGroup var options: ImportOptions
+    @OptionGroup(title: "Limits on the polygons") var geometry: GeometryLimitOptions
 
     func validate() throws {
         if let level, UnitLevel(argument: level) == nil {
@@ -94,9 +132,10 @@ struct ImportUnits: ParsableCommand {
 
     func run() throws {
         let store = try storeOptions.open()
-        let importer = UnitImporter(level: level.flatMap(UnitLevel.init(argument:)),
+        var importer = UnitImporter(level: level.flatMap(UnitLevel.init(argument:)),
                                     coordinateSystem: try options.coordinateSystem, encoding: try options.encodingChoice,
                                     strict: options.strict, rejectsPath: options.rejects)
+        importer.geometryLimits = geometry.limits
         let summary = try importer.run(path: file, into: store)
         Trace.mark("returned")
         let findings = summary.committed && !options.noCheck ? try RegistryCheck.run(store: store) : nil

@@ -20,6 +20,7 @@ struct Serve: ParsableCommand {
     @Option(help: "The port (0: any free port, printed when ready).") var port: Int = 8080
     @Flag(help: "Reads need a token too.") var `private` = false
     @Option(name: .customLong("max-upload-mb"), help: "The largest upload taken, in MiB.") var maxUploadMB: Int = 512
+    @OptionGroup(title: "Limits on uploaded units' polygons") var geometry: GeometryLimitOptions
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port \(port) is not a port: use 0 to 65535") }
@@ -34,6 +35,7 @@ struct Serve: ParsableCommand {
         configuration.port = port
         configuration.privateReads = `private`
         configuration.maxUploadBytes = maxUploadMB << 20
+        configuration.geometryLimits = geometry.limits
         let server = RegistryServer(registry: registry, configuration: configuration)
         let path = PostgresConnection.withoutPassword(storeOptions.path)
         let failure = ServeFailure()

@@ -31,10 +31,10 @@ final class ServeCLITests: XCTestCase {
     }
 
     /// Starts `facilitymap serve --port 0` and returns it with its address, once it says it is serving.
-    func serve(environment: [String: String] = [:], stderr: Pipe? = nil) throws -> (process: Process, base: String) {
+    func serve(_ arguments: [String] = [], environment: [String: String] = [:], stderr: Pipe? = nil) throws -> (process: Process, base: String) {
         let process = Process()
         process.executableURL = CLITests.binary
-        process.arguments = ["serve", "--store", store, "--port", "0"]
+        process.arguments = ["serve", "--store", store, "--port", "0"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         process.standardOutput = out
@@ -130,6 +130,72 @@ final class ServeCLITests: XCTestCase {
         XCTAssertFalse(stats.stdout.contains("big.csv"), "no import is logged")
         let (_, again) = try serve()
         XCTAssertEqual(request(again + "/api/facilities/NEW-1")?.status, 404)
+    }
+
+    /// The server's peak resident memory so far (`VmHWM`), in bytes.
+    func peakMemory(_ server: Process) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(server.processIdentifier)/status", encoding: .utf8)
+        let line = try XCTUnwrap(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
+        return try XCTUnwrap(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])) * 1024
+    }
+
+    func testAUnitsUploadRepeatingOneTriangle50000TimesNeitherKillsTheServerNorHoldsItsMemory() throws {
+        // The upload that drove the server to 24 GB: 3.2 MB, one township's MultiPolygon of one triangle 50,000 times.
+        let secret = try token(["--name", "市自然资源局"])
+        let (server, base) = try serve()
+        let triangle = "[[[112.40,34.60],[112.41,34.60],[112.405,34.61],[112.40,34.60]]]"
+        let geojson = "{\"type\": \"FeatureCollection\", \"features\": [\n{\"type\": \"Feature\", \"properties\": {\"code\": \"419999001\", \"name\": \"测试街道\", \"level\": \"township\", \"parent\": \"410302\"}, \"geometry\": {\"type\": \"MultiPolygon\", \"coordinates\": [" + Array(repeating: triangle, count: 50_000).joined(separator: ",") + "]}}\n]}\n"
+        XCTAssertGreaterThan(geojson.utf8.count, 3_000_000)
+        let answer = try XCTUnwrap(request(base + "/api/units?file=repeats.geojson", method: "POST", body: Data(geojson.utf8), token: secret, timeout: 60))
+        XCTAssertEqual(answer.status, 200, answer.text)
+        XCTAssertTrue(answer.text.contains("49999 of its 50000 polygons repeat another exactly — dropped"), answer.text)
+        XCTAssertEqual(request(base + "/api/units/419999001")?.status, 200)
+        let peak = try peakMemory(server)
+        XCTAssertLessThan(peak, 1 << 30, "the issue's goal is 2.5 GB; it took \(peak >> 20) MB")
+        XCTAssertTrue(server.isRunning)
+
+        // A repair beyond the server's budget is refused with 422 naming the feature and the option; the server goes on.
+        let (tight, tightBase) = try serve(["--geometry-seconds", "0.05"])
+        var ring: [String] = []
+        for i in 0..<200_000 { ring.append("[\(112.4 + 0.1 * Double(i) / 200_000),\(34.6 + (i % 2 == 0 ? -0.01 : 0.01))]") }
+        for i in 0..<200_000 { ring.append("[\(112.5 - 0.1 * Double(i) / 200_000),\(34.6 + (i % 2 == 0 ? -0.012 : 0.012))]") }
+        ring.append(ring[0])
+        let zigzag = "{\"type\": \"FeatureCollection\", \"features\": [\n{\"type\": \"Feature\", \"properties\": {\"code\": \"419999002\", \"name\": \"锯齿\", \"level\": \"township\"}, \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[" + ring.joined(separator: ",") + "]]}}\n]}\n"
+        let refused = try XCTUnwrap(request(tightBase + "/api/units?file=zigzag.geojson", method: "POST", body: Data(zigzag.utf8), token: secret, timeout: 60))
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertTrue(refused.text.contains("zigzag.geojson:2: geometry: feature 0 (419999002 锯齿): checking and repairing the polygons took more than 0.05 s"), refused.text)
+        XCTAssertTrue(refused.text.contains("--geometry-seconds"), refused.text)
+        XCTAssertEqual(request(tightBase + "/api/units/419999002")?.status, 404)
+        XCTAssertTrue(tight.isRunning)
+    }
+
+    func testAFacilitiesUploadDoesNotWaitForAnotherBureausPolygons() throws {
+        // The polygons of a units upload are checked on a thread of their own: here they take 20 s (a pause
+        // injected before them), and another bureau's 10 rows are stored meanwhile.
+        let secret = try token(["--name", "市自然资源局"])
+        let err = Pipe()
+        let (_, base) = try serve(environment: ["FACILITYMAP_TEST_PAUSE_AT": "geometry", "FACILITYMAP_TEST_PAUSE_SECONDS": "20"], stderr: err)
+        let units = try String(contentsOfFile: CLITests.repository.appendingPathComponent("GeoData/luoyang/districts.geojson").path, encoding: .utf8)
+        let unitsDone = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var unitsAnswer: (status: Int, text: String)?
+        DispatchQueue.global().async {
+            unitsAnswer = self.request(base + "/api/units?file=districts.geojson", method: "POST", body: Data(units.utf8), token: secret, timeout: 60)
+            unitsDone.signal()
+        }
+        var seen = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !seen.contains("paused at geometry") && Date() < deadline {
+            seen += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        XCTAssertTrue(seen.contains("paused at geometry"), seen)
+        var rows = ["id,name,kind,lon,lat,unit,beds"]
+        for i in 0..<10 { rows.append("QUICK-\(i),卫生室\(i),village_clinic,112.43,34.67,410303001,\(i)") }
+        let started = Date()
+        let small = try XCTUnwrap(request(base + "/api/facilities?file=small.csv", method: "POST", body: Data((rows.joined(separator: "\n") + "\n").utf8), token: secret))
+        XCTAssertEqual(small.status, 200, small.text)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "the small upload waited for the other's polygons")
+        XCTAssertEqual(unitsDone.wait(timeout: .now() + 60), .success)
+        XCTAssertEqual(unitsAnswer?.status, 200, unitsAnswer?.text ?? "no answer")
     }
 
     func testAnotherProcessUsingTheStoreLeavesTheServersWriteAheadLog() throws {
