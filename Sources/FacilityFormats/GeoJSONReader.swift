@@ -125,12 +125,31 @@ public struct GeoJSONDocument: Sendable {
         return try parse(bytes, path: path, limits: limits)
     }
 
+    /// As `read(path:limits:)`, handing each feature to `body` as soon as it is read instead of keeping them all
+    /// (memory then holds one feature's parse at a time). A file that turns out not to be a FeatureCollection
+    /// still throws, after the features before the problem were handed over. Returns the accepted `crs` name.
+    @discardableResult
+    public static func read(path: String, limits: GeoJSONLimits = .unlimited,
+                            each body: (Result<GeoJSONFeature, GeoJSONFeatureError>) throws -> Void) throws -> String? {
+        let bytes = try readFileBytes(path)
+        do {
+            return try bytes.withUnsafeBufferPointer { buffer in
+                var cursor = JSONCursor(buffer, maxDepth: 256)
+                return try parseDocument(&cursor, path: path, limits: limits, each: body)
+            }
+        } catch let e as JSONParseError {
+            throw GeoJSONError.invalidJSON(path: path, line: e.line, column: e.column, message: e.message)
+        }
+    }
+
     /// As `read(path:)`, from bytes already in memory; `path` is used in messages only.
     public static func parse(_ bytes: [UInt8], path: String = "<memory>", limits: GeoJSONLimits = .unlimited) throws -> GeoJSONDocument {
         do {
             return try bytes.withUnsafeBufferPointer { buffer in
                 var cursor = JSONCursor(buffer, maxDepth: 256)
-                return try parseDocument(&cursor, path: path, limits: limits)
+                var features: [Result<GeoJSONFeature, GeoJSONFeatureError>] = []
+                let crsName = try parseDocument(&cursor, path: path, limits: limits) { features.append($0) }
+                return GeoJSONDocument(path: path, crsName: crsName, features: features)
             }
         } catch let e as JSONParseError {
             throw GeoJSONError.invalidJSON(path: path, line: e.line, column: e.column, message: e.message)
@@ -140,7 +159,8 @@ public struct GeoJSONDocument: Sendable {
 
 // MARK: - Document level
 
-private func parseDocument(_ cursor: inout JSONCursor, path: String, limits: GeoJSONLimits) throws -> GeoJSONDocument {
+private func parseDocument(_ cursor: inout JSONCursor, path: String, limits: GeoJSONLimits,
+                           each emit: (Result<GeoJSONFeature, GeoJSONFeatureError>) throws -> Void) throws -> String? {
     try cursor.skipPreamble()
     guard cursor.peek == UInt8(ascii: "{") else {
         let value = try cursor.parseValue(depth: 0)   // report invalid JSON first
@@ -149,7 +169,6 @@ private func parseDocument(_ cursor: inout JSONCursor, path: String, limits: Geo
     }
     let topLine = cursor.line
     var members: [String: JSONValue] = [:]
-    var features: [Result<GeoJSONFeature, GeoJSONFeatureError>] = []
     var featuresKind: String? = nil   // nil: no "features" member; "array" when streamed
     try cursor.forEachMember(depth: 1) { key, cursor in
         guard key == "features" else {
@@ -169,8 +188,10 @@ private func parseDocument(_ cursor: inout JSONCursor, path: String, limits: Geo
             featuresKind = try cursor.parseValue(depth: 1).kindDescription
             return
         }
+        if featuresKind == "array" {
+            throw GeoJSONError.notAFeatureCollection(path: path, found: "an object with two \"features\" members")
+        }
         featuresKind = "array"
-        features.removeAll()
         var positionsInFile = 0
         try cursor.forEachElement(depth: 2) { index, cursor in
             cursor.skipWhitespace()
@@ -185,7 +206,7 @@ private func parseDocument(_ cursor: inout JSONCursor, path: String, limits: Geo
                                                     limit: inFile ? limits.positionsPerFile : limits.positionsPerFeature, inFile: inFile)
             }
             positionsInFile += cursor.positions
-            features.append(makeFeature(value, index: index, line: line))
+            try emit(makeFeature(value, index: index, line: line))
         }
         cursor.positionLimit = .max
     }
@@ -201,10 +222,10 @@ private func parseDocument(_ cursor: inout JSONCursor, path: String, limits: Geo
         guard kind == "array" else {
             throw GeoJSONError.notAFeatureCollection(path: path, found: "a FeatureCollection whose \"features\" is \(kind), not an array")
         }
-        return GeoJSONDocument(path: path, crsName: crsName, features: features)
+        return crsName
     case .string("Feature"):
-        let feature = makeFeature(.object(members), index: 0, line: topLine)
-        return GeoJSONDocument(path: path, crsName: crsName, features: [feature])
+        try emit(makeFeature(.object(members), index: 0, line: topLine))
+        return crsName
     case .string(let other):
         let article = geometryTypeNames.contains(other) ? "a \(other) geometry" : "an object with \"type\": \"\(other)\""
         throw GeoJSONError.notAFeatureCollection(path: path, found: article)
@@ -371,7 +392,7 @@ private func readFileBytes(_ path: String) throws -> [UInt8] {
     // Room for the whole file at once (appending would double the buffer and hold twice the file).
     if fseek(file, 0, SEEK_END) == 0 {
         let size = ftell(file)
-        if size > 0 { bytes.reserveCapacity(size + 1) }
+        if size > 0 && size < 1 << 40 { bytes.reserveCapacity(size + 1) }  // a folder reports a nonsense size
         rewind(file)
     }
     var chunk = [UInt8](repeating: 0, count: 1 << 20)

@@ -152,11 +152,11 @@ public struct UnitImporter {
 
     private func readGeoJSON(path: String, into candidates: inout CandidatePart, summary: inout ImportSummary) throws {
         let limits = geometryLimits
-        let document = try GeoJSONDocument.read(path: path, limits: GeoJSONLimits(positionsPerFeature: limits.verticesPerFeature,
-                                                                                  positionsPerFile: limits.vertices))
         let repair = PolygonRepair(budget: limits.budget)
         var partsInFile = 0
-        for result in document.features {
+        // Each feature is made a unit as soon as it is read: the file's features are never all in memory at once.
+        try GeoJSONDocument.read(path: path, limits: GeoJSONLimits(positionsPerFeature: limits.verticesPerFeature,
+                                                                  positionsPerFile: limits.vertices)) { result in
             summary.rows += 1
             let feature: GeoJSONFeature
             switch result {
@@ -164,7 +164,7 @@ public struct UnitImporter {
             case let .failure(error):
                 summary.rejections.append(Rejection(file: path, line: error.line, field: "geometry",
                                                     message: "feature \(error.index): \(error.message)", fields: []))
-                continue
+                return
             }
             func property(_ names: String...) -> String? {
                 for name in names {
@@ -177,22 +177,22 @@ public struct UnitImporter {
                 summary.rejections.append(Rejection(file: path, line: feature.line, field: field,
                                                     message: "feature \(feature.index): \(message)", fields: []))
             }
-            guard let code = property("code", "adcode") else { reject("code", "missing — every unit needs a code (or adcode)"); continue }
-            guard let name = property("name") else { reject("name", "missing — unit \(code) needs a name"); continue }
+            guard let code = property("code", "adcode") else { reject("code", "missing — every unit needs a code (or adcode)"); return }
+            guard let name = property("name") else { reject("name", "missing — unit \(code) needs a name"); return }
             var level = self.level
             if let text = property("level") {
                 guard let parsed = UnitLevel(argument: text) else {
                     reject("level", "\(text) is not a level — use city, district (county), township, community or village")
-                    continue
+                    return
                 }
                 level = parsed
             }
-            guard let level else { reject("level", "missing for \(code) — add a level property or pass --level"); continue }
+            guard let level else { reject("level", "missing for \(code) — add a level property or pass --level"); return }
             var population: Int?
             if let text = property("population") {
                 do { population = try Cell.count(text) } catch let problem as CellProblem {
                     reject("population", problem.message)
-                    continue
+                    return
                 }
             }
             var unit = AdministrativeUnit(code: code, name: name, level: level,
@@ -207,7 +207,7 @@ public struct UnitImporter {
             case let .point(point):
                 unit.location = point
             case let geometry:
-                guard var boundary = geometry.asMultiPolygon else { reject("geometry", "unsupported geometry"); continue }
+                guard var boundary = geometry.asMultiPolygon else { reject("geometry", "unsupported geometry"); return }
                 // Exact repeats of a part add nothing but work (GEOS would dissolve them again and again).
                 if boundary.polygons.count > 1 {
                     var seen = Set<FacilityGeometry.Polygon>()
@@ -219,7 +219,7 @@ public struct UnitImporter {
                 }
                 if boundary.polygons.count > limits.partsPerFeature {
                     reject("geometry", "\(boundary.polygons.count) polygons, more than the \(limits.partsPerFeature) one unit may have — dissolve or simplify it in the source, or raise the limit with --max-parts-per-feature")
-                    continue
+                    return
                 }
                 partsInFile += boundary.polygons.count
                 func refuse(_ what: String, raise option: String) -> ImportError {
@@ -235,7 +235,7 @@ public struct UnitImporter {
                     if !validity.isValid {
                         guard let repaired = try repair.makeValid(boundary) else {
                             reject("geometry", "\(validity.reason ?? "invalid polygon") and MakeValid leaves no area — fix the polygon in the source")
-                            continue
+                            return
                         }
                         summary.warnings.append("\(path):\(feature.line): geometry: feature \(feature.index) (\(code) \(name)): \(validity.reason ?? "invalid polygon") — repaired with MakeValid; check the result")
                         boundary = repaired
@@ -244,7 +244,7 @@ public struct UnitImporter {
                     throw refuse("\(spent)", raise: spent.resource == .time ? "--geometry-seconds" : "--geometry-memory-mb")
                 } catch let failure as PolygonRepairError {
                     reject("geometry", "\(failure) — fix the polygon in the source")
-                    continue
+                    return
                 }
                 unit.boundary = boundary
                 unit.location = boundary.representativePoint()
