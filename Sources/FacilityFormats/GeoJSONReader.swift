@@ -84,7 +84,7 @@ public struct GeoJSONLimits: Sendable, Equatable {
     public var positionsPerFeature: Int
     public var positionsPerFile: Int
 
-    public init(positionsPerFeature: Int = 1_000_000, positionsPerFile: Int = 10_000_000) {
+    public init(positionsPerFeature: Int = 1_000_000, positionsPerFile: Int = 5_000_000) {
         self.positionsPerFeature = positionsPerFeature
         self.positionsPerFile = positionsPerFile
     }

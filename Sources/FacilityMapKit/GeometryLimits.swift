@@ -6,7 +6,7 @@ public struct GeometryLimits: Sendable, Equatable {
     /// Positions (vertices) in one feature (`--max-vertices-per-feature`): more refuses the file.
     public var verticesPerFeature = 1_000_000
     /// Positions in the whole file (`--max-vertices`): more refuses the file.
-    public var vertices = 10_000_000
+    public var vertices = 5_000_000
     /// Polygons in one feature once exact repeats are dropped (`--max-parts-per-feature`): more rejects the feature.
     public var partsPerFeature = 10_000
     /// Polygons in the whole file (`--max-parts`): more refuses the file.
