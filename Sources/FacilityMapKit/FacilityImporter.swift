@@ -19,6 +19,9 @@ public struct FacilityImporter {
     public var sourceName: String?
     /// When set, every row must lie within it, or the whole file is refused (`ImportError.outsideScope`).
     public var scope: WriteScope?
+    /// Run inside the import's transaction just before it is recorded; what it throws rolls the import back (the
+    /// server checks there that the uploading token still exists).
+    public var commitCheck: (@Sendable (any RegistryStore) throws -> Void)?
 
     public init(coordinateSystem: CoordinateSystem = .wgs84, encoding: EncodingChoice = .auto, strict: Bool = false,
                 rejectsPath: String? = nil, progress: ImportProgress? = nil) {
@@ -56,6 +59,7 @@ public struct FacilityImporter {
         func finish(_ writer: any RegistryWriter) throws {
             summary.sha256 = try hashing.result()
             summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
+            try commitCheck?(store)
             try writer.record(summary.record(layer: "facilities", author: author))
         }
         do {

@@ -99,3 +99,14 @@ public enum RegistryText {
     /// A unit as `list units --format json` writes it.
     public static func json(_ unit: AdministrativeUnit) -> String { Listing.json(unit) }
 }
+
+extension ImportRecord {
+    /// The record as anyone may read it: the file by its name without the folders it was read from, and an
+    /// author of the command line as `local user` without the account's name (tokens' names are kept).
+    public var withoutHostDetails: ImportRecord {
+        var record = self
+        record.file = file.split(separator: "/").last.map(String.init) ?? file
+        if let author, author.hasPrefix("local user") { record.author = "local user" }
+        return record
+    }
+}

@@ -19,6 +19,8 @@ public struct UnitImporter {
     public var sourceName: String?
     /// What the file's polygons may hold and what their checks and repairs may spend.
     public var geometryLimits = GeometryLimits()
+    /// Run inside the import's transaction just before it is recorded; what it throws rolls the import back.
+    public var commitCheck: (@Sendable (any RegistryStore) throws -> Void)?
 
     public init(level: UnitLevel? = nil, coordinateSystem: CoordinateSystem = .wgs84, encoding: EncodingChoice = .auto,
                 strict: Bool = false, rejectsPath: String? = nil) {
@@ -122,6 +124,7 @@ public struct UnitImporter {
                     if let bulkLoad { try writer.finishBulkLoad(bulkLoad, unitInserter: inserter, planned: planned) }
                     summary.sha256 = try hashing.result()
                     summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
+                    try commitCheck?(store)
                     try writer.record(summary.record(layer: "units", author: author))
                 }
             } else {
@@ -131,6 +134,7 @@ public struct UnitImporter {
                     if strict && !summary.rejections.isEmpty { throw StrictRollback() }
                     summary.sha256 = try hashing.result()
                     summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
+                    try commitCheck?(store)
                     try writer.record(summary.record(layer: "units", author: author))
                 }
             }

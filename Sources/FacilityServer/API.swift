@@ -137,11 +137,19 @@ struct API: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw unauthorized("the Authorization header must be `Bearer TOKEN` — make a token with `facilitymap token add`")
         }
-        let hash = TokenSecret.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let hash = TokenSecret.hash(Self.bearerSecret(request) ?? "")
         guard let token = try await registry.read({ try $0.token(sha256: hash) }) else {
             throw unauthorized("the token is not known to this registry (removed, or made for another store) — ask for a new one")
         }
         return token
+    }
+
+    /// The secret of an `Authorization: Bearer SECRET` header.
+    static func bearerSecret(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
     }
 
     func unauthorized(_ message: String) -> APIError {
@@ -183,11 +191,19 @@ struct API: Sendable {
         return RegistryServer.json(RegistryText.json(facility) + "\n")
     }
 
+    /// Whether the request carries a known token (401 for an unknown one): only then do import records keep the
+    /// server's paths and accounts.
+    func holdsToken(_ request: Request) async throws -> Bool {
+        try await token(request) != nil
+    }
+
     func history(_ request: Request, id: String) async throws -> Response {
         try await checkRead(request)
-        guard let changes = try await registry.read({ try $0.history(facilityID: id) }) else {
+        let holder = try await holdsToken(request)
+        guard var changes = try await registry.read({ try $0.history(facilityID: id) }) else {
             throw APIError(.notFound, "no facility with id \(id) in the registry — see /api/facilities")
         }
+        if !holder { for i in changes.indices { changes[i].importRecord = changes[i].importRecord.withoutHostDetails } }
         return RegistryServer.json(RegistryText.historyJSON(id: id, changes) + "\n")
     }
 
@@ -258,12 +274,21 @@ struct API: Sendable {
 
     func stats(_ request: Request) async throws -> Response {
         try await checkRead(request)
-        return RegistryServer.json(try await registry.read { try StoreStats(store: $0).json })
+        let holder = try await holdsToken(request)
+        return RegistryServer.json(try await registry.read { store in
+            var stats = try StoreStats(store: store)
+            if !holder { stats.importLog = stats.importLog.map(\.withoutHostDetails) }
+            return stats.json
+        })
     }
 
     func imports(_ request: Request) async throws -> Response {
         try await checkRead(request)
-        return RegistryServer.json(try await registry.read { RegistryText.importLogJSON(try $0.importLog()) })
+        let holder = try await holdsToken(request)
+        return RegistryServer.json(try await registry.read { store in
+            let log = try store.importLog()
+            return RegistryText.importLogJSON(holder ? log : log.map(\.withoutHostDetails))
+        })
     }
 
     /// The token's holder and scope: lets the page check a token before an upload.
@@ -359,7 +384,15 @@ struct API: Sendable {
         let (saved, sourceName) = (upload, name)
         defer { saved.remove() }
         do {
+            // The token is looked up again inside the import's transaction: one removed meanwhile commits nothing.
+            let hash = TokenSecret.hash(Self.bearerSecret(request) ?? "")
+            let stillKnown: @Sendable (any RegistryStore) throws -> Void = { [token] store in
+                guard try store.token(sha256: hash) != nil else {
+                    throw APIError(.unauthorized, "the token \(token.name) was removed while its upload came in — nothing was imported; ask for a new token")
+                }
+            }
             var units = UnitImporter(level: level, coordinateSystem: system, encoding: encoding, strict: strict)
+            units.commitCheck = stillKnown
             units.author = token.name
             units.sourceName = sourceName
             units.geometryLimits = configuration.geometryLimits
@@ -370,6 +403,7 @@ struct API: Sendable {
                 switch layer {
                 case .facilities:
                     var importer = FacilityImporter(coordinateSystem: system, encoding: encoding, strict: strict)
+                    importer.commitCheck = stillKnown
                     importer.author = token.name
                     importer.sourceName = sourceName
                     if token.unit != nil || !token.kinds.isEmpty { importer.scope = try WriteScope(token: token, store: store) }
@@ -389,7 +423,15 @@ struct API: Sendable {
     /// The name an upload goes by in messages and the import log: the `file` parameter's last path component.
     static func fileName(_ given: String?, layer: Layer) -> String {
         let base = (given ?? "").split(separator: "/").last.map(String.init) ?? ""
-        let clean = String(base.unicodeScalars.filter { $0.value >= 0x20 && $0 != "\\" }.prefix(200))
+        // At most 200 bytes of UTF-8, cut between characters (a file name may have 255 bytes: 200 Chinese
+        // characters are 600).
+        var clean = ""
+        var bytes = 0
+        for character in String(String.UnicodeScalarView(base.unicodeScalars.filter { $0.value >= 0x20 && $0 != "\\" })) {
+            bytes += character.utf8.count
+            if bytes > 200 { break }
+            clean.append(character)
+        }
         if clean.isEmpty || clean == "." || clean == ".." { return layer == .facilities ? "upload.csv" : "upload.geojson" }
         return clean
     }

@@ -40,28 +40,29 @@ public struct RegistryServer: Sendable {
     /// The router with every route; the tests call it through a real server as well.
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        let page = RegistryPage.html(title: registry.plan.plan)
+        router.add(middleware: HTTPHygieneMiddleware<BasicRequestContext>(pageScriptHashes: pageScriptHashes(of: page)))
         router.add(middleware: JSONErrorMiddleware())
         let api = API(registry: registry, configuration: configuration)
-        let page = RegistryPage.html(title: registry.plan.plan)
-        router.get("/") { _, _ in Self.html(page) }
-        router.get("/index.html") { _, _ in Self.html(page) }
-        router.get("/api") { _, _ in Self.json(API.index) }
-        router.get("/api/facilities") { request, _ in try await api.facilities(request) }
+        router.read("/") { _, _ in Self.html(page) }
+        router.read("/index.html") { _, _ in Self.html(page) }
+        router.read("/api") { _, _ in Self.json(API.index) }
+        router.read("/api/facilities") { request, _ in try await api.facilities(request) }
         router.post("/api/facilities") { request, context in try await api.upload(request, context: context, layer: .facilities) }
-        router.get("/api/facilities/:id") { request, context in try await api.facility(request, id: context.parameters.get("id") ?? "") }
-        router.get("/api/facilities/:id/history") { request, context in
-            try await api.history(request, id: context.parameters.get("id") ?? "")
+        router.read("/api/facilities/:id") { request, context in try await api.facility(request, id: try Self.parameter("id", context)) }
+        router.read("/api/facilities/:id/history") { request, context in
+            try await api.history(request, id: try Self.parameter("id", context))
         }
-        router.get("/api/units") { request, _ in try await api.units(request) }
+        router.read("/api/units") { request, _ in try await api.units(request) }
         router.post("/api/units") { request, context in try await api.upload(request, context: context, layer: .units) }
-        router.get("/api/units/:code") { request, context in try await api.unit(request, code: context.parameters.get("code") ?? "") }
-        router.get("/api/coverage") { request, _ in try await api.coverage(request) }
-        router.get("/api/map") { request, _ in try await api.map(request) }
-        router.get("/api/plan") { request, _ in try await api.plan(request) }
-        router.get("/api/stats") { request, _ in try await api.stats(request) }
-        router.get("/api/imports") { request, _ in try await api.imports(request) }
-        router.get("/api/token") { request, _ in try await api.whoAmI(request) }
-        router.get("/api/layers/:layer") { request, context in try await api.layer(request, name: context.parameters.get("layer") ?? "") }
+        router.read("/api/units/:code") { request, context in try await api.unit(request, code: try Self.parameter("code", context)) }
+        router.read("/api/coverage") { request, _ in try await api.coverage(request) }
+        router.read("/api/map") { request, _ in try await api.map(request) }
+        router.read("/api/plan") { request, _ in try await api.plan(request) }
+        router.read("/api/stats") { request, _ in try await api.stats(request) }
+        router.read("/api/imports") { request, _ in try await api.imports(request) }
+        router.read("/api/token") { request, _ in try await api.whoAmI(request) }
+        router.read("/api/layers/:layer") { request, context in try await api.layer(request, name: try Self.parameter("layer", context)) }
         return router
     }
 
@@ -85,6 +86,16 @@ public struct RegistryServer: Sendable {
         await registry.shutdown()
     }
 
+    /// A path parameter as the client meant it: percent-decoded (`%E6%B5%8B%E8%AF%95%201` is `测试 1`, `A%2FB` is
+    /// `A/B`); 400 when its escapes are not UTF-8.
+    static func parameter(_ name: String, _ context: BasicRequestContext) throws -> String {
+        let raw = context.parameters.get(name) ?? ""
+        guard let decoded = raw.removingPercentEncoding else {
+            throw APIError(.badRequest, "the path holds \(raw), whose %-escapes are not UTF-8 — percent-encode the id's UTF-8 bytes")
+        }
+        return decoded
+    }
+
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -92,5 +103,14 @@ public struct RegistryServer: Sendable {
 
     static func html(_ page: String) -> Response {
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: page)))
+    }
+}
+
+extension Router {
+    /// GET `path`, and HEAD answered by the same handler (`HTTPHygieneMiddleware` sends HEAD's headers without the body).
+    @discardableResult
+    func read(_ path: RouterPath, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator) -> Self {
+        on(path, method: .get, use: handler)
+        return on(path, method: .head, use: handler)
     }
 }

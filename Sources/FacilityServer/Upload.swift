@@ -50,9 +50,13 @@ struct Upload: Sendable {
                 }
             }
             if total == 0 { throw APIError(.badRequest, "the request has no body: send the file's bytes as the body") }
-        } catch {
+        } catch let error as APIError {
             upload.remove()
             throw error
+        } catch {
+            // The body stream itself failed: broken chunked framing, a connection closed mid-body.
+            upload.remove()
+            throw APIError(.badRequest, "the request body could not be read (\(error)) — send the file again with a correct Content-Length or chunked framing; nothing was imported")
         }
         return upload
     }

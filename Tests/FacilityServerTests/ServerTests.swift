@@ -126,7 +126,7 @@ final class ServerReadTests: ServerTestCase {
         let imports = try await request("/api/imports")
         let log = try XCTUnwrap(imports.object["imports"] as? [[String: Any]])
         XCTAssertEqual(log.count, 5)
-        XCTAssertTrue((log.last?["author"] as? String)?.hasPrefix("local user ") == true)
+        XCTAssertEqual(log.last?["author"] as? String, "local user", "a public read names no account")
         let page = try await request("/")
         XCTAssertEqual(page.headers["content-type"], "text/html; charset=utf-8")
         XCTAssertTrue(page.text.contains("<title>幸福洛阳建设行动计划"))

@@ -1,0 +1,98 @@
+import FacilityMapKit
+@testable import FacilityServer
+import Foundation
+import XCTest
+
+/// Issue #22's probes of the shared registry that did not hold, each reproduced first.
+final class HardeningTests: ServerTestCase {
+    func testPercentEncodedIdsAreDecodedChineseSpacesAndSlashesIncluded() async throws {
+        let secret = try addToken(name: "市卫健委")
+        try await startServer()
+        let csv = "id,name,kind,lon,lat,unit,beds\n测试 1,测试医院,hospital,112.43,34.67,410303001,10\nA/B,斜杠医院,hospital,112.43,34.67,410303001,20\n"
+        let stored = try await upload(csv, name: "ids.csv", token: secret)
+        XCTAssertEqual(stored.status, 200, stored.text)
+        let chinese = try await request("/api/facilities/%E6%B5%8B%E8%AF%95%201")
+        XCTAssertEqual(chinese.status, 200, chinese.text)
+        XCTAssertEqual(chinese.object["id"] as? String, "测试 1")
+        let slash = try await request("/api/facilities/A%2FB")
+        XCTAssertEqual(slash.status, 200, slash.text)
+        XCTAssertEqual(slash.object["name"] as? String, "斜杠医院")
+        for path in ["/api/facilities/%E6%B5%8B%E8%AF%95%201/history", "/api/facilities/A%2FB/history"] {
+            let history = try await request(path)
+            XCTAssertEqual(history.status, 200, "\(path): \(history.text)")
+            XCTAssertTrue(history.text.contains("created"), history.text)
+        }
+        let unit = try await request("/api/units/410303")
+        XCTAssertEqual(unit.status, 200)
+        let undecodable = try await request("/api/facilities/%FF%FE")
+        XCTAssertEqual(undecodable.status, 400, undecodable.text)
+    }
+
+    func testHeadIsAnsweredAsGetWithoutTheBodyAndEveryAnswerCarriesSecurityHeaders() async throws {
+        try await startServer()
+        for path in ["/", "/api/stats", "/api/plan", "/api/facilities?limit=2"] {
+            let get = try await request(path)
+            let head = try await request(path, method: "HEAD")
+            XCTAssertEqual(head.status, 200, path)
+            XCTAssertTrue(head.body.isEmpty, path)
+            XCTAssertEqual(head.headers["content-type"], get.headers["content-type"], path)
+            XCTAssertEqual(head.headers["content-length"], String(get.body.count), path)
+        }
+        let page = try await request("/")
+        let api = try await request("/api/stats")
+        let missing = try await request("/api/nothing")
+        for answer in [page, api, missing] {
+            XCTAssertEqual(answer.headers["x-content-type-options"], "nosniff")
+            XCTAssertEqual(answer.headers["referrer-policy"], "no-referrer")
+            XCTAssertEqual(answer.headers["x-frame-options"], "DENY")
+        }
+        let policy = try XCTUnwrap(page.headers["content-security-policy"])
+        XCTAssertTrue(policy.contains("frame-ancestors 'none'") && policy.contains("default-src 'none'")
+                      && policy.contains("script-src 'sha256-") && !policy.contains("unsafe-eval"), policy)
+        XCTAssertFalse(policy.contains("script-src 'unsafe-inline'"), policy)
+        // The policy names the hash of the page's own script.
+        let script = try XCTUnwrap(page.text.range(of: "<script>").flatMap { open in
+            page.text.range(of: "</script>", range: open.upperBound..<page.text.endIndex).map { String(page.text[open.upperBound..<$0.lowerBound]) }
+        })
+        XCTAssertTrue(policy.contains(pageScriptHashes(of: "<script>\(script)</script>")[0]), policy)
+    }
+
+    func testPublicReadsShowFileNamesAndNoAccountWhileTokenHoldersSeeTheRecord() async throws {
+        let secret = try addToken(name: "市卫健委")
+        try await startServer()
+        let imports = try await request("/api/imports")
+        let records = try XCTUnwrap(imports.object["imports"] as? [[String: Any]])
+        XCTAssertFalse(records.isEmpty)
+        for record in records {
+            XCTAssertFalse((record["file"] as? String ?? "/").contains("/"), "\(record)")
+            XCTAssertEqual(record["author"] as? String, "local user", "\(record)")
+        }
+        let stats = try await request("/api/stats")
+        XCTAssertFalse(stats.text.contains("local user \(ProcessInfo.processInfo.environment["USER"] ?? "root")"), stats.text)
+        XCTAssertFalse(stats.text.contains(".resources/"), stats.text)
+        let id = try withStore { try $0.facilities(kind: .hospital, within: "410303", limit: 1)[0].id }
+        let history = try await request("/api/facilities/\(id)/history")
+        XCTAssertFalse(history.text.contains(".resources/") || history.text.contains("local user r"), history.text)
+        // A token holder sees the paths the records keep.
+        let held = try await request("/api/imports", token: secret)
+        let full = try XCTUnwrap(held.object["imports"] as? [[String: Any]])
+        XCTAssertTrue(full.contains { ($0["file"] as? String ?? "").contains("/") }, held.text)
+    }
+
+    func testALongChineseFileNameAndBrokenChunkedFramingAre400sNot500s() async throws {
+        let secret = try addToken(name: "市卫健委")
+        try await startServer()
+        let long = String(repeating: "卫", count: 200) + ".csv"
+        let csv = "id,name,kind,lon,lat,unit,beds\nLONG-1,医院,hospital,112.43,34.67,410303001,10\n"
+        let answer = try await upload(csv, name: long, token: secret)
+        XCTAssertEqual(answer.status, 200, answer.text)
+        let file = try XCTUnwrap(answer.object["file"] as? String)
+        XCTAssertLessThanOrEqual(file.utf8.count, 200)
+        XCTAssertTrue(file.hasPrefix("卫卫卫"), file)
+        // A chunk size that is not hexadecimal.
+        let (broken, _) = try raw("POST /api/facilities?file=x.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(secret)\r\n"
+                                  + "Transfer-Encoding: chunked\r\n\r\n5\r\nid,na\r\nZZ\r\nme\r\n0\r\n\r\n", waitingUpTo: 10)
+        XCTAssertFalse(broken.hasPrefix("HTTP/1.1 5"), broken)
+        XCTAssertTrue(broken.isEmpty || broken.hasPrefix("HTTP/1.1 400"), broken)
+    }
+}
