@@ -198,6 +198,31 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(unitsAnswer?.status, 200, unitsAnswer?.text ?? "no answer")
     }
 
+    func testATokenRemovedWhileItsUploadComesInCommitsNothing() throws {
+        let secret = try token(["--name", "临时令牌"])
+        let err = Pipe()
+        let (_, base) = try serve(environment: ["FACILITYMAP_TEST_PAUSE_AT": "geometry", "FACILITYMAP_TEST_PAUSE_SECONDS": "5"], stderr: err)
+        let geojson = "{\"type\": \"FeatureCollection\", \"features\": [\n{\"type\": \"Feature\", \"properties\": {\"code\": \"419999010\", \"name\": \"新街道\", \"level\": \"township\", \"parent\": \"410302\"}, \"geometry\": {\"type\": \"Point\", \"coordinates\": [112.43, 34.67]}}\n]}\n"
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var answer: (status: Int, text: String)?
+        DispatchQueue.global().async {
+            answer = self.request(base + "/api/units?file=new.geojson", method: "POST", body: Data(geojson.utf8), token: secret, timeout: 60)
+            done.signal()
+        }
+        var seen = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !seen.contains("paused at geometry") && Date() < deadline {
+            seen += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        XCTAssertTrue(seen.contains("paused at geometry"), seen)
+        XCTAssertEqual(try run(["token", "remove", "临时令牌"]).status, 0)
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
+        XCTAssertEqual(answer?.status, 401, answer?.text ?? "no answer")
+        XCTAssertTrue(answer?.text.contains("the token 临时令牌 was removed while its upload came in — nothing was imported") ?? false, answer?.text ?? "")
+        XCTAssertEqual(request(base + "/api/units/419999010")?.status, 404, "nothing of the upload is stored")
+        XCTAssertFalse(try run(["stats"]).stdout.contains("new.geojson"), "no import is logged")
+    }
+
     func testAnotherProcessUsingTheStoreLeavesTheServersWriteAheadLog() throws {
         let (_, base) = try serve()
         // Layers open connections of their own: each checks the file before opening it.
