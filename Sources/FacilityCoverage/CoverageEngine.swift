@@ -91,11 +91,13 @@ public final class CoverageEngine {
         codeIndex.reserveCapacity(units.count)
         for (i, unit) in units.enumerated() where codeIndex[unit.code] == nil { codeIndex[unit.code] = i }
         self.codeIndex = codeIndex
-        let parent: [Int32] = units.enumerated().map { i, unit in
+        var parent: [Int32] = units.enumerated().map { i, unit in
             if let code = unit.parent, let p = codeIndex[code], p != i { return Int32(p) }
             guard let point = unit.location ?? unit.boundary?.representativePoint() else { return -1 }
             return Int32(finestPolygon(containing: point, coarserThan: unit.level.rank, excluding: i))
         }
+        // A store edited by other means may hold a unit that is its own ancestor: every walk below must end.
+        cutParentCycles(&parent)
         self.parent = parent
 
         // Populations bottom-up: deepest units first (sums of whole numbers: the order within a depth is moot).

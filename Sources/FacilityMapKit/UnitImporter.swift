@@ -100,6 +100,21 @@ public struct UnitImporter {
             }
         }
         Trace.mark("sorted")
+        // No unit may become its own ancestor: the file's parents are laid over the stored ones.
+        let cyclic = try UnitImporter.unitsOnParentCycles(unique.map { candidates[$0].unit }, stored: store)
+        if !cyclic.isEmpty {
+            var kept: [Int] = []
+            for (k, position) in unique.enumerated() {
+                guard let chain = cyclic[k] else { kept.append(position); continue }
+                let candidate = candidates[position]
+                let fields = try candidate.position.map { try csv!.reader.row(at: $0).fields } ?? []
+                summary.rejections.append(Rejection(
+                    file: path, line: candidate.line, field: "parent",
+                    message: "\(candidate.unit.parent ?? "") would make \(candidate.unit.code) its own ancestor (\(chain.joined(separator: " → "))) — give it the unit above it as its parent",
+                    fields: fields))
+            }
+            unique = kept
+        }
         do {
             if let sqlite = store as? FacilityStore {
                 let lastStored = try sqlite.lastUnitPK()
@@ -150,6 +165,26 @@ public struct UnitImporter {
             try RejectsFile.write(summary.rejections, header: csv?.reader.header ?? [], to: rejectsPath)
         }
         return summary
+    }
+
+    /// For the units of a file (by their position in `units`), the parent chain of those that would be their own
+    /// ancestor once stored: the file's parents over the stored ones (a unit without a parent keeps its stored one).
+    static func unitsOnParentCycles(_ units: [AdministrativeUnit], stored: any RegistryStore) throws -> [Int: [String]] {
+        guard units.contains(where: { $0.parent != nil }) else { return [:] }
+        var parent: [String: String] = [:]
+        for link in try stored.unitLinks() { if let p = link.parent { parent[link.code] = p } }
+        for unit in units { if let p = unit.parent { parent[unit.code] = p } }
+        var cyclic: [Int: [String]] = [:]
+        for (k, unit) in units.enumerated() where unit.parent != nil {
+            // A sane tree is a handful of levels deep: 64 steps end any chain that is not a cycle through this unit.
+            var chain = [unit.code], code = unit.parent
+            while let c = code, chain.count <= 64 {
+                chain.append(c)
+                if c == unit.code { cyclic[k] = chain; break }
+                code = parent[c]
+            }
+        }
+        return cyclic
     }
 
     // MARK: GeoJSON

@@ -28,3 +28,18 @@ public struct AdministrativeUnit: Hashable, Sendable {
         self.attributes = attributes
     }
 }
+
+extension AdministrativeUnit {
+    /// This unit as an import stores it over `stored`, the unit with its code already in the registry: the fields
+    /// it gives, and the stored ones where it gives none (a boundary, a point, a parent or a population); its
+    /// attributes added to the stored ones.
+    public func merged(over stored: AdministrativeUnit) -> AdministrativeUnit {
+        var unit = self
+        unit.parent = parent ?? stored.parent
+        unit.population = population ?? stored.population
+        unit.boundary = boundary ?? stored.boundary
+        unit.location = location ?? stored.location
+        unit.attributes = stored.attributes.merging(attributes) { $1 }
+        return unit
+    }
+}

@@ -533,7 +533,9 @@ final class PostGISWriter: RegistryWriter {
             }
             start += part.count
         }
-        return try write(units, stored: stored, key: \.code, table: "units", columns: Self.unitColumns, row: Self.row).outcomes
+        // A re-import keeps what the file does not carry.
+        let merged = units.map { unit in stored[unit.code].map { unit.merged(over: $0.value) } ?? unit }
+        return try write(merged, stored: stored, key: \.code, table: "units", columns: Self.unitColumns, row: Self.row).outcomes
     }
 
     func record(_ record: ImportRecord) throws {

@@ -23,10 +23,12 @@ public enum QualityRule: String, CaseIterable, Sendable {
     case population
     /// A unit code that does not follow the national 12-digit scheme of its level.
     case unitCode = "unit-code"
+    /// A unit that is its own ancestor (a store edited by other means: imports refuse cycles).
+    case parentCycle = "parent-cycle"
 
     public var severity: Severity {
         switch self {
-        case .gcj02Offset, .closedBeforeOpened, .unitCode: .error
+        case .gcj02Offset, .closedBeforeOpened, .unitCode, .parentCycle: .error
         case .duplicate, .unknownUnit, .outsideUnit, .capacity, .population: .warning
         }
     }

@@ -268,6 +268,15 @@ public struct QualityCheck: Sendable {
     func unitFindings(_ tree: UnitTree, scope: Set<Int>?) -> [Finding] {
         var out: [Finding] = []
         let population = tree.totalPopulation()
+        for u in tree.cycleCuts where scope?.contains(u) ?? true {
+            let unit = tree.units[u]
+            var chain = [unit.code], j = tree.index[unit.parent ?? ""] ?? -1
+            while j >= 0 && j != u && chain.count < 12 { chain.append(tree.units[j].code); j = tree.index[tree.units[j].parent ?? ""] ?? -1 }
+            chain.append(unit.code)
+            out.append(Finding(subject: .unit, id: unit.code, name: unit.name, rule: .parentCycle,
+                               problem: "it is its own ancestor: \(chain.joined(separator: " → ")) (the store was changed by other means than an import)",
+                               action: "import the unit again with its right parent (上级代码); every command reads the tree with this link cut meanwhile"))
+        }
         for u in tree.units.indices where scope?.contains(u) ?? true {
             let unit = tree.units[u]
             if let problem = Self.codeProblem(unit, parent: tree.parent[u] >= 0 ? tree.units[tree.parent[u]] : nil) {
@@ -372,13 +381,16 @@ struct UnitTree: Sendable {
     let index: [String: Int]
     let parent: [Int]
     let children: [[Int]]
+    /// Units whose parent link closed a cycle (a store edited by other means): cut here, reported by `check`.
+    let cycleCuts: [Int]
 
     init(_ units: [AdministrativeUnit]) {
         self.units = units
         var index: [String: Int] = [:]
         for (i, u) in units.enumerated() where index[u.code] == nil { index[u.code] = i }
         self.index = index
-        let parent = units.map { u in u.parent.flatMap { index[$0] } ?? -1 }
+        var parent = units.map { u in u.parent.flatMap { index[$0] } ?? -1 }
+        cycleCuts = cutParentCycles(&parent)
         self.parent = parent
         var children = [[Int]](repeating: [], count: units.count)
         for (i, p) in parent.enumerated() where p >= 0 && p != i { children[p].append(i) }

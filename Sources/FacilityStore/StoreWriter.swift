@@ -10,6 +10,7 @@ public struct StoreWriter {
     /// Inserts the unit, or updates the stored one with the same code; says which, or that nothing changed.
     @discardableResult
     public func upsert(_ unit: AdministrativeUnit) throws -> UpsertOutcome {
+        var unit = unit
         let existing = try db.statement("""
             SELECT pk, code, name, level, parent, population, AsBinary(boundary), X(location), Y(location), attributes
             FROM units WHERE code = ?
@@ -20,6 +21,7 @@ public struct StoreWriter {
             pk = existing.int(0)
             let stored = try store.readUnit(existing, offset: 1)
             existing.reset()
+            unit = unit.merged(over: stored)  // a re-import keeps what the file does not carry
             if stored == unit { return .unchanged }
         }
         let arguments = Self.arguments(unit)

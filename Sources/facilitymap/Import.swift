@@ -111,7 +111,7 @@ struct ImportUnits: ParsableCommand {
             name, level, parent (or parent_code, parent_adcode), population. A crs naming EPSG:4490 or CRS84/4326 is
             read as WGS-84.
             CSV: code,name,level,parent,population,lon,lat (or 区划代码,名称,级别,上级代码,人口,经度,纬度).
-            Levels: city, district (county), township, community, village. A unit with a code already stored is updated.
+            Levels: city, district (county), township, community, village. A unit with a code already stored is updated with what the file carries; the rest is kept.
             Polygons are checked and repaired with GEOS (MakeValid, structure method) within the limits below; a file
             over one is refused, naming the feature and the option that raises the limit.
             """

@@ -20,6 +20,43 @@ class UnitImportTests: ImportTestCase {
         XCTAssertEqual(again.line, "imported 15 rows: 0 new, 0 updated, 15 unchanged, 0 rejected")
     }
 
+    func testACSVReimportOfADistrictUpdatesWhatItCarriesAndKeepsItsBoundaryAndPoint() throws {
+        let store = try luoyangStore()
+        let before = try XCTUnwrap(try store.unit(code: "410304"))
+        XCTAssertNotNil(before.boundary)
+        let csv = try file("rename.csv", "code,name,level,parent,population,lon,lat\n410304,瀍河回族区（新）,district,410300,180000,,\n")
+        let summary = try UnitImporter().run(path: csv, into: store)
+        XCTAssertEqual(summary.line, "imported 1 rows: 0 new, 1 updated, 0 unchanged, 0 rejected")
+        let after = try XCTUnwrap(try store.unit(code: "410304"))
+        XCTAssertEqual(after.name, "瀍河回族区（新）")
+        XCTAssertEqual(after.population, 180000)
+        XCTAssertEqual(after.boundary, before.boundary, "the boundary the file does not carry is kept")
+        XCTAssertEqual(after.location, before.location, "the point the file leaves empty is kept")
+        XCTAssertEqual(after.attributes["gb"], before.attributes["gb"])
+        XCTAssertEqual(try UnitImporter().run(path: csv, into: store).line, "imported 1 rows: 0 new, 0 updated, 1 unchanged, 0 rejected")
+    }
+
+    func testAParentCycleIsRejectedWithItsLineAndTheRestGoesIn() throws {
+        let store = try luoyangStore()
+        // 410304 under its own township (through the file), and a township that is its own parent.
+        let csv = try file("cycle.csv", """
+            code,name,level,parent,population,lon,lat
+            410304001,东关街道,township,410304,30000,112.49,34.68
+            410304,瀍河回族区,district,410304001,,,
+            410304002,自己,township,410304002,100,112.5,34.69
+            410304003,塔湾街道,township,410304,20000,112.5,34.7
+            """ + "\n")
+        let summary = try UnitImporter().run(path: csv, into: store)
+        XCTAssertEqual(summary.rejections.map(\.description), [
+            "\(csv):2: parent: 410304 would make 410304001 its own ancestor (410304001 → 410304 → 410304001) — give it the unit above it as its parent",
+            "\(csv):3: parent: 410304001 would make 410304 its own ancestor (410304 → 410304001 → 410304) — give it the unit above it as its parent",
+            "\(csv):4: parent: 410304002 would make 410304002 its own ancestor (410304002 → 410304002) — give it the unit above it as its parent",
+        ])
+        XCTAssertEqual(try store.unit(code: "410304")?.parent, "410300", "the stored parent stays")
+        XCTAssertEqual(try store.unit(code: "410304003")?.parent, "410304")
+        XCTAssertNil(try store.unit(code: "410304002"))
+    }
+
     func testTownshipsCSVWithParentsImportsUnderTheDistricts() throws {
         let store = try luoyangStore()
         let summary = try UnitImporter().run(path: geoData("luoyang/townships.csv"), into: store)
