@@ -54,6 +54,13 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
         index[field].map { header[$0] } ?? field.rawValue
     }
 
+    /// Refuses a header wider than `ImportLimits.columns`.
+    func checkWidth(file: String, line: Int) throws {
+        if header.count > ImportLimits.columns {
+            throw ImportError.tooManyColumns(file: file, line: line, count: header.count, limit: ImportLimits.columns)
+        }
+    }
+
     func attributes(in row: [String]) -> [String: String] {
         var attributes: [String: String] = [:]
         for (name, column) in extras where column < row.count && !row[column].isEmpty {
@@ -157,3 +164,19 @@ enum Cell {
     }
 }
 
+
+/// What one CSV import may hold beyond its known fields: a wider header refuses the file, larger attributes
+/// reject the row (every later read of the facility would return them).
+enum ImportLimits {
+    static let columns = 1_000
+    static let attributeBytes = 65_536
+
+    /// The bytes a row's attributes take (names and values).
+    static func bytes(_ attributes: [String: String]) -> Int {
+        attributes.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
+    }
+
+    static func attributesMessage(_ bytes: Int) -> String {
+        "the columns beyond the known fields hold \(bytes) bytes, more than the \(attributeBytes) a row may keep as attributes — drop the columns the registry does not need"
+    }
+}

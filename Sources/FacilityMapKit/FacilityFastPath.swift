@@ -76,10 +76,13 @@ struct FacilityFastPath {
         if let o = opened.value, let c = closed.value, c < o { return nil }
 
         var attributes: [String: String] = [:]
+        var attributeBytes = 0
         for (name, index) in extras where index < fields.count {
             let bytes = fields.field(index)
+            attributeBytes += bytes.count
             if !bytes.isEmpty { attributes[name] = String(decoding: bytes, as: UTF8.self) }
         }
+        if attributeBytes > ImportLimits.attributeBytes / 2 { return nil }  // the text path words the limit
         return try body(FacilityRow(
             id: id, name: name, kind: kind, location: location, unit: unit.value, beds: beds.value,
             doctors: doctors.value, gps: gps.value, places: places.value, inclusive: inclusive.value,
@@ -294,10 +297,13 @@ struct UnitFastPath {
             location = coordinateSystem.toWGS84(LonLat(lon, lat))
         }
         var attributes: [String: String] = [:]
+        var attributeBytes = 0
         for (name, index) in extras where index < fields.count {
             let bytes = fields.field(index)
+            attributeBytes += bytes.count
             if !bytes.isEmpty { attributes[name] = text(bytes) }
         }
+        if attributeBytes > ImportLimits.attributeBytes / 2 { return nil }  // the text path words the limit
         return AdministrativeUnit(code: text(code), name: text(name), level: level,
                                   parent: parent.isEmpty ? nil : text(parent), population: population,
                                   location: location, attributes: attributes)

@@ -37,6 +37,7 @@ public struct FacilityImporter {
     public func run(path: String, into store: any RegistryStore) throws -> ImportSummary {
         let reader = try CSVReader(path: path, encoding: encoding)
         let columns = ColumnMap<FacilityColumn>(header: reader.header, aliases: { $0.aliases })
+        try columns.checkWidth(file: path, line: reader.headerLine)
         let missing = columns.missing(FacilityColumn.required)
         guard missing.isEmpty else {
             throw ImportError.missingColumns(file: path, line: reader.headerLine,
@@ -342,11 +343,14 @@ public struct FacilityImporter {
         if let opened, let closed, closed < opened {
             throw RowProblem(field: columns.name(.closed), message: "\(closed) is before the opening date \(opened)")
         }
+        let attributes = columns.attributes(in: row.fields)
+        let size = ImportLimits.bytes(attributes)
+        if size > ImportLimits.attributeBytes { throw RowProblem(field: "attributes", message: ImportLimits.attributesMessage(size)) }
         return Facility(
             id: id, name: name, kind: kind, location: location, unit: columns.value(.unit, in: row.fields),
             beds: try cell(.beds, Cell.count), doctors: try cell(.doctors, Cell.count), gps: try cell(.gps, Cell.count),
             places: try cell(.places, Cell.count), inclusive: try cell(.inclusive, Cell.boolean),
             level: columns.value(.level, in: row.fields), opened: opened, closed: closed,
-            attributes: columns.attributes(in: row.fields))
+            attributes: attributes)
     }
 }

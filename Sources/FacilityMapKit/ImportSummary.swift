@@ -77,6 +77,8 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
     case noDataRows(file: String, line: Int)
     case rejectsNeedCSV(file: String)
     case cannotWriteRejects(path: String, reason: String)
+    /// A header with more columns than an import reads.
+    case tooManyColumns(file: String, line: Int, count: Int, limit: Int)
     /// A row outside what the writing token may change: the whole file is refused.
     case outsideScope(file: String, line: Int, id: String, token: String, reason: String)
     /// A feature's polygons took the file over a `GeometryLimits` limit or budget; `option` raises it.
@@ -92,6 +94,8 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
             "\(file): --rejects writes rows of a CSV file; this is not one — drop --rejects and read the errors printed"
         case let .cannotWriteRejects(path, reason):
             "\(path): cannot write the rejected rows: \(reason)"
+        case let .tooManyColumns(file, line, count, limit):
+            "\(file):\(line): the header has \(count) columns, more than the \(limit) an import reads — nothing was imported; delete the columns the registry does not need"
         case let .geometryTooLarge(file, line, feature, what, option):
             "\(file):\(line): geometry: \(feature): \(what) — nothing was imported; simplify the boundaries (e.g. ogr2ogr -simplify 0.00001), split the file, or raise the limit with \(option)"
         case let .outsideScope(file, line, id, token, reason):

@@ -242,6 +242,8 @@ public struct UnitImporter {
                 // Text, numbers and booleans are kept as text; arrays and objects are left out.
                 if let text = value.stringValue ?? value.boolValue.map(String.init) { unit.attributes[key] = text }
             }
+            let attributeBytes = ImportLimits.bytes(unit.attributes)
+            if attributeBytes > ImportLimits.attributeBytes { reject("attributes", ImportLimits.attributesMessage(attributeBytes)); return }
             switch converted(feature.geometry) {
             case let .point(point):
                 unit.location = point
@@ -363,6 +365,7 @@ public struct UnitImporter {
     private func openCSV(path: String) throws -> (reader: CSVReader, columns: ColumnMap<UnitColumn>) {
         let reader = try CSVReader(path: path, encoding: encoding)
         let columns = ColumnMap<UnitColumn>(header: reader.header, aliases: { $0.aliases })
+        try columns.checkWidth(file: path, line: reader.headerLine)
         var required: [UnitColumn] = [.code, .name]
         if level == nil { required.append(.level) }
         let missing = columns.missing(required)
@@ -538,9 +541,11 @@ public struct UnitImporter {
                     let lat = try Cell.coordinate(latText, name: "latitude (纬度)", range: -90...90)
                     location = coordinateSystem.toWGS84(LonLat(lon, lat))
                 }
+                let attributes = columns.attributes(in: row.fields)
+                let size = ImportLimits.bytes(attributes)
+                if size > ImportLimits.attributeBytes { reject("attributes", ImportLimits.attributesMessage(size)); continue }
                 let unit = AdministrativeUnit(code: code, name: name, level: level, parent: columns.value(.parent, in: row.fields),
-                                              population: population, location: location,
-                                              attributes: columns.attributes(in: row.fields))
+                                              population: population, location: location, attributes: attributes)
                 candidates.append((row.line, unit, record.position))
             } catch let problem as CellProblem {
                 reject("population/lon/lat", problem.message)
