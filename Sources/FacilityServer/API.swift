@@ -347,7 +347,7 @@ struct API: Sendable {
 
     // MARK: Uploads
 
-    func upload(_ request: Request, context: BasicRequestContext, layer: Layer) async throws -> Response {
+    func upload(_ request: Request, context: RegistryRequestContext, layer: Layer) async throws -> Response {
         guard let token = try await token(request) else {
             throw unauthorized("uploads need a token: send `Authorization: Bearer TOKEN` (made with `facilitymap token add`)")
         }

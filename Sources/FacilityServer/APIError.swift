@@ -59,7 +59,17 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if api.status == .internalServerError {
                 context.logger.error("\(request.method) \(request.uri): \(error)")
             }
-            return try api.response(from: request, context: context)
+            var response = try api.response(from: request, context: context)
+            // A request refused with a body still coming (no token, a scope it lacks, too large): answered from its
+            // headers, and its connection closed rather than its body read to the end.
+            let bodyComing = request.headers[.transferEncoding] != nil || (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0
+            if bodyComing && [.unauthorized, .forbidden, .contentTooLarge, .unsupportedMediaType, .tooManyRequests].contains(api.status) {
+                response.headers[.connection] = "close"
+                if let registry = context as? RegistryRequestContext {
+                    registry.channel.eventLoop.execute { registry.channel.close(mode: .input, promise: nil) }
+                }
+            }
+            return response
         }
     }
 }

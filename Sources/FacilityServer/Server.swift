@@ -38,10 +38,10 @@ public struct RegistryServer: Sendable {
     }
 
     /// The router with every route; the tests call it through a real server as well.
-    func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    func router() -> Router<RegistryRequestContext> {
+        let router = Router(context: RegistryRequestContext.self)
         let page = RegistryPage.html(title: registry.plan.plan)
-        router.add(middleware: HTTPHygieneMiddleware<BasicRequestContext>(pageScriptHashes: pageScriptHashes(of: page)))
+        router.add(middleware: HTTPHygieneMiddleware<RegistryRequestContext>(pageScriptHashes: pageScriptHashes(of: page)))
         router.add(middleware: JSONErrorMiddleware())
         let api = API(registry: registry, configuration: configuration)
         router.read("/") { _, _ in Self.html(page) }
@@ -88,7 +88,7 @@ public struct RegistryServer: Sendable {
 
     /// A path parameter as the client meant it: percent-decoded (`%E6%B5%8B%E8%AF%95%201` is `测试 1`, `A%2FB` is
     /// `A/B`); 400 when its escapes are not UTF-8.
-    static func parameter(_ name: String, _ context: BasicRequestContext) throws -> String {
+    static func parameter(_ name: String, _ context: RegistryRequestContext) throws -> String {
         let raw = context.parameters.get(name) ?? ""
         guard let decoded = raw.removingPercentEncoding else {
             throw APIError(.badRequest, "the path holds \(raw), whose %-escapes are not UTF-8 — percent-encode the id's UTF-8 bytes")

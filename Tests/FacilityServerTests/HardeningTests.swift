@@ -96,3 +96,42 @@ final class HardeningTests: ServerTestCase {
         XCTAssertTrue(broken.isEmpty || broken.hasPrefix("HTTP/1.1 400"), broken)
     }
 }
+
+final class RefusedBodyTests: ServerTestCase {
+    /// Sends a chunked upload's headers and a chunk a second; returns the answer and how long the server kept the
+    /// connection after it (nil: still open after `seconds`).
+    func trickle(_ headers: String, seconds: Double) throws -> (answer: String, closedAfter: Double?) {
+        let fd = try connectRaw()
+        defer { close(fd) }
+        sendRaw(fd, headers + "\r\n4\r\nid,n\r\n")
+        var answer = Data()
+        var answeredAt: Date?
+        let start = Date()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while Date().timeIntervalSince(start) < seconds {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n > 0 { answer += buffer[..<n]; if answeredAt == nil { answeredAt = Date() }; continue }
+            if n == 0 { return (String(decoding: answer, as: UTF8.self), answeredAt.map { Date().timeIntervalSince($0) } ?? 0) }
+            if answeredAt != nil { sendRaw(fd, "4\r\nabcd\r\n") }  // keeps trickling after the answer
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return (String(decoding: answer, as: UTF8.self), nil)
+    }
+
+    func testAnUploadWithoutATokenIsAnswered401FromItsHeadersAndTheConnectionClosed() async throws {
+        try await startServer()
+        let (answer, closedAfter) = try trickle("POST /api/facilities?file=x.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n", seconds: 8)
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 401"), answer)
+        XCTAssertTrue(answer.lowercased().contains("connection: close"), answer)
+        let closed = try XCTUnwrap(closedAfter, "the server kept reading the refused body")
+        XCTAssertLessThan(closed, 2)
+    }
+
+    func testAUnitsUploadByAScopedTokenIs403FromItsHeadersAndTheConnectionClosed() async throws {
+        let scoped = try addToken(name: "西工区卫健委", kinds: [.hospital], in: "410303")
+        try await startServer()
+        let (answer, closedAfter) = try trickle("POST /api/units?file=x.geojson HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(scoped)\r\nTransfer-Encoding: chunked\r\n", seconds: 8)
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 403"), answer)
+        XCTAssertLessThan(try XCTUnwrap(closedAfter, "the server kept reading the refused body"), 2)
+    }
+}
