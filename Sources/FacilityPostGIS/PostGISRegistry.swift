@@ -323,12 +323,12 @@ extension PostGISStore: RegistryStore {
     static func token(_ row: PostgresRow) -> WriteToken {
         WriteToken(name: row.text(0) ?? "",
                    kinds: (row.text(1) ?? "").split(separator: ",").compactMap { FacilityKind(rawValue: String($0)) },
-                   unit: row.text(2), createdAt: row.text(3) ?? "")
+                   unit: row.text(2), createdAt: row.text(3) ?? "", expiresOn: row.text(4), lastUsedAt: row.text(5))
     }
 
     public func tokens() throws -> [WriteToken] {
         var tokens: [WriteToken] = []
-        try connection.forEachRowAtOnce("SELECT name, kinds, unit, created_at FROM tokens ORDER BY name COLLATE \"C\"") {
+        try connection.forEachRowAtOnce("SELECT name, kinds, unit, created_at, expires_on, last_used_at FROM tokens ORDER BY name COLLATE \"C\"") {
             tokens.append(Self.token($0))
         }
         return tokens
@@ -336,7 +336,7 @@ extension PostGISStore: RegistryStore {
 
     public func token(sha256: String) throws -> WriteToken? {
         var token: WriteToken?
-        try connection.forEachRowAtOnce("SELECT name, kinds, unit, created_at FROM tokens WHERE sha256 = $1", [sha256]) {
+        try connection.forEachRowAtOnce("SELECT name, kinds, unit, created_at, expires_on, last_used_at FROM tokens WHERE sha256 = $1", [sha256]) {
             token = Self.token($0)
         }
         return token
@@ -552,10 +552,14 @@ final class PostGISWriter: RegistryWriter {
             throw StoreError.tokenExists(name: token.name)
         }
         try connection.query("""
-            INSERT INTO tokens (pk, name, sha256, kinds, unit, created_at)
-            VALUES ((SELECT coalesce(max(pk), 0) + 1 FROM tokens), $1, $2, $3, $4, $5)
+            INSERT INTO tokens (pk, name, sha256, kinds, unit, created_at, expires_on)
+            VALUES ((SELECT coalesce(max(pk), 0) + 1 FROM tokens), $1, $2, $3, $4, $5, $6)
             """, [token.name, sha256, token.kinds.isEmpty ? nil : token.kinds.map(\.rawValue).joined(separator: ","),
-                  token.unit, token.createdAt])
+                  token.unit, token.createdAt, token.expiresOn])
+    }
+
+    func markTokenUsed(named name: String, at time: String) throws {
+        try connection.query("UPDATE tokens SET last_used_at = $1 WHERE name = $2", [time, name])
     }
 
     func removeToken(named name: String) throws -> Bool {

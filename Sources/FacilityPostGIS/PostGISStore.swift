@@ -7,7 +7,7 @@ import Foundation
 public final class PostGISStore {
     public let connection: PostgresConnection
 
-    /// The schema, by version: version 4 is the SQLite store's schema 4.
+    /// The schema, by version: each version is the SQLite store's schema of that number.
     static let migrations: [(version: Int, name: String, sql: String)] = [
         (4, "units, facilities, the import log, facility history, creations, write tokens", """
             CREATE TABLE units (
@@ -79,6 +79,10 @@ public final class PostGISStore {
                 unit text,
                 created_at text NOT NULL
             );
+            """),
+        (5, "tokens: expiry and last use", """
+            ALTER TABLE tokens ADD COLUMN expires_on text;
+            ALTER TABLE tokens ADD COLUMN last_used_at text;
             """),
     ]
 

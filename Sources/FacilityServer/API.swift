@@ -141,7 +141,16 @@ struct API: Sendable {
         guard let token = try await registry.read({ try $0.token(sha256: hash) }) else {
             throw unauthorized("the token is not known to this registry (removed, or made for another store) — ask for a new one")
         }
+        if token.hasExpired(today: Self.today()) {
+            throw unauthorized("the token \(token.name) expired on \(token.expiresOn ?? "") — ask for a new one")
+        }
+        registry.noteUse(of: token)
         return token
+    }
+
+    /// Today in UTC, YYYY-MM-DD: tokens expire after their last day.
+    static func today() -> String {
+        String(ISO8601DateFormatter().string(from: Date()).prefix(10))
     }
 
     /// The secret of an `Authorization: Bearer SECRET` header.

@@ -51,6 +51,24 @@ public final class Registry: @unchecked Sendable {
         writer = nil
     }
 
+    /// When each token's last use was last written (at most once a minute, so that reads do not become writes).
+    private var usesWritten: [String: UInt64] = [:]
+
+    /// Records that `token` was used, in the store's `last_used_at`, unless that was done less than a minute ago;
+    /// the write goes on without the request waiting for it.
+    func noteUse(of token: WriteToken) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let due = lock.withLock { () -> Bool in
+            if let last = usesWritten[token.name], now - last < 60_000_000_000 { return false }
+            if usesWritten.count > 10_000 { usesWritten.removeAll() }
+            usesWritten[token.name] = now
+            return true
+        }
+        guard due else { return }
+        let time = String(ISO8601DateFormatter().string(from: Date()).prefix(16)) + "Z"
+        Task { [self] in _ = try? await write { try $0.update { try $0.markTokenUsed(named: token.name, at: time) } } }
+    }
+
     /// Runs `body` (an upload's geometry work) on the geometry thread, after the work of uploads before it.
     func prepare<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await geometry.runIfActive(body)

@@ -43,6 +43,7 @@ public struct RegistryServer: Sendable {
         let page = RegistryPage.html(title: registry.plan.plan)
         router.add(middleware: HTTPHygieneMiddleware<RegistryRequestContext>(pageScriptHashes: pageScriptHashes(of: page)))
         router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: LoginThrottleMiddleware(throttle: LoginThrottle()))
         let api = API(registry: registry, configuration: configuration)
         router.read("/") { _, _ in Self.html(page) }
         router.read("/index.html") { _, _ in Self.html(page) }

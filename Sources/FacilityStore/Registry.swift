@@ -37,12 +37,24 @@ public struct WriteToken: Equatable, Sendable {
     /// The unit whose subtree it may write; nil means everywhere.
     public var unit: String?
     public var createdAt: String
+    /// The last day it may be used (YYYY-MM-DD, UTC); nil: it does not expire.
+    public var expiresOn: String?
+    /// When a request last carried it (to the minute; ISO 8601); nil: never.
+    public var lastUsedAt: String?
 
-    public init(name: String, kinds: [FacilityKind], unit: String?, createdAt: String) {
+    public init(name: String, kinds: [FacilityKind], unit: String?, createdAt: String, expiresOn: String? = nil,
+                lastUsedAt: String? = nil) {
         self.name = name
         self.kinds = kinds
         self.unit = unit
         self.createdAt = createdAt
+        self.expiresOn = expiresOn
+        self.lastUsedAt = lastUsedAt
+    }
+
+    /// Whether it has expired on `today` (YYYY-MM-DD): after its last day.
+    public func hasExpired(today: String) -> Bool {
+        expiresOn.map { $0 < today } ?? false
     }
 }
 
@@ -103,10 +115,15 @@ extension StoreWriter {
         if try db.scalar("SELECT 1 FROM tokens WHERE name = ?", [.text(token.name)]) != nil {
             throw StoreError.tokenExists(name: token.name)
         }
-        try db.run("INSERT INTO tokens (name, sha256, kinds, unit, created_at) VALUES (?, ?, ?, ?, ?)",
+        try db.run("INSERT INTO tokens (name, sha256, kinds, unit, created_at, expires_on) VALUES (?, ?, ?, ?, ?, ?)",
                    [.text(token.name), .text(sha256),
                     token.kinds.isEmpty ? .null : .text(token.kinds.map(\.rawValue).joined(separator: ",")),
-                    SQLValue(token.unit), .text(token.createdAt)])
+                    SQLValue(token.unit), .text(token.createdAt), SQLValue(token.expiresOn)])
+    }
+
+    /// Records that the token named `name` was used at `time`.
+    public func markTokenUsed(named name: String, at time: String) throws {
+        try db.run("UPDATE tokens SET last_used_at = ? WHERE name = ?", [.text(time), .text(name)])
     }
 
     /// Removes the token named `name`; false when there is none.
@@ -119,7 +136,7 @@ extension StoreWriter {
 extension FacilityStore {
     /// Every write token, by name.
     public func tokens() throws -> [WriteToken] {
-        let statement = try db.statement("SELECT name, kinds, unit, created_at FROM tokens ORDER BY name")
+        let statement = try db.statement("SELECT name, kinds, unit, created_at, expires_on, last_used_at FROM tokens ORDER BY name")
         var tokens: [WriteToken] = []
         while try statement.step() { tokens.append(Self.token(statement)) }
         return tokens
@@ -127,7 +144,7 @@ extension FacilityStore {
 
     /// The token whose secret has this SHA-256, if any.
     public func token(sha256: String) throws -> WriteToken? {
-        let statement = try db.statement("SELECT name, kinds, unit, created_at FROM tokens WHERE sha256 = ?")
+        let statement = try db.statement("SELECT name, kinds, unit, created_at, expires_on, last_used_at FROM tokens WHERE sha256 = ?")
         try statement.bind([.text(sha256)])
         guard try statement.step() else { return nil }
         let token = Self.token(statement)
@@ -138,7 +155,7 @@ extension FacilityStore {
     private static func token(_ s: Statement) -> WriteToken {
         WriteToken(name: s.text(0) ?? "",
                    kinds: (s.text(1) ?? "").split(separator: ",").compactMap { FacilityKind(rawValue: String($0)) },
-                   unit: s.text(2), createdAt: s.text(3) ?? "")
+                   unit: s.text(2), createdAt: s.text(3) ?? "", expiresOn: s.text(4), lastUsedAt: s.text(5))
     }
 
     /// The changes to the facility `id`, oldest first; nil when no such facility is stored. Its creation (when

@@ -89,6 +89,8 @@ public protocol RegistryWriter {
     func addToken(_ token: WriteToken, sha256: String) throws
     /// Removes the token named `name`; false when there is none.
     func removeToken(named name: String) throws -> Bool
+    /// Records that the token named `name` was used at `time` (ISO 8601).
+    func markTokenUsed(named name: String, at time: String) throws
 }
 
 extension RegistryStore {

@@ -116,6 +116,11 @@ enum Schema {
             )
             """,
         ]),
+        // Tokens that end (`token add --expires`) and the time each was last used (`token list`).
+        Migration(version: 5, name: "tokens: expiry and last use", sql: [
+            "ALTER TABLE tokens ADD COLUMN expires_on TEXT",
+            "ALTER TABLE tokens ADD COLUMN last_used_at TEXT",
+        ]),
     ]
 
     static var currentVersion: Int { migrations.last!.version }

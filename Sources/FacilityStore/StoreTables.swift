@@ -30,7 +30,8 @@ extension FacilityStore {
                    integers: ["pk", "facility", "import"]),
         StoreTable(name: "facility_creations", columns: ["first_pk", "last_pk", "import"], geometries: [],
                    integers: ["first_pk", "last_pk", "import"]),
-        StoreTable(name: "tokens", columns: ["pk", "name", "sha256", "kinds", "unit", "created_at"], geometries: [], integers: ["pk"]),
+        StoreTable(name: "tokens", columns: ["pk", "name", "sha256", "kinds", "unit", "created_at", "expires_on", "last_used_at"],
+                   geometries: [], integers: ["pk"]),
     ]
 
     /// Calls `body` with every row of `table` in the order of its first column: text (nil for NULL), geometries as

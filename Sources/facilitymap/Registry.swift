@@ -27,9 +27,14 @@ struct TokenAdd: ParsableCommand {
     var kinds: String?
     @Option(name: .customLong("in"), help: ArgumentHelp("The unit whose subtree it may write.", valueName: "code"))
     var within: String?
+    @Option(help: ArgumentHelp("The last day it works (UTC); default: it does not expire.", valueName: "YYYY-MM-DD"))
+    var expires: String?
 
     func validate() throws {
         if name.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--name must not be empty") }
+        if let expires, expires.count != 10 || Day(parsing: expires) == nil {
+            throw ValidationError("--expires \(expires) is not a date: write YYYY-MM-DD")
+        }
         for kind in parsedKinds where kind.1 == nil {
             throw ValidationError("--kinds: \(kind.0) is not a known kind: see `facilitymap help import facilities`")
         }
@@ -50,7 +55,7 @@ struct TokenAdd: ParsableCommand {
         }
         let secret = TokenSecret.generate()
         let token = WriteToken(name: name, kinds: parsedKinds.compactMap(\.1), unit: within,
-                               createdAt: ISO8601DateFormatter().string(from: Date()))
+                               createdAt: ISO8601DateFormatter().string(from: Date()), expiresOn: expires)
         try store.update { try $0.addToken(token, sha256: TokenSecret.hash(secret)) }
         printError("token \(name): \(RegistryText.scope(of: token)) — keep the secret; it is not shown again:")
         print(secret)
@@ -64,8 +69,8 @@ struct TokenList: ParsableCommand {
     func run() throws {
         let tokens = try storeOptions.open().tokens()
         let rows = tokens.map { [$0.name, $0.kinds.isEmpty ? "every kind" : $0.kinds.map(\.rawValue).joined(separator: ","),
-                                 $0.unit ?? "everywhere", $0.createdAt] }
-        print(TextTable.render(header: ["name", "kinds", "in", "created"], rows: rows), terminator: "")
+                                 $0.unit ?? "everywhere", $0.createdAt, $0.expiresOn ?? "never", $0.lastUsedAt ?? "never"] }
+        print(TextTable.render(header: ["name", "kinds", "in", "created", "expires", "last used"], rows: rows), terminator: "")
         print("\(tokens.count) tokens")
     }
 }

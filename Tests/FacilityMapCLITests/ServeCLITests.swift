@@ -198,6 +198,35 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(unitsAnswer?.status, 200, unitsAnswer?.text ?? "no answer")
     }
 
+    func testFailedTokenChecksAreLoggedWithoutTheSecretAndTokensExpireAndRecordTheirLastUse() throws {
+        let expired = try token(["--name", "去年的令牌", "--expires", "2025-12-31"])
+        let current = try token(["--name", "市卫健委", "--expires", "2099-12-31"])
+        XCTAssertEqual(try run(["token", "add", "--name", "x", "--expires", "明年"]).status, 2, "a usage error")
+        let err = Pipe()
+        let (server, base) = try serve(stderr: err)
+        let refused = try XCTUnwrap(request(base + "/api/token", token: expired))
+        XCTAssertEqual(refused.status, 401)
+        XCTAssertTrue(refused.text.contains("expired on 2025-12-31"), refused.text)
+        XCTAssertEqual(request(base + "/api/token", token: "fm_not_a_real_secret_0123456789")?.status, 401)
+        XCTAssertEqual(request(base + "/api/token", token: current)?.status, 200)
+        var list = ""
+        let deadline = Date().addingTimeInterval(10)
+        repeat {
+            list = try run(["token", "list"]).stdout
+            if !list.contains("市卫健委") || list.split(separator: "\n").first(where: { $0.contains("市卫健委") })?.hasSuffix("never") == false { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while Date() < deadline
+        let row = try XCTUnwrap(list.split(separator: "\n").first { $0.contains("市卫健委") }.map(String.init))
+        XCTAssertTrue(row.contains("2099-12-31") && !row.hasSuffix("never"), list)
+        XCTAssertTrue(list.contains("expires") && list.contains("last used"), list)
+        kill(server.processIdentifier, SIGTERM)
+        server.waitUntilExit()
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(log.contains("failed token check: GET /api/token from 127.0.0.1 (401)"), log)
+        XCTAssertEqual(log.components(separatedBy: "failed token check").count - 1, 2, log)
+        XCTAssertFalse(log.contains(expired) || log.contains("fm_not_a_real_secret") || log.contains(current), "no secret in the log")
+    }
+
     func testATokenRemovedWhileItsUploadComesInCommitsNothing() throws {
         let secret = try token(["--name", "临时令牌"])
         let err = Pipe()

@@ -135,3 +135,52 @@ final class RefusedBodyTests: ServerTestCase {
         XCTAssertLessThan(try XCTUnwrap(closedAfter, "the server kept reading the refused body"), 2)
     }
 }
+
+final class TokenCheckTests: ServerTestCase {
+    func testRepeatedRefusedTokensFromOneAddressGet429WithRetryAfterAndAnonymousReadsGoOn() async throws {
+        let secret = try addToken(name: "市卫健委")
+        try await startServer()
+        for i in 0..<10 {
+            let refused = try await request("/api/token", token: "fm_guess\(i)")
+            XCTAssertEqual(refused.status, 401, "attempt \(i)")
+        }
+        let throttled = try await request("/api/token", token: "fm_guess10")
+        XCTAssertEqual(throttled.status, 429, throttled.text)
+        let wait = try XCTUnwrap(throttled.headers["retry-after"].flatMap(Int.init))
+        XCTAssertTrue((1...60).contains(wait), "\(wait)")
+        XCTAssertTrue(throttled.error.contains("wait \(wait) s"), throttled.error)
+        // Even the right token waits (a guesser that finds it learns nothing sooner); reads without one go on.
+        let right = try await request("/api/token", token: secret)
+        XCTAssertEqual(right.status, 429)
+        let anonymous = try await request("/api/stats")
+        XCTAssertEqual(anonymous.status, 200)
+    }
+
+    func testAnExpiredTokenGets401SayingItExpiredAndAUsedTokenRecordsItsLastUse() async throws {
+        let expired = TokenSecret.generate(), current = TokenSecret.generate()
+        try withStore { store in
+            try store.update {
+                try $0.addToken(WriteToken(name: "去年的令牌", kinds: [], unit: nil, createdAt: "2025-01-01T00:00:00Z", expiresOn: "2025-12-31"),
+                                sha256: TokenSecret.hash(expired))
+                try $0.addToken(WriteToken(name: "今年的令牌", kinds: [], unit: nil, createdAt: "2026-01-01T00:00:00Z", expiresOn: "2099-12-31"),
+                                sha256: TokenSecret.hash(current))
+            }
+        }
+        try await startServer()
+        let refused = try await request("/api/token", token: expired)
+        XCTAssertEqual(refused.status, 401)
+        XCTAssertEqual(refused.error, "the token 去年的令牌 expired on 2025-12-31 — ask for a new one")
+        let upload = try await upload("id,name,kind,lon,lat,unit,beds\nEXP-1,医院,hospital,112.43,34.67,410303001,1\n", name: "e.csv", token: expired)
+        XCTAssertEqual(upload.status, 401)
+        XCTAssertNil(try withStore { try $0.facility(id: "EXP-1") })
+        let accepted = try await request("/api/token", token: current)
+        XCTAssertEqual(accepted.status, 200, accepted.text)
+        var lastUsed: String?
+        for _ in 0..<50 where lastUsed == nil {
+            lastUsed = try withStore { try $0.tokens().first { $0.name == "今年的令牌" }?.lastUsedAt }
+            if lastUsed == nil { try await Task.sleep(nanoseconds: 100_000_000) }
+        }
+        XCTAssertEqual(lastUsed?.count, 17, lastUsed ?? "never recorded")  // 2026-12-05T02:50Z
+        XCTAssertNil(try withStore { try $0.tokens().first { $0.name == "去年的令牌" }?.lastUsedAt })
+    }
+}

@@ -185,7 +185,7 @@ extension StoreWritingTests {
             old.close()
         }
         let store = try FacilityStore(path: file)
-        XCTAssertEqual(try store.schemaVersion, 4)
+        XCTAssertEqual(try store.schemaVersion, FacilityStore.currentSchemaVersion)
         XCTAssertEqual(try store.importLog().map(\.file), ["a.csv"])
         XCTAssertNil(try store.importLog()[0].author)
         XCTAssertEqual(try store.tokens(), [])

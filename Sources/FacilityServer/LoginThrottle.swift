@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Failed token checks per client address: each is logged (time, address, method, path, status; never the secret),
+/// and an address with `limit` failures within `window` seconds gets 429 with `Retry-After` for every request that
+/// carries a token until the oldest of them leaves the window.
+final class LoginThrottle: @unchecked Sendable {
+    let limit: Int
+    let window: Double
+    private let lock = NIOLock()
+    private var failures: [String: [Double]] = [:]
+
+    init(limit: Int = 10, window: Double = 60) {
+        self.limit = limit
+        self.window = window
+    }
+
+    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    /// Seconds until `address` may try again; nil when it may now.
+    func retryAfter(_ address: String) -> Double? {
+        let now = Self.now()
+        return lock.withLock {
+            guard var times = failures[address] else { return nil }
+            times.removeAll { now - $0 >= window }
+            failures[address] = times.isEmpty ? nil : times
+            guard times.count >= limit else { return nil }
+            return max(1, window - (now - times[times.count - limit]))
+        }
+    }
+
+    func recordFailure(_ address: String) {
+        let now = Self.now()
+        lock.withLock {
+            if failures.count > 100_000 { failures.removeAll() }  // a flood of addresses: start again
+            failures[address, default: []].append(now)
+            if failures[address]!.count > limit * 2 { failures[address]!.removeFirst(limit) }
+        }
+    }
+}
+
+/// Applies `LoginThrottle` to requests that carry an `Authorization` header, and logs each failed check.
+struct LoginThrottleMiddleware: RouterMiddleware {
+    typealias Context = RegistryRequestContext
+    let throttle: LoginThrottle
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.headers[.authorization] != nil else { return try await next(request, context) }
+        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        if let wait = throttle.retryAfter(address) {
+            context.logger.warning("refused \(request.method) \(request.uri.path) from \(address): \(throttle.limit) failed token checks within \(Int(throttle.window)) s (429)")
+            var error = APIError(.tooManyRequests, "\(throttle.limit) requests from this address carried a token that was refused within \(Int(throttle.window)) s — wait \(Int(wait.rounded(.up))) s, then send a valid token")
+            error.headers[.retryAfter] = String(Int(wait.rounded(.up)))
+            throw error
+        }
+        do {
+            return try await next(request, context)
+        } catch let error as APIError where error.status == .unauthorized {
+            throttle.recordFailure(address)
+            context.logger.warning("failed token check: \(request.method) \(request.uri.path) from \(address) (401): \(error.message)")
+            throw error
+        }
+    }
+}
