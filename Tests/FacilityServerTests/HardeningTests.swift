@@ -184,3 +184,26 @@ final class TokenCheckTests: ServerTestCase {
         XCTAssertNil(try withStore { try $0.tokens().first { $0.name == "去年的令牌" }?.lastUsedAt })
     }
 }
+
+final class ScopePointTests: ServerTestCase {
+    func testAScopedTokensRowMustLieInsideItsRegisteredUnitNotOnlyNameIt() async throws {
+        let scoped = try addToken(name: "西工区卫健委", kinds: [.hospital], in: "410303")
+        try await startServer()
+        let (jianxi, xigong) = try withStore { store in
+            (try XCTUnwrap(store.unit(code: "410305")?.location), try XCTUnwrap(store.unit(code: "410303")?.location))
+        }
+        // Registered to 西工区, its point in 涧西区: the map would draw it there.
+        let header = "id,name,kind,lon,lat,unit,beds\n"
+        let astray = try await upload(header + "XG-ASTRAY,西工区医院,hospital,\(jianxi.lon),\(jianxi.lat),410303,100\n", name: "a.csv", token: scoped)
+        XCTAssertEqual(astray.status, 403, astray.text)
+        XCTAssertTrue(astray.error.hasPrefix("a.csv:2: XG-ASTRAY is outside what the token 西工区卫健委 may write: its point (\(jianxi.lon), \(jianxi.lat)) lies "), astray.error)
+        XCTAssertTrue(astray.error.contains("m outside 410303 西工区, where it is registered"), astray.error)
+        XCTAssertNil(try withStore { try $0.facility(id: "XG-ASTRAY") })
+        // Registered to one of its townships (a point unit): inside the district's polygon, it goes in.
+        let township = try withStore { try XCTUnwrap($0.units(level: .township, within: "410303").first?.code) }
+        let inside = try await upload(header + "XG-OK,西工区医院,hospital,\(xigong.lon),\(xigong.lat),\(township),100\n", name: "b.csv", token: scoped)
+        XCTAssertEqual(inside.status, 200, inside.text)
+        let outsideTownship = try await upload(header + "XG-OUT,西工区医院,hospital,\(jianxi.lon),\(jianxi.lat),\(township),100\n", name: "c.csv", token: scoped)
+        XCTAssertEqual(outsideTownship.status, 403, outsideTownship.text)
+    }
+}
