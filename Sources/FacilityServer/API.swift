@@ -372,17 +372,21 @@ struct API: Sendable {
         }
         let boundary = isForm ? try MultipartForm.boundary(of: contentType) : nil
         var name = Self.fileName(query["file"], layer: layer)
-        var upload = try await Upload.receive(request.body, name: isForm ? ".form" : name, limit: configuration.maxUploadBytes,
+        // A browser's form is parsed as it streams in: only its file part is saved (as `.part`, named below).
+        let form = UnsafeMutablePointer<MultipartForm>.allocate(capacity: 1)
+        defer { form.deallocate() }
+        if let boundary { form.initialize(to: MultipartForm(boundary: boundary)) }
+        defer { if boundary != nil { form.deinitialize(count: 1) } }
+        var upload = try await Upload.receive(request.body, name: isForm ? ".part" : name, limit: configuration.maxUploadBytes,
                                               declaredLength: request.headers[.contentLength].flatMap(Int.init),
-                                              minimumRate: configuration.minimumUploadRate, grace: configuration.uploadGraceSeconds)
-        if let boundary {
-            // A browser's form: the file part is the upload; its text fields fill in what the query does not give.
+                                              minimumRate: configuration.minimumUploadRate, grace: configuration.uploadGraceSeconds,
+                                              form: boundary == nil ? nil : form)
+        if boundary != nil {
+            // The file part is the upload; the form's text fields fill in what the query does not give.
             do {
-                let given = query["file"]
-                let (file, fields) = try upload.takeFormFile(boundary: boundary) { Self.fileName(given ?? $0, layer: layer) }
-                upload = file
-                name = URL(fileURLWithPath: file.path).lastPathComponent
-                query = Query(parameters: fields.merging(query.parameters) { $1 })
+                name = Self.fileName(query["file"] ?? form.pointee.fileName, layer: layer)
+                upload = try upload.renamed(name)
+                query = Query(parameters: form.pointee.fields.merging(query.parameters) { $1 })
             } catch {
                 upload.remove()
                 throw error

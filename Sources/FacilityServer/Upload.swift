@@ -11,8 +11,11 @@ struct Upload: Sendable {
     /// An upload that has come in slower than `minimumRate` bytes a second once `grace` seconds have passed is a
     /// 408 (a trickling client holds a connection and a file as long as it likes otherwise; a silent one is closed
     /// by the server's idle timeout).
+    ///
+    /// With `form`, the body is a `multipart/form-data` form parsed as it comes: only its file part is saved, and
+    /// the form (its fields, the file's name) is left in `form`.
     static func receive(_ body: RequestBody, name: String, limit: Int, declaredLength: Int?,
-                        minimumRate: Double = 10_000, grace: Double = 60) async throws -> Upload {
+                        minimumRate: Double = 10_000, grace: Double = 60, form: UnsafeMutablePointer<MultipartForm>? = nil) async throws -> Upload {
         if let declaredLength, declaredLength > limit {
             throw APIError(.contentTooLarge, "the upload is \(declaredLength) bytes; this server takes at most \(limit) — split the file, or start the server with a larger --max-upload-mb")
         }
@@ -38,18 +41,15 @@ struct Upload: Sendable {
                     throw APIError(.contentTooLarge, "the upload is larger than \(limit) bytes, the most this server takes — split the file, or start the server with a larger --max-upload-mb")
                 }
                 try buffer.withUnsafeReadableBytes { bytes in
-                    var offset = 0
-                    while offset < bytes.count {
-                        let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                        if n < 0 {
-                            if errno == EINTR { continue }
-                            throw APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "cannot save the upload: \(String(cString: strerror(errno))) — nothing was imported")
-                        }
-                        offset += n
+                    if let form {
+                        try form.pointee.feed(bytes) { part in try part.withUnsafeBytes { try Self.write(fd, $0) } }
+                    } else {
+                        try Self.write(fd, bytes)
                     }
                 }
             }
             if total == 0 { throw APIError(.badRequest, "the request has no body: send the file's bytes as the body") }
+            try form?.pointee.finish()
         } catch let error as APIError {
             upload.remove()
             throw error
@@ -59,6 +59,27 @@ struct Upload: Sendable {
             throw APIError(.badRequest, "the request body could not be read (\(error)) — send the file again with a correct Content-Length or chunked framing; nothing was imported")
         }
         return upload
+    }
+
+    private static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "cannot save the upload: \(String(cString: strerror(errno))) — nothing was imported")
+            }
+            offset += n
+        }
+    }
+
+    /// The same file under `name` in the same folder.
+    func renamed(_ name: String) throws -> Upload {
+        let moved = Upload(folder: folder, path: folder + "/" + name)
+        guard rename(path, moved.path) == 0 else {
+            throw APIError(.badRequest, "cannot save the upload as \(name): \(String(cString: strerror(errno))) — give the file a shorter plain name")
+        }
+        return moved
     }
 
     /// `text` with the temporary folder left out of the paths in it: `FILE:LINE: …` names the upload.
@@ -107,13 +128,10 @@ extension Registry {
     }
 }
 
-/// A `multipart/form-data` body (RFC 7578) as browsers send a form: its file part and its small text fields.
+/// A `multipart/form-data` body (RFC 7578) as browsers send a form, parsed while it streams in: the file part's
+/// bytes go to the upload's file as they come (memory holds one network chunk and a delimiter's length, whatever the
+/// file's size), the small text fields are kept.
 struct MultipartForm {
-    var fields: [String: String] = [:]
-    var fileName: String?
-    /// Where the file part's bytes are, in the body.
-    var file: Range<Int>?
-
     /// The `boundary` parameter of a multipart Content-Type; 400 when there is none.
     static func boundary(of contentType: String) throws -> String {
         for parameter in contentType.split(separator: ";").dropFirst() {
@@ -126,82 +144,139 @@ struct MultipartForm {
         throw APIError(.badRequest, "malformed multipart body: the Content-Type names no boundary — send the form as a browser does, or the file itself as the body")
     }
 
-    /// Reads the parts of `body`; a part that does not end, headers that do not end, or a form without a file part
-    /// is a 400 saying so.
-    init(body: UnsafeRawBufferPointer, boundary: String) throws {
-        func malformed(_ what: String) -> APIError {
-            APIError(.badRequest, "malformed multipart body: \(what) — send the form as a browser does, or the file itself as the body")
-        }
-        /// The offset of the first `needle` at or after `start` (memchr for its first byte, then memcmp).
-        func find(_ needle: [UInt8], from start: Int) -> Int? {
-            guard let base = body.baseAddress, !needle.isEmpty else { return nil }
-            var at = start
-            while at + needle.count <= body.count {
-                guard let hit = memchr(base + at, Int32(needle[0]), body.count - needle.count + 1 - at) else { return nil }
+    private enum State { case preamble, afterDelimiter, headers, file, field(String?), skipped, done }
+
+    private let delimiter: [UInt8]
+    private let next: [UInt8]
+    private var state = State.preamble
+    /// Bytes not yet consumed, and the offset in the body of the first of them.
+    private var buffer: [UInt8] = []
+    private var bufferStart = 0
+    /// Where the current part's headers start, for messages.
+    private var partStart = 0
+    private var fieldBytes: [UInt8] = []
+    private(set) var fields: [String: String] = [:]
+    private(set) var fileName: String?
+    private(set) var hasFile = false
+
+    init(boundary: String) {
+        delimiter = Array("--\(boundary)".utf8)
+        next = Array("\r\n--\(boundary)".utf8)
+    }
+
+    private func malformed(_ what: String) -> APIError {
+        APIError(.badRequest, "malformed multipart body: \(what) — send the form as a browser does, or the file itself as the body")
+    }
+
+    private func find(_ needle: [UInt8]) -> Int? {
+        guard buffer.count >= needle.count else { return nil }
+        return buffer.withUnsafeBytes { hay -> Int? in
+            guard let base = hay.baseAddress else { return nil }
+            var at = 0
+            while at + needle.count <= hay.count {
+                guard let hit = memchr(base + at, Int32(needle[0]), hay.count - needle.count + 1 - at) else { return nil }
                 let offset = base.distance(to: UnsafeRawPointer(hit))
                 if needle.withUnsafeBytes({ memcmp(base + offset, $0.baseAddress!, needle.count) }) == 0 { return offset }
                 at = offset + 1
             }
             return nil
         }
-        let delimiter = Array("--\(boundary)".utf8)
-        let next = Array("\r\n--\(boundary)".utf8)
-        guard var position = find(delimiter, from: 0) else { throw malformed("the boundary never appears") }
-        position += delimiter.count
+    }
+
+    private mutating func consume(_ count: Int) {
+        buffer.removeFirst(count)
+        bufferStart += count
+    }
+
+    /// Takes the next bytes of the body; the file part's bytes are handed to `writeFile` as they are known to be
+    /// content (a tail that may begin the closing delimiter is held back).
+    mutating func feed(_ bytes: UnsafeRawBufferPointer, writeFile: (ArraySlice<UInt8>) throws -> Void) throws {
+        buffer.append(contentsOf: bytes)
         while true {
-            guard position + 2 <= body.count else { throw malformed("it ends without the closing boundary") }
-            if body[position] == UInt8(ascii: "-") && body[position + 1] == UInt8(ascii: "-") { break }
-            guard body[position] == 13 && body[position + 1] == 10 else { throw malformed("a boundary is not followed by a line break") }
-            let headersStart = position + 2
-            guard let headersEnd = find(Array("\r\n\r\n".utf8), from: headersStart), headersEnd - headersStart < 16_384 else {
-                throw malformed("the headers of the part at byte \(headersStart) do not end")
-            }
-            let headers = String(decoding: UnsafeRawBufferPointer(rebasing: body[headersStart..<headersEnd]), as: UTF8.self)
-            let contentStart = headersEnd + 4
-            guard let contentEnd = find(next, from: contentStart) else {
-                throw malformed("the part at byte \(headersStart) has no closing boundary (the upload was cut short?)")
-            }
-            var name: String?, fileName: String?
-            for line in headers.components(separatedBy: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
-                for parameter in line.split(separator: ";").dropFirst() {
-                    let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                    guard pair.count == 2 else { continue }
-                    let value = pair[1].hasPrefix("\"") && pair[1].hasSuffix("\"") && pair[1].count >= 2 ? String(pair[1].dropFirst().dropLast()) : pair[1]
-                    switch pair[0].lowercased() {
-                    case "name": name = value
-                    case "filename": fileName = value
-                    default: break
+            switch state {
+            case .done:
+                buffer.removeAll()
+                return
+            case .preamble:
+                guard let at = find(delimiter) else {
+                    let keep = min(buffer.count, delimiter.count - 1)
+                    consume(buffer.count - keep)
+                    return
+                }
+                consume(at + delimiter.count)
+                state = .afterDelimiter
+            case .afterDelimiter:
+                guard buffer.count >= 2 else { return }
+                if buffer[0] == UInt8(ascii: "-") && buffer[1] == UInt8(ascii: "-") {
+                    state = .done
+                    continue
+                }
+                guard buffer[0] == 13 && buffer[1] == 10 else { throw malformed("a boundary is not followed by a line break") }
+                consume(2)
+                partStart = bufferStart
+                state = .headers
+            case .headers:
+                guard let end = find(Array("\r\n\r\n".utf8)), end < 16_384 else {
+                    if buffer.count >= 16_384 + 4 { throw malformed("the headers of the part at byte \(partStart) do not end") }
+                    return
+                }
+                let headers = String(decoding: buffer[..<end], as: UTF8.self)
+                consume(end + 4)
+                var name: String?, fileName: String?
+                for line in headers.components(separatedBy: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
+                    for parameter in line.split(separator: ";").dropFirst() {
+                        let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                        guard pair.count == 2 else { continue }
+                        let value = pair[1].hasPrefix("\"") && pair[1].hasSuffix("\"") && pair[1].count >= 2 ? String(pair[1].dropFirst().dropLast()) : pair[1]
+                        switch pair[0].lowercased() {
+                        case "name": name = value
+                        case "filename": fileName = value
+                        default: break
+                        }
                     }
                 }
-            }
-            if fileName != nil || name == "file" {
-                if file == nil {
-                    file = contentStart..<contentEnd
-                    self.fileName = fileName
+                if fileName != nil || name == "file" {
+                    if hasFile {
+                        state = .skipped
+                    } else {
+                        hasFile = true
+                        self.fileName = fileName
+                        state = .file
+                    }
+                } else {
+                    fieldBytes.removeAll()
+                    state = .field(name)
                 }
-            } else if let name, contentEnd - contentStart <= 1024 {
-                fields[name] = String(decoding: UnsafeRawBufferPointer(rebasing: body[contentStart..<contentEnd]), as: UTF8.self)
+            case .file, .field, .skipped:
+                let found = find(next)
+                let content = found ?? max(0, buffer.count - (next.count - 1))
+                switch state {
+                case .file: if content > 0 { try writeFile(buffer[..<content]) }
+                case .field: if fieldBytes.count <= 1024 { fieldBytes += buffer[..<min(content, 1025)] }
+                default: break
+                }
+                guard let found else {
+                    consume(content)
+                    return
+                }
+                if case .field(let name?) = state, fieldBytes.count <= 1024 {
+                    fields[name] = String(decoding: fieldBytes, as: UTF8.self)
+                }
+                consume(found + next.count)
+                state = .afterDelimiter
             }
-            position = contentEnd + next.count
         }
-        if file == nil { throw malformed("the form has no file part (a field with a filename, or one named file)") }
     }
-}
 
-extension Upload {
-    /// The form's file part saved on its own under `name` (its bytes copied out of the whole body, which is then
-    /// removed); returns the form's text fields and the file name the browser gave.
-    func takeFormFile(boundary: String, name: (String?) -> String) throws -> (upload: Upload, fields: [String: String]) {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        let (form, bytes): (MultipartForm, Data) = try data.withUnsafeBytes { body in
-            let form = try MultipartForm(body: body, boundary: boundary)
-            return (form, Data(UnsafeRawBufferPointer(rebasing: body[form.file!])))
+    /// The body has ended: a form that did not close, or has no file part, is a 400 saying so.
+    func finish() throws {
+        switch state {
+        case .done: break
+        case .preamble: throw malformed("the boundary never appears")
+        case .afterDelimiter: throw malformed("it ends without the closing boundary")
+        case .headers: throw malformed("the headers of the part at byte \(partStart) do not end")
+        case .file, .field, .skipped: throw malformed("the part at byte \(partStart) has no closing boundary (the upload was cut short?)")
         }
-        let file = Upload(folder: folder, path: folder + "/" + name(form.fileName))
-        try? FileManager.default.removeItem(atPath: path)
-        guard FileManager.default.createFile(atPath: file.path, contents: bytes) else {
-            throw APIError(.internalServerError, "cannot save the upload's file part")
-        }
-        return (file, form.fields)
+        if !hasFile { throw malformed("the form has no file part (a field with a filename, or one named file)") }
     }
 }

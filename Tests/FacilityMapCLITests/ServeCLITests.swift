@@ -227,6 +227,45 @@ final class ServeCLITests: XCTestCase {
         XCTAssertFalse(log.contains(expired) || log.contains("fm_not_a_real_secret") || log.contains(current), "no secret in the log")
     }
 
+    func testFormUploadsStreamTheirFilePartToDiskNotMemory() throws {
+        // Three 100 MB uploads at once, as raw bodies to one server and as browsers' forms to another (before: a
+        // form was copied into memory, +410 MB for one of 200 MB). The file's header lacks the required columns, so
+        // the import refuses it at once: the peaks are the receiving's (and the reader's look at the file).
+        let secret = try token(["--name", "市卫健委"])
+        let boundary = "----FacilityMapTestBoundary"
+        let file = Data("a,b\n".utf8) + Data(repeating: UInt8(ascii: "x"), count: 100 << 20)
+        var form = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"crs\"\r\n\r\nwgs84\r\n".utf8)
+        form += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"大文件.csv\"\r\nContent-Type: text/csv\r\n\r\n".utf8)
+        form += file + Data("\r\n--\(boundary)--\r\n".utf8)
+        func growth(body: Data, contentType: String) throws -> (growth: Int, statuses: [Int]) {
+            let (server, base) = try serve()
+            let before = try peakMemory(server)
+            let group = DispatchGroup()
+            let answers = NSLock()
+            nonisolated(unsafe) var statuses: [Int] = []
+            for _ in 0..<3 {
+                group.enter()
+                var request = URLRequest(url: URL(string: base + "/api/facilities?file=big.csv")!)
+                request.httpMethod = "POST"
+                request.httpBody = body
+                request.timeoutInterval = 120
+                request.setValue("Bearer \(secret)", forHTTPHeaderField: "Authorization")
+                request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+                URLSession.shared.dataTask(with: request) { _, response, _ in
+                    answers.withLock { statuses.append((response as? HTTPURLResponse)?.statusCode ?? 0) }
+                    group.leave()
+                }.resume()
+            }
+            XCTAssertEqual(group.wait(timeout: .now() + 180), .success)
+            return (try peakMemory(server) - before, statuses)
+        }
+        let raw = try growth(body: file, contentType: "text/csv")
+        let forms = try growth(body: form, contentType: "multipart/form-data; boundary=\(boundary)")
+        XCTAssertEqual(raw.statuses, [422, 422, 422])
+        XCTAssertEqual(forms.statuses, [422, 422, 422])
+        XCTAssertLessThan(forms.growth, raw.growth + (40 << 20), "forms grew the server by \(forms.growth >> 20) MB, raw bodies by \(raw.growth >> 20) MB")
+    }
+
     func testATokenRemovedWhileItsUploadComesInCommitsNothing() throws {
         let secret = try token(["--name", "临时令牌"])
         let err = Pipe()
