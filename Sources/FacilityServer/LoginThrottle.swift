@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
@@ -46,9 +47,19 @@ struct LoginThrottleMiddleware: RouterMiddleware {
     typealias Context = RegistryRequestContext
     let throttle: LoginThrottle
 
+    /// The client's address: the peer's, or behind a proxy on this machine (docs/nginx-facilitymap.conf) the
+    /// `X-Real-IP` it sets. A client farther away cannot name its own address.
+    static func clientAddress(_ request: Request, context: Context) -> String {
+        let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        if peer == "127.0.0.1" || peer == "::1", let real = request.headers[HTTPField.Name("X-Real-IP")!], !real.isEmpty, real.utf8.count <= 64 {
+            return real
+        }
+        return peer
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.headers[.authorization] != nil else { return try await next(request, context) }
-        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        let address = Self.clientAddress(request, context: context)
         if let wait = throttle.retryAfter(address) {
             context.logger.warning("refused \(request.method) \(request.uri.path) from \(address): \(throttle.limit) failed token checks within \(Int(throttle.window)) s (429)")
             var error = APIError(.tooManyRequests, "\(throttle.limit) requests from this address carried a token that was refused within \(Int(throttle.window)) s — wait \(Int(wait.rounded(.up))) s, then send a valid token")

@@ -36,6 +36,9 @@ struct Serve: ParsableCommand {
         configuration.privateReads = `private`
         configuration.maxUploadBytes = maxUploadMB << 20
         configuration.geometryLimits = geometry.limits
+        if !["127.0.0.1", "localhost", "::1"].contains(host) {
+            printError("warning: serving on \(host) over plain HTTP: tokens would cross the network in clear text — keep serve on 127.0.0.1 behind a TLS proxy (README, \"HTTPS\"; docs/nginx-facilitymap.conf)")
+        }
         let server = RegistryServer(registry: registry, configuration: configuration)
         let path = PostgresConnection.withoutPassword(storeOptions.path)
         let failure = ServeFailure()
