@@ -57,7 +57,12 @@ enum RegistryPage {
         const text = t => String(t === null || t === undefined ? "–" : t);
         let report = null;
 
+        // A private registry's page: the token given at sign-in, kept for this tab only, goes with every request.
+        const tokenKey = "facilitymap-token";
         async function getJSON(url, options) {
+          options = Object.assign({}, options);
+          const kept = sessionStorage.getItem(tokenKey);
+          options.headers = Object.assign(kept ? {"Authorization": "Bearer " + kept} : {}, options.headers || {});
           const response = await fetch(url, options);
           let body = null;
           try { body = await response.json(); } catch (e) { body = {error: response.status + " " + response.statusText}; }
@@ -141,7 +146,7 @@ enum RegistryPage {
           result.textContent = "uploading " + file.name + "…";
           const answer = await getJSON(`/api/${$("layer").value}?` + p, {
             method: "POST", body: file,
-            headers: {"Authorization": "Bearer " + $("token").value.trim(), "Content-Type": file.name.endsWith(".csv") ? "text/csv" : "application/geo+json"}});
+            headers: {"Authorization": "Bearer " + ($("token").value.trim() || sessionStorage.getItem(tokenKey) || ""), "Content-Type": file.name.endsWith(".csv") ? "text/csv" : "application/geo+json"}});
           const b = answer.body;
           result.textContent = b.error ? `${answer.status}: ${b.error}` : b.line;
           result.className = answer.ok ? "ok" : "bad";
@@ -150,9 +155,39 @@ enum RegistryPage {
           if (b.committed && (b.new > 0 || b.updated > 0)) load();
         }
 
-        (async () => {
+        function signIn(message) {
+          const form = document.createElement("form");
+          form.id = "signin";
+          const label = document.createElement("label");
+          label.textContent = "This registry is private: sign in with your token 登录 ";
+          const input = document.createElement("input");
+          input.id = "signin-token"; input.type = "password"; input.autocomplete = "off"; input.size = 34; input.placeholder = "fm_…";
+          const button = document.createElement("button");
+          button.id = "signin-send"; button.type = "submit"; button.textContent = "Sign in";
+          const note = document.createElement("span");
+          note.id = "signin-error"; note.textContent = message || "";
+          label.appendChild(input); form.append(label, button, note);
+          document.querySelector("header").after(form);
+          form.addEventListener("submit", event => {
+            event.preventDefault();
+            sessionStorage.setItem(tokenKey, input.value.trim());
+            form.remove();
+            start();
+          });
+        }
+
+        async function start() {
           const plan = await getJSON("/api/plan");
+          if (plan.status === 401) {
+            const tried = sessionStorage.getItem(tokenKey);
+            sessionStorage.removeItem(tokenKey);
+            signIn(tried ? plan.body.error : "");
+            return;
+          }
           if (!plan.ok) { $("status").textContent = plan.body.error; return; }
+          document.title = plan.body.plan + " — FacilityMap coverage";
+          document.querySelector("header h1").textContent = plan.body.plan;
+          if (sessionStorage.getItem(tokenKey) && !$("token").value) $("token").value = sessionStorage.getItem(tokenKey);
           plan.body.years.forEach(y => { const o = document.createElement("option"); o.value = y; o.textContent = y; $("year").appendChild(o); });
           const address = new URLSearchParams(location.search);
           ["year", "by"].forEach(k => { if (address.get(k)) $(k).value = address.get(k); });
@@ -160,6 +195,7 @@ enum RegistryPage {
           ["year", "asof", "by"].forEach(k => $(k).addEventListener("change", () => { history.replaceState(null, "", "?" + query() + location.hash); load(); }));
           $("upload-form").addEventListener("submit", upload);
           load();
-        })();
+        }
+        start();
         """#
 }

@@ -40,14 +40,18 @@ public struct RegistryServer: Sendable {
     /// The router with every route; the tests call it through a real server as well.
     func router() -> Router<RegistryRequestContext> {
         let router = Router(context: RegistryRequestContext.self)
-        let page = RegistryPage.html(title: registry.plan.plan)
+        // A private registry's page names nothing of it before sign-in.
+        let page = RegistryPage.html(title: configuration.privateReads ? "FacilityMap" : registry.plan.plan)
         router.add(middleware: HTTPHygieneMiddleware<RegistryRequestContext>(pageScriptHashes: pageScriptHashes(of: page)))
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: LoginThrottleMiddleware(throttle: LoginThrottle()))
         let api = API(registry: registry, configuration: configuration)
         router.read("/") { _, _ in Self.html(page) }
         router.read("/index.html") { _, _ in Self.html(page) }
-        router.read("/api") { _, _ in Self.json(API.index) }
+        router.read("/api") { request, _ in
+            try await api.checkRead(request)
+            return Self.json(API.index)
+        }
         router.read("/api/facilities") { request, _ in try await api.facilities(request) }
         router.post("/api/facilities") { request, context in try await api.upload(request, context: context, layer: .facilities) }
         router.read("/api/facilities/:id") { request, context in try await api.facility(request, id: try Self.parameter("id", context)) }

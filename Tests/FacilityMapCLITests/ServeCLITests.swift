@@ -302,6 +302,39 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(request(base + "/api/imports")?.status, 200)
     }
 
+    func testAPrivateRegistrysPageShowsNothingBeforeSignInAndWorksAfterInARealBrowser() throws {
+        let secret = try token(["--name", "规划局"])
+        let (_, base) = try serve(["--private"])
+        // Without a token: the API's index and every read are 401; the page names nothing of the registry.
+        XCTAssertEqual(request(base + "/api")?.status, 401)
+        XCTAssertEqual(request(base + "/api/plan")?.status, 401)
+        let page = try XCTUnwrap(request(base + "/"))
+        XCTAssertEqual(page.status, 200)
+        XCTAssertFalse(page.text.contains("洛阳"), "the private page before sign-in names the plan")
+        let script = CLITests.repository.appendingPathComponent("Tests/browser/private_page.py").path
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", script, base + "/", secret]
+        let out = Pipe(), err = Pipe()
+        python.standardOutput = out
+        python.standardError = err
+        try python.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        XCTAssertEqual(python.terminationStatus, 0, String(decoding: stderr, as: UTF8.self))
+        let seen = try XCTUnwrap(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], String(decoding: stdout, as: UTF8.self))
+        XCTAssertEqual(seen["before_title"] as? String, "FacilityMap — FacilityMap coverage")
+        XCTAssertFalse((seen["before_text"] as? String ?? "洛阳").contains("洛阳"), "\(seen)")
+        XCTAssertTrue((seen["before_text"] as? String)?.contains("sign in") == true, "\(seen)")
+        XCTAssertTrue((seen["wrong_error"] as? String)?.contains("not known to this registry") == true, "\(seen)")
+        XCTAssertFalse((seen["wrong_text"] as? String ?? "洛阳").contains("洛阳"), "\(seen)")
+        XCTAssertTrue((seen["after_title"] as? String)?.hasPrefix("幸福洛阳建设行动计划") == true, "\(seen)")
+        XCTAssertEqual(seen["after_districts"] as? Int, 14)
+        XCTAssertEqual(seen["after_rows"] as? Int, TargetPlan.luoyang2022.targets.count)
+        XCTAssertEqual(seen["reload_signin"] as? Int, 0, "the token is kept for the tab's session")
+        XCTAssertEqual(seen["reload_districts"] as? Int, 14)
+    }
+
     func testThePageLoadsDrawsSwitchesTargetAndShowsAnUploadsRejectsInARealBrowser() throws {
         let secret = try token(["--name", "西工区卫健委", "--kinds", "hospital", "--in", "410303"])
         let (_, base) = try serve()
