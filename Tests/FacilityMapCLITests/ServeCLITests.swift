@@ -132,6 +132,16 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(request(again + "/api/facilities/NEW-1")?.status, 404)
     }
 
+    /// Reads the server's standard error until it says it paused at `point` (FACILITYMAP_TEST_PAUSE_AT).
+    func waitForPause(_ point: String, on err: Pipe, seconds: Double = 30) {
+        var seen = ""
+        let deadline = Date().addingTimeInterval(seconds)
+        while !seen.contains("paused at \(point)") && Date() < deadline {
+            seen += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        XCTAssertTrue(seen.contains("paused at \(point)"), seen)
+    }
+
     /// The server's peak resident memory so far (`VmHWM`), in bytes.
     func peakMemory(_ server: Process) throws -> Int {
         let status = try String(contentsOfFile: "/proc/\(server.processIdentifier)/status", encoding: .utf8)
@@ -182,12 +192,7 @@ final class ServeCLITests: XCTestCase {
             unitsAnswer = self.request(base + "/api/units?file=districts.geojson", method: "POST", body: Data(units.utf8), token: secret, timeout: 60)
             unitsDone.signal()
         }
-        var seen = ""
-        let deadline = Date().addingTimeInterval(30)
-        while !seen.contains("paused at geometry") && Date() < deadline {
-            seen += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
-        }
-        XCTAssertTrue(seen.contains("paused at geometry"), seen)
+        waitForPause("geometry", on: err)
         var rows = ["id,name,kind,lon,lat,unit,beds"]
         for i in 0..<10 { rows.append("QUICK-\(i),卫生室\(i),village_clinic,112.43,34.67,410303001,\(i)") }
         let started = Date()
@@ -277,12 +282,7 @@ final class ServeCLITests: XCTestCase {
             answer = self.request(base + "/api/units?file=new.geojson", method: "POST", body: Data(geojson.utf8), token: secret, timeout: 60)
             done.signal()
         }
-        var seen = ""
-        let deadline = Date().addingTimeInterval(30)
-        while !seen.contains("paused at geometry") && Date() < deadline {
-            seen += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
-        }
-        XCTAssertTrue(seen.contains("paused at geometry"), seen)
+        waitForPause("geometry", on: err)
         XCTAssertEqual(try run(["token", "remove", "临时令牌"]).status, 0)
         XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
         XCTAssertEqual(answer?.status, 401, answer?.text ?? "no answer")

@@ -46,10 +46,14 @@ final class TLSProxyCLITests: XCTestCase {
         return process
     }
 
+    /// curl's answer: the HTTP status (0 when it could not connect) and the body.
     func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
-        let out = try CLITests.tool(["/usr/bin/curl"], ["-sS", "-o", "-", "-w", "\n%{http_code}", "--max-time", "30"] + arguments,
-                                    missing: "curl (Debian: curl)")
-        let lines = out.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "curl (Debian: curl, installed by Scripts/setup)")
+        let pipe = Pipe()
+        let process = try start("/usr/bin/curl", ["-sS", "-o", "-", "-w", "\n%{http_code}", "--max-time", "30"] + arguments, stdout: pipe)
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
     }
 
