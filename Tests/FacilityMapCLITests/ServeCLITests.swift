@@ -311,6 +311,9 @@ final class ServeCLITests: XCTestCase {
         let page = try XCTUnwrap(request(base + "/"))
         XCTAssertEqual(page.status, 200)
         XCTAssertFalse(page.text.contains("洛阳"), "the private page before sign-in names the plan")
+        // A district renamed as markup: its name must stay text in every tooltip.
+        let renamed = "code,name,level\n410303,<img src=x onerror=document.body.dataset.pwned=1></script><script>document.body.dataset.pwned=2</script>,district\n"
+        XCTAssertEqual(request(base + "/api/units?file=u.csv", method: "POST", body: Data(renamed.utf8), token: secret)?.status, 200)
         let script = CLITests.repository.appendingPathComponent("Tests/browser/private_page.py").path
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -332,13 +335,18 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(seen["after_districts"] as? Int, 14)
         XCTAssertEqual(seen["after_rows"] as? Int, TargetPlan.luoyang2022.targets.count)
         XCTAssertEqual(seen["reload_signin"] as? Int, 0, "the token is kept for the tab's session")
+        XCTAssertEqual(seen["tip_with_markup"] as? Bool, true, "the district's name shows as text in its tooltip: \(seen)")
+        XCTAssertEqual(seen["pwned"] as? String, "", "a unit's name ran as script: \(seen)")
         XCTAssertEqual(seen["reload_districts"] as? Int, 14)
     }
 
     func testThePageLoadsDrawsSwitchesTargetAndShowsAnUploadsRejectsInARealBrowser() throws {
         let secret = try token(["--name", "西工区卫健委", "--kinds", "hospital", "--in", "410303"])
         let (_, base) = try serve()
-        let csv = try write("上报.csv", "id,name,kind,lon,lat,unit,beds\nXG-NEW-1,西工区新医院,医院,112.43,34.67,410303001,100\nXG-NEW-2,坏行,医院,112.43,34.67,410303001,many\n")
+        // Two names that would run as script if the page put them into HTML (they stay inert text: `pwned` unset).
+        let csv = try write("上报.csv", "id,name,kind,lon,lat,unit,beds\nXG-NEW-1,西工区新医院,医院,112.43,34.67,410303001,100\nXG-NEW-2,坏行,医院,112.43,34.67,410303001,many\n"
+                            + "XG-XSS-1,<img src=x onerror=document.body.dataset.pwned=1>,医院,112.431,34.671,410303001,5\n"
+                            + "XG-XSS-2,</script><script>document.body.dataset.pwned=2</script>,医院,112.432,34.672,410303001,5\n")
         let screenshot = folder.appendingPathComponent("page.png").path
         let script = CLITests.repository.appendingPathComponent("Tests/browser/served_page.py").path
         let python = Process()
@@ -362,7 +370,10 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(seen["area_rows"] as? Int, 16, "the 15 county-level units and the city total")
         XCTAssertTrue((seen["meta_2023"] as? String)?.contains("goals of 2023") == true, "\(seen)")
         XCTAssertEqual(seen["target_kept"] as? String, "beds-per-1000 — 每千人口医疗卫生机构床位数")
-        XCTAssertEqual(seen["upload"] as? String, "imported 2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected")
+        XCTAssertEqual(seen["upload"] as? String, "imported 4 rows: 3 new, 0 updated, 0 unchanged, 1 rejected")
+        XCTAssertEqual(seen["pwned"] as? String, "", "a facility's name ran as script: \(seen)")
+        XCTAssertEqual(seen["tooltips_pwned"] as? String, "", "a tooltip ran a name as script: \(seen)")
+        XCTAssertEqual(seen["tip_shown"] as? Bool, true, "the tooltips were shown: \(seen)")
         XCTAssertEqual(seen["rejects"] as? [String], ["上报.csv:3: beds: many is not a whole number — write a count such as 120, or leave it empty"])
         let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
         XCTAssertGreaterThan(png.count, 20_000, "a drawn page, not a blank one")

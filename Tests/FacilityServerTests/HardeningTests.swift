@@ -207,3 +207,54 @@ final class ScopePointTests: ServerTestCase {
         XCTAssertEqual(outsideTownship.status, 403, outsideTownship.text)
     }
 }
+
+/// What held when the shared registry was probed (issue #22), kept tested.
+final class HeldProbeTests: ServerTestCase {
+    func testUploadNamesWithFoldersNULAndLineBreaksBecomePlainNames() async throws {
+        let secret = try addToken(name: "市卫健委")
+        try await startServer()
+        let csv = "id,name,kind,lon,lat,unit,beds\nNAME-1,医院,hospital,112.43,34.67,410303001,1\n"
+        for (i, name) in ["../../etc/passwd.csv", "/tmp/absolute.csv", "a\u{0}b.csv", "a\r\nX-Injected: 1\r\nb.csv", "..", "."].enumerated() {
+            let body = csv.replacingOccurrences(of: "NAME-1", with: "NAME-\(i)")
+            let answer = try await upload(body, name: name, token: secret)
+            XCTAssertEqual(answer.status, 200, "\(name.debugDescription): \(answer.text)")
+            let file = try XCTUnwrap(answer.object["file"] as? String)
+            XCTAssertFalse(file.contains("/") || file.unicodeScalars.contains { $0.value < 0x20 } || file == ".." || file == ".", file.debugDescription)
+            XCTAssertNil(answer.headers["x-injected"])
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/etc/passwd.csv"))
+        let logged = try withStore { try $0.importLog().suffix(6).map(\.file) }
+        XCTAssertTrue(logged.allSatisfy { !$0.contains("/") && !$0.unicodeScalars.contains { $0.value < 0x20 } }, "\(logged)")
+        XCTAssertEqual(try withStore { try ($0 as? FacilityStore)?.integrityCheck() }, "ok")
+    }
+
+    func testHugeOrManyHeadersAndConflictingLengthsAre400() async throws {
+        try await startServer()
+        let huge = try raw("GET /api/plan HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\n\r\n", waitingUpTo: 10)
+        XCTAssertTrue(huge.answer.isEmpty || huge.answer.hasPrefix("HTTP/1.1 4"), String(huge.answer.prefix(200)))
+        XCTAssertFalse(huge.answer.hasPrefix("HTTP/1.1 200"))
+        let many = (0..<20_000).map { "X-H\($0): v\r\n" }.joined()
+        let manyAnswer = try raw("GET /api/plan HTTP/1.1\r\nHost: x\r\n\(many)\r\n", waitingUpTo: 10)
+        XCTAssertTrue(manyAnswer.answer.isEmpty || manyAnswer.answer.hasPrefix("HTTP/1.1 4"), String(manyAnswer.answer.prefix(200)))
+        let conflicting = try raw("POST /api/facilities HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 9\r\n\r\nabcde", waitingUpTo: 10)
+        XCTAssertTrue(conflicting.answer.hasPrefix("HTTP/1.1 400"), String(conflicting.answer.prefix(200)))
+        // The server answers on.
+        let plan = try await request("/api/plan")
+        XCTAssertEqual(plan.status, 200)
+    }
+
+    func testThreeHundredHalfOpenConnectionsSlowNothing() async throws {
+        try await startServer()
+        var sockets: [Int32] = []
+        defer { sockets.forEach { close($0) } }
+        for _ in 0..<300 {
+            let fd = try connectRaw()
+            sendRaw(fd, "GET /api/plan HTTP/1.1\r\nHost: x\r\n")  // never finished
+            sockets.append(fd)
+        }
+        let started = Date()
+        let stats = try await request("/api/stats")
+        XCTAssertEqual(stats.status, 200)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+    }
+}

@@ -6,6 +6,7 @@ same tab (the token kept for the tab's session).
 """
 import json
 import sys
+import time
 
 from chromium import chromium
 from selenium.webdriver.common.by import By
@@ -36,6 +37,18 @@ try:
     seen["after_title"] = driver.title
     seen["after_districts"] = int(driver.find_element(By.ID, "map").get_attribute("data-districts"))
     seen["after_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "#targets-table tbody tr"))
+    # Every area's tooltip shown once: a district named as markup stays text.
+    tips = driver.execute_script("""
+        const texts = [];
+        document.querySelectorAll('#map path').forEach(p => {
+          p.dispatchEvent(new MouseEvent('mousemove', {bubbles: true, clientX: 10, clientY: 10}));
+          texts.push(document.getElementById('tip').textContent);
+        });
+        return texts;
+    """)
+    time.sleep(1)  # an <img onerror> in HTML would fire once its load fails
+    seen["tip_with_markup"] = any("<img src=x" in t for t in tips)
+    seen["pwned"] = body().get_attribute("data-pwned") or ""
 
     driver.refresh()
     wait.until(lambda d: body().get_attribute("data-loads") == "1")

@@ -6,6 +6,7 @@ and reads the rejections the page shows.
 """
 import json
 import sys
+import time
 
 from chromium import chromium
 from selenium.webdriver.common.by import By
@@ -45,6 +46,14 @@ try:
     seen["upload"] = text("upload-result")
     seen["rejects"] = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#rejects li")]
     wait.until(lambda d: body().get_attribute("data-loads") == "3")
+    seen["pwned"] = body().get_attribute("data-pwned") or ""
+    # Every drawn shape's tooltip shown once (the map's tooltips name areas; facilities go by kind and point).
+    driver.execute_script("""
+        document.querySelectorAll('#map path, #map circle').forEach(c => c.dispatchEvent(new MouseEvent('mousemove', {bubbles: true, clientX: 10, clientY: 10})));
+    """)
+    seen["tip_shown"] = driver.execute_script("return document.getElementById('tip').textContent.length > 0")
+    time.sleep(1)  # an <img onerror> in HTML would fire once its load fails
+    seen["tooltips_pwned"] = body().get_attribute("data-pwned") or ""
     driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(screenshot)
 finally:
