@@ -132,12 +132,11 @@ struct API: Sendable {
     /// The token the request carries (`Authorization: Bearer SECRET`), or nil when it carries none.
     /// An unknown secret is 401.
     func token(_ request: Request) async throws -> WriteToken? {
-        guard let header = request.headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard request.headers[.authorization] != nil else { return nil }
+        guard let secret = Self.bearerSecret(request) else {
             throw unauthorized("the Authorization header must be `Bearer TOKEN` — make a token with `facilitymap token add`")
         }
-        let hash = TokenSecret.hash(Self.bearerSecret(request) ?? "")
+        let hash = TokenSecret.hash(secret)
         guard let token = try await registry.read({ try $0.token(sha256: hash) }) else {
             throw unauthorized("the token is not known to this registry (removed, or made for another store) — ask for a new one")
         }
@@ -373,20 +372,17 @@ struct API: Sendable {
         let boundary = isForm ? try MultipartForm.boundary(of: contentType) : nil
         var name = Self.fileName(query["file"], layer: layer)
         // A browser's form is parsed as it streams in: only its file part is saved (as `.part`, named below).
-        let form = UnsafeMutablePointer<MultipartForm>.allocate(capacity: 1)
-        defer { form.deallocate() }
-        if let boundary { form.initialize(to: MultipartForm(boundary: boundary)) }
-        defer { if boundary != nil { form.deinitialize(count: 1) } }
+        let form = boundary.map(MultipartForm.init(boundary:))
         var upload = try await Upload.receive(request.body, name: isForm ? ".part" : name, limit: configuration.maxUploadBytes,
                                               declaredLength: request.headers[.contentLength].flatMap(Int.init),
                                               minimumRate: configuration.minimumUploadRate, grace: configuration.uploadGraceSeconds,
-                                              form: boundary == nil ? nil : form)
-        if boundary != nil {
+                                              form: form)
+        if let form {
             // The file part is the upload; the form's text fields fill in what the query does not give.
             do {
-                name = Self.fileName(query["file"] ?? form.pointee.fileName, layer: layer)
+                name = Self.fileName(query["file"] ?? form.fileName, layer: layer)
                 upload = try upload.renamed(name)
-                query = Query(parameters: form.pointee.fields.merging(query.parameters) { $1 })
+                query = Query(parameters: form.fields.merging(query.parameters) { $1 })
             } catch {
                 upload.remove()
                 throw error

@@ -15,7 +15,7 @@ struct Upload: Sendable {
     /// With `form`, the body is a `multipart/form-data` form parsed as it comes: only its file part is saved, and
     /// the form (its fields, the file's name) is left in `form`.
     static func receive(_ body: RequestBody, name: String, limit: Int, declaredLength: Int?,
-                        minimumRate: Double = 10_000, grace: Double = 60, form: UnsafeMutablePointer<MultipartForm>? = nil) async throws -> Upload {
+                        minimumRate: Double = 10_000, grace: Double = 60, form: MultipartForm? = nil) async throws -> Upload {
         if let declaredLength, declaredLength > limit {
             throw APIError(.contentTooLarge, "the upload is \(declaredLength) bytes; this server takes at most \(limit) — split the file, or start the server with a larger --max-upload-mb")
         }
@@ -42,14 +42,14 @@ struct Upload: Sendable {
                 }
                 try buffer.withUnsafeReadableBytes { bytes in
                     if let form {
-                        try form.pointee.feed(bytes) { part in try part.withUnsafeBytes { try Self.write(fd, $0) } }
+                        try form.feed(bytes) { part in try part.withUnsafeBytes { try Self.write(fd, $0) } }
                     } else {
                         try Self.write(fd, bytes)
                     }
                 }
             }
             if total == 0 { throw APIError(.badRequest, "the request has no body: send the file's bytes as the body") }
-            try form?.pointee.finish()
+            try form?.finish()
         } catch let error as APIError {
             upload.remove()
             throw error
@@ -131,7 +131,7 @@ extension Registry {
 /// A `multipart/form-data` body (RFC 7578) as browsers send a form, parsed while it streams in: the file part's
 /// bytes go to the upload's file as they come (memory holds one network chunk and a delimiter's length, whatever the
 /// file's size), the small text fields are kept.
-struct MultipartForm {
+final class MultipartForm {
     /// The `boundary` parameter of a multipart Content-Type; 400 when there is none.
     static func boundary(of contentType: String) throws -> String {
         for parameter in contentType.split(separator: ";").dropFirst() {
@@ -183,14 +183,14 @@ struct MultipartForm {
         }
     }
 
-    private mutating func consume(_ count: Int) {
+    private func consume(_ count: Int) {
         buffer.removeFirst(count)
         bufferStart += count
     }
 
     /// Takes the next bytes of the body; the file part's bytes are handed to `writeFile` as they are known to be
     /// content (a tail that may begin the closing delimiter is held back).
-    mutating func feed(_ bytes: UnsafeRawBufferPointer, writeFile: (ArraySlice<UInt8>) throws -> Void) throws {
+    func feed(_ bytes: UnsafeRawBufferPointer, writeFile: (ArraySlice<UInt8>) throws -> Void) throws {
         buffer.append(contentsOf: bytes)
         while true {
             switch state {
