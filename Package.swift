@@ -74,6 +74,7 @@ let package = Package(
         .target(name: "FacilityServer", dependencies: [
             "FacilityMapKit", "FacilityCoverage", "CZlib",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),

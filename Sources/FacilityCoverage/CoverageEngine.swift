@@ -167,6 +167,16 @@ public final class CoverageEngine {
     func reference(_ i: Int) -> UnitReference { UnitReference(code: units[i].code, name: units[i].name) }
 
     /// The counting day and the goal year of a query.
+    /// The population coverage counts for each unit, by code: its own, else the sum of the units below it
+    /// (`summed`), else nil.
+    public var populationsUsed: [String: (people: Int, summed: Bool)] {
+        var used: [String: (people: Int, summed: Bool)] = [:]
+        for (i, unit) in units.enumerated() {
+            if let people = population[i] { used[unit.code] = (Int(people), unit.population == nil) }
+        }
+        return used
+    }
+
     public func resolve(plan: TargetPlan, query: CoverageQuery) -> (asOf: Day, year: Int) {
         let goalYears = Set(plan.targets.flatMap { $0.goals.keys }).sorted()
         let year = query.year ?? query.asOf.flatMap { asOf in goalYears.first { $0 >= asOf.year } } ?? goalYears.last

@@ -120,3 +120,22 @@ public struct TargetPlan: Equatable, Sendable {
     /// The latest year any target has a goal for.
     public var latestGoalYear: Int? { targets.flatMap { $0.goals.keys }.max() }
 }
+
+extension TargetPlan {
+    /// The target `text` names: its id (any case) or its title (每千人口医疗卫生机构床位数), or nil.
+    public func target(named text: String) -> Target? {
+        let wanted = text.trimmed
+        return targets.first { $0.id == wanted } ?? targets.first { $0.title == wanted }
+            ?? targets.first { $0.id.lowercased() == wanted.lowercased() }
+    }
+
+    /// What to say of a name that is no target of the plan: the nearest target, and every target's id and title.
+    public func unknownTargetMessage(_ text: String) -> String {
+        let listed = targets.map { "\($0.id) \($0.title)" }.joined(separator: ", ")
+        if let near = Spelling.nearest(to: text.trimmed, among: targets.flatMap { [$0.id, $0.title] }).first,
+           let target = targets.first(where: { $0.id == near || $0.title == near }) {
+            return "\(text) is not a target of the plan — did you mean \(target.id) (\(target.title))? The targets: \(listed)"
+        }
+        return "\(text) is not a target of the plan: use an id or a title of \(listed)"
+    }
+}

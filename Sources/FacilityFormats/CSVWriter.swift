@@ -18,7 +18,8 @@ public struct CSVWriteError: Error, Equatable, CustomStringConvertible {
     public var description: String { "\(path): \(reason)" }
 }
 
-/// Writes RFC 4180 CSV as UTF-8 with LF line ends, buffered (flushes about every 64 KiB).
+/// Writes RFC 4180 CSV with LF line ends, as UTF-8 (with or without a byte order mark) or GB18030, buffered
+/// (flushes about every 64 KiB, at the end of a record).
 /// A field is quoted when it contains a comma, quote, CR or LF, starts or ends with a space
 /// or tab, or starts with U+FEFF; embedded quotes are doubled. Copies of a writer share the same output.
 /// Call `close()` to flush and to see write errors.
@@ -28,19 +29,23 @@ public struct CSVWriter {
     /// Creates (or truncates) the file at `path`. With `byteOrderMark`, starts it with EF BB BF
     /// (helps Excel open UTF-8 files).
     public init(path: String, byteOrderMark: Bool = false) throws {
+        try self.init(path: path, encoding: byteOrderMark ? .utf8BOM : .utf8)
+    }
+
+    /// Creates (or truncates) the file at `path`, written in `encoding`.
+    public init(path: String, encoding: CSVOutputEncoding) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw CSVWriteError(path: path, reason: "cannot create the file (\(String(cString: strerror(errno)))) — check the folder exists and is writable")
         }
-        output = Output(fd: fd, name: path, ownsDescriptor: true, handle: nil)
-        if byteOrderMark { output.buffer.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
+        output = Output(fd: fd, name: path, ownsDescriptor: true, handle: nil, encoding: encoding)
     }
 
     /// Writes to an open file handle (e.g. `FileHandle.standardOutput`), which is not closed by `close()`.
-    public init(fileHandle: FileHandle) {
+    public init(fileHandle: FileHandle, encoding: CSVOutputEncoding = .utf8) {
         let fd = fileHandle.fileDescriptor
         let name = fd == STDOUT_FILENO ? "standard output" : (fd == STDERR_FILENO ? "standard error" : "file descriptor \(fd)")
-        output = Output(fd: fd, name: name, ownsDescriptor: false, handle: fileHandle)
+        output = Output(fd: fd, name: name, ownsDescriptor: false, handle: fileHandle, encoding: encoding)
     }
 
     /// Appends one record. A record of one empty field is written as `""` so it is not an empty line.
@@ -81,14 +86,18 @@ private final class Output {
     let name: String
     let ownsDescriptor: Bool
     let handle: FileHandle?  // kept alive so its descriptor stays valid
+    let encoding: CSVOutputEncoding
     var buffer: [UInt8] = []
     var closed = false
+    /// Whether anything was written yet (the byte order mark goes first).
+    var started = false
 
-    init(fd: Int32, name: String, ownsDescriptor: Bool, handle: FileHandle?) {
+    init(fd: Int32, name: String, ownsDescriptor: Bool, handle: FileHandle?, encoding: CSVOutputEncoding) {
         self.fd = fd
         self.name = name
         self.ownsDescriptor = ownsDescriptor
         self.handle = handle
+        self.encoding = encoding
         buffer.reserveCapacity(Output.flushThreshold + 4096)
     }
 
@@ -143,6 +152,10 @@ private final class Output {
 
     func flush() throws {
         try checkOpen()
+        if encoding != .utf8 && (!buffer.isEmpty || !started) {
+            buffer = encoding.encode(buffer, atStart: !started)
+        }
+        started = true
         var written = 0
         let total = buffer.count
         try buffer.withUnsafeBytes { bytes in

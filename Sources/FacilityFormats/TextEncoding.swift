@@ -221,3 +221,75 @@ final class GB18030Decoder {
         return (string, invalidOffset)
     }
 }
+
+// MARK: - Writing
+
+/// How FacilityMap writes a CSV file (`--encoding` of `list`, `coverage`, `suggest`, `check`; the rejects file
+/// follows its input). The default, UTF-8 with a byte order mark, is what Excel on Chinese Windows opens without
+/// mojibake; GB18030 is what older bureau software expects; plain UTF-8 suits other programs.
+public enum CSVOutputEncoding: String, Sendable, CaseIterable {
+    case utf8BOM = "utf-8-bom"
+    case utf8 = "utf-8"
+    case gb18030
+
+    /// Parses an --encoding argument, case-insensitively: utf-8-bom (or excel), utf-8 (utf8), gb18030 (gbk).
+    public init?(argument: String) {
+        switch argument.lowercased() {
+        case "utf-8-bom", "utf8-bom", "utf-8-sig", "excel": self = .utf8BOM
+        case "utf-8", "utf8": self = .utf8
+        case "gb18030", "gbk", "gb2312": self = .gb18030
+        default: return nil
+        }
+    }
+
+    /// The encoding a rejects file takes to match its input: GB18030 for a GB18030 file, else UTF-8 with a BOM.
+    public init(matching input: TextEncoding) {
+        self = input == .gb18030 ? .gb18030 : .utf8BOM
+    }
+
+    /// The bytes that start a file in this encoding.
+    public var prefix: [UInt8] { self == .utf8BOM ? [0xEF, 0xBB, 0xBF] : [] }
+
+    /// `text` (whole lines of UTF-8) in this encoding, with the prefix when `atStart`.
+    public func encode(_ utf8: [UInt8], atStart: Bool) -> [UInt8] {
+        switch self {
+        case .utf8: return utf8
+        case .utf8BOM: return atStart ? prefix + utf8 : utf8
+        case .gb18030: return GB18030Encoder.encode(utf8)
+        }
+    }
+
+    /// A whole text in this encoding, with its prefix.
+    public func data(_ text: String) -> [UInt8] { encode(Array(text.utf8), atStart: true) }
+}
+
+/// UTF-8 to GB18030 with iconv (GB18030 encodes every Unicode scalar, so nothing is lost).
+enum GB18030Encoder {
+    static func encode(_ utf8: [UInt8]) -> [UInt8] {
+        guard !utf8.isEmpty else { return [] }
+        let converter = iconv_open("GB18030", "UTF-8")
+        guard converter != iconv_t(bitPattern: -1) else { return utf8 }
+        defer { iconv_close(converter) }
+        // GB18030 takes at most 4 bytes for a scalar that UTF-8 writes in 2 to 4.
+        var output = [UInt8](repeating: 0, count: utf8.count * 2 + 4)
+        var produced = 0
+        utf8.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                var inPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(mutating: input.baseAddress!).assumingMemoryBound(to: CChar.self)
+                var inLeft = input.count
+                var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: CChar.self)
+                var outLeft = out.count
+                while inLeft > 0 {
+                    if iconv(converter, &inPtr, &inLeft, &outPtr, &outLeft) != -1 { break }
+                    // Invalid UTF-8 cannot come from a Swift String; skip a byte rather than loop.
+                    guard errno == EILSEQ || errno == EINVAL else { break }
+                    inPtr = inPtr.map { $0 + 1 }
+                    inLeft -= 1
+                    if outLeft > 0 { outPtr?.pointee = 0x3F; outPtr = outPtr.map { $0 + 1 }; outLeft -= 1 }
+                }
+                produced = out.count - outLeft
+            }
+        }
+        return Array(output.prefix(produced))
+    }
+}

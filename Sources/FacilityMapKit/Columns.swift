@@ -10,6 +10,8 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
     private let allFields = Array(Field.allCases)
     /// Columns that are not known fields: kept as text attributes, by header name.
     let extras: [(name: String, index: Int)]
+    /// Every name a field is known by (lowercased), for `lookalikes`.
+    private let knownNames: [String: Field]
     let header: [String]
 
     init(header: [String], aliases: (Field) -> [String]) {
@@ -24,6 +26,9 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
             let key = name.trimmed.lowercased()
             if let field = table[key], index[field] == nil {
                 index[field] = column
+            } else if RejectsFile.isReason(name) {
+                // The reason a rejects file gives: read by a person, never stored.
+                continue
             } else if !name.isEmpty {
                 extras.append((name, column))
             }
@@ -31,10 +36,29 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
         self.index = index
         self.extras = extras
         self.header = header
+        knownNames = table
         columnByOrdinal = Field.allCases.map { index[$0] ?? -1 }
     }
 
     func missing(_ required: [Field]) -> [Field] { required.filter { index[$0] == nil } }
+
+    /// Extra columns whose names look like a known field's (`实有执业医生数` beside `执业医师数`): `name` probably
+    /// meant `field`, spelled `known`. Only for a field the header lacks: beside 床位数, a 实有床位数 column is
+    /// another figure, not a slip. The importers warn about them (after `checkWidth`): such a column is not read.
+    var lookalikes: [(name: String, field: Field, known: String)] {
+        guard header.count <= ImportLimits.columns else { return [] }
+        let names = Array(knownNames.keys)
+        return extras.compactMap { extra in
+            guard let near = Spelling.nearest(to: extra.name.trimmed, among: names).first, let field = knownNames[near],
+                  index[field] == nil else { return nil }
+            return (extra.name, field, near)
+        }
+    }
+
+    /// A warning for each extra column that looks like a known field.
+    var lookalikeWarnings: [String] {
+        lookalikes.map { "column \($0.name) is kept as a text attribute, not as \($0.field.rawValue) — did you mean \($0.known) (\($0.field.rawValue))? Rename the column to have it read as \($0.field.rawValue)" }
+    }
 
     /// The trimmed value of `field` in `row`, or nil when the column is absent or the cell is empty.
     func value(_ field: Field, in row: [String]) -> String? {
@@ -77,19 +101,19 @@ enum FacilityColumn: String, CaseIterable {
     var aliases: [String] {
         switch self {
         case .id: ["编号", "机构编号", "facility_id"]
-        case .name: ["名称", "机构名称"]
-        case .kind: ["类型", "机构类型", "type"]
+        case .name: ["名称", "机构名称", "单位名称"]
+        case .kind: ["类型", "机构类型", "type", "机构类别", "类别"]
         case .lon: ["经度", "longitude", "lng", "x"]
         case .lat: ["纬度", "latitude", "y"]
-        case .unit: ["所属区划代码", "区划代码", "unit_code"]
-        case .beds: ["床位数", "床位"]
-        case .doctors: ["医生数", "执业医师数"]
-        case .gps: ["全科医生数", "general_practitioners"]
+        case .unit: ["所属区划代码", "区划代码", "unit_code", "行政区划代码"]
+        case .beds: ["床位数", "床位", "床位总数", "床位数量"]
+        case .doctors: ["医生数", "执业医师数", "医师数"]
+        case .gps: ["全科医生数", "general_practitioners", "全科医师数", "全科医生"]
         case .places: ["学位数", "学位"]
-        case .inclusive: ["普惠", "是否普惠"]
+        case .inclusive: ["普惠", "是否普惠", "普惠性", "是否普惠性"]
         case .level: ["等级"]
-        case .opened: ["开办日期", "开业日期"]
-        case .closed: ["关闭日期", "停业日期"]
+        case .opened: ["开办日期", "开业日期", "开办时间"]
+        case .closed: ["关闭日期", "停业日期", "关闭时间"]
         }
     }
 
@@ -102,11 +126,11 @@ enum UnitColumn: String, CaseIterable {
 
     var aliases: [String] {
         switch self {
-        case .code: ["区划代码", "adcode", "代码"]
-        case .name: ["名称"]
+        case .code: ["区划代码", "adcode", "代码", "行政区划代码"]
+        case .name: ["名称", "区划名称"]
         case .level: ["级别", "层级"]
-        case .parent: ["上级代码", "parent_code", "parent_adcode"]
-        case .population: ["人口", "常住人口"]
+        case .parent: ["上级代码", "parent_code", "parent_adcode", "上级区划代码"]
+        case .population: ["人口", "常住人口", "人口数", "常住人口数"]
         case .lon: ["经度", "longitude", "lng"]
         case .lat: ["纬度", "latitude"]
         }
@@ -120,45 +144,57 @@ struct CellProblem: Error {
 }
 
 enum Cell {
+    /// A number as a spreadsheet may hold it, made plain: full-width digits, signs and points (１１２.４３, －５) by
+    /// NFKC, and spaces inside it (1 200) dropped. ASCII text comes back as it is.
+    static func plainNumber(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 >= 0x80 || $0 == 0x20 }) else { return text }
+        let folded = text.precomposedStringWithCompatibilityMapping.replacingOccurrences(of: "。", with: ".")
+        return String(folded.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+    }
+
     static func count(_ text: String?) throws -> Int? {
-        guard let text else { return nil }
+        guard let original = text else { return nil }
+        let text = plainNumber(original)
         let cleaned = text.contains(",") ? text.replacingOccurrences(of: ",", with: "") : text
         if let value = Int(cleaned) {
-            guard value >= 0 else { throw CellProblem(message: "\(text) is negative — a count is 0 or more") }
+            guard value >= 0 else { throw CellProblem(message: "\(original) is negative — a count is 0 or more") }
             return value
         }
         if let value = Double(cleaned), value.isFinite, value.rounded() == value {
-            guard value >= 0 else { throw CellProblem(message: "\(text) is negative — a count is 0 or more") }
-            guard value < 1e15 else { throw CellProblem(message: "\(text) is too large for a count") }
+            guard value >= 0 else { throw CellProblem(message: "\(original) is negative — a count is 0 or more") }
+            guard value < 1e15 else { throw CellProblem(message: "\(original) is too large for a count") }
             return Int(value)
         }
-        throw CellProblem(message: "\(text) is not a whole number — write a count such as 120, or leave it empty")
+        throw CellProblem(message: "\(original) is not a whole number — write a count such as 120, or leave it empty")
     }
 
     static func boolean(_ text: String?) throws -> Bool? {
-        guard let text else { return nil }
+        guard let original = text else { return nil }
+        let text = original.precomposedStringWithCompatibilityMapping
         switch text.lowercased() {
         case "true", "1", "yes", "y", "是", "t": return true
         case "false", "0", "no", "n", "否", "f": return false
-        default: throw CellProblem(message: "\(text) is not a yes/no value — write true/false, 1/0, yes/no or 是/否")
+        default: throw CellProblem(message: "\(original) is not a yes/no value — write true/false, 1/0, yes/no or 是/否")
         }
     }
 
     static func day(_ text: String?, bareYearMeansEnd: Bool) throws -> Day? {
-        guard let text else { return nil }
+        guard let original = text else { return nil }
+        let text = plainNumber(original)
         guard let day = Day(parsing: text, bareYearMeansEnd: bareYearMeansEnd) else {
-            throw CellProblem(message: "\(text) is not a date — write YYYY or YYYY-MM-DD")
+            throw CellProblem(message: "\(original) is not a date — write YYYY or YYYY-MM-DD")
         }
         return day
     }
 
     static func coordinate(_ text: String?, name: String, range: ClosedRange<Double>) throws -> Double {
-        guard let text else { throw CellProblem(message: "missing — every row needs a \(name)") }
+        guard let original = text else { throw CellProblem(message: "missing — every row needs a \(name)") }
+        let text = plainNumber(original)
         guard let value = Double(text), value.isFinite else {
-            throw CellProblem(message: "\(text) is not a number — write decimal degrees such as 112.45")
+            throw CellProblem(message: "\(original) is not a number — write decimal degrees such as 112.45")
         }
         guard range.contains(value) else {
-            throw CellProblem(message: "\(text) is out of range (\(Int(range.lowerBound)) to \(Int(range.upperBound)))")
+            throw CellProblem(message: "\(original) is out of range (\(Int(range.lowerBound)) to \(Int(range.upperBound)))")
         }
         return value
     }

@@ -39,10 +39,19 @@ public enum CoverageMap {
         let report = engine.report(plan: plan, query: query)
         let byCode = Dictionary(engine.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         let areaCodes = report.targets.first?.areas.map(\.area.code) ?? engine.units.filter { $0.level == query.by }.map(\.code).sorted()
+        // An area without a polygon (townships are often points) is drawn as a symbol at its point, sized by the
+        // population coverage counts for it.
+        let people = areaCodes.contains { byCode[$0]?.boundary == nil } ? engine.populationsUsed : [:]
         let areas = areaCodes.compactMap { code -> String? in
-            guard let unit = byCode[code], let boundary = unit.boundary else { return nil }
-            return JSONText.object([("code", JSONText.string(code)), ("name", JSONText.string(unit.name)),
-                                    ("polygons", polygons(boundary))])
+            guard let unit = byCode[code] else { return nil }
+            if let boundary = unit.boundary {
+                return JSONText.object([("code", JSONText.string(code)), ("name", JSONText.string(unit.name)),
+                                        ("polygons", polygons(boundary))])
+            }
+            guard let point = unit.location else { return nil }
+            return JSONText.object([("code", JSONText.string(code)), ("name", JSONText.string(unit.name)), ("polygons", "[]"),
+                                    ("point", "[\(coordinate(point.lon)),\(coordinate(point.lat))]"),
+                                    ("population", JSONText.value(people[code]?.people))])
         }
         let outline = plan.area.flatMap { byCode[$0]?.boundary }.map(polygons) ?? "null"
         let targets = report.targets.map { t -> String in
@@ -132,6 +141,8 @@ public enum CoverageMap {
       const svgNS = "http://www.w3.org/2000/svg";
       const svg = document.getElementById("map");
       const tip = document.getElementById("tip");
+      // A tooltip of the shapes about to go must go with them.
+      tip.style.display = "none";
       const select = document.getElementById("target");
       svg.textContent = "";
       select.textContent = "";
@@ -161,7 +172,7 @@ public enum CoverageMap {
       let bounds = [Infinity, Infinity, -Infinity, -Infinity];
       function extend(p) { bounds = [Math.min(bounds[0], p[0]), Math.min(bounds[1], p[1]), Math.max(bounds[2], p[0]), Math.max(bounds[3], p[1])]; }
       (DATA.outline || []).forEach(poly => poly.forEach(ring => ring.forEach(extend)));
-      DATA.areas.forEach(a => a.polygons.forEach(poly => poly.forEach(ring => ring.forEach(extend))));
+      DATA.areas.forEach(a => { a.polygons.forEach(poly => poly.forEach(ring => ring.forEach(extend))); if (a.point) extend(a.point); });
       if (!isFinite(bounds[0])) for (let i = 0; i < DATA.facilities.length; i += 3) extend([DATA.facilities[i], DATA.facilities[i + 1]]);
       if (!isFinite(bounds[0])) bounds = [0, 0, 1, 1];
       const k = Math.cos(((bounds[1] + bounds[3]) / 2) * Math.PI / 180);
@@ -185,7 +196,19 @@ public enum CoverageMap {
       const gFacilities = document.createElementNS(svgNS, "g"), gUncovered = document.createElementNS(svgNS, "g"), gLabels = document.createElementNS(svgNS, "g");
       const gProposed = document.createElementNS(svgNS, "g");
       [gAreas, gOutline, gFacilities, gUncovered, gProposed, gLabels].forEach(g => svg.appendChild(g));
+      // Areas with no polygon: circles whose area follows their population (the largest 14 px across).
+      const most = Math.max(1, ...DATA.areas.filter(a => a.point).map(a => a.population || 0));
       const areaPaths = DATA.areas.map(a => {
+        if (a.point) {
+          const c = document.createElementNS(svgNS, "circle");
+          c.setAttribute("class", "district area-point");
+          c.setAttribute("cx", X(a.point[0]).toFixed(1));
+          c.setAttribute("cy", Y(a.point[1]).toFixed(1));
+          c.setAttribute("r", (3 + 11 * Math.sqrt((a.population || 0) / most)).toFixed(1));
+          c.dataset.code = a.code;
+          gAreas.appendChild(c);
+          return [a, c];
+        }
         const p = document.createElementNS(svgNS, "path");
         p.setAttribute("class", "district");
         p.setAttribute("d", pathOf(a.polygons));
@@ -266,6 +289,7 @@ public enum CoverageMap {
       }
       function render() {
         const target = DATA.targets[select.selectedIndex];
+        tip.style.display = "none";
         if (!target) return;
         areaPaths.forEach(([a, p]) => {
           const r = target.areas[a.code];
@@ -324,6 +348,8 @@ public enum CoverageMap {
       .legend-row { margin: 2px 0; font-size: 13px; }
       path.district { stroke: #fff; stroke-width: 1.2; cursor: pointer; }
       path.district:hover { stroke: #000; stroke-width: 2; }
+      circle.area-point { stroke: #fff; stroke-width: 1; cursor: pointer; fill-opacity: 0.9; }
+      circle.area-point:hover { stroke: #000; stroke-width: 2; }
       path.outline { fill: none; stroke: #333; stroke-width: 1.6; }
       circle.facility { stroke: none; opacity: 0.75; }
       path.uncovered { stroke: #000; stroke-width: 1.4; fill: none; }

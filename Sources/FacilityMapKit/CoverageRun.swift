@@ -1,3 +1,4 @@
+import FacilityFormats
 import FacilityCoverage
 import FacilityModel
 import FacilityStore
@@ -21,6 +22,12 @@ extension CoverageEngine {
 
 /// Renders a coverage report as a table, CSV or JSON.
 public enum CoverageFormatter {
+    /// The report as bytes to write: CSV in `csvEncoding`, the others in UTF-8.
+    public static func data(_ report: CoverageReport, as format: ReportFormat, csvEncoding: CSVOutputEncoding = .utf8BOM) -> Data {
+        let text = render(report, as: format)
+        return format == .csv ? Data(csvEncoding.data(text)) : Data(text.utf8)
+    }
+
     public static func render(_ report: CoverageReport, as format: ReportFormat) -> String {
         switch format {
         case .table: table(report)
@@ -87,7 +94,8 @@ public enum CoverageFormatter {
             }
             return """
                     {"id": \(JSONText.string(t.target.id)), "title": \(JSONText.string(t.target.title)), \
-                "metric": \(JSONText.string(t.target.metric.rawValue)), "goal": \(number(t.goal)),
+                "metric": \(JSONText.string(t.target.metric.rawValue)), "per_area": \(JSONText.value(t.target.perArea?.rawValue)), \
+                "goal": \(number(t.goal)),
                      "total": \(JSONText.object(total)),
                      "areas": [\(areas.isEmpty ? "" : "\n" + areas.joined(separator: ",\n") + "\n    ")]}
                 """
@@ -104,20 +112,27 @@ public enum CoverageFormatter {
 
     // MARK: CSV
 
-    static func plain(_ value: Double?) -> String {
-        guard let value else { return "" }
-        return JSONText.value(value)
+    /// Whether target `t`'s values are shares (shown as percentages), on a row that is (not) one of its areas.
+    static func showsShares(_ t: TargetReport, by: UnitLevel, areaRow: Bool) -> Bool {
+        let metric = t.target.metric
+        let shares = metric == .unitCoverage || metric == .share || (metric == .count && t.target.perArea != nil)
+        return shares && !(areaRow && by == t.target.perArea)
     }
 
+    /// The report as CSV, its numbers as the table shows them (shares as percentages with one decimal, rates with
+    /// two, counts whole); `--format json` keeps full precision.
     public static func csv(_ report: CoverageReport) -> String {
         var rows: [[String]] = [["target", "title", "metric", "year", "as_of", "area_code", "area_name", "total", "numerator",
                                  "denominator", "actual", "goal", "met", "shortfall", "note", "uncovered"]]
         for t in report.targets {
             func row(_ area: UnitReference, _ r: CoverageResult, total: Bool, uncovered: [UnitReference]) -> [String] {
-                [t.target.id, t.target.title, t.target.metric.rawValue, String(report.year), report.asOf.description, area.code,
-                 area.name, total ? "true" : "false", plain(r.numerator), plain(r.denominator), plain(r.actual), plain(r.goal),
-                 r.met.map { $0 ? "true" : "false" } ?? "", plain(r.shortfall), r.note ?? "",
-                 uncovered.map(\.code).joined(separator: ";")]
+                let asShare = showsShares(t, by: report.by, areaRow: !total)
+                func shown(_ value: Double?) -> String { value == nil ? "" : (asShare ? percent(value) : decimal(value)) }
+                func count(_ value: Double?) -> String { value == nil ? "" : whole(value) }
+                return [t.target.id, t.target.title, t.target.metric.rawValue, String(report.year), report.asOf.description,
+                        area.code, area.name, total ? "true" : "false", count(r.numerator), count(r.denominator),
+                        shown(r.actual), shown(r.goal), r.met.map { $0 ? "true" : "false" } ?? "", count(r.shortfall),
+                        r.note ?? "", uncovered.map(\.code).joined(separator: ";")]
             }
             for a in t.areas { rows.append(row(a.area, a.result, total: false, uncovered: a.uncovered)) }
             rows.append(row(t.totalArea, t.total, total: true, uncovered: t.totalUncovered))
@@ -155,13 +170,25 @@ public enum CoverageFormatter {
         }
     }
 
+    /// `facilitymap targets`: each target's id, title, metric and goals by year, as `coverage` shows them.
+    public static func targetsTable(_ plan: TargetPlan) -> String {
+        let rows = plan.targets.map { t -> [String] in
+            let metric = t.metric
+            let shares = metric == .unitCoverage || metric == .share || (metric == .count && t.perArea != nil)
+            let goals = t.goals.sorted { $0.key < $1.key }.map { "\($0.key): \(shares ? percent($0.value) : decimal($0.value))" }
+            return [t.id, t.title, metric.rawValue, goals.joined(separator: ", ")]
+        }
+        return "\(plan.plan) — \(plan.targets.count) targets\n"
+            + TextTable.render(header: ["id", "title", "metric", "goals"], rows: rows)
+    }
+
     public static func table(_ report: CoverageReport) -> String {
         var out = "\(report.plan) — goals of \(report.year), facilities counted on \(report.asOf), by \(report.by.rawValue)\n"
         for t in report.targets {
             let metric = t.target.metric
             let shares = metric == .unitCoverage || metric == .share || (metric == .count && t.target.perArea != nil)
-            let goalText = t.goal.map { shares ? percent($0) : decimal($0) } ?? "no goal for \(report.year)"
-            out += "\n\(t.target.id)  \(t.target.title)  (\(metric.rawValue), goal \(goalText))\n"
+            let goalText = t.goal.map { "goal " + (shares ? percent($0) : decimal($0)) } ?? "no goal for \(report.year)"
+            out += "\n\(t.target.id)  \(t.target.title)  (\(metric.rawValue), \(goalText))\n"
             let (numName, denName): (String, String) = {
                 switch metric {
                 case .unitCoverage where t.target.weight == .population: ("people covered", "people")
@@ -174,7 +201,7 @@ public enum CoverageFormatter {
                 }
             }()
             func cells(_ area: UnitReference, _ r: CoverageResult, total: Bool, perAreaRow: Bool) -> [String] {
-                let asShare = shares && !(perAreaRow && report.by == t.target.perArea)
+                let asShare = showsShares(t, by: report.by, areaRow: perAreaRow)
                 let actual = r.actual == nil ? (r.note ?? "-") : (asShare ? percent(r.actual) : decimal(r.actual))
                 let goal = r.goal.map { asShare ? percent($0) : decimal($0) } ?? "-"
                 let met = r.met.map { $0 ? "yes" : "NO" } ?? "-"

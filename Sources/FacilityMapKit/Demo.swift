@@ -27,17 +27,25 @@ public struct Demo {
          ])
     }
 
+    /// The name a file of the embedded data set has in the repository: `GeoData/luoyang/units.csv`.
+    static func dataSetName(_ file: URL) -> String { "GeoData/luoyang/" + file.lastPathComponent }
+
     /// Builds (or refreshes) the store, writes the GeoJSON and the map, and returns the text to print.
     public func run(log: (String) -> Void) throws -> String {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try FacilityStore(path: folder.appendingPathComponent("facilitymap.sqlite").path)
         let data = EmbeddedData.luoyang
         let files = Demo.files(in: data)
+        // The import log and the history name each file as the data set does (GeoData/luoyang/units.csv), not by
+        // where the binary's resources happen to lie.
         for file in files.units {
-            let summary = try UnitImporter().run(path: file.path, into: store)
+            var importer = UnitImporter()
+            importer.sourceName = Demo.dataSetName(file)
+            let summary = try importer.run(path: file.path, into: store)
             log("\(file.lastPathComponent): \(summary.line)")
         }
-        for (file, importer) in files.facilities {
+        for (file, var importer) in files.facilities {
+            importer.sourceName = Demo.dataSetName(file)
             let summary = try importer.run(path: file.path, into: store)
             log("\(file.lastPathComponent): \(summary.line)")
         }

@@ -46,6 +46,8 @@ public struct FacilityImporter {
         // The file's SHA-256 (for the import log) is computed on the other core meanwhile.
         let hashing = BackgroundHash(path: path)
         var summary = ImportSummary(file: sourceName ?? path, sha256: "")
+        summary.header = reader.header
+        summary.warnings += columns.lookalikeWarnings
         let areas = try AreaIndex(store: store, levels: [.city, .district])
         var unknownUnits = 0
         let knownUnits = try store.unitCodeTable()
@@ -101,10 +103,10 @@ public struct FacilityImporter {
         }
         progress?(summary.rows, reader.byteCount, reader.byteCount)
         if unknownUnits > 0 {
-            summary.warnings.append("\(unknownUnits) rows name a unit (\(columns.name(.unit))) that is not in the store — import the units, or check the codes")
+            summary.warnings.append("\(counted(unknownUnits, "row")) \(unknownUnits == 1 ? "names" : "name") a unit (\(columns.name(.unit))) that is not in the store — import the units, or check the codes")
         }
         if let rejectsPath, !summary.rejections.isEmpty {
-            try RejectsFile.write(summary.rejections, header: reader.header, to: rejectsPath)
+            try RejectsFile.write(summary.rejections, header: reader.header, encoding: CSVOutputEncoding(matching: reader.encoding), to: rejectsPath)
         }
         return summary
     }
@@ -286,9 +288,22 @@ public struct FacilityImporter {
                   fields: row.fields)
     }
 
+    /// What is wrong with a row: every bad field, the first named as `field`, the others after the first message
+    /// (`床位数: many is not a whole number …; 开办日期: 2020-13 is not a date …`).
     struct RowProblem: Error {
         let field: String
         let message: String
+
+        init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
+
+        init?(_ problems: [(field: String, message: String)]) {
+            guard let first = problems.first else { return nil }
+            field = first.field
+            message = ([first.message] + problems.dropFirst().map { "\($0.field): \($0.message)" }).joined(separator: "; ")
+        }
     }
 
     func parse(_ row: CSVRow, columns: ColumnMap<FacilityColumn>, areas: AreaIndex) throws -> Facility {
@@ -299,57 +314,67 @@ public struct FacilityImporter {
         if row.fields.count > columns.header.count {
             throw RowProblem(field: "row", message: "has \(row.fields.count) fields but the header has \(columns.header.count) — check the quoting and commas")
         }
-        func cell<T>(_ field: FacilityColumn, _ parse: (String?) throws -> T) throws -> T {
+        // Every field is read, and every bad one reported.
+        var problems: [(field: String, message: String)] = []
+        func cell<T>(_ field: FacilityColumn, _ parse: (String?) throws -> T?) -> T? {
             do { return try parse(columns.value(field, in: row.fields)) }
-            catch let problem as CellProblem { throw RowProblem(field: columns.name(field), message: problem.message) }
+            catch let problem as CellProblem { problems.append((columns.name(field), problem.message)); return nil }
+            catch { problems.append((columns.name(field), "\(error)")); return nil }
         }
-        func required(_ field: FacilityColumn, what: String) throws -> String {
+        func required(_ field: FacilityColumn, what: String) -> String? {
             guard let value = columns.value(field, in: row.fields) else {
-                throw RowProblem(field: columns.name(field), message: "missing — every row needs \(what)")
+                problems.append((columns.name(field), "missing — every row needs \(what)"))
+                return nil
             }
             return value
         }
-        let id = try required(.id, what: "an id (编号)")
-        let name = try required(.name, what: "a name (名称)")
-        let kindText = try required(.kind, what: "a kind (类型)")
-        guard let kind = FacilityKind(argument: kindText) else {
-            throw RowProblem(field: columns.name(.kind),
-                             message: "\(kindText) is not a known kind — use one of \(FacilityKind.allCases.map(\.rawValue).joined(separator: ", ")) or its Chinese name")
+        let id = required(.id, what: "an id (编号)")
+        let name = required(.name, what: "a name (名称)")
+        var kind: FacilityKind?
+        if let kindText = required(.kind, what: "a kind (类型)") {
+            kind = FacilityKind(argument: kindText)
+            if kind == nil { problems.append((columns.name(.kind), FacilityKind.unknownMessage(kindText))) }
         }
-        let lon = try cell(.lon) { try Cell.coordinate($0, name: "longitude (经度)", range: -180...180) }
-        let lat: Double
+        var location: LonLat?
+        let lon = cell(.lon) { try Cell.coordinate($0, name: "longitude (经度)", range: -180...180) }
         do {
-            lat = try Cell.coordinate(columns.value(.lat, in: row.fields), name: "latitude (纬度)", range: -90...90)
+            let lat = try Cell.coordinate(columns.value(.lat, in: row.fields), name: "latitude (纬度)", range: -90...90)
+            if let lon {
+                let source = LonLat(lon, lat)
+                let wgs84 = coordinateSystem.toWGS84(source)
+                if !areas.isEmpty && !areas.covers(wgs84) {
+                    problems.append(("\(columns.name(.lon))/\(columns.name(.lat))", areas.outsideMessage(source: source, given: coordinateSystem)))
+                } else {
+                    location = wgs84
+                }
+            }
         } catch let problem as CellProblem {
             // A latitude above 90 with a longitude that would be a latitude: the columns are swapped.
-            if let text = columns.value(.lat, in: row.fields), let value = Double(text), value.isFinite,
+            if let lon, let text = columns.value(.lat, in: row.fields), let value = Double(Cell.plainNumber(text)), value.isFinite,
                value.magnitude <= 180, lon.magnitude <= 90 {
                 var message = problem.message + " — lon and lat look swapped"
                 if let area = areas.containing(coordinateSystem.toWGS84(LonLat(value, lon))) {
                     message += "; swapping lon and lat would place it in \(area.name) (\(area.code))"
                 }
-                throw RowProblem(field: "\(columns.name(.lon))/\(columns.name(.lat))", message: message)
+                problems.append(("\(columns.name(.lon))/\(columns.name(.lat))", message))
+            } else {
+                problems.append((columns.name(.lat), problem.message))
             }
-            throw RowProblem(field: columns.name(.lat), message: problem.message)
         }
-        let source = LonLat(lon, lat)
-        let location = coordinateSystem.toWGS84(source)
-        if !areas.isEmpty && !areas.covers(location) {
-            throw RowProblem(field: "\(columns.name(.lon))/\(columns.name(.lat))",
-                             message: areas.outsideMessage(source: source, given: coordinateSystem))
-        }
-        let opened = try cell(.opened) { try Cell.day($0, bareYearMeansEnd: false) }
-        let closed = try cell(.closed) { try Cell.day($0, bareYearMeansEnd: true) }
+        let opened = cell(.opened) { try Cell.day($0, bareYearMeansEnd: false) }
+        let closed = cell(.closed) { try Cell.day($0, bareYearMeansEnd: true) }
         if let opened, let closed, closed < opened {
-            throw RowProblem(field: columns.name(.closed), message: "\(closed) is before the opening date \(opened)")
+            problems.append((columns.name(.closed), "\(closed) is before the opening date \(opened)"))
         }
+        let beds = cell(.beds, Cell.count), doctors = cell(.doctors, Cell.count), gps = cell(.gps, Cell.count)
+        let places = cell(.places, Cell.count), inclusive = cell(.inclusive, Cell.boolean)
         let attributes = columns.attributes(in: row.fields)
         let size = ImportLimits.bytes(attributes)
-        if size > ImportLimits.attributeBytes { throw RowProblem(field: "attributes", message: ImportLimits.attributesMessage(size)) }
+        if size > ImportLimits.attributeBytes { problems.append(("attributes", ImportLimits.attributesMessage(size))) }
+        if let problem = RowProblem(problems) { throw problem }
         return Facility(
-            id: id, name: name, kind: kind, location: location, unit: columns.value(.unit, in: row.fields),
-            beds: try cell(.beds, Cell.count), doctors: try cell(.doctors, Cell.count), gps: try cell(.gps, Cell.count),
-            places: try cell(.places, Cell.count), inclusive: try cell(.inclusive, Cell.boolean),
+            id: id!, name: name!, kind: kind!, location: location!, unit: columns.value(.unit, in: row.fields),
+            beds: beds, doctors: doctors, gps: gps, places: places, inclusive: inclusive,
             level: columns.value(.level, in: row.fields), opened: opened, closed: closed,
             attributes: attributes)
     }

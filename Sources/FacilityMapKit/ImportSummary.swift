@@ -31,13 +31,15 @@ public struct ImportSummary: Sendable {
     public var committed = true
     /// The earlier import of a file with the same SHA-256, if any.
     public var previousImport: ImportRecord?
+    /// A CSV file's header, as read: the rejected rows' `fields` follow it (the page's rejects download).
+    public var header: [String]?
 
     public var rejected: Int { rejections.count }
 
     /// `imported N rows: A new, B updated, C unchanged, R rejected`.
     public var line: String {
         let taken = committed ? "imported" : "imported nothing (--strict) of"
-        return "\(taken) \(rows) rows: \(new) new, \(updated) updated, \(unchanged) unchanged, \(rejected) rejected"
+        return "\(taken) \(counted(rows, "row")): \(new) new, \(updated) updated, \(unchanged) unchanged, \(rejected) rejected"
     }
 
     /// A second line when the same file was imported before and nothing changed.
@@ -66,6 +68,11 @@ public struct ImportSummary: Sendable {
         if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return "local user " + String(cString: name) }
         return "local user \(getuid())"
     }()
+}
+
+/// `1 row`, `2 rows`: a count with its noun in English number.
+func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
+    "\(count) \(count == 1 ? noun : plural ?? noun + "s")"
 }
 
 /// Progress of a long import: rows read so far and bytes of the file consumed.
@@ -104,16 +111,26 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Writes rejected rows with a `reason` column, ready to fix and re-import.
+/// Writes rejected rows with a `reason` column, ready to fix and re-import: in the input's own encoding (UTF-8
+/// with a byte order mark for a UTF-8 file, so that Excel opens it). Importing such a file again skips the
+/// `reason` column (`ColumnMap`), and its rejects get one `reason` column again, not a second one.
 struct RejectsFile {
-    static func write(_ rejections: [Rejection], header: [String], to path: String) throws {
+    /// The column a rejects file adds; an import never stores it.
+    static let reasonColumn = "reason"
+
+    static func isReason(_ header: String) -> Bool { header.trimmed.lowercased() == reasonColumn }
+
+    static func write(_ rejections: [Rejection], header: [String], encoding: CSVOutputEncoding, to path: String) throws {
         do {
-            let writer = try CSVWriter(path: path, byteOrderMark: false)
-            try writer.write(header + ["reason"])
+            let writer = try CSVWriter(path: path, encoding: encoding)
+            let reasonIndex = header.firstIndex(where: isReason)
+            try writer.write(reasonIndex == nil ? header + [reasonColumn] : header)
             for rejection in rejections {
                 var fields = rejection.fields
                 if fields.count < header.count { fields += Array(repeating: "", count: header.count - fields.count) }
-                try writer.write(fields + ["line \(rejection.line): \(rejection.field): \(rejection.message)"])
+                let reason = "line \(rejection.line): \(rejection.field): \(rejection.message)"
+                if let reasonIndex { fields[reasonIndex] = reason } else { fields.append(reason) }
+                try writer.write(fields)
             }
             try writer.close()
         } catch {

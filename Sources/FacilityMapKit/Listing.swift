@@ -13,14 +13,19 @@ public struct Listing {
     public let store: any RegistryStore
     public init(store: any RegistryStore) { self.store = store }
 
+    /// The known fields of `list facilities --format csv`, the import's own column names; each extra attribute
+    /// follows as a column of its own, so the file opens in Excel as a table and imports again as it is.
     static let facilityHeader = ["id", "name", "kind", "lon", "lat", "unit", "beds", "doctors", "gps", "places",
-                                 "inclusive", "level", "opened", "closed", "attributes"]
+                                 "inclusive", "level", "opened", "closed"]
 
-    static func cells(_ f: Facility) -> [String] {
-        [f.id, f.name, f.kind.rawValue, String(f.location.lon), String(f.location.lat), f.unit ?? "",
-         f.beds.map(String.init) ?? "", f.doctors.map(String.init) ?? "", f.gps.map(String.init) ?? "",
-         f.places.map(String.init) ?? "", f.inclusive.map { $0 ? "true" : "false" } ?? "", f.level ?? "",
-         f.opened?.description ?? "", f.closed?.description ?? "", attributesJSON(f.attributes)]
+    static func cells(_ f: Facility, attributes: [String] = []) -> [String] {
+        let known: [String] = [
+            f.id, f.name, f.kind.rawValue, String(f.location.lon), String(f.location.lat), f.unit ?? "",
+            f.beds.map(String.init) ?? "", f.doctors.map(String.init) ?? "", f.gps.map(String.init) ?? "",
+            f.places.map(String.init) ?? "", f.inclusive.map { $0 ? "true" : "false" } ?? "", f.level ?? "",
+            f.opened?.description ?? "", f.closed?.description ?? "",
+        ]
+        return known + attributes.map { f.attributes[$0] ?? "" }
     }
 
     static func attributesJSON(_ attributes: [String: String]) -> String {
@@ -30,14 +35,20 @@ public struct Listing {
     /// Writes the facilities to `output`; returns how many.
     @discardableResult
     public func facilities(kind: FacilityKind?, within code: String?, format: ListFormat,
-                           to output: FileHandle) throws -> Int {
+                           csvEncoding: CSVOutputEncoding = .utf8BOM, to output: FileHandle) throws -> Int {
         var count = 0
         switch format {
         case .csv:
-            let writer = CSVWriter(fileHandle: output)
-            try writer.write(Listing.facilityHeader)
+            // The attributes' names first (a column each, in name order), then the rows.
+            var names = Set<String>()
             try store.forEachFacility(kind: kind, within: code) { f in
-                try writer.write(Listing.cells(f))
+                for name in f.attributes.keys { names.insert(name) }
+            }
+            let attributes = names.subtracting(Listing.facilityHeader).sorted()
+            let writer = CSVWriter(fileHandle: output, encoding: csvEncoding)
+            try writer.write(Listing.facilityHeader + attributes)
+            try store.forEachFacility(kind: kind, within: code) { f in
+                try writer.write(Listing.cells(f, attributes: attributes))
                 count += 1
             }
             try writer.close()
@@ -74,41 +85,56 @@ public struct Listing {
         ])
     }
 
-    static func json(_ u: AdministrativeUnit) -> String {
-        JSONText.object([
+    static func json(_ u: AdministrativeUnit) -> String { json(u, used: nil, listing: false) }
+
+    /// A unit as JSON; `list units` adds the population coverage uses (`population_used`, `population_summed`).
+    static func json(_ u: AdministrativeUnit, used: (people: Int, summed: Bool)?, listing: Bool = true) -> String {
+        var members: [(String, String)] = [
             ("code", JSONText.string(u.code)), ("name", JSONText.string(u.name)), ("level", JSONText.string(u.level.rawValue)),
             ("parent", JSONText.value(u.parent)), ("population", JSONText.value(u.population)),
+        ]
+        if listing {
+            members += [("population_used", JSONText.value(used?.people)), ("population_summed", JSONText.value(used?.summed ?? false))]
+        }
+        members += [
             ("lon", JSONText.value(u.location?.lon)), ("lat", JSONText.value(u.location?.lat)),
             ("boundary", JSONText.value(u.boundary != nil)),
-        ])
+        ]
+        return JSONText.object(members)
     }
 
     /// Writes the units to `output`; returns how many.
     @discardableResult
-    public func units(level: UnitLevel?, within code: String?, format: ListFormat, to output: FileHandle) throws -> Int {
+    public func units(level: UnitLevel?, within code: String?, format: ListFormat, csvEncoding: CSVOutputEncoding = .utf8BOM,
+                      to output: FileHandle) throws -> Int {
         let units = try store.units(level: level, within: code)
+        // The population coverage uses: a unit without its own counts the sum of the units below it.
+        let used = units.contains { $0.population == nil } ? CoverageEngine(units: try store.units(), facilities: []).populationsUsed : [:]
+        func people(_ u: AdministrativeUnit) -> (people: Int, summed: Bool)? { u.population.map { ($0, false) } ?? used[u.code] }
         func cells(_ u: AdministrativeUnit) -> [String] {
             [u.code, u.name, u.level.rawValue, u.parent ?? "", u.population.map(String.init) ?? "",
+             people(u).map { String($0.people) } ?? "", people(u)?.summed == true ? "true" : "",
              u.location.map { String($0.lon) } ?? "", u.location.map { String($0.lat) } ?? "", u.boundary == nil ? "no" : "yes"]
         }
-        let header = ["code", "name", "level", "parent", "population", "lon", "lat", "boundary"]
+        let header = ["code", "name", "level", "parent", "population", "population_used", "population_summed", "lon", "lat", "boundary"]
         switch format {
         case .csv:
-            let writer = CSVWriter(fileHandle: output)
+            let writer = CSVWriter(fileHandle: output, encoding: csvEncoding)
             try writer.write(header)
             for unit in units { try writer.write(cells(unit)) }
             try writer.close()
         case .json:
-            let objects = units.map(Listing.json)
+            let objects = units.map { Listing.json($0, used: people($0)) }
             try output.write(contentsOf: Data(("[" + (objects.isEmpty ? "" : "\n" + objects.joined(separator: ",\n") + "\n") + "]\n").utf8))
         case .table:
             let rows = units.map { u in
-                [u.code, u.name, u.level.rawValue, u.parent ?? "", u.population.map(String.init) ?? "",
+                [u.code, u.name, u.level.rawValue, u.parent ?? "", people(u).map { "\($0.people)\($0.summed ? " Σ" : "  ")" } ?? "",
                  u.boundary == nil ? (u.location == nil ? "none" : "point") : "polygon"]
             }
             try output.write(contentsOf: Data(TextTable.render(header: ["code", "name", "level", "parent", "population", "geometry"],
                                                rows: rows, rightAligned: [4]).utf8))
-            try output.write(contentsOf: Data("\(units.count) units\n".utf8))
+            let summed = units.contains { people($0)?.summed == true }
+            try output.write(contentsOf: Data("\(units.count) units\(summed ? " (Σ: no population of its own; the sum of the units below it, as coverage counts it)" : "")\n".utf8))
         }
         return units.count
     }

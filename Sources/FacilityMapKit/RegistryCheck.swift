@@ -26,6 +26,11 @@ public enum RegistryCheck {
         return findings
     }
 
+    /// The findings at level error about the import of `file` as a whole (`gcj02-offset`).
+    public static func errors(in findings: [Finding], attributedTo file: String) -> [Finding] {
+        findings.filter { $0.severity == .error && $0.subject == .source && $0.id == file }
+    }
+
     /// One line for the end of an import: how many findings of each severity and rule, or that there are none.
     public static func summary(_ findings: [Finding]) -> String {
         findings.isEmpty ? "check: no findings" : "check: \(counts(findings)) — `facilitymap check` lists them"
@@ -42,7 +47,8 @@ public enum RegistryCheck {
     }
 
     /// Writes the findings to `output` as a table, CSV (one finding per record) or JSON.
-    public static func write(_ findings: [Finding], as format: CheckFormat, to output: FileHandle) throws {
+    public static func write(_ findings: [Finding], as format: CheckFormat, csvEncoding: CSVOutputEncoding = .utf8BOM,
+                             to output: FileHandle) throws {
         switch format {
         case .table:
             guard !findings.isEmpty else { try output.write(contentsOf: Data("no findings\n".utf8)); return }
@@ -50,7 +56,7 @@ public enum RegistryCheck {
                                          rows: findings.map { [$0.severity.rawValue, $0.rule.rawValue, $0.id, $0.name, $0.problem, $0.action] })
             try output.write(contentsOf: Data((table + counts(findings) + "\n").utf8))
         case .csv:
-            let writer = CSVWriter(fileHandle: output)
+            let writer = CSVWriter(fileHandle: output, encoding: csvEncoding)
             try writer.write(["severity", "rule", "subject", "id", "name", "problem", "action", "other"])
             for f in findings {
                 try writer.write([f.severity.rawValue, f.rule.rawValue, f.subject.rawValue, f.id, f.name, f.problem, f.action, f.other ?? ""])

@@ -78,11 +78,16 @@ public enum RegistryText {
     /// The summary of an import as the API returns it: the log line's counts, rejections as `FILE:LINE: field:
     /// what is wrong`, warnings, whether it was committed.
     public static func json(_ summary: ImportSummary, layer: String) -> String {
+        let csv = summary.header != nil
         let rejections = summary.rejections.map { r in
-            JSONText.object([("line", JSONText.value(r.line)), ("field", JSONText.string(r.field)),
-                             ("message", JSONText.string(r.message)), ("text", JSONText.string(r.description))])
+            var members = [("line", JSONText.value(r.line)), ("field", JSONText.string(r.field)),
+                           ("message", JSONText.string(r.message)), ("text", JSONText.string(r.description))]
+            if csv { members.append(("fields", "[" + r.fields.map(JSONText.string).joined(separator: ",") + "]")) }
+            return JSONText.object(members)
         }
-        return JSONText.object([
+        var header: [(String, String)] = []
+        if let columns = summary.header { header = [("header", "[" + columns.map(JSONText.string).joined(separator: ",") + "]")] }
+        return JSONText.object(header + [
             ("layer", JSONText.string(layer)), ("file", JSONText.string(summary.file)),
             ("sha256", JSONText.string(summary.sha256)), ("committed", JSONText.value(summary.committed)),
             ("rows", JSONText.value(summary.rows)), ("new", JSONText.value(summary.new)),

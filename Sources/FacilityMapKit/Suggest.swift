@@ -17,7 +17,7 @@ public enum SuggestFormatter {
     /// A conversion keeps the facility's own id.
     public static func id(_ p: ProposedSite, _ report: SitingReport) -> String {
         if let existing = p.existing { return existing.id }
-        return "SUG-\(report.target.id)-\(report.year)-\(p.area.code)-\(p.pick)"
+        return "\(FacilityKind.proposalIDPrefix)\(report.target.id)-\(report.year)-\(p.area.code)-\(p.pick)"
     }
 
     /// `拟建<kind>（<site>）`; a conversion keeps the facility's own name.
@@ -102,6 +102,14 @@ public enum SuggestFormatter {
 
     static func percent(_ share: Double?) -> String { share.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
 
+    /// `goal 50.0% of villages within 1000 m`; at 0 m, `goal: every community with a facility inside it`.
+    static func coverageGoal(_ goal: Double?, units: UnitLevel?, withinMetres: Double) -> String {
+        let plural = units.map(CoverageFormatter.plural) ?? "units"
+        if withinMetres > 0 { return "goal \(percent(goal)) of \(plural) within \(Int(withinMetres)) m" }
+        if let goal, goal >= 1 - 1e-9 { return "goal: every \(units?.rawValue ?? "unit") with a facility inside it" }
+        return "goal \(percent(goal)) of \(plural) with a facility inside them"
+    }
+
     public static func table(_ reports: [SitingReport]) -> String {
         var out = ""
         for report in reports {
@@ -109,7 +117,7 @@ public enum SuggestFormatter {
             let t = report.target
             let goal = t.metric == .count
                 ? "goal \(percent(report.goal)) of \(t.perArea?.rawValue ?? "area") units with at least \(t.min)"
-                : "goal \(percent(report.goal)) of \(t.units?.rawValue ?? "units") within \(Int(t.withinMetres)) m"
+                : coverageGoal(report.goal, units: t.units, withinMetres: t.withinMetres)
             out += "\(t.id)  \(t.title)  (\(goal), \(report.year); facilities open on \(report.asOf))\n"
             let exact = report.areas.contains { $0.greedy != nil }
             let rows = report.areas.map { a in
@@ -148,8 +156,8 @@ public enum SuggestFormatter {
     /// The proposals as a facilities CSV in the import format: new facilities (a capacity proposal holds its beds or
     /// GPs), and each conversion as the stored facility with the attribute set and its other fields and attributes
     /// as stored (importing it updates that facility). `target`, `area`, `pick` and `covers` say why, as extra columns.
-    public static func csv(_ reports: [SitingReport], to output: FileHandle) throws {
-        let writer = CSVWriter(fileHandle: output)
+    public static func csv(_ reports: [SitingReport], encoding: CSVOutputEncoding = .utf8BOM, to output: FileHandle) throws {
+        let writer = CSVWriter(fileHandle: output, encoding: encoding)
         let fields = ["id", "name", "kind", "lon", "lat", "unit", "beds", "doctors", "gps", "places", "inclusive", "level", "opened", "closed"]
         var extra: [String] = []
         for report in reports {
@@ -164,10 +172,24 @@ public enum SuggestFormatter {
         extra.removeAll { why.contains($0) || fields.contains($0) }
         try writer.write(fields + extra + why)
         let text = { (n: Int?) in n.map(String.init) ?? "" }
+        // New capacity at one site (beds and GPs for the same unit's point) is one facility: its row holds every
+        // amount, and its target column names each target.
+        struct Site: Hashable { let kind: FacilityKind; let lon: Double; let lat: Double; let unit: String? }
+        var capacityAt: [Site: (amounts: [String: String], targets: [String])] = [:]
+        for report in reports where report.target.metric == .perPopulation {
+            for p in report.proposals where p.existing == nil {
+                let site = Site(kind: report.kind, lon: p.site.location.lon, lat: p.site.location.lat, unit: p.site.unit)
+                if capacityAt[site] == nil { capacityAt[site] = ([:], []) }
+                if let field = report.target.field { capacityAt[site]!.amounts[field.rawValue] = text(p.amount) }
+                if !capacityAt[site]!.targets.contains(report.target.id) { capacityAt[site]!.targets.append(report.target.id) }
+            }
+        }
+        var written = Set<Site>()
         for report in reports {
             let attribute = report.target.whereAttribute ?? "inclusive"
             for p in report.proposals {
                 var row: [String]
+                var targets = report.target.id
                 var attributes: [String: String] = [:]
                 if let f = p.existing {
                     row = [f.id, f.name, f.kind.rawValue, JSONText.value(f.location.lon), JSONText.value(f.location.lat), f.unit ?? "",
@@ -178,13 +200,18 @@ public enum SuggestFormatter {
                     if attribute != "inclusive" { attributes[attribute] = "true" }
                 } else {
                     var amounts: [String: String] = [:]
-                    if let field = report.target.field, report.target.metric == .perPopulation { amounts[field.rawValue] = text(p.amount) }
+                    if report.target.metric == .perPopulation {
+                        let site = Site(kind: report.kind, lon: p.site.location.lon, lat: p.site.location.lat, unit: p.site.unit)
+                        guard written.insert(site).inserted, let merged = capacityAt[site] else { continue }
+                        amounts = merged.amounts
+                        targets = merged.targets.joined(separator: " ")
+                    }
                     row = [id(p, report), name(p, report), report.kind.rawValue, JSONText.value(p.site.location.lon),
                            JSONText.value(p.site.location.lat), p.site.unit ?? "",
                            amounts["beds"] ?? "", amounts["doctors"] ?? "", amounts["gps"] ?? "", amounts["places"] ?? "", "", "", "", ""]
                 }
                 row += extra.map { attributes[$0] ?? "" }
-                row += [report.target.id, p.area.code, String(p.pick), p.covers.map(\.code).joined(separator: " ")]
+                row += [targets, p.area.code, String(p.pick), p.covers.map(\.code).joined(separator: " ")]
                 try writer.write(row)
             }
         }

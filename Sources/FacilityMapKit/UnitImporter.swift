@@ -76,6 +76,8 @@ public struct UnitImporter {
             summary = prepared.summary
         } else {
             csv = try openCSV(path: path)
+            summary.warnings += csv!.columns.lookalikeWarnings
+            summary.header = csv!.reader.header
         }
         Trace.mark("opened")
         if let csv { keyParts = try readCSV(path: path, csv: csv, into: &candidates, summary: &summary) }
@@ -162,7 +164,7 @@ public struct UnitImporter {
         }
         summary.rejections.sort { $0.line < $1.line }
         if let rejectsPath, !summary.rejections.isEmpty {
-            try RejectsFile.write(summary.rejections, header: csv?.reader.header ?? [], to: rejectsPath)
+            try RejectsFile.write(summary.rejections, header: csv?.reader.header ?? [], encoding: CSVOutputEncoding(matching: csv?.reader.encoding ?? .utf8), to: rejectsPath)
         }
         return summary
     }

@@ -85,3 +85,34 @@ public enum FacilityKind: String, CaseIterable, Sendable, Codable {
         self = kind
     }
 }
+
+extension FacilityKind {
+    /// How the ids of the new facilities `facilitymap suggest` proposes begin (`SUG-beds-per-1000-2025-410323-1`):
+    /// `check` knows such a facility for a proposal.
+    public static let proposalIDPrefix = "SUG-"
+
+    /// Every kind as `kindergarten 幼儿园`, for messages that list them.
+    public static var namesList: String { allCases.map { "\($0.rawValue) \($0.chineseNames[0])" }.joined(separator: ", ") }
+
+    /// Every kind with all its Chinese names, for help text: `vocational_school 中等职业学校/中职, …` (a no-break
+    /// space inside each pair, so that a wrapped line never parts a name from its Chinese).
+    public static var helpList: String {
+        allCases.map { "\($0.rawValue)\u{00A0}\($0.chineseNames.joined(separator: "/"))" }.joined(separator: ", ")
+    }
+
+    /// The kind `text` probably means (中医医院 → 中医院, 村卫生所 → 村卫生室), as the name to write, or nil.
+    public static func nearest(to text: String) -> (name: String, kind: FacilityKind)? {
+        let names = allCases.flatMap { [$0.rawValue] + $0.chineseNames }
+        guard let name = Spelling.nearest(to: text.trimmed, among: names).first, let kind = FacilityKind(argument: name) else { return nil }
+        return (name, kind)
+    }
+
+    /// What to say of a name that is no kind: the nearest kind, else the kinds with their Chinese names.
+    public static func unknownMessage(_ text: String) -> String {
+        if let (name, kind) = nearest(to: text) {
+            let other = name == kind.rawValue ? kind.chineseNames[0] : kind.rawValue
+            return "\(text) is not a known kind — did you mean \(name) (\(other))?"
+        }
+        return "\(text) is not a known kind — use one of \(namesList)"
+    }
+}

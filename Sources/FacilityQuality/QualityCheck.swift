@@ -98,7 +98,11 @@ public struct QualityCheck: Sendable {
         return out
     }
 
-    /// Kinds whose capacities contradict their numbers.
+    /// Whether `id` is a new facility `facilitymap suggest` proposed (imported from its CSV).
+    func isProposal(_ id: String) -> Bool { id.hasPrefix(FacilityKind.proposalIDPrefix) }
+
+    /// Kinds whose capacities contradict their numbers. A proposal states only the capacity it adds (GPs at a
+    /// new health centre, say): it is not asked for the rest.
     func capacities(_ selected: [Int], _ f: FacilityRecords) -> [Finding] {
         var out: [Finding] = []
         func add(_ i: Int, _ problem: String, _ action: String) {
@@ -107,15 +111,16 @@ public struct QualityCheck: Sendable {
         for i in selected {
             let kind = FacilityKind(ordinal: f.kind[i])
             let beds = f.beds[i], places = f.places[i]
+            let proposal = isProposal(f.id[i])
             switch kind {
             case .villageClinic where (beds ?? 0) > 20:
                 add(i, "a village clinic (村卫生室) with \(beds!) beds", "a village clinic keeps a few observation beds: check the kind (township health centre? hospital?) or the number")
             case .communityHealthStation where (beds ?? 0) > 30:
                 add(i, "a community health station (社区卫生服务站) with \(beds!) beds", "check the kind (community health centre? hospital?) or the number")
-            case .hospital where beds == nil || beds == 0, .tcmHospital where beds == nil || beds == 0,
-                 .mchHospital where beds == nil || beds == 0, .townshipHealthCenter where beds == nil || beds == 0:
+            case .hospital where !proposal && (beds == nil || beds == 0), .tcmHospital where !proposal && (beds == nil || beds == 0),
+                 .mchHospital where !proposal && (beds == nil || beds == 0), .townshipHealthCenter where !proposal && (beds == nil || beds == 0):
                 add(i, "a \(kind.rawValue) (\(kind.chineseNames[0])) with no beds stated", "add its 床位数: beds per 1,000 people count only stated beds")
-            case .kindergarten where places == nil || places == 0:
+            case .kindergarten where !proposal && (places == nil || places == 0):
                 add(i, "a kindergarten (幼儿园) with no places", "add its 学位数: the inclusive-places share counts only stated places")
             case .kindergarten where (places ?? 0) > 1_500:
                 add(i, "a kindergarten (幼儿园) with \(places!) places", "check the number (a large kindergarten has a few hundred) or the kind")
@@ -166,6 +171,8 @@ public struct QualityCheck: Sendable {
         func compare(_ a: Int, _ b: Int) {
             let d = haversineMetres(f.location[a], f.location[b])
             guard d <= duplicateMetres else { return }
+            // Two proposals of `suggest` at one site are two plans for it, not one facility entered twice.
+            guard !(isProposal(f.id[a]) && isProposal(f.id[b])) else { return }
             guard f.sameName(a, b) || NameKey.similar(nameKey(a), nameKey(b)) else { return }
             let (first, second) = f.id[a] <= f.id[b] ? (a, b) : (b, a)
             out.append(Finding(subject: .facility, id: f.id[first], name: f.name(first), rule: .duplicate,

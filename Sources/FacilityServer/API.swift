@@ -50,7 +50,7 @@ struct API: Sendable {
         func kind() throws -> FacilityKind? {
             guard let text = self["kind"] else { return nil }
             guard let kind = FacilityKind(argument: text) else {
-                throw APIError(.badRequest, "kind=\(text) is not a known kind: use one of \(FacilityKind.allCases.map(\.rawValue).joined(separator: ", ")) or its Chinese name")
+                throw APIError(.badRequest, "kind=" + FacilityKind.unknownMessage(text))
             }
             return kind
         }
@@ -119,8 +119,9 @@ struct API: Sendable {
                 throw APIError(.badRequest, "by=\(byText) is not an area level: use city, district or township")
             }
             var target = self["target"]
-            if let id = target, !plan.targets.contains(where: { $0.id == id }) {
-                throw APIError(.badRequest, "target=\(id) is not in the targets: \(plan.targets.map(\.id).joined(separator: ", "))")
+            if let text = target {
+                guard let named = plan.target(named: text) else { throw APIError(.badRequest, "target=" + plan.unknownTargetMessage(text)) }
+                target = named.id
             }
             if targetRequired && target == nil { target = plan.targets.first?.id }
             return CoverageQuery(year: year, asOf: asOf, by: by, targetID: target)
@@ -144,6 +145,7 @@ struct API: Sendable {
             throw unauthorized("the token \(token.name) expired on \(token.expiresOn ?? "") — ask for a new one")
         }
         registry.noteUse(of: token)
+        AccessLog.noteToken(token.name)
         return token
     }
 

@@ -32,6 +32,7 @@ enum RegistryPage {
             <button id="send" type="submit">Upload</button>
           </form>
           <div id="upload-result" role="status"></div>
+          <a id="rejects-download" hidden>Download the rejected rows 下载未导入的行 (CSV, to fix and upload again)</a>
           <ul id="rejects"></ul>
         </section>
         <style>
@@ -86,7 +87,12 @@ enum RegistryPage {
           if (share) return (v * 100).toFixed(1) + "%";
           return Number.isInteger(v) ? v.toLocaleString("en") : v.toFixed(2);
         }
-        function isShare(t) { return t.metric === "unit_coverage" || t.metric === "share"; }
+        // As the terminal shows them (CoverageFormatter.showsShares): shares as percentages, but a per-area count's
+        // own areas as counts.
+        function isShare(t, areaRow) {
+          const share = t.metric === "unit_coverage" || t.metric === "share" || (t.metric === "count" && !!t.per_area);
+          return share && !(areaRow && t.per_area === report.by);
+        }
         function metText(m) { return m === null || m === undefined ? "not judged" : (m ? "yes" : "NO"); }
 
         function drawTables() {
@@ -115,8 +121,8 @@ enum RegistryPage {
             const row = document.createElement("tr");
             cell(row, a.code); cell(row, a.total ? a.name + " (total)" : a.name);
             cell(row, number(a.numerator), true); cell(row, number(a.denominator), true);
-            cell(row, a.actual === null ? (a.note || "–") : number(a.actual, isShare(target)), true);
-            cell(row, number(a.goal, isShare(target)), true); cell(row, metText(a.met)); cell(row, number(a.shortfall), true);
+            cell(row, a.actual === null ? (a.note || "–") : number(a.actual, isShare(target, !a.total)), true);
+            cell(row, number(a.goal, isShare(target, !a.total)), true); cell(row, metText(a.met)); cell(row, number(a.shortfall), true);
             areas.appendChild(row);
           });
         }
@@ -137,8 +143,10 @@ enum RegistryPage {
         async function upload(event) {
           event.preventDefault();
           const file = $("file").files[0];
-          const result = $("upload-result"), rejects = $("rejects");
+          const result = $("upload-result"), rejects = $("rejects"), download = $("rejects-download");
           rejects.textContent = "";
+          download.hidden = true;
+          if (download.href) { URL.revokeObjectURL(download.href); download.removeAttribute("href"); }
           result.className = "";
           if (!file) { result.textContent = "choose a file first"; result.className = "bad"; return; }
           const p = new URLSearchParams({file: file.name, crs: $("crs").value});
@@ -151,6 +159,21 @@ enum RegistryPage {
           result.textContent = b.error ? `${answer.status}: ${b.error}` : b.line;
           result.className = answer.ok ? "ok" : "bad";
           (b.rejections || []).forEach(r => { const li = document.createElement("li"); li.textContent = r.text; rejects.appendChild(li); });
+          if (b.header && (b.rejections || []).length) {
+            // As `import --rejects` writes them: the file's columns and a reason, UTF-8 with a byte order mark for Excel.
+            const quote = v => /[",\r\n]|^\s|\s$/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+            const reasonAt = b.header.findIndex(h => h.trim().toLowerCase() === "reason");
+            const lines = [(reasonAt < 0 ? b.header.concat(["reason"]) : b.header).map(quote).join(",")];
+            b.rejections.forEach(r => {
+              const cells = r.fields.concat(Array(Math.max(0, b.header.length - r.fields.length)).fill(""));
+              const reason = `line ${r.line}: ${r.field}: ${r.message}`;
+              if (reasonAt < 0) cells.push(reason); else cells[reasonAt] = reason;
+              lines.push(cells.map(quote).join(","));
+            });
+            download.href = URL.createObjectURL(new Blob(["\ufeff" + lines.join("\n") + "\n"], {type: "text/csv;charset=utf-8"}));
+            download.download = file.name.replace(/\.[^.]*$/, "") + "-rejects.csv";
+            download.hidden = false;
+          }
           document.body.dataset.uploads = String(Number(document.body.dataset.uploads || 0) + 1);
           if (b.committed && (b.new > 0 || b.updated > 0)) load();
         }

@@ -23,6 +23,8 @@ public struct RegistryServer: Sendable {
         /// An upload slower than `minimumUploadRate` bytes a second after `uploadGraceSeconds` gets 408.
         public var minimumUploadRate: Double = 10_000
         public var uploadGraceSeconds: Double = 60
+        /// Where each request's line goes (`AccessLog`); nil writes none.
+        public var accessLog: AccessLog?
         /// Log only what stops the server (the tests stop it by cancelling, which Hummingbird logs as errors).
         public var quiet = false
 
@@ -42,6 +44,7 @@ public struct RegistryServer: Sendable {
         let router = Router(context: RegistryRequestContext.self)
         // A private registry's page names nothing of it before sign-in.
         let page = RegistryPage.html(title: configuration.privateReads ? "FacilityMap" : registry.plan.plan)
+        if let accessLog = configuration.accessLog { router.add(middleware: AccessLogMiddleware(log: accessLog)) }
         router.add(middleware: HTTPHygieneMiddleware<RegistryRequestContext>(pageScriptHashes: pageScriptHashes(of: page)))
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: LoginThrottleMiddleware(throttle: LoginThrottle()))
@@ -78,7 +81,7 @@ public struct RegistryServer: Sendable {
             : ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let app = Application(
             router: router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+            server: .guardedHTTP1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "FacilityMap"),
             onServerRunning: { channel in onReady(channel.localAddress?.port ?? 0) },
             logger: logger)

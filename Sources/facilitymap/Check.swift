@@ -9,13 +9,13 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find records that would bias coverage: duplicates, points in the wrong unit, GCJ-02 files, contradictions.",
         discussion: """
-            One finding per line: severity, rule, the facility id (or unit code, or import file), what is wrong and what
-            to do. Rules: duplicate (same kind, similar name — 省/市/区 prefixes, full-width characters and 有限公司-style
-            suffixes aside — within 50 m; each pair once); unknown-unit; outside-unit (outside its unit's polygon, or
-            farther than --max-distance from its point); gcj02-offset (an import's points displaced from their units by
-            the local GCJ-02 shift, with the re-import to run); capacity (a village clinic with 300 beds, a kindergarten
-            with no places, a hospital with no beds); closed-before-opened; population (a unit without people, or whose
-            children hold more than it does); unit-code (not the national 12-digit scheme of its level, or not under its
+            One finding per line: severity, rule, the facility id (or unit code, or import file), what is wrong and what \
+            to do. Rules: duplicate (same kind, similar name — 省/市/区 prefixes, full-width characters and 有限公司-style \
+            suffixes aside — within 50 m; each pair once); unknown-unit; outside-unit (outside its unit's polygon, or \
+            farther than --max-distance from its point); gcj02-offset (an import's points displaced from their units by \
+            the local GCJ-02 shift, with the re-import to run); capacity (a village clinic with 300 beds, a kindergarten \
+            with no places, a hospital with no beds); closed-before-opened; population (a unit without people, or whose \
+            children hold more than it does); unit-code (not the national 12-digit scheme of its level, or not under its \
             parent's digits). Errors: gcj02-offset, closed-before-opened, unit-code, children over their parent.
             Exit status: 0 no finding at or above --fail-on; 1 some; 2 usage error.
             """
@@ -26,6 +26,7 @@ struct Check: ParsableCommand {
     var within: String?
     @Option(help: "Only facilities of this kind (English or Chinese name; unit rules are skipped).") var kind: String?
     @Option(help: "table, csv or json.") var format: CheckFormat = .table
+    @OptionGroup var csv: CSVEncodingOption
     @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe: error or warning.")
     var failOn: Severity = .warning
     @Option(name: .customLong("max-distance"), help: ArgumentHelp("Metres from a point-only unit beyond which a facility registered to it is reported.", valueName: "metres"))
@@ -33,7 +34,7 @@ struct Check: ParsableCommand {
 
     func validate() throws {
         if let kind, FacilityKind(argument: kind) == nil {
-            throw ValidationError("--kind \(kind) is not a known kind: see `facilitymap help import facilities`")
+            throw ValidationError("--kind " + FacilityKind.unknownMessage(kind))
         }
         if !(maxDistance > 0) { throw ValidationError("--max-distance must be more than 0 metres") }
     }
@@ -46,7 +47,7 @@ struct Check: ParsableCommand {
         }
         let check = QualityCheck(maxDistanceMetres: maxDistance, within: within, kind: kind.flatMap(FacilityKind.init(argument:)))
         let findings = try RegistryCheck.run(store: store, check: check)
-        try RegistryCheck.write(findings, as: format, to: .standardOutput)
+        try RegistryCheck.write(findings, as: format, csvEncoding: try csv.encoding, to: .standardOutput)
         if findings.contains(where: { $0.severity >= failOn }) { throw Exit(status: 1) }
     }
 }

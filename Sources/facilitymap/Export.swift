@@ -35,13 +35,12 @@ struct PlanOptions: ParsableArguments {
 
     func plan() throws -> TargetPlan { try targets.map { try TargetPlan(path: $0) } ?? TargetPlan.luoyang2022 }
 
-    /// The plan, with `target` (when given) checked to be one of its targets' ids.
-    func plan(checking target: String?) throws -> TargetPlan {
+    /// The plan, and the target `text` names (its id or its title, 每千人口医疗卫生机构床位数) when given.
+    func plan(choosing text: String?) throws -> (plan: TargetPlan, target: Target?) {
         let plan = try plan()
-        if let target, !plan.targets.contains(where: { $0.id == target }) {
-            throw ValidationError("--target \(target) is not in the targets: \(plan.targets.map(\.id).joined(separator: ", "))")
-        }
-        return plan
+        guard let text else { return (plan, nil) }
+        guard let target = plan.target(named: text) else { throw ValidationError("--target " + plan.unknownTargetMessage(text)) }
+        return (plan, target)
     }
 
     func query(target: String? = nil) -> CoverageQuery {
@@ -54,9 +53,9 @@ struct ExportGeoJSON: ParsableCommand {
         commandName: "geojson",
         abstract: "Write a layer as RFC 7946 GeoJSON (WGS-84 lon/lat, 6 decimals), streamed.",
         discussion: """
-            Layers: facilities (a Point each, every field and extra attribute as properties); units (each unit with its
-            boundary, or its point); coverage (one target, --target, default the plan's first: for unit_coverage each
-            counted unit with covered, nearest_m and facility_count; for other metrics each area of --by with numerator,
+            Layers: facilities (a Point each, every field and extra attribute as properties); units (each unit with its \
+            boundary, or its point); coverage (one target, --target, default the plan's first: for unit_coverage each \
+            counted unit with covered, nearest_m and facility_count; for other metrics each area of --by with numerator, \
             denominator, actual, goal, met, shortfall).
             --crs gcj02 writes GCJ-02 for overlays on Chinese web maps and says so in a "coordinate_system" member.
             """
@@ -74,7 +73,7 @@ struct ExportGeoJSON: ParsableCommand {
 
     func validate() throws {
         if let kind, FacilityKind(argument: kind) == nil {
-            throw ValidationError("--kind \(kind) is not a known kind: see `facilitymap help import facilities`")
+            throw ValidationError("--kind " + FacilityKind.unknownMessage(kind))
         }
         guard let system = CoordinateSystem(argument: crs), system != .cgcs2000 else {
             throw ValidationError("--crs \(crs) is not an output coordinate system: use wgs84, gcj02 or bd09")
@@ -96,9 +95,9 @@ struct ExportGeoJSON: ParsableCommand {
         case .units:
             count = try export.units(within: within)
         case .coverage:
-            let plan = try planOptions.plan()
-            guard let chosen = target.map({ id in plan.targets.first { $0.id == id } }) ?? plan.targets.first else {
-                throw ValidationError("--target \(target ?? "") is not in the targets: \(plan.targets.map(\.id).joined(separator: ", "))")
+            let (plan, named) = try planOptions.plan(choosing: target)
+            guard let chosen = named ?? plan.targets.first else {
+                throw ValidationError("the plan has no targets — give a targets file with --targets")
             }
             count = try export.coverage(engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes), plan: plan, target: chosen,
                                         query: planOptions.query(target: chosen.id))
@@ -112,9 +111,9 @@ struct MapCommand: ParsableCommand {
         commandName: "map",
         abstract: "Write a self-contained HTML coverage map (works offline).",
         discussion: """
-            Areas of --by coloured by attainment of the target chosen in the page (a selector lists every target),
-            facilities as points by kind with a legend, uncovered communities and villages marked; hovering shows
-            actual, goal and shortfall. With --suggest, what `facilitymap suggest` proposes for each target not met
+            Areas of --by coloured by attainment of the target chosen in the page (a selector lists every target), \
+            facilities as points by kind with a legend, uncovered communities and villages marked; hovering shows \
+            actual, goal and shortfall. With --suggest, what `facilitymap suggest` proposes for each target not met \
             (candidates: the units) is drawn apart: new sites as hollow diamonds, facilities to convert ringed.
             """
     )
@@ -154,8 +153,8 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Check the Luoyang plan on the embedded sample city: build a store, report, write GeoJSON and a map.",
         discussion: """
-            Imports GeoData/luoyang (built into the binary: real district boundaries, township and village names and
-            census population; generated points and facilities) into DIR/facilitymap.sqlite, prints the coverage of
+            Imports GeoData/luoyang (built into the binary: real district boundaries, township and village names and \
+            census population; generated points and facilities) into DIR/facilitymap.sqlite, prints the coverage of \
             the plan's 2023 and 2025 targets, and writes DIR/coverage.geojson and DIR/coverage.html.
             """
     )

@@ -8,10 +8,10 @@ struct FacilityMapCommand: ParsableCommand {
         abstract: "A registry of public-service facilities and administrative units, in SpatiaLite or PostGIS.",
         discussion: """
             Register facilities from CSV and units from GeoJSON or CSV, then read them back.
-            Every command works on one registry: --store PATH (a SQLite store file) or --store postgresql://… (a
+            Every command works on one registry: --store PATH (a SQLite store file) or --store postgresql://… (a \
             PostgreSQL database with PostGIS), else $FACILITYMAP_STORE, else ./facilitymap.sqlite.
             """,
-        subcommands: [DemoCommand.self, Import.self, List.self, Stats.self, Coverage.self, Export.self, MapCommand.self,
+        subcommands: [DemoCommand.self, Import.self, List.self, Stats.self, TargetsCommand.self, Coverage.self, Export.self, MapCommand.self,
                       Serve.self, Token.self, History.self, Suggest.self, Check.self, Migrate.self]
     )
 }
@@ -30,13 +30,58 @@ struct StoreOptions: ParsableArguments {
         return FacilityStore.defaultFileName
     }
 
-    func open() throws -> any RegistryStore {
+    /// Opens the registry. Only a command that writes (`creating`) may create a SQLite store; the others refuse a
+    /// path where there is none (a mistyped `--store` would otherwise report on an empty registry).
+    func open(creating: Bool = false) throws -> any RegistryStore {
+        if !creating { try requireExisting() }
         do {
             return try RegistryLocation.open(path)
         } catch let error as PostgresError {
             printError("facilitymap: \(error)")
             throw Exit(status: 1)
         }
+    }
+}
+
+/// `--encoding` of the commands that write CSV (`--format csv`).
+struct CSVEncodingOption: ParsableArguments {
+    @Option(name: .customLong("encoding"), help: ArgumentHelp(
+        "Encoding of --format csv: utf-8-bom (Excel opens it as it is), utf-8 (no byte order mark) or gb18030.",
+        valueName: "encoding"))
+    var name: String = CSVOutputEncoding.utf8BOM.rawValue
+
+    var encoding: CSVOutputEncoding {
+        get throws {
+            guard let encoding = CSVOutputEncoding(argument: name) else {
+                throw ValidationError("--encoding \(name) is not known: use utf-8-bom, utf-8 or gb18030")
+            }
+            return encoding
+        }
+    }
+
+    func validate() throws { _ = try encoding }
+}
+
+extension StoreOptions {
+    /// Exits with status 2 when the store is a SQLite path where no file is, naming the nearest store beside it.
+    func requireExisting() throws {
+        let path = self.path
+        guard !RegistryLocation.isPostgres(path), !FileManager.default.fileExists(atPath: path) else { return }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let stores = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            .filter { $0.hasSuffix(".sqlite") }
+        let shown = { (name: String) in path.contains("/") ? (folder as NSString).appendingPathComponent(name) : name }
+        var message = "facilitymap: \(path): no such store — only import, token add, migrate (its target) and demo create one"
+        if let nearest = Spelling.nearest(to: url.lastPathComponent, among: stores).first ?? (stores.count == 1 ? stores.first : nil) {
+            message += "; did you mean --store \(shown(nearest))?"
+        } else if !stores.isEmpty {
+            message += "; the stores beside it: " + stores.sorted().prefix(8).map(shown).joined(separator: ", ")
+        } else {
+            message += "; check the path, or import into it first (facilitymap import units FILE --store \(path))"
+        }
+        printError(message)
+        throw Exit(status: 2)
     }
 }
 

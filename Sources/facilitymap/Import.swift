@@ -54,7 +54,8 @@ struct ImportOptions: ParsableArguments {
 }
 
 /// Prints an import's outcome (then, unless `--no-check`, the registry check's summary line when it changed
-/// something) and turns it into the documented exit status.
+/// something) and turns it into the documented exit status: 1 as well when the check finds an error in the file
+/// just imported (its points off by the GCJ-02 shift), whose rows stay stored.
 func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil) throws {
     for rejection in summary.rejections.prefix(200) { printError(rejection.description) }
     if summary.rejections.count > 200 {
@@ -63,8 +64,16 @@ func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil) th
     for warning in summary.warnings { printError("warning: \(warning)") }
     print(summary.line)
     if let note = summary.repeatNote { print(note) }
-    if let check, summary.committed, summary.repeatNote == nil { print(RegistryCheck.summary(try check())) }
-    if !summary.committed || summary.rejected > 0 { throw Exit(status: 1) }
+    var fileErrors: [Finding] = []
+    if let check, summary.committed, summary.repeatNote == nil {
+        let findings = try check()
+        print(RegistryCheck.summary(findings))
+        fileErrors = RegistryCheck.errors(in: findings, attributedTo: summary.file)
+        for finding in fileErrors {
+            printError("error: \(finding.rule.rawValue): \(summary.file): \(finding.problem) — the rows are stored; \(finding.action)")
+        }
+    }
+    if !summary.committed || summary.rejected > 0 || !fileErrors.isEmpty { throw Exit(status: 1) }
 }
 
 /// The limits on a units file's polygons (`import units` and `serve`).
@@ -107,12 +116,12 @@ struct ImportUnits: ParsableCommand {
         commandName: "units",
         abstract: "Import administrative units from GeoJSON or CSV.",
         discussion: """
-            GeoJSON: a FeatureCollection of Polygon, MultiPolygon or Point features with properties code (or adcode),
-            name, level, parent (or parent_code, parent_adcode), population. A crs naming EPSG:4490 or CRS84/4326 is
+            GeoJSON: a FeatureCollection of Polygon, MultiPolygon or Point features with properties code (or adcode), \
+            name, level, parent (or parent_code, parent_adcode), population. A crs naming EPSG:4490 or CRS84/4326 is \
             read as WGS-84.
             CSV: code,name,level,parent,population,lon,lat (or 区划代码,名称,级别,上级代码,人口,经度,纬度).
             Levels: city, district (county), township, community, village. A unit with a code already stored is updated with what the file carries; the rest is kept.
-            Polygons are checked and repaired with GEOS (MakeValid, structure method) within the limits below; a file
+            Polygons are checked and repaired with GEOS (MakeValid, structure method) within the limits below; a file \
             over one is refused, naming the feature and the option that raises the limit.
             """
     )
@@ -131,7 +140,7 @@ struct ImportUnits: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.open()
+        let store = try storeOptions.open(creating: true)
         var importer = UnitImporter(level: level.flatMap(UnitLevel.init(argument:)),
                                     coordinateSystem: try options.coordinateSystem, encoding: try options.encodingChoice,
                                     strict: options.strict, rejectsPath: options.rejects)
@@ -150,20 +159,13 @@ struct ImportFacilities: ParsableCommand {
         commandName: "facilities",
         abstract: "Import facilities from a CSV file.",
         discussion: """
-            Columns, with an English or Chinese header, in any order (id, name, kind, lon, lat are required):
-              id 编号 · name 名称 · kind 类型 · lon 经度 · lat 纬度 · unit 所属区划代码 · beds 床位数 · doctors 医生数 ·
-              gps 全科医生数 · places 学位数 · inclusive 普惠 (true/false, 1/0, yes/no, 是/否) · level 等级 ·
-              opened 开办日期 · closed 关闭日期 (YYYY or YYYY-MM-DD)
-            Any other column is kept as a text attribute.
-            Kinds: kindergarten 幼儿园, primary_school 小学, middle_school 初中, high_school 高中,
-              vocational_school 中等职业学校, university 高等学校, community_college 社区学院,
-              senior_education_center 老年教育中心, hospital 医院, tcm_hospital 中医院, mch_hospital 妇幼保健院,
-              community_health_center 社区卫生服务中心, community_health_station 社区卫生服务站,
-              township_health_center 乡镇卫生院, village_clinic 村卫生室, street_elderly_center 街道综合养老服务中心,
-              community_elderly_center 社区养老服务中心, neighborhood_elderly_station 居民小区养老服务站,
-              nursing_home 敬老院, rural_mutual_aid_home 农村互助幸福院.
-            Rows are upserted by id; the import is one transaction. Exit status: 0 all rows taken, 1 some rejected
-            (or none taken under --strict), 2 usage error or unreadable file.
+            Columns, with an English or Chinese header, in any order (id, name, kind, lon, lat are required): \
+            id\u{00A0}编号 · name\u{00A0}名称 · kind\u{00A0}类型 · lon\u{00A0}经度 · lat\u{00A0}纬度 · unit\u{00A0}所属区划代码 · beds\u{00A0}床位数 · doctors\u{00A0}医生数 · \
+            gps\u{00A0}全科医生数 · places\u{00A0}学位数 · inclusive\u{00A0}普惠 (true/false, 1/0, yes/no, 是/否) · level\u{00A0}等级 · \
+            opened\u{00A0}开办日期 · closed\u{00A0}关闭日期 (YYYY or YYYY-MM-DD)
+            Any other column is kept as a text attribute; a column that looks like a known one (实有床位数) is named in a warning, and the reason column of a rejects file is skipped, so a fixed rejects file imports as it is.
+            Kinds: \(FacilityKind.helpList).
+            Rows are upserted by id; the import is one transaction. Exit status: 0 all rows taken; 1 some rejected (or none taken under --strict), or the check after the import finds the file's points off by the GCJ-02 shift (the rows stay stored: import it again with --crs gcj02); 2 usage error or unreadable file.
             """
     )
 
@@ -172,7 +174,7 @@ struct ImportFacilities: ParsableCommand {
     @OptionGroup var options: ImportOptions
 
     func run() throws {
-        let store = try storeOptions.open()
+        let store = try storeOptions.open(creating: true)
         let progress = ProgressLine()
         let importer = FacilityImporter(coordinateSystem: try options.coordinateSystem, encoding: try options.encodingChoice,
                                         strict: options.strict, rejectsPath: options.rejects,

@@ -21,10 +21,11 @@ struct ListFacilities: ParsableCommand {
         valueName: "code"))
     var within: String?
     @Option(help: "table, csv or json.") var format: ListFormat = .table
+    @OptionGroup var csv: CSVEncodingOption
 
     func validate() throws {
         if let kind, FacilityKind(argument: kind) == nil {
-            throw ValidationError("--kind \(kind) is not a known kind: see `facilitymap help import facilities`")
+            throw ValidationError("--kind " + FacilityKind.unknownMessage(kind))
         }
     }
 
@@ -35,7 +36,7 @@ struct ListFacilities: ParsableCommand {
             throw Exit(status: 1)
         }
         try Listing(store: store).facilities(kind: kind.flatMap(FacilityKind.init(argument:)), within: within,
-                                             format: format, to: .standardOutput)
+                                             format: format, csvEncoding: try csv.encoding, to: .standardOutput)
     }
 }
 
@@ -47,6 +48,7 @@ struct ListUnits: ParsableCommand {
     @Option(name: .customLong("in"), help: ArgumentHelp("Only this unit and the units below it.", valueName: "code"))
     var within: String?
     @Option(help: "table, csv or json.") var format: ListFormat = .table
+    @OptionGroup var csv: CSVEncodingOption
 
     func validate() throws {
         if let level, UnitLevel(argument: level) == nil {
@@ -57,7 +59,7 @@ struct ListUnits: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         try Listing(store: store).units(level: level.flatMap(UnitLevel.init(argument:)), within: within,
-                                        format: format, to: .standardOutput)
+                                        format: format, csvEncoding: try csv.encoding, to: .standardOutput)
     }
 }
 

@@ -8,9 +8,9 @@ struct Migrate: ParsableCommand {
         discussion: """
             facilitymap migrate --from facilitymap.sqlite --to postgresql://user@host:5432/registry
             facilitymap migrate --from postgresql://user@host:5432/registry --to copy.sqlite
-            Every table is copied row for row — units with their polygons and points, facilities, the import log,
-            each facility's history and creations, write tokens — in one transaction (COPY into PostgreSQL). The
-            target must be empty: a database whose FacilityMap tables are empty (the schema is created, with PostGIS,
+            Every table is copied row for row — units with their polygons and points, facilities, the import log, \
+            each facility's history and creations, write tokens — in one transaction (COPY into PostgreSQL). The \
+            target must be empty: a database whose FacilityMap tables are empty (the schema is created, with PostGIS, \
             when missing), or a SQLite path that does not exist yet.
             Exit status: 0 copied; 1 refused (an address, a target not empty, a server error) with nothing written.
             """

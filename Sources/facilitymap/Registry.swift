@@ -15,8 +15,8 @@ struct TokenAdd: ParsableCommand {
         commandName: "add",
         abstract: "Make a write token and print its secret (shown once; the store keeps only its SHA-256).",
         discussion: """
-            A token may upload facilities of its --kinds (default: every kind) that belong to --in CODE and the units
-            below it (registered to one of them, or registered to no known unit and inside its boundary); default:
+            A token may upload facilities of its --kinds (default: every kind) that belong to --in CODE and the units \
+            below it (registered to one of them, or registered to no known unit and inside its boundary); default: \
             everywhere. Only a token for every kind everywhere may upload units.
             """
     )
@@ -36,7 +36,7 @@ struct TokenAdd: ParsableCommand {
             throw ValidationError("--expires \(expires) is not a date: write YYYY-MM-DD")
         }
         for kind in parsedKinds where kind.1 == nil {
-            throw ValidationError("--kinds: \(kind.0) is not a known kind: see `facilitymap help import facilities`")
+            throw ValidationError("--kinds: " + FacilityKind.unknownMessage(kind.0))
         }
     }
 
@@ -48,7 +48,7 @@ struct TokenAdd: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.open()
+        let store = try storeOptions.open(creating: true)
         if let within, try !store.containsUnit(code: within) {
             printError("no unit with code \(within) in \(store.location) — import the units first, or see `facilitymap list units`")
             throw Exit(status: 1)

@@ -7,8 +7,8 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the registry over HTTP: the JSON API, GeoJSON layers, uploads with tokens, and the coverage page.",
         discussion: """
-            Open http://HOST:PORT/ for the coverage map, the per-target table and the upload form; the API is under
-            /api (docs/openapi.yaml). Reads need no token unless --private; uploads need a token made with
+            Open http://HOST:PORT/ for the coverage map, the per-target table and the upload form; the API is under \
+            /api (docs/openapi.yaml). Reads need no token unless --private; uploads need a token made with \
             `facilitymap token add`. Stops cleanly on SIGTERM or SIGINT (requests in flight are finished).
             """
     )
@@ -20,6 +20,11 @@ struct Serve: ParsableCommand {
     @Option(help: "The port (0: any free port, printed when ready).") var port: Int = 8080
     @Flag(help: "Reads need a token too.") var `private` = false
     @Option(name: .customLong("max-upload-mb"), help: "The largest upload taken, in MiB.") var maxUploadMB: Int = 512
+    @Option(name: .customLong("access-log"), help: ArgumentHelp(
+        "Append the access log (a line a request: time, address, method, path, status, milliseconds, token name) to this file instead of standard error.",
+        valueName: "file"))
+    var accessLog: String?
+    @Flag(name: .customLong("no-access-log"), help: "Write no access log.") var noAccessLog = false
     @OptionGroup(title: "Limits on uploaded units' polygons") var geometry: GeometryLimitOptions
 
     func validate() throws {
@@ -28,6 +33,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        try storeOptions.requireExisting()
         let plan = try targets.map { try TargetPlan(path: $0) } ?? TargetPlan.luoyang2022
         let registry = try Registry(storePath: storeOptions.path, plan: plan)
         var configuration = RegistryServer.Configuration()
@@ -36,6 +42,14 @@ struct Serve: ParsableCommand {
         configuration.privateReads = `private`
         configuration.maxUploadBytes = maxUploadMB << 20
         configuration.geometryLimits = geometry.limits
+        if !noAccessLog {
+            do {
+                configuration.accessLog = try accessLog.map { try AccessLog(path: $0) } ?? AccessLog()
+            } catch {
+                printError("facilitymap: \(error)")
+                throw Exit(status: 2)
+            }
+        }
         if !["127.0.0.1", "localhost", "::1"].contains(host) {
             printError("warning: serving on \(host) over plain HTTP: tokens would cross the network in clear text — keep serve on 127.0.0.1 behind a TLS proxy (README, \"HTTPS\"; docs/nginx-facilitymap.conf)")
         }

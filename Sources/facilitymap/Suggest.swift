@@ -8,17 +8,17 @@ struct Suggest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Propose what to build (or convert) so that each area meets the plan's targets.",
         discussion: """
-            For each unit_coverage target that is not met (or --target), per area of --by: the candidate covering the
-            most still uncovered communities or villages is picked until the area's share reaches the goal (greedy
+            For each unit_coverage target that is not met (or --target), per area of --by: the candidate covering the \
+            most still uncovered communities or villages is picked until the area's share reaches the goal (greedy \
             maximum coverage, existing facilities kept), with a lower bound: no fewer sites can cover the units needed.
-            A per-area count target (one per county) gets, in each area short of it, the missing facilities at the unit
-            nearest the area's population centre; a city-wide count target (58 centres) spreads the missing ones over the
-            townships with the fewest, the most populous first. A per_population target (beds, GPs per N people) gets
-            each area's shortfall as new capacity, split over the units below it by their own shortfall (with a CSV of
-            plots: at the plot nearest each); a share target (inclusive places) converts each area's existing
+            A per-area count target (one per county) gets, in each area short of it, the missing facilities at the unit \
+            nearest the area's population centre; a city-wide count target (58 centres) spreads the missing ones over the \
+            townships with the fewest, the most populous first. A per_population target (beds, GPs per N people) gets \
+            each area's shortfall as new capacity, split over the units below it by their own shortfall (with a CSV of \
+            plots: at the plot nearest each); a share target (inclusive places) converts each area's existing \
             facilities, the largest first, until the share is met (--format csv writes them back with the attribute set).
-            Candidates: units (default: each uncovered unit's own point, the facility registered to it), grid:500m (a
-            grid over the uncovered units, registered to none; unit_coverage only, others use units), or a CSV of
+            Candidates: units (default: each uncovered unit's own point, the facility registered to it), grid:500m (a \
+            grid over the uncovered units, registered to none; unit_coverage only, others use units), or a CSV of \
             available plots (id, name, lon, lat, unit).
             --format csv writes the proposals as a facilities file: import it and `coverage` reports the target met.
             Exit status: 0 proposals made (or none needed); 1 a goal cannot be reached with the candidates; 2 usage error.
@@ -34,6 +34,7 @@ struct Suggest: ParsableCommand {
     @Flag(help: "Solve each area exactly (a 0-1 program through GLPK's glpsol, small cases); the greedy count is shown beside it.")
     var exact = false
     @Option(help: "table, csv (a facilities file to import), json or geojson.") var format: SuggestFormat = .table
+    @OptionGroup var csv: CSVEncodingOption
     @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "file")) var out: String?
 
     func validate() throws {
@@ -59,11 +60,11 @@ struct Suggest: ParsableCommand {
     }
 
     func run() throws {
-        let plan = try planOptions.plan(checking: target)
+        let (plan, named) = try planOptions.plan(choosing: target)
         let store = try storeOptions.open()
         let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
         let query = planOptions.query()
-        let chosen = target.map { id in plan.targets.filter { $0.id == id } } ?? SuggestRun.unmetTargets(engine: engine, plan: plan, query: query)
+        let chosen = named.map { [$0] } ?? SuggestRun.unmetTargets(engine: engine, plan: plan, query: query)
         let reports: [SitingReport]
         do {
             reports = try SuggestRun.proposals(engine: engine, store: store, plan: plan, query: query, targets: chosen,
@@ -85,7 +86,7 @@ struct Suggest: ParsableCommand {
         switch format {
         case .table:
             try handle.write(contentsOf: Data((reports.isEmpty ? "every target is met: nothing to propose\n" : SuggestFormatter.table(reports)).utf8))
-        case .csv: try SuggestFormatter.csv(reports, to: handle)
+        case .csv: try SuggestFormatter.csv(reports, encoding: try csv.encoding, to: handle)
         case .json: try handle.write(contentsOf: Data(SuggestFormatter.json(reports).utf8))
         case .geojson: try SuggestFormatter.geojson(reports, path: out)
         }

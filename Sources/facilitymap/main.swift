@@ -31,6 +31,33 @@ func isClosedPipe(_ error: Error) -> Bool {
     return false
 }
 
+/// What to say of a mistyped subcommand (`import facilites`): the nearest command and the ones there are.
+func unknownCommandMessage(_ arguments: [String]) -> String? {
+    var command: ParsableCommand.Type = FacilityMapCommand.self
+    var path = ["facilitymap"]
+    for argument in arguments {
+        let subcommands = command.configuration.subcommands
+        guard !subcommands.isEmpty, !argument.hasPrefix("-"), argument != "help" else { return nil }
+        if let next = subcommands.first(where: { $0._commandName == argument || $0.configuration.aliases.contains(argument) }) {
+            command = next
+            path.append(argument)
+            continue
+        }
+        let names = subcommands.map { $0._commandName }
+        let known = "the commands of `\(path.joined(separator: " "))`: \(names.joined(separator: ", "))"
+        if let near = Spelling.nearest(to: argument, among: names).first {
+            return "facilitymap: \(argument) is not a command — did you mean `\((path + [near]).joined(separator: " "))`? (\(known))"
+        }
+        return "facilitymap: \(argument) is not a command — \(known)"
+    }
+    return nil
+}
+
+if let message = unknownCommandMessage(Array(CommandLine.arguments.dropFirst())) {
+    printError(message)
+    exit(2)
+}
+
 do {
     var command = try FacilityMapCommand.parseAsRoot()
     try command.run()

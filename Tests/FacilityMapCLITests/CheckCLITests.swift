@@ -75,7 +75,7 @@ final class CheckCLITests: XCTestCase {
         XCTAssertTrue(table.stdout.contains("capacity    SUB-0004") && table.stdout.contains("a village clinic keeps a few observation beds"), table.stdout)
         XCTAssertTrue(table.stdout.hasSuffix("0 errors, 2 warnings (capacity 1, population 1)\n"), table.stdout)
         let csv = try run(["check", "--in", "410326", "--format", "csv"])
-        XCTAssertEqual(csv.stdout.split(separator: "\n").first, "severity,rule,subject,id,name,problem,action,other")
+        XCTAssertEqual(csv.stdout.split(separator: "\n").first, "\u{FEFF}severity,rule,subject,id,name,problem,action,other")
         XCTAssertEqual(csv.stdout.split(separator: "\n").count, 3)
     }
 
@@ -85,6 +85,11 @@ final class CheckCLITests: XCTestCase {
         let health = sample("facilities-health.csv")
         let wrong = try run(["import", "facilities", health])
         XCTAssertTrue(wrong.stdout.contains("check: 1 error, 22 warnings (gcj02-offset 1, population 22)"), wrong.stdout)
+        // The error is the file's own: the import exits 1 and says how to import it again; its rows stay stored.
+        XCTAssertEqual(wrong.status, 1, wrong.stderr)
+        XCTAssertTrue(wrong.stderr.contains("error: gcj02-offset: \(health): 3084 facilities lie on median"), wrong.stderr)
+        XCTAssertTrue(wrong.stderr.contains("the rows are stored; if the file's points come from a Chinese web map, import it again as GCJ-02: facilitymap import facilities \(health) --crs gcj02"), wrong.stderr)
+        XCTAssertTrue(wrong.stdout.contains("imported 3084 rows: 3084 new"), wrong.stdout)
         let found = try findings(["--fail-on", "error"])
         XCTAssertEqual(found.status, 1)
         let offset = try XCTUnwrap(found.json.first { $0["rule"] as? String == "gcj02-offset" })

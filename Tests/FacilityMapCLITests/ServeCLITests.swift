@@ -230,6 +230,9 @@ final class ServeCLITests: XCTestCase {
         XCTAssertTrue(log.contains("failed token check: GET /api/token from 127.0.0.1 (401)"), log)
         XCTAssertEqual(log.components(separatedBy: "failed token check").count - 1, 2, log)
         XCTAssertFalse(log.contains(expired) || log.contains("fm_not_a_real_secret") || log.contains(current), "no secret in the log")
+        // The access log, on standard error by default: a line a request, with the token's name once it is known.
+        XCTAssertTrue(log.contains(" 127.0.0.1 GET /api/token 401 ") && log.contains(" 127.0.0.1 GET /api/token 200 "), log)
+        XCTAssertTrue(log.split(separator: "\n").contains { $0.contains("GET /api/token 200") && $0.hasSuffix("token=市卫健委") }, log)
     }
 
     func testFormUploadsStreamTheirFilePartToDiskNotMemory() throws {
@@ -375,6 +378,17 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(seen["tooltips_pwned"] as? String, "", "a tooltip ran a name as script: \(seen)")
         XCTAssertEqual(seen["tip_shown"] as? Bool, true, "the tooltips were shown: \(seen)")
         XCTAssertEqual(seen["rejects"] as? [String], ["上报.csv:3: beds: many is not a whole number — write a count such as 120, or leave it empty"])
+        // The rejected rows to download as a file, to fix and upload again.
+        let download = try XCTUnwrap(seen["rejects_download"] as? [String: Any], "\(seen)")
+        XCTAssertEqual(download["shown"] as? Bool, true, "\(seen)")
+        XCTAssertEqual(download["file"] as? String, "上报-rejects.csv")
+        XCTAssertEqual(download["href"] as? String, "blob:")
+        XCTAssertEqual(seen["tip_after_change"] as? [String], ["block", "none"], "a tooltip goes with the target it described")
+        // The township view keeps its colours: each township a symbol, coloured by attainment, sized by population.
+        XCTAssertGreaterThan(seen["township_points"] as? Int ?? 0, 100, "\(seen)")
+        let fills = seen["township_fills"] as? [String] ?? []
+        XCTAssertTrue(fills.contains { $0 != "#d9d9d9" }, "some township coloured by attainment: \(fills)")
+        XCTAssertGreaterThan(seen["township_radii"] as? Int ?? 0, 5, "sized by population")
         let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
         XCTAssertGreaterThan(png.count, 20_000, "a drawn page, not a blank one")
         if let keep = ProcessInfo.processInfo.environment["FACILITYMAP_KEEP_SCREENSHOT"] {

@@ -34,7 +34,7 @@ final class GeometryLimitTests: ImportTestCase {
         let started = Date()
         let summary = try UnitImporter().run(path: path, into: store)
         XCTAssertLessThan(Date().timeIntervalSince(started), 20)
-        XCTAssertEqual(summary.line, "imported 1 rows: 1 new, 0 updated, 0 unchanged, 0 rejected")
+        XCTAssertEqual(summary.line, "imported 1 row: 1 new, 0 updated, 0 unchanged, 0 rejected")
         XCTAssertEqual(summary.warnings, ["\(path):2: geometry: feature 0 (410302001 测试街道): 49999 of its 50000 polygons repeat another exactly — dropped"])
         XCTAssertEqual(try store.unit(code: "410302001")?.boundary?.polygons.count, 1)
     }

@@ -26,14 +26,14 @@ class UnitImportTests: ImportTestCase {
         XCTAssertNotNil(before.boundary)
         let csv = try file("rename.csv", "code,name,level,parent,population,lon,lat\n410304,瀍河回族区（新）,district,410300,180000,,\n")
         let summary = try UnitImporter().run(path: csv, into: store)
-        XCTAssertEqual(summary.line, "imported 1 rows: 0 new, 1 updated, 0 unchanged, 0 rejected")
+        XCTAssertEqual(summary.line, "imported 1 row: 0 new, 1 updated, 0 unchanged, 0 rejected")
         let after = try XCTUnwrap(try store.unit(code: "410304"))
         XCTAssertEqual(after.name, "瀍河回族区（新）")
         XCTAssertEqual(after.population, 180000)
         XCTAssertEqual(after.boundary, before.boundary, "the boundary the file does not carry is kept")
         XCTAssertEqual(after.location, before.location, "the point the file leaves empty is kept")
         XCTAssertEqual(after.attributes["gb"], before.attributes["gb"])
-        XCTAssertEqual(try UnitImporter().run(path: csv, into: store).line, "imported 1 rows: 0 new, 0 updated, 1 unchanged, 0 rejected")
+        XCTAssertEqual(try UnitImporter().run(path: csv, into: store).line, "imported 1 row: 0 new, 0 updated, 1 unchanged, 0 rejected")
     }
 
     func testAParentCycleIsRejectedWithItsLineAndTheRestGoesIn() throws {

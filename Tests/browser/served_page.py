@@ -45,6 +45,9 @@ try:
     wait.until(lambda d: body().get_attribute("data-uploads") == "1")
     seen["upload"] = text("upload-result")
     seen["rejects"] = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#rejects li")]
+    download = driver.find_element(By.ID, "rejects-download")
+    seen["rejects_download"] = {"shown": download.is_displayed(), "file": download.get_attribute("download"),
+                                "href": (download.get_attribute("href") or "")[:5]}
     wait.until(lambda d: body().get_attribute("data-loads") == "3")
     seen["pwned"] = body().get_attribute("data-pwned") or ""
     # Every drawn shape's tooltip shown once (the map's tooltips name areas; facilities go by kind and point).
@@ -54,6 +57,24 @@ try:
     seen["tip_shown"] = driver.execute_script("return document.getElementById('tip').textContent.length > 0")
     time.sleep(1)  # an <img onerror> in HTML would fire once its load fails
     seen["tooltips_pwned"] = body().get_attribute("data-pwned") or ""
+    # A tooltip goes when the target changes under it.
+    seen["tip_after_change"] = driver.execute_script("""
+        document.querySelector('#map .district').dispatchEvent(new MouseEvent('mousemove', {bubbles: true, clientX: 10, clientY: 10}));
+        const shown = getComputedStyle(document.getElementById('tip')).display;
+        const select = document.getElementById('target');
+        select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
+        select.dispatchEvent(new Event('change'));
+        return [shown, getComputedStyle(document.getElementById('tip')).display];
+    """)
+    # Townships are points: drawn as symbols coloured by attainment and sized by population.
+    loads = body().get_attribute("data-loads")
+    Select(driver.find_element(By.ID, "by")).select_by_value("township")
+    wait.until(lambda d: body().get_attribute("data-loads") != loads)
+    Select(driver.find_element(By.ID, "target")).select_by_value("beds-per-1000")
+    points = driver.find_elements(By.CSS_SELECTOR, "#map circle.area-point")
+    seen["township_points"] = len(points)
+    seen["township_fills"] = sorted(set(p.get_attribute("fill") for p in points))[:50]
+    seen["township_radii"] = len(set(p.get_attribute("r") for p in points))
     driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(screenshot)
 finally:

@@ -1,0 +1,56 @@
+import FacilityMapKit
+@testable import FacilityServer
+import Foundation
+import XCTest
+
+/// The server's part of the bureau's daily loop (#28): an access log, a JSON 400 for a raw Chinese query, and the
+/// rejected rows of an upload as the page offers them for download.
+final class BureauServerTests: ServerTestCase {
+    func testTheAccessLogHasALineARequestWithTheTokensNameAndNoSecret() async throws {
+        let log = folder.appendingPathComponent("access.log").path
+        try await startServer { $0.accessLog = try! AccessLog(path: log) }
+        let secret = try addToken(name: "市卫健委")
+        let answer1 = try await request("/api/facilities?kind=%E5%B9%BC%E5%84%BF%E5%9B%AD&limit=1")
+        XCTAssertEqual(answer1.status, 200)
+        let answer2 = try await request("/api/token", token: secret)
+        XCTAssertEqual(answer2.status, 200)
+        let answer3 = try await request("/api/token?token=\(secret)", token: "fm_wrong")
+        XCTAssertEqual(answer3.status, 401)
+        let answer4 = try await request("/api/facilities/NO-SUCH-ID")
+        XCTAssertEqual(answer4.status, 404)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 4, "\(lines)")
+        let pattern = #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ 127\.0\.0\.1 GET \S+ \d{3} \d+\.\dms token=\S+$"#
+        for line in lines { XCTAssertNotNil(line.range(of: pattern, options: .regularExpression), line) }
+        XCTAssertTrue(lines[0].contains(" GET /api/facilities?kind=幼儿园&limit=1 200 ") && lines[0].hasSuffix("token=-"), lines[0])
+        XCTAssertTrue(lines[1].contains(" GET /api/token 200 ") && lines[1].hasSuffix("token=市卫健委"), lines[1])
+        XCTAssertTrue(lines[2].contains(" GET /api/token?token=… 401 "), lines[2])
+        XCTAssertTrue(lines[3].contains(" GET /api/facilities/NO-SUCH-ID 404 "), lines[3])
+        XCTAssertFalse(lines.joined().contains(secret), "no secret in the log")
+    }
+
+    func testARawChineseQueryGetsAJSON400ThatSaysWhatToEncode() async throws {
+        try await startServer()
+        let answer = try raw("GET /api/facilities?kind=幼儿园 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", waitingUpTo: 10).answer
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 400"), answer)
+        XCTAssertTrue(answer.lowercased().contains("content-type: application/json"), answer)
+        XCTAssertTrue(answer.contains("percent-encode"), answer)
+        // Encoded, the same query is answered.
+        let answer5 = try await request("/api/facilities?kind=%E5%B9%BC%E5%84%BF%E5%9B%AD&limit=1")
+        XCTAssertEqual(answer5.status, 200)
+    }
+}
+
+extension BureauServerTests {
+    func testAnUploadsRejectedRowsComeWithTheirFieldsAndTheHeaderForTheDownload() async throws {
+        try await startServer()
+        let secret = try addToken(name: "市卫健委")
+        let csv = "编号,名称,类型,经度,纬度,电话\nX1,洛阳市中医医院,中医医院,112.45,34.62,\"0379, 1\"\nX2,洛阳市第二医院,医院,112.46,34.63,0379-2\n"
+        let answer = try await upload(csv, name: "卫健委.csv", token: secret)
+        XCTAssertEqual(answer.status, 422, "some rows rejected: \(answer.text)")
+        XCTAssertEqual(answer.object["header"] as? [String], ["编号", "名称", "类型", "经度", "纬度", "电话"])
+        let rejection = try XCTUnwrap((answer.object["rejections"] as? [[String: Any]])?.first)
+        XCTAssertEqual(rejection["fields"] as? [String], ["X1", "洛阳市中医医院", "中医医院", "112.45", "34.62", "0379, 1"])
+        XCTAssertTrue((rejection["message"] as? String ?? "").contains("did you mean 中医院 (tcm_hospital)?"), "\(rejection)")
+    }
+}
