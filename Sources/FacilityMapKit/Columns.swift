@@ -55,6 +55,16 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
         }
     }
 
+    /// The missing fields as the refusal names them: `name (名称)`, and the header's column that looks like one
+    /// (`name (名称 — is 名字 meant?)`).
+    func missingNames(_ missing: [Field], shown: (Field) -> String) -> [String] {
+        let near = lookalikes
+        return missing.map { field in
+            if let column = near.first(where: { $0.field == field }) { return "\(field.rawValue) (\(shown(field)) — is \(column.name) meant?)" }
+            return "\(field.rawValue) (\(shown(field)))"
+        }
+    }
+
     /// A warning for each extra column that looks like a known field.
     var lookalikeWarnings: [String] {
         lookalikes.map { "column \($0.name) is kept as a text attribute, not as \($0.field.rawValue) — did you mean \($0.known) (\($0.field.rawValue))? Rename the column to have it read as \($0.field.rawValue)" }

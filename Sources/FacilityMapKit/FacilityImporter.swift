@@ -41,7 +41,7 @@ public struct FacilityImporter {
         let missing = columns.missing(FacilityColumn.required)
         guard missing.isEmpty else {
             throw ImportError.missingColumns(file: path, line: reader.headerLine,
-                                             names: missing.map { "\($0.rawValue) (\($0.aliases[0]))" })
+                                             names: columns.missingNames(missing) { $0.aliases[0] })
         }
         // The file's SHA-256 (for the import log) is computed on the other core meanwhile.
         let hashing = BackgroundHash(path: path)

@@ -373,7 +373,7 @@ public struct UnitImporter {
         let missing = columns.missing(required)
         guard missing.isEmpty else {
             throw ImportError.missingColumns(file: path, line: reader.headerLine,
-                                             names: missing.map { "\($0.rawValue) (\($0.aliases[0]))" })
+                                             names: columns.missingNames(missing) { $0.aliases[0] })
         }
         return (reader, columns)
     }
@@ -523,35 +523,44 @@ public struct UnitImporter {
                 reject(problem.column < reader.header.count ? reader.header[problem.column] : "column \(problem.column + 1)", problem.message)
                 continue
             }
-            guard let code = columns.value(.code, in: row.fields) else { reject(columns.name(.code), "missing — every unit needs a code"); continue }
-            guard let name = columns.value(.name, in: row.fields) else { reject(columns.name(.name), "missing — unit \(code) needs a name"); continue }
+            // Every field is read, and every bad one reported in one rejection.
+            var problems: [(field: String, message: String)] = []
+            func cell<T>(_ field: UnitColumn, _ parse: (String?) throws -> T?) -> T? {
+                do { return try parse(columns.value(field, in: row.fields)) }
+                catch let problem as CellProblem { problems.append((columns.name(field), problem.message)); return nil }
+                catch { problems.append((columns.name(field), "\(error)")); return nil }
+            }
+            let code = columns.value(.code, in: row.fields)
+            if code == nil { problems.append((columns.name(.code), "missing — every unit needs a code")) }
+            let name = columns.value(.name, in: row.fields)
+            if name == nil { problems.append((columns.name(.name), "missing — unit \(code ?? "") needs a name")) }
             var level = self.level
             if let text = columns.value(.level, in: row.fields) {
-                guard let parsed = UnitLevel(argument: text) else {
-                    reject(columns.name(.level), "\(text) is not a level — use city, district (county), township, community or village")
-                    continue
+                level = UnitLevel(argument: text)
+                if level == nil {
+                    problems.append((columns.name(.level), "\(text) is not a level — use city, district (county), township, community or village"))
                 }
-                level = parsed
+            } else if level == nil {
+                problems.append((columns.name(.level), "missing — add a level or pass --level"))
             }
-            guard let level else { reject(columns.name(.level), "missing — add a level or pass --level"); continue }
-            do {
-                let population = try Cell.count(columns.value(.population, in: row.fields))
-                var location: LonLat?
-                let lonText = columns.value(.lon, in: row.fields), latText = columns.value(.lat, in: row.fields)
-                if lonText != nil || latText != nil {
-                    let lon = try Cell.coordinate(lonText, name: "longitude (经度)", range: -180...180)
-                    let lat = try Cell.coordinate(latText, name: "latitude (纬度)", range: -90...90)
-                    location = coordinateSystem.toWGS84(LonLat(lon, lat))
-                }
-                let attributes = columns.attributes(in: row.fields)
-                let size = ImportLimits.bytes(attributes)
-                if size > ImportLimits.attributeBytes { reject("attributes", ImportLimits.attributesMessage(size)); continue }
-                let unit = AdministrativeUnit(code: code, name: name, level: level, parent: columns.value(.parent, in: row.fields),
-                                              population: population, location: location, attributes: attributes)
-                candidates.append((row.line, unit, record.position))
-            } catch let problem as CellProblem {
-                reject("population/lon/lat", problem.message)
+            let population = cell(.population, Cell.count)
+            var location: LonLat?
+            let lonText = columns.value(.lon, in: row.fields), latText = columns.value(.lat, in: row.fields)
+            if lonText != nil || latText != nil {
+                let lon = cell(.lon) { try Cell.coordinate($0, name: "longitude (经度)", range: -180...180) }
+                let lat = cell(.lat) { try Cell.coordinate($0, name: "latitude (纬度)", range: -90...90) }
+                if let lon, let lat { location = coordinateSystem.toWGS84(LonLat(lon, lat)) }
             }
+            let attributes = columns.attributes(in: row.fields)
+            let size = ImportLimits.bytes(attributes)
+            if size > ImportLimits.attributeBytes { problems.append(("attributes", ImportLimits.attributesMessage(size))) }
+            if let first = problems.first {
+                reject(first.field, ([first.message] + problems.dropFirst().map { "\($0.field): \($0.message)" }).joined(separator: "; "))
+                continue
+            }
+            let unit = AdministrativeUnit(code: code!, name: name!, level: level!, parent: columns.value(.parent, in: row.fields),
+                                          population: population, location: location, attributes: attributes)
+            candidates.append((row.line, unit, record.position))
         }
         parsed.rows = rows
     }

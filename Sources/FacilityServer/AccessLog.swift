@@ -63,8 +63,17 @@ public final class AccessLog: Sendable {
         return out.count > 2_000 ? String(out.prefix(2_000)) + "…" : out
     }
 
+    /// Now in UTC as `2026-12-05T07:10:00Z`, without a formatter per line.
+    static func utcTime() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    }
+
     func write(address: String, method: String, target: String, status: Int, milliseconds: Double, token: String?) {
-        let time = ISO8601DateFormatter().string(from: Date())
+        let time = Self.utcTime()
         let line = "\(time) \(address) \(method) \(target) \(status) \(String(format: "%.1f", milliseconds))ms token=\(token ?? "-")\n"
         output.withLockedValue { handle in try? handle.write(contentsOf: Data(line.utf8)) }
     }

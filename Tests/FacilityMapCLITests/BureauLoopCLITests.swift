@@ -260,3 +260,17 @@ final class ExcelOpensCSVTests: DemoStoreTestCase {
         XCTAssertTrue(kindergarten[actual].hasSuffix("%") && kindergarten[actual].split(separator: ".").last?.count == 2, kindergarten[actual])
     }
 }
+
+extension BureauLoopCLITests {
+    func testARefusedHeaderNamesTheColumnThatLooksLikeTheMissingOne() throws {
+        try writeGBK("卫健委.csv", [["编号", "名字", "类型", "经度", "纬度"], ["H1", "洛阳市第一医院", "医院", "112.45", "34.62"]])
+        let refused = try run(["import", "facilities", "卫健委.csv"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("卫健委.csv:1: the header has no column for name (名称 — is 名字 meant?)"), refused.stderr)
+        // A units row with several bad fields names each.
+        try writeGBK("units.csv", [["区划代码", "名称", "级别", "人口", "经度", "纬度"], ["410302001", "", "小区", "many", "112.4", "北纬34"]])
+        let units = try run(["import", "units", "units.csv"])
+        XCTAssertEqual(units.status, 1)
+        XCTAssertTrue(units.stderr.contains("units.csv:2: 名称: missing — unit 410302001 needs a name; 级别: 小区 is not a level — use city, district (county), township, community or village; 人口: many is not a whole number — write a count such as 120, or leave it empty; 纬度: 北纬34 is not a number"), units.stderr)
+    }
+}

@@ -190,7 +190,7 @@ class UnitImportTests: ImportTestCase {
             let shift = name == "fooled.csv" ? 3_001 : 0
             XCTAssertEqual(summary.rejections.map(\.description), [
                 "\(file):\(9_002 + 4_000 + shift): code: U000123 is also on line 125, which is kept — give each unit its own code",
-                "\(file):\(9_002 + 5_000 + shift): population/lon/lat: -4 is negative — a count is 0 or more",
+                "\(file):\(9_002 + 5_000 + shift): population: -4 is negative — a count is 0 or more",
             ], name)
             let units = try store.units()
             XCTAssertEqual(units.count, 17_998 + extra, name)
