@@ -59,15 +59,18 @@ let package = Package(
                 resources: [.embedInCode("Resources/luoyang-2022.yaml")]),
         // Registry quality rules (`check`): pure Swift over units and facility records, testable without a database.
         .target(name: "FacilityQuality", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats"]),
-        // The SpatiaLite store: schema, migrations, transactions. The only code that speaks SQL.
-        .target(name: "FacilityStore", dependencies: ["CSpatiaLite", "FacilityModel", "FacilityGeometry"]),
+        // The registry protocol, the seam between the use cases and the engines: `RegistryStore`, `RegistryWriter`, the
+        // records they pass (imports, history, tokens) and the tables every engine holds. No engine, no SQL.
+        .target(name: "FacilityRegistry", dependencies: ["FacilityModel", "FacilityGeometry"]),
+        // The SpatiaLite store: schema, migrations, transactions. The only code that speaks SQLite's SQL.
+        .target(name: "FacilityStore", dependencies: ["CSpatiaLite", "FacilityRegistry", "FacilityModel", "FacilityGeometry"]),
         // The registry on PostgreSQL with PostGIS: its schema, migrations and bulk copy (COPY), through libpq.
-        .target(name: "FacilityPostGIS", dependencies: ["CLibPQ", "FacilityStore", "FacilityModel"]),
+        .target(name: "FacilityPostGIS", dependencies: ["CLibPQ", "FacilityRegistry", "FacilityModel", "FacilityGeometry"]),
         // The embedded default data (GeoData/luoyang) as a resource bundle beside the binary.
         .target(name: "FacilityMapData", path: "GeoData", exclude: ["targets"], sources: ["GeoData.swift"],
                 resources: [.copy("luoyang")]),
         // Use cases: import, list, stats — formats in, store out.
-        .target(name: "FacilityMapKit", dependencies: ["FacilityFormats", "FacilityModel", "FacilityStore", "FacilityGeometry",
+        .target(name: "FacilityMapKit", dependencies: ["FacilityFormats", "FacilityModel", "FacilityRegistry", "FacilityStore", "FacilityGeometry",
                                                      "FacilityCoverage", "FacilityQuality", "FacilityPostGIS", "FacilityMapData",
                                                      "FacilityGEOS"]),
         // The shared registry over HTTP: routes, tokens, the web page. Calls FacilityMapKit's use cases.
@@ -92,7 +95,7 @@ let package = Package(
         .testTarget(name: "FacilityFormatsTests", dependencies: ["FacilityFormats", "FuzzSupport"]),
         .testTarget(name: "FacilityCoverageTests", dependencies: ["FacilityCoverage", "FuzzSupport"]),
         .testTarget(name: "FacilityQualityTests", dependencies: ["FacilityQuality"]),
-        .testTarget(name: "FacilityStoreTests", dependencies: ["FacilityStore", "FacilityModel"]),
+        .testTarget(name: "FacilityStoreTests", dependencies: ["FacilityStore", "FacilityRegistry", "FacilityModel"]),
         .testTarget(name: "FacilityServerTests", dependencies: ["FacilityServer", "FacilityMapKit", "Yams", "PostgresSupport"]),
         .testTarget(name: "FacilityMapKitTests", dependencies: ["FacilityMapKit", "FacilityStore", "FacilityGEOS", "PostgresSupport"],
                     exclude: ["Fixtures"]),

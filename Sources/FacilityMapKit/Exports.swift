@@ -2,6 +2,7 @@
 @_exported import FacilityFormats
 @_exported import FacilityGeometry
 @_exported import FacilityModel
+@_exported import FacilityRegistry
 @_exported import FacilityStore
 @_exported import FacilityMapData
 @_exported import FacilityQuality

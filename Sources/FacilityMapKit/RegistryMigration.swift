@@ -2,14 +2,6 @@ import FacilityPostGIS
 import FacilityStore
 import Foundation
 
-extension RegistryLocation {
-    /// Opens the registry at `location`: a postgresql:// address (PostGIS; the schema created or migrated), else a
-    /// SQLite store's path (created if missing).
-    public static func open(_ location: String) throws -> any RegistryStore {
-        isPostgres(location) ? try PostGISStore(url: location) : try FacilityStore(path: location)
-    }
-}
-
 /// `facilitymap migrate`: a registry copied from a SQLite store into PostgreSQL with PostGIS, or back into a new
 /// SQLite store — every table, row for row (row numbers, history and creations kept).
 public enum RegistryMigration {
@@ -26,7 +18,7 @@ public enum RegistryMigration {
             defer { store.close() }
             let target = try PostGISStore(url: to)
             let copied = try target.copy(from: store)
-            return FacilityStore.tables.map { "\($0.name): \(copied[$0.name] ?? 0) rows" }
+            return RegistryTable.all.map { "\($0.name): \(copied[$0.name] ?? 0) rows" }
         case (true, false):
             guard !FileManager.default.fileExists(atPath: to) else {
                 throw PostgresError("\(to): exists already — migrate into a new store (a path that does not exist yet)")
@@ -36,7 +28,7 @@ public enum RegistryMigration {
             defer { store.close() }
             try source.copy(to: store)
             let counts = try source.counts()
-            return FacilityStore.tables.map { "\($0.name): \(counts[$0.name] ?? 0) rows" }
+            return RegistryTable.all.map { "\($0.name): \(counts[$0.name] ?? 0) rows" }
         default:
             throw PostgresError("migrate copies between a SQLite store and PostgreSQL: one of --from and --to must be a postgresql:// address, the other a file")
         }

@@ -1,6 +1,6 @@
 import FacilityGeometry
 import FacilityModel
-import FacilityStore
+import FacilityRegistry
 import Foundation
 
 // The registry's reads and writes on PostgreSQL, as `FacilityStore` gives them on SQLite: the same values in the same

@@ -1,4 +1,5 @@
-import FacilityStore
+import FacilityModel
+import FacilityRegistry
 import Foundation
 
 /// The registry on PostgreSQL with PostGIS: the SQLite store's tables, column for column, with geometry columns
@@ -128,7 +129,7 @@ public final class PostGISStore {
     /// How many rows each table holds.
     public func counts() throws -> [String: Int] {
         var out: [String: Int] = [:]
-        for table in FacilityStore.tables {
+        for table in RegistryTable.all {
             out[table.name] = Int(try connection.query("SELECT count(*) FROM \(table.name)").first?.first??.description ?? "0") ?? 0
         }
         return out
@@ -137,8 +138,8 @@ public final class PostGISStore {
     /// Calls `body` with every row of `table` as `FacilityStore.forEachRow` gives a SQLite store's: text, geometries as
     /// upper-case hex WKB, in the order of the first column. Rows come through a cursor, 10,000 at a time: memory does
     /// not grow with the table.
-    public func forEachRow(of table: StoreTable, _ body: ([String?]) throws -> Void) throws {
-        precondition(FacilityStore.tables.contains(table), "not a table of the registry")
+    public func forEachRow(of table: RegistryTable, _ body: ([String?]) throws -> Void) throws {
+        precondition(RegistryTable.all.contains(table), "not a table of the registry")
         let select = (table.columns.map { "\"\($0)\"::text" } + table.geometries.map { "upper(encode(ST_AsBinary(\"\($0)\"), 'hex'))" })
             .joined(separator: ", ")
         try connection.forEachRow("SELECT \(select) FROM \(table.name) ORDER BY \(table.name).\"\(table.columns[0])\"") { row in
@@ -149,14 +150,14 @@ public final class PostGISStore {
     /// Copies every row of `store` into this registry, whose tables must be empty: one transaction, one COPY per
     /// table. Returns the rows copied per table.
     @discardableResult
-    public func copy(from store: FacilityStore) throws -> [String: Int] {
+    public func copy(from store: any RegistryTableRows) throws -> [String: Int] {
         try connection.transaction {
             let counts = try counts()
-            for name in FacilityStore.tables.map(\.name) where (counts[name] ?? 0) > 0 {
+            for name in RegistryTable.all.map(\.name) where (counts[name] ?? 0) > 0 {
                 throw PostgresError("\(connection.shownURL): its \(name) table is not empty — migrate into a new database (or one whose FacilityMap tables are empty)")
             }
             var copied: [String: Int] = [:]
-            for table in FacilityStore.tables {
+            for table in RegistryTable.all {
                 var n = 0
                 try connection.copy(into: table.name, columns: table.allColumns) { send in
                     try store.forEachRow(of: table) { row in
@@ -172,10 +173,10 @@ public final class PostGISStore {
         }
     }
 
-    /// Copies every row of this registry into `store` (a new SQLite store), in one transaction there.
-    public func copy(to store: FacilityStore) throws {
+    /// Copies every row of this registry into `store` (a new store of another engine), in one transaction there.
+    public func copy(to store: any RegistryTableRows) throws {
         try store.insertRows { insert in
-            for table in FacilityStore.tables {
+            for table in RegistryTable.all {
                 try forEachRow(of: table) { try insert(table, $0) }
             }
         }

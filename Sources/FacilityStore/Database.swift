@@ -1,5 +1,6 @@
 import CSpatiaLite
 import Foundation
+import FacilityRegistry
 
 let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 let SQLITE_STATIC = unsafeBitCast(0, to: sqlite3_destructor_type.self)

@@ -1,6 +1,7 @@
 import CSpatiaLite
 import FacilityGeometry
 import FacilityModel
+import FacilityRegistry
 
 /// A validated facility as UTF-8 bytes and numbers: what the bulk import binds straight from the bytes of a
 /// CSV record, making no `String` or `Facility` per row. The buffers need only live until `insert` returns.

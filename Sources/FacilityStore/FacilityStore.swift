@@ -1,6 +1,7 @@
 import CSpatiaLite
 import FacilityGeometry
 import FacilityModel
+import FacilityRegistry
 import Foundation
 
 /// A FacilityMap store: one SpatiaLite file holding `units`, `facilities` and `import_log`.
@@ -493,62 +494,6 @@ enum OpenStores {
         lock.lock()
         defer { lock.unlock() }
         return counts[id] != nil
-    }
-}
-
-/// One import, as recorded in `import_log`.
-public struct ImportRecord: Equatable, Sendable {
-    public var file: String
-    public var sha256: String
-    /// UTC, ISO 8601.
-    public var importedAt: String
-    /// `units` or `facilities`.
-    public var layer: String
-    public var rows: Int
-    public var new: Int
-    public var updated: Int
-    public var unchanged: Int
-    public var rejected: Int
-    /// Who imported it: a token's name, or `local user NAME` for the command line; nil before schema 4.
-    public var author: String?
-    /// Its number in the log (1, 2, …); nil before it is recorded.
-    public var number: Int?
-
-    public init(file: String, sha256: String, importedAt: String, layer: String, rows: Int, new: Int,
-                updated: Int, unchanged: Int, rejected: Int, author: String? = nil, number: Int? = nil) {
-        self.author = author
-        self.number = number
-        self.file = file
-        self.sha256 = sha256
-        self.importedAt = importedAt
-        self.layer = layer
-        self.rows = rows
-        self.new = new
-        self.updated = updated
-        self.unchanged = unchanged
-        self.rejected = rejected
-    }
-}
-
-/// What an upsert did.
-public enum UpsertOutcome: Equatable, Sendable {
-    case inserted, updated, unchanged
-}
-
-/// Extra attributes as stored: a JSON object of strings, keys sorted; NULL when there are none.
-public enum Attributes {
-    public static func encode(_ attributes: [String: String]) -> String? {
-        guard !attributes.isEmpty,
-              let data = try? JSONSerialization.data(withJSONObject: attributes, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return nil }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    public static func decode(_ text: String?) -> [String: String] {
-        guard let text, !text.isEmpty,
-              let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]
-        else { return [:] }
-        return object
     }
 }
 

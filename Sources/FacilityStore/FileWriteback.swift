@@ -2,6 +2,7 @@ import CSpatiaLite
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import FacilityRegistry
 #endif
 
 /// Starts the kernel writing a bulk load's files to disk while SQLite is still writing them (as RocksDB's

@@ -1,5 +1,6 @@
 import CSpatiaLite
 import FacilityGeometry
+import FacilityRegistry
 
 /// Builds the facilities' R*Tree in one pass, bottom-up (Sort-Tile-Recursive packing), by writing SQLite's
 /// R*Tree shadow tables (`_node`, `_rowid`, `_parent`) directly.

@@ -1,6 +1,7 @@
 import FacilityGeometry
 import FacilityModel
 import Foundation
+import FacilityRegistry
 
 extension FacilityStore {
     /// Every facility as `FacilityRecords`, in storage order (rows of an unknown kind left out), registered units as

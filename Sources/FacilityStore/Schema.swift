@@ -1,4 +1,5 @@
 /// The store's schema, as an ordered list of migrations recorded in the database itself.
+import FacilityRegistry
 ///
 /// `PRAGMA application_id` marks a FacilityMap store; `PRAGMA user_version` is the number of
 /// migrations applied. Migrations never change: a new schema is a new migration at the end.

@@ -1,4 +1,5 @@
 import FacilityGeometry
+import FacilityRegistry
 
 /// SpatiaLite's internal geometry BLOB: what `MakePoint` and `GeomFromWKB` store, read and written without
 /// calling SQL functions. Layout: START (00), byte order (01 little-endian, 00 big-endian), SRID (int32),

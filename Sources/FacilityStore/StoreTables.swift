@@ -1,43 +1,11 @@
+import FacilityRegistry
 import Foundation
 
-/// One table of the store as another engine gets it: plain columns as text, geometry columns as WKB (hex), in the
-/// order of `columns` then `geometries`. `facilitymap migrate` copies a registry table by table through these.
-public struct StoreTable: Sendable, Equatable {
-    public let name: String
-    /// Plain columns; the first orders the rows.
-    public let columns: [String]
-    /// Geometry columns (SRID 4326): `boundary` multipolygons, `location` points.
-    public let geometries: [String]
-    /// Columns holding whole numbers (the rest are text).
-    public let integers: Set<String>
-
-    public var allColumns: [String] { columns + geometries }
-}
-
 extension FacilityStore {
-    /// Every table of a registry, parents before the rows that point at them (units, facilities, the import log,
-    /// facility history, creations, tokens).
-    public static let tables: [StoreTable] = [
-        StoreTable(name: "units", columns: ["pk", "code", "name", "level", "parent", "population", "attributes"],
-                   geometries: ["boundary", "location"], integers: ["pk", "population"]),
-        StoreTable(name: "facilities", columns: ["pk", "id", "name", "kind", "unit", "beds", "doctors", "gps", "places", "inclusive",
-                                                 "level", "opened", "closed", "attributes"],
-                   geometries: ["location"], integers: ["pk", "beds", "doctors", "gps", "places", "inclusive"]),
-        StoreTable(name: "import_log", columns: ["pk", "file", "sha256", "imported_at", "layer", "rows", "new", "updated", "unchanged",
-                                                 "rejected", "author"],
-                   geometries: [], integers: ["pk", "rows", "new", "updated", "unchanged", "rejected"]),
-        StoreTable(name: "facility_history", columns: ["pk", "facility", "import", "action", "old", "new"], geometries: [],
-                   integers: ["pk", "facility", "import"]),
-        StoreTable(name: "facility_creations", columns: ["first_pk", "last_pk", "import"], geometries: [],
-                   integers: ["first_pk", "last_pk", "import"]),
-        StoreTable(name: "tokens", columns: ["pk", "name", "sha256", "kinds", "unit", "created_at", "expires_on", "last_used_at"],
-                   geometries: [], integers: ["pk"]),
-    ]
-
     /// Calls `body` with every row of `table` in the order of its first column: text (nil for NULL), geometries as
     /// upper-case hex WKB. One snapshot.
-    public func forEachRow(of table: StoreTable, _ body: ([String?]) throws -> Void) throws {
-        precondition(Self.tables.contains(table), "not a table of the store")
+    public func forEachRow(of table: RegistryTable, _ body: ([String?]) throws -> Void) throws {
+        precondition(RegistryTable.all.contains(table), "not a table of the store")
         let select = (table.columns.map { "\"\($0)\"" } + table.geometries.map { "CASE WHEN \"\($0)\" IS NULL THEN NULL ELSE Hex(AsBinary(\"\($0)\")) END" }).joined(separator: ", ")
         try read {
             let statement = try Statement(database: db, sql: "SELECT \(select) FROM \(table.name) ORDER BY \"\(table.columns[0])\"")
@@ -51,9 +19,9 @@ extension FacilityStore {
 
     /// Inserts `rows` (as `forEachRow` gives them) into `table` of this store, whose tables must be empty; one
     /// transaction for all of `tables`' rows through `body`'s `insert`.
-    public func insertRows(_ body: (_ insert: (StoreTable, [String?]) throws -> Void) throws -> Void) throws {
+    public func insertRows(_ body: (_ insert: (RegistryTable, [String?]) throws -> Void) throws -> Void) throws {
         try write { writer in
-            for table in Self.tables {
+            for table in RegistryTable.all {
                 guard try db.scalar("SELECT count(*) FROM \(table.name)")?.int == 0 else {
                     throw StoreError.notEmpty(path: path, table: table.name)
                 }
@@ -65,7 +33,7 @@ extension FacilityStore {
             var statements: [String: Statement] = [:]
             defer { statements.values.forEach { $0.finalize() } }
             try body { table, row in
-                precondition(Self.tables.contains(table) && row.count == table.allColumns.count)
+                precondition(RegistryTable.all.contains(table) && row.count == table.allColumns.count)
                 let statement: Statement
                 if let cached = statements[table.name] {
                     statement = cached

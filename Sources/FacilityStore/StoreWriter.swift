@@ -1,6 +1,7 @@
 import Foundation
 import FacilityGeometry
 import FacilityModel
+import FacilityRegistry
 
 /// Writes inside one transaction opened by `FacilityStore.write`.
 public struct StoreWriter {

@@ -1,4 +1,5 @@
 import Foundation
+import FacilityRegistry
 
 /// Phase timings for profiling: with `FACILITYMAP_TRACE` set, `mark` writes the seconds since the first mark
 /// and what was reached to standard error. Inert otherwise (the message is not even built).

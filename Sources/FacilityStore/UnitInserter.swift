@@ -2,6 +2,7 @@ import CSpatiaLite
 import Foundation
 import FacilityGeometry
 import FacilityModel
+import FacilityRegistry
 
 /// Inserts units through prepared statements, reporting a code that is stored already instead of failing:
 /// the fast path of a unit import, which upserts only the rows whose code is taken.

@@ -24,7 +24,7 @@ final class MigrateCLITests: DemoStoreTestCase {
         let store = try FacilityStore(path: path)
         defer { store.close() }
         var out: [String: [[String?]]] = [:]
-        for table in FacilityStore.tables { try store.forEachRow(of: table) { out[table.name, default: []].append($0) } }
+        for table in RegistryTable.all { try store.forEachRow(of: table) { out[table.name, default: []].append($0) } }
         return out
     }
 
@@ -54,7 +54,7 @@ final class MigrateCLITests: DemoStoreTestCase {
         // In PostGIS: the same rows, geometries with SRID 4326 under GiST indexes.
         let postgis = try PostGISStore(url: url)
         XCTAssertEqual(try postgis.schemaVersion(), 5)
-        for table in FacilityStore.tables {
+        for table in RegistryTable.all {
             var rows: [[String?]] = []
             try postgis.forEachRow(of: table) { rows.append($0) }
             XCTAssertNil(firstDifference(rows, original[table.name] ?? []), table.name)
@@ -78,7 +78,7 @@ final class MigrateCLITests: DemoStoreTestCase {
             XCTAssertEqual(try writer.checkIndexes(of: .units), "ok")
         }
         backStore.close()
-        for table in FacilityStore.tables {
+        for table in RegistryTable.all {
             XCTAssertNil(firstDifference(returned[table.name] ?? [], original[table.name] ?? []), table.name)
         }
         for arguments in [["coverage", "--year", "2025", "--format", "json"], ["history", "LY-HLT-000001"], ["stats"], ["token", "list"],

@@ -1,5 +1,6 @@
 import FacilityGeometry
 import FacilityModel
+import FacilityRegistry
 @testable import FacilityStore
 import Foundation
 import XCTest

@@ -79,14 +79,14 @@ public struct CodePositions {
     }
 
     /// A key held as the table holds its short keys: found without touching the bytes it came from.
-    struct ShortKey {
+    public struct ShortKey {
         fileprivate var words: (UInt64, UInt64)
         fileprivate var length: Int
         fileprivate var hash: Int
     }
 
     /// `key` as a short key, when it can be looked up as one (ASCII, at most 16 bytes, in a table of ASCII keys).
-    func shortKey(_ key: UnsafeRawBufferPointer) -> ShortKey? {
+    public func shortKey(_ key: UnsafeRawBufferPointer) -> ShortKey? {
         guard allASCII, key.count <= 16, key.allSatisfy({ $0 < 0x80 }) else { return nil }
         let words = Self.words(key)
         return ShortKey(words: words, length: key.count, hash: Self.hash(words, key))
@@ -94,7 +94,7 @@ public struct CodePositions {
 
     /// The positions of many short keys (-1 where absent). Looked up in one loop, the memory accesses of
     /// neighbouring keys overlap instead of waiting one after another.
-    func positions(of keys: UnsafeBufferPointer<ShortKey>, into result: UnsafeMutableBufferPointer<Int32>) {
+    public func positions(of keys: UnsafeBufferPointer<ShortKey>, into result: UnsafeMutableBufferPointer<Int32>) {
         slots.withUnsafeBufferPointer { slots in
             for i in keys.indices {
                 let key = keys[i]
@@ -112,7 +112,7 @@ public struct CodePositions {
     }
 
     /// The position of `key`, or -1 when it is not in the table.
-    mutating func position(of key: String) -> Int32 {
+    public mutating func position(of key: String) -> Int32 {
         var key = key
         return key.withUTF8 { position(of: UnsafeRawBufferPointer($0)) }
     }

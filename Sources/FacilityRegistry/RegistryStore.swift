@@ -3,8 +3,9 @@ import FacilityModel
 import Foundation
 
 /// A registry's storage, whatever the engine: what every command reads, and the writes an import, a token or an
-/// upload makes. Two implementations: `FacilityStore` (one SpatiaLite file) and `PostGISStore` (PostgreSQL with
-/// PostGIS). Both give the same values for the same rows — text keys in byte order, points as stored — so coverage,
+/// upload makes. Two implementations, each in a module of its own that depends on this one: `FacilityStore` (one
+/// SpatiaLite file) and `PostGISStore` (PostgreSQL with PostGIS); `RegistryLocation` (FacilityMapKit) picks one by
+/// the address. Both give the same values for the same rows — text keys in byte order, points as stored — so coverage,
 /// checks and exports, pure Swift over these values, answer the same on either.
 public protocol RegistryStore: AnyObject {
     /// Where the registry is, for messages: the file's path, or the postgresql:// address without its password.
@@ -121,29 +122,11 @@ extension RegistryStore {
     }
 }
 
-/// How a registry is named on the command line: a postgresql:// address, else a SQLite store's path.
-public enum RegistryLocation {
-    /// Whether `location` names a PostgreSQL database rather than a file.
-    public static func isPostgres(_ location: String) -> Bool {
-        location.hasPrefix("postgresql://") || location.hasPrefix("postgres://")
-    }
-}
-
-extension FacilityStore: RegistryStore {
-    public var location: String { path }
-    public var isUsable: Bool { true }
-
-    public func update<T>(_ body: (any RegistryWriter) throws -> T) throws -> T {
-        try write { try body($0) }
-    }
-}
-
-extension StoreWriter: RegistryWriter {
-    public func upsert(_ facilities: [Facility]) throws -> [UpsertOutcome] {
-        try facilities.map { try upsert($0) }
-    }
-
-    public func upsert(_ units: [AdministrativeUnit]) throws -> [UpsertOutcome] {
-        try units.map { try upsert($0) }
-    }
+/// A registry's tables row by row, as `facilitymap migrate` copies them between engines: plain columns as text, geometry
+/// columns as upper-case hex WKB (`RegistryTable`).
+public protocol RegistryTableRows: AnyObject {
+    /// Calls `body` with every row of `table` in the order of its first column. One snapshot.
+    func forEachRow(of table: RegistryTable, _ body: ([String?]) throws -> Void) throws
+    /// Inserts rows into empty tables, in one transaction: `body` calls `insert` with each row.
+    func insertRows(_ body: (_ insert: (RegistryTable, [String?]) throws -> Void) throws -> Void) throws
 }
