@@ -320,8 +320,8 @@ public final class CoverageEngine {
     /// Whether facility `f`'s boolean attribute holds: `inclusive`, or an extra column reading true/1/yes/是.
     func holds(_ attribute: String, _ f: Int) -> Bool {
         if attribute == "inclusive" { return facilities.inclusive[f] }
-        guard let text = facilities.attributes(of: f)[attribute]?.lowercased() else { return false }
-        return ["true", "1", "yes", "y", "是", "t"].contains(text)
+        guard let text = facilities.attributes(of: f)[attribute] else { return false }
+        return YesNo.parse(text.trimmed) == true
     }
 
     /// One counted unit of a `unit_coverage` target: whether it is covered, by how many counting facilities,

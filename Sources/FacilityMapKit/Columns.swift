@@ -180,12 +180,10 @@ enum Cell {
 
     static func boolean(_ text: String?) throws -> Bool? {
         guard let original = text else { return nil }
-        let text = original.precomposedStringWithCompatibilityMapping
-        switch text.lowercased() {
-        case "true", "1", "yes", "y", "是", "t": return true
-        case "false", "0", "no", "n", "否", "f": return false
-        default: throw CellProblem(message: "\(original) is not a yes/no value — write true/false, 1/0, yes/no or 是/否")
+        guard let value = YesNo.parse(original.precomposedStringWithCompatibilityMapping) else {
+            throw CellProblem(message: "\(original) is not a yes/no value — write \(YesNo.shown)")
         }
+        return value
     }
 
     static func day(_ text: String?, bareYearMeansEnd: Bool) throws -> Day? {

@@ -40,8 +40,8 @@ struct FacilityFastPath {
         self.kinds = kinds
         self.kindByNumber = kindByNumber
         var yes = CodeTable(), no = CodeTable()
-        for text in ["true", "1", "yes", "y", "是", "t"] { yes.insert(text) }
-        for text in ["false", "0", "no", "n", "否", "f"] { no.insert(text) }
+        for text in YesNo.yes { yes.insert(text) }
+        for text in YesNo.no { no.insert(text) }
         self.yes = yes
         self.no = no
     }

@@ -73,11 +73,8 @@ struct API: Sendable {
 
         func flag(_ key: String) throws -> Bool {
             guard let text = self[key] else { return false }
-            switch text.lowercased() {
-            case "true", "1", "yes": return true
-            case "false", "0", "no": return false
-            default: throw APIError(.badRequest, "\(key)=\(text) is not true or false")
-            }
+            guard let value = YesNo.parse(text) else { throw APIError(.badRequest, "\(key)=\(text) is not yes or no: use \(YesNo.shown)") }
+            return value
         }
 
         func crs(output: Bool) throws -> CoordinateSystem {

@@ -23,25 +23,16 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    /// The API's answer to one of FacilityMap's own errors, with the status that matches the command line's exit
-    /// status: an unreadable file 400 (exit 2), a file or store refused 422 (exit 1), a write outside the token's
-    /// scope 403, a busy store or a database that does not answer 503.
+    /// The API's answer to one of FacilityMap's own errors: the status `ErrorMeaning` gives it, the table the command
+    /// line's exit statuses come from (an unreadable file 400 / exit 2, a file refused 422 / exit 1, a write outside
+    /// the token's scope 403, a busy store or a database that does not answer 503).
     static func from(_ error: Error) -> APIError {
         switch error {
         case let api as APIError: return api
         case let http as HTTPError: return APIError(http.status, http.body ?? http.status.reasonPhrase)
-        case CSVError.unreadable, GeoJSONError.unreadable: return APIError(.badRequest, "\(error)")
-        case ImportError.outsideScope: return APIError(.forbidden, "\(error)")
-        case let store as StoreError:
-            switch store {
-            case .busy: return APIError(.serviceUnavailable, "\(error)")
-            case .tokenExists: return APIError(.conflict, "\(error)")
-            default: return APIError(.internalServerError, "\(error)")
-            }
-        case is CSVError, is GeoJSONError, is ImportError, is TargetsError: return APIError(.unprocessableContent, "\(error)")
-        // The registry's database could not answer (down, restarted, refusing): try again.
-        case is PostgresError: return APIError(.serviceUnavailable, "\(error)")
-        default: return APIError(.internalServerError, "the server failed: \(error)")
+        default:
+            guard let meaning = ErrorMeaning.of(error) else { return APIError(.internalServerError, "the server failed: \(error)") }
+            return APIError(HTTPResponse.Status(code: meaning.httpStatus), "\(error)")
         }
     }
 }

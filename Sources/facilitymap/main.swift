@@ -9,14 +9,10 @@ signal(SIGXFSZ, SIG_IGN)
 // A closed pipe (`facilitymap list ... | head`) fails the write instead of killing the process mid-way.
 signal(SIGPIPE, SIG_IGN)
 
-/// The exit status of one of FacilityMap's own errors (its message is printed as is), or nil for others.
+/// The exit status of one of FacilityMap's own errors (its message is printed as is), or nil for others: the
+/// table the server reads too (`ErrorMeaning`).
 func exitStatus(for error: Error) -> Int32? {
-    switch error {
-    case CSVError.unreadable, GeoJSONError.unreadable: 2
-    case is CSVError, is GeoJSONError, is StoreError, is TargetsError, is ImportError, is GeoJSONWriteError, is SitingError,
-         is PostgresError: 1
-    default: nil
-    }
+    ErrorMeaning.of(error)?.exitStatus
 }
 
 /// Whether `error` is a write to a pipe whose reader has gone (`facilitymap list … | head`).

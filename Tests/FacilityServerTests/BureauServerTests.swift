@@ -54,3 +54,41 @@ extension BureauServerTests {
         XCTAssertTrue((rejection["message"] as? String ?? "").contains("did you mean 中医院 (tcm_hospital)?"), "\(rejection)")
     }
 }
+
+/// One table of what an error means (#23): the command line's exit status and the server's HTTP status come from it.
+final class ErrorMeaningTests: XCTestCase {
+    func testTheServerAndTheCommandLineReadOneTable() {
+        let cases: [(Error, exit: Int32, http: Int)] = [
+            (CSVError.unreadable(path: "a.csv", reason: "no such file"), 2, 400),
+            (ImportError.outsideScope(file: "a.csv", line: 2, id: "X", token: "t", reason: "elsewhere"), 1, 403),
+            (ImportError.noDataRows(file: "a.csv", line: 1), 1, 422),
+            (SitingError(message: "the goal cannot be reached"), 1, 422),
+            (StoreError.busy(path: "s.sqlite", seconds: 5), 1, 503),
+            (PostgresError("the server does not answer"), 1, 503),
+            (GeoJSONWriteError(path: "out.geojson", reason: "disk full"), 1, 500),
+        ]
+        for (error, exit, http) in cases {
+            let meaning = ErrorMeaning.of(error)
+            XCTAssertEqual(meaning, ErrorMeaning(exitStatus: exit, httpStatus: http), "\(error)")
+            XCTAssertEqual(Int(APIError.from(error).status.code), http, "\(error)")
+            XCTAssertEqual(APIError.from(error).message, "\(error)")
+        }
+        struct Foreign: Error {}
+        XCTAssertNil(ErrorMeaning.of(Foreign()))
+        XCTAssertEqual(APIError.from(Foreign()).status, .internalServerError)
+    }
+}
+
+extension BureauServerTests {
+    /// The API reads yes and no as the files do (`YesNo`): `strict=是` is strict.
+    func testTheAPIReadsYesAndNoAsTheFilesDo() async throws {
+        try await startServer()
+        let secret = try addToken(name: "市卫健委")
+        let csv = "id,name,kind,lon,lat,beds\nYN-1,甲医院,医院,112.45,34.62,10\nYN-2,乙医院,医院,112.46,34.63,many\n"
+        let strict = try await upload(csv, name: "a.csv", token: secret, query: "&strict=%E6%98%AF")
+        XCTAssertEqual(strict.object["committed"] as? Bool, false, strict.text)
+        let bad = try await upload(csv, name: "a.csv", token: secret, query: "&strict=maybe")
+        XCTAssertEqual(bad.status, 400)
+        XCTAssertTrue(bad.error.contains("use true/false, 1/0, yes/no or 是/否"), bad.error)
+    }
+}
