@@ -30,13 +30,16 @@ public final class CoverageEngine {
     /// The facilities as columns; their `unit` positions are positions in `units`.
     public let facilities: FacilityColumns
 
-    private let codeIndex: [String: Int]
+    let codeIndex: [String: Int]
     /// Each unit's level, for loops that touch no other field of the unit.
     let level: [UnitLevel]
     /// Each unit's parent (by code, else by polygon), or -1.
     let parent: [Int32]
-    /// Each facility's unit: the registered one if loaded, else the finest polygon holding its point, or -1.
+    /// Each facility's unit: the registered one if loaded, else the finest polygon holding its point, or -1
+    /// (`anchor(registeredTo:at:)`).
     let anchor: [Int32]
+    /// The units with polygons, for placing a point.
+    private let polygons: PolygonGrid
     /// Population of each unit: its own, else the sum of its children's; nil when none is known.
     let population: [Double?]
     private var ancestorCache: [UnitLevel: [Int32]] = [:]
@@ -64,19 +67,9 @@ public final class CoverageEngine {
         let polygons = PolygonGrid(polygons: units.enumerated().compactMap { i, unit in
             unit.boundary.map { (index: i, boundary: $0) }
         })
-        /// The finest polygon unit containing `point` whose level is coarser than `maxRank` allows (of two as
-        /// fine, the first in unit order).
+        self.polygons = polygons
         func finestPolygon(containing point: LonLat, coarserThan maxRank: Int, excluding: Int) -> Int {
-            var best = -1, bestRank = -1
-            polygons.forEachCandidate(containing: point) { k in
-                let index = polygons.polygons[k].index
-                guard index != excluding else { return }
-                let rank = level[index].rank
-                // Only a polygon that would beat the best so far needs the containment test.
-                guard rank < maxRank, rank > bestRank || (rank == bestRank && index < best) else { return }
-                if polygons.polygons[k].boundary.contains(point) { (best, bestRank) = (index, rank) }
-            }
-            return best
+            Self.finestPolygon(in: polygons, level: level, containing: point, coarserThan: maxRank, excluding: excluding)
         }
 
         // Facilities without a loaded registered unit are placed by point on a second thread meanwhile.
@@ -368,6 +361,67 @@ public final class CoverageEngine {
         }
     }
 
+    /// The finest polygon unit containing `point` whose level is coarser than `maxRank` allows (of two as fine, the
+    /// first in unit order), or -1.
+    static func finestPolygon(in polygons: PolygonGrid, level: [UnitLevel], containing point: LonLat, coarserThan maxRank: Int,
+                              excluding: Int) -> Int {
+        var best = -1, bestRank = -1
+        polygons.forEachCandidate(containing: point) { k in
+            let index = polygons.polygons[k].index
+            guard index != excluding else { return }
+            let rank = level[index].rank
+            // Only a polygon that would beat the best so far needs the containment test.
+            guard rank < maxRank, rank > bestRank || (rank == bestRank && index < best) else { return }
+            if polygons.polygons[k].boundary.contains(point) { (best, bestRank) = (index, rank) }
+        }
+        return best
+    }
+
+    /// The unit a facility at `point` registered to `code` hangs from, as every facility's `anchor`: the registered
+    /// unit when it is loaded, else the finest polygon holding the point, else -1.
+    func anchor(registeredTo code: String?, at point: LonLat) -> Int {
+        if let code, let registered = codeIndex[code] { return registered }
+        return Self.finestPolygon(in: polygons, level: level, containing: point, coarserThan: Int.max, excluding: -1)
+    }
+
+    // MARK: What covers a unit (unit_coverage), said once
+
+    /// Whether a facility anchored at `anchor` counts for unit `u` by registration: `u` is its anchor or above it.
+    func coversByRegistration(anchor: Int, unit u: Int) -> Bool {
+        var j = anchor, steps = 0
+        while j >= 0 && steps < 32 {
+            if j == u { return true }
+            j = Int(parent[j])
+            steps += 1
+        }
+        return false
+    }
+
+    /// Whether unit `u` can be covered by where a facility stands: it has a polygon, or a point and `within` > 0.
+    func coversByPlace(_ u: Int, within: Double) -> Bool {
+        units[u].boundary != nil || (within > 0 && units[u].location != nil)
+    }
+
+    /// The box a facility must stand in to cover unit `u` by place, and the exact test (inside its polygon, or within
+    /// `within` metres of its polygon or of its point). Only for units `coversByPlace` takes.
+    func placeTest(_ u: Int, within: Double) -> (box: BoundingBox, covers: (LonLat) -> Bool) {
+        let unit = units[u]
+        if let boundary = unit.boundary {
+            return (within > 0 ? boundary.boundingBox.expanded(byMetres: within) : boundary.boundingBox,
+                    { boundary.contains($0) || (within > 0 && boundary.distanceMetres(to: $0) <= within) })
+        }
+        let point = unit.location!
+        return (BoundingBox(points: [point]).expanded(byMetres: within), { haversineMetres(point, $0) <= within })
+    }
+
+    /// Whether a facility at `point` registered to `code` covers unit `u` of a `unit_coverage` target: by
+    /// registration (its anchor is `u` or below it), or by place. `coveringCounts` counts existing facilities by this
+    /// rule (in bulk); `suggest` judges a proposed site by it, so the two cannot disagree.
+    func covers(unit u: Int, registeredTo code: String?, at point: LonLat, within: Double) -> Bool {
+        if coversByRegistration(anchor: anchor(registeredTo: code, at: point), unit: u) { return true }
+        return coversByPlace(u, within: within) && placeTest(u, within: within).covers(point)
+    }
+
     /// For each unit, how many counting facilities cover it; and the units a target counts (ascending).
     func coveringCounts(_ target: Target, counting: [Int], inPlanArea: [Bool]) -> (count: [Int], counted: [Int]) {
         let level = target.units!
@@ -375,7 +429,7 @@ public final class CoverageEngine {
         var count = [Int](repeating: 0, count: units.count)
         // Inside the polygon, or within `within_m` of the unit's geometry: whichever district the facility is in.
         let within = target.withinMetres
-        let geometric = counted.filter { units[$0].boundary != nil || (within > 0 && units[$0].location != nil) }
+        let geometric = counted.filter { coversByPlace($0, within: within) }
         var isGeometric = [Bool](repeating: false, count: geometric.isEmpty ? 0 : units.count)
         for u in geometric { isGeometric[u] = true }
         // Registered to the unit or below it (or, unregistered, inside it as its finest polygon or an ancestor's).
@@ -394,18 +448,8 @@ public final class CoverageEngine {
         if !geometric.isEmpty && !counting.isEmpty {
             let grid = PointGrid(points: counting.map { facilities.location[$0] }, cellDegrees: max(within / 111_000, 0.01))
             for u in geometric {
-                let unit = units[u]
                 let already = Set(chainFacilities[u] ?? [])
-                let box: BoundingBox
-                let test: (LonLat) -> Bool
-                if let boundary = unit.boundary {
-                    box = within > 0 ? boundary.boundingBox.expanded(byMetres: within) : boundary.boundingBox
-                    test = { boundary.contains($0) || (within > 0 && boundary.distanceMetres(to: $0) <= within) }
-                } else {
-                    let point = unit.location!
-                    box = BoundingBox(points: [point]).expanded(byMetres: within)
-                    test = { haversineMetres(point, $0) <= within }
-                }
+                let (box, test) = placeTest(u, within: within)
                 grid.forEachCandidate(in: box) { k in
                     if !already.contains(counting[k]) && test(grid.points[k]) { count[u] += 1 }
                     return true

@@ -139,29 +139,15 @@ extension CoverageEngine {
         let (count, counted) = coveringCounts(target, counting: counting, inPlanArea: inPlanArea)
         let byAncestor = ancestors(at: query.by)
         let within = target.withinMetres
-        let codeIndex = Dictionary(units.indices.map { (units[$0].code, $0) }, uniquingKeysWith: { a, _ in a })
 
         // Counted units per area, and those not covered now.
         var countedIn: [Int: [Int]] = [:]
         for u in inCodeOrder(counted) { countedIn[Int(byAncestor[u]), default: []].append(u) }
         let areaRows = inCodeOrder(units.indices.filter { self.level[$0] == query.by && inPlanArea[$0] })
 
-        /// Whether a new facility at `site` would cover unit `u`, as `coveringCounts` counts an existing one.
+        /// Whether a new facility at `site` would cover unit `u`: the rule `coveringCounts` counts existing ones by.
         func covers(_ site: CandidateSite, _ u: Int) -> Bool {
-            if let code = site.unit, let registered = codeIndex[code] {
-                var j = registered, steps = 0
-                while j >= 0 && steps < 32 {
-                    if j == u { return true }
-                    j = Int(parent[j])
-                    steps += 1
-                }
-            }
-            let unit = units[u]
-            if let boundary = unit.boundary {
-                return boundary.contains(site.location) || (within > 0 && boundary.distanceMetres(to: site.location) <= within)
-            }
-            if let point = unit.location, within > 0 { return haversineMetres(point, site.location) <= within }
-            return false
+            self.covers(unit: u, registeredTo: site.unit, at: site.location, within: within)
         }
 
         // People per unit: the greedy's tie-break (made once: a list the size of all units).
@@ -316,7 +302,6 @@ extension CoverageEngine {
             return sites
         case let .sites(given):
             let byArea = ancestors(at: level[area])
-            let codeIndex = Dictionary(units.indices.map { (units[$0].code, $0) }, uniquingKeysWith: { a, _ in a })
             return given.filter { site in
                 if let code = site.unit, let u = codeIndex[code] { return Int(byArea[u]) == area }
                 return units[area].boundary?.contains(site.location) ?? false
