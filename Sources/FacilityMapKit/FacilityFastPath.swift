@@ -129,21 +129,7 @@ struct FacilityFastPath {
     private func day(_ cell: Cell?, bareYearMeansEnd: Bool) -> Parsed<Day>? {
         guard let cell else { return nil }
         guard case let .bytes(b) = cell else { return Parsed(value: nil) }
-        func number(_ from: Int, _ to: Int) -> Int? {
-            var value = 0
-            for k in from..<to {
-                guard b[k] >= 0x30 && b[k] <= 0x39 else { return nil }
-                value = value * 10 + Int(b[k] - 0x30)
-            }
-            return value
-        }
-        if b.count == 4, let year = number(0, 4) {
-            return Day(year: year, month: bareYearMeansEnd ? 12 : 1, day: bareYearMeansEnd ? 31 : 1).map { Parsed(value: $0) }
-        }
-        guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D, let year = number(0, 4), let month = number(5, 7),
-              let day = number(8, 10), let parsed = Day(year: year, month: month, day: day)
-        else { return nil }
-        return Parsed(value: parsed)
+        return Day(bytes: b, bareYearMeansEnd: bareYearMeansEnd).map { Parsed(value: $0) }
     }
 
     private static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { value, _ in value * 10 } }

@@ -38,19 +38,32 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Exactly `YYYY-MM-DD` (the form the store and exports use), read without splitting; nil otherwise.
     private static func storedForm(_ text: String) -> Day? {
         guard text.utf8.count == 10 else { return nil }
-        var fields = (0, 0, 0), position = 0
-        for byte in text.utf8 {
-            switch position {
-            case 4, 7:
-                guard byte == UInt8(ascii: "-") else { return nil }
-            default:
-                guard (48...57).contains(byte) else { return nil }
-                let digit = Int(byte) - 48
-                if position < 4 { fields.0 = fields.0 * 10 + digit } else if position < 7 { fields.1 = fields.1 * 10 + digit } else { fields.2 = fields.2 * 10 + digit }
+        if let day = text.utf8.withContiguousStorageIfAvailable({ Day(bytes: $0, bareYearMeansEnd: false) }) { return day }
+        return Day(bytes: Array(text.utf8), bareYearMeansEnd: false)
+    }
+
+    /// The day that exactly `YYYY-MM-DD`, or a bare `YYYY` (its first day, or with `bareYearMeansEnd` its last), spells
+    /// in `bytes`: the one byte reader of days, for the stored form and the import's byte path. Nil for anything else
+    /// (`init(parsing:)` reads the other forms).
+    @inlinable
+    public init?<Bytes: RandomAccessCollection>(bytes: Bytes, bareYearMeansEnd: Bool) where Bytes.Element == UInt8, Bytes.Index == Int {
+        let start = bytes.startIndex
+        func number(_ from: Int, _ to: Int) -> Int? {
+            var value = 0
+            for k in from..<to {
+                let byte = bytes[start + k]
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
             }
-            position += 1
+            return value
         }
-        return Day(year: fields.0, month: fields.1, day: fields.2)
+        if bytes.count == 4, let year = number(0, 4) {
+            self.init(year: year, month: bareYearMeansEnd ? 12 : 1, day: bareYearMeansEnd ? 31 : 1)
+            return
+        }
+        guard bytes.count == 10, bytes[start + 4] == 0x2D, bytes[start + 7] == 0x2D, let year = number(0, 4),
+              let month = number(5, 7), let day = number(8, 10) else { return nil }
+        self.init(year: year, month: month, day: day)
     }
 
     /// The last day of `year`.
