@@ -6,7 +6,7 @@ import NIOCore
 
 /// The API's handlers: parse the query as the command line parses its options, call FacilityMapKit, answer JSON.
 struct API: Sendable {
-    let registry: Registry
+    let registry: ServedRegistry
     let configuration: RegistryServer.Configuration
 
     enum Layer: String { case facilities, units }

@@ -31,10 +31,10 @@ public struct RegistryServer: Sendable {
         public init() {}
     }
 
-    public let registry: Registry
+    public let registry: ServedRegistry
     public let configuration: Configuration
 
-    public init(registry: Registry, configuration: Configuration) {
+    public init(registry: ServedRegistry, configuration: Configuration) {
         self.registry = registry
         self.configuration = configuration
     }

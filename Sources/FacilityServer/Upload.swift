@@ -92,7 +92,7 @@ struct Upload: Sendable {
     }
 }
 
-extension Registry {
+extension ServedRegistry {
     /// A response body written by `produce`, which writes a file at the path it is given (a pipe) on a thread of
     /// its own while this side sends what it has written: memory does not grow with the layer.
     func stream(_ produce: @escaping @Sendable (String) throws -> Void) -> ResponseBody {

@@ -35,7 +35,7 @@ struct Serve: ParsableCommand {
     func run() throws {
         try storeOptions.requireExisting()
         let plan = try targets.map { try TargetPlan(path: $0) } ?? TargetPlan.luoyang2022
-        let registry = try Registry(storePath: storeOptions.path, plan: plan)
+        let registry = try ServedRegistry(storePath: storeOptions.path, plan: plan)
         var configuration = RegistryServer.Configuration()
         configuration.host = host
         configuration.port = port

@@ -40,7 +40,7 @@ class ServerTestCase: XCTestCase {
         configuration.port = 0
         configuration.quiet = true
         configure(&configuration)
-        let server = RegistryServer(registry: try Registry(storePath: storeLocation, plan: .luoyang2022), configuration: configuration)
+        let server = RegistryServer(registry: try ServedRegistry(storePath: storeLocation, plan: .luoyang2022), configuration: configuration)
         let port = AsyncStream<Int>.makeStream()
         serverTask = Task { try await server.run { port.continuation.yield($0) } }
         for await value in port.stream {

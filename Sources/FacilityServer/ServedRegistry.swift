@@ -9,7 +9,7 @@ import NIOPosix
 ///
 /// Reads run on pooled connections, each on one pool thread at a time; writes run one at a time on a thread of
 /// their own with the writer connection, so uploads, however many wait, never take a reader's thread.
-public final class Registry: @unchecked Sendable {
+public final class ServedRegistry: @unchecked Sendable {
     public let storePath: String
     public let plan: TargetPlan
     private let threads: NIOThreadPool

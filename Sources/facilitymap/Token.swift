@@ -89,24 +89,3 @@ struct TokenRemove: ParsableCommand {
         print("removed token \(name)")
     }
 }
-
-struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "The changes to one facility: when, who, which file, and the old and new values.")
-
-    @OptionGroup var storeOptions: StoreOptions
-    @Argument(help: "The facility's id.") var id: String
-    @Option(help: "table or json.") var format: ListFormat = .table
-
-    func run() throws {
-        let store = try storeOptions.open()
-        guard let changes = try store.history(facilityID: id) else {
-            printError("no facility with id \(id) in \(store.location) — see `facilitymap list facilities`")
-            throw Exit(status: 1)
-        }
-        switch format {
-        case .json: print(RegistryText.historyJSON(id: id, changes))
-        case .table, .csv: print(RegistryText.historyTable(changes), terminator: "")
-        }
-    }
-}
