@@ -22,6 +22,9 @@ public struct ErrorMeaning: Equatable, Sendable {
         switch error {
         // A file that cannot be read: the request (or the command line) named it wrong.
         case CSVError.unreadable, GeoJSONError.unreadable: ErrorMeaning(exitStatus: 2, httpStatus: 400)
+        // A migration asked for what is not one: a usage mistake, or a target that would be overwritten.
+        case MigrationError.noSuchStore, MigrationError.notBetweenEngines: ErrorMeaning(exitStatus: 2, httpStatus: 400)
+        case MigrationError.targetExists: ErrorMeaning(exitStatus: 1, httpStatus: 409)
         // A row outside what the writing token may change: the whole file refused.
         case ImportError.outsideScope: ErrorMeaning(exitStatus: 1, httpStatus: 403)
         // A file, a plan or a goal that cannot be taken as it is.

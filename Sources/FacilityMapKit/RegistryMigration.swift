@@ -12,7 +12,7 @@ public enum RegistryMigration {
         switch (isPostgres(from), isPostgres(to)) {
         case (false, true):
             guard FileManager.default.fileExists(atPath: from) else {
-                throw PostgresError("\(from): no such store — give the SQLite store to copy with --from")
+                throw MigrationError.noSuchStore(path: from)
             }
             let store = try FacilityStore(path: from)
             defer { store.close() }
@@ -21,7 +21,7 @@ public enum RegistryMigration {
             return RegistryTable.all.map { "\($0.name): \(copied[$0.name] ?? 0) rows" }
         case (true, false):
             guard !FileManager.default.fileExists(atPath: to) else {
-                throw PostgresError("\(to): exists already — migrate into a new store (a path that does not exist yet)")
+                throw MigrationError.targetExists(path: to)
             }
             let source = try PostGISStore(url: from)
             let store = try FacilityStore(path: to)
@@ -30,7 +30,26 @@ public enum RegistryMigration {
             let counts = try source.counts()
             return RegistryTable.all.map { "\($0.name): \(counts[$0.name] ?? 0) rows" }
         default:
-            throw PostgresError("migrate copies between a SQLite store and PostgreSQL: one of --from and --to must be a postgresql:// address, the other a file")
+            throw MigrationError.notBetweenEngines
+        }
+    }
+}
+
+/// A `migrate` that cannot start: what was asked is not a copy between the two engines. Nothing is written.
+public enum MigrationError: Error, Equatable, CustomStringConvertible {
+    /// `--from` names a SQLite store that does not exist.
+    case noSuchStore(path: String)
+    /// `--to` names a SQLite store that exists: migration fills new stores only.
+    case targetExists(path: String)
+    /// Both sides are files, or both are addresses.
+    case notBetweenEngines
+
+    public var description: String {
+        switch self {
+        case let .noSuchStore(path): "\(path): no such store — give the SQLite store to copy with --from"
+        case let .targetExists(path): "\(path): exists already — migrate into a new store (a path that does not exist yet)"
+        case .notBetweenEngines:
+            "migrate copies between a SQLite store and PostgreSQL: one of --from and --to must be a postgresql:// address, the other a file"
         }
     }
 }

@@ -12,7 +12,7 @@ struct Migrate: ParsableCommand {
             each facility's history and creations, write tokens — in one transaction (COPY into PostgreSQL). The \
             target must be empty: a database whose FacilityMap tables are empty (the schema is created, with PostGIS, \
             when missing), or a SQLite path that does not exist yet.
-            Exit status: 0 copied; 1 refused (an address, a target not empty, a server error) with nothing written.
+            Exit status: 0 copied; 1 refused (a target not empty or existing, a server error) with nothing written; 2 a usage error (no such --from store, or not one file and one address).
             """
     )
 
@@ -22,11 +22,6 @@ struct Migrate: ParsableCommand {
     var to: String
 
     func run() throws {
-        do {
-            for line in try RegistryMigration.run(from: from, to: to) { print(line) }
-        } catch let error as PostgresError {
-            printError("facilitymap: \(error)")
-            throw Exit(status: 1)
-        }
+        for line in try RegistryMigration.run(from: from, to: to) { print(line) }
     }
 }

@@ -95,7 +95,7 @@ final class MigrateCLITests: DemoStoreTestCase {
         XCTAssertEqual(exists.status, 1)
         XCTAssertTrue(exists.stderr.contains("exists already"), exists.stderr)
         let files = try run(["migrate", "--from", store, "--to", "other.sqlite"])
-        XCTAssertEqual(files.status, 1)
+        XCTAssertEqual(files.status, 2, "a usage error")
         XCTAssertTrue(files.stderr.contains("one of --from and --to must be a postgresql:// address"), files.stderr)
         let nowhere = try run(["migrate", "--from", store, "--to", "postgresql://postgres@127.0.0.1:1/none"])
         XCTAssertEqual(nowhere.status, 1)
