@@ -12,6 +12,8 @@ public struct FacilityImporter {
     public var strict = false
     /// Where to write rejected rows, with a `reason` column.
     public var rejectsPath: String?
+    /// The rejects file's encoding; nil: the input's own (GB18030 for a GB18030 file, else UTF-8 with a byte order mark).
+    public var rejectsEncoding: CSVOutputEncoding?
     public var progress: ImportProgress?
     /// Who imports, for the import log and the facilities' history (default: `local user NAME`).
     public var author: String = ImportSummary.localAuthor
@@ -106,7 +108,7 @@ public struct FacilityImporter {
             summary.warnings.append("\(counted(unknownUnits, "row")) \(unknownUnits == 1 ? "names" : "name") a unit (\(columns.name(.unit))) that is not in the store — import the units, or check the codes")
         }
         if let rejectsPath, !summary.rejections.isEmpty {
-            try RejectsFile.write(summary.rejections, header: reader.header, encoding: CSVOutputEncoding(matching: reader.encoding), to: rejectsPath)
+            try RejectsFile.write(summary.rejections, header: reader.header, encoding: rejectsEncoding ?? CSVOutputEncoding(matching: reader.encoding), to: rejectsPath)
         }
         return summary
     }

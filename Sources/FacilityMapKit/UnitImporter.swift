@@ -13,6 +13,8 @@ public struct UnitImporter {
     public var encoding: EncodingChoice = .auto
     public var strict = false
     public var rejectsPath: String?
+    /// The rejects file's encoding; nil: the input's own (GB18030 for a GB18030 file, else UTF-8 with a byte order mark).
+    public var rejectsEncoding: CSVOutputEncoding?
     /// Who imports, for the import log (default: `local user NAME`).
     public var author: String = ImportSummary.localAuthor
     /// The file's name in the import log, when `path` is a copy (an upload).
@@ -164,7 +166,7 @@ public struct UnitImporter {
         }
         summary.rejections.sort { $0.line < $1.line }
         if let rejectsPath, !summary.rejections.isEmpty {
-            try RejectsFile.write(summary.rejections, header: csv?.reader.header ?? [], encoding: CSVOutputEncoding(matching: csv?.reader.encoding ?? .utf8), to: rejectsPath)
+            try RejectsFile.write(summary.rejections, header: csv?.reader.header ?? [], encoding: rejectsEncoding ?? CSVOutputEncoding(matching: csv?.reader.encoding ?? .utf8), to: rejectsPath)
         }
         return summary
     }

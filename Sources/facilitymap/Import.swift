@@ -29,6 +29,21 @@ struct ImportOptions: ParsableArguments {
                                valueName: "out.csv"))
     var rejects: String?
 
+    @Option(name: .customLong("rejects-encoding"), help: ArgumentHelp(
+        "Encoding of the --rejects file: utf-8-bom, utf-8 or gb18030 (default: the input's own — GB18030 for a GB18030 file, else UTF-8 with a byte order mark).",
+        valueName: "encoding"))
+    var rejectsEncodingName: String?
+
+    var rejectsEncoding: CSVOutputEncoding? {
+        get throws {
+            guard let name = rejectsEncodingName else { return nil }
+            guard let encoding = CSVOutputEncoding(argument: name) else {
+                throw ValidationError("--rejects-encoding \(name) is not known: use utf-8-bom, utf-8 or gb18030")
+            }
+            return encoding
+        }
+    }
+
     var coordinateSystem: CoordinateSystem {
         get throws {
             guard let crs = CoordinateSystem(argument: self.crs) else {
@@ -50,6 +65,7 @@ struct ImportOptions: ParsableArguments {
     func validate() throws {
         _ = try coordinateSystem
         _ = try encodingChoice
+        _ = try rejectsEncoding
     }
 }
 
@@ -145,6 +161,7 @@ struct ImportUnits: ParsableCommand {
                                     coordinateSystem: try options.coordinateSystem, encoding: try options.encodingChoice,
                                     strict: options.strict, rejectsPath: options.rejects)
         importer.geometryLimits = geometry.limits
+        importer.rejectsEncoding = try options.rejectsEncoding
         let summary = try importer.run(path: file, into: store)
         Trace.mark("returned")
         let findings = summary.committed && !options.noCheck ? try RegistryCheck.run(store: store) : nil
@@ -176,9 +193,10 @@ struct ImportFacilities: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open(creating: true)
         let progress = ProgressLine()
-        let importer = FacilityImporter(coordinateSystem: try options.coordinateSystem, encoding: try options.encodingChoice,
+        var importer = FacilityImporter(coordinateSystem: try options.coordinateSystem, encoding: try options.encodingChoice,
                                         strict: options.strict, rejectsPath: options.rejects,
                                         progress: progress.isEnabled ? progress.update : nil)
+        importer.rejectsEncoding = try options.rejectsEncoding
         let summary = try importer.run(path: file, into: store)
         progress.finish()
         try report(summary, check: options.noCheck ? nil : { try RegistryCheck.run(store: store) })

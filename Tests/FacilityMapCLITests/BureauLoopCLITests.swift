@@ -271,6 +271,10 @@ extension BureauLoopCLITests {
         try writeGBK("units.csv", [["区划代码", "名称", "级别", "人口", "经度", "纬度"], ["410302001", "", "小区", "many", "112.4", "北纬34"]])
         let units = try run(["import", "units", "units.csv"])
         XCTAssertEqual(units.status, 1)
+        // A rejects file in the encoding asked for.
+        XCTAssertEqual(try run(["import", "units", "units.csv", "--rejects", "plain.csv", "--rejects-encoding", "utf-8"]).status, 1)
+        let plain = try Data(contentsOf: folder.appendingPathComponent("plain.csv"))
+        XCTAssertEqual(String(data: plain, encoding: .utf8)?.hasPrefix("区划代码,名称,级别,人口,经度,纬度,reason\n"), true)
         XCTAssertTrue(units.stderr.contains("units.csv:2: 名称: missing — unit 410302001 needs a name; 级别: 小区 is not a level — use city, district (county), township, community or village; 人口: many is not a whole number — write a count such as 120, or leave it empty; 纬度: 北纬34 is not a number"), units.stderr)
     }
 }
