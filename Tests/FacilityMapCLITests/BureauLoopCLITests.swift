@@ -278,3 +278,78 @@ extension BureauLoopCLITests {
         XCTAssertTrue(units.stderr.contains("units.csv:2: 名称: missing — unit 410302001 needs a name; 级别: 小区 is not a level — use city, district (county), township, community or village; 人口: many is not a whole number — write a count such as 120, or leave it empty; 纬度: 北纬34 is not a number"), units.stderr)
     }
 }
+
+/// The words of #28 on the demo store: targets by title, the targets table, the nearest command, goals without a
+/// goal, summed populations, the data set's own file names, and help text that swift-argument-parser wraps.
+final class BureauWordsCLITests: DemoStoreTestCase {
+    func testTargetsAreListedAndNamedByIdOrTitle() throws {
+        let targets = try run(["targets"])
+        XCTAssertEqual(targets.status, 0)
+        XCTAssertTrue(targets.stdout.hasPrefix("幸福洛阳建设行动计划 — 12 targets\n"), targets.stdout)
+        let beds = try XCTUnwrap(targets.stdout.split(separator: "\n").first { $0.hasPrefix("beds-per-1000 ") })
+        XCTAssertTrue(beds.contains("每千人口医疗卫生机构床位数") && beds.contains("per_population") && beds.hasSuffix("2023: 9.90, 2025: 10.50"), String(beds))
+        let byTitle = try run(["coverage", "--year", "2025", "--target", "每千人口医疗卫生机构床位数", "--format", "csv"])
+        let byID = try run(["coverage", "--year", "2025", "--target", "beds-per-1000", "--format", "csv"])
+        XCTAssertEqual(byTitle.status, 0, byTitle.stderr)
+        XCTAssertEqual(byTitle.stdout, byID.stdout)
+        let near = try run(["coverage", "--target", "beds-per-100"])
+        XCTAssertEqual(near.status, 2)
+        XCTAssertTrue(near.stderr.contains("--target beds-per-100 is not a target of the plan — did you mean beds-per-1000 (每千人口医疗卫生机构床位数)? The targets: community-elderly-care 社区养老服务设施覆盖率,"), near.stderr)
+    }
+
+    func testAMistypedCommandNamesTheNearestAndKindsTheirs() throws {
+        let command = try run(["import", "facilites", "x.csv"])
+        XCTAssertEqual(command.status, 2)
+        XCTAssertEqual(command.stderr, "facilitymap: facilites is not a command — did you mean `facilitymap import facilities`? (the commands of `facilitymap import`: units, facilities)\n")
+        let root = try run(["coverge"])
+        XCTAssertTrue(root.stderr.contains("did you mean `facilitymap coverage`?"), root.stderr)
+        for (typed, meant) in [("中医医院", "中医院 (tcm_hospital)"), ("村卫生所", "村卫生室 (village_clinic)"), ("幼儿院", "幼儿园 (kindergarten)"),
+                               ("卫生院", "乡镇卫生院 (township_health_center)"), ("hospitl", "hospital (医院)")] {
+            let listed = try run(["list", "facilities", "--kind", typed])
+            XCTAssertEqual(listed.status, 2)
+            XCTAssertTrue(listed.stderr.contains("--kind \(typed) is not a known kind — did you mean \(meant)?"), listed.stderr)
+        }
+        let none = try run(["list", "facilities", "--kind", "飞机场"])
+        XCTAssertTrue(none.stderr.contains("use one of kindergarten 幼儿园, primary_school 小学,"), none.stderr)
+    }
+
+    func testWordsOfTheReports() throws {
+        // A target without a goal in the year says so once.
+        let coverage = try run(["coverage", "--year", "2023"])
+        XCTAssertTrue(coverage.stdout.contains("rural-elderly-care  乡村基本养老服务设施覆盖率  (unit_coverage, no goal for 2023)"), coverage.stdout)
+        XCTAssertFalse(coverage.stdout.contains("goal no goal"))
+        XCTAssertTrue(coverage.stdout.contains("(per_population, goal 9.90)"), coverage.stdout)
+        // Coverage within 0 m is a facility inside.
+        let suggest = try run(["suggest", "--year", "2025", "--target", "community-elderly-care"])
+        XCTAssertTrue(suggest.stdout.hasPrefix("community-elderly-care  社区养老服务设施覆盖率  (goal: every community with a facility inside it, 2025;"), suggest.stdout)
+        XCTAssertFalse(suggest.stdout.contains("within 0 m"))
+        // Districts hold no population of their own: the sum coverage uses, marked.
+        let units = try run(["list", "units", "--level", "district"])
+        XCTAssertTrue(units.stdout.contains("410329  伊川县") && units.stdout.contains(" Σ  polygon"), units.stdout)
+        XCTAssertTrue(units.stdout.hasSuffix("15 units (Σ: no population of its own; the sum of the units below it, as coverage counts it)\n"), units.stdout)
+        let json = try run(["list", "units", "--level", "district", "--format", "json"])
+        let first = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])?.first)
+        XCTAssertTrue(first["population"] is NSNull)
+        XCTAssertEqual(first["population_summed"] as? Bool, true)
+        XCTAssertGreaterThan(first["population_used"] as? Int ?? 0, 0)
+        // The demo's files by the data set's own names, not where the binary's resources lie.
+        let stats = try run(["stats"])
+        XCTAssertTrue(stats.stdout.contains("GeoData/luoyang/facilities-health.csv"), stats.stdout)
+        XCTAssertFalse(stats.stdout.contains("resources"), stats.stdout)
+        let history = try run(["history", "LY-HLT-000043"])
+        XCTAssertTrue(history.stdout.contains("created  GeoData/luoyang/facilities-health.csv ("), history.stdout)
+    }
+
+    func testHelpIsWrappedByTheParserAndListsEveryKindsNames() throws {
+        let help = try run(["help", "import", "facilities"])
+        XCTAssertEqual(help.status, 0)
+        // A kind and its Chinese names stay together (a no-break space); the aliases are there.
+        XCTAssertTrue(help.stdout.contains("vocational_school\u{00A0}中等职业学校/中职"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("nursing_home\u{00A0}敬老院/养老院"), help.stdout)
+        // Paragraphs are wrapped by swift-argument-parser (80 columns when not a terminal), not broken by hand.
+        let lines = help.stdout.split(separator: "\n")
+        let start = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("Kinds:") })
+        XCTAssertTrue(lines[start ..< lines.count].prefix { !$0.hasPrefix("Rows are upserted") }.allSatisfy { $0.count <= 80 })
+        XCTAssertFalse(lines.contains { $0.hasSuffix(",") && $0.hasPrefix("  ") }, "no hand-broken lines inside a list")
+    }
+}

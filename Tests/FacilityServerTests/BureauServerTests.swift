@@ -92,3 +92,19 @@ extension BureauServerTests {
         XCTAssertTrue(bad.error.contains("use true/false, 1/0, yes/no or 是/否"), bad.error)
     }
 }
+
+extension BureauServerTests {
+    /// The report says which targets judge each area (`per_area`), so the page shows their totals as shares and their
+    /// areas as counts, as the terminal does.
+    func testTheCoverageReportNamesThePerAreaLevel() async throws {
+        try await startServer()
+        let answer = try await request("/api/coverage?year=2025")
+        let targets = try XCTUnwrap(answer.object["targets"] as? [[String: Any]])
+        let vocational = try XCTUnwrap(targets.first { $0["id"] as? String == "vocational-school-per-county" })
+        XCTAssertEqual(vocational["per_area"] as? String, "district")
+        let beds = try XCTUnwrap(targets.first { $0["id"] as? String == "beds-per-1000" })
+        XCTAssertTrue(beds["per_area"] is NSNull)
+        let page = try await request("/")
+        XCTAssertTrue(page.text.contains("t.metric === \"count\" && !!t.per_area"), "the page's share rule reads per_area")
+    }
+}
