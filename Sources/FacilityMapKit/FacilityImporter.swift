@@ -37,7 +37,13 @@ public struct FacilityImporter {
     /// Imports `path` into `store`. Throws when the file is refused as a whole; otherwise the summary says
     /// what was taken and what was rejected.
     public func run(path: String, into store: any RegistryStore) throws -> ImportSummary {
-        let reader = try CSVReader(path: path, encoding: encoding)
+        try run(source: RecordSources.open(path: path, encoding: encoding), into: store)
+    }
+
+    /// Imports the rows of `reader` (any format: `RecordSource`) into `store`. A source that also gives raw records
+    /// (CSV) takes the byte path into an empty SQLite store; every other row goes the text path.
+    public func run(source reader: any RecordSource, into store: any RegistryStore) throws -> ImportSummary {
+        let path = reader.path
         let columns = ColumnMap<FacilityColumn>(header: reader.header, aliases: { $0.aliases })
         try columns.checkWidth(file: path, line: reader.headerLine)
         let missing = columns.missing(FacilityColumn.required)
@@ -74,9 +80,9 @@ public struct FacilityImporter {
                 try sqlite.write { writer in
                     let bulkLoad = bulk ? try writer.beginBulkLoad() : nil
                     var inserter: FacilityInserter?
-                    if existing == 0 && scope == nil {
+                    if existing == 0 && scope == nil, let raw = reader as? any RawRecordSource {
                         inserter = try writer.facilityInserter(for: bulkLoad)
-                        try insertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
+                        try insertAll(reader: raw, columns: columns, areas: areas, knownUnits: knownUnits,
                                       inserter: inserter!, summary: &summary, unknownUnits: &unknownUnits)
                         if summary.new > 0 { try writer.recordCreations(fromPK: 1) }
                     } else {
@@ -108,7 +114,7 @@ public struct FacilityImporter {
             summary.warnings.append("\(counted(unknownUnits, "row")) \(unknownUnits == 1 ? "names" : "name") a unit (\(columns.name(.unit))) that is not in the store — import the units, or check the codes")
         }
         if let rejectsPath, !summary.rejections.isEmpty {
-            try RejectsFile.write(summary.rejections, header: reader.header, encoding: rejectsEncoding ?? CSVOutputEncoding(matching: reader.encoding), to: rejectsPath)
+            try RejectsFile.write(summary.rejections, header: reader.header, encoding: rejectsEncoding ?? reader.rejectsEncoding, to: rejectsPath)
         }
         return summary
     }
@@ -116,7 +122,7 @@ public struct FacilityImporter {
     /// Imports into a store that holds no facilities. One thread reads and parses (plain rows take the byte
     /// path, `FacilityFastPath`; the others are parsed as text) while this one stores; a repeated id is
     /// caught by the store's unique index.
-    private func insertAll(reader: CSVReader, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
+    private func insertAll(reader: any RawRecordSource, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
                            inserter: FacilityInserter, summary: inout ImportSummary, unknownUnits: inout Int) throws {
         let parsing = ParsingState()
         let batches = Producer<FacilityBatch> { [self] push in
@@ -173,7 +179,7 @@ public struct FacilityImporter {
     }
 
     /// The parsing thread: reads every record of `reader`, parses it, and hands the results over in batches.
-    private func parseAll(reader: CSVReader, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
+    private func parseAll(reader: any RawRecordSource, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
                           push: (FacilityBatch) -> Bool, state: ParsingState) throws {
         let fastPath = FacilityFastPath(columns: columns, coordinateSystem: coordinateSystem, areas: areas)
         let record = CSVRawRecord()
@@ -224,7 +230,7 @@ public struct FacilityImporter {
 
     /// Imports into a store that holds facilities (or any store not SQLite): one thread parses each row as text
     /// while this one upserts them by id, 10,000 at a time (on PostGIS, the database works meanwhile too).
-    private func upsertAll(reader: CSVReader, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
+    private func upsertAll(reader: any RecordSource, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
                            store: any RegistryStore, writer: any RegistryWriter, summary: inout ImportSummary,
                            unknownUnits: inout Int) throws {
         let batches = Producer<ParsedBatch>(capacity: 2) { [self] push in

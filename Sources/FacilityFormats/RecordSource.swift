@@ -1,0 +1,42 @@
+/// Where an import's rows come from, whatever the file's format: its header, and its rows as text, each with the
+/// line a person finds it at. The importers read any source through this; a new format (a workbook, a Shapefile's
+/// table) is one more type here and a line in `RecordSources.open`, with no change to the importers or the stores.
+public protocol RecordSource: AnyObject {
+    /// The file, for messages (`FILE:LINE`) and the import log.
+    var path: String { get }
+    var header: [String] { get }
+    /// The line (or row) the header is on.
+    var headerLine: Int { get }
+    /// The file's size in bytes, and how many have been read so far (progress, and how large an import is).
+    var byteCount: Int { get }
+    var bytesRead: Int { get }
+    /// The encoding a rejects file of this source's rows takes unless told otherwise.
+    var rejectsEncoding: CSVOutputEncoding { get }
+    /// The next row, or nil at the end.
+    func next() throws -> CSVRow?
+}
+
+/// A source whose rows can also be read as raw bytes (`CSVRawRecord`) and read again by position: the importers'
+/// byte path, which parses plain rows without a `String` per field.
+public protocol RawRecordSource: RecordSource {
+    /// Reads the next record's bytes into `record`; false at the end.
+    func nextRaw(into record: CSVRawRecord) throws -> Bool
+    /// The text row of a record read raw.
+    func row(of record: CSVRawRecord) throws -> CSVRow
+    /// The text row at a position a raw record gave.
+    func row(at position: CSVRecordPosition) throws -> CSVRow
+}
+
+extension CSVReader: RawRecordSource {
+    /// GB18030 for a GB18030 file, else UTF-8 with a byte order mark (Excel opens both).
+    public var rejectsEncoding: CSVOutputEncoding { CSVOutputEncoding(matching: encoding) }
+}
+
+/// The formats an import reads, by file: the one place that knows them.
+public enum RecordSources {
+    /// The source for the file at `path`: CSV (UTF-8, with or without a byte order mark, or GB18030 as `encoding`
+    /// says).
+    public static func open(path: String, encoding: EncodingChoice) throws -> any RecordSource {
+        try CSVReader(path: path, encoding: encoding)
+    }
+}
