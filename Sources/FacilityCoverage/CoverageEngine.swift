@@ -73,7 +73,7 @@ public final class CoverageEngine {
         }
 
         // Facilities without a loaded registered unit are placed by point on a second thread meanwhile.
-        let anchors = Background { () -> [Int32] in
+        let anchors = Background<[Int32], Never> { () -> [Int32] in
             var anchor = facilities.unit
             for f in anchor.indices where anchor[f] < 0 {
                 anchor[f] = Int32(finestPolygon(containing: facilities.location[f], coarserThan: Int.max, excluding: -1))
@@ -110,7 +110,7 @@ public final class CoverageEngine {
             if let value = population[i], p >= 0 { childSum[p] = (childSum[p] ?? 0) + value }
         }
         self.population = population
-        anchor = anchors.value
+        anchor = anchors.value()
     }
 
     /// The open facilities on the day with ordinal `day` whose kind is one of `kinds`, in order.
@@ -534,25 +534,6 @@ public final class CoverageEngine {
             return AreaResult(area: reference(a), result: result, uncovered: [])
         }
         return TargetReport(target: target, goal: goal, total: total, totalArea: totalArea, totalUncovered: [], areas: rows)
-    }
-}
-
-/// A value computed on another thread from the moment it is made; `value` waits for it.
-final class Background<Value>: @unchecked Sendable {
-    private var result: Value?
-    private let ready = DispatchSemaphore(value: 0)
-
-    init(_ work: @escaping () -> Value) {
-        DispatchQueue.global().async {
-            self.result = work()
-            self.ready.signal()
-        }
-    }
-
-    /// The value, once computed (the semaphore orders its write before this read). Read it once.
-    var value: Value {
-        ready.wait()
-        return result!
     }
 }
 

@@ -64,36 +64,17 @@ final class BatchQueue<Batch>: @unchecked Sendable {
     }
 }
 
-/// Runs `body` on a new thread; `join()` waits until it has returned.
-final class WorkerThread: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var joined = false
-
-    init(_ body: @escaping () -> Void) {
-        Thread.detachNewThread { [done] in
-            body()
-            done.signal()
-        }
-    }
-
-    func join() {
-        guard !joined else { return }
-        done.wait()
-        joined = true
-    }
-}
-
 /// Batches made on a second thread and taken on this one: `produce` runs on its own thread and hands each batch
 /// to `push`, which returns false once the consumer has stopped (then `produce` should return). `next()` gives
 /// the batches in order and rethrows what `produce` threw; `stop()` (also on deinit) ends it and waits.
 final class Producer<Batch>: @unchecked Sendable {
     private let queue: BatchQueue<Batch>
-    private let worker: WorkerThread
+    private let worker: Background<Void, Never>
 
     init(capacity: Int = 8, _ produce: @escaping (_ push: (Batch) -> Bool) throws -> Void) {
         let queue = BatchQueue<Batch>(capacity: capacity)
         self.queue = queue
-        worker = WorkerThread {
+        worker = Background {
             do {
                 try produce { queue.push($0) }
                 queue.finish()
@@ -111,6 +92,6 @@ final class Producer<Batch>: @unchecked Sendable {
     /// Stops the producing thread (its next `push` returns false) and waits for it to return.
     func stop() {
         queue.cancel()
-        worker.join()
+        worker.value()
     }
 }

@@ -52,7 +52,7 @@ public struct FacilityImporter {
                                              names: columns.missingNames(missing) { $0.aliases[0] })
         }
         // The file's SHA-256 (for the import log) is computed on the other core meanwhile.
-        let hashing = BackgroundHash(path: path)
+        let hashing = Background<String, any Error> { try SHA256.hex(ofFileAt: path) }
         var summary = ImportSummary(file: sourceName ?? path, sha256: "")
         summary.header = reader.header
         summary.warnings += columns.lookalikeWarnings
@@ -68,7 +68,7 @@ public struct FacilityImporter {
         }
         /// The end of the transaction: the import recorded in the log.
         func finish(_ writer: any RegistryWriter) throws {
-            summary.sha256 = try hashing.result()
+            summary.sha256 = try hashing.value()
             summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
             try commitCheck?(store)
             try writer.record(summary.record(layer: "facilities", author: author))
@@ -106,7 +106,7 @@ public struct FacilityImporter {
             summary.committed = false
         }
         if summary.sha256.isEmpty {
-            summary.sha256 = try hashing.result()
+            summary.sha256 = try hashing.value()
             summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
         }
         progress?(summary.rows, reader.byteCount, reader.byteCount)

@@ -85,7 +85,7 @@ public struct UnitImporter {
         if let csv { keyParts = try readCSV(path: path, csv: csv, into: &candidates, summary: &summary) }
         Trace.mark("parsed")
         // Hashed while the rows are stored: started earlier, it would take a core from the parsing.
-        let hashing = BackgroundHash(path: path)
+        let hashing = Background<String, any Error> { try SHA256.hex(ofFileAt: path) }
         // Stored in code order: SQLite then appends to the unique index of codes instead of inserting all over it
         // (650,000 units: 0.7 s instead of 1.6 s). A code repeated in the file is rejected here, naming the first.
         let order = UnitImporter.codeOrder(candidates, keys: keyParts ?? [UnitImporter.codeKeys(candidates.parts[0])])
@@ -141,7 +141,7 @@ public struct UnitImporter {
                     Trace.mark("stored rows")
                     if strict && !summary.rejections.isEmpty { throw StrictRollback() }
                     if let bulkLoad { try writer.finishBulkLoad(bulkLoad, unitInserter: inserter, planned: planned) }
-                    summary.sha256 = try hashing.result()
+                    summary.sha256 = try hashing.value()
                     summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
                     try commitCheck?(store)
                     try writer.record(summary.record(layer: "units", author: author))
@@ -151,7 +151,7 @@ public struct UnitImporter {
                 try store.update { writer in
                     for outcome in try writer.upsert(unique.map { candidates[$0].unit }) { summary.count(outcome) }
                     if strict && !summary.rejections.isEmpty { throw StrictRollback() }
-                    summary.sha256 = try hashing.result()
+                    summary.sha256 = try hashing.value()
                     summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
                     try commitCheck?(store)
                     try writer.record(summary.record(layer: "units", author: author))
@@ -161,7 +161,7 @@ public struct UnitImporter {
             summary.committed = false
         }
         if summary.sha256.isEmpty {
-            summary.sha256 = try hashing.result()
+            summary.sha256 = try hashing.value()
             summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
         }
         summary.rejections.sort { $0.line < $1.line }
@@ -323,7 +323,7 @@ public struct UnitImporter {
         let split = csv.reader.splitRemainder()
         let other = ParsedCSV()
         let worker = split.map { reader in
-            WorkerThread { [self] in
+            Background<Void, Never> { [self] in
                 other.candidates.reserveCapacity(reader.byteCount / 140)
                 do {
                     try parseCSV(path: path, reader: reader, columns: csv.columns, into: other,
@@ -335,14 +335,14 @@ public struct UnitImporter {
                 }
             }
         }
-        defer { worker?.join() }
+        defer { worker?.value() }
         // Room for about as many units as a file of 70-byte rows holds (untouched capacity costs nothing).
         candidates.parts[0].reserveCapacity(csv.reader.byteCount / 70)
         try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: parsed,
                      appendingTo: &candidates.parts[0])
         var keys = [UnitImporter.codeKeys(candidates.parts[0])]
         Trace.mark("first half parsed")
-        worker?.join()
+        worker?.value()
         var parts = [parsed]
         if split != nil {
             if csv.reader.endedAtSplit {

@@ -31,12 +31,9 @@ extension FacilityStore {
                 // A unit row costs about what a facility row does: the helper takes half of all rows, from the top.
                 let split = max(first - 1, last - (codes.count + (last - first + 1)) / 2)
                 let table = CodePositions(codes)
-                let upper = HandOver<Result<FacilityColumns, Error>>()
-                Thread.detachNewThread {
-                    upper.put(Result {
-                        split >= last ? FacilityColumns()
-                            : try Self.facilityColumns(in: helper, pk: (split + 1)...last, units: table, attributes: attributes)
-                    })
+                let upper = Background<FacilityColumns, any Error> {
+                    split >= last ? FacilityColumns()
+                        : try Self.facilityColumns(in: helper, pk: (split + 1)...last, units: table, attributes: attributes)
                 }
                 let units = Result { try self.units() }
                 // Room for all: the upper part is appended without moving the lower one.
@@ -46,7 +43,7 @@ extension FacilityStore {
                                                    capacity: last - first + 1)
                 }
                 // Wait for the helper's part before anything may throw: the helper's transaction ends after this.
-                let upperPart = upper.take()
+                let upperPart = Result { try upper.value() }
                 var columns = try lower.get()
                 let rest = try upperPart.get()
                 let loaded = try units.get()
@@ -133,25 +130,6 @@ extension FacilityStore {
         return LonLat(fallback.double(0) ?? .nan, fallback.double(1) ?? .nan)
     }
 }
-
-/// One value passed from the thread that makes it to the thread that waits for it.
-final class HandOver<Value>: @unchecked Sendable {
-    private var value: Value?
-    private let ready = DispatchSemaphore(value: 0)
-
-    /// Called once, by the making thread.
-    func put(_ value: Value) {
-        self.value = value
-        ready.signal()
-    }
-
-    /// Waits until the value is there (the semaphore orders the write before this read).
-    func take() -> Value {
-        ready.wait()
-        return value!
-    }
-}
-
 
 extension FacilityStore {
     /// The facilities at `positions` of `facilityColumns` (storage order, rows of an unknown kind left out), by
