@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "FacilityQuality", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats"]),
         // The registry protocol, the seam between the use cases and the engines: `RegistryStore`, `RegistryWriter`, the
         // records they pass (imports, history, tokens) and the tables every engine holds. No engine, no SQL.
-        .target(name: "FacilityRegistry", dependencies: ["FacilityModel", "FacilityGeometry"]),
+        .target(name: "FacilityRegistry", dependencies: ["FacilityModel", "FacilityFormats", "FacilityGeometry"]),
         // The SpatiaLite store: schema, migrations, transactions. The only code that speaks SQLite's SQL.
         .target(name: "FacilityStore", dependencies: ["CSpatiaLite", "FacilityRegistry", "FacilityModel", "FacilityGeometry"]),
         // The registry on PostgreSQL with PostGIS: its schema, migrations and bulk copy (COPY), through libpq.

@@ -1,3 +1,4 @@
+import FacilityFormats
 import FacilityModel
 import Foundation
 
@@ -77,21 +78,7 @@ public enum FieldValue: Equatable, Sendable {
         "{" + members.map { quoted($0.0) + ":" + $0.1.json }.joined(separator: ",") + "}"
     }
 
-    public static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    public static func quoted(_ text: String) -> String { JSONText.string(text) }
 }
 
 extension Facility {
