@@ -271,8 +271,10 @@ public struct FacilityImporter {
             summary.rejections += batch.rejections
             unknownUnits += batch.unknownUnits
             if let scope {
+                // The batch's stored facilities in one call (an engine may answer it in one query).
+                let storedByID = try store.facilities(ids: batch.facilities.map(\.id))
                 for (facility, line) in zip(batch.facilities, batch.lines) {
-                    let stored = try store.facility(id: facility.id)
+                    let stored = storedByID[facility.id]
                     if let refusal = scope.refusal(of: facility) ?? stored.flatMap(scope.refusal(of:)).map({ "the stored facility: \($0)" }) {
                         throw ImportError.outsideScope(file: sourceName ?? reader.path, line: line, id: facility.id,
                                                        token: scope.token.name, reason: refusal)

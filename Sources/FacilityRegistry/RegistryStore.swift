@@ -116,6 +116,16 @@ extension RegistryStore {
         return page
     }
 
+    /// The stored facilities among `ids`, by id (a scoped upload checks a batch's stored rows at once). Read one by
+    /// one here; an engine may answer it in one query.
+    public func facilities(ids: [String]) throws -> [String: Facility] {
+        var found: [String: Facility] = [:]
+        for id in ids where found[id] == nil {
+            if let facility = try facility(id: id) { found[id] = facility }
+        }
+        return found
+    }
+
     /// The last time a file with this SHA-256 was imported into `layer`, if ever.
     public func lastImport(sha256: String, layer: String) throws -> ImportRecord? {
         try importLog().last { $0.sha256 == sha256 && $0.layer == layer }
