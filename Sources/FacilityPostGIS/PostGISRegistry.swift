@@ -178,6 +178,25 @@ extension PostGISStore: RegistryStore {
         return facility
     }
 
+    /// One query for the batch: the ids as one text array parameter.
+    public func facilities(ids: [String]) throws -> [String: Facility] {
+        guard !ids.isEmpty else { return [:] }
+        var found: [String: Facility] = [:]
+        try connection.forEachRowAtOnce("SELECT \(Self.facilityColumns) FROM facilities WHERE id = ANY($1::text[])",
+                                        [Self.textArray(ids)]) {
+            let facility = try readFacility($0)
+            found[facility.id] = facility
+        }
+        return found
+    }
+
+    /// `values` as a PostgreSQL text array literal, every element quoted (commas, braces, quotes and backslashes
+    /// inside an id stay data); bound as a parameter, never spliced into SQL.
+    static func textArray(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+    }
+
     public func forEachFacilityLocation(registeredTo code: String?, _ body: (LonLat) throws -> Void) throws {
         try connection.forEachRow("""
             SELECT ST_X(location), ST_Y(location) FROM facilities

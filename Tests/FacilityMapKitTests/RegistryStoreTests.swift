@@ -22,6 +22,23 @@ class RegistryStoreCases: ImportTestCase {
         XCTAssertEqual([health.rows, health.new, health.rejections.count], [3084, 3084, 0])
     }
 
+    /// `facilities(ids:)` finds the stored ones among ids of every shape (quotes, commas, braces, backslashes,
+    /// Chinese), leaves the others out, and agrees with `facility(id:)`.
+    func facilitiesByIDsFindTheStoredOnes() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        let ids = ["H1", "a,b", "{c}", "d\"e", "f\\g", "医院 甲", "NULL", ""]
+        let stored = ids.dropLast().enumerated().map { i, id in
+            Facility(id: id, name: "设施\(i)", kind: .hospital, location: LonLat(112.4 + Double(i) / 100, 34.7), beds: i)
+        }
+        _ = try store.update { try $0.upsert(Array(stored)) }
+        let asked = ids + ["missing", "a", "H1"]
+        let found = try store.facilities(ids: asked)
+        XCTAssertEqual(Set(found.keys), Set(ids.dropLast()))
+        for id in ids.dropLast() { XCTAssertEqual(found[id], try store.facility(id: id), id) }
+        XCTAssertEqual(try store.facilities(ids: []), [:])
+    }
+
     /// A unit as one line: every field, attributes in key order, the boundary by its WKB's hash.
     func line(_ u: AdministrativeUnit) -> String {
         "\(u.code) \(u.name) \(u.level) \(u.parent ?? "-") \(u.population ?? -1) \(u.location.map { "\($0.lon),\($0.lat)" } ?? "-") "
@@ -319,6 +336,7 @@ final class SQLiteRegistryStoreTests: RegistryStoreCases {
     func testTokensAreKeptByName() throws { try tokensAreKeptByName() }
     func testAThrowingUpdateLeavesNothing() throws { try aThrowingUpdateLeavesNothing() }
     func testTextRoundTripsExactly() throws { try textRoundTripsExactly() }
+    func testFacilitiesByIDsFindTheStoredOnes() throws { try facilitiesByIDsFindTheStoredOnes() }
 }
 
 /// The same cases on PostgreSQL 15 + PostGIS 3 (a fresh database each; skipped, saying why, without a server).
@@ -367,4 +385,5 @@ final class PostGISRegistryStoreTests: RegistryStoreCases {
     func testTokensAreKeptByName() throws { try tokensAreKeptByName() }
     func testAThrowingUpdateLeavesNothing() throws { try aThrowingUpdateLeavesNothing() }
     func testTextRoundTripsExactly() throws { try textRoundTripsExactly() }
+    func testFacilitiesByIDsFindTheStoredOnes() throws { try facilitiesByIDsFindTheStoredOnes() }
 }
