@@ -42,10 +42,13 @@ final class RawTargetGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = ByteBuffer
 
     private var pending: ByteBuffer?
+    /// Set once the first request line has been judged: what follows is passed on untouched.
+    private var passed = false
     /// A request line longer than this is left to the HTTP parser's own limits.
     private let lookahead = 16 * 1024
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !passed else { return context.fireChannelRead(data) }
         var bytes = unwrapInboundIn(data)
         if var pending {
             pending.writeBuffer(&bytes)
@@ -75,6 +78,7 @@ final class RawTargetGuard: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Hands `bytes` on and leaves the pipeline: later requests on the connection go straight to the parser.
     private func pass(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        passed = true
         context.fireChannelRead(wrapInboundOut(bytes))
         context.pipeline.removeHandler(context: context, promise: nil)
     }
