@@ -33,7 +33,7 @@ public struct Demo {
     /// Builds (or refreshes) the store, writes the GeoJSON and the map, and returns the text to print.
     public func run(log: (String) -> Void) throws -> String {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let store = try FacilityStore(path: folder.appendingPathComponent("facilitymap.sqlite").path)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("facilitymap.sqlite").path)
         let data = EmbeddedData.luoyang
         let files = Demo.files(in: data)
         // The import log and the history name each file as the data set does (GeoData/luoyang/units.csv), not by

@@ -74,7 +74,7 @@ public struct FacilityImporter {
             try writer.record(summary.record(layer: "facilities", author: author))
         }
         do {
-            if let sqlite = store as? FacilityStore {
+            if let sqlite = store as? SQLiteStore {
                 // A scoped import checks each row against the stored one: row by row.
                 let bulk = scope == nil && reader.byteCount / 100 > max(20_000, existing / 4)
                 try sqlite.write { writer in

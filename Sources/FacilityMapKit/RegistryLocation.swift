@@ -16,7 +16,7 @@ public enum RegistryLocation {
     static let engines: [Engine] = [
         Engine(name: "PostgreSQL with PostGIS", takes: { $0.hasPrefix("postgresql://") || $0.hasPrefix("postgres://") },
                open: { try PostGISStore(url: $0) }),
-        Engine(name: "SQLite with SpatiaLite", takes: { _ in true }, open: { try FacilityStore(path: $0) }),
+        Engine(name: "SQLite with SpatiaLite", takes: { _ in true }, open: { try SQLiteStore(path: $0) }),
     ]
 
     /// Opens the registry at `location`: a postgresql:// address (PostGIS; the schema created or migrated), else a

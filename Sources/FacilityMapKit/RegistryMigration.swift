@@ -14,7 +14,7 @@ public enum RegistryMigration {
             guard FileManager.default.fileExists(atPath: from) else {
                 throw MigrationError.noSuchStore(path: from)
             }
-            let store = try FacilityStore(path: from)
+            let store = try SQLiteStore(path: from)
             defer { store.close() }
             let target = try PostGISStore(url: to)
             let copied = try target.copy(from: store)
@@ -24,7 +24,7 @@ public enum RegistryMigration {
                 throw MigrationError.targetExists(path: to)
             }
             let source = try PostGISStore(url: from)
-            let store = try FacilityStore(path: to)
+            let store = try SQLiteStore(path: to)
             defer { store.close() }
             try source.copy(to: store)
             let counts = try source.counts()

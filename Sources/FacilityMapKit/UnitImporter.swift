@@ -120,7 +120,7 @@ public struct UnitImporter {
             unique = kept
         }
         do {
-            if let sqlite = store as? FacilityStore {
+            if let sqlite = store as? SQLiteStore {
                 let lastStored = try sqlite.lastUnitPK()
                 try sqlite.write { writer in
                     // Many rows, compared with those stored: lift the per-row triggers and pack the R*Trees once at the

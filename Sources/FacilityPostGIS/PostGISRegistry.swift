@@ -3,7 +3,7 @@ import FacilityModel
 import FacilityRegistry
 import Foundation
 
-// The registry's reads and writes on PostgreSQL, as `FacilityStore` gives them on SQLite: the same values in the same
+// The registry's reads and writes on PostgreSQL, as `SQLiteStore` gives them on SQLite: the same values in the same
 // order (text keys compared as bytes, `COLLATE "C"`; storage order is row-number order), so that every command
 // answers the same on either. Every value goes as a parameter or as COPY data; no SQL is built from user data.
 

@@ -135,7 +135,7 @@ public final class PostGISStore {
         return out
     }
 
-    /// Calls `body` with every row of `table` as `FacilityStore.forEachRow` gives a SQLite store's: text, geometries as
+    /// Calls `body` with every row of `table` as `SQLiteStore.forEachRow` gives a SQLite store's: text, geometries as
     /// upper-case hex WKB, in the order of the first column. Rows come through a cursor, 10,000 at a time: memory does
     /// not grow with the table.
     public func forEachRow(of table: RegistryTable, _ body: ([String?]) throws -> Void) throws {

@@ -3,7 +3,7 @@ import FacilityModel
 import Foundation
 
 /// A registry's storage, whatever the engine: what every command reads, and the writes an import, a token or an
-/// upload makes. Two implementations, each in a module of its own that depends on this one: `FacilityStore` (one
+/// upload makes. Two implementations, each in a module of its own that depends on this one: `SQLiteStore` (one
 /// SpatiaLite file) and `PostGISStore` (PostgreSQL with PostGIS); `RegistryLocation` (FacilityMapKit) picks one by
 /// the address. Both give the same values for the same rows — text keys in byte order, points as stored — so coverage,
 /// checks and exports, pure Swift over these values, answer the same on either.

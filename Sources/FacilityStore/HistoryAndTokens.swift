@@ -82,7 +82,7 @@ extension StoreWriter {
     }
 }
 
-extension FacilityStore {
+extension SQLiteStore {
     /// Every write token, by name.
     public func tokens() throws -> [WriteToken] {
         let statement = try db.statement("SELECT name, kinds, unit, created_at, expires_on, last_used_at FROM tokens ORDER BY name")

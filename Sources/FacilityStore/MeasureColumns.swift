@@ -3,7 +3,7 @@ import FacilityModel
 import Foundation
 import FacilityRegistry
 
-extension FacilityStore {
+extension SQLiteStore {
     /// Units (as `units()` gives them) and every facility as columns against them, on one snapshot: the same as
     /// `units()` then `facilityColumns(unitCodes:attributes:)` in one `read`. When the store allows, a second
     /// connection on the same snapshot reads part of the facilities meanwhile, on another thread.
@@ -131,7 +131,7 @@ extension FacilityStore {
     }
 }
 
-extension FacilityStore {
+extension SQLiteStore {
     /// The facilities at `positions` of `facilityColumns` (storage order, rows of an unknown kind left out), by
     /// position: how a measure's pick becomes a facility with its id and fields again. Reads every row's kind once.
     public func facilities(atColumnPositions positions: Set<Int>) throws -> [Int: Facility] {
@@ -147,7 +147,7 @@ extension FacilityStore {
                 if positions.contains(position) { wanted.append((position, scan.int(0) ?? 0)) }
                 position += 1
             }
-            let one = try Statement(database: db, sql: "SELECT \(FacilityStore.facilityColumns) FROM facilities WHERE pk = ?")
+            let one = try Statement(database: db, sql: "SELECT \(SQLiteStore.facilityColumns) FROM facilities WHERE pk = ?")
             defer { one.finalize() }
             var found: [Int: Facility] = [:]
             for (position, pk) in wanted {

@@ -3,7 +3,7 @@ import FacilityModel
 import Foundation
 import FacilityRegistry
 
-extension FacilityStore {
+extension SQLiteStore {
     /// Every facility as `FacilityRecords`, in storage order (rows of an unknown kind left out), registered units as
     /// positions in `unitCodes`, each with the import that created it; and the imports' files by number.
     public func facilityRecords(unitCodes: [String]) throws -> (records: FacilityRecords, imports: [Int: String]) {

@@ -3,7 +3,7 @@ import FacilityModel
 import FacilityRegistry
 import Foundation
 
-extension FacilityStore: RegistryStore, RegistryTableRows {
+extension SQLiteStore: RegistryStore, RegistryTableRows {
     public var location: String { path }
     public var isUsable: Bool { true }
 

@@ -1,7 +1,7 @@
 import FacilityRegistry
 import Foundation
 
-extension FacilityStore {
+extension SQLiteStore {
     /// Calls `body` with every row of `table` in the order of its first column: text (nil for NULL), geometries as
     /// upper-case hex WKB. One snapshot.
     public func forEachRow(of table: RegistryTable, _ body: ([String?]) throws -> Void) throws {

@@ -3,9 +3,9 @@ import FacilityGeometry
 import FacilityModel
 import FacilityRegistry
 
-/// Writes inside one transaction opened by `FacilityStore.write`.
+/// Writes inside one transaction opened by `SQLiteStore.write`.
 public struct StoreWriter {
-    public let store: FacilityStore
+    public let store: SQLiteStore
     var db: Database { store.db }
 
     /// Inserts the unit, or updates the stored one with the same code; says which, or that nothing changed.
@@ -92,7 +92,7 @@ public struct StoreWriter {
     /// Inserts the facility, or updates the stored one with the same id; says which, or that nothing changed.
     @discardableResult
     public func upsert(_ facility: Facility) throws -> UpsertOutcome {
-        let existing = try db.statement("SELECT \(FacilityStore.facilityColumns), pk FROM facilities WHERE id = ?")
+        let existing = try db.statement("SELECT \(SQLiteStore.facilityColumns), pk FROM facilities WHERE id = ?")
         try existing.bind([.text(facility.id)])
         var pk: Int?
         var stored: Facility?

@@ -27,7 +27,7 @@ struct StoreOptions: ParsableArguments {
     var path: String {
         if let store { return store }
         if let env = ProcessInfo.processInfo.environment["FACILITYMAP_STORE"], !env.isEmpty { return env }
-        return FacilityStore.defaultFileName
+        return SQLiteStore.defaultFileName
     }
 
     /// Opens the registry. Only a command that writes (`creating`) may create a SQLite store; the others refuse a

@@ -21,7 +21,7 @@ final class MigrateCLITests: DemoStoreTestCase {
 
     /// Every table of a store, row for row, as text.
     func dump(_ path: String) throws -> [String: [[String?]]] {
-        let store = try FacilityStore(path: path)
+        let store = try SQLiteStore(path: path)
         defer { store.close() }
         var out: [String: [[String?]]] = [:]
         for table in RegistryTable.all { try store.forEachRow(of: table) { out[table.name, default: []].append($0) } }
@@ -72,7 +72,7 @@ final class MigrateCLITests: DemoStoreTestCase {
         XCTAssertEqual(home.status, 0, home.stderr)
         let returned = try dump(back)
         // Its spatial indexes packed and sound.
-        let backStore = try FacilityStore(path: back)
+        let backStore = try SQLiteStore(path: back)
         try backStore.write { writer in
             XCTAssertEqual(try writer.checkIndexes(of: .facilities), "ok")
             XCTAssertEqual(try writer.checkIndexes(of: .units), "ok")

@@ -65,7 +65,7 @@ final class ReliabilityTests: XCTestCase {
 
     /// The store's content, as a value to compare before and after.
     func snapshot() throws -> (facilities: [Facility], units: [AdministrativeUnit], log: [ImportRecord], integrity: String, index: String) {
-        let s = try FacilityStore(path: store)
+        let s = try SQLiteStore(path: store)
         defer { s.close() }
         var facilities: [Facility] = []
         try s.forEachFacility { facilities.append($0) }
@@ -167,7 +167,7 @@ final class ReliabilityTests: XCTestCase {
 
     func testKillingASchemaMigrationLeavesTheOlderStoreAndARerunMigratesIt() throws {
         do {
-            let old = try FacilityStore(path: store, migratingTo: 1)
+            let old = try SQLiteStore(path: store, migratingTo: 1)
             try old.db.execute("INSERT INTO facilities (id, name, kind, location) VALUES ('OLD', '旧', 'hospital', MakePoint(112.4, 34.6, 4326))")
             old.close()
         }
@@ -178,8 +178,8 @@ final class ReliabilityTests: XCTestCase {
         raw.close()
         let stats = try run(["stats"])
         XCTAssertEqual(stats.status, 0, stats.stderr)
-        let migrated = try FacilityStore(path: store)
-        XCTAssertEqual(try migrated.schemaVersion, FacilityStore.currentSchemaVersion)
+        let migrated = try SQLiteStore(path: store)
+        XCTAssertEqual(try migrated.schemaVersion, SQLiteStore.currentSchemaVersion)
         XCTAssertEqual(try migrated.facility(id: "OLD")?.name, "旧")
     }
 

@@ -75,7 +75,7 @@ final class BulkImportTests: ImportTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: bulkRejects)),
                        try Data(contentsOf: URL(fileURLWithPath: textRejects)))
         XCTAssertEqual(try facilities(bulk), try facilities(text).filter { $0.id != "SEED" })
-        try (bulk as! FacilityStore).write { writer in XCTAssertEqual(try writer.checkIndexes(of: .facilities), "ok") }
+        try (bulk as! SQLiteStore).write { writer in XCTAssertEqual(try writer.checkIndexes(of: .facilities), "ok") }
         // A repeated id names the line of the row that was kept.
         let repeated = try XCTUnwrap(a.rejections.first { $0.message.contains("is also on line") })
         let id = try XCTUnwrap(repeated.fields.first)

@@ -4,8 +4,8 @@ import XCTest
 
 /// The embedded Luoyang sample, imported as `facilitymap demo` imports it.
 final class EmbeddedDataTests: ImportTestCase {
-    func demoStore() throws -> FacilityStore {
-        let store = try FacilityStore(path: path("demo.sqlite"))
+    func demoStore() throws -> SQLiteStore {
+        let store = try SQLiteStore(path: path("demo.sqlite"))
         let files = Demo.files(in: EmbeddedData.luoyang)
         for file in files.units {
             let summary = try UnitImporter().run(path: file.path, into: store)

@@ -38,7 +38,7 @@ class ImportTestCase: XCTestCase {
 
     /// A new, empty store named `name`: a SQLite store in the temporary folder (`…OnPostGISTests` override it).
     func emptyStore(_ name: String) throws -> any RegistryStore {
-        try FacilityStore(path: path(name))
+        try SQLiteStore(path: path(name))
     }
 
     /// A store holding the 15 real Luoyang boundaries (city and districts).

@@ -140,7 +140,7 @@ class RegistryStoreCases: ImportTestCase {
         let (units, columns) = try store.unitsAndFacilityColumns(attributes: false)
         XCTAssertEqual([units.count, columns.count], [3171, 3084])
 
-        let reference = try FacilityStore(path: path("reference.sqlite"))
+        let reference = try SQLiteStore(path: path("reference.sqlite"))
         defer { reference.close() }
         try importSample(into: reference)
         let mine = try reads(store), theirs = try reads(reference)
@@ -228,7 +228,7 @@ class RegistryStoreCases: ImportTestCase {
 
         let geojson = try String(contentsOfFile: geoData("luoyang/districts.geojson"), encoding: .utf8)
         _ = try UnitImporter().run(path: try file("d.geojson", geojson), into: store)
-        let reference = try FacilityStore(path: path("reference.sqlite"))
+        let reference = try SQLiteStore(path: path("reference.sqlite"))
         defer { reference.close() }
         _ = try UnitImporter().run(path: try file("d2.geojson", geojson), into: reference)
         XCTAssertEqual(try store.unit(code: "410303")?.boundary, try reference.unit(code: "410303")?.boundary)
@@ -325,8 +325,8 @@ class RegistryStoreCases: ImportTestCase {
 }
 
 final class SQLiteRegistryStoreTests: RegistryStoreCases {
-    override func makeStore() throws -> any RegistryStore { try FacilityStore(path: path("store.sqlite")) }
-    override func openAgain(_ store: any RegistryStore) throws -> any RegistryStore { try FacilityStore(path: store.location) }
+    override func makeStore() throws -> any RegistryStore { try SQLiteStore(path: path("store.sqlite")) }
+    override func openAgain(_ store: any RegistryStore) throws -> any RegistryStore { try SQLiteStore(path: store.location) }
     func testAReaderIsNotBlockedByAnOpenWrite() throws { try aReaderIsNotBlockedByAnOpenWrite() }
 
     func testImportsTheSampleAndReadsItBack() throws { try importsTheSampleAndReadsItBack() }

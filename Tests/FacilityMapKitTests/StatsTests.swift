@@ -14,7 +14,7 @@ final class StatsTests: ImportTestCase {
     }
 
     func testFacilitiesAreCountedByRegisteredDistrictElseByTheDistrictHoldingTheirPoint() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         try store.write { writer in
             try writer.upsert(AdministrativeUnit(code: "410300", name: "洛阳市", level: .city, boundary: Self.square(112.0, 34.0, size: 0.2)))
             try writer.upsert(AdministrativeUnit(code: "410302", name: "老城区", level: .district, parent: "410300",

@@ -141,7 +141,7 @@ class UnitImportTests: ImportTestCase {
         XCTAssertEqual(try store.units(level: .district).first { $0.code == "410302" }?.name, "老城区（改）")
         XCTAssertEqual(try store.units(level: .community).first { $0.code == "N-1" }?.name, "新社区")
         XCTAssertEqual(try store.units(within: "410302").count, 1 + 8_001)
-        if let sqlite = store as? FacilityStore {
+        if let sqlite = store as? SQLiteStore {
             try sqlite.write { writer in XCTAssertEqual(try writer.checkIndexes(of: .units), "ok") }
         }
     }

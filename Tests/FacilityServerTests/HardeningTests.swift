@@ -225,7 +225,7 @@ final class HeldProbeTests: ServerTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/etc/passwd.csv"))
         let logged = try withStore { try $0.importLog().suffix(6).map(\.file) }
         XCTAssertTrue(logged.allSatisfy { !$0.contains("/") && !$0.unicodeScalars.contains { $0.value < 0x20 } }, "\(logged)")
-        XCTAssertEqual(try withStore { try ($0 as? FacilityStore)?.integrityCheck() }, "ok")
+        XCTAssertEqual(try withStore { try ($0 as? SQLiteStore)?.integrityCheck() }, "ok")
     }
 
     func testHugeOrManyHeadersAndConflictingLengthsAre400() async throws {

@@ -6,8 +6,8 @@ import XCTest
 
 final class BulkInsertTests: StoreTestCase {
     func testInsertedRowsAreWhatUpsertStoresAndThePointIsMakePointsBlob() throws {
-        let store = try FacilityStore(path: path("a.sqlite"))
-        let reference = try FacilityStore(path: path("b.sqlite"))
+        let store = try SQLiteStore(path: path("a.sqlite"))
+        let reference = try SQLiteStore(path: path("b.sqlite"))
         var facilities = [hospital("H-1"), hospital("H-2", name: "洛阳市第三人民医院", beds: nil)]
         facilities.append(Facility(id: "K-1", name: "幼儿园", kind: .kindergarten, location: LonLat(-0.0, 89.999999),
                                    places: 180, inclusive: false, level: "省级示范", opened: Day(parsing: "2019-09-01"),
@@ -23,7 +23,7 @@ final class BulkInsertTests: StoreTestCase {
             XCTAssertEqual(try store.facility(id: facility.id), facility)
         }
         let sql = "SELECT id, hex(location), opened, closed FROM facilities ORDER BY id"
-        func rows(_ store: FacilityStore) throws -> [String] {
+        func rows(_ store: SQLiteStore) throws -> [String] {
             let statement = try store.db.statement(sql)
             var rows: [String] = []
             while try statement.step() { rows.append((0..<4).map { statement.text(Int32($0)) ?? "NULL" }.joined(separator: "|")) }
@@ -34,7 +34,7 @@ final class BulkInsertTests: StoreTestCase {
     }
 
     func testARepeatedIdIsReportedWithTheStoredRowAndNotStored() throws {
-        let store = try FacilityStore(path: path("a.sqlite"))
+        let store = try SQLiteStore(path: path("a.sqlite"))
         try store.write { writer in
             let inserter = try writer.facilityInserter()
             XCTAssertEqual(try inserter.insert(hospital("H-1")), .inserted(pk: 1))
@@ -47,7 +47,7 @@ final class BulkInsertTests: StoreTestCase {
     }
 
     func testManyRowsAtOnceReportEachRowAndFallBackRowByRowOnARepeatedId() throws {
-        let store = try FacilityStore(path: path("a.sqlite"))
+        let store = try SQLiteStore(path: path("a.sqlite"))
         // 200 rows: three full statements of 64 and 8 left; "H-10" repeats inside the first 64, "H-100" across.
         var ids = (0..<200).map { "H-\($0)" }
         ids[30] = "H-10"
@@ -99,7 +99,7 @@ final class BulkInsertTests: StoreTestCase {
 
     private func checkUnitBulkLoad(repeats: Bool, planning: Bool, boundary: Bool) throws {
         let variant = "repeats: \(repeats), planning: \(planning), boundary: \(boundary)"
-        let store = try FacilityStore(path: path("\(repeats)-\(planning)-\(boundary).sqlite"))
+        let store = try SQLiteStore(path: path("\(repeats)-\(planning)-\(boundary).sqlite"))
         try store.write { writer in
             try writer.upsert(AdministrativeUnit(code: "410302", name: "老城区", level: .district, parent: "410300",
                                                  boundary: square(112.4, 34.6, size: 0.25)))
@@ -191,7 +191,7 @@ final class BulkInsertTests: StoreTestCase {
     }
 
     func testTheStoreFileIsFoundAmongTheOpenDescriptorsNotOpenedAgain() throws {
-        let store = try FacilityStore(path: path("found.sqlite"))
+        let store = try SQLiteStore(path: path("found.sqlite"))
         #if os(Linux)
         let fd = try XCTUnwrap(FileWriteback.openDescriptor(of: store.path))
         var mine = stat(), stored = stat()
@@ -204,7 +204,7 @@ final class BulkInsertTests: StoreTestCase {
     }
 
     func testABulkLoadStopsItsWritebackWhenItsTransactionEnds() throws {
-        let store = try FacilityStore(path: path("writeback.sqlite"))
+        let store = try SQLiteStore(path: path("writeback.sqlite"))
         try store.write { writer in
             let load = try writer.beginBulkLoad(of: .units)
             XCTAssertNotNil(store.writeback)
@@ -220,7 +220,7 @@ final class BulkInsertTests: StoreTestCase {
     }
 
     func testTheUnitInserterRefusesANegativePopulationAsTheCheckWould() throws {
-        let store = try FacilityStore(path: path("a.sqlite"))
+        let store = try SQLiteStore(path: path("a.sqlite"))
         XCTAssertThrowsError(try store.write { writer in
             let inserter = try writer.unitInserter()
             _ = try inserter.insert(AdministrativeUnit(code: "X", name: "X", level: .village, population: -1))
@@ -246,7 +246,7 @@ final class BulkInsertTests: StoreTestCase {
     }
 
     func testBlobBoundsAreTheGeometrysBoundingBox() throws {
-        let store = try FacilityStore(path: path("a.sqlite"))
+        let store = try SQLiteStore(path: path("a.sqlite"))
         try store.write { writer in
             try writer.upsert(AdministrativeUnit(code: "410302", name: "老城区", level: .district, parent: "410300",
                                                  boundary: square(112.4, 34.6, size: 0.25)))
@@ -264,7 +264,7 @@ final class BulkInsertTests: StoreTestCase {
     }
 
     func testUnitCodeTableHoldsEveryStoredCode() throws {
-        let store = try FacilityStore(path: path("a.sqlite"))
+        let store = try SQLiteStore(path: path("a.sqlite"))
         try store.write { writer in
             for code in ["410302", "410303", "410302001001", "洛阳-特"] {
                 try writer.upsert(AdministrativeUnit(code: code, name: code, level: .community, parent: nil))
@@ -295,12 +295,12 @@ final class BulkInsertTests: StoreTestCase {
         let file = path("v2.sqlite")
         let names = "SELECT count(*) FROM sqlite_master WHERE name IN ('facilities_kind', 'facilities_unit', 'units_level')"
         do {
-            let old = try FacilityStore(path: file, migratingTo: 2)
+            let old = try SQLiteStore(path: file, migratingTo: 2)
             XCTAssertEqual(try old.db.scalar(names)?.int, 3)
             old.close()
         }
-        let store = try FacilityStore(path: file)
-        XCTAssertEqual(try store.schemaVersion, FacilityStore.currentSchemaVersion)
+        let store = try SQLiteStore(path: file)
+        XCTAssertEqual(try store.schemaVersion, SQLiteStore.currentSchemaVersion)
         XCTAssertEqual(try store.db.scalar(names)?.int, 0)
         // The unit tree still walks down by parent through its index.
         XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'units_parent'")?.int, 1)

@@ -16,7 +16,7 @@ final class MeasureColumnsTests: StoreTestCase {
     }
 
     func testColumnsHoldEveryFieldMeasuresReadInStorageOrder() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         let facilities = [
             facility("F1", .hospital, 112.454_321_987, 34.619_876_543, unit: "410302001001", beds: 120, gps: 7, opened: "1951-03-01"),
             facility("F2", .kindergarten, 112.1, 34.2, unit: "410302", places: 180, inclusive: true, closed: "2024-12-31"),
@@ -50,7 +50,7 @@ final class MeasureColumnsTests: StoreTestCase {
     }
 
     func testDaysInAnyFormTheStoreHoldsReadAsDayParsingReadsThem() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         try store.write { writer in
             for i in 0..<7 { try writer.upsert(facility("D\(i)", .hospital, 112, 34)) }
         }
@@ -66,7 +66,7 @@ final class MeasureColumnsTests: StoreTestCase {
     }
 
     func testFacilityOfAKindThisBuildDoesNotKnowIsLeftOut() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         try store.write { writer in
             try writer.upsert(facility("A", .hospital, 112, 34))
             try writer.upsert(facility("B", .hospital, 113, 35))
@@ -98,7 +98,7 @@ final class MeasureColumnsTests: StoreTestCase {
     }
 
     func testPointBlobIsReadInPlaceOrAskedOfSpatiaLite() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         for sql in ["SELECT MakePoint(112.123456789, -34.5, 4326)", "SELECT CastToXYZ(MakePoint(112.123456789, -34.5, 4326))",
                     "SELECT MakePoint(112.123456789, -34.5, 4326) WHERE 0 UNION ALL SELECT NULL"] {
             let statement = try Statement(database: store.db, sql: sql)
@@ -123,7 +123,7 @@ final class MeasureColumnsTests: StoreTestCase {
     }
 
     func testUnitsComeInTheOrderSQLiteSortsTheirCodesWhateverOrderTheyWereWrittenIn() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         let codes = ["410302001002", "410302", "410302001001001001002", "410302001001001001001", "410302001001", "洛阳", "410",
                      "Z", "a", "4103020010010010", "41030200100100100"]
         try store.write { writer in
@@ -139,12 +139,12 @@ final class MeasureColumnsTests: StoreTestCase {
         XCTAssertEqual(units.map(\.code), sorted)
         XCTAssertEqual(units.first { $0.code == "洛阳" }?.name, "单位洛阳")
         XCTAssertEqual(units.first?.location, LonLat(112.5, 34.5))
-        XCTAssertEqual(FacilityStore.inByteOrder([3, 1, 2], by: { String($0) }), [1, 2, 3])
-        XCTAssertEqual(FacilityStore.inByteOrder(["b", "a\u{0}", "a"], by: { $0 }), ["a", "a\u{0}", "b"])
+        XCTAssertEqual(SQLiteStore.inByteOrder([3, 1, 2], by: { String($0) }), [1, 2, 3])
+        XCTAssertEqual(SQLiteStore.inByteOrder(["b", "a\u{0}", "a"], by: { $0 }), ["a", "a\u{0}", "b"])
     }
 
     func testUnitsAndColumnsReadOnTwoConnectionsAreThoseOfOneRead() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         let kinds = FacilityKind.allCases
         try store.write { writer in
             for u in 0..<40 {
@@ -183,7 +183,7 @@ final class MeasureColumnsTests: StoreTestCase {
     }
 
     func testUnitsAndColumnsOfAnEmptyStore() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         let (units, columns) = try store.unitsAndFacilityColumns(attributes: false)
         XCTAssertEqual(units, [])
         XCTAssertEqual(columns.count, 0)

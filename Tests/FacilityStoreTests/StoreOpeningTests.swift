@@ -8,9 +8,9 @@ import XCTest
 final class StoreOpeningTests: StoreTestCase {
     func testMissingStoreIsCreatedWithTheCurrentSchema() throws {
         let file = path("new.sqlite")
-        let store = try FacilityStore(path: file)
+        let store = try SQLiteStore(path: file)
         XCTAssertTrue(FileManager.default.fileExists(atPath: file))
-        XCTAssertEqual(try store.schemaVersion, FacilityStore.currentSchemaVersion)
+        XCTAssertEqual(try store.schemaVersion, SQLiteStore.currentSchemaVersion)
         XCTAssertEqual(try store.db.scalar("PRAGMA application_id")?.int, Int(Schema.applicationID))
         XCTAssertEqual(try store.db.scalar("PRAGMA journal_mode")?.string, "wal")
         XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM geometry_columns WHERE f_table_name IN ('units', 'facilities')")?.int, 3)
@@ -20,17 +20,17 @@ final class StoreOpeningTests: StoreTestCase {
     func testReopeningAStoreKeepsItsRows() throws {
         let file = path("reopen.sqlite")
         do {
-            let store = try FacilityStore(path: file)
+            let store = try SQLiteStore(path: file)
             try store.write { try $0.upsert(hospital("H1")) }
             store.close()
         }
-        let store = try FacilityStore(path: file)
+        let store = try SQLiteStore(path: file)
         XCTAssertEqual(try store.facility(id: "H1"), hospital("H1"))
     }
 
     func testMissingDirectoryIsRefusedAndNotCreated() throws {
         let file = path("no/such/folder/store.sqlite")
-        XCTAssertThrowsError(try FacilityStore(path: file)) { error in
+        XCTAssertThrowsError(try SQLiteStore(path: file)) { error in
             guard case StoreError.missingDirectory = error else { return XCTFail("\(error)") }
             XCTAssertTrue("\(error)".contains("does not exist"))
         }
@@ -41,7 +41,7 @@ final class StoreOpeningTests: StoreTestCase {
         let file = path("notes.sqlite")
         let content = Data("名称,编号\n这不是数据库\n".utf8)
         try content.write(to: URL(fileURLWithPath: file))
-        XCTAssertThrowsError(try FacilityStore(path: file)) { error in
+        XCTAssertThrowsError(try SQLiteStore(path: file)) { error in
             XCTAssertEqual(error as? StoreError, .notAFacilityMapStore(path: file, reason: "the file is not a SQLite database"))
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: file)), content)
@@ -55,7 +55,7 @@ final class StoreOpeningTests: StoreTestCase {
             other.close()
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: file))
-        XCTAssertThrowsError(try FacilityStore(path: file)) { error in
+        XCTAssertThrowsError(try SQLiteStore(path: file)) { error in
             guard case let StoreError.notAFacilityMapStore(_, reason) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(reason.contains("patients"), reason)
             XCTAssertTrue("\(error)".contains("never changes a file it did not create"))
@@ -66,12 +66,12 @@ final class StoreOpeningTests: StoreTestCase {
     func testStoreFromANewerVersionIsRefused() throws {
         let file = path("newer.sqlite")
         do {
-            let store = try FacilityStore(path: file)
+            let store = try SQLiteStore(path: file)
             try store.db.execute("PRAGMA user_version = 99")
             store.close()
         }
-        XCTAssertThrowsError(try FacilityStore(path: file)) { error in
-            XCTAssertEqual(error as? StoreError, .newerSchema(path: file, found: 99, supported: FacilityStore.currentSchemaVersion))
+        XCTAssertThrowsError(try SQLiteStore(path: file)) { error in
+            XCTAssertEqual(error as? StoreError, .newerSchema(path: file, found: 99, supported: SQLiteStore.currentSchemaVersion))
         }
         let raw = try Database(path: file, readOnly: true)
         XCTAssertEqual(try raw.scalar("PRAGMA user_version")?.int, 99)
@@ -80,7 +80,7 @@ final class StoreOpeningTests: StoreTestCase {
     func testOlderStoreIsMigratedInPlaceKeepingItsRows() throws {
         let file = path("v1.sqlite")
         do {
-            let old = try FacilityStore(path: file, migratingTo: 1)
+            let old = try SQLiteStore(path: file, migratingTo: 1)
             XCTAssertEqual(try old.schemaVersion, 1)
             try old.db.execute("""
                 INSERT INTO facilities (id, name, kind, unit, beds, location)
@@ -88,8 +88,8 @@ final class StoreOpeningTests: StoreTestCase {
                 """)
             old.close()
         }
-        let store = try FacilityStore(path: file)
-        XCTAssertEqual(try store.schemaVersion, FacilityStore.currentSchemaVersion)
+        let store = try SQLiteStore(path: file)
+        XCTAssertEqual(try store.schemaVersion, SQLiteStore.currentSchemaVersion)
         let migrated = try XCTUnwrap(try store.facility(id: "OLD-1"))
         XCTAssertEqual(migrated.name, "旧医院")
         XCTAssertEqual(migrated.beds, 50)

@@ -7,7 +7,7 @@ import XCTest
 
 final class StoreWritingTests: StoreTestCase {
     func testUpsertSaysInsertedUnchangedAndUpdated() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         XCTAssertEqual(try store.write { try $0.upsert(hospital("H1")) }, .inserted)
         XCTAssertEqual(try store.write { try $0.upsert(hospital("H1")) }, .unchanged)
         XCTAssertEqual(try store.write { try $0.upsert(hospital("H1", beds: 120)) }, .updated)
@@ -16,7 +16,7 @@ final class StoreWritingTests: StoreTestCase {
     }
 
     func testNamesThatLookLikeSQLAreStoredLiterally() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         let names = ["'; DROP TABLE facilities; --", "\"quoted\"", "Robert'); DELETE FROM units;--", "洛阳·\u{1F3E5}"]
         try store.write { writer in
             for (i, name) in names.enumerated() { try writer.upsert(hospital("X\(i)", name: name)) }
@@ -26,7 +26,7 @@ final class StoreWritingTests: StoreTestCase {
     }
 
     func testAThrowingWriteLeavesTheStoreAsItWas() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         try store.write { try $0.upsert(hospital("KEEP")) }
         struct Interrupted: Error {}
         XCTAssertThrowsError(try store.write { writer in
@@ -39,7 +39,7 @@ final class StoreWritingTests: StoreTestCase {
     }
 
     func testUnitBoundaryAndPointRoundTrip() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         let district = AdministrativeUnit(code: "410302", name: "老城区", level: .district, parent: "410300", population: 180_000,
                                           boundary: square(112.40, 34.68), location: LonLat(112.45, 34.73),
                                           attributes: ["generated": "false"])
@@ -56,7 +56,7 @@ final class StoreWritingTests: StoreTestCase {
     }
 
     func testFacilitiesWithinAUnitFollowRegistrationAndBoundary() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         try store.write { writer in
             try writer.upsert(AdministrativeUnit(code: "A", name: "甲区", level: .district, boundary: square(112.0, 34.0)))
             try writer.upsert(AdministrativeUnit(code: "A1", name: "甲镇", level: .township, parent: "A"))
@@ -77,7 +77,7 @@ final class StoreWritingTests: StoreTestCase {
     }
 
     func testSpatialIndexPackedAfterABulkLoadIsSoundAndAnswersQueries() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         let triggersBefore = try store.db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'facilities'")
         try store.write { writer in
             try writer.upsert(AdministrativeUnit(code: "A", name: "甲区", level: .district, boundary: square(112.0, 34.0)))
@@ -116,7 +116,7 @@ final class StoreWritingTests: StoreTestCase {
     }
 
     func testABulkLoadThatThrowsLeavesTriggersAndIndexAsTheyWere() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         try store.write { try $0.upsert(hospital("KEEP")) }
         struct Interrupted: Error {}
         XCTAssertThrowsError(try store.write { writer in
@@ -130,7 +130,7 @@ final class StoreWritingTests: StoreTestCase {
     }
 
     func testPackedTreeOfAnEmptyOrTinyTableIsSound() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         try store.write { writer in try writer.finishBulkLoad(try writer.beginBulkLoad()) }
         try store.write { XCTAssertEqual(try $0.checkFacilityIndex(), "ok") }
         try store.write { writer in
@@ -143,7 +143,7 @@ final class StoreWritingTests: StoreTestCase {
     }
 
     func testImportLogKeepsEachImport() throws {
-        let store = try FacilityStore(path: path("s.sqlite"))
+        let store = try SQLiteStore(path: path("s.sqlite"))
         var record = ImportRecord(file: "医院.csv", sha256: String(repeating: "ab", count: 32), importedAt: "2026-11-29T05:00:00Z",
                                   layer: "facilities", rows: 3, new: 2, updated: 1, unchanged: 0, rejected: 0,
                                   author: "西工区卫健委")
@@ -157,7 +157,7 @@ final class StoreWritingTests: StoreTestCase {
 
 extension StoreWritingTests {
     func testABulkLoadOfUnitsPacksBothRTrees() throws {
-        let store = try FacilityStore(path: path("u.sqlite"))
+        let store = try SQLiteStore(path: path("u.sqlite"))
         try store.write { writer in
             let load = try writer.beginBulkLoad(of: .units)
             try writer.insert(AdministrativeUnit(code: "D", name: "区", level: .district, boundary: square(112.0, 34.0), location: LonLat(112.05, 34.05)))
@@ -178,15 +178,15 @@ extension StoreWritingTests {
     func testMigrationFourKeepsAnOlderStoresImportsAndStartsTheirHistory() throws {
         let file = path("v3.sqlite")
         do {
-            let old = try FacilityStore(path: file, migratingTo: 3)
+            let old = try SQLiteStore(path: file, migratingTo: 3)
             try old.db.run("""
                 INSERT INTO import_log (file, sha256, imported_at, layer, rows, new, updated, unchanged, rejected)
                 VALUES ('a.csv', 'ff', '2026-01-01T00:00:00Z', 'facilities', 1, 1, 0, 0, 0)
                 """)
             old.close()
         }
-        let store = try FacilityStore(path: file)
-        XCTAssertEqual(try store.schemaVersion, FacilityStore.currentSchemaVersion)
+        let store = try SQLiteStore(path: file)
+        XCTAssertEqual(try store.schemaVersion, SQLiteStore.currentSchemaVersion)
         XCTAssertEqual(try store.importLog().map(\.file), ["a.csv"])
         XCTAssertNil(try store.importLog()[0].author)
         XCTAssertEqual(try store.tokens(), [])

@@ -8,7 +8,7 @@ import Foundation
 ///
 /// Opening a path that does not exist creates the store; an older schema is migrated in place;
 /// a file that is not a FacilityMap store is refused and left untouched.
-public final class FacilityStore {
+public final class SQLiteStore {
     /// The file name used when neither `--store` nor `FACILITYMAP_STORE` names one.
     public static let defaultFileName = "facilitymap.sqlite"
     /// The schema version this build writes.
@@ -25,7 +25,7 @@ public final class FacilityStore {
     /// Opens the store, applying migrations up to `version` only (tests build older stores with it).
     init(path: String, migratingTo version: Int) throws {
         self.path = path
-        try FacilityStore.checkBeforeOpening(path: path)
+        try SQLiteStore.checkBeforeOpening(path: path)
         db = try Database(path: path)
         do {
             try prepareSchema(upTo: version)
@@ -134,7 +134,7 @@ public final class FacilityStore {
         var names: [String] = []
         while try statement.step() {
             let name = statement.text(0) ?? ""
-            if !FacilityStore.isSpatiaLiteTable(name) { names.append(name) }
+            if !SQLiteStore.isSpatiaLiteTable(name) { names.append(name) }
         }
         return names
     }
@@ -309,7 +309,7 @@ public final class FacilityStore {
                 SELECT code FROM units WHERE code = ?2
                 UNION SELECT u.code FROM units u JOIN tree t ON u.parent = t.code
             )
-            SELECT \(FacilityStore.facilityColumns) FROM facilities f
+            SELECT \(SQLiteStore.facilityColumns) FROM facilities f
             WHERE (?1 IS NULL OR f.kind = ?1) AND (?3 IS NULL OR f.id > ?3)
               AND (?2 IS NULL
                    OR f.unit IN (SELECT code FROM tree)
@@ -331,7 +331,7 @@ public final class FacilityStore {
 
     /// The facility with `id`, if stored.
     public func facility(id: String) throws -> Facility? {
-        let statement = try db.statement("SELECT \(FacilityStore.facilityColumns) FROM facilities WHERE id = ?")
+        let statement = try db.statement("SELECT \(SQLiteStore.facilityColumns) FROM facilities WHERE id = ?")
         try statement.bind([.text(id)])
         guard try statement.step() else { return nil }
         let facility = try readFacility(statement)
