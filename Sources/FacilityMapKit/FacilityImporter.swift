@@ -71,7 +71,7 @@ public struct FacilityImporter {
             summary.sha256 = try hashing.value()
             summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "facilities")
             try commitCheck?(store)
-            try writer.record(summary.record(layer: "facilities", author: author))
+            summary.number = try writer.record(summary.record(layer: "facilities", author: author))
         }
         do {
             if let sqlite = store as? SQLiteStore {

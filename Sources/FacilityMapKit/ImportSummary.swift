@@ -29,6 +29,8 @@ public struct ImportSummary: Sendable {
     public var warnings: [String] = []
     /// False when `--strict` refused the file because of a rejected row: then nothing was written.
     public var committed = true
+    /// Its number in the import log, once recorded (nil when nothing was written).
+    public var number: Int?
     /// The earlier import of a file with the same SHA-256, if any.
     public var previousImport: ImportRecord?
     /// A CSV file's header, as read: the rejected rows' `fields` follow it (the page's rejects download).

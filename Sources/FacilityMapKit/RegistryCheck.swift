@@ -1,4 +1,5 @@
 import FacilityFormats
+import FacilityGeometry
 import FacilityModel
 import FacilityQuality
 import FacilityStore
@@ -26,14 +27,93 @@ public enum RegistryCheck {
         return findings
     }
 
+    /// The findings about what import `number` changed (`changed` facilities, created or updated: the import's
+    /// `new + updated`): each changed facility's own findings, its likely duplicates among every stored facility, and
+    /// the GCJ-02 shift of the import's changed rows as one group (under the import's file). Units are not checked
+    /// again: the import did not change them. Up to `neighbourhoodLimit` changed facilities are read with the
+    /// facilities in a box around each (the time follows the import, not the registry); more, with the whole registry
+    /// once. Either way the same findings.
+    public static func run(store: any RegistryStore, afterImport number: Int, changed: Int,
+                           check: QualityCheck = QualityCheck(), neighbourhoodLimit: Int = 20_000) throws -> [Finding] {
+        guard changed > 0 else { return [] }
+        return try store.read {
+            let imports = try store.importLog().reduce(into: [Int: String]()) { files, record in
+                if let n = record.number { files[n] = record.file }
+            }
+            let everything = changed >= (try store.facilityCount())
+            let ids = everything ? [] : try store.facilityIDs(changedByImport: number)
+            guard everything || !ids.isEmpty else { return [] }
+            if everything || ids.count > neighbourhoodLimit {
+                let units = try store.units()
+                var (records, _) = try store.facilityRecords(unitCodes: units.map(\.code))
+                let changedIDs = Set(ids)
+                var flags = [Bool](repeating: everything, count: records.count)
+                for i in 0..<records.count where everything || changedIDs.contains(records.id[i]) {
+                    flags[i] = true
+                    records.source[i] = Int32(number)
+                }
+                Trace.mark("check: \(records.count) facilities read, \(everything ? records.count : ids.count) changed")
+                return check.run(units: units, facilities: records, imports: imports, changed: flags)
+            }
+            let (units, records, flags) = try neighbourhoods(of: ids, in: store, number: number, metres: check.duplicateMetres)
+            Trace.mark("check: \(ids.count) changed facilities and \(records.count - ids.count) neighbours read")
+            return check.run(units: units, facilities: records, imports: imports, changed: flags)
+        }
+    }
+
+    /// The facilities `ids` and every stored facility within `metres` of one (in id order, flagged: changed or not),
+    /// and the units they are registered to with the city and district units (whose names `duplicate` strips).
+    static func neighbourhoods(of ids: [String], in store: any RegistryStore, number: Int,
+                               metres: Double) throws -> (units: [AdministrativeUnit], records: FacilityRecords, changed: [Bool]) {
+        let own = try store.facilities(ids: ids)
+        var members = own
+        // A box a little larger than the distance: the rule measures the exact distance.
+        let dLat = metres * 1.5 / 111_195.0
+        for facility in own.values {
+            let p = facility.location
+            guard p.lon.isFinite, p.lat.isFinite else { continue }
+            let dLon = dLat / max(cos(p.lat * .pi / 180), 0.01)
+            try store.forEachFacility(in: BoundingBox(minLon: p.lon - dLon, minLat: p.lat - dLat, maxLon: p.lon + dLon, maxLat: p.lat + dLat)) {
+                if members[$0.id] == nil { members[$0.id] = $0 }
+            }
+        }
+        var units = try store.units(level: .city) + store.units(level: .district)
+        var position: [String: Int32] = [:]
+        for (i, unit) in units.enumerated() where position[unit.code] == nil { position[unit.code] = Int32(i) }
+        for code in Set(members.values.compactMap(\.unit)).sorted() where position[code] == nil {
+            if let unit = try store.unit(code: code) {
+                position[code] = Int32(units.count)
+                units.append(unit)
+            }
+        }
+        var records = FacilityRecords()
+        var flags: [Bool] = []
+        records.reserveCapacity(members.count)
+        for facility in members.values.sorted(by: { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }) {
+            let isChanged = own[facility.id] != nil
+            let name = Array(facility.name.utf8)
+            let unit: Int32 = facility.unit.map { position[$0] ?? -2 } ?? -1
+            name.withUnsafeBytes { bytes in
+                records.append(id: facility.id, name: bytes, kind: facility.kind, location: facility.location, unit: unit,
+                               unknownUnit: unit == -2 ? facility.unit : nil, beds: facility.beds, places: facility.places,
+                               opened: facility.opened?.ordinal ?? 0, closed: facility.closed?.ordinal ?? 0,
+                               source: isChanged ? Int32(number) : -1)
+            }
+            flags.append(isChanged)
+        }
+        return (units, records, flags)
+    }
+
     /// The findings at level error about the import of `file` as a whole (`gcj02-offset`).
     public static func errors(in findings: [Finding], attributedTo file: String) -> [Finding] {
         findings.filter { $0.severity == .error && $0.subject == .source && $0.id == file }
     }
 
-    /// One line for the end of an import: how many findings of each severity and rule, or that there are none.
-    public static func summary(_ findings: [Finding]) -> String {
-        findings.isEmpty ? "check: no findings" : "check: \(counts(findings)) — `facilitymap check` lists them"
+    /// One line for the end of an import: how many findings of each severity and rule, or that there are none; of
+    /// what the import changed (`run(store:afterImport:changed:)`) or of the whole registry.
+    public static func summary(_ findings: [Finding], ofImport: Bool = false) -> String {
+        let head = ofImport ? "check of what this import changed" : "check"
+        return findings.isEmpty ? "\(head): no findings" : "\(head): \(counts(findings)) — `facilitymap check` lists them"
     }
 
     /// `2 errors, 5 warnings (duplicate 3, …)`.

@@ -170,6 +170,33 @@ extension PostGISStore: RegistryStore {
         }
     }
 
+    /// The GiST index finds the candidates (`&&`), their points decide.
+    public func forEachFacility(in box: BoundingBox, _ body: (Facility) throws -> Void) throws {
+        let edges = [box.minLon, box.minLat, box.maxLon, box.maxLat].map { String($0) }
+        try connection.forEachRow("""
+            SELECT \(Self.facilityColumns) FROM facilities
+            WHERE location && ST_MakeEnvelope($1::float8, $2::float8, $3::float8, $4::float8, 4326)
+              AND ST_X(location) BETWEEN $1::float8 AND $3::float8 AND ST_Y(location) BETWEEN $2::float8 AND $4::float8
+              AND kind = ANY($5::text[])
+            ORDER BY id COLLATE "C"
+            """, edges + [Self.knownKinds]) {
+            try body(try readFacility($0))
+        }
+    }
+
+    public func facilityIDs(changedByImport number: Int) throws -> [String] {
+        var ids: [String] = []
+        try connection.forEachRow("""
+            SELECT id FROM (
+                SELECT f.id FROM facility_creations c JOIN facilities f ON f.pk BETWEEN c.first_pk AND c.last_pk
+                WHERE c."import" = $1::bigint
+                UNION
+                SELECT f.id FROM facility_history h JOIN facilities f ON f.pk = h.facility WHERE h."import" = $1::bigint
+            ) changed ORDER BY id COLLATE "C"
+            """, [String(number)]) { ids.append($0.text(0) ?? "") }
+        return ids
+    }
+
     public func facility(id: String) throws -> Facility? {
         var facility: Facility?
         try connection.forEachRowAtOnce("SELECT \(Self.facilityColumns) FROM facilities WHERE id = $1", [id]) {
@@ -557,13 +584,15 @@ final class PostGISWriter: RegistryWriter {
         return try write(merged, stored: stored, key: \.code, table: "units", columns: Self.unitColumns, row: Self.row).outcomes
     }
 
-    func record(_ record: ImportRecord) throws {
+    @discardableResult func record(_ record: ImportRecord) throws -> Int {
         try flushCreations()
+        let number = try importNumber()
         try connection.query("""
             INSERT INTO import_log (pk, file, sha256, imported_at, layer, "rows", "new", updated, unchanged, rejected, author)
             VALUES ($1::bigint, $2, $3, $4, $5, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11)
-            """, [String(try importNumber()), record.file, record.sha256, record.importedAt, record.layer, String(record.rows),
+            """, [String(number), record.file, record.sha256, record.importedAt, record.layer, String(record.rows),
                   String(record.new), String(record.updated), String(record.unchanged), String(record.rejected), record.author])
+        return Int(number)
     }
 
     func addToken(_ token: WriteToken, sha256: String) throws {

@@ -24,10 +24,14 @@ public struct QualityCheck: Sendable {
     }
 
     /// The findings, errors first, then by rule and id. `imports` names the files of the records' `source` numbers.
-    public func run(units: [AdministrativeUnit], facilities: FacilityRecords, imports: [Int: String] = [:]) -> [Finding] {
+    /// With `changed` (a flag per record: what an import just wrote), only the findings that concern a flagged
+    /// facility — its own, its likely duplicates among all the records, its import's shift — and no unit rules.
+    public func run(units: [AdministrativeUnit], facilities: FacilityRecords, imports: [Int: String] = [:],
+                    changed: [Bool]? = nil) -> [Finding] {
+        precondition(changed == nil || changed!.count == facilities.count, "one flag per record")
         let tree = UnitTree(units)
         let scope = tree.subtree(of: within)
-        let selected = facilities.id.indices.filter { f in
+        let candidates = facilities.id.indices.filter { f in
             if let kind, facilities.kind[f] != kind.ordinal { return false }
             guard let scope else { return true }
             let u = Int(facilities.unit[f])
@@ -36,13 +40,14 @@ public struct QualityCheck: Sendable {
             guard let root = within.flatMap({ tree.index[$0] }), let boundary = units[root].boundary else { return false }
             return boundary.contains(facilities.location[f])
         }
+        let selected = changed.map { changed in candidates.filter { changed[$0] } } ?? candidates
         // The rules read only: they run side by side.
         let rules: [@Sendable () -> [Finding]] = [
-            { self.duplicates(selected, facilities, NameKey(units: units)) },
+            { self.duplicates(candidates, facilities, NameKey(units: units), changed: changed) },
             { self.placement(selected, facilities, tree) },
             { self.offsets(selected, facilities, tree, imports: imports) },
             { self.capacities(selected, facilities) },
-            { self.kind == nil ? self.unitFindings(tree, scope: scope) : [] },
+            { self.kind == nil && changed == nil ? self.unitFindings(tree, scope: scope) : [] },
         ]
         let results = Results(count: rules.count)
         DispatchQueue.concurrentPerform(iterations: rules.count) { results.put(rules[$0](), at: $0) }
@@ -135,8 +140,8 @@ public struct QualityCheck: Sendable {
 
     /// Likely duplicates: same kind, the same name once normalised (or one ending with the other), within
     /// `duplicateMetres`. Points are sorted into square cells that size; each cell is compared with itself and the
-    /// next four (right, and the row below), so each pair is seen once.
-    func duplicates(_ selected: [Int], _ f: FacilityRecords, _ names: NameKey) -> [Finding] {
+    /// next four (right, and the row below), so each pair is seen once. With `changed`, only pairs with a flagged one.
+    func duplicates(_ selected: [Int], _ f: FacilityRecords, _ names: NameKey, changed: [Bool]? = nil) -> [Finding] {
         guard !selected.isEmpty else { return [] }
         let cellLat = duplicateMetres / 111_195.0
         let maxLat = min(85, selected.reduce(0.0) { max($0, abs(f.location[$1].lat.isFinite ? f.location[$1].lat : 0)) })
@@ -169,6 +174,7 @@ public struct QualityCheck: Sendable {
         }
         var out: [Finding] = []
         func compare(_ a: Int, _ b: Int) {
+            if let changed, !changed[a] && !changed[b] { return }
             let d = haversineMetres(f.location[a], f.location[b])
             guard d <= duplicateMetres else { return }
             // Two proposals of `suggest` at one site are two plans for it, not one facility entered twice.

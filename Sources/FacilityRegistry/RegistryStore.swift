@@ -55,6 +55,12 @@ public protocol RegistryStore: AnyObject {
     /// The stored facilities among `ids`, by id. Given (one read per id) for every engine; an engine may answer it in
     /// one query (PostGIS does: one round trip for a batch).
     func facilities(ids: [String]) throws -> [String: Facility]
+    /// Each facility whose point lies in `box` (edges included), in id order (bytes); unknown kinds left out. Answered
+    /// through the engine's spatial index: the time follows what is in the box, not the store.
+    func forEachFacility(in box: BoundingBox, _ body: (Facility) throws -> Void) throws
+    /// The ids of the facilities import `number` created or updated (closings included), in id order (bytes): what an
+    /// import changed, from the facilities' creations and history.
+    func facilityIDs(changedByImport number: Int) throws -> [String]
     /// The position of each facility registered to the unit `code` (nil: to none); unknown kinds left out.
     func forEachFacilityLocation(registeredTo code: String?, _ body: (LonLat) throws -> Void) throws
     /// Units (as `units(level: nil, within: nil)`) and every facility as columns against them, on one snapshot, in
@@ -87,8 +93,8 @@ public protocol RegistryWriter {
     func upsert(_ facilities: [Facility]) throws -> [UpsertOutcome]
     /// Inserts each unit, or updates the stored one with its code; says which for each, in order.
     func upsert(_ units: [AdministrativeUnit]) throws -> [UpsertOutcome]
-    /// Records the import in the log, under the number its history rows name.
-    func record(_ record: ImportRecord) throws
+    /// Records the import in the log, under the number its history rows name; gives that number.
+    @discardableResult func record(_ record: ImportRecord) throws -> Int
     /// Adds a write token; its secret is kept only as `sha256`.
     func addToken(_ token: WriteToken, sha256: String) throws
     /// Removes the token named `name`; false when there is none.

@@ -329,6 +329,35 @@ public final class SQLiteStore {
         }
     }
 
+    /// Each facility whose point lies in `box`, in id order: the R*Tree finds the candidates, their points decide.
+    public func forEachFacility(in box: BoundingBox, _ body: (Facility) throws -> Void) throws {
+        let statement = try Statement(database: db, sql: """
+            SELECT \(SQLiteStore.facilityColumns) FROM facilities
+            WHERE pk IN (SELECT pkid FROM idx_facilities_location WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2)
+              AND X(location) BETWEEN ?1 AND ?3 AND Y(location) BETWEEN ?2 AND ?4
+              AND kind IN (\(SQLiteStore.kindParameters(from: 5)))
+            ORDER BY id
+            """)
+        defer { statement.finalize() }
+        try statement.bind([.real(box.minLon), .real(box.minLat), .real(box.maxLon), .real(box.maxLat)] + SQLiteStore.knownKinds)
+        while try statement.step() { try body(try readFacility(statement)) }
+    }
+
+    /// The ids of the facilities import `number` created (its runs of row numbers) or updated (its history rows).
+    public func facilityIDs(changedByImport number: Int) throws -> [String] {
+        let statement = try Statement(database: db, sql: """
+            SELECT f.id FROM facility_creations c JOIN facilities f ON f.pk BETWEEN c.first_pk AND c.last_pk WHERE c.import = ?1
+            UNION
+            SELECT f.id FROM facility_history h JOIN facilities f ON f.pk = h.facility WHERE h.import = ?1
+            ORDER BY 1
+            """)
+        defer { statement.finalize() }
+        try statement.bind([.integer(Int64(number))])
+        var ids: [String] = []
+        while try statement.step() { ids.append(statement.text(0) ?? "") }
+        return ids
+    }
+
     /// The facility with `id`, if stored.
     public func facility(id: String) throws -> Facility? {
         let statement = try db.statement("SELECT \(SQLiteStore.facilityColumns) FROM facilities WHERE id = ?")

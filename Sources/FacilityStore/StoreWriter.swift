@@ -119,14 +119,16 @@ public struct StoreWriter {
     }
 
     /// Records an import in `import_log`, under the number the transaction's history rows name.
-    public func record(_ record: ImportRecord) throws {
+    @discardableResult public func record(_ record: ImportRecord) throws -> Int {
         try flushCreations()
+        let number = try importNumber()
         try db.run("""
             INSERT INTO import_log (pk, file, sha256, imported_at, layer, rows, new, updated, unchanged, rejected, author)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.integer(try importNumber()), .text(record.file), .text(record.sha256), .text(record.importedAt),
+            """, [.integer(number), .text(record.file), .text(record.sha256), .text(record.importedAt),
                   .text(record.layer), SQLValue(record.rows), SQLValue(record.new), SQLValue(record.updated),
                   SQLValue(record.unchanged), SQLValue(record.rejected), SQLValue(record.author)])
+        return Int(number)
     }
 
     /// The triggers a bulk load lifts from `facilities` and puts back.

@@ -72,7 +72,7 @@ struct ImportOptions: ParsableArguments {
 /// Prints an import's outcome (then, unless `--no-check`, the registry check's summary line when it changed
 /// something) and turns it into the documented exit status: 1 as well when the check finds an error in the file
 /// just imported (its points off by the GCJ-02 shift), whose rows stay stored.
-func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil) throws {
+func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil, ofImport: Bool = false) throws {
     for rejection in summary.rejections.prefix(200) { printError(rejection.description) }
     if summary.rejections.count > 200 {
         printError("… and \(summary.rejections.count - 200) more rejected rows (use --rejects FILE to get them all)")
@@ -83,7 +83,7 @@ func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil) th
     var fileErrors: [Finding] = []
     if let check, summary.committed, summary.repeatNote == nil {
         let findings = try check()
-        print(RegistryCheck.summary(findings))
+        print(RegistryCheck.summary(findings, ofImport: ofImport))
         fileErrors = RegistryCheck.errors(in: findings, attributedTo: summary.file)
         for finding in fileErrors {
             printError("error: \(finding.rule.rawValue): \(summary.file): \(finding.problem) — the rows are stored; \(finding.action)")
@@ -199,7 +199,9 @@ struct ImportFacilities: ParsableCommand {
         importer.rejectsEncoding = try options.rejectsEncoding
         let summary = try importer.run(path: file, into: store)
         progress.finish()
-        try report(summary, check: options.noCheck ? nil : { try RegistryCheck.run(store: store) })
+        // The check examines what the import changed: its rows and their neighbours.
+        let check = { try RegistryCheck.run(store: store, afterImport: summary.number ?? 0, changed: summary.new + summary.updated) }
+        try report(summary, check: options.noCheck ? nil : check, ofImport: true)
     }
 }
 

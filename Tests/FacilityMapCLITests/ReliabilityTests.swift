@@ -123,7 +123,7 @@ final class ReliabilityTests: XCTestCase {
         // And a re-run completes.
         let rerun = try run(["import", "facilities", big])
         XCTAssertEqual(rerun.status, 0, rerun.stderr)
-        XCTAssertTrue(rerun.stdout.hasPrefix("imported 60000 rows: 60000 new, 0 updated, 0 unchanged, 0 rejected\ncheck: "), rerun.stdout)
+        XCTAssertTrue(rerun.stdout.hasPrefix("imported 60000 rows: 60000 new, 0 updated, 0 unchanged, 0 rejected\ncheck of what this import changed: "), rerun.stdout)
         XCTAssertEqual(try snapshot().index, "ok")
     }
 
@@ -148,7 +148,7 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(paused.index, "ok")
         let rerun = try run(["import", "facilities", big])
         XCTAssertEqual(rerun.status, 0, rerun.stderr)
-        XCTAssertTrue(rerun.stdout.hasPrefix("imported 60000 rows: 60000 new, 0 updated, 0 unchanged, 0 rejected\ncheck: "), rerun.stdout)
+        XCTAssertTrue(rerun.stdout.hasPrefix("imported 60000 rows: 60000 new, 0 updated, 0 unchanged, 0 rejected\ncheck of what this import changed: "), rerun.stdout)
         let done = try snapshot()
         XCTAssertEqual(done.index, "ok")
         XCTAssertEqual(done.facilities.count, 60_000)

@@ -1,5 +1,6 @@
 import FacilityGeometry
 import FacilityMapKit
+import FacilityQuality
 import FacilityStore
 import Foundation
 import PostgresSupport
@@ -92,6 +93,10 @@ class RegistryStoreCases: ImportTestCase {
         out["imports"] = imports.sorted { $0.key < $1.key }.map { "\($0.key) \(URL(fileURLWithPath: $0.value).lastPathComponent)" }
         out["log"] = try store.importLog().map { "\($0.number ?? 0) \($0.layer) \($0.sha256) \([$0.rows, $0.new, $0.updated, $0.unchanged, $0.rejected])" }
         out["history"] = try store.history(facilityID: "LY-HLT-000002")?.map { "\($0.action) \($0.old ?? "") \($0.new ?? "")" } ?? []
+        var boxed: [String] = []
+        try store.forEachFacility(in: BoundingBox(minLon: 112.40, minLat: 34.64, maxLon: 112.48, maxLat: 34.72)) { boxed.append(line($0)) }
+        out["box"] = boxed
+        out["changed by import 3"] = try store.facilityIDs(changedByImport: 3)
         return out
     }
 
@@ -189,6 +194,58 @@ class RegistryStoreCases: ImportTestCase {
         let again = try FacilityImporter().run(path: second, into: store)
         XCTAssertEqual([again.new, again.updated, again.unchanged], [0, 0, 4])
         XCTAssertEqual(again.previousImport?.number, 2)
+    }
+
+    /// The check after an import examines what it changed: the ids it created or updated, each with the stored
+    /// facilities in a box around it. Its findings are the whole registry's findings that name a changed facility,
+    /// whether read by neighbourhoods or (many changed) the registry once; a facility on a box's edge is in the box.
+    func theCheckAfterAnImportExaminesWhatItChanged() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        try importSample(into: store)
+        let twin = try XCTUnwrap(try store.facility(id: "LY-HLT-000001"))
+        var hospitals: [Facility] = []
+        try store.forEachFacility(kind: .hospital) { if $0.id != twin.id && ($0.beds ?? 0) > 0 && hospitals.isEmpty { hospitals.append($0) } }
+        let emptied = try XCTUnwrap(hospitals.first)
+        // A new row 20 m north of a stored hospital of the same name (a duplicate of a stored row), a stored hospital
+        // whose beds become 0 (a capacity warning), a new clinic far from everything (no finding).
+        let north = twin.location.lat + 20 / 111_195.0
+        let far = LonLat(112.5, 34.6)
+        let csv = try file("changes.csv", """
+            id,name,kind,lon,lat,beds
+            NEW-1,\(twin.name),hospital,\(twin.location.lon),\(north),40
+            \(emptied.id),\(emptied.name),hospital,\(emptied.location.lon),\(emptied.location.lat),0
+            NEW-2,远处的卫生室,village_clinic,\(far.lon),\(far.lat),1
+
+            """)
+        let summary = try FacilityImporter().run(path: csv, into: store)
+        XCTAssertEqual([summary.new, summary.updated], [2, 1])
+        let number = try XCTUnwrap(summary.number)
+        XCTAssertEqual(number, 4)
+        XCTAssertEqual(try store.facilityIDs(changedByImport: number), [emptied.id, "NEW-1", "NEW-2"].sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        XCTAssertEqual(try store.facilityIDs(changedByImport: 99), [])
+
+        let changed: Set<String> = [emptied.id, "NEW-1", "NEW-2"]
+        let whole = try RegistryCheck.run(store: store).filter { changed.contains($0.id) || changed.contains($0.other ?? "") }
+        let byNeighbourhood = try RegistryCheck.run(store: store, afterImport: number, changed: 3)
+        let byRegistry = try RegistryCheck.run(store: store, afterImport: number, changed: 3, neighbourhoodLimit: 0)
+        let lines = { (findings: [Finding]) in findings.map { "\($0.rule.rawValue) \($0.id) \($0.other ?? "-") \($0.problem)" } }
+        XCTAssertEqual(lines(byNeighbourhood), lines(whole))
+        XCTAssertEqual(lines(byRegistry), lines(whole))
+        XCTAssertEqual(byNeighbourhood.map { "\($0.rule.rawValue) \($0.id)" }.sorted(),
+                       ["capacity \(emptied.id)", "duplicate \(min(twin.id, "NEW-1"))"].sorted())
+        XCTAssertEqual(RegistryCheck.summary(byNeighbourhood, ofImport: true),
+                       "check of what this import changed: 0 errors, 2 warnings (duplicate 1, capacity 1) — `facilitymap check` lists them")
+
+        // The box's edges are in it.
+        func inBox(_ minLon: Double, _ minLat: Double, _ maxLon: Double, _ maxLat: Double) throws -> [String] {
+            var ids: [String] = []
+            try store.forEachFacility(in: BoundingBox(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat)) { ids.append($0.id) }
+            return ids
+        }
+        XCTAssertEqual(try inBox(far.lon, far.lat, far.lon + 1e-6, far.lat + 1e-6), ["NEW-2"])
+        XCTAssertEqual(try inBox(far.lon - 1e-6, far.lat - 1e-6, far.lon, far.lat), ["NEW-2"])
+        XCTAssertEqual(try inBox(far.lon + 1e-9, far.lat, far.lon + 1e-6, far.lat + 1e-6), [])
     }
 
     /// A refused file writes nothing: a strict import with a bad row, and a file with no rows.
@@ -337,6 +394,7 @@ final class SQLiteRegistryStoreTests: RegistryStoreCases {
     func testAThrowingUpdateLeavesNothing() throws { try aThrowingUpdateLeavesNothing() }
     func testTextRoundTripsExactly() throws { try textRoundTripsExactly() }
     func testFacilitiesByIDsFindTheStoredOnes() throws { try facilitiesByIDsFindTheStoredOnes() }
+    func testTheCheckAfterAnImportExaminesWhatItChanged() throws { try theCheckAfterAnImportExaminesWhatItChanged() }
 }
 
 /// The same cases on PostgreSQL 15 + PostGIS 3 (a fresh database each; skipped, saying why, without a server).
@@ -386,4 +444,5 @@ final class PostGISRegistryStoreTests: RegistryStoreCases {
     func testAThrowingUpdateLeavesNothing() throws { try aThrowingUpdateLeavesNothing() }
     func testTextRoundTripsExactly() throws { try textRoundTripsExactly() }
     func testFacilitiesByIDsFindTheStoredOnes() throws { try facilitiesByIDsFindTheStoredOnes() }
+    func testTheCheckAfterAnImportExaminesWhatItChanged() throws { try theCheckAfterAnImportExaminesWhatItChanged() }
 }

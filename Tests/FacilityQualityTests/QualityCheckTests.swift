@@ -71,6 +71,27 @@ final class QualityCheckTests: XCTestCase {
         XCTAssertEqual(findings(rows), [])
     }
 
+    /// With `changed` flags, only what concerns a flagged facility: its own findings and its duplicates with any
+    /// record; no finding between two unflagged ones, and no unit rules.
+    func testChangedFlagsKeepOnlyTheFindingsOfChangedFacilities() {
+        let rows = [
+            Row(id: "A1", name: "周公庙社区幼儿园", at: LonLat(112.441, 34.741)),
+            Row(id: "A2", name: "周公庙社区幼儿园", at: LonLat(112.4411, 34.741)),   // A1's duplicate: neither changed
+            Row(id: "B1", name: "东村幼儿园", at: LonLat(112.461, 34.751), unit: "410302001201"),
+            Row(id: "B2", name: "东村幼儿园", at: LonLat(112.4611, 34.751), unit: "410302001201"),  // changed: B1's duplicate
+            Row(id: "C1", name: "无学位幼儿园", at: LonLat(112.45, 34.76), places: nil),           // unchanged, no places
+            Row(id: "C2", name: "新幼儿园", at: LonLat(112.47, 34.77), unit: "999999", places: nil), // changed
+        ]
+        let units = Self.units.map { u -> AdministrativeUnit in var u = u; if u.level == .community { u.population = nil }; return u }
+        let all = QualityCheck().run(units: units, facilities: Self.records(rows, units: units))
+        XCTAssertEqual(Set(all.map { "\($0.rule.rawValue) \($0.id)" }),
+                       ["duplicate A1", "duplicate B1", "capacity C1", "capacity C2", "unknown-unit C2", "population 410302001002"])
+        let changed = QualityCheck().run(units: units, facilities: Self.records(rows, units: units),
+                                         changed: [false, false, false, true, false, true])
+        XCTAssertEqual(changed.map { "\($0.rule.rawValue) \($0.id) \($0.other ?? "-")" },
+                       ["duplicate B1 B2", "unknown-unit C2 -", "capacity C2 -"])
+    }
+
     func testDuplicatesAreSameKindSimilarNameWithin50MetresAsPairsAcrossCellEdges() {
         // 30 m apart across any cell edge; the names differ by 洛阳市, 老城区, full-width letters and 有限公司.
         let rows = [
