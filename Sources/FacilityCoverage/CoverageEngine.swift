@@ -27,6 +27,8 @@ public struct CoverageQuery: Sendable {
 /// its point. A facility registered to a unit belongs to that unit's ancestors wherever its point lies.
 public final class CoverageEngine {
     public let units: [AdministrativeUnit]
+    /// The units' tree (parents, populations, polygons): the rule every command shares.
+    public let tree: UnitTree
     /// The facilities as columns; their `unit` positions are positions in `units`.
     public let facilities: FacilityColumns
 
@@ -58,59 +60,32 @@ public final class CoverageEngine {
     }
 
     /// An engine over facility columns built against `units` (their `unit` values are positions in it).
-    public init(units: [AdministrativeUnit], facilities: FacilityColumns) {
-        self.units = units
-        self.facilities = facilities
+    public convenience init(units: [AdministrativeUnit], facilities: FacilityColumns) {
+        let polygons = UnitTree.polygons(of: units)
         let level = units.map(\.level)
-        self.level = level
-
-        let polygons = PolygonGrid(polygons: units.enumerated().compactMap { i, unit in
-            unit.boundary.map { (index: i, boundary: $0) }
-        })
-        self.polygons = polygons
-        func finestPolygon(containing point: LonLat, coarserThan maxRank: Int, excluding: Int) -> Int {
-            Self.finestPolygon(in: polygons, level: level, containing: point, coarserThan: maxRank, excluding: excluding)
-        }
-
         // Facilities without a loaded registered unit are placed by point on a second thread meanwhile.
         let anchors = Background<[Int32], Never> { () -> [Int32] in
             var anchor = facilities.unit
             for f in anchor.indices where anchor[f] < 0 {
-                anchor[f] = Int32(finestPolygon(containing: facilities.location[f], coarserThan: Int.max, excluding: -1))
+                anchor[f] = Int32(UnitTree.finestPolygon(in: polygons, level: level, containing: facilities.location[f],
+                                                         coarserThan: Int.max, excluding: -1))
             }
             return anchor
         }
-        var codeIndex: [String: Int] = [:]
-        codeIndex.reserveCapacity(units.count)
-        for (i, unit) in units.enumerated() where codeIndex[unit.code] == nil { codeIndex[unit.code] = i }
-        self.codeIndex = codeIndex
-        var parent: [Int32] = units.enumerated().map { i, unit in
-            if let code = unit.parent, let p = codeIndex[code], p != i { return Int32(p) }
-            guard let point = unit.location ?? unit.boundary?.representativePoint() else { return -1 }
-            return Int32(finestPolygon(containing: point, coarserThan: unit.level.rank, excluding: i))
-        }
-        // A store edited by other means may hold a unit that is its own ancestor: every walk below must end.
-        cutParentCycles(&parent)
-        self.parent = parent
+        self.init(tree: UnitTree(units, polygons: polygons), facilities: facilities, anchor: anchors.value())
+    }
 
-        // Populations bottom-up: deepest units first (sums of whole numbers: the order within a depth is moot).
-        var depth = [Int](repeating: 0, count: units.count)
-        for i in units.indices {
-            var d = 0, j = Int(parent[i])
-            while j >= 0 && d < 32 { d += 1; j = Int(parent[j]) }
-            depth[i] = d
-        }
-        var byDepth = [[Int]](repeating: [], count: 33)
-        for i in units.indices { byDepth[depth[i]].append(i) }
-        var population = [Double?](repeating: nil, count: units.count)
-        var childSum = [Double?](repeating: nil, count: units.count)
-        for i in byDepth.reversed().joined() {
-            population[i] = units[i].population.map(Double.init) ?? childSum[i]
-            let p = Int(parent[i])
-            if let value = population[i], p >= 0 { childSum[p] = (childSum[p] ?? 0) + value }
-        }
-        self.population = population
-        anchor = anchors.value()
+    /// An engine over `tree`'s units and `facilities`, each anchored at `anchor` (see `anchor`).
+    init(tree: UnitTree, facilities: FacilityColumns, anchor: [Int32]) {
+        self.tree = tree
+        units = tree.units
+        self.facilities = facilities
+        level = tree.level
+        polygons = tree.polygons
+        codeIndex = tree.index
+        parent = tree.parent
+        population = tree.population
+        self.anchor = anchor
     }
 
     /// The open facilities on the day with ordinal `day` whose kind is one of `kinds`, in order.
@@ -361,27 +336,11 @@ public final class CoverageEngine {
         }
     }
 
-    /// The finest polygon unit containing `point` whose level is coarser than `maxRank` allows (of two as fine, the
-    /// first in unit order), or -1.
-    static func finestPolygon(in polygons: PolygonGrid, level: [UnitLevel], containing point: LonLat, coarserThan maxRank: Int,
-                              excluding: Int) -> Int {
-        var best = -1, bestRank = -1
-        polygons.forEachCandidate(containing: point) { k in
-            let index = polygons.polygons[k].index
-            guard index != excluding else { return }
-            let rank = level[index].rank
-            // Only a polygon that would beat the best so far needs the containment test.
-            guard rank < maxRank, rank > bestRank || (rank == bestRank && index < best) else { return }
-            if polygons.polygons[k].boundary.contains(point) { (best, bestRank) = (index, rank) }
-        }
-        return best
-    }
-
     /// The unit a facility at `point` registered to `code` hangs from, as every facility's `anchor`: the registered
     /// unit when it is loaded, else the finest polygon holding the point, else -1.
     func anchor(registeredTo code: String?, at point: LonLat) -> Int {
         if let code, let registered = codeIndex[code] { return registered }
-        return Self.finestPolygon(in: polygons, level: level, containing: point, coarserThan: Int.max, excluding: -1)
+        return UnitTree.finestPolygon(in: polygons, level: level, containing: point, coarserThan: Int.max, excluding: -1)
     }
 
     // MARK: What covers a unit (unit_coverage), said once

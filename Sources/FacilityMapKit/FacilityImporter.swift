@@ -56,10 +56,15 @@ public struct FacilityImporter {
         var summary = ImportSummary(file: sourceName ?? path, sha256: "")
         summary.header = reader.header
         summary.warnings += columns.lookalikeWarnings
+        Trace.mark("import: header read")
         let areas = try AreaIndex(store: store, levels: [.city, .district])
+        Trace.mark("import: areas read")
         var unknownUnits = 0
-        let knownUnits = try store.unitCodeTable()
-        let existing = try store.facilityCount()
+        // A small file (under 2 MB, some 20,000 rows) reads neither every unit code nor the facility count: a few
+        // rows into a store of millions take as long as the rows.
+        let large = reader.byteCount >= 2_000_000
+        let knownUnits = try KnownUnitCodes(store: store, readAll: large)
+        Trace.mark("import: unit codes read")
 
         /// Refuses a file without rows, and rolls a strict import with rejected rows back.
         func refuseIfNeeded() throws {
@@ -75,6 +80,8 @@ public struct FacilityImporter {
         }
         do {
             if let sqlite = store as? SQLiteStore {
+                let existing = large ? try store.facilityCount() : try sqlite.holdsFacilities() ? 1 : 0
+                Trace.mark("import: facilities counted")
                 // A scoped import checks each row against the stored one: row by row.
                 let bulk = scope == nil && reader.byteCount / 100 > max(20_000, existing / 4)
                 try sqlite.write { writer in
@@ -82,7 +89,7 @@ public struct FacilityImporter {
                     var inserter: FacilityInserter?
                     if existing == 0 && scope == nil, let raw = reader as? any RawRecordSource {
                         inserter = try writer.facilityInserter(for: bulkLoad)
-                        try insertAll(reader: raw, columns: columns, areas: areas, knownUnits: knownUnits,
+                        try insertAll(reader: raw, columns: columns, areas: areas, knownUnits: knownUnits.allCodes(),
                                       inserter: inserter!, summary: &summary, unknownUnits: &unknownUnits)
                         if summary.new > 0 { try writer.recordCreations(fromPK: 1) }
                     } else {
@@ -230,9 +237,11 @@ public struct FacilityImporter {
 
     /// Imports into a store that holds facilities (or any store not SQLite): one thread parses each row as text
     /// while this one upserts them by id, 10,000 at a time (on PostGIS, the database works meanwhile too).
-    private func upsertAll(reader: any RecordSource, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
+    private func upsertAll(reader: any RecordSource, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: KnownUnitCodes,
                            store: any RegistryStore, writer: any RegistryWriter, summary: inout ImportSummary,
                            unknownUnits: inout Int) throws {
+        // Every code at hand: looked up by the parsing thread; else here, one store read per distinct code.
+        let table = knownUnits.table
         let batches = Producer<ParsedBatch>(capacity: 2) { [self] push in
             var firstLine: [String: Int] = [:]
             var batch = ParsedBatch()
@@ -245,7 +254,7 @@ public struct FacilityImporter {
                         batch.rejections.append(repeatedID(facility.id, in: row, firstLine: first, file: reader.path, columns: columns))
                     } else {
                         firstLine[facility.id] = row.line
-                        if let unit = facility.unit, knownUnits.count > 0, !knownUnits.contains(unit) { batch.unknownUnits += 1 }
+                        if let unit = facility.unit, let table, table.count > 0, !table.contains(unit) { batch.unknownUnits += 1 }
                         batch.facilities.append(facility)
                         batch.lines.append(row.line)
                     }
@@ -270,6 +279,9 @@ public struct FacilityImporter {
             summary.rows = batch.rowsRead
             summary.rejections += batch.rejections
             unknownUnits += batch.unknownUnits
+            if table == nil {
+                for facility in batch.facilities { if let unit = facility.unit, try knownUnits.isUnknown(unit) { unknownUnits += 1 } }
+            }
             if let scope {
                 // The batch's stored facilities in one call (an engine may answer it in one query).
                 let storedByID = try store.facilities(ids: batch.facilities.map(\.id))

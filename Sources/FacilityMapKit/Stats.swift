@@ -19,16 +19,16 @@ public struct StoreStats {
         facilitiesByKind = try store.facilityCountsByKind()
         let levels = try store.unitCountsByLevel()
         unitsByLevel = UnitLevel.allCases.compactMap { level in levels[level].map { (level, $0) } }
-        let hierarchy = UnitHierarchy(links: try store.unitLinks())
         let districts = try store.units(level: .district)
+        let tree = try Self.tree(of: store, districts: districts)
         let areas = AreaIndex(areas: districts.filter { $0.boundary != nil })
         var counts: [String: Int] = [:]
         var inArea = [Int](repeating: 0, count: areas.areas.count)
         var unplaced = 0
         // Counted in SQL per registered unit; only facilities whose unit leads to no district are placed by their point.
         for (unit, count) in try store.facilityCountsByUnit() {
-            if let district = hierarchy.ancestor(of: unit, at: .district) {
-                counts[district, default: 0] += count
+            if let u = unit.flatMap({ tree.index[$0] }), case let d = tree.ancestor(of: u, at: .district), d >= 0 {
+                counts[tree.units[d].code, default: 0] += count
                 continue
             }
             try store.forEachFacilityLocation(registeredTo: unit) { location in
@@ -39,6 +39,27 @@ public struct StoreStats {
         facilitiesByDistrict = districts.sorted { $0.code < $1.code }.map { ($0.code, $0.name, counts[$0.code] ?? 0) }
         if unplaced > 0 { facilitiesByDistrict.append((nil, "(in no loaded district)", unplaced)) }
         importLog = try store.importLog()
+    }
+
+    /// The units' tree as coverage reads it (`UnitTree`), from their links, the districts' polygons and the points of
+    /// the units below a district that name no stored parent (placed by the district polygon holding them): the whole
+    /// geometry is not read.
+    static func tree(of store: any RegistryStore, districts: [AdministrativeUnit]) throws -> UnitTree {
+        let links = try store.unitLinks()
+        var known = Set<String>()
+        known.reserveCapacity(links.count)
+        for link in links { known.insert(link.code) }
+        let district = Dictionary(districts.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+        let units = try links.map { link -> AdministrativeUnit in
+            if link.level == .district, let full = district[link.code] { return full }
+            if link.level.rank > UnitLevel.district.rank, link.parent.map({ !known.contains($0) || $0 == link.code }) ?? true,
+               let full = try store.unit(code: link.code) {
+                return AdministrativeUnit(code: full.code, name: full.name, level: full.level, parent: full.parent,
+                                          location: full.location ?? full.boundary?.representativePoint())
+            }
+            return AdministrativeUnit(code: link.code, name: "", level: link.level, parent: link.parent)
+        }
+        return UnitTree(units)
     }
 
     public var text: String {
@@ -78,29 +99,5 @@ public struct StoreStats {
             ("units_by_level", "[" + levels.joined(separator: ",") + "]"),
             ("imports", "[" + importLog.map(RegistryText.json).joined(separator: ",\n") + "]"),
         ]) + "\n"
-    }
-}
-
-/// Parent links of the loaded units, for walking up from a unit to its district or city.
-struct UnitHierarchy {
-    private let byCode: [String: (level: UnitLevel, parent: String?)]
-
-    init(links: [(code: String, level: UnitLevel, parent: String?)]) {
-        var byCode: [String: (level: UnitLevel, parent: String?)] = [:]
-        byCode.reserveCapacity(links.count)
-        for link in links where byCode[link.code] == nil { byCode[link.code] = (link.level, link.parent) }
-        self.byCode = byCode
-    }
-
-    /// The unit at `level` among `code`'s ancestors (or `code` itself); nil when the chain does not reach one.
-    func ancestor(of code: String?, at level: UnitLevel) -> String? {
-        var current = code
-        var steps = 0
-        while let c = current, let unit = byCode[c], steps < 32 {
-            if unit.level == level { return c }
-            current = unit.parent
-            steps += 1
-        }
-        return nil
     }
 }

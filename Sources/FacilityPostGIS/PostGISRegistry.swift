@@ -70,7 +70,7 @@ extension PostGISStore: RegistryStore {
             \(Self.subtree)
             SELECT \(Self.unitColumns) FROM units
             WHERE ($1::text IS NULL OR level = $1::text) AND ($2::text IS NULL OR code IN (SELECT code FROM tree))
-              AND ($3::text IS NULL OR code > $3::text COLLATE "C")
+              AND ($3::text IS NULL OR code > $3::text COLLATE "C")\(level == .city || level == .district ? " AND level IN ('city', 'district')" : "")
             ORDER BY code COLLATE "C" LIMIT $4::bigint
             """, [level?.rawValue, code, after, limit.map(String.init)], prefetching: true) { units.append(try readUnit($0)) }
         return units

@@ -85,6 +85,11 @@ public final class PostGISStore {
             ALTER TABLE tokens ADD COLUMN expires_on text;
             ALTER TABLE tokens ADD COLUMN last_used_at text;
             """),
+        // As SQLite's migration 6: what an import changed, and the cities and districts, found by index.
+        (6, "what an import changed, and the cities and districts, by index", """
+            CREATE INDEX facility_history_import ON facility_history ("import");
+            CREATE INDEX units_upper_levels ON units (code) WHERE level IN ('city', 'district');
+            """),
     ]
 
     static var currentVersion: Int { migrations.last!.version }

@@ -280,7 +280,8 @@ public struct QualityCheck: Sendable {
 
     func unitFindings(_ tree: UnitTree, scope: Set<Int>?) -> [Finding] {
         var out: [Finding] = []
-        let population = tree.totalPopulation()
+        let population = tree.population
+        let children = tree.children()
         for u in tree.cycleCuts where scope?.contains(u) ?? true {
             let unit = tree.units[u]
             var chain = [unit.code], j = tree.index[unit.parent ?? ""] ?? -1
@@ -292,17 +293,19 @@ public struct QualityCheck: Sendable {
         }
         for u in tree.units.indices where scope?.contains(u) ?? true {
             let unit = tree.units[u]
-            if let problem = Self.codeProblem(unit, parent: tree.parent[u] >= 0 ? tree.units[tree.parent[u]] : nil) {
+            // Digits are checked against the parent the unit names (not one its point is placed in).
+            let p = Int(tree.parent[u])
+            if let problem = Self.codeProblem(unit, parent: p >= 0 && tree.units[p].code == unit.parent ? tree.units[p] : nil) {
                 out.append(Finding(subject: .unit, id: unit.code, name: unit.name, rule: .unitCode, problem: problem,
                                    action: "use the unit's code from the NBS list (统计用区划代码) and import the units again"))
             }
-            if population[u] == nil && (unit.level == .community || unit.level == .village || tree.children[u].isEmpty) {
+            if population[u] == nil && (unit.level == .community || unit.level == .village || children[u].isEmpty) {
                 out.append(Finding(subject: .unit, id: unit.code, name: unit.name, rule: .population,
                                    problem: "no population, its own or its children's",
                                    action: "add its 人口: per-population targets and population-weighted siting leave it out"))
             }
             if let own = unit.population {
-                let stated = tree.children[u].compactMap { population[$0] }
+                let stated = children[u].compactMap { population[$0] }
                 let sum = stated.reduce(0, +)
                 if !stated.isEmpty && sum > Double(own) * 1.001 {
                     out.append(Finding(subject: .unit, id: unit.code, name: unit.name, rule: .population, severity: .error,
@@ -386,62 +389,6 @@ final class Results: @unchecked Sendable {
     init(count: Int) { slots = Array(repeating: [], count: count) }
     func put(_ findings: [Finding], at i: Int) { lock.lock(); slots[i] = findings; lock.unlock() }
     var all: [[Finding]] { lock.lock(); defer { lock.unlock() }; return slots }
-}
-
-/// Units by code, with parents and children (by parent code).
-struct UnitTree: Sendable {
-    let units: [AdministrativeUnit]
-    let index: [String: Int]
-    let parent: [Int]
-    let children: [[Int]]
-    /// Units whose parent link closed a cycle (a store edited by other means): cut here, reported by `check`.
-    let cycleCuts: [Int]
-
-    init(_ units: [AdministrativeUnit]) {
-        self.units = units
-        var index: [String: Int] = [:]
-        for (i, u) in units.enumerated() where index[u.code] == nil { index[u.code] = i }
-        self.index = index
-        var parent = units.map { u in u.parent.flatMap { index[$0] } ?? -1 }
-        cycleCuts = cutParentCycles(&parent)
-        self.parent = parent
-        var children = [[Int]](repeating: [], count: units.count)
-        for (i, p) in parent.enumerated() where p >= 0 && p != i { children[p].append(i) }
-        self.children = children
-    }
-
-    /// The units of `code`'s subtree (nil: no restriction; an unknown code: none).
-    func subtree(of code: String?) -> Set<Int>? {
-        guard let code else { return nil }
-        guard let root = index[code] else { return [] }
-        var seen: Set<Int> = [root], stack = [root]
-        while let u = stack.popLast() { for c in children[u] where seen.insert(c).inserted { stack.append(c) } }
-        return seen
-    }
-
-    /// Each unit's population: its own, else the sum of its children's; nil when none is known.
-    func totalPopulation() -> [Double?] {
-        var result = [Double?](repeating: nil, count: units.count)
-        var done = [Bool](repeating: false, count: units.count)
-        func visit(_ root: Int) {
-            // Iterative post-order: children first.
-            var stack: [(Int, Bool)] = [(root, false)]
-            while let (u, expanded) = stack.popLast() {
-                if done[u] { continue }
-                if !expanded {
-                    stack.append((u, true))
-                    for c in children[u] where !done[c] { stack.append((c, false)) }
-                    continue
-                }
-                done[u] = true
-                if let own = units[u].population { result[u] = Double(own); continue }
-                let sums = children[u].compactMap { result[$0] }
-                result[u] = sums.isEmpty ? nil : sums.reduce(0, +)
-            }
-        }
-        for u in units.indices where !done[u] { visit(u) }
-        return result
-    }
 }
 
 /// A facility name reduced for comparison: compatibility-normalised (full-width to half-width), lower case, without

@@ -189,6 +189,11 @@ public final class SQLiteStore {
         try db.scalar("SELECT count(*) FROM facilities WHERE ?1 IS NULL OR kind = ?1", [SQLValue(kind?.rawValue)])?.int ?? 0
     }
 
+    /// Whether any facility is stored (one row read, where `facilityCount` reads them all).
+    public func holdsFacilities() throws -> Bool {
+        try db.scalar("SELECT EXISTS (SELECT 1 FROM facilities)")?.int == 1
+    }
+
     /// The largest row number of `units` (0 when empty): rows inserted later have larger ones.
     public func lastUnitPK() throws -> Int64 {
         Int64(try db.scalar("SELECT max(pk) FROM units")?.int ?? 0)
@@ -223,7 +228,10 @@ public final class SQLiteStore {
             FROM units
             WHERE (?1 IS NULL OR level = ?1) AND (?2 IS NULL OR code IN (SELECT code FROM tree))
             """
-        let statement = try db.statement(sql)
+        // Cities and districts through their partial index (a few thousand among 650,000): the condition spelled as the
+        // index's own, so that SQLite may use it.
+        let upper = level == .city || level == .district
+        let statement = try db.statement(upper ? sql + " AND level IN ('city', 'district')" : sql)
         try statement.bind([SQLValue(level?.rawValue), SQLValue(code)])
         var units: [AdministrativeUnit] = []
         var unreadable: (code: String, error: Error)?
@@ -346,9 +354,9 @@ public final class SQLiteStore {
     /// The ids of the facilities import `number` created (its runs of row numbers) or updated (its history rows).
     public func facilityIDs(changedByImport number: Int) throws -> [String] {
         let statement = try Statement(database: db, sql: """
-            SELECT f.id FROM facility_creations c JOIN facilities f ON f.pk BETWEEN c.first_pk AND c.last_pk WHERE c.import = ?1
+            SELECT f.id FROM facility_creations c CROSS JOIN facilities f ON f.pk BETWEEN c.first_pk AND c.last_pk WHERE c.import = ?1
             UNION
-            SELECT f.id FROM facility_history h JOIN facilities f ON f.pk = h.facility WHERE h.import = ?1
+            SELECT f.id FROM facility_history h CROSS JOIN facilities f ON f.pk = h.facility WHERE h.import = ?1
             ORDER BY 1
             """)
         defer { statement.finalize() }

@@ -191,7 +191,9 @@ struct ImportFacilities: ParsableCommand {
     @OptionGroup var options: ImportOptions
 
     func run() throws {
+        Trace.mark("start")
         let store = try storeOptions.open(creating: true)
+        Trace.mark("store open")
         let progress = ProgressLine()
         var importer = FacilityImporter(coordinateSystem: try options.coordinateSystem, encoding: try options.encodingChoice,
                                         strict: options.strict, rejectsPath: options.rejects,
