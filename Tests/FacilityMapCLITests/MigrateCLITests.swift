@@ -53,7 +53,7 @@ final class MigrateCLITests: DemoStoreTestCase {
         XCTAssertTrue(there.stdout.contains("facilities: 7700 rows") && there.stdout.contains("facility_history: 3084 rows"), there.stdout)
         // In PostGIS: the same rows, geometries with SRID 4326 under GiST indexes.
         let postgis = try PostGISStore(url: url)
-        XCTAssertEqual(try postgis.schemaVersion(), 5)
+        XCTAssertEqual(try postgis.schemaVersion(), 6)
         for table in RegistryTable.all {
             var rows: [[String?]] = []
             try postgis.forEachRow(of: table) { rows.append($0) }
