@@ -17,10 +17,13 @@ public struct StoreStats {
 
     private init(snapshotOf store: any RegistryStore) throws {
         facilitiesByKind = try store.facilityCountsByKind()
+        Trace.mark("stats: facilities counted by kind")
         let levels = try store.unitCountsByLevel()
+        Trace.mark("stats: units counted by level")
         unitsByLevel = UnitLevel.allCases.compactMap { level in levels[level].map { (level, $0) } }
         let districts = try store.units(level: .district)
         let tree = try Self.tree(of: store, districts: districts)
+        Trace.mark("stats: unit tree")
         let areas = AreaIndex(areas: districts.filter { $0.boundary != nil })
         var counts: [String: Int] = [:]
         var inArea = [Int](repeating: 0, count: areas.areas.count)
@@ -35,6 +38,7 @@ public struct StoreStats {
                 if let k = areas.position(containing: location) { inArea[k] += 1 } else { unplaced += 1 }
             }
         }
+        Trace.mark("stats: facilities counted by district")
         for (k, area) in areas.areas.enumerated() where inArea[k] > 0 { counts[area.code, default: 0] += inArea[k] }
         facilitiesByDistrict = districts.sorted { $0.code < $1.code }.map { ($0.code, $0.name, counts[$0.code] ?? 0) }
         if unplaced > 0 { facilitiesByDistrict.append((nil, "(in no loaded district)", unplaced)) }
