@@ -88,6 +88,21 @@ public final class CoverageEngine {
         self.anchor = anchor
     }
 
+    /// This engine with the facilities of `changed` (read from the same store against the same units, with row
+    /// numbers: `RegistryStore.facilityColumns(changedByImportsAfter:…)`) in place or appended: the same engine as one
+    /// built from the store now, without reading it all again. The units' tree and every other facility's unit are
+    /// kept. Nil when the columns cannot be matched (`FacilityColumns.replacing(with:)`): build one anew.
+    public func updated(with changed: FacilityColumns) -> CoverageEngine? {
+        guard let (columns, positions) = facilities.replacing(with: changed) else { return nil }
+        var anchor = self.anchor
+        for (i, position) in positions.enumerated() {
+            let unit = changed.unit[i]
+            let value = unit >= 0 ? unit : Int32(tree.finestPolygon(containing: changed.location[i]))
+            if position < anchor.count { anchor[position] = value } else { anchor.append(value) }
+        }
+        return CoverageEngine(tree: tree, facilities: columns, anchor: anchor)
+    }
+
     /// The open facilities on the day with ordinal `day` whose kind is one of `kinds`, in order.
     func counting(_ kinds: [FacilityKind], openOn day: Int32) -> [Int] {
         var wanted = [Bool](repeating: false, count: FacilityKind.allCases.count)

@@ -22,6 +22,9 @@ public struct FacilityColumns: Equatable, Sendable {
     public var closed: [Int32] = []
     /// Extra attributes, one dictionary per facility when they were read, else empty.
     public var attributes: [[String: String]] = []
+    /// Each facility's row number in the store, ascending (storage order), when read from a store; empty for
+    /// columns made from values. What lets a changed row be found again (`replacing(with:)`).
+    public var rowNumber: [Int64] = []
 
     public init() {}
 
@@ -49,6 +52,7 @@ public struct FacilityColumns: Equatable, Sendable {
         inclusive.reserveCapacity(count)
         opened.reserveCapacity(count)
         closed.reserveCapacity(count)
+        rowNumber.reserveCapacity(count)
         if attributes { self.attributes.reserveCapacity(count) }
     }
 
@@ -62,8 +66,10 @@ public struct FacilityColumns: Equatable, Sendable {
 
     /// Adds one facility from already encoded values (see the columns).
     public mutating func append(kindOrdinal: UInt8, location: LonLat, unit: Int32, beds: Int, doctors: Int, gps: Int,
-                                places: Int, inclusive: Bool, opened: Int32, closed: Int32, attributes: [String: String]? = nil) {
+                                places: Int, inclusive: Bool, opened: Int32, closed: Int32, attributes: [String: String]? = nil,
+                                rowNumber: Int64? = nil) {
         if let attributes, self.attributes.count == kind.count { self.attributes.append(attributes) }
+        if let rowNumber, self.rowNumber.count == kind.count { self.rowNumber.append(rowNumber) }
         kind.append(kindOrdinal)
         self.location.append(location)
         self.unit.append(unit)
@@ -79,6 +85,7 @@ public struct FacilityColumns: Equatable, Sendable {
     /// Appends the facilities of `other` after these.
     public mutating func append(contentsOf other: FacilityColumns) {
         if attributes.count == kind.count && other.attributes.count == other.kind.count { attributes += other.attributes }
+        if rowNumber.count == kind.count && other.rowNumber.count == other.kind.count { rowNumber += other.rowNumber }
         kind += other.kind
         location += other.location
         unit += other.unit
@@ -89,6 +96,40 @@ public struct FacilityColumns: Equatable, Sendable {
         inclusive += other.inclusive
         opened += other.opened
         closed += other.closed
+    }
+
+    /// These columns with the rows of `changed` (read from the same store, with row numbers, in storage order) in
+    /// place of the rows with their numbers, and those after the last row appended; with the position each of
+    /// `changed`'s rows took. Nil when either has no row numbers, or attributes only one of them, or a changed row
+    /// would fall between stored ones (a store's new rows take numbers after every stored one).
+    public func replacing(with changed: FacilityColumns) -> (columns: FacilityColumns, positions: [Int])? {
+        guard rowNumber.count == count, changed.rowNumber.count == changed.count,
+              (attributes.count == count) == (changed.attributes.count == changed.count) || changed.count == 0 else { return nil }
+        var columns = self
+        var positions: [Int] = []
+        positions.reserveCapacity(changed.count)
+        for i in 0..<changed.count {
+            let number = changed.rowNumber[i]
+            var lo = 0, hi = columns.rowNumber.count
+            while lo < hi { let mid = (lo + hi) / 2; if columns.rowNumber[mid] < number { lo = mid + 1 } else { hi = mid } }
+            if lo < columns.rowNumber.count && columns.rowNumber[lo] == number {
+                columns.kind[lo] = changed.kind[i]; columns.location[lo] = changed.location[i]; columns.unit[lo] = changed.unit[i]
+                columns.beds[lo] = changed.beds[i]; columns.doctors[lo] = changed.doctors[i]; columns.gps[lo] = changed.gps[i]
+                columns.places[lo] = changed.places[i]; columns.inclusive[lo] = changed.inclusive[i]
+                columns.opened[lo] = changed.opened[i]; columns.closed[lo] = changed.closed[i]
+                if columns.attributes.count == columns.count { columns.attributes[lo] = changed.attributes[i] }
+                positions.append(lo)
+            } else if lo == columns.rowNumber.count {
+                positions.append(columns.count)
+                columns.append(kindOrdinal: changed.kind[i], location: changed.location[i], unit: changed.unit[i],
+                               beds: changed.beds[i], doctors: changed.doctors[i], gps: changed.gps[i], places: changed.places[i],
+                               inclusive: changed.inclusive[i], opened: changed.opened[i], closed: changed.closed[i],
+                               attributes: changed.attributes.count == changed.count ? changed.attributes[i] : nil, rowNumber: number)
+            } else {
+                return nil
+            }
+        }
+        return (columns, positions)
     }
 
     /// Whether facility `i` counts on the day with ordinal `day` (as `Facility.isOpen(on:)`).

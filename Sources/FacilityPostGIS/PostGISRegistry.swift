@@ -237,28 +237,44 @@ extension PostGISStore: RegistryStore {
     public func unitsAndFacilityColumns(attributes: Bool) throws -> (units: [AdministrativeUnit], facilities: FacilityColumns) {
         try read {
             let units = try self.units(level: nil, within: nil)
-            var positions = CodePositions(units.map(\.code))
-            var kinds = Self.kindPositions
-            var columns = FacilityColumns()
-            columns.reserveCapacity(try facilityCount(kind: nil), attributes: attributes)
-            var days = DayReader()
-            try connection.forEachRow("""
-                SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, ST_X(location), ST_Y(location)\(attributes ? ", attributes" : "")
-                FROM facilities ORDER BY pk
-                """, prefetching: true) { row in
-                guard let kindBytes = row.bytes(0) else { return }
-                let kind = kinds.position(of: kindBytes)
-                guard kind >= 0 else { return }
-                columns.append(
-                    kindOrdinal: UInt8(kind), location: LonLat(row.double(9) ?? .nan, row.double(10) ?? .nan),
-                    unit: row.bytes(1).map { positions.position(of: $0) } ?? -1,
-                    beds: row.int(2) ?? 0, doctors: row.int(3) ?? 0, gps: row.int(4) ?? 0, places: row.int(5) ?? 0,
-                    inclusive: row.int(6).map { $0 != 0 } ?? false,
-                    opened: days.ordinal(row.bytes(7)) ?? Int32.min, closed: days.ordinal(row.bytes(8)) ?? Int32.max,
-                    attributes: attributes ? Attributes.decode(row.text(11)) : nil)
-            }
+            let columns = try facilityColumns(where: "", [], unitCodes: units.map(\.code), attributes: attributes,
+                                              capacity: try facilityCount(kind: nil))
             return (units, columns)
         }
+    }
+
+    public func facilityColumns(changedByImportsAfter importNumber: Int, unitCodes: [String], attributes: Bool) throws -> FacilityColumns {
+        try facilityColumns(where: """
+            WHERE pk IN (SELECT f.pk FROM facility_creations c JOIN facilities f ON f.pk BETWEEN c.first_pk AND c.last_pk
+                         WHERE c."import" > $1::bigint
+                         UNION SELECT facility FROM facility_history WHERE "import" > $1::bigint)
+            """, [String(importNumber)], unitCodes: unitCodes, attributes: attributes, capacity: 0)
+    }
+
+    /// The facilities `condition` selects (a constant SQL clause over bound `parameters`), as columns in storage order.
+    func facilityColumns(where condition: String, _ parameters: [String?], unitCodes: [String], attributes: Bool,
+                         capacity: Int) throws -> FacilityColumns {
+        var positions = CodePositions(unitCodes)
+        var kinds = Self.kindPositions
+        var columns = FacilityColumns()
+        columns.reserveCapacity(capacity, attributes: attributes)
+        var days = DayReader()
+        try connection.forEachRow("""
+            SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, ST_X(location), ST_Y(location), \(attributes ? "attributes" : "NULL"), pk
+            FROM facilities \(condition) ORDER BY pk
+            """, parameters, prefetching: true) { row in
+            guard let kindBytes = row.bytes(0) else { return }
+            let kind = kinds.position(of: kindBytes)
+            guard kind >= 0 else { return }
+            columns.append(
+                kindOrdinal: UInt8(kind), location: LonLat(row.double(9) ?? .nan, row.double(10) ?? .nan),
+                unit: row.bytes(1).map { positions.position(of: $0) } ?? -1,
+                beds: row.int(2) ?? 0, doctors: row.int(3) ?? 0, gps: row.int(4) ?? 0, places: row.int(5) ?? 0,
+                inclusive: row.int(6).map { $0 != 0 } ?? false,
+                opened: days.ordinal(row.bytes(7)) ?? Int32.min, closed: days.ordinal(row.bytes(8)) ?? Int32.max,
+                attributes: attributes ? Attributes.decode(row.text(11)) : nil, rowNumber: Int64(row.int(12) ?? 0))
+        }
+        return columns
     }
 
     public func facilities(atColumnPositions positions: Set<Int>) throws -> [Int: Facility] {

@@ -63,9 +63,12 @@ public protocol RegistryStore: AnyObject {
     func facilityIDs(changedByImport number: Int) throws -> [String]
     /// The position of each facility registered to the unit `code` (nil: to none); unknown kinds left out.
     func forEachFacilityLocation(registeredTo code: String?, _ body: (LonLat) throws -> Void) throws
-    /// Units (as `units(level: nil, within: nil)`) and every facility as columns against them, on one snapshot, in
-    /// storage order; attributes read only when `attributes`. Unknown kinds left out.
+    /// Units (as `units(level: nil, within: nil)`) and every facility as columns against them (with row numbers), on
+    /// one snapshot, in storage order; attributes read only when `attributes`. Unknown kinds left out.
     func unitsAndFacilityColumns(attributes: Bool) throws -> (units: [AdministrativeUnit], facilities: FacilityColumns)
+    /// The facilities that imports after number `importNumber` created or updated, as columns (with row numbers) in
+    /// storage order, units as positions in `unitCodes`: what `unitsAndFacilityColumns` would give differently now.
+    func facilityColumns(changedByImportsAfter importNumber: Int, unitCodes: [String], attributes: Bool) throws -> FacilityColumns
     /// The facilities at `positions` of the columns `unitsAndFacilityColumns` gives, by position.
     func facilities(atColumnPositions positions: Set<Int>) throws -> [Int: Facility]
     /// Every facility as `FacilityRecords` (storage order, unknown kinds left out), units as positions in

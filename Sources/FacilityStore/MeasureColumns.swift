@@ -61,15 +61,27 @@ extension SQLiteStore {
         try Self.facilityColumns(in: db, pk: nil, units: CodePositions(unitCodes), attributes: attributes)
     }
 
-    /// The facilities with `pk` in `range` (all when nil) as columns.
-    static func facilityColumns(in db: Database, pk range: ClosedRange<Int>?, units: CodePositions,
+    /// The facilities that imports after number `importNumber` created or updated, as columns in storage order.
+    public func facilityColumns(changedByImportsAfter importNumber: Int, unitCodes: [String], attributes: Bool) throws -> FacilityColumns {
+        try Self.facilityColumns(in: db, changedAfter: importNumber, units: CodePositions(unitCodes), attributes: attributes)
+    }
+
+    /// The facilities with `pk` in `range` (all when nil), or (`changedAfter`) those imports after that number
+    /// created or updated, as columns, each with its row number.
+    static func facilityColumns(in db: Database, pk range: ClosedRange<Int>? = nil, changedAfter: Int? = nil, units: CodePositions,
                                 attributes: Bool, capacity: Int? = nil) throws -> FacilityColumns {
+        let rows = changedAfter == nil ? "WHERE ?1 IS NULL OR pk BETWEEN ?1 AND ?2" : """
+            WHERE pk IN (SELECT f.pk FROM facility_creations c CROSS JOIN facilities f ON f.pk BETWEEN c.first_pk AND c.last_pk
+                         WHERE c.import > ?3
+                         UNION SELECT facility FROM facility_history WHERE import > ?3)
+            ORDER BY pk
+            """
         let statement = try Statement(database: db, sql: """
-            SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, location\(attributes ? ", attributes" : "")
-            FROM facilities WHERE ?1 IS NULL OR pk BETWEEN ?1 AND ?2
+            SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, location, \(attributes ? "attributes" : "NULL"), pk
+            FROM facilities \(rows)
             """)
         defer { statement.finalize() }
-        try statement.bind([SQLValue(range?.lowerBound), SQLValue(range?.upperBound)])
+        try statement.bind(changedAfter.map { [.null, .null, .integer(Int64($0))] } ?? [SQLValue(range?.lowerBound), SQLValue(range?.upperBound)])
         var units = units
         var kinds = CodePositions(FacilityKind.allCases.map(\.rawValue))
         var days = DayReader()
@@ -107,7 +119,7 @@ extension SQLiteStore {
                 places: statement.int(5) ?? 0, inclusive: statement.int(6).map { $0 != 0 } ?? false,
                 opened: days.ordinal(statement.textBytes(7)) ?? Int32.min,
                 closed: days.ordinal(statement.textBytes(8)) ?? Int32.max,
-                attributes: attributes ? Attributes.decode(statement.text(10)) : nil)
+                attributes: attributes ? Attributes.decode(statement.text(10)) : nil, rowNumber: Int64(statement.int(11) ?? 0))
             if pendingKeys.count == batch { resolvePending() }
         }
         resolvePending()

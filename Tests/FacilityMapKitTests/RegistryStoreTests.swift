@@ -248,6 +248,46 @@ class RegistryStoreCases: ImportTestCase {
         XCTAssertEqual(try inBox(far.lon + 1e-9, far.lat, far.lon + 1e-6, far.lat + 1e-6), [])
     }
 
+    /// An engine updated with what later imports changed (`facilityColumns(changedByImportsAfter:)`) is the engine a
+    /// full read gives: the same columns (row numbers included) and the same report, byte for byte — updated rows in
+    /// place, new ones appended, a closing, a row registered to no unit (placed by its point), attributes.
+    func anEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        try importSample(into: store)
+        let before = try CoverageEngine(store: store)
+        let first = try XCTUnwrap(try store.facility(id: "LY-HLT-000001"))
+        let second = try XCTUnwrap(try store.facility(id: "LY-HLT-000002"))
+        let csv = try file("changes.csv", """
+            id,name,kind,lon,lat,unit,beds,closed,备注
+            \(first.id),\(first.name),hospital,\(first.location.lon),\(first.location.lat),\(first.unit ?? ""),\((first.beds ?? 0) + 500),,扩建
+            \(second.id),\(second.name),hospital,\(second.location.lon),\(second.location.lat),\(second.unit ?? ""),\(second.beds ?? 0),2024-06-30,
+            NEW-1,新建社区养老服务站,neighborhood_elderly_station,112.45,34.62,,,,
+            NEW-2,新建卫生院,township_health_center,112.43,34.70,410302001,30,,新
+
+            """)
+        let summary = try FacilityImporter().run(path: csv, into: store)
+        XCTAssertEqual([summary.new, summary.updated], [2, 2])
+        // A second import after it: both are read back.
+        let more = try file("more.csv", "id,name,kind,lon,lat,beds\nNEW-3,又一家医院,hospital,112.40,34.66,80\n")
+        XCTAssertEqual(try FacilityImporter().run(path: more, into: store).new, 1)
+
+        let changed = try store.facilityColumns(changedByImportsAfter: 3, unitCodes: before.units.map(\.code), attributes: true)
+        XCTAssertEqual(changed.count, 5)
+        XCTAssertEqual(changed.rowNumber, changed.rowNumber.sorted())
+        let updated = try XCTUnwrap(before.updated(with: changed))
+        let full = try CoverageEngine(store: store)
+        XCTAssertEqual(updated.facilities, full.facilities)
+        XCTAssertEqual(updated.facilities.count, before.facilities.count + 3)
+        for query in [CoverageQuery(year: 2025), CoverageQuery(asOf: Day(parsing: "2024-12-31")!, by: .township)] {
+            XCTAssertEqual(CoverageFormatter.json(updated.report(plan: .luoyang2022, query: query)),
+                           CoverageFormatter.json(full.report(plan: .luoyang2022, query: query)))
+        }
+        XCTAssertNotEqual(CoverageFormatter.json(before.report(plan: .luoyang2022)), CoverageFormatter.json(full.report(plan: .luoyang2022)))
+        // Columns made from values have no row numbers: nothing to match.
+        XCTAssertNil(CoverageEngine(units: before.units, facilities: [first]).updated(with: changed))
+    }
+
     /// A refused file writes nothing: a strict import with a bad row, and a file with no rows.
     func aRefusedImportWritesNothing() throws {
         let store = try makeStore()
@@ -395,6 +435,7 @@ final class SQLiteRegistryStoreTests: RegistryStoreCases {
     func testTextRoundTripsExactly() throws { try textRoundTripsExactly() }
     func testFacilitiesByIDsFindTheStoredOnes() throws { try facilitiesByIDsFindTheStoredOnes() }
     func testTheCheckAfterAnImportExaminesWhatItChanged() throws { try theCheckAfterAnImportExaminesWhatItChanged() }
+    func testAnEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() throws { try anEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() }
 }
 
 /// The same cases on PostgreSQL 15 + PostGIS 3 (a fresh database each; skipped, saying why, without a server).
@@ -445,4 +486,5 @@ final class PostGISRegistryStoreTests: RegistryStoreCases {
     func testTextRoundTripsExactly() throws { try textRoundTripsExactly() }
     func testFacilitiesByIDsFindTheStoredOnes() throws { try facilitiesByIDsFindTheStoredOnes() }
     func testTheCheckAfterAnImportExaminesWhatItChanged() throws { try theCheckAfterAnImportExaminesWhatItChanged() }
+    func testAnEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() throws { try anEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() }
 }
