@@ -220,7 +220,11 @@ final class CoverageCache: @unchecked Sendable {
         if let base, base.version == version { return base }
         let fresh = try store.read {
             let version = try store.lastImportNumber()
-            if let base, base.version < version, let updated = try base.updated(store: store, to: version) { return updated }
+            if let base, base.version < version, let updated = try base.updated(store: store, to: version) {
+                Trace.mark("coverage inputs: updated from import \(base.version) to \(version)")
+                return updated
+            }
+            Trace.mark("coverage inputs: loading at import \(version)")
             return Loaded(version: version, plan: plan, engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes))
         }
         lock.withLock { loaded = fresh }

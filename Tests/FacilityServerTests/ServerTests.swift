@@ -208,6 +208,12 @@ final class ServerWriteTests: ServerTestCase {
         let close = try await upload(csv(["\(hospital.id),\(hospital.name),hospital,\(hospital.location.lon),\(hospital.location.lat),\(hospital.unit ?? ""),\((hospital.beds ?? 0) + 500),2026-06-30"]),
                                      name: "关闭.csv", token: scoped)
         XCTAssertEqual(close.status, 200, close.text)
+        // The inputs were updated with the uploads' rows (not read again): the report a full read gives, byte for byte.
+        let served = try await request("/api/coverage?year=2025&by=township")
+        let fresh = try withStore { store in
+            CoverageFormatter.json(try CoverageEngine(store: store).report(plan: .luoyang2022, query: CoverageQuery(year: 2025, by: .township)))
+        }
+        XCTAssertEqual(served.text, fresh)
 
         let history = try await request("/api/facilities/\(hospital.id)/history")
         let changes = try XCTUnwrap(history.object["changes"] as? [[String: Any]])
