@@ -123,13 +123,20 @@ struct PackedRTree {
         return (nodeSize, capacity)
     }
 
-    /// Packs `entries` into nodes of `capacity` cells (no database needed: it can run on any thread).
+    /// How full a packed node is: room is left in each, so that the rows imported later go into a node with room.
+    /// Full nodes (a packed tree at 100%) made every later insert split one — SQLite's R*Tree then reinserts a third
+    /// of the node's cells: 10,000 rows uploaded into 3,000,000 took 4.3 s, 0.4 s of it without the R*Tree.
+    static let fill = 0.75
+
+    /// Packs `entries` into nodes of `capacity` cells, each filled to `fill` (no database needed: it can run on any
+    /// thread).
     static func plan(_ entries: [Entry], capacity: Int) -> Plan {
-        var levels: [[[Entry]]] = [tile(entries, capacity: capacity)]
+        let filled = max(2, Int(Double(capacity) * fill))
+        var levels: [[[Entry]]] = [tile(entries, capacity: filled)]
         while levels.last!.count > 1 {
             let children = levels.last!
             let parents = children.enumerated().map { bounds($1, id: Int64($0)) }
-            levels.append(tile(parents, capacity: capacity))
+            levels.append(tile(parents, capacity: filled))
         }
         // Node numbers: the root is 1, the others follow level by level from the leaves.
         var numbers: [[Int64]] = levels.map { Array(repeating: 0, count: $0.count) }
