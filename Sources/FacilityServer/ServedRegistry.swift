@@ -171,6 +171,7 @@ final class CoverageCache: @unchecked Sendable {
             guard !later.isEmpty, later.allSatisfy({ $0.layer == "facilities" }) else { return nil }
             let changed = try store.facilityColumns(changedByImportsAfter: version, unitCodes: unitCodes,
                                                     attributes: plan.usesExtraAttributes)
+            Trace.mark("coverage inputs: \(changed.count) changed facilities read")
             guard let engine = withEngine({ $0.updated(with: changed) }) else { return nil }
             return Loaded(version: newVersion, plan: plan, engine: engine, unitCodes: unitCodes)
         }
