@@ -1,3 +1,4 @@
+import FacilityMapKit
 import Foundation
 import Hummingbird
 import NIOCore
@@ -103,7 +104,8 @@ extension ServedRegistry {
         let (readEnd, writeEnd) = (fds[0], fds[1])
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
-        Thread.detachNewThread {
+        // Nobody waits for the producer's value: it ends when the layer is written or the reader goes away.
+        _ = Background<Void, Never> {
             defer { close(writeEnd) }
             do { try produce("/dev/fd/\(writeEnd)") } catch {
                 FileHandle.standardError.write(Data("facilitymap serve: a streamed layer stopped: \(error)\n".utf8))

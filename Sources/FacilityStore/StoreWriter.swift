@@ -322,15 +322,14 @@ public final class PlannedUnitIndex: @unchecked Sendable {
     /// The pk the first unit planned for takes, and how many there are.
     let firstPK: Int64
     let count: Int
-    private var plan: PackedRTree.Plan?
-    private let done = DispatchSemaphore(value: 0)
+    private let plan: Background<PackedRTree.Plan, Never>
     /// Whether `finishBulkLoad` wrote this plan.
     var used = false
 
     init(stored: [PackedRTree.Entry], units: OrderedUnits, firstPK: Int64, capacity: Int) {
         self.firstPK = firstPK
         count = units.count
-        Thread.detachNewThread { [self] in
+        plan = Background {
             var entries = stored
             entries.reserveCapacity(stored.count + units.count)
             units.withView { units in
@@ -339,15 +338,12 @@ public final class PlannedUnitIndex: @unchecked Sendable {
                     entries.append(PackedRTree.Entry(id: firstPK + Int64(offset), point: location))
                 }
             }
-            plan = PackedRTree.plan(entries, capacity: capacity)
-            done.signal()
+            return PackedRTree.plan(entries, capacity: capacity)
         }
     }
 
     /// The packed tree, waiting for it.
     func result() -> PackedRTree.Plan {
-        done.wait()
-        done.signal()
-        return plan!
+        plan.value()
     }
 }
