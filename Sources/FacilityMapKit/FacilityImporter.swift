@@ -243,30 +243,60 @@ public struct FacilityImporter {
         // Every code at hand: looked up by the parsing thread; else here, one store read per distinct code.
         let table = knownUnits.table
         let batches = Producer<ParsedBatch>(capacity: 2) { [self] push in
-            var firstLine: [String: Int] = [:]
+            // The ids seen so far, by their bytes (as the store's unique index tells them apart), with their lines.
+            var seen = CodeTable(minimumCapacity: min(reader.byteCount / 80, 10_000_000))
+            var firstLine: [Int] = []
             var batch = ParsedBatch()
             var rows = 0
-            while let row = try reader.next() {
-                rows += 1
+            /// Takes a parsed facility of line `line` (`row` gives its text row, for a rejection), or rejects its repeated id.
+            func take(_ facility: Facility, line: Int, row: () throws -> CSVRow) throws {
+                var id = facility.id
+                let number = id.withUTF8 { seen.insert($0) }
+                if number < firstLine.count {
+                    batch.rejections.append(repeatedID(facility.id, in: try row(), firstLine: firstLine[number], file: reader.path, columns: columns))
+                } else {
+                    firstLine.append(line)
+                    if let unit = facility.unit, let table, table.count > 0, !table.contains(unit) { batch.unknownUnits += 1 }
+                    batch.facilities.append(facility)
+                    batch.lines.append(line)
+                }
+            }
+            /// Parses a row as text (every form, every rejection worded).
+            func parseText(_ row: CSVRow) throws {
                 do {
-                    let facility = try parse(row, columns: columns, areas: areas)
-                    if let first = firstLine[facility.id] {
-                        batch.rejections.append(repeatedID(facility.id, in: row, firstLine: first, file: reader.path, columns: columns))
-                    } else {
-                        firstLine[facility.id] = row.line
-                        if let unit = facility.unit, let table, table.count > 0, !table.contains(unit) { batch.unknownUnits += 1 }
-                        batch.facilities.append(facility)
-                        batch.lines.append(row.line)
-                    }
+                    try take(try parse(row, columns: columns, areas: areas), line: row.line, row: { row })
                 } catch let problem as RowProblem {
                     batch.rejections.append(Rejection(file: reader.path, line: row.line, field: problem.field,
                                                       message: problem.message, fields: row.fields))
                 }
-                if batch.facilities.count == 10_000 {
-                    batch.rowsRead = rows
-                    batch.bytesRead = reader.bytesRead
-                    guard push(batch) else { return }
-                    batch = ParsedBatch()
+            }
+            /// Hands the batch over when full; false when the consumer stopped.
+            func handOver() -> Bool {
+                guard batch.facilities.count == 10_000 else { return true }
+                batch.rowsRead = rows
+                batch.bytesRead = reader.bytesRead
+                guard push(batch) else { return false }
+                batch = ParsedBatch()
+                return true
+            }
+            if let raw = reader as? any RawRecordSource {
+                // Plain rows from their bytes (`FacilityFastPath`, as the bulk path reads them), the others as text.
+                let fastPath = FacilityFastPath(columns: columns, coordinateSystem: coordinateSystem, areas: areas)
+                let record = CSVRawRecord()
+                while try raw.nextRaw(into: record) {
+                    rows += 1
+                    if let facility = fastPath.withRow(record, { Facility($0) }) {
+                        try take(facility, line: record.line, row: { try raw.row(of: record) })
+                    } else {
+                        try parseText(try raw.row(of: record))
+                    }
+                    guard handOver() else { return }
+                }
+            } else {
+                while let row = try reader.next() {
+                    rows += 1
+                    try parseText(row)
+                    guard handOver() else { return }
                 }
             }
             batch.rowsRead = rows

@@ -97,6 +97,11 @@ public struct StoreWriter {
         var pk: Int?
         var stored: Facility?
         if try existing.step() {
+            // Most rows of a re-imported file are as stored: their bytes tell, without a `Facility` made of them.
+            if Self.storedRow(existing, isByteForByte: facility) {
+                existing.reset()
+                return .unchanged
+            }
             pk = existing.int(15)
             stored = try store.readFacility(existing)
             existing.reset()
@@ -116,6 +121,28 @@ public struct StoreWriter {
         try insert(facility)
         try noteCreation(of: db.lastInsertRowID)
         return .inserted
+    }
+
+    /// Whether the row `s` holds (`SQLiteStore.facilityColumns`) is `facility` byte for byte: every text the same
+    /// bytes, every number and day the same value, the point the same coordinates, no attributes on either side. False
+    /// says nothing (texts may differ in bytes and still be equal as `String`s): then the values are compared.
+    static func storedRow(_ s: Statement, isByteForByte facility: Facility) -> Bool {
+        func same(_ column: Int32, _ text: String?) -> Bool {
+            guard let text else { return s.isNull(column) }
+            guard let bytes = s.textBytes(column) else { return false }
+            return text.utf8.elementsEqual(bytes)
+        }
+        func same(_ column: Int32, _ number: Int?) -> Bool { s.int(column) == number }
+        func same(_ column: Int32, _ day: Day?) -> Bool {
+            guard let bytes = s.textBytes(column) else { return day == nil }
+            return day != nil && Day(bytes: bytes, bareYearMeansEnd: false) == day
+        }
+        return facility.attributes.isEmpty && s.isNull(14)
+            && same(1, facility.name) && same(2, facility.kind.rawValue) && same(3, facility.unit)
+            && same(4, facility.beds) && same(5, facility.doctors) && same(6, facility.gps) && same(7, facility.places)
+            && same(8, facility.inclusive.map { $0 ? 1 : 0 }) && same(9, facility.level)
+            && same(10, facility.opened) && same(11, facility.closed)
+            && s.double(12) == facility.location.lon && s.double(13) == facility.location.lat
     }
 
     /// Records an import in `import_log`, under the number the transaction's history rows name.

@@ -6,6 +6,19 @@ import XCTest
 
 /// The bulk path of the facilities import (byte fast path, parsing thread, prepared insert, packed R*Tree) must
 /// store and reject exactly what the row-by-row text path does.
+/// A CSV read as text rows only (no raw records): the importers' text path for every row.
+final class TextRowsOnly: RecordSource {
+    let reader: CSVReader
+    init(_ reader: CSVReader) { self.reader = reader }
+    var path: String { reader.path }
+    var header: [String] { reader.header }
+    var headerLine: Int { reader.headerLine }
+    var byteCount: Int { reader.byteCount }
+    var bytesRead: Int { reader.bytesRead }
+    var rejectsEncoding: CSVOutputEncoding { reader.rejectsEncoding }
+    func next() throws -> CSVRow? { try reader.next() }
+}
+
 final class BulkImportTests: ImportTestCase {
     static let header = "id,name,kind,lon,lat,unit,beds,doctors,gps,places,inclusive,level,opened,closed,note"
 
@@ -56,7 +69,8 @@ final class BulkImportTests: ImportTestCase {
         let csv = try mixedFile(count: 34_000)
         XCTAssertGreaterThan(try FileManager.default.attributesOfItem(atPath: csv)[.size] as! Int, 2_000_000,
                              "the file must be large enough for the bulk path")
-        // Store A is empty: the bulk path. Store B holds one facility already: every row goes through the text path.
+        // Store A is empty: the bulk path. Store B holds one facility already, and reads the file as text rows only:
+        // every row goes through the text path, upserted. (Read as a CSV, B's plain rows take the byte path too.)
         let bulk = try luoyangStore("bulk.sqlite")
         let text = try luoyangStore("text.sqlite")
         let seed = try file("seed.csv", "\(Self.header)\nSEED,种子,hospital,112.4,34.6,,,,,,,,,,\n")
@@ -64,7 +78,13 @@ final class BulkImportTests: ImportTestCase {
 
         let bulkRejects = path("bulk-rejects.csv"), textRejects = path("text-rejects.csv")
         let a = try FacilityImporter(rejectsPath: bulkRejects).run(path: csv, into: bulk)
-        let b = try FacilityImporter(rejectsPath: textRejects).run(path: csv, into: text)
+        let b = try FacilityImporter(rejectsPath: textRejects).run(source: TextRowsOnly(try CSVReader(path: csv)), into: text)
+        // And the upsert path with the byte path (store C holds the seed too): the same again.
+        let upserted = try luoyangStore("upserted.sqlite")
+        XCTAssertEqual(try FacilityImporter().run(path: seed, into: upserted).new, 1)
+        let c = try FacilityImporter().run(path: csv, into: upserted)
+        XCTAssertEqual(c.rejections, b.rejections)
+        XCTAssertEqual(try facilities(upserted), try facilities(text))
         XCTAssertEqual(a.rows, 34_000)
         XCTAssertEqual(a.rows, b.rows)
         XCTAssertEqual(a.new, b.new)
