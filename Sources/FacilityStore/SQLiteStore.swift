@@ -160,6 +160,7 @@ public final class SQLiteStore {
             writeback = nil
             pendingImportNumber = nil
             pendingCreations = nil
+            bulkLocationChanges = nil
         }
         return try db.transaction { try body(StoreWriter(store: self)) }
     }
@@ -170,6 +171,12 @@ public final class SQLiteStore {
     var pendingImportNumber: Int64?
     /// The run of facility rows this import has created and not yet recorded (see `StoreWriter.noteCreation`).
     var pendingCreations: (first: Int64, last: Int64)?
+    /// The row after the one the last upsert found: a file imported again lists its facilities in the order they were
+    /// stored, so the next one is most likely there (`StoreWriter.upsert` checks its id).
+    var nextLikelyPK: Int64 = 0
+    /// In a bulk load of facilities (the R*Tree's triggers lifted), the index entries of the rows upserted since whose
+    /// point is new (inserted, or moved): `finishBulkLoad` adds these few rather than rebuilding the whole tree.
+    var bulkLocationChanges: [PackedRTree.Entry]?
 
     // MARK: Reading
 

@@ -104,6 +104,55 @@ final class BulkImportTests: ImportTestCase {
         XCTAssertTrue(lines[firstLine - 1].hasPrefix(id + ","), "line \(firstLine) is \(lines[firstLine - 1])")
     }
 
+    /// A large file imported again into the store it filled (a bulk load through the upsert path): the few points that
+    /// are new — moved rows and new rows — go into the R*Tree as it stands, which stays sound and finds them where
+    /// they are now, not where they were; the other rows are unchanged.
+    func testAReimportWithAFewNewPointsAddsThemToTheRTreeAsItStands() throws {
+        func rows(moved: Set<Int>, extra: Int) -> String {
+            var lines = [Self.header]
+            for n in 0..<(30_000 + extra) {
+                let lon = 112.40 + Double(n % 200) * 0.0003 + (moved.contains(n) ? 0.00007 : 0)
+                let lat = 34.64 + Double(n / 200) * 0.0003
+                lines.append("Q\(n),设施\(n),hospital,\(String(format: "%.5f", lon)),\(String(format: "%.5f", lat)),,10,,,,,,,,备注备注备注备注备注备注备注备注")
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
+        let store = try luoyangStore()
+        let first = try file("first.csv", rows(moved: [], extra: 0))
+        XCTAssertGreaterThan(try FileManager.default.attributesOfItem(atPath: first)[.size] as! Int, 2_000_000)
+        XCTAssertEqual(try FacilityImporter().run(path: first, into: store).new, 30_000)
+        let moved: Set<Int> = Set(stride(from: 7, to: 30_000, by: 600))
+        let again = try file("again.csv", rows(moved: moved, extra: 40))
+        let summary = try FacilityImporter().run(path: again, into: store)
+        XCTAssertEqual([summary.new, summary.updated, summary.unchanged], [40, moved.count, 30_000 - moved.count])
+        try (store as! SQLiteStore).write { writer in XCTAssertEqual(try writer.checkIndexes(of: .facilities), "ok") }
+        // Each moved row is found around its new point and not around its old one; each new row around its point.
+        for n in moved.sorted().prefix(10) + [30_000, 30_039] {
+            let facility = try XCTUnwrap(try store.facility(id: "Q\(n)"))
+            let p = facility.location
+            var near: [String] = []
+            try store.forEachFacility(in: BoundingBox(minLon: p.lon - 0.00002, minLat: p.lat - 0.00002, maxLon: p.lon + 0.00002, maxLat: p.lat + 0.00002)) {
+                near.append($0.id)
+            }
+            XCTAssertEqual(near, ["Q\(n)"], "Q\(n)")
+            if n < 30_000 {
+                var old: [String] = []
+                let was = LonLat(p.lon - 0.00007, p.lat)
+                try store.forEachFacility(in: BoundingBox(minLon: was.lon - 0.00002, minLat: was.lat - 0.00002, maxLon: was.lon + 0.00002, maxLat: was.lat + 0.00002)) {
+                    old.append($0.id)
+                }
+                XCTAssertEqual(old, [], "Q\(n) is no longer at its old point")
+            }
+        }
+        // The tree answers as one built anew: every facility in a box, by the index and by a scan alike.
+        let box = BoundingBox(minLon: 112.41, minLat: 34.65, maxLon: 112.43, maxLat: 34.66)
+        var byIndex: [String] = []
+        try store.forEachFacility(in: box) { byIndex.append($0.id) }
+        let byScan = try facilities(store).filter { box.contains($0.location) }.map(\.id)
+        XCTAssertEqual(byIndex, byScan)
+        XCTAssertGreaterThan(byIndex.count, 100)
+    }
+
     func testAGB18030BulkImportStoresWhatTheTextPathDoes() throws {
         // The GB18030 fixture's lines, again and again with new ids (the second field, ASCII): Chinese text in
         // GB18030. (Cut at line feeds, one quoted field spanning two lines makes rows of the wrong width: rejected.)
