@@ -79,6 +79,10 @@ public struct StoreWriter {
                 location, attributes)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, MakePoint(?13, ?14, 4326), ?15)
             """, Self.arguments(facility))
+        // In a bulk load its R*Tree entry is added at the end (the triggers are lifted).
+        if store.bulkLocationChanges != nil {
+            store.bulkLocationChanges!.append(PackedRTree.Entry(id: db.lastInsertRowID, point: facility.location))
+        }
     }
 
     static func arguments(_ facility: Facility) -> [SQLValue] {
@@ -139,9 +143,6 @@ public struct StoreWriter {
         }
         try insert(facility)
         try noteCreation(of: db.lastInsertRowID)
-        if store.bulkLocationChanges != nil {
-            store.bulkLocationChanges!.append(PackedRTree.Entry(id: db.lastInsertRowID, point: facility.location))
-        }
         return .inserted
     }
 
