@@ -65,12 +65,7 @@ public final class CoverageEngine {
         let level = units.map(\.level)
         // Facilities without a loaded registered unit are placed by point on a second thread meanwhile.
         let anchors = Background<[Int32], Never> { () -> [Int32] in
-            var anchor = facilities.unit
-            for f in anchor.indices where anchor[f] < 0 {
-                anchor[f] = Int32(UnitTree.finestPolygon(in: polygons, level: level, containing: facilities.location[f],
-                                                         coarserThan: Int.max, excluding: -1))
-            }
-            return anchor
+            facilities.unit.indices.map { Self.anchor(unit: facilities.unit[$0], at: facilities.location[$0], polygons: polygons, level: level) }
         }
         self.init(tree: UnitTree(units, polygons: polygons), facilities: facilities, anchor: anchors.value())
     }
@@ -96,8 +91,7 @@ public final class CoverageEngine {
         guard let (columns, positions) = facilities.replacing(with: changed) else { return nil }
         var anchor = self.anchor
         for (i, position) in positions.enumerated() {
-            let unit = changed.unit[i]
-            let value = unit >= 0 ? unit : Int32(tree.finestPolygon(containing: changed.location[i]))
+            let value = Self.anchor(unit: changed.unit[i], at: changed.location[i], polygons: tree.polygons, level: tree.level)
             if position < anchor.count { anchor[position] = value } else { anchor.append(value) }
         }
         return CoverageEngine(tree: tree, facilities: columns, anchor: anchor)
@@ -351,11 +345,16 @@ public final class CoverageEngine {
         }
     }
 
+    /// The unit a facility at `point` whose registered unit is at position `unit` (-1: none loaded) hangs from: that
+    /// unit, else the finest polygon holding the point, else -1 — every facility's `anchor`.
+    static func anchor(unit: Int32, at point: LonLat, polygons: PolygonGrid, level: [UnitLevel]) -> Int32 {
+        unit >= 0 ? unit : Int32(UnitTree.finestPolygon(in: polygons, level: level, containing: point, coarserThan: Int.max, excluding: -1))
+    }
+
     /// The unit a facility at `point` registered to `code` hangs from, as every facility's `anchor`: the registered
     /// unit when it is loaded, else the finest polygon holding the point, else -1.
     func anchor(registeredTo code: String?, at point: LonLat) -> Int {
-        if let code, let registered = codeIndex[code] { return registered }
-        return UnitTree.finestPolygon(in: polygons, level: level, containing: point, coarserThan: Int.max, excluding: -1)
+        Int(Self.anchor(unit: code.flatMap { codeIndex[$0] }.map(Int32.init) ?? -1, at: point, polygons: polygons, level: level))
     }
 
     // MARK: What covers a unit (unit_coverage), said once

@@ -60,8 +60,8 @@ public struct FacilityImporter {
         let areas = try AreaIndex(store: store, levels: [.city, .district])
         Trace.mark("import: areas read")
         var unknownUnits = 0
-        // A small file (under 2 MB, some 20,000 rows) reads neither every unit code nor the facility count: a few
-        // rows into a store of millions take as long as the rows.
+        // A small file (under 2 MB, some 20,000 rows) does not read every unit code: a few rows into a store of
+        // millions take as long as the rows.
         let large = reader.byteCount >= 2_000_000
         let knownUnits = try KnownUnitCodes(store: store, readAll: large)
         Trace.mark("import: unit codes read")
@@ -80,16 +80,15 @@ public struct FacilityImporter {
         }
         do {
             if let sqlite = store as? SQLiteStore {
-                let existing = large ? try store.facilityCount() : try sqlite.holdsFacilities() ? 1 : 0
-                Trace.mark("import: facilities counted")
+                let holdsFacilities = try sqlite.holdsFacilities()
                 // Into a store that holds facilities every import is a bulk load through upserts: SpatiaLite's per-row
                 // triggers (a geometry check and a timestamp update each) lifted, the new points given to the R*Tree at
                 // the end (rebuilt when they are many). Into an empty store, a large file is one through the inserter.
-                let bulk = existing > 0 || reader.byteCount / 100 > 20_000
+                let bulk = holdsFacilities || reader.byteCount / 100 > 20_000
                 try sqlite.write { writer in
                     let bulkLoad = bulk ? try writer.beginBulkLoad() : nil
                     var inserter: FacilityInserter?
-                    if existing == 0 && scope == nil, let raw = reader as? any RawRecordSource {
+                    if !holdsFacilities && scope == nil, let raw = reader as? any RawRecordSource {
                         inserter = try writer.facilityInserter(for: bulkLoad)
                         try insertAll(reader: raw, columns: columns, areas: areas, knownUnits: knownUnits.allCodes(),
                                       inserter: inserter!, summary: &summary, unknownUnits: &unknownUnits)

@@ -40,11 +40,10 @@ public enum RegistryCheck {
             let imports = try store.importLog().reduce(into: [Int: String]()) { files, record in
                 if let n = record.number { files[n] = record.file }
             }
-            Trace.mark("check: import log read")
             // Counting 3,000,000 rows takes a fifth of a second: only worth it when the import changed many.
             let everything = try changed > neighbourhoodLimit && changed >= store.facilityCount()
-            Trace.mark("check: facilities counted")
             let ids = everything ? [] : try store.facilityIDs(changedByImport: number)
+            Trace.mark("check: \(ids.count) changed ids read")
             guard everything || !ids.isEmpty else { return [] }
             if everything || ids.count > neighbourhoodLimit {
                 let units = try store.units()
@@ -68,7 +67,6 @@ public enum RegistryCheck {
     /// and the units they are registered to with the city and district units (whose names `duplicate` strips).
     static func neighbourhoods(of ids: [String], in store: any RegistryStore, number: Int,
                                metres: Double) throws -> (units: [AdministrativeUnit], records: FacilityRecords, changed: [Bool]) {
-        Trace.mark("check: \(ids.count) changed ids read")
         let own = try store.facilities(ids: ids)
         var members = own
         // A box a little larger than the distance: the rule measures the exact distance.

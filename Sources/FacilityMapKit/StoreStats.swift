@@ -47,21 +47,25 @@ public struct StoreStats {
 
     /// The units' tree as coverage reads it (`UnitTree`), from their links, the districts' polygons and the points of
     /// the units below a district that name no stored parent (placed by the district polygon holding them): the whole
-    /// geometry is not read.
+    /// geometry is not read — unless such units are many (a file of villages whose townships are not loaded): then
+    /// every unit at once, not one read each.
     static func tree(of store: any RegistryStore, districts: [AdministrativeUnit]) throws -> UnitTree {
         let links = try store.unitLinks()
         var known = Set<String>()
         known.reserveCapacity(links.count)
         for link in links { known.insert(link.code) }
+        let orphans = links.indices.filter { i in
+            links[i].level.rank > UnitLevel.district.rank && links[i].parent.map { !known.contains($0) || $0 == links[i].code } ?? true
+        }
+        if orphans.count > 1_000 { return UnitTree(try store.units()) }
         let district = Dictionary(districts.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
-        let units = try links.map { link -> AdministrativeUnit in
+        var units = links.map { link -> AdministrativeUnit in
             if link.level == .district, let full = district[link.code] { return full }
-            if link.level.rank > UnitLevel.district.rank, link.parent.map({ !known.contains($0) || $0 == link.code }) ?? true,
-               let full = try store.unit(code: link.code) {
-                return AdministrativeUnit(code: full.code, name: full.name, level: full.level, parent: full.parent,
-                                          location: full.location ?? full.boundary?.representativePoint())
-            }
             return AdministrativeUnit(code: link.code, name: "", level: link.level, parent: link.parent)
+        }
+        for i in orphans {
+            guard let full = try store.unit(code: links[i].code) else { continue }
+            units[i].location = full.location ?? full.boundary?.representativePoint()
         }
         return UnitTree(units)
     }

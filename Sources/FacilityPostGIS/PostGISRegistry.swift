@@ -184,15 +184,20 @@ extension PostGISStore: RegistryStore {
         }
     }
 
+    /// The row numbers of the facilities imports `comparison` (`=`, `>`) the number bound to `$1` created or updated:
+    /// the one spelling of "what an import changed".
+    static func changedRows(byImports comparison: String) -> String {
+        """
+        SELECT f.pk FROM facility_creations c JOIN facilities f ON f.pk BETWEEN c.first_pk AND c.last_pk
+        WHERE c."import" \(comparison) $1::bigint
+        UNION SELECT facility FROM facility_history WHERE "import" \(comparison) $1::bigint
+        """
+    }
+
     public func facilityIDs(changedByImport number: Int) throws -> [String] {
         var ids: [String] = []
         try connection.forEachRow("""
-            SELECT id FROM (
-                SELECT f.id FROM facility_creations c JOIN facilities f ON f.pk BETWEEN c.first_pk AND c.last_pk
-                WHERE c."import" = $1::bigint
-                UNION
-                SELECT f.id FROM facility_history h JOIN facilities f ON f.pk = h.facility WHERE h."import" = $1::bigint
-            ) changed ORDER BY id COLLATE "C"
+            SELECT id FROM facilities WHERE pk IN (\(Self.changedRows(byImports: "="))) ORDER BY id COLLATE "C"
             """, [String(number)]) { ids.append($0.text(0) ?? "") }
         return ids
     }
@@ -244,11 +249,7 @@ extension PostGISStore: RegistryStore {
     }
 
     public func facilityColumns(changedByImportsAfter importNumber: Int, unitCodes: [String], attributes: Bool) throws -> FacilityColumns {
-        try facilityColumns(where: """
-            WHERE pk IN (SELECT f.pk FROM facility_creations c JOIN facilities f ON f.pk BETWEEN c.first_pk AND c.last_pk
-                         WHERE c."import" > $1::bigint
-                         UNION SELECT facility FROM facility_history WHERE "import" > $1::bigint)
-            """, [String(importNumber)], unitCodes: unitCodes, attributes: attributes, capacity: 0)
+        try facilityColumns(where: "WHERE pk IN (\(Self.changedRows(byImports: ">")))", [String(importNumber)], unitCodes: unitCodes, attributes: attributes, capacity: 0)
     }
 
     /// The facilities `condition` selects (a constant SQL clause over bound `parameters`), as columns in storage order.

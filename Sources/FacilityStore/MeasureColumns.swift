@@ -70,18 +70,14 @@ extension SQLiteStore {
     /// created or updated, as columns, each with its row number.
     static func facilityColumns(in db: Database, pk range: ClosedRange<Int>? = nil, changedAfter: Int? = nil, units: CodePositions,
                                 attributes: Bool, capacity: Int? = nil) throws -> FacilityColumns {
-        let rows = changedAfter == nil ? "WHERE ?1 IS NULL OR pk BETWEEN ?1 AND ?2" : """
-            WHERE pk IN (SELECT f.pk FROM facility_creations c CROSS JOIN facilities f ON f.pk BETWEEN c.first_pk AND c.last_pk
-                         WHERE c.import > ?3
-                         UNION SELECT facility FROM facility_history WHERE import > ?3)
-            ORDER BY pk
-            """
+        let rows = changedAfter == nil ? "WHERE ?1 IS NULL OR pk BETWEEN ?1 AND ?2"
+            : "WHERE pk IN (\(SQLiteStore.changedRows(byImports: ">"))) ORDER BY pk"
         let statement = try Statement(database: db, sql: """
             SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, location, \(attributes ? "attributes" : "NULL"), pk
             FROM facilities \(rows)
             """)
         defer { statement.finalize() }
-        try statement.bind(changedAfter.map { [.null, .null, .integer(Int64($0))] } ?? [SQLValue(range?.lowerBound), SQLValue(range?.upperBound)])
+        try statement.bind(changedAfter.map { [.integer(Int64($0))] } ?? [SQLValue(range?.lowerBound), SQLValue(range?.upperBound)])
         var units = units
         var kinds = CodePositions(FacilityKind.allCases.map(\.rawValue))
         var days = DayReader()

@@ -299,14 +299,15 @@ public final class SQLiteStore {
 
     static let facilityColumns = "id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed, X(location), Y(location), attributes"
 
-    func readFacility(_ s: Statement) throws -> Facility {
+    /// The facility of a row of `facilityColumns` (with `location`, the point when the row holds it otherwise).
+    func readFacility(_ s: Statement, location: LonLat? = nil) throws -> Facility {
         let id = s.text(0) ?? ""
         guard let kind = FacilityKind(rawValue: s.text(2) ?? "") else {
             throw StoreError.sqlite(path: path, code: 0, message: "facility \(id) has an unknown kind", sql: "")
         }
         return Facility(
             id: id, name: s.text(1) ?? "", kind: kind,
-            location: LonLat(s.double(12) ?? .nan, s.double(13) ?? .nan),
+            location: location ?? LonLat(s.double(12) ?? .nan, s.double(13) ?? .nan),
             unit: s.text(3), beds: s.int(4), doctors: s.int(5), gps: s.int(6), places: s.int(7),
             inclusive: s.int(8).map { $0 != 0 }, level: s.text(9),
             opened: s.text(10).flatMap { Day(parsing: $0) }, closed: s.text(11).flatMap { Day(parsing: $0) },
@@ -358,13 +359,21 @@ public final class SQLiteStore {
         while try statement.step() { try body(try readFacility(statement)) }
     }
 
-    /// The ids of the facilities import `number` created (its runs of row numbers) or updated (its history rows).
+    /// The row numbers of the facilities imports `comparison` (`= ?1`, `> ?1`) the number bound to `?1` created (their
+    /// runs of row numbers) or updated (their history rows): the one spelling of "what an import changed". The
+    /// creations come first in the join (`CROSS JOIN`): SQLite would otherwise walk every facility.
+    static func changedRows(byImports comparison: String) -> String {
+        """
+        SELECT f.pk FROM facility_creations c CROSS JOIN facilities f ON f.pk BETWEEN c.first_pk AND c.last_pk
+        WHERE c.import \(comparison) ?1
+        UNION SELECT facility FROM facility_history WHERE import \(comparison) ?1
+        """
+    }
+
+    /// The ids of the facilities import `number` created or updated.
     public func facilityIDs(changedByImport number: Int) throws -> [String] {
         let statement = try Statement(database: db, sql: """
-            SELECT f.id FROM facility_creations c CROSS JOIN facilities f ON f.pk BETWEEN c.first_pk AND c.last_pk WHERE c.import = ?1
-            UNION
-            SELECT f.id FROM facility_history h CROSS JOIN facilities f ON f.pk = h.facility WHERE h.import = ?1
-            ORDER BY 1
+            SELECT id FROM facilities WHERE pk IN (\(Self.changedRows(byImports: "="))) ORDER BY id
             """)
         defer { statement.finalize() }
         try statement.bind([.integer(Int64(number))])

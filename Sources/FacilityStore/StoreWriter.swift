@@ -118,12 +118,8 @@ public struct StoreWriter {
                 return .unchanged
             }
             pk = existing.int(15)
+            stored = try store.readFacility(existing, location: try SQLiteStore.point(existing, column: 12))
             existing.reset()
-            let full = try db.statement("SELECT \(SQLiteStore.facilityColumns) FROM facilities WHERE pk = ?")
-            try full.bind([.integer(Int64(pk ?? 0))])
-            _ = try full.step()
-            stored = try store.readFacility(full)
-            full.reset()
             if stored == facility { return .unchanged }
         }
         let arguments = Self.arguments(facility)
