@@ -7,38 +7,6 @@ import Darwin
 #endif
 import FacilityGeometry
 
-/// One feature that was read and passed the structural checks.
-public struct GeoJSONFeature: Sendable {
-    /// 0-based position in the `features` array (0 for a lone Feature document).
-    public let index: Int
-    /// 1-based line where the feature object starts.
-    public let line: Int
-    /// The feature's `id` member (string or number), nil when absent or null.
-    public let id: JSONValue?
-    /// The `properties` object; empty when absent or null.
-    public let properties: [String: JSONValue]
-    /// The geometry, coordinates as in the file (no datum conversion, altitude dropped).
-    public let geometry: Geometry
-}
-
-/// Why one feature was skipped; the rest of the file is still read.
-public struct GeoJSONFeatureError: Error, Equatable, CustomStringConvertible {
-    /// 0-based position in the `features` array.
-    public let index: Int
-    /// 1-based line where the feature object starts.
-    public let line: Int
-    /// What is wrong and what to do, without the "feature N (line L)" prefix.
-    public let message: String
-
-    public init(index: Int, line: Int, message: String) {
-        self.index = index
-        self.line = line
-        self.message = message
-    }
-
-    /// e.g. "feature 3 (line 57): polygon 1, ring 0 is not closed (first [112.1, 34.5], last [112.2, 34.5]) — close the ring in the source …".
-    public var description: String { "feature \(index) (line \(line)): \(message)".singleLine }
-}
 
 /// Why a whole GeoJSON file was rejected.
 public enum GeoJSONError: Error, Equatable, CustomStringConvertible {
@@ -100,12 +68,12 @@ public struct GeoJSONDocument: Sendable {
     /// The accepted `crs` name (e.g. "urn:ogc:def:crs:EPSG::4490"); nil when the file has none.
     public let crsName: String?
     /// One entry per element of `features`, in file order.
-    public let features: [Result<GeoJSONFeature, GeoJSONFeatureError>]
+    public let features: [Result<Feature, FeatureError>]
 
     /// The features that were read successfully.
-    public var validFeatures: [GeoJSONFeature] { features.compactMap { try? $0.get() } }
+    public var validFeatures: [Feature] { features.compactMap { try? $0.get() } }
     /// The per-feature errors.
-    public var featureErrors: [GeoJSONFeatureError] {
+    public var featureErrors: [FeatureError] {
         features.compactMap { if case .failure(let e) = $0 { return e } else { return nil } }
     }
 
@@ -130,7 +98,7 @@ public struct GeoJSONDocument: Sendable {
     /// still throws, after the features before the problem were handed over. Returns the accepted `crs` name.
     @discardableResult
     public static func read(path: String, limits: GeoJSONLimits = .unlimited,
-                            each body: (Result<GeoJSONFeature, GeoJSONFeatureError>) throws -> Void) throws -> String? {
+                            each body: (Result<Feature, FeatureError>) throws -> Void) throws -> String? {
         let bytes = try readFileBytes(path)
         do {
             return try bytes.withUnsafeBufferPointer { buffer in
@@ -147,7 +115,7 @@ public struct GeoJSONDocument: Sendable {
         do {
             return try bytes.withUnsafeBufferPointer { buffer in
                 var cursor = JSONCursor(buffer, maxDepth: 256)
-                var features: [Result<GeoJSONFeature, GeoJSONFeatureError>] = []
+                var features: [Result<Feature, FeatureError>] = []
                 let crsName = try parseDocument(&cursor, path: path, limits: limits) { features.append($0) }
                 return GeoJSONDocument(path: path, crsName: crsName, features: features)
             }
@@ -160,7 +128,7 @@ public struct GeoJSONDocument: Sendable {
 // MARK: - Document level
 
 private func parseDocument(_ cursor: inout JSONCursor, path: String, limits: GeoJSONLimits,
-                           each emit: (Result<GeoJSONFeature, GeoJSONFeatureError>) throws -> Void) throws -> String? {
+                           each emit: (Result<Feature, FeatureError>) throws -> Void) throws -> String? {
     try cursor.skipPreamble()
     guard cursor.peek == UInt8(ascii: "{") else {
         let value = try cursor.parseValue(depth: 0)   // report invalid JSON first
@@ -257,9 +225,9 @@ private func acceptedCRSName(_ crs: JSONValue?, path: String) throws -> String? 
 
 private struct FeatureProblem: Error { let message: String }
 
-private func makeFeature(_ value: JSONValue, index: Int, line: Int) -> Result<GeoJSONFeature, GeoJSONFeatureError> {
-    func failure(_ message: String) -> Result<GeoJSONFeature, GeoJSONFeatureError> {
-        .failure(GeoJSONFeatureError(index: index, line: line, message: message))
+private func makeFeature(_ value: JSONValue, index: Int, line: Int) -> Result<Feature, FeatureError> {
+    func failure(_ message: String) -> Result<Feature, FeatureError> {
+        .failure(FeatureError(index: index, line: line, message: message))
     }
     guard case .object(let object) = value else {
         return failure("is \(value.kindDescription), not a Feature object — each element of \"features\" must be {\"type\": \"Feature\", …}")
@@ -299,7 +267,7 @@ private func makeFeature(_ value: JSONValue, index: Int, line: Int) -> Result<Ge
         if problems.count > 3 { message += "; and \(problems.count - 3) more problem(s)" }
         return failure(message)
     }
-    return .success(GeoJSONFeature(index: index, line: line, id: id, properties: properties, geometry: geometry))
+    return .success(Feature(index: index, line: line, id: id, properties: properties, geometry: geometry))
 }
 
 private func makeGeometry(_ value: JSONValue) throws -> Geometry {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where an import's rows come from, whatever the file's format: its header, and its rows as text, each with the
 /// line a person finds it at. The importers read any source through this; a new format (a workbook, a Shapefile's
 /// table) is one more type here and a line in `RecordSources.open`, with no change to the importers or the stores.
@@ -32,11 +34,41 @@ extension CSVReader: RawRecordSource {
     public var rejectsEncoding: CSVOutputEncoding { CSVOutputEncoding(matching: encoding) }
 }
 
+/// What a file gives an import: the rows of a table, or features with their geometry.
+public enum ImportSource {
+    case table(any RecordSource)
+    case features(any FeatureSource)
+
+    /// The file, for messages and the import log.
+    public var path: String {
+        switch self {
+        case let .table(source): return source.path
+        case let .features(source): return source.path
+        }
+    }
+}
+
 /// The formats an import reads, by file: the one place that knows them.
 public enum RecordSources {
-    /// The source for the file at `path`: CSV (UTF-8, with or without a byte order mark, or GB18030 as `encoding`
-    /// says).
-    public static func open(path: String, encoding: EncodingChoice) throws -> any RecordSource {
+    /// The table at `path`: CSV (UTF-8, with or without a byte order mark, or GB18030 as `encoding` says).
+    public static func table(path: String, encoding: EncodingChoice) throws -> any RecordSource {
         try CSVReader(path: path, encoding: encoding)
+    }
+
+    /// What the file at `path` holds: features for GeoJSON (by the extension `.geojson` or `.json`, else by a first
+    /// non-blank byte `{`), else a table (`table(path:encoding:)`).
+    public static func open(path: String, encoding: EncodingChoice) throws -> ImportSource {
+        holdsFeatures(path) ? .features(GeoJSONFeatureSource(path: path)) : .table(try table(path: path, encoding: encoding))
+    }
+
+    /// Whether `open(path:encoding:)` reads `path` as features: GeoJSON, by its extension, else by its first non-blank
+    /// byte.
+    public static func holdsFeatures(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".geojson") || lower.hasSuffix(".json") { return true }
+        if lower.hasSuffix(".csv") || lower.hasSuffix(".txt") { return false }
+        guard let handle = FileHandle(forReadingAtPath: path), let head = try? handle.read(upToCount: 64) else { return false }
+        try? handle.close()
+        return head.first { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) } == UInt8(ascii: "{")
     }
 }

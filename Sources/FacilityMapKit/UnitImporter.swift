@@ -33,20 +33,16 @@ public struct UnitImporter {
         self.rejectsPath = rejectsPath
     }
 
-    /// Whether `path` is read as GeoJSON (by its extension, else by its first non-blank byte).
-    static func isGeoJSON(_ path: String) -> Bool {
-        let lower = path.lowercased()
-        if lower.hasSuffix(".geojson") || lower.hasSuffix(".json") { return true }
-        if lower.hasSuffix(".csv") || lower.hasSuffix(".txt") { return false }
-        guard let handle = FileHandle(forReadingAtPath: path), let head = try? handle.read(upToCount: 64) else { return false }
-        try? handle.close()
-        return head.first { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) } == UInt8(ascii: "{")
+    /// A unit read from the file, with where its row is (to give its fields to a rejection; nil for a feature).
+    typealias Candidate = (line: Int, unit: AdministrativeUnit, position: RowPlace?)
+
+    /// Where a unit's row can be had again: a CSV record's position (read again), or a row's fields (kept).
+    enum RowPlace {
+        case record(CSVRecordPosition)
+        case fields([String])
     }
 
-    /// A unit read from the file, with where it is (to read its row again for a rejection).
-    typealias Candidate = (line: Int, unit: AdministrativeUnit, position: CSVRecordPosition?)
-
-    /// A GeoJSON file's units read, checked and repaired: the part of an import that needs no store and may take
+    /// A file's features read, checked and repaired as units: the part of an import that needs no store and may take
     /// seconds (within `geometryLimits`), done before the store is written (a server does it off its write thread).
     public struct PreparedUnits: Sendable {
         let path: String
@@ -54,36 +50,68 @@ public struct UnitImporter {
         fileprivate let summary: ImportSummary
     }
 
-    /// Reads, checks and repairs a GeoJSON file's units for `run(path:into:prepared:)`; nil for a CSV (read as it
-    /// is stored).
+    /// Reads, checks and repairs the units of a file of features (GeoJSON) for `run(path:into:prepared:)`; nil for a
+    /// table (CSV: read as it is stored).
     public func prepare(path: String) throws -> PreparedUnits? {
-        guard UnitImporter.isGeoJSON(path) else { return nil }
+        guard RecordSources.holdsFeatures(path) else { return nil }
+        return try prepare(features: GeoJSONFeatureSource(path: path))
+    }
+
+    /// Reads, checks and repairs the units of `source`'s features, for `run(source:into:prepared:)`.
+    public func prepare(features source: any FeatureSource) throws -> PreparedUnits {
+        let path = source.path
         if rejectsPath != nil { throw ImportError.rejectsNeedCSV(file: path) }
         var summary = ImportSummary(file: sourceName ?? path, sha256: "")
         var units = CandidatePart()
         FaultInjection.pause(at: .geometry)
-        try readGeoJSON(path: path, into: &units, summary: &summary)
+        try readFeatures(source, into: &units, summary: &summary)
         return PreparedUnits(path: path, units: units, summary: summary)
     }
 
+    /// Imports the units of the file at `path` (GeoJSON or CSV: `RecordSources.open`), or those `prepared` from it.
     public func run(path: String, into store: any RegistryStore, prepared: PreparedUnits? = nil) throws -> ImportSummary {
+        if prepared != nil { return try run(source: .features(GeoJSONFeatureSource(path: path)), into: store, prepared: prepared) }
+        return try run(source: RecordSources.open(path: path, encoding: encoding), into: store)
+    }
+
+    /// Imports the units `source` gives — a table's rows (each with a code, a name, a level and maybe a point) or
+    /// features (polygons or points, with those properties) — into `store`, upserting by code in one transaction.
+    /// `prepared`, when given, holds `source`'s features already read (`prepare(features:)`).
+    public func run(source: ImportSource, into store: any RegistryStore, prepared: PreparedUnits? = nil) throws -> ImportSummary {
         Trace.mark("start")
+        let path = source.path
         var summary = ImportSummary(file: sourceName ?? path, sha256: "")
         var candidates = Candidates()
         // Each part's units in code order, sorted by the thread that read them.
         var keyParts: [[CodeKey]]?
-        var csv: (reader: CSVReader, columns: ColumnMap<UnitColumn>)?
-        if let prepared = try prepared ?? prepare(path: path) {
+        var table: (reader: any RecordSource, columns: ColumnMap<UnitColumn>)?
+        switch source {
+        case let .features(features):
+            let prepared = try prepared ?? prepare(features: features)
             candidates.parts[0] = prepared.units
             summary = prepared.summary
-        } else {
-            csv = try openCSV(path: path)
-            summary.warnings += csv!.columns.lookalikeWarnings
-            summary.header = csv!.reader.header
+        case let .table(reader):
+            table = (reader, try columns(of: reader))
+            summary.warnings += table!.columns.lookalikeWarnings
+            summary.header = reader.header
         }
         Trace.mark("opened")
-        if let csv { keyParts = try readCSV(path: path, csv: csv, into: &candidates, summary: &summary) }
+        if let table {
+            if let csv = table.reader as? CSVReader {
+                keyParts = try readCSV(path: path, csv: (csv, table.columns), into: &candidates, summary: &summary)
+            } else {
+                try readRows(table.reader, columns: table.columns, into: &candidates.parts[0], summary: &summary)
+            }
+        }
         Trace.mark("parsed")
+        /// The fields of a candidate's row, for its rejection (none for a feature).
+        func fields(_ candidate: Candidate) throws -> [String] {
+            switch candidate.position {
+            case let .record(position): return try (table!.reader as! any RawRecordSource).row(at: position).fields
+            case let .fields(fields): return fields
+            case nil: return []
+            }
+        }
         // Hashed while the rows are stored: started earlier, it would take a core from the parsing.
         let hashing = Background<String, any Error> { try SHA256.hex(ofFileAt: path) }
         // Stored in code order: SQLite then appends to the unique index of codes instead of inserting all over it
@@ -94,7 +122,7 @@ public struct UnitImporter {
         for (position, repeated) in order {
             if repeated, let kept = unique.last {
                 let candidate = candidates[position]
-                let fields = try candidate.position.map { try csv!.reader.row(at: $0).fields } ?? []
+                let fields = try fields(candidate)
                 summary.rejections.append(Rejection(
                     file: path, line: candidate.line, field: "code",
                     message: "\(candidate.unit.code) is also on line \(candidates[kept].line), which is kept — give each unit its own code",
@@ -111,7 +139,7 @@ public struct UnitImporter {
             for (k, position) in unique.enumerated() {
                 guard let chain = cyclic[k] else { kept.append(position); continue }
                 let candidate = candidates[position]
-                let fields = try candidate.position.map { try csv!.reader.row(at: $0).fields } ?? []
+                let fields = try fields(candidate)
                 summary.rejections.append(Rejection(
                     file: path, line: candidate.line, field: "parent",
                     message: "\(candidate.unit.parent ?? "") would make \(candidate.unit.code) its own ancestor (\(chain.joined(separator: " → "))) — give it the unit above it as its parent",
@@ -166,7 +194,7 @@ public struct UnitImporter {
         }
         summary.rejections.sort { $0.line < $1.line }
         if let rejectsPath, !summary.rejections.isEmpty {
-            try RejectsFile.write(summary.rejections, header: csv?.reader.header ?? [], encoding: rejectsEncoding ?? CSVOutputEncoding(matching: csv?.reader.encoding ?? .utf8), to: rejectsPath)
+            try RejectsFile.write(summary.rejections, header: table?.reader.header ?? [], encoding: rejectsEncoding ?? table?.reader.rejectsEncoding ?? .utf8BOM, to: rejectsPath)
         }
         return summary
     }
@@ -193,15 +221,16 @@ public struct UnitImporter {
 
     // MARK: GeoJSON
 
-    private func readGeoJSON(path: String, into candidates: inout CandidatePart, summary: inout ImportSummary) throws {
+    private func readFeatures(_ source: any FeatureSource, into candidates: inout CandidatePart, summary: inout ImportSummary) throws {
+        let path = source.path
         let limits = geometryLimits
         let repair = PolygonRepair(budget: limits.budget)
         var partsInFile = 0
         // Each feature is made a unit as soon as it is read: the file's features are never all in memory at once.
-        try GeoJSONDocument.read(path: path, limits: GeoJSONLimits(positionsPerFeature: limits.verticesPerFeature,
-                                                                  positionsPerFile: limits.vertices)) { result in
+        try source.forEachFeature(limits: GeoJSONLimits(positionsPerFeature: limits.verticesPerFeature,
+                                                        positionsPerFile: limits.vertices)) { result in
             summary.rows += 1
-            let feature: GeoJSONFeature
+            let feature: Feature
             switch result {
             case let .success(value): feature = value
             case let .failure(error):
@@ -366,8 +395,9 @@ public struct UnitImporter {
         return keys
     }
 
-    private func openCSV(path: String) throws -> (reader: CSVReader, columns: ColumnMap<UnitColumn>) {
-        let reader = try CSVReader(path: path, encoding: encoding)
+    /// The columns of a table of units, or the error that names those missing.
+    private func columns(of reader: any RecordSource) throws -> ColumnMap<UnitColumn> {
+        let path = reader.path
         let columns = ColumnMap<UnitColumn>(header: reader.header, aliases: { $0.aliases })
         try columns.checkWidth(file: path, line: reader.headerLine)
         var required: [UnitColumn] = [.code, .name]
@@ -377,7 +407,7 @@ public struct UnitImporter {
             throw ImportError.missingColumns(file: path, line: reader.headerLine,
                                              names: columns.missingNames(missing) { $0.aliases[0] })
         }
-        return (reader, columns)
+        return columns
     }
 
     /// A unit's place in code order (by UTF-8 bytes, as SQLite's BINARY collation orders): the code's first 16
@@ -458,7 +488,7 @@ public struct UnitImporter {
     struct CandidatePart {
         var units: [AdministrativeUnit] = []
         var lines: [Int] = []
-        var positions: [CSVRecordPosition?] = []
+        var positions: [RowPlace?] = []
 
         var count: Int { units.count }
 
@@ -505,7 +535,8 @@ public struct UnitImporter {
         var failure: Error?
     }
 
-    /// Reads every row `reader` gives, appending the units to `candidates`.
+    /// Reads every row `reader` gives, appending the units to `candidates`: plain rows from their bytes
+    /// (`UnitFastPath`), the others as text.
     private func parseCSV(path: String, reader: CSVReader, columns: ColumnMap<UnitColumn>, into parsed: ParsedCSV,
                           appendingTo candidates: inout CandidatePart) throws {
         let fastPath = UnitFastPath(columns: columns, level: level, coordinateSystem: coordinateSystem)
@@ -514,56 +545,83 @@ public struct UnitImporter {
         while try reader.nextRaw(into: record) {
             rows += 1
             if let unit = fastPath.unit(record) {
-                candidates.append((record.line, unit, record.position))
+                candidates.append((record.line, unit, .record(record.position)))
                 continue
             }
             let row = try reader.row(of: record)
-            func reject(_ field: String, _ message: String) {
-                parsed.rejections.append(Rejection(file: path, line: row.line, field: field, message: message, fields: row.fields))
+            do {
+                candidates.append((row.line, try unit(of: row, in: reader, columns: columns), .record(record.position)))
+            } catch let rejected as RowRejected {
+                parsed.rejections.append(rejected.rejection)
             }
-            if let problem = row.problems.first {
-                reject(problem.column < reader.header.count ? reader.header[problem.column] : "column \(problem.column + 1)", problem.message)
-                continue
-            }
-            // Every field is read, and every bad one reported in one rejection.
-            var problems: [(field: String, message: String)] = []
-            func cell<T>(_ field: UnitColumn, _ parse: (String?) throws -> T?) -> T? {
-                do { return try parse(columns.value(field, in: row.fields)) }
-                catch let problem as CellProblem { problems.append((columns.name(field), problem.message)); return nil }
-                catch { problems.append((columns.name(field), "\(error)")); return nil }
-            }
-            let code = columns.value(.code, in: row.fields)
-            if code == nil { problems.append((columns.name(.code), "missing — every unit needs a code")) }
-            let name = columns.value(.name, in: row.fields)
-            if name == nil { problems.append((columns.name(.name), "missing — unit \(code ?? "") needs a name")) }
-            var level = self.level
-            if let text = columns.value(.level, in: row.fields) {
-                level = UnitLevel(argument: text)
-                if level == nil {
-                    problems.append((columns.name(.level), "\(text) is not a level — use city, district (county), township, community or village"))
-                }
-            } else if level == nil {
-                problems.append((columns.name(.level), "missing — add a level or pass --level"))
-            }
-            let population = cell(.population, Cell.count)
-            var location: LonLat?
-            let lonText = columns.value(.lon, in: row.fields), latText = columns.value(.lat, in: row.fields)
-            if lonText != nil || latText != nil {
-                let lon = cell(.lon) { try Cell.coordinate($0, name: "longitude (经度)", range: -180...180) }
-                let lat = cell(.lat) { try Cell.coordinate($0, name: "latitude (纬度)", range: -90...90) }
-                if let lon, let lat { location = coordinateSystem.toWGS84(LonLat(lon, lat)) }
-            }
-            let attributes = columns.attributes(in: row.fields)
-            let size = ImportLimits.bytes(attributes)
-            if size > ImportLimits.attributeBytes { problems.append(("attributes", ImportLimits.attributesMessage(size))) }
-            if let first = problems.first {
-                reject(first.field, ([first.message] + problems.dropFirst().map { "\($0.field): \($0.message)" }).joined(separator: "; "))
-                continue
-            }
-            let unit = AdministrativeUnit(code: code!, name: name!, level: level!, parent: columns.value(.parent, in: row.fields),
-                                          population: population, location: location, attributes: attributes)
-            candidates.append((row.line, unit, record.position))
         }
         parsed.rows = rows
+    }
+
+    /// Reads every row of a table that is not a CSV (its rows as text), appending the units to `candidates` with their
+    /// fields (a rejection of a repeated code gives them).
+    private func readRows(_ reader: any RecordSource, columns: ColumnMap<UnitColumn>,
+                          into candidates: inout CandidatePart, summary: inout ImportSummary) throws {
+        while let row = try reader.next() {
+            summary.rows += 1
+            do {
+                candidates.append((row.line, try unit(of: row, in: reader, columns: columns), .fields(row.fields)))
+            } catch let rejected as RowRejected {
+                summary.rejections.append(rejected.rejection)
+            }
+        }
+        if summary.rows == 0 { throw ImportError.noDataRows(file: reader.path, line: reader.headerLine) }
+    }
+
+    /// A row's rejection, thrown by `unit(of:in:columns:)`.
+    private struct RowRejected: Error {
+        let rejection: Rejection
+    }
+
+    /// The unit of a table's row read as text; throws its rejection (`RowRejected`), naming every bad field.
+    private func unit(of row: CSVRow, in reader: any RecordSource, columns: ColumnMap<UnitColumn>) throws -> AdministrativeUnit {
+        let header = reader.header
+        func rejection(_ field: String, _ message: String) -> RowRejected {
+            RowRejected(rejection: Rejection(file: reader.path, line: row.line, field: field, message: message, fields: row.fields))
+        }
+        if let problem = row.problems.first {
+            throw rejection(problem.column < header.count ? header[problem.column] : "column \(problem.column + 1)", problem.message)
+        }
+        // Every field is read, and every bad one reported in one rejection.
+        var problems: [(field: String, message: String)] = []
+        func cell<T>(_ field: UnitColumn, _ parse: (String?) throws -> T?) -> T? {
+            do { return try parse(columns.value(field, in: row.fields)) }
+            catch let problem as CellProblem { problems.append((columns.name(field), problem.message)); return nil }
+            catch { problems.append((columns.name(field), "\(error)")); return nil }
+        }
+        let code = columns.value(.code, in: row.fields)
+        if code == nil { problems.append((columns.name(.code), "missing — every unit needs a code")) }
+        let name = columns.value(.name, in: row.fields)
+        if name == nil { problems.append((columns.name(.name), "missing — unit \(code ?? "") needs a name")) }
+        var level = self.level
+        if let text = columns.value(.level, in: row.fields) {
+            level = UnitLevel(argument: text)
+            if level == nil {
+                problems.append((columns.name(.level), "\(text) is not a level — use city, district (county), township, community or village"))
+            }
+        } else if level == nil {
+            problems.append((columns.name(.level), "missing — add a level or pass --level"))
+        }
+        let population = cell(.population, Cell.count)
+        var location: LonLat?
+        let lonText = columns.value(.lon, in: row.fields), latText = columns.value(.lat, in: row.fields)
+        if lonText != nil || latText != nil {
+            let lon = cell(.lon) { try Cell.coordinate($0, name: "longitude (经度)", range: -180...180) }
+            let lat = cell(.lat) { try Cell.coordinate($0, name: "latitude (纬度)", range: -90...90) }
+            if let lon, let lat { location = coordinateSystem.toWGS84(LonLat(lon, lat)) }
+        }
+        let attributes = columns.attributes(in: row.fields)
+        let size = ImportLimits.bytes(attributes)
+        if size > ImportLimits.attributeBytes { problems.append(("attributes", ImportLimits.attributesMessage(size))) }
+        if let first = problems.first {
+            throw rejection(first.field, ([first.message] + problems.dropFirst().map { "\($0.field): \($0.message)" }).joined(separator: "; "))
+        }
+        return AdministrativeUnit(code: code!, name: name!, level: level!, parent: columns.value(.parent, in: row.fields),
+                                  population: population, location: location, attributes: attributes)
     }
 }

@@ -324,7 +324,7 @@ final class FuzzTests: XCTestCase {
                     self.checkWKBRoundTrip(feature.geometry, fail)
                 case .failure(let error):
                     self.checkOneLine(error.description, startsWith: "feature \(error.index) (line ",
-                                      "GeoJSONFeatureError", fail)
+                                      "FeatureError", fail)
                 }
             }
             return true
@@ -421,7 +421,7 @@ final class FuzzTests: XCTestCase {
 
     // Regression, found by fuzzing: GeoJSONError.notAFeatureCollection quotes the top-level "type" as is: `{"type":"\nFeatureCollection",
     // "features":[]}` gives `…found an object with "type": "⏎FeatureCollection" — export…` (two lines). The same holds
-    // for an unsupported crs name (`"crs":{"properties":{"name":"EPSG:\n3857"}}`) and for GeoJSONFeatureError's
+    // for an unsupported crs name (`"crs":{"properties":{"name":"EPSG:\n3857"}}`) and for FeatureError's
     // `has "type": "…"` and `unknown geometry type "…"`. Found by the fuzzer (FACILITYMAP_FUZZ_ITERATION=451).
     func testGeoJSONErrorsQuotingATypeOrCRSWithALineBreakAreOneLine() throws {
         for text in [#"{"type":"\nFeatureCollection","features":[]}"#,

@@ -162,7 +162,7 @@ final class GeoJSONReaderTests: XCTestCase {
         let path = try write("open.geojson", collection([square, square, square, open]))
         let document = try GeoJSONDocument.read(path: path)
         XCTAssertEqual(document.validFeatures.count, 3)
-        XCTAssertEqual(document.featureErrors, [GeoJSONFeatureError(index: 3, line: 5, message:
+        XCTAssertEqual(document.featureErrors, [FeatureError(index: 3, line: 5, message:
             "polygon 1, ring 0 is not closed (first [112.1, 34.5], last [112.1, 34.6]) — close the ring in the source (repeat the first position at the end)")])
         XCTAssertTrue(document.featureErrors[0].description.hasPrefix("feature 3 (line 5): polygon 1, ring 0 is not closed"))
     }

@@ -15,7 +15,7 @@ final class LuoyangDataTests: XCTestCase {
         return Self.repository.appendingPathComponent(relative).path
     }
 
-    func tianditu() throws -> [String: GeoJSONFeature] {
+    func tianditu() throws -> [String: Feature] {
         let document = try GeoJSONDocument.read(path: try dataPath("districts_tianditu_cgcs2000.geojson"))
         return Dictionary(uniqueKeysWithValues: document.validFeatures.map { ($0.properties["adcode"]!.stringValue!, $0) })
     }

@@ -58,4 +58,70 @@ final class RecordSourceTests: ImportTestCase {
         let rejects = try Data(contentsOf: URL(fileURLWithPath: path("rejects.csv")))
         XCTAssertEqual(String(decoding: rejects.prefix(3), as: UTF8.self), "id,")
     }
+
+    /// Features held in memory, as a Shapefile's reader gives them (records with attributes and shapes).
+    final class MemoryFeatures: FeatureSource {
+        let path: String
+        let features: [Result<Feature, FeatureError>]
+
+        init(path: String, features: [Result<Feature, FeatureError>]) {
+            self.path = path
+            self.features = features
+        }
+
+        func forEachFeature(limits: GeoJSONLimits, _ body: (Result<Feature, FeatureError>) throws -> Void) throws {
+            for feature in features { try body(feature) }
+        }
+    }
+
+    func testUnitsFromATableSourceImportAsTheirCSVDoes() throws {
+        let csv = geoData("luoyang/units.csv")
+        let reader = try CSVReader(path: csv)
+        var rows: [[String]] = []
+        while let row = try reader.next() { rows.append(row.fields) }
+        let repeated = rows[1]
+        rows.append(["410399999", "坏村", "hamlet", "410302001", "", "", "", "false"])
+        rows.append(repeated)
+        // The same rows as a CSV, for the reference import.
+        let text = ([reader.header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let fromCSV = try luoyangStore("csv.sqlite")
+        var csvImporter = UnitImporter()
+        csvImporter.rejectsPath = path("csv-rejects.csv")
+        let csvSummary = try csvImporter.run(path: try file("units.csv", text), into: fromCSV)
+
+        let fromTable = try luoyangStore("table.sqlite")
+        var importer = UnitImporter()
+        importer.rejectsPath = path("table-rejects.csv")
+        let workbook = try file("民政局.xlsx", "a workbook's bytes")
+        let summary = try importer.run(source: .table(TableSource(path: workbook, header: reader.header, rows: rows)), into: fromTable)
+
+        XCTAssertEqual(summary.line, "imported 3158 rows: 3156 new, 0 updated, 0 unchanged, 2 rejected")
+        XCTAssertEqual(summary.line, csvSummary.line)
+        XCTAssertEqual(summary.rejections.map(\.description), [
+            "\(workbook):3158: level: hamlet is not a level — use city, district (county), township, community or village",
+            "\(workbook):3159: code: 410302001 is also on line 3, which is kept — give each unit its own code",
+        ])
+        XCTAssertEqual(summary.rejections.map(\.fields), csvSummary.rejections.map(\.fields))
+        XCTAssertEqual(summary.rejections.last?.fields, repeated)
+        XCTAssertEqual(try fromTable.units(), try fromCSV.units())
+        XCTAssertEqual(try String(contentsOfFile: path("table-rejects.csv")), try String(contentsOfFile: path("csv-rejects.csv")))
+    }
+
+    func testUnitsFromAFeatureSourceImportAsTheirGeoJSONDoes() throws {
+        let geojson = geoData("luoyang/districts.geojson")
+        var features = try GeoJSONDocument.read(path: geojson).features
+        let shapefile = try file("行政区划.shp", "a shapefile's bytes")
+        // One record without a code, which the importer rejects naming its record.
+        features.append(.success(Feature(index: features.count, line: features.count + 1, properties: ["name": .string("无编码")],
+                                         geometry: .point(LonLat(112.45, 34.62)))))
+        let fromGeoJSON = try emptyStore("geojson.sqlite")
+        XCTAssertEqual(try UnitImporter().run(path: geojson, into: fromGeoJSON).new, 15)
+        let fromFeatures = try emptyStore("features.sqlite")
+        let summary = try UnitImporter().run(source: .features(MemoryFeatures(path: shapefile, features: features)), into: fromFeatures)
+
+        XCTAssertEqual(summary.line, "imported 16 rows: 15 new, 0 updated, 0 unchanged, 1 rejected")
+        XCTAssertEqual(summary.rejections.map(\.description), ["\(shapefile):16: code: feature 15: missing — every unit needs a code (or adcode)"])
+        XCTAssertEqual(try fromFeatures.units(), try fromGeoJSON.units())
+        XCTAssertEqual(try fromFeatures.importLog().last?.file, shapefile)
+    }
 }
