@@ -245,7 +245,7 @@ public struct FacilityImporter {
         let table = knownUnits.table
         let batches = Producer<ParsedBatch>(capacity: 2) { [self] push in
             // The ids seen so far, by their bytes (as the store's unique index tells them apart), with their lines.
-            var seen = CodeTable(minimumCapacity: min(reader.byteCount / 80, 10_000_000))
+            var seen = CodeTable(minimumCapacity: min(reader.byteCount / 80, 10_000_000), ordered: true)
             var firstLine: [Int] = []
             var batch = ParsedBatch()
             var rows = 0

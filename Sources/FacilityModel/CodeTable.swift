@@ -4,15 +4,70 @@ public struct CodeTable: Sendable {
     private var bytes: [UInt8] = []
     /// Where code `n` starts in `bytes`; code `n` ends where `n + 1` starts.
     private var offsets: [Int] = [0]
-    /// Open addressing: a code's number + 1, or 0 for an empty slot. The count is a power of two.
-    private var slots: [Int32]
-    private var mask: Int
+    /// Open addressing: a code's number + 1 in the low 32 bits and its hash's high 32 bits above (compared before the
+    /// bytes, which are then read only for a likely match), or 0 for an empty slot. The count is a power of two.
+    private var slots: [UInt64] = []
+    private var mask = 0
+    /// Whether the codes so far came in strictly increasing byte order and have no slots yet (`ordered` tables only):
+    /// a code is then known by a binary search, and a larger one is new without a look.
+    private var inOrder: Bool
+    private let minimumCapacity: Int
 
-    public init(minimumCapacity: Int = 0) {
+    /// A table with room for `minimumCapacity` codes before it grows (and for their bytes, at 16 a code).
+    /// `ordered`: while the codes come in increasing byte order (ids of a file sorted by id), they are only appended —
+    /// a random access into a table of millions of slots costs more than the rest of a row's parse; the first code out
+    /// of order builds the slots.
+    public init(minimumCapacity: Int = 0, ordered: Bool = false) {
+        self.minimumCapacity = minimumCapacity
+        inOrder = ordered
+        offsets.reserveCapacity(minimumCapacity + 1)
+        bytes.reserveCapacity(minimumCapacity * 16)
+        if !ordered { makeSlots() }
+    }
+
+    /// Makes the slots, for the codes so far and room for `minimumCapacity`.
+    private mutating func makeSlots() {
         var size = 16
-        while size < minimumCapacity * 2 { size <<= 1 }
+        while size < max(minimumCapacity, count + 1) * 2 { size <<= 1 }
         slots = Array(repeating: 0, count: size)
         mask = size - 1
+        inOrder = false
+        bytes.withUnsafeBufferPointer { stored in
+            for number in 0..<count {
+                let code = UnsafeBufferPointer(rebasing: stored[offsets[number]..<offsets[number + 1]])
+                let hash = Self.hash(code)
+                var slot = Int(truncatingIfNeeded: hash) & mask
+                while slots[slot] != 0 { slot = (slot + 1) & mask }
+                slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(number + 1)
+            }
+        }
+    }
+
+    /// -1, 0 or 1 as code `number` comes before, equals or comes after `code` in byte order.
+    private func compare(_ number: Int, _ code: UnsafeBufferPointer<UInt8>) -> Int {
+        bytes.withUnsafeBufferPointer { stored in
+            let start = offsets[number], length = offsets[number + 1] - start
+            let common = min(length, code.count)
+            if common > 0, let a = stored.baseAddress, let b = code.baseAddress {
+                let order = memcmp(a + start, b, common)
+                if order != 0 { return order < 0 ? -1 : 1 }
+            }
+            return length == code.count ? 0 : (length < code.count ? -1 : 1)
+        }
+    }
+
+    /// The number of `code` in an in-order table (a binary search).
+    private func orderedNumber(of code: UnsafeBufferPointer<UInt8>) -> Int? {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            switch compare(middle, code) {
+            case 0: return middle
+            case ..<0: low = middle + 1
+            default: high = middle
+            }
+        }
+        return nil
     }
 
     /// The number of codes.
@@ -25,17 +80,31 @@ public struct CodeTable: Sendable {
         }
     }
 
-    /// The number of `code`, or nil when it is not in the table.
-    public func number(of code: UnsafeBufferPointer<UInt8>) -> Int? {
-        var slot = Self.hash(code) & mask
-        return bytes.withUnsafeBufferPointer { stored in
-            while true {
-                let entry = Int(slots[slot])
-                if entry == 0 { return nil }
-                if Self.equal(stored, offsets[entry - 1], offsets[entry], code) { return entry - 1 }
-                slot = (slot + 1) & mask
+    /// The number of `code` and its slot, or nil and the empty slot where it would go.
+    private func find(_ code: UnsafeBufferPointer<UInt8>, hash: UInt64) -> (number: Int?, slot: Int) {
+        let tag = hash & 0xFFFF_FFFF_0000_0000
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        return slots.withUnsafeBufferPointer { slots in
+            bytes.withUnsafeBufferPointer { stored in
+                offsets.withUnsafeBufferPointer { offsets in
+                    while true {
+                        let entry = slots[slot]
+                        if entry == 0 { return (nil, slot) }
+                        if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                            let number = Int(entry & 0xFFFF_FFFF) - 1
+                            if Self.equal(stored, offsets[number], offsets[number + 1], code) { return (number, slot) }
+                        }
+                        slot = (slot + 1) & mask
+                    }
+                }
             }
         }
+    }
+
+    /// The number of `code`, or nil when it is not in the table.
+    public func number(of code: UnsafeBufferPointer<UInt8>) -> Int? {
+        if inOrder { return orderedNumber(of: code) }
+        return find(code, hash: Self.hash(code)).number
     }
 
     /// The number of `code`, or nil when it is not in the table.
@@ -50,14 +119,23 @@ public struct CodeTable: Sendable {
     /// Adds `code` unless present; returns its number either way.
     @discardableResult
     public mutating func insert(_ code: UnsafeBufferPointer<UInt8>) -> Int {
-        if let known = number(of: code) { return known }
+        if inOrder {
+            if count == 0 || compare(count - 1, code) < 0 {
+                bytes.append(contentsOf: code)
+                offsets.append(bytes.count)
+                return count - 1
+            }
+            if let known = orderedNumber(of: code) { return known }
+            makeSlots()
+        }
         if (count + 1) * 2 > slots.count { grow() }
+        let hash = Self.hash(code)
+        let found = find(code, hash: hash)
+        if let known = found.number { return known }
         let number = count
         bytes.append(contentsOf: code)
         offsets.append(bytes.count)
-        var slot = Self.hash(code) & mask
-        while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = Int32(number + 1)
+        slots[found.slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(number + 1)
         return number
     }
 
@@ -70,27 +148,31 @@ public struct CodeTable: Sendable {
 
     private mutating func grow() {
         let size = slots.count * 2
-        var grown = [Int32](repeating: 0, count: size)
+        var grown = [UInt64](repeating: 0, count: size)
         let newMask = size - 1
         bytes.withUnsafeBufferPointer { stored in
             for number in 0..<count {
                 let code = UnsafeBufferPointer(rebasing: stored[offsets[number]..<offsets[number + 1]])
-                var slot = Self.hash(code) & newMask
+                let hash = Self.hash(code)
+                var slot = Int(truncatingIfNeeded: hash) & newMask
                 while grown[slot] != 0 { slot = (slot + 1) & newMask }
-                grown[slot] = Int32(number + 1)
+                grown[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(number + 1)
             }
         }
         slots = grown
         mask = newMask
     }
 
-    /// FNV-1a, 64 bits, folded: codes are short, so a simple byte loop is fast enough.
-    private static func hash(_ code: UnsafeBufferPointer<UInt8>) -> Int {
+    /// FNV-1a, 64 bits, mixed: codes are short, so a simple byte loop is fast enough. The low bits pick the slot, the
+    /// high 32 are the slot's tag.
+    private static func hash(_ code: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in code {
             h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
         }
-        return Int(truncatingIfNeeded: h ^ (h >> 29))
+        h ^= h >> 29
+        h = h &* 0xbf58_476d_1ce4_e5b9
+        return h ^ (h >> 32)
     }
 
     private static func equal(_ stored: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
