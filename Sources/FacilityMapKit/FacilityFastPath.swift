@@ -206,17 +206,6 @@ extension FacilityColumn {
     }
 }
 
-extension Facility {
-    /// The facility a `FacilityRow` describes (its texts copied out of the row's bytes).
-    init(_ row: FacilityRow) {
-        func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
-        self.init(id: text(row.id), name: text(row.name), kind: row.kind, location: row.location,
-                  unit: row.unit.map(text), beds: row.beds, doctors: row.doctors, gps: row.gps, places: row.places,
-                  inclusive: row.inclusive, level: row.level.map(text), opened: row.opened, closed: row.closed,
-                  attributes: row.attributes)
-    }
-}
-
 /// The fast path of a units CSV import: a clean record whose cells are in their plainest form becomes an
 /// `AdministrativeUnit` without the text parser; nil sends the row to it (which also words every rejection).
 struct UnitFastPath {

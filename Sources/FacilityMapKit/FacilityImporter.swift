@@ -1,7 +1,7 @@
 import FacilityFormats
 import FacilityGeometry
 import FacilityModel
-import FacilityStore
+import FacilityRegistry
 import Foundation
 
 /// Imports a facilities CSV into a store: validates each row, upserts the good ones by `id`, in one transaction.
@@ -79,36 +79,12 @@ public struct FacilityImporter {
             summary.number = try writer.record(summary.record(layer: "facilities", author: author))
         }
         do {
-            if let sqlite = store as? SQLiteStore {
-                let holdsFacilities = try sqlite.holdsFacilities()
-                // Into a store that holds facilities every import is a bulk load through upserts: SpatiaLite's per-row
-                // triggers (a geometry check and a timestamp update each) lifted, the new points given to the R*Tree at
-                // the end (rebuilt when they are many). Into an empty store, a large file is one through the inserter.
-                let bulk = holdsFacilities || reader.byteCount / 100 > 20_000
-                try sqlite.write { writer in
-                    let bulkLoad = bulk ? try writer.beginBulkLoad() : nil
-                    var inserter: FacilityInserter?
-                    if !holdsFacilities && scope == nil, let raw = reader as? any RawRecordSource {
-                        inserter = try writer.facilityInserter(for: bulkLoad)
-                        try insertAll(reader: raw, columns: columns, areas: areas, knownUnits: knownUnits.allCodes(),
-                                      inserter: inserter!, summary: &summary, unknownUnits: &unknownUnits)
-                        if summary.new > 0 { try writer.recordCreations(fromPK: 1) }
-                    } else {
-                        try upsertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
-                                      store: store, writer: writer, summary: &summary, unknownUnits: &unknownUnits)
-                    }
-                    try refuseIfNeeded()
-                    if let bulkLoad { try writer.finishBulkLoad(bulkLoad, inserter: inserter) }
-                    try finish(writer)
-                }
-            } else {
-                // Other engines take the rows in batches (PostGIS: each batch one COPY).
-                try store.update { writer in
-                    try upsertAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits,
-                                  store: store, writer: writer, summary: &summary, unknownUnits: &unknownUnits)
-                    try refuseIfNeeded()
-                    try finish(writer)
-                }
+            // The engine chooses how to store the rows (`importFacilities`): they come a batch at a time.
+            try store.importFacilities(expectedRows: reader.byteCount / 100) { writer in
+                try storeAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits, store: store,
+                             writer: writer, summary: &summary, unknownUnits: &unknownUnits)
+                try refuseIfNeeded()
+                try finish(writer)
             }
         } catch is StrictRollback {
             summary.committed = false
@@ -127,42 +103,105 @@ public struct FacilityImporter {
         return summary
     }
 
-    /// Imports into a store that holds no facilities. One thread reads and parses (plain rows take the byte
-    /// path, `FacilityFastPath`; the others are parsed as text) while this one stores; a repeated id is
-    /// caught by the store's unique index.
-    private func insertAll(reader: any RawRecordSource, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
-                           inserter: FacilityInserter, summary: inout ImportSummary, unknownUnits: inout Int) throws {
-        let parsing = ParsingState()
+    /// Reads, parses and stores every row of `reader`. One thread reads and parses — plain rows of a CSV from their
+    /// bytes (`FacilityFastPath`), the others as text — while this one hands the rows to `writer` a batch at a time;
+    /// the store tells a row whose id an earlier row has (`.repeated`), which is then rejected naming that row's line.
+    private func storeAll(reader: any RecordSource, columns: ColumnMap<FacilityColumn>, areas: AreaIndex,
+                          knownUnits: KnownUnitCodes, store: any RegistryStore, writer: any RegistryWriter,
+                          summary: inout ImportSummary, unknownUnits: inout Int) throws {
+        // Every code at hand: looked up by the parsing thread; else here, one store read per distinct code.
+        let table = knownUnits.table
+        let checkUnits = table.map { $0.count > 0 } ?? false
+        let batchSize = 2048
+        let raw = reader as? any RawRecordSource
         let batches = Producer<FacilityBatch> { [self] push in
-            try parseAll(reader: reader, columns: columns, areas: areas, knownUnits: knownUnits, push: push, state: parsing)
+            var batch = FacilityBatch(capacity: batchSize)
+            var rows = 0
+            /// Parses a row as text (every form, every rejection worded) and takes it.
+            func parseText(_ row: CSVRow, at place: FacilityBatch.RowPlace) throws {
+                do {
+                    let facility = try parse(row, columns: columns, areas: areas)
+                    batch.rows.append(facility)
+                    batch.lines.append(Int32(clamping: row.line))
+                    batch.places.append(place)
+                    batch.unknownUnit.append(checkUnits && facility.unit.map { !table!.contains($0) } == true)
+                } catch let problem as RowProblem {
+                    batch.rejections.append(Rejection(file: reader.path, line: row.line, field: problem.field,
+                                                      message: problem.message, fields: row.fields))
+                }
+            }
+            /// Hands the batch over when full; false when the consumer stopped.
+            func handOver() -> Bool {
+                guard batch.rows.count + batch.rejections.count >= batchSize else { return true }
+                batch.rowsRead = rows
+                batch.bytesRead = reader.bytesRead
+                guard push(batch) else { return false }
+                batch = FacilityBatch(capacity: batchSize)
+                return true
+            }
+            if let raw {
+                let fastPath = FacilityFastPath(columns: columns, coordinateSystem: coordinateSystem, areas: areas)
+                let record = CSVRawRecord()
+                while try raw.nextRaw(into: record) {
+                    rows += 1
+                    let taken: Void? = fastPath.withRow(record) { row in
+                        batch.rows.append(row)
+                        batch.lines.append(Int32(clamping: record.line))
+                        batch.places.append(.record(record.position))
+                        batch.unknownUnit.append(checkUnits && row.unit.map { !table!.contains($0) } == true)
+                    }
+                    if taken == nil { try parseText(try raw.row(of: record), at: .record(record.position)) }
+                    guard handOver() else { return }
+                }
+            } else {
+                while let row = try reader.next() {
+                    rows += 1
+                    try parseText(row, at: .fields(row.fields))
+                    guard handOver() else { return }
+                }
+            }
+            batch.rowsRead = rows
+            batch.bytesRead = reader.bytesRead
+            _ = push(batch)
         }
         defer { batches.stop() }
-
-        // The line of each stored row, by pk (rows are stored with consecutive pks from `firstPK`).
+        // The line of each row handed to the store, by its place among them (what `.repeated` names).
         var lines: [Int32] = []
-        var firstPK: Int64 = -1
-        var otherLines: [Int64: Int] = [:]
-        var duplicates: [(position: CSVRecordPosition, first: Int)] = []
+        var repeated: [(place: FacilityBatch.RowPlace, line: Int, id: String, firstLine: Int)] = []
         var nextProgress = 50_000
         while let batch = try batches.next() {
+            summary.rows = batch.rowsRead
             summary.rejections += batch.rejections
-            try batch.withRows { count, row in
-                try inserter.insert(count: count, row: row) { index, outcome in
-                    let entry = batch.entries[index]
+            if let scope {
+                // The batch's stored facilities in one call (an engine may answer it in one query).
+                let facilities = batch.rows.facilities()
+                let storedByID = try store.facilities(ids: facilities.map(\.id))
+                for (facility, line) in zip(facilities, batch.lines) {
+                    let stored = storedByID[facility.id]
+                    if let refusal = scope.refusal(of: facility) ?? stored.flatMap(scope.refusal(of:)).map({ "the stored facility: \($0)" }) {
+                        throw ImportError.outsideScope(file: sourceName ?? reader.path, line: Int(line), id: facility.id,
+                                                       token: scope.token.name, reason: refusal)
+                    }
+                }
+            }
+            lines += batch.lines
+            let outcomes = try writer.store(batch.rows)
+            try batch.rows.withRows { _, row in
+                for (index, outcome) in outcomes.enumerated() {
                     switch outcome {
-                    case let .inserted(pk):
-                        if entry.unknownUnit { unknownUnits += 1 }
-                        if firstPK < 0 { firstPK = pk }
-                        if pk == firstPK + Int64(lines.count) {
-                            lines.append(Int32(clamping: entry.position.line))
-                        } else {
-                            otherLines[pk] = entry.position.line
-                        }
-                        summary.new += 1
-                    case let .duplicate(pk):
-                        let offset = Int(pk - firstPK)
-                        let first = otherLines[pk] ?? (offset >= 0 && offset < lines.count ? Int(lines[offset]) : 0)
-                        duplicates.append((entry.position, first))
+                    case .inserted: summary.new += 1
+                    case .updated: summary.updated += 1
+                    case .unchanged: summary.unchanged += 1
+                    case let .repeated(of: kept):
+                        repeated.append((batch.places[index], Int(batch.lines[index]), String(decoding: row(index).id, as: UTF8.self),
+                                         Int(lines[kept])))
+                        continue
+                    }
+                    if batch.unknownUnit[index] {
+                        unknownUnits += 1
+                    } else if table == nil, let unit = row(index).unit,
+                              try knownUnits.isUnknown(String(decoding: unit, as: UTF8.self)) {
+                        unknownUnits += 1
                     }
                 }
             }
@@ -172,173 +211,18 @@ public struct FacilityImporter {
             }
         }
         batches.stop()
-        summary.rows = parsing.rows
-        for (position, first) in duplicates {
-            let row = try reader.row(at: position)
-            summary.rejections.append(repeatedID(columns.value(.id, in: row.fields) ?? "", in: row, firstLine: first,
-                                                 file: reader.path, columns: columns))
+        // Rows read again once the parsing thread has stopped reading.
+        for (place, line, id, firstLine) in repeated {
+            let fields: [String]
+            switch place {
+            case let .record(position): fields = try raw!.row(at: position).fields
+            case let .fields(kept): fields = kept
+            }
+            summary.rejections.append(Rejection(
+                file: reader.path, line: line, field: columns.name(.id),
+                message: "\(id) is also on line \(firstLine), which is kept — give each facility its own id", fields: fields))
         }
         summary.rejections.sort { $0.line < $1.line }
-    }
-
-    /// What the parsing thread counted, read after it has finished.
-    private final class ParsingState: @unchecked Sendable {
-        var rows = 0
-    }
-
-    /// The parsing thread: reads every record of `reader`, parses it, and hands the results over in batches.
-    private func parseAll(reader: any RawRecordSource, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: CodeTable,
-                          push: (FacilityBatch) -> Bool, state: ParsingState) throws {
-        let fastPath = FacilityFastPath(columns: columns, coordinateSystem: coordinateSystem, areas: areas)
-        let record = CSVRawRecord()
-        let batchSize = 2048
-        var batch = FacilityBatch(capacity: batchSize)
-        var rows = 0
-        let checkUnits = knownUnits.count > 0
-        while try reader.nextRaw(into: record) {
-            rows += 1
-            let taken = fastPath.withRow(record) { row -> Bool in
-                let unknownUnit = checkUnits && row.unit.map { !knownUnits.contains($0) } == true
-                batch.append(row, position: record.position, unknownUnit: unknownUnit)
-                return true
-            }
-            if taken == nil {
-                let row = try reader.row(of: record)
-                do {
-                    let facility = try parse(row, columns: columns, areas: areas)
-                    let unknownUnit = checkUnits && facility.unit.map { !knownUnits.contains($0) } == true
-                    batch.append(facility, position: record.position, unknownUnit: unknownUnit)
-                } catch let problem as RowProblem {
-                    batch.rejections.append(Rejection(file: reader.path, line: row.line, field: problem.field,
-                                                      message: problem.message, fields: row.fields))
-                }
-            }
-            if batch.count + batch.rejections.count >= batchSize {
-                batch.rowsRead = rows
-                batch.bytesRead = reader.bytesRead
-                guard push(batch) else { return }
-                batch = FacilityBatch(capacity: batchSize)
-            }
-        }
-        batch.rowsRead = rows
-        batch.bytesRead = reader.bytesRead
-        _ = push(batch)
-        state.rows = rows
-    }
-
-    /// Rows parsed as text, for the upsert path: the facilities with their lines, and the rows rejected.
-    struct ParsedBatch {
-        var facilities: [Facility] = []
-        var lines: [Int] = []
-        var rejections: [Rejection] = []
-        var unknownUnits = 0
-        var rowsRead = 0
-        var bytesRead = 0
-    }
-
-    /// Imports into a store that holds facilities (or any store not SQLite): one thread parses each row as text
-    /// while this one upserts them by id, 10,000 at a time (on PostGIS, the database works meanwhile too).
-    private func upsertAll(reader: any RecordSource, columns: ColumnMap<FacilityColumn>, areas: AreaIndex, knownUnits: KnownUnitCodes,
-                           store: any RegistryStore, writer: any RegistryWriter, summary: inout ImportSummary,
-                           unknownUnits: inout Int) throws {
-        // Every code at hand: looked up by the parsing thread; else here, one store read per distinct code.
-        let table = knownUnits.table
-        let batches = Producer<ParsedBatch>(capacity: 2) { [self] push in
-            // The ids seen so far, by their bytes (as the store's unique index tells them apart), with their lines.
-            var seen = CodeTable(minimumCapacity: min(reader.byteCount / 80, 10_000_000), ordered: true)
-            var firstLine: [Int] = []
-            var batch = ParsedBatch()
-            var rows = 0
-            /// Takes a parsed facility of line `line` (`row` gives its text row, for a rejection), or rejects its repeated id.
-            func take(_ facility: Facility, line: Int, row: () throws -> CSVRow) throws {
-                var id = facility.id
-                let number = id.withUTF8 { seen.insert($0) }
-                if number < firstLine.count {
-                    batch.rejections.append(repeatedID(facility.id, in: try row(), firstLine: firstLine[number], file: reader.path, columns: columns))
-                } else {
-                    firstLine.append(line)
-                    if let unit = facility.unit, let table, table.count > 0, !table.contains(unit) { batch.unknownUnits += 1 }
-                    batch.facilities.append(facility)
-                    batch.lines.append(line)
-                }
-            }
-            /// Parses a row as text (every form, every rejection worded).
-            func parseText(_ row: CSVRow) throws {
-                do {
-                    try take(try parse(row, columns: columns, areas: areas), line: row.line, row: { row })
-                } catch let problem as RowProblem {
-                    batch.rejections.append(Rejection(file: reader.path, line: row.line, field: problem.field,
-                                                      message: problem.message, fields: row.fields))
-                }
-            }
-            /// Hands the batch over when full; false when the consumer stopped.
-            func handOver() -> Bool {
-                guard batch.facilities.count == 10_000 else { return true }
-                batch.rowsRead = rows
-                batch.bytesRead = reader.bytesRead
-                guard push(batch) else { return false }
-                batch = ParsedBatch()
-                return true
-            }
-            if let raw = reader as? any RawRecordSource {
-                // Plain rows from their bytes (`FacilityFastPath`, as the bulk path reads them), the others as text.
-                let fastPath = FacilityFastPath(columns: columns, coordinateSystem: coordinateSystem, areas: areas)
-                let record = CSVRawRecord()
-                while try raw.nextRaw(into: record) {
-                    rows += 1
-                    if let facility = fastPath.withRow(record, { Facility($0) }) {
-                        try take(facility, line: record.line, row: { try raw.row(of: record) })
-                    } else {
-                        try parseText(try raw.row(of: record))
-                    }
-                    guard handOver() else { return }
-                }
-            } else {
-                while let row = try reader.next() {
-                    rows += 1
-                    try parseText(row)
-                    guard handOver() else { return }
-                }
-            }
-            batch.rowsRead = rows
-            batch.bytesRead = reader.bytesRead
-            _ = push(batch)
-        }
-        defer { batches.stop() }
-        var nextProgress = 50_000
-        while let batch = try batches.next() {
-            summary.rows = batch.rowsRead
-            summary.rejections += batch.rejections
-            unknownUnits += batch.unknownUnits
-            if table == nil {
-                for facility in batch.facilities { if let unit = facility.unit, try knownUnits.isUnknown(unit) { unknownUnits += 1 } }
-            }
-            if let scope {
-                // The batch's stored facilities in one call (an engine may answer it in one query).
-                let storedByID = try store.facilities(ids: batch.facilities.map(\.id))
-                for (facility, line) in zip(batch.facilities, batch.lines) {
-                    let stored = storedByID[facility.id]
-                    if let refusal = scope.refusal(of: facility) ?? stored.flatMap(scope.refusal(of:)).map({ "the stored facility: \($0)" }) {
-                        throw ImportError.outsideScope(file: sourceName ?? reader.path, line: line, id: facility.id,
-                                                       token: scope.token.name, reason: refusal)
-                    }
-                }
-            }
-            for outcome in try writer.upsert(batch.facilities) { summary.count(outcome) }
-            if batch.rowsRead >= nextProgress {
-                progress?(batch.rowsRead, batch.bytesRead, reader.byteCount)
-                nextProgress = batch.rowsRead + 50_000
-            }
-        }
-        summary.rejections.sort { $0.line < $1.line }
-    }
-
-    /// The rejection of a row whose id an earlier row (kept) has.
-    private func repeatedID(_ id: String, in row: CSVRow, firstLine: Int, file: String,
-                            columns: ColumnMap<FacilityColumn>) -> Rejection {
-        Rejection(file: file, line: row.line, field: columns.name(.id),
-                  message: "\(id) is also on line \(firstLine), which is kept — give each facility its own id",
-                  fields: row.fields)
     }
 
     /// What is wrong with a row: every bad field, the first named as `field`, the others after the first message

@@ -33,9 +33,4 @@ final class KnownUnitCodes {
         answers[code] = known
         return !known
     }
-
-    /// Every stored code (read now if it was not).
-    func allCodes() throws -> CodeTable {
-        try table ?? store.unitCodeTable()
-    }
 }

@@ -148,42 +148,14 @@ public struct UnitImporter {
             unique = kept
         }
         do {
-            if let sqlite = store as? SQLiteStore {
-                let lastStored = try sqlite.lastUnitPK()
-                try sqlite.write { writer in
-                    // Many rows, compared with those stored: lift the per-row triggers and pack the R*Trees once at the
-                    // end (which reads every stored row: not worth it for a few units added to many).
-                    let many = unique.count > 1_000 && Int64(unique.count) * 4 > lastStored
-                    let bulkLoad = many ? try writer.beginBulkLoad(of: .units) : nil
-                    let inserter = try writer.unitInserter(for: bulkLoad)
-                    let units = candidates.units(at: unique)
-                    // The location R*Tree packed on another thread meanwhile (used if no stored unit was updated).
-                    let planned = bulkLoad == nil ? nil : try writer.planUnitLocationIndex(units, for: inserter)
-                    Trace.mark("units ordered, index planned")
-                    try inserter.insert(units) { index, outcome in
-                        switch outcome {
-                        case .inserted: summary.new += 1
-                        case .duplicate: summary.count(try writer.upsert(units[index]))  // stored before: update it
-                        }
-                    }
-                    Trace.mark("stored rows")
-                    if strict && !summary.rejections.isEmpty { throw StrictRollback() }
-                    if let bulkLoad { try writer.finishBulkLoad(bulkLoad, unitInserter: inserter, planned: planned) }
-                    summary.sha256 = try hashing.value()
-                    summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
-                    try commitCheck?(store)
-                    try writer.record(summary.record(layer: "units", author: author))
-                }
-            } else {
-                // Other engines take the units in one call (PostGIS: one COPY for the new, one for the updated).
-                try store.update { writer in
-                    for outcome in try writer.upsert(unique.map { candidates[$0].unit }) { summary.count(outcome) }
-                    if strict && !summary.rejections.isEmpty { throw StrictRollback() }
-                    summary.sha256 = try hashing.value()
-                    summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
-                    try commitCheck?(store)
-                    try writer.record(summary.record(layer: "units", author: author))
-                }
+            // The engine chooses how to store them (`importUnits`); the import is recorded in the same transaction.
+            try store.importUnits(candidates.units(at: unique)) { writer, outcomes in
+                for outcome in outcomes { summary.count(outcome) }
+                if strict && !summary.rejections.isEmpty { throw StrictRollback() }
+                summary.sha256 = try hashing.value()
+                summary.previousImport = try store.lastImport(sha256: summary.sha256, layer: "units")
+                try commitCheck?(store)
+                try writer.record(summary.record(layer: "units", author: author))
             }
         } catch is StrictRollback {
             summary.committed = false

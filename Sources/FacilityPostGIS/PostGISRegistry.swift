@@ -463,6 +463,11 @@ final class PostGISWriter: RegistryWriter {
     private var number: Int64?
     /// The run of facility rows this import created and has not yet recorded.
     private var pendingCreations: (first: Int64, last: Int64)?
+    /// The ids of the rows `store(_:)` has taken in this transaction, by their bytes (in order: a file sorted by id
+    /// costs no hashing), and each one's place among the rows handed over.
+    private var storedIDs = CodeTable(ordered: true)
+    private var placeOfStoredID: [Int32] = []
+    private var handed = 0
 
     init(store: PostGISStore) { self.store = store }
 
@@ -485,6 +490,28 @@ final class PostGISWriter: RegistryWriter {
         [String(pk), f.id, f.name, f.kind.rawValue, f.unit, f.beds.map(String.init), f.doctors.map(String.init),
          f.gps.map(String.init), f.places.map(String.init), f.inclusive.map { $0 ? "1" : "0" }, f.level,
          f.opened?.description, f.closed?.description, Attributes.encode(f.attributes), PostGISStore.ewkb(f.location)]
+    }
+
+    /// Upserts the rows whose ids this transaction has not stored yet (as values: the rows' bytes make no difference to
+    /// COPY), each other row `.repeated`.
+    func store(_ rows: FacilityRows) throws -> [RowOutcome] {
+        var outcomes = [RowOutcome](repeating: .unchanged, count: rows.count)
+        var facilities: [Facility] = [], positions: [Int] = []
+        rows.withRows { count, row in
+            for index in 0..<count {
+                let number = storedIDs.insert(row(index).id)
+                if number < placeOfStoredID.count {
+                    outcomes[index] = .repeated(of: Int(placeOfStoredID[number]))
+                } else {
+                    placeOfStoredID.append(Int32(handed + index))
+                    facilities.append(Facility(row(index)))
+                    positions.append(index)
+                }
+            }
+        }
+        handed += rows.count
+        for (position, outcome) in zip(positions, try upsert(facilities)) { outcomes[position] = RowOutcome(outcome) }
+        return outcomes
     }
 
     func upsert(_ facilities: [Facility]) throws -> [UpsertOutcome] {

@@ -39,3 +39,19 @@ public enum UpsertOutcome: Equatable, Sendable {
     case inserted, updated, unchanged
 }
 
+
+/// What storing one row of an import did (`RegistryWriter.store(_:)`).
+public enum RowOutcome: Equatable, Sendable {
+    case inserted, updated, unchanged
+    /// Not stored: an earlier row of the same import has its id, and was kept. `of` is that row's place among the rows
+    /// the import handed over (0 for the first row of its first batch).
+    case repeated(of: Int)
+
+    public init(_ outcome: UpsertOutcome) {
+        switch outcome {
+        case .inserted: self = .inserted
+        case .updated: self = .updated
+        case .unchanged: self = .unchanged
+        }
+    }
+}

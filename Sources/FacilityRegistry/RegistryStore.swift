@@ -19,6 +19,17 @@ public protocol RegistryStore: AnyObject {
     func read<T>(_ body: () throws -> T) throws -> T
     /// Runs `body` in one transaction: committed when it returns, nothing written when it throws.
     func update<T>(_ body: (any RegistryWriter) throws -> T) throws -> T
+    /// Runs an import of facilities in one transaction, as `update` does: `body` hands the rows over a batch at a time
+    /// (`RegistryWriter.store(_:)`), and the engine chooses how to store them from what it holds and from
+    /// `expectedRows`, about how many come (SQLite: into an empty store through its bulk inserter; a large file, or
+    /// any into a store that holds facilities, as a bulk load with its triggers lifted). Given as `update` for an
+    /// engine with one way.
+    func importFacilities<T>(expectedRows: Int, _ body: (any RegistryWriter) throws -> T) throws -> T
+    /// Runs an import of units in one transaction: stores `units` (in code order, their codes distinct) as the engine
+    /// chooses (SQLite: through an inserter that appends to the index of codes, as a bulk load when they are many
+    /// against those stored), a code stored already updated; then runs `body` with the writer and what became of each
+    /// unit, in order (to record the import, or to throw and write nothing). Given as `update` with `upsert`.
+    func importUnits<T>(_ units: OrderedUnits, _ body: (any RegistryWriter, [UpsertOutcome]) throws -> T) throws -> T
 
     // MARK: Units
 
@@ -94,6 +105,12 @@ public protocol RegistryWriter {
     /// Inserts each facility, or updates the stored one with its id (recording the change in its history); says
     /// which for each, in order, or that nothing changed. Ids must be distinct within one call.
     func upsert(_ facilities: [Facility]) throws -> [UpsertOutcome]
+    /// Stores a batch of an import's facility rows: inserts each new id, updates the stored facility with its id
+    /// (recording the change in its history) or leaves it as it is, and stores no row whose id an earlier row of the
+    /// same transaction has (in this batch or an earlier one: `.repeated`, naming the kept row by its place among the
+    /// rows handed over, as the unique index tells ids apart — by their bytes); says which for each, in order. Each
+    /// engine stores the rows its own way (SQLite binds their bytes; PostGIS copies them).
+    func store(_ rows: FacilityRows) throws -> [RowOutcome]
     /// Inserts each unit, or updates the stored one with its code; says which for each, in order.
     func upsert(_ units: [AdministrativeUnit]) throws -> [UpsertOutcome]
     /// Records the import in the log, under the number its history rows name; gives that number.
@@ -107,6 +124,14 @@ public protocol RegistryWriter {
 }
 
 extension RegistryStore {
+    public func importFacilities<T>(expectedRows: Int, _ body: (any RegistryWriter) throws -> T) throws -> T {
+        try update(body)
+    }
+
+    public func importUnits<T>(_ units: OrderedUnits, _ body: (any RegistryWriter, [UpsertOutcome]) throws -> T) throws -> T {
+        try update { writer in try body(writer, try writer.upsert(units.all)) }
+    }
+
     /// Every unit in code order.
     public func units() throws -> [AdministrativeUnit] { try units(level: nil, within: nil) }
     public func units(level: UnitLevel) throws -> [AdministrativeUnit] { try units(level: level, within: nil) }

@@ -245,6 +245,19 @@ final class Statement {
         }
     }
 
+    /// Binds UTF-8 bytes as the text parameter `index` (1-based), copied.
+    func bindText(_ index: Int32, _ bytes: UnsafeBufferPointer<UInt8>) throws {
+        // A nil base address would bind NULL: empty text is bound as an empty string.
+        guard let base = bytes.baseAddress else {
+            let rc = sqlite3_bind_text(handle, index, "", 0, SQLITE_TRANSIENT)
+            guard rc == SQLITE_OK else { throw database.error(rc, sql) }
+            return
+        }
+        let rc = sqlite3_bind_text(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                                   Int32(bytes.count), SQLITE_TRANSIENT)
+        guard rc == SQLITE_OK else { throw database.error(rc, sql) }
+    }
+
     /// Binds two integers and runs the statement (no rows): for loops that insert millions of pairs.
     func bindAndRun(_ first: Int64, _ second: Int64) throws {
         sqlite3_bind_int64(handle, 1, first)

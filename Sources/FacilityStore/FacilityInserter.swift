@@ -3,47 +3,6 @@ import FacilityGeometry
 import FacilityModel
 import FacilityRegistry
 
-/// A validated facility as UTF-8 bytes and numbers: what the bulk import binds straight from the bytes of a
-/// CSV record, making no `String` or `Facility` per row. The buffers need only live until `insert` returns.
-public struct FacilityRow {
-    public var id: UnsafeBufferPointer<UInt8>
-    public var name: UnsafeBufferPointer<UInt8>
-    public var kind: FacilityKind
-    /// WGS-84 position.
-    public var location: LonLat
-    public var unit: UnsafeBufferPointer<UInt8>?
-    public var beds: Int?
-    public var doctors: Int?
-    public var gps: Int?
-    public var places: Int?
-    public var inclusive: Bool?
-    public var level: UnsafeBufferPointer<UInt8>?
-    public var opened: Day?
-    public var closed: Day?
-    /// Extra columns, as `Facility.attributes`.
-    public var attributes: [String: String]
-
-    public init(id: UnsafeBufferPointer<UInt8>, name: UnsafeBufferPointer<UInt8>, kind: FacilityKind, location: LonLat,
-                unit: UnsafeBufferPointer<UInt8>? = nil, beds: Int? = nil, doctors: Int? = nil, gps: Int? = nil,
-                places: Int? = nil, inclusive: Bool? = nil, level: UnsafeBufferPointer<UInt8>? = nil,
-                opened: Day? = nil, closed: Day? = nil, attributes: [String: String] = [:]) {
-        self.id = id
-        self.name = name
-        self.kind = kind
-        self.location = location
-        self.unit = unit
-        self.beds = beds
-        self.doctors = doctors
-        self.gps = gps
-        self.places = places
-        self.inclusive = inclusive
-        self.level = level
-        self.opened = opened
-        self.closed = closed
-        self.attributes = attributes
-    }
-}
-
 /// What inserting a row whose key (a facility's id, a unit's code) may be stored already did.
 public enum InsertOutcome: Equatable, Sendable {
     /// Stored, as row `pk`.

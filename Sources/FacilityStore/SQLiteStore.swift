@@ -161,6 +161,7 @@ public final class SQLiteStore {
             pendingImportNumber = nil
             pendingCreations = nil
             bulkLocationChanges = nil
+            facilityImport = nil
         }
         return try db.transaction { try body(StoreWriter(store: self)) }
     }
@@ -174,6 +175,9 @@ public final class SQLiteStore {
     /// The row after the one the last upsert found: a file imported again lists its facilities in the order they were
     /// stored, so the next one is most likely there (`StoreWriter.upsert` checks its id).
     var nextLikelyPK: Int64 = 0
+    /// The facility rows this transaction has stored through `StoreWriter.store(_:)` (and, in an import into a store
+    /// that held none, the inserter that stores them).
+    var facilityImport: FacilityImport?
     /// In a bulk load of facilities (the R*Tree's triggers lifted), the index entries of the rows upserted since whose
     /// point is new (inserted, or moved): `finishBulkLoad` adds these few rather than rebuilding the whole tree.
     var bulkLocationChanges: [PackedRTree.Entry]?

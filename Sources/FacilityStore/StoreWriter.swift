@@ -96,31 +96,67 @@ public struct StoreWriter {
     /// Inserts the facility, or updates the stored one with the same id; says which, or that nothing changed.
     @discardableResult
     public func upsert(_ facility: Facility) throws -> UpsertOutcome {
-        // The row after the last one found first (a rowid seek, no index), checked by its id; else by the id's index.
-        var existing = try db.statement("SELECT \(Self.comparedColumns) FROM facilities WHERE pk = ?")
-        try existing.bind([.integer(store.nextLikelyPK)])
-        var found = try existing.step()
-        if found, let storedID = existing.textBytes(0), facility.id.utf8.elementsEqual(storedID) {
-            // The likely row is this facility's.
-        } else {
-            if found { existing.reset() }
-            existing = try db.statement("SELECT \(Self.comparedColumns) FROM facilities WHERE id = ?")
-            try existing.bind([.text(facility.id)])
-            found = try existing.step()
-        }
-        var pk: Int?
-        var stored: Facility?
-        if found {
-            store.nextLikelyPK = Int64(existing.int(15) ?? 0) + 1
-            // Most rows of a re-imported file are as stored: their bytes tell, without a `Facility` made of them.
-            if Self.storedRow(existing, isByteForByte: facility) {
+        var id = facility.id
+        return try upsert(facility, stored: id.withUTF8 { try storedRow(id: $0) }).outcome
+    }
+
+    /// Stores row `place` of those handed over (`store(_:)`) as `upsert(_:)` does a facility — unless this transaction
+    /// stored its id already (`.repeated`) — without making a `Facility` of a row that is stored byte for byte (most
+    /// rows of a file imported again).
+    func store(_ row: FacilityRow, place: Int, state: FacilityImport) throws -> RowOutcome {
+        let existing = try storedRow(id: row.id)
+        if let existing {
+            let pk = Int64(existing.int(15) ?? 0)
+            if let kept = state.place(ofPK: pk) {
+                existing.reset()
+                return .repeated(of: kept)
+            }
+            state.mark(pk, place: place)
+            if Self.storedRow(existing, isByteForByte: row) {
+                store.nextLikelyPK = pk + 1
                 existing.reset()
                 return .unchanged
             }
-            pk = existing.int(15)
+        }
+        let (outcome, pk) = try upsert(Facility(row), stored: existing)
+        state.mark(pk, place: place)
+        return RowOutcome(outcome)
+    }
+
+    /// The stored row (`comparedColumns`) of the facility `id`, stepped onto it (reset it when done); nil when none.
+    /// The row after the last one found is tried first (a rowid seek, no index) and checked by its id; else the id's
+    /// index.
+    private func storedRow(id: UnsafeBufferPointer<UInt8>) throws -> Statement? {
+        let likely = try db.statement("SELECT \(Self.comparedColumns) FROM facilities WHERE pk = ?")
+        try likely.bind([.integer(store.nextLikelyPK)])
+        if try likely.step() {
+            if let storedID = likely.textBytes(0), storedID.elementsEqual(UnsafeRawBufferPointer(id)) { return likely }
+            likely.reset()
+        }
+        let byID = try db.statement("SELECT \(Self.comparedColumns) FROM facilities WHERE id = ?")
+        try byID.bindText(1, id)
+        if try byID.step() { return byID }
+        byID.reset()
+        return nil
+    }
+
+    /// Inserts `facility`, or updates the row `existing` is on (its stored row, from `storedRow(id:)`); gives the row's
+    /// number too.
+    private func upsert(_ facility: Facility, stored existing: Statement?) throws -> (outcome: UpsertOutcome, pk: Int64) {
+        var pk: Int?
+        var stored: Facility?
+        if let existing {
+            let storedPK = Int64(existing.int(15) ?? 0)
+            store.nextLikelyPK = storedPK + 1
+            // Most rows of a re-imported file are as stored: their bytes tell, without a `Facility` made of them.
+            if Self.storedRow(existing, isByteForByte: facility) {
+                existing.reset()
+                return (.unchanged, storedPK)
+            }
+            pk = Int(storedPK)
             stored = try store.readFacility(existing, location: try SQLiteStore.point(existing, column: 12))
             existing.reset()
-            if stored == facility { return .unchanged }
+            if stored == facility { return (.unchanged, storedPK) }
         }
         let arguments = Self.arguments(facility)
         if let pk {
@@ -135,11 +171,12 @@ public struct StoreWriter {
                 || stored!.location.lat.bitPattern != facility.location.lat.bitPattern {
                 store.bulkLocationChanges!.append(PackedRTree.Entry(id: Int64(pk), point: facility.location))
             }
-            return .updated
+            return (.updated, Int64(pk))
         }
         try insert(facility)
-        try noteCreation(of: db.lastInsertRowID)
-        return .inserted
+        let inserted = db.lastInsertRowID
+        try noteCreation(of: inserted)
+        return (.inserted, inserted)
     }
 
     /// What `upsert` reads of a stored row to compare: `SQLiteStore.facilityColumns` with the point as its BLOB (read in
@@ -166,6 +203,30 @@ public struct StoreWriter {
             && same(8, facility.inclusive.map { $0 ? 1 : 0 }) && same(9, facility.level)
             && same(10, facility.opened) && same(11, facility.closed)
             && (try? SQLiteStore.point(s, column: 12)).map { $0.lon == facility.location.lon && $0.lat == facility.location.lat } == true
+    }
+
+    /// Whether the row `s` holds (`comparedColumns`) is `row` byte for byte (as `storedRow(_:isByteForByte:)` a facility).
+    static func storedRow(_ s: Statement, isByteForByte row: FacilityRow) -> Bool {
+        func same(_ column: Int32, _ text: UnsafeBufferPointer<UInt8>?) -> Bool {
+            guard let text else { return s.isNull(column) }
+            guard let bytes = s.textBytes(column) else { return false }
+            return bytes.elementsEqual(UnsafeRawBufferPointer(text))
+        }
+        func same(_ column: Int32, _ text: String) -> Bool {
+            guard let bytes = s.textBytes(column) else { return false }
+            return text.utf8.elementsEqual(bytes)
+        }
+        func same(_ column: Int32, _ number: Int?) -> Bool { s.int(column) == number }
+        func same(_ column: Int32, _ day: Day?) -> Bool {
+            guard let bytes = s.textBytes(column) else { return day == nil }
+            return day != nil && Day(bytes: bytes, bareYearMeansEnd: false) == day
+        }
+        return row.attributes.isEmpty && s.isNull(14)
+            && same(1, row.name) && same(2, row.kind.rawValue) && same(3, row.unit)
+            && same(4, row.beds) && same(5, row.doctors) && same(6, row.gps) && same(7, row.places)
+            && same(8, row.inclusive.map { $0 ? 1 : 0 }) && same(9, row.level)
+            && same(10, row.opened) && same(11, row.closed)
+            && (try? SQLiteStore.point(s, column: 12)).map { $0.lon == row.location.lon && $0.lat == row.location.lat } == true
     }
 
     /// Records an import in `import_log`, under the number the transaction's history rows name.

@@ -51,6 +51,44 @@ class FacilityImportTests: ImportTestCase {
         XCTAssertEqual(try store.facility(id: "LY-H-099")?.kind, .hospital)
     }
 
+    /// A repeated id is rejected naming the line of the row kept (the first), on every route: into an empty store (the
+    /// unique index refuses it on SQLite), into one that holds the ids (the upsert finds the row this import stored),
+    /// across batches, for a row parsed as text, and from a source that is not a CSV.
+    func testARepeatedIDIsRejectedNamingTheKeptLineOnEveryRoute() throws {
+        var lines = ["id,name,kind,lon,lat,beds"]
+        for n in 1...5_000 {
+            lines.append(String(format: "F%04d,医院%d,hospital,%.5f,34.70000,%d", n, n, 112.4 + Double(n) * 0.00001, n))
+        }
+        lines[10] = "F0001,重复一,hospital,112.41000,34.70000,1"                   // line 11: in the first batch
+        lines[4_800] = "F0002,重复二,hospital,112.42000,34.70000,2"                // line 4801: two batches later
+        lines[4_900] = "F0003,\"重复,三\",hospital,112.43000,34.70000,3"            // line 4901: quoted, the text parser's
+        let path = try file("repeats.csv", lines.joined(separator: "\n") + "\n")
+        let expected = [
+            "\(path):11: id: F0001 is also on line 2, which is kept — give each facility its own id",
+            "\(path):4801: id: F0002 is also on line 3, which is kept — give each facility its own id",
+            "\(path):4901: id: F0003 is also on line 4, which is kept — give each facility its own id",
+        ]
+        let store = try luoyangStore()
+        let first = try FacilityImporter().run(path: path, into: store)
+        XCTAssertEqual(first.line, "imported 5000 rows: 4997 new, 0 updated, 0 unchanged, 3 rejected")
+        XCTAssertEqual(first.rejections.map(\.description), expected)
+        XCTAssertEqual(first.rejections.last?.fields, ["F0003", "重复,三", "hospital", "112.43000", "34.70000", "3"])
+        XCTAssertEqual(try store.facility(id: "F0002")?.name, "医院2")
+
+        // Again, into the store that holds them: the same rows are refused, the rest unchanged.
+        let again = try FacilityImporter().run(path: path, into: store)
+        XCTAssertEqual(again.line, "imported 5000 rows: 0 new, 0 updated, 4997 unchanged, 3 rejected")
+        XCTAssertEqual(again.rejections.map(\.description), expected)
+
+        // The kept row changed: it updates the store, its repeat does not.
+        lines[2] = "F0002,医院二,hospital,112.40002,34.70000,20"
+        let changed = try file("changed.csv", lines.joined(separator: "\n") + "\n")
+        let third = try FacilityImporter().run(path: changed, into: store)
+        XCTAssertEqual(third.line, "imported 5000 rows: 0 new, 1 updated, 4996 unchanged, 3 rejected")
+        XCTAssertEqual(try store.facility(id: "F0002")?.name, "医院二")
+        XCTAssertEqual(try store.facility(id: "F0002")?.beds, 20)
+    }
+
     func testGB18030FileWithChineseHeadersAndGCJ02CoordinatesImports() throws {
         let store = try luoyangStore()
         _ = try FacilityImporter().run(path: fixture("facilities.csv"), into: store)

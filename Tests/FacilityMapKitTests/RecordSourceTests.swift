@@ -38,6 +38,7 @@ final class RecordSourceTests: ImportTestCase {
         var rows: [[String]] = []
         while let row = try reader.next() { rows.append(row.fields) }
         rows.append(["T-BAD", "坏行", "中医医院", "112.43", "34.71", "", "", "", "", "", "", "", "", "", ""])
+        rows.append(rows[0])
 
         let fromCSV = try luoyangStore("csv.sqlite")
         let csvSummary = try FacilityImporter().run(path: csv, into: fromCSV)
@@ -49,8 +50,12 @@ final class RecordSourceTests: ImportTestCase {
         importer.sourceName = "卫健委.xlsx"
         let summary = try importer.run(source: TableSource(path: workbook, header: reader.header, rows: rows), into: fromTable)
 
-        XCTAssertEqual(summary.line, "imported 11 rows: 10 new, 0 updated, 0 unchanged, 1 rejected")
-        XCTAssertEqual(summary.rejections.map(\.description), ["\(workbook):12: kind: 中医医院 is not a known kind — did you mean 中医院 (tcm_hospital)?"])
+        XCTAssertEqual(summary.line, "imported 12 rows: 10 new, 0 updated, 0 unchanged, 2 rejected")
+        XCTAssertEqual(summary.rejections.map(\.description), [
+            "\(workbook):12: kind: 中医医院 is not a known kind — did you mean 中医院 (tcm_hospital)?",
+            "\(workbook):13: id: \(rows[0][0]) is also on line 2, which is kept — give each facility its own id",
+        ])
+        XCTAssertEqual(summary.rejections.last?.fields, rows[0])
         XCTAssertEqual(try facilities(fromTable), try facilities(fromCSV))
         XCTAssertEqual(csvSummary.new, 10)
         XCTAssertEqual(try fromTable.importLog().last?.file, "卫健委.xlsx")
