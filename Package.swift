@@ -55,7 +55,7 @@ let package = Package(
         // The domain: facilities, kinds, administrative units, levels, dates.
         .target(name: "FacilityModel", dependencies: ["FacilityGeometry"]),
         // Targets and metrics: pure Swift over plain values, testable without a database. Reads targets YAML.
-        .target(name: "FacilityCoverage", dependencies: ["FacilityModel", "FacilityGeometry", "Yams"],
+        .target(name: "FacilityCoverage", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats", "Yams"],
                 resources: [.embedInCode("Resources/luoyang-2022.yaml")]),
         // Registry quality rules (`check`): pure Swift over units and facility records, testable without a database.
         .target(name: "FacilityQuality", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats"]),

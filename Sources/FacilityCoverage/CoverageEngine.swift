@@ -276,12 +276,8 @@ public final class CoverageEngine {
             }
             return report
         }
-        var reports = [TargetReport?](repeating: nil, count: targets.count)
-        reports.withUnsafeMutableBufferPointer { slots in
-            let slots = SendableSlots(slots)
-            DispatchQueue.concurrentPerform(iterations: targets.count) { i in slots.put(measure(targets[i]), at: i) }
-        }
-        return CoverageReport(plan: plan.plan, year: year, asOf: asOf, by: by, targets: reports.map { $0! })
+        let reports = Concurrently.map(targets, measure)
+        return CoverageReport(plan: plan.plan, year: year, asOf: asOf, by: by, targets: reports)
     }
 
     /// The column of a numeric field (0 where a facility states none).
@@ -508,13 +504,4 @@ public final class CoverageEngine {
         }
         return TargetReport(target: target, goal: goal, total: total, totalArea: totalArea, totalUncovered: [], areas: rows)
     }
-}
-
-/// Slots of a buffer that concurrent work fills, each slot by one piece of work only.
-struct SendableSlots<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
-
-    func put(_ element: Element, at index: Int) { buffer[index] = element }
 }

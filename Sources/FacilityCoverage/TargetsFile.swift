@@ -1,3 +1,4 @@
+import FacilityFormats
 import FacilityModel
 import Foundation
 import Yams

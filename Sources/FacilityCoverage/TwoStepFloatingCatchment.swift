@@ -140,7 +140,7 @@ public enum TwoStepFloatingCatchment {
                               decay: DistanceDecay = .none) -> (access: [Double], ratio: [Double?]) {
         var ratio = [Double?](repeating: nil, count: supply.count)
         ratio.withUnsafeMutableBufferPointer { out in
-            let out = UnsafeSendableBuffer(out)
+            let out = SendableSlots(out)
             DispatchQueue.concurrentPerform(iterations: Swift.max(1, Swift.min(64, supply.count))) { chunk in
                 var j = chunk
                 while j < supply.count {
@@ -153,7 +153,7 @@ public enum TwoStepFloatingCatchment {
         }
         var access = [Double](repeating: 0, count: people.count)
         access.withUnsafeMutableBufferPointer { out in
-            let out = UnsafeSendableBuffer(out)
+            let out = SendableSlots(out)
             let chunks = Swift.max(1, Swift.min(64, people.count))
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 var i = chunk
@@ -166,16 +166,6 @@ public enum TwoStepFloatingCatchment {
             }
         }
         return (access, ratio)
-    }
-}
-
-/// A buffer that concurrent iterations write at distinct indices.
-struct UnsafeSendableBuffer<Element>: @unchecked Sendable {
-    let base: UnsafeMutableBufferPointer<Element>
-    init(_ base: UnsafeMutableBufferPointer<Element>) { self.base = base }
-    subscript(i: Int) -> Element {
-        get { base[i] }
-        nonmutating set { base[i] = newValue }
     }
 }
 

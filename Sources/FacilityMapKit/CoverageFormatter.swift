@@ -66,23 +66,8 @@ public enum CoverageFormatter {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// `transform` of each element, computed in parallel, in order.
-    static func concurrentMap<T, R>(_ items: [T], _ transform: (T) -> R) -> [R] {
-        var results = [R?](repeating: nil, count: items.count)
-        results.withUnsafeMutableBufferPointer { slots in
-            let slots = Slots(buffer: slots)
-            DispatchQueue.concurrentPerform(iterations: items.count) { i in slots.buffer[i] = transform(items[i]) }
-        }
-        return results.map { $0! }
-    }
-
-    /// A buffer whose slots concurrent work fills, each slot by one piece of work.
-    private struct Slots<R>: @unchecked Sendable {
-        let buffer: UnsafeMutableBufferPointer<R?>
-    }
-
     public static func json(_ report: CoverageReport) -> String {
-        let targets = concurrentMap(report.targets) { t -> String in
+        let targets = Concurrently.map(report.targets) { t -> String in
             var total = [("code", JSONText.string(t.totalArea.code)), ("name", JSONText.string(t.totalArea.name))]
             total += resultMembers(t.total)
             if t.target.metric == .unitCoverage { total.append(("uncovered", references(t.totalUncovered))) }

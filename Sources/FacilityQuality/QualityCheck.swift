@@ -49,9 +49,7 @@ public struct QualityCheck: Sendable {
             { self.capacities(selected, facilities) },
             { self.kind == nil && changed == nil ? self.unitFindings(tree, scope: scope) : [] },
         ]
-        let results = Results(count: rules.count)
-        DispatchQueue.concurrentPerform(iterations: rules.count) { results.put(rules[$0](), at: $0) }
-        let findings = results.all.flatMap { $0 }
+        let findings = Concurrently.map(rules) { $0() }.flatMap { $0 }
         let order = Dictionary(uniqueKeysWithValues: QualityRule.allCases.enumerated().map { ($1, $0) })
         return findings.sorted {
             if $0.severity != $1.severity { return $0.severity > $1.severity }
@@ -380,15 +378,6 @@ public struct QualityCheck: Sendable {
     static func day(_ ordinal: Int32) -> String {
         String(format: "%04d-%02d-%02d", ordinal / 10_000, ordinal / 100 % 100, ordinal % 100)
     }
-}
-
-/// One slot per concurrent rule, each written once by its own iteration.
-final class Results: @unchecked Sendable {
-    private var slots: [[Finding]]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: [], count: count) }
-    func put(_ findings: [Finding], at i: Int) { lock.lock(); slots[i] = findings; lock.unlock() }
-    var all: [[Finding]] { lock.lock(); defer { lock.unlock() }; return slots }
 }
 
 /// A facility name reduced for comparison: compatibility-normalised (full-width to half-width), lower case, without

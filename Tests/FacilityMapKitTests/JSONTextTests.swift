@@ -27,7 +27,7 @@ final class JSONTextTests: XCTestCase {
     }
 
     func testConcurrentMapKeepsOrder() {
-        XCTAssertEqual(CoverageFormatter.concurrentMap(Array(0..<100)) { $0 * 2 }, Array(0..<100).map { $0 * 2 })
-        XCTAssertEqual(CoverageFormatter.concurrentMap([Int]()) { $0 }, [])
+        XCTAssertEqual(Concurrently.map(Array(0..<100)) { $0 * 2 }, Array(0..<100).map { $0 * 2 })
+        XCTAssertEqual(Concurrently.map([Int]()) { $0 }, [])
     }
 }
