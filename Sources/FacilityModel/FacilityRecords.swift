@@ -3,7 +3,7 @@ import FacilityGeometry
 /// Facilities as parallel columns of what the registry checks read (ids, names, kinds, points, registered units,
 /// capacities, days, and the import that created each): `facilitymap check` over millions without a `Facility`
 /// and its attributes each. Row `i` of every column is the same facility.
-public struct FacilityRecords: Sendable {
+public struct FacilityRecords: Equatable, Sendable {
     public var id: [String] = []
     /// The names' UTF-8 bytes end to end; name `i` ends at `nameEnd[i]` (see `name(_:)`): no `String` per row.
     public var nameBytes: [UInt8] = []

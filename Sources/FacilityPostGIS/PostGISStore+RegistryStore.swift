@@ -299,6 +299,24 @@ extension PostGISStore: RegistryStore {
         }
     }
 
+    public func forEachStoredFacility(_ body: (_ rowNumber: Int64, _ createdBy: Int?, _ facility: Facility) throws -> Void) throws {
+        try read {
+            var runs: [(first: Int, last: Int, import: Int)] = []
+            try connection.forEachRow("SELECT first_pk, last_pk, \"import\" FROM facility_creations ORDER BY first_pk") {
+                runs.append(($0.int(0) ?? 0, $0.int(1) ?? 0, $0.int(2) ?? -1))
+            }
+            var run = 0
+            try connection.forEachRow("""
+                SELECT \(Self.facilityColumns), pk FROM facilities WHERE kind = ANY($1::text[]) ORDER BY pk
+                """, [Self.knownKinds]) { row in
+                let pk = row.int(15) ?? 0
+                while run < runs.count && runs[run].last < pk { run += 1 }
+                let createdBy = run < runs.count && runs[run].first <= pk ? runs[run].import : nil
+                try body(Int64(pk), createdBy, try readFacility(row))
+            }
+        }
+    }
+
     public func facilityRecords(unitCodes: [String]) throws -> (records: FacilityRecords, imports: [Int: String]) {
         try read {
             var imports: [Int: String] = [:]

@@ -72,18 +72,26 @@ public protocol RegistryStore: AnyObject {
     /// The ids of the facilities import `number` created or updated (closings included), in id order (bytes): what an
     /// import changed, from the facilities' creations and history.
     func facilityIDs(changedByImport number: Int) throws -> [String]
+    /// Each facility in storage order (the order of `unitsAndFacilityColumns`' columns) with its row number and the
+    /// import that created it (nil when none is recorded); unknown kinds left out. Memory does not grow with the store.
+    /// The reads below that serve one command each are written over it (`streamedUnitsAndFacilityColumns`,
+    /// `streamedFacilities(atColumnPositions:)`, `streamedFacilityRecords`) for an engine that gives no faster way.
+    func forEachStoredFacility(_ body: (_ rowNumber: Int64, _ createdBy: Int?, _ facility: Facility) throws -> Void) throws
     /// The position of each facility registered to the unit `code` (nil: to none); unknown kinds left out.
     func forEachFacilityLocation(registeredTo code: String?, _ body: (LonLat) throws -> Void) throws
     /// Units (as `units(level: nil, within: nil)`) and every facility as columns against them (with row numbers), on
-    /// one snapshot, in storage order; attributes read only when `attributes`. Unknown kinds left out.
+    /// one snapshot, in storage order; attributes read only when `attributes`. Unknown kinds left out. For coverage;
+    /// given over `forEachStoredFacility`.
     func unitsAndFacilityColumns(attributes: Bool) throws -> (units: [AdministrativeUnit], facilities: FacilityColumns)
     /// The facilities that imports after number `importNumber` created or updated, as columns (with row numbers) in
     /// storage order, units as positions in `unitCodes`: what `unitsAndFacilityColumns` would give differently now.
     func facilityColumns(changedByImportsAfter importNumber: Int, unitCodes: [String], attributes: Bool) throws -> FacilityColumns
-    /// The facilities at `positions` of the columns `unitsAndFacilityColumns` gives, by position.
+    /// The facilities at `positions` of the columns `unitsAndFacilityColumns` gives, by position. For `suggest`; given
+    /// over `forEachStoredFacility`.
     func facilities(atColumnPositions positions: Set<Int>) throws -> [Int: Facility]
     /// Every facility as `FacilityRecords` (storage order, unknown kinds left out), units as positions in
-    /// `unitCodes`, each with the import that created it; and the imports' files by number.
+    /// `unitCodes`, each with the import that created it; and the imports' files by number. For `check`; given over
+    /// `forEachStoredFacility`.
     func facilityRecords(unitCodes: [String]) throws -> (records: FacilityRecords, imports: [Int: String])
 
     // MARK: Import log, history, tokens
@@ -130,6 +138,72 @@ extension RegistryStore {
 
     public func importUnits<T>(_ units: OrderedUnits, _ body: (any RegistryWriter, [UpsertOutcome]) throws -> T) throws -> T {
         try update { writer in try body(writer, try writer.upsert(units.all)) }
+    }
+
+    public func unitsAndFacilityColumns(attributes: Bool) throws -> (units: [AdministrativeUnit], facilities: FacilityColumns) {
+        try streamedUnitsAndFacilityColumns(attributes: attributes)
+    }
+
+    public func facilities(atColumnPositions positions: Set<Int>) throws -> [Int: Facility] {
+        try streamedFacilities(atColumnPositions: positions)
+    }
+
+    public func facilityRecords(unitCodes: [String]) throws -> (records: FacilityRecords, imports: [Int: String]) {
+        try streamedFacilityRecords(unitCodes: unitCodes)
+    }
+
+    /// `unitsAndFacilityColumns` over `forEachStoredFacility`: units matched by their codes as `String`s.
+    public func streamedUnitsAndFacilityColumns(attributes: Bool) throws -> (units: [AdministrativeUnit], facilities: FacilityColumns) {
+        try read {
+            let units = try self.units()
+            var position: [String: Int32] = [:]
+            for (i, unit) in units.enumerated() where position[unit.code] == nil { position[unit.code] = Int32(i) }
+            var columns = FacilityColumns()
+            try forEachStoredFacility { rowNumber, _, f in
+                columns.append(kindOrdinal: f.kind.ordinal, location: f.location, unit: f.unit.flatMap { position[$0] } ?? -1,
+                               beds: f.beds ?? 0, doctors: f.doctors ?? 0, gps: f.gps ?? 0, places: f.places ?? 0,
+                               inclusive: f.inclusive == true, opened: f.opened?.ordinal ?? Int32.min,
+                               closed: f.closed?.ordinal ?? Int32.max, attributes: attributes ? f.attributes : nil,
+                               rowNumber: rowNumber)
+            }
+            return (units, columns)
+        }
+    }
+
+    /// `facilities(atColumnPositions:)` over `forEachStoredFacility`.
+    public func streamedFacilities(atColumnPositions positions: Set<Int>) throws -> [Int: Facility] {
+        guard !positions.isEmpty else { return [:] }
+        var found: [Int: Facility] = [:]
+        var position = 0
+        try forEachStoredFacility { _, _, facility in
+            if positions.contains(position) { found[position] = facility }
+            position += 1
+        }
+        return found
+    }
+
+    /// `facilityRecords(unitCodes:)` over `forEachStoredFacility`; the imports' numbers are their places in the log
+    /// (from 1: rows of the log are never deleted).
+    public func streamedFacilityRecords(unitCodes: [String]) throws -> (records: FacilityRecords, imports: [Int: String]) {
+        try read {
+            var imports: [Int: String] = [:]
+            for (i, record) in try importLog().enumerated() { imports[i + 1] = record.file }
+            var position: [String: Int32] = [:]
+            for (i, code) in unitCodes.enumerated() where position[code] == nil { position[code] = Int32(i) }
+            var records = FacilityRecords()
+            try forEachStoredFacility { _, createdBy, f in
+                var unit: Int32 = -1
+                if let code = f.unit { unit = position[code] ?? -2 }
+                var name = f.name
+                name.withUTF8 { bytes in
+                    records.append(id: f.id, name: UnsafeRawBufferPointer(bytes), kind: f.kind, location: f.location, unit: unit,
+                                   unknownUnit: unit == -2 ? f.unit : nil, beds: f.beds, places: f.places,
+                                   opened: f.opened?.ordinal ?? 0, closed: f.closed?.ordinal ?? 0,
+                                   source: createdBy.map(Int32.init) ?? -1)
+                }
+            }
+            return (records, imports)
+        }
     }
 
     /// Every unit in code order.

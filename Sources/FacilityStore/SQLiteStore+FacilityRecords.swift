@@ -6,6 +6,26 @@ import FacilityRegistry
 extension SQLiteStore {
     /// Every facility as `FacilityRecords`, in storage order (rows of an unknown kind left out), registered units as
     /// positions in `unitCodes`, each with the import that created it; and the imports' files by number.
+    public func forEachStoredFacility(_ body: (_ rowNumber: Int64, _ createdBy: Int?, _ facility: Facility) throws -> Void) throws {
+        try read {
+            var runs: [(first: Int, last: Int, import: Int)] = []
+            let creations = try Statement(database: db, sql: "SELECT first_pk, last_pk, import FROM facility_creations ORDER BY first_pk")
+            defer { creations.finalize() }
+            while try creations.step() { runs.append((creations.int(0) ?? 0, creations.int(1) ?? 0, creations.int(2) ?? -1)) }
+            let statement = try Statement(database: db, sql: "SELECT \(Self.facilityColumns), pk FROM facilities ORDER BY pk")
+            defer { statement.finalize() }
+            let known = Set(FacilityKind.allCases.map(\.rawValue))
+            var run = 0
+            while try statement.step() {
+                guard let kind = statement.text(2), known.contains(kind) else { continue }
+                let pk = statement.int(15) ?? 0
+                while run < runs.count && runs[run].last < pk { run += 1 }
+                let createdBy = run < runs.count && runs[run].first <= pk ? runs[run].import : nil
+                try body(Int64(pk), createdBy, try readFacility(statement))
+            }
+        }
+    }
+
     public func facilityRecords(unitCodes: [String]) throws -> (records: FacilityRecords, imports: [Int: String]) {
         // Inside a caller's read (units and facilities on one snapshot) or a read of its own.
         try read {

@@ -288,6 +288,49 @@ class RegistryStoreCases: ImportTestCase {
         XCTAssertNil(CoverageEngine(units: before.units, facilities: [first]).updated(with: changed))
     }
 
+    /// The reads that serve one command each, given over the engine's stream of stored rows for an engine with no
+    /// faster way, give what the engine's own give: coverage's columns, `suggest`'s facilities by position, `check`'s
+    /// records with the import that created each.
+    func theReadsOverTheStoredRowsGiveWhatTheEngineGives() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        try importSample(into: store)
+        let first = try XCTUnwrap(try store.facility(id: "LY-HLT-000001"))
+        let csv = try file("changes.csv", """
+            id,name,kind,lon,lat,unit,beds,备注
+            \(first.id),\(first.name),hospital,\(first.location.lon),\(first.location.lat),\(first.unit ?? ""),\((first.beds ?? 0) + 5),扩建
+            NEW-1,新建卫生院,township_health_center,112.43,34.70,410302001,30,新
+            NEW-2,新建医院,hospital,112.40,34.66,999999,80,
+
+            """)
+        XCTAssertEqual(try FacilityImporter().run(path: csv, into: store).line, "imported 3 rows: 2 new, 1 updated, 0 unchanged, 0 rejected")
+
+        var rows: [(Int64, Int?)] = []
+        try store.forEachStoredFacility { rowNumber, createdBy, _ in rows.append((rowNumber, createdBy)) }
+        XCTAssertEqual(rows.map(\.0), rows.map(\.0).sorted())
+        XCTAssertEqual(Set(rows.compactMap(\.1)).count, 2, "the sample's facilities import and this one")
+
+        let own = try store.unitsAndFacilityColumns(attributes: true)
+        let streamed = try store.streamedUnitsAndFacilityColumns(attributes: true)
+        XCTAssertEqual(streamed.units, own.units)
+        XCTAssertEqual(streamed.facilities, own.facilities)
+        XCTAssertEqual(streamed.facilities.count, rows.count)
+        XCTAssertEqual(try store.streamedUnitsAndFacilityColumns(attributes: false).facilities,
+                       try store.unitsAndFacilityColumns(attributes: false).facilities)
+
+        let positions: Set<Int> = [0, 7, rows.count - 2, rows.count - 1, rows.count + 5]
+        let byPosition = try store.facilities(atColumnPositions: positions)
+        XCTAssertEqual(try store.streamedFacilities(atColumnPositions: positions), byPosition)
+        XCTAssertEqual(byPosition[rows.count - 1]?.id, "NEW-2")
+
+        let codes = own.units.map(\.code)
+        let records = try store.facilityRecords(unitCodes: codes)
+        let streamedRecords = try store.streamedFacilityRecords(unitCodes: codes)
+        XCTAssertEqual(streamedRecords.records, records.records)
+        XCTAssertEqual(streamedRecords.imports, records.imports)
+        XCTAssertEqual(records.records.unknownUnits.values.sorted(), ["999999"])
+    }
+
     /// A refused file writes nothing: a strict import with a bad row, and a file with no rows.
     func aRefusedImportWritesNothing() throws {
         let store = try makeStore()
@@ -436,6 +479,7 @@ final class SQLiteRegistryStoreTests: RegistryStoreCases {
     func testFacilitiesByIDsFindTheStoredOnes() throws { try facilitiesByIDsFindTheStoredOnes() }
     func testTheCheckAfterAnImportExaminesWhatItChanged() throws { try theCheckAfterAnImportExaminesWhatItChanged() }
     func testAnEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() throws { try anEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() }
+    func testTheReadsOverTheStoredRowsGiveWhatTheEngineGives() throws { try theReadsOverTheStoredRowsGiveWhatTheEngineGives() }
 }
 
 /// The same cases on PostgreSQL 15 + PostGIS 3 (a fresh database each; skipped, saying why, without a server).
@@ -487,4 +531,5 @@ final class PostGISRegistryStoreTests: RegistryStoreCases {
     func testFacilitiesByIDsFindTheStoredOnes() throws { try facilitiesByIDsFindTheStoredOnes() }
     func testTheCheckAfterAnImportExaminesWhatItChanged() throws { try theCheckAfterAnImportExaminesWhatItChanged() }
     func testAnEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() throws { try anEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() }
+    func testTheReadsOverTheStoredRowsGiveWhatTheEngineGives() throws { try theReadsOverTheStoredRowsGiveWhatTheEngineGives() }
 }
