@@ -301,36 +301,35 @@ extension PostGISStore: RegistryStore {
 
     public func forEachStoredFacility(_ body: (_ rowNumber: Int64, _ createdBy: Int?, _ facility: Facility) throws -> Void) throws {
         try read {
-            var runs: [(first: Int, last: Int, import: Int)] = []
-            try connection.forEachRow("SELECT first_pk, last_pk, \"import\" FROM facility_creations ORDER BY first_pk") {
-                runs.append(($0.int(0) ?? 0, $0.int(1) ?? 0, $0.int(2) ?? -1))
-            }
-            var run = 0
+            var runs = try creationRuns()
             try connection.forEachRow("""
                 SELECT \(Self.facilityColumns), pk FROM facilities WHERE kind = ANY($1::text[]) ORDER BY pk
                 """, [Self.knownKinds]) { row in
                 let pk = row.int(15) ?? 0
-                while run < runs.count && runs[run].last < pk { run += 1 }
-                let createdBy = run < runs.count && runs[run].first <= pk ? runs[run].import : nil
-                try body(Int64(pk), createdBy, try readFacility(row))
+                try body(Int64(pk), runs.creator(of: pk), try readFacility(row))
             }
         }
+    }
+
+    /// Which import created each facility row (`facility_creations`), for a read in row-number order.
+    private func creationRuns() throws -> CreationRuns {
+        var runs = CreationRuns()
+        try connection.forEachRow("SELECT first_pk, last_pk, \"import\" FROM facility_creations ORDER BY first_pk") {
+            runs.append(first: $0.int(0) ?? 0, last: $0.int(1) ?? 0, import: $0.int(2) ?? -1)
+        }
+        return runs
     }
 
     public func facilityRecords(unitCodes: [String]) throws -> (records: FacilityRecords, imports: [Int: String]) {
         try read {
             var imports: [Int: String] = [:]
             try connection.forEachRow("SELECT pk, file FROM import_log") { imports[$0.int(0) ?? 0] = $0.text(1) ?? "" }
-            var runs: [(first: Int, last: Int, import: Int32)] = []
-            try connection.forEachRow("SELECT first_pk, last_pk, \"import\" FROM facility_creations ORDER BY first_pk") {
-                runs.append(($0.int(0) ?? 0, $0.int(1) ?? 0, Int32($0.int(2) ?? -1)))
-            }
+            var runs = try creationRuns()
             var records = FacilityRecords()
             records.reserveCapacity(try facilityCount(kind: nil))
             var units = CodePositions(unitCodes)
             var kinds = Self.kindPositions
             var days = DayReader()
-            var run = 0
             try connection.forEachRow("""
                 SELECT pk, id, name, kind, unit, beds, places, opened, closed, ST_X(location), ST_Y(location) FROM facilities ORDER BY pk
                 """, prefetching: true) { row in
@@ -338,8 +337,7 @@ extension PostGISStore: RegistryStore {
                 let kind = kinds.position(of: kindBytes)
                 guard kind >= 0 else { return }
                 let pk = row.int(0) ?? 0
-                while run < runs.count && runs[run].last < pk { run += 1 }
-                let source: Int32 = run < runs.count && runs[run].first <= pk ? runs[run].import : -1
+                let source = Int32(runs.creator(of: pk) ?? -1)
                 var unit: Int32 = -1
                 var unknown: String?
                 if let code = row.bytes(4) {

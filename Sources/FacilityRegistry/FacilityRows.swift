@@ -141,11 +141,6 @@ public struct FacilityRows {
         }
     }
 
-    /// The facility of row `index`.
-    public func facility(at index: Int) -> Facility {
-        withRows { _, row in Facility(row(index)) }
-    }
-
     /// Every row as a `Facility`, in order.
     public func facilities() -> [Facility] {
         withRows { count, row in (0..<count).map { Facility(row($0)) } }

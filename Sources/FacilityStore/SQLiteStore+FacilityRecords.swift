@@ -8,20 +8,14 @@ extension SQLiteStore {
     /// positions in `unitCodes`, each with the import that created it; and the imports' files by number.
     public func forEachStoredFacility(_ body: (_ rowNumber: Int64, _ createdBy: Int?, _ facility: Facility) throws -> Void) throws {
         try read {
-            var runs: [(first: Int, last: Int, import: Int)] = []
-            let creations = try Statement(database: db, sql: "SELECT first_pk, last_pk, import FROM facility_creations ORDER BY first_pk")
-            defer { creations.finalize() }
-            while try creations.step() { runs.append((creations.int(0) ?? 0, creations.int(1) ?? 0, creations.int(2) ?? -1)) }
+            var runs = try creationRuns()
             let statement = try Statement(database: db, sql: "SELECT \(Self.facilityColumns), pk FROM facilities ORDER BY pk")
             defer { statement.finalize() }
             let known = Set(FacilityKind.allCases.map(\.rawValue))
-            var run = 0
             while try statement.step() {
                 guard let kind = statement.text(2), known.contains(kind) else { continue }
                 let pk = statement.int(15) ?? 0
-                while run < runs.count && runs[run].last < pk { run += 1 }
-                let createdBy = run < runs.count && runs[run].first <= pk ? runs[run].import : nil
-                try body(Int64(pk), createdBy, try readFacility(statement))
+                try body(Int64(pk), runs.creator(of: pk), try readFacility(statement))
             }
         }
     }
@@ -34,10 +28,7 @@ extension SQLiteStore {
             defer { log.finalize() }
             while try log.step() { imports[log.int(0) ?? 0] = log.text(1) ?? "" }
             // Runs of created row numbers per import, in row order: rows come in pk order, so one pass walks both.
-            var runs: [(first: Int, last: Int, import: Int32)] = []
-            let creations = try Statement(database: db, sql: "SELECT first_pk, last_pk, import FROM facility_creations ORDER BY first_pk")
-            defer { creations.finalize() }
-            while try creations.step() { runs.append((creations.int(0) ?? 0, creations.int(1) ?? 0, Int32(creations.int(2) ?? -1))) }
+            var runs = try creationRuns()
 
             let statement = try Statement(database: db, sql: """
                 SELECT pk, id, name, kind, unit, beds, places, opened, closed, location FROM facilities ORDER BY pk
@@ -50,14 +41,12 @@ extension SQLiteStore {
             var kinds = CodePositions(FacilityKind.allCases.map(\.rawValue))
             var units = CodePositions(unitCodes)
             var days = DayReader()
-            var run = 0
             while try statement.step() {
                 guard let kindText = statement.textBytes(3) else { continue }
                 let kind = kinds.position(of: kindText)
                 guard kind >= 0 else { continue }
                 let pk = statement.int(0) ?? 0
-                while run < runs.count && runs[run].last < pk { run += 1 }
-                let source: Int32 = run < runs.count && runs[run].first <= pk ? runs[run].import : -1
+                let source = Int32(runs.creator(of: pk) ?? -1)
                 var unit: Int32 = -1
                 var unknown: String?
                 if let code = statement.textBytes(4) {
@@ -71,5 +60,16 @@ extension SQLiteStore {
             }
             return (records, imports)
         }
+    }
+
+    /// Which import created each facility row (`facility_creations`), for a read in row-number order.
+    private func creationRuns() throws -> CreationRuns {
+        var runs = CreationRuns()
+        let creations = try Statement(database: db, sql: "SELECT first_pk, last_pk, import FROM facility_creations ORDER BY first_pk")
+        defer { creations.finalize() }
+        while try creations.step() {
+            runs.append(first: creations.int(0) ?? 0, last: creations.int(1) ?? 0, import: creations.int(2) ?? -1)
+        }
+        return runs
     }
 }

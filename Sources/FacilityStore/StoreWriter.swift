@@ -148,11 +148,6 @@ public struct StoreWriter {
         if let existing {
             let storedPK = Int64(existing.int(15) ?? 0)
             store.nextLikelyPK = storedPK + 1
-            // Most rows of a re-imported file are as stored: their bytes tell, without a `Facility` made of them.
-            if Self.storedRow(existing, isByteForByte: facility) {
-                existing.reset()
-                return (.unchanged, storedPK)
-            }
             pk = Int(storedPK)
             stored = try store.readFacility(existing, location: try SQLiteStore.point(existing, column: 12))
             existing.reset()
@@ -183,29 +178,9 @@ public struct StoreWriter {
     /// place: `X()` and `Y()` would each parse it) and the row number.
     static let comparedColumns = "id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed, location, NULL, attributes, pk"
 
-    /// Whether the row `s` holds (`comparedColumns`) is `facility` byte for byte: every text the same
-    /// bytes, every number and day the same value, the point the same coordinates, no attributes on either side. False
-    /// says nothing (texts may differ in bytes and still be equal as `String`s): then the values are compared.
-    static func storedRow(_ s: Statement, isByteForByte facility: Facility) -> Bool {
-        func same(_ column: Int32, _ text: String?) -> Bool {
-            guard let text else { return s.isNull(column) }
-            guard let bytes = s.textBytes(column) else { return false }
-            return text.utf8.elementsEqual(bytes)
-        }
-        func same(_ column: Int32, _ number: Int?) -> Bool { s.int(column) == number }
-        func same(_ column: Int32, _ day: Day?) -> Bool {
-            guard let bytes = s.textBytes(column) else { return day == nil }
-            return day != nil && Day(bytes: bytes, bareYearMeansEnd: false) == day
-        }
-        return facility.attributes.isEmpty && s.isNull(14)
-            && same(1, facility.name) && same(2, facility.kind.rawValue) && same(3, facility.unit)
-            && same(4, facility.beds) && same(5, facility.doctors) && same(6, facility.gps) && same(7, facility.places)
-            && same(8, facility.inclusive.map { $0 ? 1 : 0 }) && same(9, facility.level)
-            && same(10, facility.opened) && same(11, facility.closed)
-            && (try? SQLiteStore.point(s, column: 12)).map { $0.lon == facility.location.lon && $0.lat == facility.location.lat } == true
-    }
-
-    /// Whether the row `s` holds (`comparedColumns`) is `row` byte for byte (as `storedRow(_:isByteForByte:)` a facility).
+    /// Whether the row `s` holds (`comparedColumns`) is `row` byte for byte: every text the same bytes, every number
+    /// and day the same value, the point the same coordinates, no attributes on either side. False says nothing (texts
+    /// may differ in bytes and still be equal as `String`s): then the values are compared.
     static func storedRow(_ s: Statement, isByteForByte row: FacilityRow) -> Bool {
         func same(_ column: Int32, _ text: UnsafeBufferPointer<UInt8>?) -> Bool {
             guard let text else { return s.isNull(column) }
