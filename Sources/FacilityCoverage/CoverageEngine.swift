@@ -281,14 +281,7 @@ public final class CoverageEngine {
     }
 
     /// The column of a numeric field (0 where a facility states none).
-    func column(_ field: FacilityField) -> [Int] {
-        switch field {
-        case .beds: facilities.beds
-        case .doctors: facilities.doctors
-        case .gps: facilities.gps
-        case .places: facilities.places
-        }
-    }
+    func column(_ field: FacilityCount) -> [Int] { facilities.column(field) }
 
     /// Whether facility `f`'s boolean attribute holds: `inclusive`, or an extra column reading true/1/yes/是.
     func holds(_ attribute: String, _ f: Int) -> Bool {

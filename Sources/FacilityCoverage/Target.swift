@@ -39,20 +39,6 @@ public enum DistanceDecay: Equatable, Sendable {
     }
 }
 
-/// A numeric field of a facility that targets can sum.
-public enum FacilityField: String, CaseIterable, Sendable {
-    case beds, doctors, gps, places
-
-    public func value(of facility: Facility) -> Int? {
-        switch self {
-        case .beds: facility.beds
-        case .doctors: facility.doctors
-        case .gps: facility.gps
-        case .places: facility.places
-        }
-    }
-}
-
 /// One measurable goal of a plan, as the targets file states it.
 public struct Target: Equatable, Sendable {
     public var id: String
@@ -65,7 +51,7 @@ public struct Target: Equatable, Sendable {
     /// `unit_coverage`: a facility this close to a unit's geometry covers it (0: registered to it or inside it).
     public var withinMetres: Double
     /// `per_population`, `share`: the field summed (for `share`, facilities are counted when absent).
-    public var field: FacilityField?
+    public var field: FacilityCount?
     /// `per_population`: people per unit of the result (1000: per thousand people).
     public var per: Double?
     /// `share`: the boolean attribute that selects the numerator (`inclusive`, or an extra column).
@@ -82,7 +68,7 @@ public struct Target: Equatable, Sendable {
     public var decay: DistanceDecay = .none
 
     public init(id: String, title: String, metric: Metric, kinds: [FacilityKind], units: UnitLevel? = nil,
-                withinMetres: Double = 0, field: FacilityField? = nil, per: Double? = nil, whereAttribute: String? = nil,
+                withinMetres: Double = 0, field: FacilityCount? = nil, per: Double? = nil, whereAttribute: String? = nil,
                 perArea: UnitLevel? = nil, min: Int = 1, goals: [Int: Double]) {
         self.id = id
         self.title = title

@@ -115,10 +115,10 @@ extension TargetPlan {
         }
         let units = try level("units")
         let perArea = try level("per_area")
-        var field: FacilityField?
+        var field: FacilityCount?
         if let text = try fields.string("field") {
-            guard let parsed = FacilityField(rawValue: text) else {
-                throw problem("unknown field \(text) — use one of \(FacilityField.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let parsed = FacilityCount(rawValue: text) else {
+                throw problem("unknown field \(text) — use one of \(FacilityCount.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             field = parsed
         }
@@ -171,7 +171,7 @@ extension TargetPlan {
             _ = units
             if let bad = goals.first(where: { $0.value > 1 }) { throw problem("the goal for \(bad.key) is \(bad.value); a coverage goal is a share from 0 to 1") }
         case .perPopulation:
-            guard field != nil else { throw problem("per_population needs `field`: beds, doctors, gps or places") }
+            guard field != nil else { throw problem("per_population needs `field`: \(FacilityCount.names)") }
             guard let per, per > 0 else { throw problem("per_population needs `per`: people per unit of the result, e.g. 1000") }
         case .share:
             guard whereAttribute != nil else { throw problem("share needs `where`: the boolean attribute of the numerator, e.g. inclusive") }
@@ -181,7 +181,7 @@ extension TargetPlan {
                 throw problem("the goal for \(bad.key) is \(bad.value); with per_area the goal is the share of areas, from 0 to 1")
             }
         case .access:
-            guard field != nil else { throw problem("access needs `field`: beds, doctors, gps or places") }
+            guard field != nil else { throw problem("access needs `field`: \(FacilityCount.names)") }
             guard let per, per > 0 else { throw problem("access needs `per`: people per unit of the result, e.g. 1000") }
             guard withinMetres > 0 else { throw problem("access needs `within_m`: how far people reach, in metres (more than 0)") }
         }

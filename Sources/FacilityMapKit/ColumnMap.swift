@@ -104,32 +104,6 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
     }
 }
 
-/// Columns of a facilities CSV.
-enum FacilityColumn: String, CaseIterable {
-    case id, name, kind, lon, lat, unit, beds, doctors, gps, places, inclusive, level, opened, closed
-
-    var aliases: [String] {
-        switch self {
-        case .id: ["编号", "机构编号", "facility_id"]
-        case .name: ["名称", "机构名称", "单位名称"]
-        case .kind: ["类型", "机构类型", "type", "机构类别", "类别"]
-        case .lon: ["经度", "longitude", "lng", "x"]
-        case .lat: ["纬度", "latitude", "y"]
-        case .unit: ["所属区划代码", "区划代码", "unit_code", "行政区划代码"]
-        case .beds: ["床位数", "床位", "床位总数", "床位数量"]
-        case .doctors: ["医生数", "执业医师数", "医师数"]
-        case .gps: ["全科医生数", "general_practitioners", "全科医师数", "全科医生"]
-        case .places: ["学位数", "学位"]
-        case .inclusive: ["普惠", "是否普惠", "普惠性", "是否普惠性"]
-        case .level: ["等级"]
-        case .opened: ["开办日期", "开业日期", "开办时间"]
-        case .closed: ["关闭日期", "停业日期", "关闭时间"]
-        }
-    }
-
-    static let required: [FacilityColumn] = [.id, .name, .kind, .lon, .lat]
-}
-
 /// Columns of a units CSV.
 enum UnitColumn: String, CaseIterable {
     case code, name, level, parent, population, lon, lat

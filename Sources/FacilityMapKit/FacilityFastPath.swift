@@ -22,8 +22,8 @@ struct FacilityFastPath {
     private let yes: CodeTable
     private let no: CodeTable
 
-    init(columns: ColumnMap<FacilityColumn>, coordinateSystem: CoordinateSystem, areas: AreaIndex) {
-        column = FacilityColumn.allCases.map { columns.index[$0] ?? -1 }
+    init(columns: ColumnMap<FacilityField>, coordinateSystem: CoordinateSystem, areas: AreaIndex) {
+        column = FacilityField.allCases.map { columns.index[$0] ?? -1 }
         headerCount = columns.header.count
         extras = columns.extras
         self.coordinateSystem = coordinateSystem
@@ -52,7 +52,7 @@ struct FacilityFastPath {
         guard record.isClean, record.count <= headerCount else { return nil }
         let fields = record.fields
         // The trimmed cell of a field; `.absent` for a missing or empty one, nil when trimming needs the text path.
-        func cell(_ field: FacilityColumn) -> Cell? {
+        func cell(_ field: FacilityField) -> Cell? {
             let index = column[field.ordinal]
             guard index >= 0, index < fields.count else { return .absent }
             guard let bytes = Self.trimmed(fields.field(index)) else { return nil }
@@ -67,9 +67,12 @@ struct FacilityFastPath {
         let location = coordinateSystem.toWGS84(LonLat(lon, lat))
         if !areas.isEmpty && !areas.covers(location) { return nil }
 
-        guard let unit = cell(.unit), let level = cell(.level),
-              let beds = count(cell(.beds)), let doctors = count(cell(.doctors)), let gps = count(cell(.gps)),
-              let places = count(cell(.places)), let inclusive = boolean(cell(.inclusive)),
+        var counts = FacilityCounts()
+        for field in FacilityCount.allCases {
+            guard let value = count(cell(.count(field))) else { return nil }
+            counts[field] = value.value
+        }
+        guard let unit = cell(.unit), let level = cell(.level), let inclusive = boolean(cell(.inclusive)),
               let opened = day(cell(.opened), bareYearMeansEnd: false),
               let closed = day(cell(.closed), bareYearMeansEnd: true)
         else { return nil }
@@ -84,8 +87,7 @@ struct FacilityFastPath {
         }
         if attributeBytes > ImportLimits.attributeBytes / 2 { return nil }  // the text path words the limit
         return try body(FacilityRow(
-            id: id, name: name, kind: kind, location: location, unit: unit.value, beds: beds.value,
-            doctors: doctors.value, gps: gps.value, places: places.value, inclusive: inclusive.value,
+            id: id, name: name, kind: kind, location: location, unit: unit.value, counts: counts, inclusive: inclusive.value,
             level: level.value, opened: opened.value, closed: closed.value, attributes: attributes))
     }
 
@@ -181,28 +183,6 @@ struct FacilityFastPath {
 
     private static func isASCIIBlank(_ byte: UInt8) -> Bool {
         byte == 0x20 || (0x09...0x0D).contains(byte)
-    }
-}
-
-extension FacilityColumn {
-    /// Position in `allCases`.
-    var ordinal: Int {
-        switch self {
-        case .id: 0
-        case .name: 1
-        case .kind: 2
-        case .lon: 3
-        case .lat: 4
-        case .unit: 5
-        case .beds: 6
-        case .doctors: 7
-        case .gps: 8
-        case .places: 9
-        case .inclusive: 10
-        case .level: 11
-        case .opened: 12
-        case .closed: 13
-        }
     }
 }
 

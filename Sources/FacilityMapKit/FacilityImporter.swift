@@ -44,9 +44,9 @@ public struct FacilityImporter {
     /// (CSV) takes the byte path into an empty SQLite store; every other row goes the text path.
     public func run(source reader: any RecordSource, into store: any RegistryStore) throws -> ImportSummary {
         let path = reader.path
-        let columns = ColumnMap<FacilityColumn>(header: reader.header, aliases: { $0.aliases })
+        let columns = ColumnMap<FacilityField>(header: reader.header, aliases: { $0.aliases })
         try columns.checkWidth(file: path, line: reader.headerLine)
-        let missing = columns.missing(FacilityColumn.required)
+        let missing = columns.missing(FacilityField.required)
         guard missing.isEmpty else {
             throw ImportError.missingColumns(file: path, line: reader.headerLine,
                                              names: columns.missingNames(missing) { $0.aliases[0] })
@@ -106,7 +106,7 @@ public struct FacilityImporter {
     /// Reads, parses and stores every row of `reader`. One thread reads and parses — plain rows of a CSV from their
     /// bytes (`FacilityFastPath`), the others as text — while this one hands the rows to `writer` a batch at a time;
     /// the store tells a row whose id an earlier row has (`.repeated`), which is then rejected naming that row's line.
-    private func storeAll(reader: any RecordSource, columns: ColumnMap<FacilityColumn>, areas: AreaIndex,
+    private func storeAll(reader: any RecordSource, columns: ColumnMap<FacilityField>, areas: AreaIndex,
                           knownUnits: KnownUnitCodes, store: any RegistryStore, writer: any RegistryWriter,
                           summary: inout ImportSummary, unknownUnits: inout Int) throws {
         // Every code at hand: looked up by the parsing thread; else here, one store read per distinct code.
@@ -243,7 +243,7 @@ public struct FacilityImporter {
         }
     }
 
-    func parse(_ row: CSVRow, columns: ColumnMap<FacilityColumn>, areas: AreaIndex) throws -> Facility {
+    func parse(_ row: CSVRow, columns: ColumnMap<FacilityField>, areas: AreaIndex) throws -> Facility {
         if let problem = row.problems.first {
             let field = problem.column < columns.header.count ? columns.header[problem.column] : "column \(problem.column + 1)"
             throw RowProblem(field: field, message: problem.message)
@@ -253,12 +253,12 @@ public struct FacilityImporter {
         }
         // Every field is read, and every bad one reported.
         var problems: [(field: String, message: String)] = []
-        func cell<T>(_ field: FacilityColumn, _ parse: (String?) throws -> T?) -> T? {
+        func cell<T>(_ field: FacilityField, _ parse: (String?) throws -> T?) -> T? {
             do { return try parse(columns.value(field, in: row.fields)) }
             catch let problem as CellProblem { problems.append((columns.name(field), problem.message)); return nil }
             catch { problems.append((columns.name(field), "\(error)")); return nil }
         }
-        func required(_ field: FacilityColumn, what: String) -> String? {
+        func required(_ field: FacilityField, what: String) -> String? {
             guard let value = columns.value(field, in: row.fields) else {
                 problems.append((columns.name(field), "missing — every row needs \(what)"))
                 return nil
@@ -303,15 +303,16 @@ public struct FacilityImporter {
         if let opened, let closed, closed < opened {
             problems.append((columns.name(.closed), "\(closed) is before the opening date \(opened)"))
         }
-        let beds = cell(.beds, Cell.count), doctors = cell(.doctors, Cell.count), gps = cell(.gps, Cell.count)
-        let places = cell(.places, Cell.count), inclusive = cell(.inclusive, Cell.boolean)
+        var counts = FacilityCounts()
+        for count in FacilityCount.allCases { counts[count] = cell(.count(count), Cell.count) }
+        let inclusive = cell(.inclusive, Cell.boolean)
         let attributes = columns.attributes(in: row.fields)
         let size = ImportLimits.bytes(attributes)
         if size > ImportLimits.attributeBytes { problems.append(("attributes", ImportLimits.attributesMessage(size))) }
         if let problem = RowProblem(problems) { throw problem }
         return Facility(
             id: id!, name: name!, kind: kind!, location: location!, unit: columns.value(.unit, in: row.fields),
-            beds: beds, doctors: doctors, gps: gps, places: places, inclusive: inclusive,
+            counts: counts, inclusive: inclusive,
             level: columns.value(.level, in: row.fields), opened: opened, closed: closed,
             attributes: attributes)
     }

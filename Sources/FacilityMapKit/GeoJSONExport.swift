@@ -32,9 +32,27 @@ public struct GeoJSONExport {
     static func double(_ value: Double?) -> GeoJSONProperty { value.map { .double($0) } ?? .null }
     static func bool(_ value: Bool?) -> GeoJSONProperty { value.map { .bool($0) } ?? .null }
 
+    /// A facility's own fields as properties (the point is the geometry), `kind_zh` after `kind`.
+    static let facilityProperties: [FacilityField?] = FacilityField.allCases.filter { $0 != .lon && $0 != .lat }
+        .flatMap { $0 == .kind ? [$0, nil] : [$0] }
+
     /// The property names of a facility's own fields: an extra attribute of the same name is left out.
-    static let facilityFields: Set<String> = ["id", "name", "kind", "kind_zh", "unit", "beds", "doctors", "gps", "places",
-                                              "inclusive", "level", "opened", "closed"]
+    static let facilityFields = Set(facilityProperties.map { $0?.rawValue ?? "kind_zh" })
+
+    /// Facility `f`'s own fields as properties (`nil` in `facilityProperties`: `kind_zh`).
+    static func properties(of f: Facility) -> [(String, GeoJSONProperty)] {
+        facilityProperties.map { field in
+            guard let field else { return ("kind_zh", .string(f.kind.chineseNames[0])) }
+            let property: GeoJSONProperty = switch f.value(of: field) {
+            case .null, .object: .null
+            case let .text(v): .string(v)
+            case let .int(v): .int(v)
+            case let .double(v): .double(v)
+            case let .bool(v): .bool(v)
+            }
+            return (field.rawValue, property)
+        }
+    }
 
     /// Every facility (optionally of one kind, within one unit) as a Point with all its fields; returns the count.
     /// One thread reads the store while this one writes.
@@ -59,13 +77,7 @@ public struct GeoJSONExport {
         defer { batches.stop() }
         while let batch = try batches.next() {
             for f in batch {
-                var properties: [(String, GeoJSONProperty)] = [
-                    ("id", .string(f.id)), ("name", .string(f.name)), ("kind", .string(f.kind.rawValue)),
-                    ("kind_zh", .string(f.kind.chineseNames[0])), ("unit", Self.text(f.unit)), ("beds", Self.int(f.beds)),
-                    ("doctors", Self.int(f.doctors)), ("gps", Self.int(f.gps)), ("places", Self.int(f.places)),
-                    ("inclusive", Self.bool(f.inclusive)), ("level", Self.text(f.level)),
-                    ("opened", Self.text(f.opened?.description)), ("closed", Self.text(f.closed?.description)),
-                ]
+                var properties = Self.properties(of: f)
                 if !f.attributes.isEmpty {
                     for (key, value) in f.attributes.sorted(by: { $0.key < $1.key }) where !Self.facilityFields.contains(key) {
                         properties.append((key, .string(value)))

@@ -15,17 +15,10 @@ public struct Listing {
 
     /// The known fields of `list facilities --format csv`, the import's own column names; each extra attribute
     /// follows as a column of its own, so the file opens in Excel as a table and imports again as it is.
-    static let facilityHeader = ["id", "name", "kind", "lon", "lat", "unit", "beds", "doctors", "gps", "places",
-                                 "inclusive", "level", "opened", "closed"]
+    static let facilityHeader = FacilityField.allCases.map(\.rawValue)
 
     static func cells(_ f: Facility, attributes: [String] = []) -> [String] {
-        let known: [String] = [
-            f.id, f.name, f.kind.rawValue, String(f.location.lon), String(f.location.lat), f.unit ?? "",
-            f.beds.map(String.init) ?? "", f.doctors.map(String.init) ?? "", f.gps.map(String.init) ?? "",
-            f.places.map(String.init) ?? "", f.inclusive.map { $0 ? "true" : "false" } ?? "", f.level ?? "",
-            f.opened?.description ?? "", f.closed?.description ?? "",
-        ]
-        return known + attributes.map { f.attributes[$0] ?? "" }
+        FacilityField.allCases.map { f.value(of: $0).plainText } + attributes.map { f.attributes[$0] ?? "" }
     }
 
     static func attributesJSON(_ attributes: [String: String]) -> String {
@@ -75,12 +68,11 @@ public struct Listing {
     }
 
     static func json(_ f: Facility) -> String {
-        JSONText.object([
-            ("id", JSONText.string(f.id)), ("name", JSONText.string(f.name)), ("kind", JSONText.string(f.kind.rawValue)),
-            ("lon", JSONText.value(f.location.lon)), ("lat", JSONText.value(f.location.lat)), ("unit", JSONText.value(f.unit)),
-            ("beds", JSONText.value(f.beds)), ("doctors", JSONText.value(f.doctors)), ("gps", JSONText.value(f.gps)),
-            ("places", JSONText.value(f.places)), ("inclusive", JSONText.value(f.inclusive)), ("level", JSONText.value(f.level)),
-            ("opened", JSONText.value(f.opened?.description)), ("closed", JSONText.value(f.closed?.description)),
+        func json(_ value: FieldValue) -> String {
+            if case let .double(v) = value { return JSONText.value(v) }  // 112 for 112.0, as the rest of the listing
+            return value.json
+        }
+        return JSONText.object(FacilityField.allCases.map { ($0.rawValue, json(f.value(of: $0))) } + [
             ("attributes", JSONText.object(f.attributes.sorted { $0.key < $1.key }.map { ($0.key, JSONText.string($0.value)) })),
         ])
     }

@@ -66,8 +66,7 @@ public enum RegistryText {
             }
         }
         let before = object(old), after = object(new)
-        let order = ["id", "name", "kind", "lon", "lat", "unit", "beds", "doctors", "gps", "places", "inclusive", "level",
-                     "opened", "closed", "attributes"]
+        let order = FacilityField.allCases.map(\.rawValue) + ["attributes"]
         return order.compactMap { key in
             guard let value = after[key] else { return nil }
             if let was = before[key] { return "\(key): \(text(was)) → \(text(value))" }

@@ -158,7 +158,7 @@ public enum SuggestFormatter {
     /// as stored (importing it updates that facility). `target`, `area`, `pick` and `covers` say why, as extra columns.
     public static func csv(_ reports: [SitingReport], encoding: CSVOutputEncoding = .utf8BOM, to output: FileHandle) throws {
         let writer = CSVWriter(fileHandle: output, encoding: encoding)
-        let fields = ["id", "name", "kind", "lon", "lat", "unit", "beds", "doctors", "gps", "places", "inclusive", "level", "opened", "closed"]
+        let fields = FacilityField.allCases.map(\.rawValue)
         var extra: [String] = []
         for report in reports {
             if report.target.metric == .share, let attribute = report.target.whereAttribute, attribute != "inclusive", !extra.contains(attribute) {
@@ -192,10 +192,14 @@ public enum SuggestFormatter {
                 var targets = report.target.id
                 var attributes: [String: String] = [:]
                 if let f = p.existing {
-                    row = [f.id, f.name, f.kind.rawValue, JSONText.value(f.location.lon), JSONText.value(f.location.lat), f.unit ?? "",
-                           text(f.beds), text(f.doctors), text(f.gps), text(f.places),
-                           attribute == "inclusive" ? "true" : f.inclusive.map { $0 ? "true" : "false" } ?? "",
-                           f.level ?? "", f.opened?.description ?? "", f.closed?.description ?? ""]
+                    row = FacilityField.allCases.map { field in
+                        switch field {
+                        case .lon: JSONText.value(f.location.lon)
+                        case .lat: JSONText.value(f.location.lat)
+                        case .inclusive where attribute == "inclusive": "true"
+                        default: f.value(of: field).plainText
+                        }
+                    }
                     attributes = f.attributes
                     if attribute != "inclusive" { attributes[attribute] = "true" }
                 } else {
@@ -206,9 +210,18 @@ public enum SuggestFormatter {
                         amounts = merged.amounts
                         targets = merged.targets.joined(separator: " ")
                     }
-                    row = [id(p, report), name(p, report), report.kind.rawValue, JSONText.value(p.site.location.lon),
-                           JSONText.value(p.site.location.lat), p.site.unit ?? "",
-                           amounts["beds"] ?? "", amounts["doctors"] ?? "", amounts["gps"] ?? "", amounts["places"] ?? "", "", "", "", ""]
+                    row = FacilityField.allCases.map { field in
+                        switch field {
+                        case .id: id(p, report)
+                        case .name: name(p, report)
+                        case .kind: report.kind.rawValue
+                        case .lon: JSONText.value(p.site.location.lon)
+                        case .lat: JSONText.value(p.site.location.lat)
+                        case .unit: p.site.unit ?? ""
+                        case let .count(count): amounts[count.rawValue] ?? ""
+                        case .inclusive, .level, .opened, .closed: ""
+                        }
+                    }
                 }
                 row += extra.map { attributes[$0] ?? "" }
                 row += [targets, p.area.code, String(p.pick), p.covers.map(\.code).joined(separator: " ")]
@@ -278,7 +291,7 @@ public enum SuggestFormatter {
     /// in `coordinateSystem`.
     public static func readSites(path: String, coordinateSystem: CoordinateSystem = .wgs84) throws -> [CandidateSite] {
         let reader = try CSVReader(path: path, encoding: .auto)
-        let columns = ColumnMap<FacilityColumn>(header: reader.header, aliases: { $0.aliases })
+        let columns = ColumnMap<FacilityField>(header: reader.header, aliases: { $0.aliases })
         let missing = columns.missing([.lon, .lat])
         guard missing.isEmpty else {
             throw ImportError.missingColumns(file: path, line: reader.headerLine, names: missing.map { "\($0.rawValue) (\($0.aliases[0]))" })

@@ -10,14 +10,8 @@ public struct Facility: Hashable, Sendable {
     public var location: LonLat
     /// Code of the administrative unit the facility is registered to (所属区划代码), if any.
     public var unit: String?
-    /// Hospital beds (床位数).
-    public var beds: Int?
-    /// Doctors (医生数).
-    public var doctors: Int?
-    /// General practitioners (全科医生数).
-    public var gps: Int?
-    /// Kindergarten or school places (学位数).
-    public var places: Int?
+    /// Beds, doctors, GPs, places — each `FacilityCount` the source states.
+    public var counts: FacilityCounts
     /// Inclusive (普惠) kindergarten: public, or private with capped fees.
     public var inclusive: Bool?
     /// Grade as the source writes it (等级), e.g. 二级甲等.
@@ -30,7 +24,7 @@ public struct Facility: Hashable, Sendable {
     public var attributes: [String: String]
 
     public init(id: String, name: String, kind: FacilityKind, location: LonLat, unit: String? = nil,
-                beds: Int? = nil, doctors: Int? = nil, gps: Int? = nil, places: Int? = nil,
+                counts: FacilityCounts,
                 inclusive: Bool? = nil, level: String? = nil, opened: Day? = nil, closed: Day? = nil,
                 attributes: [String: String] = [:]) {
         self.id = id
@@ -38,10 +32,7 @@ public struct Facility: Hashable, Sendable {
         self.kind = kind
         self.location = location
         self.unit = unit
-        self.beds = beds
-        self.doctors = doctors
-        self.gps = gps
-        self.places = places
+        self.counts = counts
         self.inclusive = inclusive
         self.level = level
         self.opened = opened
@@ -55,4 +46,22 @@ public struct Facility: Hashable, Sendable {
         if let closed, closed <= day { return false }
         return true
     }
+}
+
+extension Facility {
+    /// A facility with the plan's four counts named: a shorthand for `counts:` where a caller states them one by one.
+    public init(id: String, name: String, kind: FacilityKind, location: LonLat, unit: String? = nil,
+                beds: Int? = nil, doctors: Int? = nil, gps: Int? = nil, places: Int? = nil,
+                inclusive: Bool? = nil, level: String? = nil, opened: Day? = nil, closed: Day? = nil,
+                attributes: [String: String] = [:]) {
+        self.init(id: id, name: name, kind: kind, location: location, unit: unit,
+                  counts: [.beds: beds, .doctors: doctors, .gps: gps, .places: places], inclusive: inclusive,
+                  level: level, opened: opened, closed: closed, attributes: attributes)
+    }
+
+    /// Shorthands for `counts[.beds]` and the plan's other three counts.
+    public var beds: Int? { get { counts[.beds] } set { counts[.beds] = newValue } }
+    public var doctors: Int? { get { counts[.doctors] } set { counts[.doctors] = newValue } }
+    public var gps: Int? { get { counts[.gps] } set { counts[.gps] = newValue } }
+    public var places: Int? { get { counts[.places] } set { counts[.places] = newValue } }
 }

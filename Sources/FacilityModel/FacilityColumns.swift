@@ -9,11 +9,8 @@ public struct FacilityColumns: Equatable, Sendable {
     /// The registered unit, as its position in the unit list the columns were built against; -1 when the
     /// facility names no unit or one not in that list.
     public var unit: [Int32] = []
-    /// Beds, doctors, GPs and places, 0 where the facility has none stated.
-    public var beds: [Int] = []
-    public var doctors: [Int] = []
-    public var gps: [Int] = []
-    public var places: [Int] = []
+    /// One column per `FacilityCount`, by its ordinal (see `column(_:)`): 0 where the facility states none.
+    public var counts: [[Int]] = FacilityCount.allCases.map { _ in [] }
     /// Whether the facility is inclusive (普惠); false when stated false or not stated.
     public var inclusive: [Bool] = []
     /// `Day.ordinal` of the first day of service; `Int32.min` when unknown.
@@ -33,7 +30,7 @@ public struct FacilityColumns: Equatable, Sendable {
         reserveCapacity(facilities.count, attributes: true)
         for f in facilities {
             append(kind: f.kind, location: f.location, unit: f.unit.flatMap(unitIndex).map(Int32.init) ?? -1,
-                   beds: f.beds, doctors: f.doctors, gps: f.gps, places: f.places, inclusive: f.inclusive,
+                   counts: f.counts, inclusive: f.inclusive,
                    opened: f.opened, closed: f.closed, attributes: f.attributes)
         }
     }
@@ -45,10 +42,7 @@ public struct FacilityColumns: Equatable, Sendable {
         kind.reserveCapacity(count)
         location.reserveCapacity(count)
         unit.reserveCapacity(count)
-        beds.reserveCapacity(count)
-        doctors.reserveCapacity(count)
-        gps.reserveCapacity(count)
-        places.reserveCapacity(count)
+        for k in counts.indices { counts[k].reserveCapacity(count) }
         inclusive.reserveCapacity(count)
         opened.reserveCapacity(count)
         closed.reserveCapacity(count)
@@ -57,26 +51,21 @@ public struct FacilityColumns: Equatable, Sendable {
     }
 
     /// Adds one facility. `attributes` is kept only when every facility so far had its attributes added.
-    public mutating func append(kind: FacilityKind, location: LonLat, unit: Int32, beds: Int?, doctors: Int?, gps: Int?,
-                                places: Int?, inclusive: Bool?, opened: Day?, closed: Day?, attributes: [String: String]? = nil) {
-        append(kindOrdinal: kind.ordinal, location: location, unit: unit, beds: beds ?? 0, doctors: doctors ?? 0, gps: gps ?? 0,
-               places: places ?? 0, inclusive: inclusive == true, opened: opened?.ordinal ?? Int32.min,
+    public mutating func append(kind: FacilityKind, location: LonLat, unit: Int32, counts: FacilityCounts,
+                                inclusive: Bool?, opened: Day?, closed: Day?, attributes: [String: String]? = nil) {
+        append(kindOrdinal: kind.ordinal, location: location, unit: unit, counts: counts, inclusive: inclusive == true, opened: opened?.ordinal ?? Int32.min,
                closed: closed?.ordinal ?? Int32.max, attributes: attributes)
     }
 
-    /// Adds one facility from already encoded values (see the columns).
-    public mutating func append(kindOrdinal: UInt8, location: LonLat, unit: Int32, beds: Int, doctors: Int, gps: Int,
-                                places: Int, inclusive: Bool, opened: Int32, closed: Int32, attributes: [String: String]? = nil,
+    /// Adds one facility from already encoded values (see the columns); a count not stated is added as 0.
+    public mutating func append(kindOrdinal: UInt8, location: LonLat, unit: Int32, counts: FacilityCounts, inclusive: Bool, opened: Int32, closed: Int32, attributes: [String: String]? = nil,
                                 rowNumber: Int64? = nil) {
         if let attributes, self.attributes.count == kind.count { self.attributes.append(attributes) }
         if let rowNumber, self.rowNumber.count == kind.count { self.rowNumber.append(rowNumber) }
         kind.append(kindOrdinal)
         self.location.append(location)
         self.unit.append(unit)
-        self.beds.append(beds)
-        self.doctors.append(doctors)
-        self.gps.append(gps)
-        self.places.append(places)
+        for count in FacilityCount.allCases { self.counts[count.ordinal].append(counts.orZero(count)) }
         self.inclusive.append(inclusive)
         self.opened.append(opened)
         self.closed.append(closed)
@@ -89,10 +78,7 @@ public struct FacilityColumns: Equatable, Sendable {
         kind += other.kind
         location += other.location
         unit += other.unit
-        beds += other.beds
-        doctors += other.doctors
-        gps += other.gps
-        places += other.places
+        for k in counts.indices { counts[k] += other.counts[k] }
         inclusive += other.inclusive
         opened += other.opened
         closed += other.closed
@@ -114,15 +100,15 @@ public struct FacilityColumns: Equatable, Sendable {
             while lo < hi { let mid = (lo + hi) / 2; if columns.rowNumber[mid] < number { lo = mid + 1 } else { hi = mid } }
             if lo < columns.rowNumber.count && columns.rowNumber[lo] == number {
                 columns.kind[lo] = changed.kind[i]; columns.location[lo] = changed.location[i]; columns.unit[lo] = changed.unit[i]
-                columns.beds[lo] = changed.beds[i]; columns.doctors[lo] = changed.doctors[i]; columns.gps[lo] = changed.gps[i]
-                columns.places[lo] = changed.places[i]; columns.inclusive[lo] = changed.inclusive[i]
+                for k in columns.counts.indices { columns.counts[k][lo] = changed.counts[k][i] }
+                columns.inclusive[lo] = changed.inclusive[i]
                 columns.opened[lo] = changed.opened[i]; columns.closed[lo] = changed.closed[i]
                 if columns.attributes.count == columns.count { columns.attributes[lo] = changed.attributes[i] }
                 positions.append(lo)
             } else if lo == columns.rowNumber.count {
                 positions.append(columns.count)
                 columns.append(kindOrdinal: changed.kind[i], location: changed.location[i], unit: changed.unit[i],
-                               beds: changed.beds[i], doctors: changed.doctors[i], gps: changed.gps[i], places: changed.places[i],
+                               counts: changed.counts(of: i),
                                inclusive: changed.inclusive[i], opened: changed.opened[i], closed: changed.closed[i],
                                attributes: changed.attributes.count == changed.count ? changed.attributes[i] : nil, rowNumber: number)
             } else {
@@ -130,6 +116,16 @@ public struct FacilityColumns: Equatable, Sendable {
             }
         }
         return (columns, positions)
+    }
+
+    /// The column of `count`: each facility's value, 0 where it states none.
+    public func column(_ count: FacilityCount) -> [Int] { counts[count.ordinal] }
+
+    /// Facility `i`'s counts (0 read back as stated: the columns keep no difference).
+    public func counts(of i: Int) -> FacilityCounts {
+        var result = FacilityCounts()
+        for count in FacilityCount.allCases { result[count] = counts[count.ordinal][i] }
+        return result
     }
 
     /// Whether facility `i` counts on the day with ordinal `day` (as `Facility.isOpen(on:)`).

@@ -116,20 +116,23 @@ extension PostGISStore: RegistryStore {
 
     // MARK: Facilities
 
-    static let facilityColumns = "id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed, ST_X(location), ST_Y(location), attributes"
+    static let facilityColumns = FacilityTable.selected(x: "ST_X", y: "ST_Y")
 
     func readFacility(_ row: PostgresRow, from c: Int = 0) throws -> Facility {
-        let id = row.text(c) ?? ""
-        guard let kind = row.text(c + 2).flatMap(FacilityKind.init(rawValue:)) else {
+        typealias C = FacilityTable
+        func at(_ column: Int32) -> Int { c + Int(column) }
+        let id = row.text(at(C.id)) ?? ""
+        guard let kind = row.text(at(C.kind)).flatMap(FacilityKind.init(rawValue:)) else {
             throw PostgresError("\(location): facility \(id) has an unknown kind")
         }
+        var counts = FacilityCounts()
+        for count in FacilityCount.allCases { counts[count] = row.int(at(C.count(count))) }
         return Facility(
-            id: id, name: row.text(c + 1) ?? "", kind: kind,
-            location: LonLat(row.double(c + 12) ?? .nan, row.double(c + 13) ?? .nan),
-            unit: row.text(c + 3), beds: row.int(c + 4), doctors: row.int(c + 5), gps: row.int(c + 6), places: row.int(c + 7),
-            inclusive: row.int(c + 8).map { $0 != 0 }, level: row.text(c + 9),
-            opened: row.text(c + 10).flatMap { Day(parsing: $0) }, closed: row.text(c + 11).flatMap { Day(parsing: $0) },
-            attributes: Attributes.decode(row.text(c + 14)))
+            id: id, name: row.text(at(C.name)) ?? "", kind: kind,
+            location: LonLat(row.double(at(C.location)) ?? .nan, row.double(at(C.location) + 1) ?? .nan),
+            unit: row.text(at(C.unit)), counts: counts, inclusive: row.int(at(C.inclusive)).map { $0 != 0 },
+            level: row.text(at(C.level)), opened: row.text(at(C.opened)).flatMap { Day(parsing: $0) },
+            closed: row.text(at(C.closed)).flatMap { Day(parsing: $0) }, attributes: Attributes.decode(row.text(at(C.attributes))))
     }
 
     static var knownKinds: String { "{" + FacilityKind.allCases.map(\.rawValue).joined(separator: ",") + "}" }
@@ -260,20 +263,23 @@ extension PostGISStore: RegistryStore {
         var columns = FacilityColumns()
         columns.reserveCapacity(capacity, attributes: attributes)
         var days = DayReader()
+        let n = FacilityCount.allCases.count
         try connection.forEachRow("""
-            SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, ST_X(location), ST_Y(location), \(attributes ? "attributes" : "NULL"), pk
+            SELECT kind, unit, \(FacilityCount.allCases.map(\.rawValue).joined(separator: ", ")), inclusive, opened, closed,
+                ST_X(location), ST_Y(location), \(attributes ? "attributes" : "NULL"), pk
             FROM facilities \(condition) ORDER BY pk
             """, parameters, prefetching: true) { row in
             guard let kindBytes = row.bytes(0) else { return }
             let kind = kinds.position(of: kindBytes)
             guard kind >= 0 else { return }
+            var counts = FacilityCounts()
+            for count in FacilityCount.allCases { counts[count] = row.int(2 + count.ordinal) }
             columns.append(
-                kindOrdinal: UInt8(kind), location: LonLat(row.double(9) ?? .nan, row.double(10) ?? .nan),
-                unit: row.bytes(1).map { positions.position(of: $0) } ?? -1,
-                beds: row.int(2) ?? 0, doctors: row.int(3) ?? 0, gps: row.int(4) ?? 0, places: row.int(5) ?? 0,
-                inclusive: row.int(6).map { $0 != 0 } ?? false,
-                opened: days.ordinal(row.bytes(7)) ?? Int32.min, closed: days.ordinal(row.bytes(8)) ?? Int32.max,
-                attributes: attributes ? Attributes.decode(row.text(11)) : nil, rowNumber: Int64(row.int(12) ?? 0))
+                kindOrdinal: UInt8(kind), location: LonLat(row.double(n + 5) ?? .nan, row.double(n + 6) ?? .nan),
+                unit: row.bytes(1).map { positions.position(of: $0) } ?? -1, counts: counts,
+                inclusive: row.int(n + 2).map { $0 != 0 } ?? false,
+                opened: days.ordinal(row.bytes(n + 3)) ?? Int32.min, closed: days.ordinal(row.bytes(n + 4)) ?? Int32.max,
+                attributes: attributes ? Attributes.decode(row.text(n + 7)) : nil, rowNumber: Int64(row.int(n + 8) ?? 0))
         }
         return columns
     }
@@ -305,7 +311,7 @@ extension PostGISStore: RegistryStore {
             try connection.forEachRow("""
                 SELECT \(Self.facilityColumns), pk FROM facilities WHERE kind = ANY($1::text[]) ORDER BY pk
                 """, [Self.knownKinds]) { row in
-                let pk = row.int(15) ?? 0
+                let pk = row.int(Int(FacilityTable.pk)) ?? 0
                 try body(Int64(pk), runs.creator(of: pk), try readFacility(row))
             }
         }

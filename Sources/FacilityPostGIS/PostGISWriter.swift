@@ -31,13 +31,12 @@ final class PostGISWriter: RegistryWriter {
         return next
     }
 
-    static let facilityColumns = ["pk", "id", "name", "kind", "unit", "beds", "doctors", "gps", "places", "inclusive",
-                                  "level", "opened", "closed", "attributes", "location"]
+    static let facilityColumns = ["pk"] + FacilityTable.plain + ["attributes", "location"]
 
     static func row(_ f: Facility, pk: Int64) -> [String?] {
-        [String(pk), f.id, f.name, f.kind.rawValue, f.unit, f.beds.map(String.init), f.doctors.map(String.init),
-         f.gps.map(String.init), f.places.map(String.init), f.inclusive.map { $0 ? "1" : "0" }, f.level,
-         f.opened?.description, f.closed?.description, Attributes.encode(f.attributes), PostGISStore.ewkb(f.location)]
+        [String(pk), f.id, f.name, f.kind.rawValue, f.unit] + FacilityCount.allCases.map { f.counts[$0].map(String.init) }
+            + [f.inclusive.map { $0 ? "1" : "0" }, f.level, f.opened?.description, f.closed?.description,
+               Attributes.encode(f.attributes), PostGISStore.ewkb(f.location)]
     }
 
     /// Upserts the rows whose ids this transaction has not stored yet (as values: the rows' bytes make no difference to

@@ -74,6 +74,18 @@ public enum FieldValue: Equatable, Sendable {
         }
     }
 
+    /// The value as a CSV cell holds it: empty for `.null`, numbers as Swift writes them, `true`/`false`.
+    public var plainText: String {
+        switch self {
+        case .null: ""
+        case let .text(v): v
+        case let .int(v): String(v)
+        case let .double(v): String(v)
+        case let .bool(v): v ? "true" : "false"
+        case .object: json
+        }
+    }
+
     public static func object(_ members: [(String, FieldValue)]) -> String {
         "{" + members.map { quoted($0.0) + ":" + $0.1.json }.joined(separator: ",") + "}"
     }
@@ -84,12 +96,25 @@ public enum FieldValue: Equatable, Sendable {
 extension Facility {
     /// Every field but the id, in the history's order and JSON form.
     public var fields: [(name: String, value: FieldValue)] {
+        FacilityField.allCases.dropFirst().map { ($0.rawValue, value(of: $0)) } + [("attributes", .object(attributes))]
+    }
+
+    /// The value of `field`: a kind by its English name, days as `YYYY-MM-DD`, `.null` where none is stated. What
+    /// history, listings, exports and `suggest` write, each in its own syntax.
+    public func value(of field: FacilityField) -> FieldValue {
         func v(_ x: String?) -> FieldValue { x.map { .text($0) } ?? .null }
-        func v(_ x: Int?) -> FieldValue { x.map { .int($0) } ?? .null }
-        return [("name", .text(name)), ("kind", .text(kind.rawValue)), ("lon", .double(location.lon)),
-                ("lat", .double(location.lat)), ("unit", v(unit)), ("beds", v(beds)), ("doctors", v(doctors)),
-                ("gps", v(gps)), ("places", v(places)), ("inclusive", inclusive.map { .bool($0) } ?? .null),
-                ("level", v(level)), ("opened", v(opened?.description)), ("closed", v(closed?.description)),
-                ("attributes", .object(attributes))]
+        return switch field {
+        case .id: .text(id)
+        case .name: .text(name)
+        case .kind: .text(kind.rawValue)
+        case .lon: .double(location.lon)
+        case .lat: .double(location.lat)
+        case .unit: v(unit)
+        case let .count(count): counts[count].map { .int($0) } ?? .null
+        case .inclusive: inclusive.map { .bool($0) } ?? .null
+        case .level: v(level)
+        case .opened: v(opened?.description)
+        case .closed: v(closed?.description)
+        }
     }
 }

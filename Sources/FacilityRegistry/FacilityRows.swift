@@ -10,10 +10,7 @@ public struct FacilityRow {
     /// WGS-84 position.
     public var location: LonLat
     public var unit: UnsafeBufferPointer<UInt8>?
-    public var beds: Int?
-    public var doctors: Int?
-    public var gps: Int?
-    public var places: Int?
+    public var counts: FacilityCounts
     public var inclusive: Bool?
     public var level: UnsafeBufferPointer<UInt8>?
     public var opened: Day?
@@ -22,18 +19,14 @@ public struct FacilityRow {
     public var attributes: [String: String]
 
     public init(id: UnsafeBufferPointer<UInt8>, name: UnsafeBufferPointer<UInt8>, kind: FacilityKind, location: LonLat,
-                unit: UnsafeBufferPointer<UInt8>? = nil, beds: Int? = nil, doctors: Int? = nil, gps: Int? = nil,
-                places: Int? = nil, inclusive: Bool? = nil, level: UnsafeBufferPointer<UInt8>? = nil,
+                unit: UnsafeBufferPointer<UInt8>? = nil, counts: FacilityCounts = FacilityCounts(), inclusive: Bool? = nil, level: UnsafeBufferPointer<UInt8>? = nil,
                 opened: Day? = nil, closed: Day? = nil, attributes: [String: String] = [:]) {
         self.id = id
         self.name = name
         self.kind = kind
         self.location = location
         self.unit = unit
-        self.beds = beds
-        self.doctors = doctors
-        self.gps = gps
-        self.places = places
+        self.counts = counts
         self.inclusive = inclusive
         self.level = level
         self.opened = opened
@@ -47,7 +40,7 @@ extension Facility {
     public init(_ row: FacilityRow) {
         func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
         self.init(id: text(row.id), name: text(row.name), kind: row.kind, location: row.location,
-                  unit: row.unit.map(text), beds: row.beds, doctors: row.doctors, gps: row.gps, places: row.places,
+                  unit: row.unit.map(text), counts: row.counts,
                   inclusive: row.inclusive, level: row.level.map(text), opened: row.opened, closed: row.closed,
                   attributes: row.attributes)
     }
@@ -72,10 +65,7 @@ public struct FacilityRows {
         var level: TextRange
         var kind: FacilityKind
         var location: LonLat
-        var beds: Int?
-        var doctors: Int?
-        var gps: Int?
-        var places: Int?
+        var counts: FacilityCounts
         var inclusive: Bool?
         var opened: Day?
         var closed: Day?
@@ -104,7 +94,7 @@ public struct FacilityRows {
     public mutating func append(_ row: FacilityRow) {
         entries.append(Entry(
             id: add(row.id), name: add(row.name), unit: add(row.unit), level: add(row.level), kind: row.kind,
-            location: row.location, beds: row.beds, doctors: row.doctors, gps: row.gps, places: row.places,
+            location: row.location, counts: row.counts,
             inclusive: row.inclusive, opened: row.opened, closed: row.closed, attributes: row.attributes))
     }
 
@@ -118,8 +108,7 @@ public struct FacilityRows {
         }
         entries.append(Entry(
             id: id.withUTF8 { add($0) }, name: name.withUTF8 { add($0) }, unit: range(&unit), level: range(&level),
-            kind: facility.kind, location: facility.location, beds: facility.beds, doctors: facility.doctors,
-            gps: facility.gps, places: facility.places, inclusive: facility.inclusive, opened: facility.opened,
+            kind: facility.kind, location: facility.location, counts: facility.counts, inclusive: facility.inclusive, opened: facility.opened,
             closed: facility.closed, attributes: facility.attributes))
     }
 
@@ -134,8 +123,7 @@ public struct FacilityRows {
                 let entry = entries[index]
                 return FacilityRow(
                     id: bytes(entry.id)!, name: bytes(entry.name)!, kind: entry.kind, location: entry.location,
-                    unit: bytes(entry.unit), beds: entry.beds, doctors: entry.doctors, gps: entry.gps,
-                    places: entry.places, inclusive: entry.inclusive, level: bytes(entry.level), opened: entry.opened,
+                    unit: bytes(entry.unit), counts: entry.counts, inclusive: entry.inclusive, level: bytes(entry.level), opened: entry.opened,
                     closed: entry.closed, attributes: entry.attributes)
             }
         }

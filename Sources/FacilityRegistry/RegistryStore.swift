@@ -161,8 +161,7 @@ extension RegistryStore {
             var columns = FacilityColumns()
             try forEachStoredFacility { rowNumber, _, f in
                 columns.append(kindOrdinal: f.kind.ordinal, location: f.location, unit: f.unit.flatMap { position[$0] } ?? -1,
-                               beds: f.beds ?? 0, doctors: f.doctors ?? 0, gps: f.gps ?? 0, places: f.places ?? 0,
-                               inclusive: f.inclusive == true, opened: f.opened?.ordinal ?? Int32.min,
+                               counts: f.counts, inclusive: f.inclusive == true, opened: f.opened?.ordinal ?? Int32.min,
                                closed: f.closed?.ordinal ?? Int32.max, attributes: attributes ? f.attributes : nil,
                                rowNumber: rowNumber)
             }

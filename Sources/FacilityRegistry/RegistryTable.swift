@@ -1,4 +1,5 @@
 import Foundation
+import FacilityModel
 
 /// One table of a registry, the same on every engine, as another engine gets it: plain columns as text, geometry columns as WKB (hex), in the
 /// order of `columns` then `geometries`. `facilitymap migrate` copies a registry table by table through these.
@@ -20,9 +21,8 @@ extension RegistryTable {
     public static let all: [RegistryTable] = [
         RegistryTable(name: "units", columns: ["pk", "code", "name", "level", "parent", "population", "attributes"],
                    geometries: ["boundary", "location"], integers: ["pk", "population"]),
-        RegistryTable(name: "facilities", columns: ["pk", "id", "name", "kind", "unit", "beds", "doctors", "gps", "places", "inclusive",
-                                                 "level", "opened", "closed", "attributes"],
-                   geometries: ["location"], integers: ["pk", "beds", "doctors", "gps", "places", "inclusive"]),
+        RegistryTable(name: "facilities", columns: ["pk"] + FacilityTable.plain + ["attributes"],
+                   geometries: ["location"], integers: Set(["pk", "inclusive"] + FacilityCount.allCases.map(\.rawValue))),
         RegistryTable(name: "import_log", columns: ["pk", "file", "sha256", "imported_at", "layer", "rows", "new", "updated", "unchanged",
                                                  "rejected", "author"],
                    geometries: [], integers: ["pk", "rows", "new", "updated", "unchanged", "rejected"]),

@@ -32,10 +32,9 @@ public final class FacilityInserter {
     /// statement journal to undo them (a copy of every page the statement changes).
     static func sql(rows: Int) -> String {
         """
-        INSERT OR FAIL INTO facilities (id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed,
-            location, attributes)
+        INSERT OR FAIL INTO facilities (\(FacilityTable.inserted))
         VALUES
-        """ + Array(repeating: "(" + Array(repeating: "?", count: 14).joined(separator: ", ") + ")", count: rows)
+        """ + Array(repeating: "(" + Array(repeating: "?", count: FacilityTable.insertedCount).joined(separator: ", ") + ")", count: rows)
             .joined(separator: ", ")
     }
 
@@ -95,7 +94,7 @@ public final class FacilityInserter {
         var start = 0
         while count - start >= k {
             for offset in 0..<k {
-                bind(row(start + offset), to: many, first: Int32(14 * offset), scratch: scratch + 80 * offset)
+                bind(row(start + offset), to: many, first: Int32(FacilityTable.insertedCount * offset), scratch: scratch + 80 * offset)
             }
             let rc = sqlite3_step(many)
             sqlite3_reset(many)
@@ -131,7 +130,7 @@ public final class FacilityInserter {
         indexEntries!.append(PackedRTree.Entry(id: pk, point: location))
     }
 
-    /// Binds `row` to parameters `first + 1` … `first + 14` of `s`; its point and dates are written at `scratch`.
+    /// Binds `row` to parameters `first + 1` … `first + FacilityTable.insertedCount` of `s`; its point and dates are written at `scratch`.
     private func bind(_ row: FacilityRow, to s: OpaquePointer, first: Int32, scratch: UnsafeMutablePointer<UInt8>) {
         func text(_ index: Int32, _ bytes: UnsafeBufferPointer<UInt8>?) {
             guard let bytes else { sqlite3_bind_null(s, first + index); return }
@@ -165,20 +164,17 @@ public final class FacilityInserter {
         sqlite3_bind_text(s, first + 3, UnsafeRawPointer(kindName.baseAddress!).assumingMemoryBound(to: CChar.self),
                           Int32(kindName.count), SQLITE_STATIC)
         text(4, row.unit)
-        int(5, row.beds)
-        int(6, row.doctors)
-        int(7, row.gps)
-        int(8, row.places)
-        int(9, row.inclusive.map { $0 ? 1 : 0 })
-        text(10, row.level)
-        day(11, row.opened, at: scratch + 60)
-        day(12, row.closed, at: scratch + 70)
+        for count in FacilityCount.allCases { int(1 + FacilityTable.count(count), row.counts[count]) }
+        int(1 + FacilityTable.inclusive, row.inclusive.map { $0 ? 1 : 0 })
+        text(1 + FacilityTable.level, row.level)
+        day(1 + FacilityTable.opened, row.opened, at: scratch + 60)
+        day(1 + FacilityTable.closed, row.closed, at: scratch + 70)
         SpatiaLiteBlob.writePoint(row.location, to: scratch)
-        sqlite3_bind_blob(s, first + 13, scratch, Int32(SpatiaLiteBlob.pointByteCount), SQLITE_STATIC)
+        sqlite3_bind_blob(s, first + 1 + FacilityTable.location, scratch, Int32(SpatiaLiteBlob.pointByteCount), SQLITE_STATIC)
         if let json = Attributes.encode(row.attributes) {
-            sqlite3_bind_text(s, first + 14, json, -1, SQLITE_TRANSIENT)
+            sqlite3_bind_text(s, first + 2 + FacilityTable.location, json, -1, SQLITE_TRANSIENT)
         } else {
-            sqlite3_bind_null(s, first + 14)
+            sqlite3_bind_null(s, first + 2 + FacilityTable.location)
         }
     }
 
@@ -192,8 +188,7 @@ public final class FacilityInserter {
                     try Self.withOptionalUTF8(&level) { level in
                         try insert(FacilityRow(
                             id: id, name: name, kind: facility.kind, location: facility.location, unit: unit,
-                            beds: facility.beds, doctors: facility.doctors, gps: facility.gps, places: facility.places,
-                            inclusive: facility.inclusive, level: level, opened: facility.opened, closed: facility.closed,
+                            counts: facility.counts, inclusive: facility.inclusive, level: level, opened: facility.opened, closed: facility.closed,
                             attributes: facility.attributes))
                     }
                 }

@@ -68,16 +68,20 @@ extension SQLiteStore {
 
     /// The facilities with `pk` in `range` (all when nil), or (`changedAfter`) those imports after that number
     /// created or updated, as columns, each with its row number.
+    /// The count columns, comma-separated.
+    static let countList = FacilityCount.allCases.map(\.rawValue).joined(separator: ", ")
+
     static func facilityColumns(in db: Database, pk range: ClosedRange<Int>? = nil, changedAfter: Int? = nil, units: CodePositions,
                                 attributes: Bool, capacity: Int? = nil) throws -> FacilityColumns {
         let rows = changedAfter == nil ? "WHERE ?1 IS NULL OR pk BETWEEN ?1 AND ?2"
             : "WHERE pk IN (\(SQLiteStore.changedRows(byImports: ">"))) ORDER BY pk"
         let statement = try Statement(database: db, sql: """
-            SELECT kind, unit, beds, doctors, gps, places, inclusive, opened, closed, location, \(attributes ? "attributes" : "NULL"), pk
+            SELECT kind, unit, \(Self.countList), inclusive, opened, closed, location, \(attributes ? "attributes" : "NULL"), pk
             FROM facilities \(rows)
             """)
         defer { statement.finalize() }
         try statement.bind(changedAfter.map { [.integer(Int64($0))] } ?? [SQLValue(range?.lowerBound), SQLValue(range?.upperBound)])
+        let n = Int32(FacilityCount.allCases.count)
         var units = units
         var kinds = CodePositions(FacilityKind.allCases.map(\.rawValue))
         var days = DayReader()
@@ -109,13 +113,14 @@ extension SQLiteStore {
                     unit = units.position(of: code)
                 }
             }
+            var counts = FacilityCounts()
+            for count in FacilityCount.allCases { counts[count] = statement.int(2 + Int32(count.ordinal)) }
             columns.append(
-                kindOrdinal: UInt8(kind), location: try point(statement, column: 9), unit: unit,
-                beds: statement.int(2) ?? 0, doctors: statement.int(3) ?? 0, gps: statement.int(4) ?? 0,
-                places: statement.int(5) ?? 0, inclusive: statement.int(6).map { $0 != 0 } ?? false,
-                opened: days.ordinal(statement.textBytes(7)) ?? Int32.min,
-                closed: days.ordinal(statement.textBytes(8)) ?? Int32.max,
-                attributes: attributes ? Attributes.decode(statement.text(10)) : nil, rowNumber: Int64(statement.int(11) ?? 0))
+                kindOrdinal: UInt8(kind), location: try point(statement, column: n + 5), unit: unit,
+                counts: counts, inclusive: statement.int(n + 2).map { $0 != 0 } ?? false,
+                opened: days.ordinal(statement.textBytes(n + 3)) ?? Int32.min,
+                closed: days.ordinal(statement.textBytes(n + 4)) ?? Int32.max,
+                attributes: attributes ? Attributes.decode(statement.text(n + 6)) : nil, rowNumber: Int64(statement.int(n + 7) ?? 0))
             if pendingKeys.count == batch { resolvePending() }
         }
         resolvePending()

@@ -14,7 +14,7 @@ extension SQLiteStore {
             let known = Set(FacilityKind.allCases.map(\.rawValue))
             while try statement.step() {
                 guard let kind = statement.text(2), known.contains(kind) else { continue }
-                let pk = statement.int(15) ?? 0
+                let pk = statement.int(FacilityTable.pk) ?? 0
                 try body(Int64(pk), runs.creator(of: pk), try readFacility(statement))
             }
         }

@@ -301,21 +301,23 @@ public final class SQLiteStore {
                                   attributes: Attributes.decode(s.text(c + 8)))
     }
 
-    static let facilityColumns = "id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed, X(location), Y(location), attributes"
+    static let facilityColumns = FacilityTable.selected(x: "X", y: "Y")
 
     /// The facility of a row of `facilityColumns` (with `location`, the point when the row holds it otherwise).
     func readFacility(_ s: Statement, location: LonLat? = nil) throws -> Facility {
-        let id = s.text(0) ?? ""
-        guard let kind = FacilityKind(rawValue: s.text(2) ?? "") else {
+        typealias C = FacilityTable
+        let id = s.text(C.id) ?? ""
+        guard let kind = FacilityKind(rawValue: s.text(C.kind) ?? "") else {
             throw StoreError.sqlite(path: path, code: 0, message: "facility \(id) has an unknown kind", sql: "")
         }
+        var counts = FacilityCounts()
+        for count in FacilityCount.allCases { counts[count] = s.int(C.count(count)) }
         return Facility(
-            id: id, name: s.text(1) ?? "", kind: kind,
-            location: location ?? LonLat(s.double(12) ?? .nan, s.double(13) ?? .nan),
-            unit: s.text(3), beds: s.int(4), doctors: s.int(5), gps: s.int(6), places: s.int(7),
-            inclusive: s.int(8).map { $0 != 0 }, level: s.text(9),
-            opened: s.text(10).flatMap { Day(parsing: $0) }, closed: s.text(11).flatMap { Day(parsing: $0) },
-            attributes: Attributes.decode(s.text(14)))
+            id: id, name: s.text(C.name) ?? "", kind: kind,
+            location: location ?? LonLat(s.double(C.location) ?? .nan, s.double(C.location + 1) ?? .nan),
+            unit: s.text(C.unit), counts: counts, inclusive: s.int(C.inclusive).map { $0 != 0 }, level: s.text(C.level),
+            opened: s.text(C.opened).flatMap { Day(parsing: $0) }, closed: s.text(C.closed).flatMap { Day(parsing: $0) },
+            attributes: Attributes.decode(s.text(C.attributes)))
     }
 
     /// Calls `body` with each facility in id order, optionally of one kind and only those that belong to the

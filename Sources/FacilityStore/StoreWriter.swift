@@ -75,9 +75,8 @@ public struct StoreWriter {
     /// Inserts a facility known to be new (its id is not stored). Imports into an empty store use `facilityInserter(for:)`.
     public func insert(_ facility: Facility) throws {
         try db.run("""
-            INSERT INTO facilities (id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed,
-                location, attributes)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, MakePoint(?13, ?14, 4326), ?15)
+            INSERT INTO facilities (\(FacilityTable.inserted))
+            VALUES (\(Self.plainParameters), MakePoint(?\(FacilityTable.plain.count + 1), ?\(FacilityTable.plain.count + 2), 4326), ?\(FacilityTable.plain.count + 3))
             """, Self.arguments(facility))
         // In a bulk load its R*Tree entry is added at the end (the triggers are lifted).
         if store.bulkLocationChanges != nil {
@@ -85,12 +84,16 @@ public struct StoreWriter {
         }
     }
 
+    /// `?1, ?2, …`: one parameter for each plain column.
+    static let plainParameters = (1...FacilityTable.plain.count).map { "?\($0)" }.joined(separator: ", ")
+
+    /// The plain columns' values, lon, lat and attributes.
     static func arguments(_ facility: Facility) -> [SQLValue] {
-        [.text(facility.id), .text(facility.name), .text(facility.kind.rawValue), SQLValue(facility.unit),
-         SQLValue(facility.beds), SQLValue(facility.doctors), SQLValue(facility.gps), SQLValue(facility.places),
-         SQLValue(facility.inclusive), SQLValue(facility.level), SQLValue(facility.opened?.description),
-         SQLValue(facility.closed?.description), .real(facility.location.lon), .real(facility.location.lat),
-         SQLValue(Attributes.encode(facility.attributes))]
+        [.text(facility.id), .text(facility.name), .text(facility.kind.rawValue), SQLValue(facility.unit)]
+            + FacilityCount.allCases.map { SQLValue(facility.counts[$0]) }
+            + [SQLValue(facility.inclusive), SQLValue(facility.level), SQLValue(facility.opened?.description),
+               SQLValue(facility.closed?.description), .real(facility.location.lon), .real(facility.location.lat),
+               SQLValue(Attributes.encode(facility.attributes))]
     }
 
     /// Inserts the facility, or updates the stored one with the same id; says which, or that nothing changed.
@@ -106,7 +109,7 @@ public struct StoreWriter {
     func store(_ row: FacilityRow, place: Int, state: FacilityImport) throws -> RowOutcome {
         let existing = try storedRow(id: row.id)
         if let existing {
-            let pk = Int64(existing.int(15) ?? 0)
+            let pk = Int64(existing.int(FacilityTable.pk) ?? 0)
             if let kept = state.place(ofPK: pk) {
                 existing.reset()
                 return .repeated(of: kept)
@@ -146,21 +149,16 @@ public struct StoreWriter {
         var pk: Int?
         var stored: Facility?
         if let existing {
-            let storedPK = Int64(existing.int(15) ?? 0)
+            let storedPK = Int64(existing.int(FacilityTable.pk) ?? 0)
             store.nextLikelyPK = storedPK + 1
             pk = Int(storedPK)
-            stored = try store.readFacility(existing, location: try SQLiteStore.point(existing, column: 12))
+            stored = try store.readFacility(existing, location: try SQLiteStore.point(existing, column: FacilityTable.location))
             existing.reset()
             if stored == facility { return (.unchanged, storedPK) }
         }
         let arguments = Self.arguments(facility)
         if let pk {
-            try db.run("""
-                UPDATE facilities SET id = ?1, name = ?2, kind = ?3, unit = ?4, beds = ?5, doctors = ?6, gps = ?7,
-                    places = ?8, inclusive = ?9, level = ?10, opened = ?11, closed = ?12,
-                    location = MakePoint(?13, ?14, 4326), attributes = ?15
-                WHERE pk = ?16
-                """, arguments + [.integer(Int64(pk))])
+            try db.run(Self.updateSQL, arguments + [.integer(Int64(pk))])
             try recordUpdate(of: Int64(pk), from: stored!, to: facility)
             if store.bulkLocationChanges != nil, stored!.location.lon.bitPattern != facility.location.lon.bitPattern
                 || stored!.location.lat.bitPattern != facility.location.lat.bitPattern {
@@ -176,7 +174,14 @@ public struct StoreWriter {
 
     /// What `upsert` reads of a stored row to compare: `SQLiteStore.facilityColumns` with the point as its BLOB (read in
     /// place: `X()` and `Y()` would each parse it) and the row number.
-    static let comparedColumns = "id, name, kind, unit, beds, doctors, gps, places, inclusive, level, opened, closed, location, NULL, attributes, pk"
+    static let comparedColumns = FacilityTable.compared
+
+    /// Sets every column of the row `?(n + 4)` to `arguments(_:)`.
+    static let updateSQL: String = {
+        let n = FacilityTable.plain.count
+        let plain = FacilityTable.plain.enumerated().map { "\($1) = ?\($0 + 1)" }.joined(separator: ", ")
+        return "UPDATE facilities SET \(plain), location = MakePoint(?\(n + 1), ?\(n + 2), 4326), attributes = ?\(n + 3) WHERE pk = ?\(n + 4)"
+    }()
 
     /// Whether the row `s` holds (`comparedColumns`) is `row` byte for byte: every text the same bytes, every number
     /// and day the same value, the point the same coordinates, no attributes on either side. False says nothing (texts
@@ -196,12 +201,13 @@ public struct StoreWriter {
             guard let bytes = s.textBytes(column) else { return day == nil }
             return day != nil && Day(bytes: bytes, bareYearMeansEnd: false) == day
         }
-        return row.attributes.isEmpty && s.isNull(14)
-            && same(1, row.name) && same(2, row.kind.rawValue) && same(3, row.unit)
-            && same(4, row.beds) && same(5, row.doctors) && same(6, row.gps) && same(7, row.places)
-            && same(8, row.inclusive.map { $0 ? 1 : 0 }) && same(9, row.level)
-            && same(10, row.opened) && same(11, row.closed)
-            && (try? SQLiteStore.point(s, column: 12)).map { $0.lon == row.location.lon && $0.lat == row.location.lat } == true
+        typealias C = FacilityTable
+        return row.attributes.isEmpty && s.isNull(C.attributes)
+            && same(C.name, row.name) && same(C.kind, row.kind.rawValue) && same(C.unit, row.unit)
+            && FacilityCount.allCases.allSatisfy { same(C.count($0), row.counts[$0]) }
+            && same(C.inclusive, row.inclusive.map { $0 ? 1 : 0 }) && same(C.level, row.level)
+            && same(C.opened, row.opened) && same(C.closed, row.closed)
+            && (try? SQLiteStore.point(s, column: C.location)).map { $0.lon == row.location.lon && $0.lat == row.location.lat } == true
     }
 
     /// Records an import in `import_log`, under the number the transaction's history rows name.

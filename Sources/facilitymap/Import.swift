@@ -177,14 +177,24 @@ struct ImportFacilities: ParsableCommand {
         abstract: "Import facilities from a CSV file.",
         discussion: """
             Columns, with an English or Chinese header, in any order (id, name, kind, lon, lat are required): \
-            id\u{00A0}编号 · name\u{00A0}名称 · kind\u{00A0}类型 · lon\u{00A0}经度 · lat\u{00A0}纬度 · unit\u{00A0}所属区划代码 · beds\u{00A0}床位数 · doctors\u{00A0}医生数 · \
-            gps\u{00A0}全科医生数 · places\u{00A0}学位数 · inclusive\u{00A0}普惠 (true/false, 1/0, yes/no, 是/否) · level\u{00A0}等级 · \
-            opened\u{00A0}开办日期 · closed\u{00A0}关闭日期 (YYYY or YYYY-MM-DD)
+            \(columnsHelp)
             Any other column is kept as a text attribute; a column that looks like a known one (实有床位数) is named in a warning, and the reason column of a rejects file is skipped, so a fixed rejects file imports as it is.
             Kinds: \(FacilityKind.helpList).
             Rows are upserted by id; the import is one transaction. Exit status: 0 all rows taken; 1 some rejected (or none taken under --strict), or the check after the import finds the file's points off by the GCJ-02 shift (the rows stay stored: import it again with --crs gcj02); 2 usage error or unreadable file.
             """
     )
+
+    /// Each field as `beds\u{00A0}床位数`, with what it takes where that is not plain.
+    static var columnsHelp: String {
+        FacilityField.allCases.map { field in
+            let name = "\(field.rawValue)\u{00A0}\(field.label)"
+            return switch field {
+            case .inclusive: name + " (true/false, 1/0, yes/no, 是/否)"
+            case .closed: name + " (YYYY or YYYY-MM-DD)"
+            default: name
+            }
+        }.joined(separator: " · ")
+    }
 
     @OptionGroup var storeOptions: StoreOptions
     @Argument(help: "A CSV file.") var file: String

@@ -185,7 +185,7 @@ final class BulkImportTests: ImportTestCase {
         let store = try luoyangStore()
         let csv = try file("rows.csv", ([Self.header] + Self.plainRows + Self.otherRows).joined(separator: "\n") + "\n")
         let reader = try CSVReader(path: csv)
-        let columns = ColumnMap<FacilityColumn>(header: reader.header, aliases: { $0.aliases })
+        let columns = ColumnMap<FacilityField>(header: reader.header, aliases: { $0.aliases })
         let areas = try AreaIndex(store: store, levels: [.city, .district])
         let importer = FacilityImporter()
         let fast = FacilityFastPath(columns: columns, coordinateSystem: .wgs84, areas: areas)

@@ -79,8 +79,8 @@ class RegistryStoreCases: ImportTestCase {
         let (units, columns) = try store.unitsAndFacilityColumns(attributes: true)
         out["column units"] = units.map(line)
         out["columns"] = (0..<columns.count).map { i in
-            "\(columns.kind[i]) \(columns.location[i].lon),\(columns.location[i].lat) \(columns.unit[i]) \(columns.beds[i]) "
-                + "\(columns.doctors[i]) \(columns.gps[i]) \(columns.places[i]) \(columns.inclusive[i]) \(columns.opened[i]) "
+            "\(columns.kind[i]) \(columns.location[i].lon),\(columns.location[i].lat) \(columns.unit[i]) \(columns.column(.beds)[i]) "
+                + "\(columns.column(.doctors)[i]) \(columns.column(.gps)[i]) \(columns.column(.places)[i]) \(columns.inclusive[i]) \(columns.opened[i]) "
                 + "\(columns.closed[i]) \(columns.attributes(of: i).sorted { $0.key < $1.key })"
         }
         out["at positions"] = try store.facilities(atColumnPositions: [0, 17, 3000]).sorted { $0.key < $1.key }.map { "\($0.key) \(line($0.value))" }

@@ -69,7 +69,7 @@ final class BulkInsertTests: StoreTestCase {
             try inserter.insert(count: rows.count, row: { index in
                 let facility = rows[index]
                 return FacilityRow(id: texts[index].0, name: texts[index].1, kind: facility.kind, location: facility.location,
-                                   unit: texts[index].2, beds: facility.beds, opened: facility.opened,
+                                   unit: texts[index].2, counts: [.beds: facility.beds], opened: facility.opened,
                                    attributes: facility.attributes)
             }, outcome: { index, outcome in
                 XCTAssertEqual(index, outcomes.count)
