@@ -1,11 +1,12 @@
 import Foundation
 
-/// Positions of codes, found from the raw UTF-8 bytes of a column without making a `String` per row, matching as
-/// `String` equality does.
+/// Positions of codes in a list, found from the raw UTF-8 bytes of a column without making a `String` per row.
 ///
-/// ASCII keys sit in an open-addressing table and are compared as bytes, which for ASCII is `String` equality;
-/// up to 16 bytes (every NBS code) are held in the slot itself: one memory access per lookup, most of the time.
-/// Lookups that are not ASCII, and every lookup when some key is not ASCII, go through a `String` dictionary.
+/// Codes match byte for byte, as in `CodeTable`, the store's unique indexes and its SQL (`list --within`): two codes
+/// that differ only in Unicode normalisation are two codes everywhere. `CodeTable` numbers codes as they are added
+/// (an import's ids); this table is built once from a list and read for millions of rows (coverage's columns), so its
+/// open-addressing slots hold up to 16 bytes of the key (every NBS code) in place: one memory access per lookup,
+/// most of the time, and short keys can be looked up many at once (`positions(of:into:)`).
 public struct CodePositions {
     private struct Slot {
         /// The key's bytes, zero-padded.
@@ -17,27 +18,19 @@ public struct CodePositions {
         var long: Int32 = -1
     }
 
-    private let keys: [String]
     private var slots: [Slot]
     private let mask: Int
     private var longKeys: [[UInt8]] = []
-    private var allASCII = true
-    /// Every key with its first position, built on the first lookup that needs `String` equality.
-    private var byString: [String: Int32]?
 
     /// A table of `keys`, each mapped to its position in the list; a key listed twice keeps its first position.
     public init(_ keys: [String]) {
-        self.keys = keys
         var size = 16
         while size < keys.count + keys.count / 2 { size *= 2 }
         slots = [Slot](repeating: Slot(), count: size)
         mask = size - 1
         for (position, key) in keys.enumerated() {
             var key = key
-            key.withUTF8 { bytes in
-                let raw = UnsafeRawBufferPointer(bytes)
-                if raw.allSatisfy({ $0 < 0x80 }) { insert(raw, value: Int32(position)) } else { allASCII = false }
-            }
+            key.withUTF8 { insert(UnsafeRawBufferPointer($0), value: Int32(position)) }
         }
     }
 
@@ -64,8 +57,7 @@ public struct CodePositions {
     }
 
     /// The position of `key` (UTF-8), or -1 when it is not in the table.
-    public mutating func position(of key: UnsafeRawBufferPointer) -> Int32 {
-        guard allASCII && key.allSatisfy({ $0 < 0x80 }) else { return slowPosition(of: key) }
+    public func position(of key: UnsafeRawBufferPointer) -> Int32 {
         let words = Self.words(key)
         var slot = Self.hash(words, key) & mask
         return slots.withUnsafeBufferPointer { slots in
@@ -85,9 +77,9 @@ public struct CodePositions {
         fileprivate var hash: Int
     }
 
-    /// `key` as a short key, when it can be looked up as one (ASCII, at most 16 bytes, in a table of ASCII keys).
+    /// `key` as a short key, when it can be looked up as one (at most 16 bytes).
     public func shortKey(_ key: UnsafeRawBufferPointer) -> ShortKey? {
-        guard allASCII, key.count <= 16, key.allSatisfy({ $0 < 0x80 }) else { return nil }
+        guard key.count <= 16 else { return nil }
         let words = Self.words(key)
         return ShortKey(words: words, length: key.count, hash: Self.hash(words, key))
     }
@@ -112,18 +104,9 @@ public struct CodePositions {
     }
 
     /// The position of `key`, or -1 when it is not in the table.
-    public mutating func position(of key: String) -> Int32 {
+    public func position(of key: String) -> Int32 {
         var key = key
         return key.withUTF8 { position(of: UnsafeRawBufferPointer($0)) }
-    }
-
-    private mutating func slowPosition(of key: UnsafeRawBufferPointer) -> Int32 {
-        if byString == nil {
-            var table: [String: Int32] = [:]
-            for (position, key) in keys.enumerated() where table[key] == nil { table[key] = Int32(position) }
-            byString = table
-        }
-        return byString![String(decoding: key, as: UTF8.self)] ?? -1
     }
 
     /// The first 16 bytes, zero-padded, as two words.

@@ -1,9 +1,9 @@
 /// The table of a facility's fields: what each is called in a header (in English and Chinese), in the store, in
 /// JSON and GeoJSON, in listings and in history. Every part of the tool that names the fields reads them here.
 ///
-/// Adding a whole-number field (nurses, say) is one case of `FacilityCount` with its names below, `FacilityCounts`'
-/// storage raised by one, and a column added by a migration of each engine's schema; importers, stores, exports,
-/// listings, history, `suggest` and targets (`field: nurses`) take it from the table.
+/// Adding a whole-number field (nurses, say) is one case of `FacilityCount` with its names below (past four,
+/// `FacilityCounts` holds them in a `SIMD8`), and a column added by a migration of each engine's schema; importers,
+/// stores, exports, listings, history, `suggest` and targets (`field: nurses`) take it from the table.
 
 /// A whole number a facility states — what `per_population`, `share` and `access` targets sum and capacity siting
 /// adds. Raw values are the names in headers, targets files, store columns and exports.
@@ -31,7 +31,7 @@ public enum FacilityCount: String, CaseIterable, Sendable {
     }
 
     /// Position in `allCases` (and in `FacilityCounts`).
-    @inline(__always)
+    @inlinable
     public var ordinal: Int {
         switch self {
         case .beds: 0
@@ -41,6 +41,10 @@ public enum FacilityCount: String, CaseIterable, Sendable {
         }
     }
 
+    /// How many counts there are: `allCases.count`, known to the compiler (a test holds them equal).
+    @inlinable
+    public static var caseCount: Int { 4 }
+
     /// `beds, doctors, gps or places`: the names, for messages.
     public static var names: String {
         let names = allCases.map(\.rawValue)
@@ -48,13 +52,15 @@ public enum FacilityCount: String, CaseIterable, Sendable {
     }
 }
 
-/// The counts a facility states, by `FacilityCount`; nil where it states none. Held inline (no allocation).
+/// The counts a facility states, by `FacilityCount`; nil where it states none. Held inline, a plain value of fixed
+/// layout (no allocation, copied as bytes).
 public struct FacilityCounts: Hashable, Sendable, ExpressibleByDictionaryLiteral {
-    /// One slot per `FacilityCount`, by ordinal; `Int.min` where none is stated. (Raise the size with a new count.)
-    private var values: InlineArray<4, Int>
+    /// One lane per `FacilityCount`, by ordinal; `Int.min` where none is stated. (A fifth count takes `SIMD8`.)
+    @usableFromInline var values: SIMD4<Int>
 
     /// No count stated.
-    public init() { values = InlineArray(repeating: Int.min) }
+    @inlinable
+    public init() { values = SIMD4(repeating: Int.min) }
 
     public init(dictionaryLiteral elements: (FacilityCount, Int?)...) {
         self.init()
@@ -62,27 +68,18 @@ public struct FacilityCounts: Hashable, Sendable, ExpressibleByDictionaryLiteral
     }
 
     /// The stated value of `count`, or nil.
-    @inline(__always)
+    @inlinable
     public subscript(_ count: FacilityCount) -> Int? {
         get { let value = values[count.ordinal]; return value == Int.min ? nil : value }
         set { values[count.ordinal] = newValue ?? Int.min }
     }
 
     /// The value of `count`, 0 where none is stated (what measures sum).
-    @inline(__always)
+    @inlinable
     public func orZero(_ count: FacilityCount) -> Int { self[count] ?? 0 }
 
     /// Whether no count is stated.
     public var isEmpty: Bool { FacilityCount.allCases.allSatisfy { self[$0] == nil } }
-
-    public static func == (a: FacilityCounts, b: FacilityCounts) -> Bool {
-        for i in 0..<a.values.count where a.values[i] != b.values[i] { return false }
-        return true
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        for i in 0..<values.count { hasher.combine(values[i]) }
-    }
 }
 
 /// A column of a facilities table (CSV header, listing, export), in the order files list them.
@@ -98,6 +95,7 @@ public enum FacilityField: Hashable, Sendable, CaseIterable, RawRepresentable {
     public static let required: [FacilityField] = [.id, .name, .kind, .lon, .lat]
 
     /// The English name: in headers, listings, JSON and GeoJSON members.
+    @inlinable
     public var rawValue: String {
         switch self {
         case .id: "id"
@@ -157,6 +155,7 @@ public enum FacilityField: Hashable, Sendable, CaseIterable, RawRepresentable {
     }
 
     /// Position in `allCases`.
+    @inlinable
     public var ordinal: Int {
         switch self {
         case .id: 0
@@ -166,10 +165,10 @@ public enum FacilityField: Hashable, Sendable, CaseIterable, RawRepresentable {
         case .lat: 4
         case .unit: 5
         case let .count(count): 6 + count.ordinal
-        case .inclusive: 6 + FacilityCount.allCases.count
-        case .level: 7 + FacilityCount.allCases.count
-        case .opened: 8 + FacilityCount.allCases.count
-        case .closed: 9 + FacilityCount.allCases.count
+        case .inclusive: 6 + FacilityCount.caseCount
+        case .level: 7 + FacilityCount.caseCount
+        case .opened: 8 + FacilityCount.caseCount
+        case .closed: 9 + FacilityCount.caseCount
         }
     }
 }

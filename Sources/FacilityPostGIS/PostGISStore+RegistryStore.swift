@@ -258,8 +258,8 @@ extension PostGISStore: RegistryStore {
     /// The facilities `condition` selects (a constant SQL clause over bound `parameters`), as columns in storage order.
     func facilityColumns(where condition: String, _ parameters: [String?], unitCodes: [String], attributes: Bool,
                          capacity: Int) throws -> FacilityColumns {
-        var positions = CodePositions(unitCodes)
-        var kinds = Self.kindPositions
+        let positions = CodePositions(unitCodes)
+        let kinds = Self.kindPositions
         var columns = FacilityColumns()
         columns.reserveCapacity(capacity, attributes: attributes)
         var days = DayReader()
@@ -289,7 +289,7 @@ extension PostGISStore: RegistryStore {
         return try read {
             var position = 0
             var wanted: [(position: Int, pk: String)] = []
-            var kinds = Self.kindPositions
+            let kinds = Self.kindPositions
             try connection.forEachRow("SELECT pk, kind FROM facilities ORDER BY pk") { row in
                 guard let kind = row.bytes(1), kinds.position(of: kind) >= 0 else { return }
                 if positions.contains(position) { wanted.append((position, row.text(0) ?? "")) }
@@ -333,8 +333,8 @@ extension PostGISStore: RegistryStore {
             var runs = try creationRuns()
             var records = FacilityRecords()
             records.reserveCapacity(try facilityCount(kind: nil))
-            var units = CodePositions(unitCodes)
-            var kinds = Self.kindPositions
+            let units = CodePositions(unitCodes)
+            let kinds = Self.kindPositions
             var days = DayReader()
             try connection.forEachRow("""
                 SELECT pk, id, name, kind, unit, beds, places, opened, closed, ST_X(location), ST_Y(location) FROM facilities ORDER BY pk

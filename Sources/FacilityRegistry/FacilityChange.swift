@@ -1,4 +1,5 @@
 import FacilityFormats
+import FacilityGeometry
 import FacilityModel
 import Foundation
 
@@ -101,6 +102,7 @@ extension Facility {
 
     /// The value of `field`: a kind by its English name, days as `YYYY-MM-DD`, `.null` where none is stated. What
     /// history, listings, exports and `suggest` write, each in its own syntax.
+    @inlinable
     public func value(of field: FacilityField) -> FieldValue {
         func v(_ x: String?) -> FieldValue { x.map { .text($0) } ?? .null }
         return switch field {

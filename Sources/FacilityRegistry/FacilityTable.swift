@@ -7,13 +7,20 @@ public enum FacilityTable {
     /// The plain columns, in order.
     public static let plain = ["id", "name", "kind", "unit"] + FacilityCount.allCases.map(\.rawValue)
         + ["inclusive", "level", "opened", "closed"]
-    public static let id: Int32 = 0, name: Int32 = 1, kind: Int32 = 2, unit: Int32 = 3
+    @inlinable public static var id: Int32 { 0 }
+    @inlinable public static var name: Int32 { 1 }
+    @inlinable public static var kind: Int32 { 2 }
+    @inlinable public static var unit: Int32 { 3 }
     /// The position of `count`.
-    public static func count(_ count: FacilityCount) -> Int32 { 4 + Int32(count.ordinal) }
-    public static let inclusive = 4 + Int32(FacilityCount.allCases.count)
-    public static let level = inclusive + 1, opened = inclusive + 2, closed = inclusive + 3
+    @inlinable public static func count(_ count: FacilityCount) -> Int32 { 4 + Int32(count.ordinal) }
+    @inlinable public static var inclusive: Int32 { 4 + Int32(FacilityCount.caseCount) }
+    @inlinable public static var level: Int32 { inclusive + 1 }
+    @inlinable public static var opened: Int32 { inclusive + 2 }
+    @inlinable public static var closed: Int32 { inclusive + 3 }
     /// The point (`selected`: its X, then Y), attributes, and (where listed) the row number.
-    public static let location = inclusive + 4, attributes = inclusive + 6, pk = inclusive + 7
+    @inlinable public static var location: Int32 { inclusive + 4 }
+    @inlinable public static var attributes: Int32 { inclusive + 6 }
+    @inlinable public static var pk: Int32 { inclusive + 7 }
 
     /// What an engine's `readFacility` reads: the plain columns, the point's X and Y (as the engine's functions
     /// `x` and `y` give them), attributes.

@@ -84,7 +84,8 @@ public protocol RegistryStore: AnyObject {
     /// given over `forEachStoredFacility`.
     func unitsAndFacilityColumns(attributes: Bool) throws -> (units: [AdministrativeUnit], facilities: FacilityColumns)
     /// The facilities that imports after number `importNumber` created or updated, as columns (with row numbers) in
-    /// storage order, units as positions in `unitCodes`: what `unitsAndFacilityColumns` would give differently now.
+    /// storage order, units as positions in `unitCodes`: what `unitsAndFacilityColumns` would give differently now. For
+    /// the server's refresh after an upload; given over `forEachStoredFacility` and `facilityIDs(changedByImport:)`.
     func facilityColumns(changedByImportsAfter importNumber: Int, unitCodes: [String], attributes: Bool) throws -> FacilityColumns
     /// The facilities at `positions` of the columns `unitsAndFacilityColumns` gives, by position. For `suggest`; given
     /// over `forEachStoredFacility`.
@@ -148,24 +149,53 @@ extension RegistryStore {
         try streamedFacilities(atColumnPositions: positions)
     }
 
+    public func facilityColumns(changedByImportsAfter importNumber: Int, unitCodes: [String], attributes: Bool) throws -> FacilityColumns {
+        try streamedFacilityColumns(changedByImportsAfter: importNumber, unitCodes: unitCodes, attributes: attributes)
+    }
+
     public func facilityRecords(unitCodes: [String]) throws -> (records: FacilityRecords, imports: [Int: String]) {
         try streamedFacilityRecords(unitCodes: unitCodes)
     }
 
-    /// `unitsAndFacilityColumns` over `forEachStoredFacility`: units matched by their codes as `String`s.
+    /// `unitsAndFacilityColumns` over `forEachStoredFacility`.
     public func streamedUnitsAndFacilityColumns(attributes: Bool) throws -> (units: [AdministrativeUnit], facilities: FacilityColumns) {
         try read {
             let units = try self.units()
-            var position: [String: Int32] = [:]
-            for (i, unit) in units.enumerated() where position[unit.code] == nil { position[unit.code] = Int32(i) }
+            let positions = CodePositions(units.map(\.code))
             var columns = FacilityColumns()
             try forEachStoredFacility { rowNumber, _, f in
-                columns.append(kindOrdinal: f.kind.ordinal, location: f.location, unit: f.unit.flatMap { position[$0] } ?? -1,
+                columns.append(kindOrdinal: f.kind.ordinal, location: f.location, unit: f.unit.map { positions.position(of: $0) } ?? -1,
                                counts: f.counts, inclusive: f.inclusive == true, opened: f.opened?.ordinal ?? Int32.min,
                                closed: f.closed?.ordinal ?? Int32.max, attributes: attributes ? f.attributes : nil,
                                rowNumber: rowNumber)
             }
             return (units, columns)
+        }
+    }
+
+    /// `facilityColumns(changedByImportsAfter:unitCodes:attributes:)` over `forEachStoredFacility`: the rows whose ids
+    /// `facilityIDs(changedByImport:)` names for each later import, in storage order.
+    public func streamedFacilityColumns(changedByImportsAfter importNumber: Int, unitCodes: [String],
+                                        attributes: Bool) throws -> FacilityColumns {
+        try read {
+            var changed = CodeTable()
+            let last = try lastImportNumber()
+            if last > importNumber {
+                for number in (importNumber + 1)...last {
+                    for id in try facilityIDs(changedByImport: number) { changed.insert(id) }
+                }
+            }
+            var columns = FacilityColumns()
+            guard changed.count > 0 else { return columns }
+            let positions = CodePositions(unitCodes)
+            try forEachStoredFacility { rowNumber, _, f in
+                guard changed.contains(f.id) else { return }
+                columns.append(kindOrdinal: f.kind.ordinal, location: f.location, unit: f.unit.map { positions.position(of: $0) } ?? -1,
+                               counts: f.counts, inclusive: f.inclusive == true, opened: f.opened?.ordinal ?? Int32.min,
+                               closed: f.closed?.ordinal ?? Int32.max, attributes: attributes ? f.attributes : nil,
+                               rowNumber: rowNumber)
+            }
+            return columns
         }
     }
 
@@ -187,12 +217,11 @@ extension RegistryStore {
         try read {
             var imports: [Int: String] = [:]
             for (i, record) in try importLog().enumerated() { imports[i + 1] = record.file }
-            var position: [String: Int32] = [:]
-            for (i, code) in unitCodes.enumerated() where position[code] == nil { position[code] = Int32(i) }
+            let positions = CodePositions(unitCodes)
             var records = FacilityRecords()
             try forEachStoredFacility { _, createdBy, f in
                 var unit: Int32 = -1
-                if let code = f.unit { unit = position[code] ?? -2 }
+                if let code = f.unit { let found = positions.position(of: code); unit = found >= 0 ? found : -2 }
                 var name = f.name
                 name.withUTF8 { bytes in
                     records.append(id: f.id, name: UnsafeRawBufferPointer(bytes), kind: f.kind, location: f.location, unit: unit,

@@ -82,8 +82,7 @@ extension SQLiteStore {
         defer { statement.finalize() }
         try statement.bind(changedAfter.map { [.integer(Int64($0))] } ?? [SQLValue(range?.lowerBound), SQLValue(range?.upperBound)])
         let n = Int32(FacilityCount.allCases.count)
-        var units = units
-        var kinds = CodePositions(FacilityKind.allCases.map(\.rawValue))
+                let kinds = CodePositions(FacilityKind.allCases.map(\.rawValue))
         var days = DayReader()
         var columns = FacilityColumns()
         columns.reserveCapacity(capacity ?? range?.count ?? 0, attributes: attributes)

@@ -38,8 +38,8 @@ extension SQLiteStore {
             if let first = try db.scalar("SELECT min(pk) FROM facilities")?.int, let last = try db.scalar("SELECT max(pk) FROM facilities")?.int {
                 records.reserveCapacity(last - first + 1)
             }
-            var kinds = CodePositions(FacilityKind.allCases.map(\.rawValue))
-            var units = CodePositions(unitCodes)
+            let kinds = CodePositions(FacilityKind.allCases.map(\.rawValue))
+            let units = CodePositions(unitCodes)
             var days = DayReader()
             while try statement.step() {
                 guard let kindText = statement.textBytes(3) else { continue }

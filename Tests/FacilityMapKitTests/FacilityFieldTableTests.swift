@@ -11,6 +11,7 @@ class FacilityFieldTableTests: ImportTestCase {
         XCTAssertEqual(FacilityCount.allCases.map(\.ordinal), Array(FacilityCount.allCases.indices))
         XCTAssertEqual(FacilityField.allCases.map(\.ordinal), Array(FacilityField.allCases.indices))
         XCTAssertEqual(FacilityField.allCases.count, 10 + FacilityCount.allCases.count)
+        XCTAssertEqual(FacilityCount.caseCount, FacilityCount.allCases.count)
         for field in FacilityField.allCases {
             XCTAssertEqual(FacilityField(rawValue: field.rawValue), field)
             XCTAssertEqual(field.aliases.first, field.label, "the Chinese name is read first")
@@ -25,6 +26,8 @@ class FacilityFieldTableTests: ImportTestCase {
             }
         }
         // The counts are held apart, each nil until stated, and compare and hash by value.
+        XCTAssertGreaterThanOrEqual(MemoryLayout<FacilityCounts>.size / MemoryLayout<Int>.size, FacilityCount.allCases.count,
+                                    "FacilityCounts has a lane for every count")
         var counts = FacilityCounts()
         XCTAssertTrue(counts.isEmpty)
         for count in FacilityCount.allCases { counts[count] = 10 + count.ordinal }

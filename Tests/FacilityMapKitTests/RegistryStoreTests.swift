@@ -318,6 +318,14 @@ class RegistryStoreCases: ImportTestCase {
         XCTAssertEqual(try store.streamedUnitsAndFacilityColumns(attributes: false).facilities,
                        try store.unitsAndFacilityColumns(attributes: false).facilities)
 
+        let last = try store.lastImportNumber()
+        for after in [last - 1, last - 2, last] {
+            let changed = try store.facilityColumns(changedByImportsAfter: after, unitCodes: own.units.map(\.code), attributes: true)
+            XCTAssertEqual(try store.streamedFacilityColumns(changedByImportsAfter: after, unitCodes: own.units.map(\.code),
+                                                             attributes: true), changed, "after import \(after)")
+            XCTAssertEqual(changed.count, [last - 1: 3, last - 2: rows.count, last: 0][after], "after import \(after)")
+        }
+
         let positions: Set<Int> = [0, 7, rows.count - 2, rows.count - 1, rows.count + 5]
         let byPosition = try store.facilities(atColumnPositions: positions)
         XCTAssertEqual(try store.streamedFacilities(atColumnPositions: positions), byPosition)
@@ -329,6 +337,38 @@ class RegistryStoreCases: ImportTestCase {
         XCTAssertEqual(streamedRecords.records, records.records)
         XCTAssertEqual(streamedRecords.imports, records.imports)
         XCTAssertEqual(records.records.unknownUnits.values.sorted(), ["999999"])
+    }
+
+    /// A unit code matches byte for byte in every read: SQL (`within`), coverage's columns and the check's records, the
+    /// engine's own reads and the streamed defaults alike — the store's unique index, `CodeTable` and `CodePositions`
+    /// have one rule. A code spelled with a decomposed é is not the unit spelled with a composed one.
+    func codesMatchByteForByteInEveryRead() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        let composed = "Zé1", decomposed = "Ze\u{301}1"
+        XCTAssertEqual(composed, decomposed, "String == holds them equal")
+        XCTAssertNotEqual(Array(composed.utf8), Array(decomposed.utf8))
+        try store.update { writer in
+            _ = try writer.upsert([AdministrativeUnit(code: "410300", name: "洛阳市", level: .city),
+                                   AdministrativeUnit(code: composed, name: "某社区", level: .community, parent: "410300")])
+            _ = try writer.upsert([
+                Facility(id: "A", name: "甲", kind: .communityElderlyCenter, location: LonLat(112.4, 34.7), unit: composed),
+                Facility(id: "B", name: "乙", kind: .communityElderlyCenter, location: LonLat(112.41, 34.7), unit: decomposed),
+            ])
+        }
+        var within: [String] = []
+        try store.forEachFacility(kind: nil, within: composed, after: nil, limit: nil) { within.append($0.id) }
+        XCTAssertEqual(within, ["A"])
+
+        let own = try store.unitsAndFacilityColumns(attributes: false)
+        let position = try XCTUnwrap(own.units.firstIndex { Array($0.code.utf8) == Array(composed.utf8) })
+        XCTAssertEqual(own.facilities.unit, [Int32(position), -1])
+        XCTAssertEqual(try store.streamedUnitsAndFacilityColumns(attributes: false).facilities, own.facilities)
+
+        let records = try store.facilityRecords(unitCodes: own.units.map(\.code)).records
+        XCTAssertEqual(records.unit, [Int32(position), -2])
+        XCTAssertEqual(records.unknownUnits.mapValues { Array($0.utf8) }, [1: Array(decomposed.utf8)])
+        XCTAssertEqual(try store.streamedFacilityRecords(unitCodes: own.units.map(\.code)).records, records)
     }
 
     /// A refused file writes nothing: a strict import with a bad row, and a file with no rows.
@@ -480,6 +520,7 @@ final class SQLiteRegistryStoreTests: RegistryStoreCases {
     func testTheCheckAfterAnImportExaminesWhatItChanged() throws { try theCheckAfterAnImportExaminesWhatItChanged() }
     func testAnEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() throws { try anEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() }
     func testTheReadsOverTheStoredRowsGiveWhatTheEngineGives() throws { try theReadsOverTheStoredRowsGiveWhatTheEngineGives() }
+    func testCodesMatchByteForByteInEveryRead() throws { try codesMatchByteForByteInEveryRead() }
 }
 
 /// The same cases on PostgreSQL 15 + PostGIS 3 (a fresh database each; skipped, saying why, without a server).
@@ -532,4 +573,5 @@ final class PostGISRegistryStoreTests: RegistryStoreCases {
     func testTheCheckAfterAnImportExaminesWhatItChanged() throws { try theCheckAfterAnImportExaminesWhatItChanged() }
     func testAnEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() throws { try anEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() }
     func testTheReadsOverTheStoredRowsGiveWhatTheEngineGives() throws { try theReadsOverTheStoredRowsGiveWhatTheEngineGives() }
+    func testCodesMatchByteForByteInEveryRead() throws { try codesMatchByteForByteInEveryRead() }
 }

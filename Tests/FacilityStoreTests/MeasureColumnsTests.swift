@@ -81,17 +81,31 @@ final class MeasureColumnsTests: StoreTestCase {
         XCTAssertEqual(located, [])
     }
 
-    func testCodePositionsMatchAsStringEqualityDoes() {
-        var table = CodePositions(["410302", "", "410302001001001001", "410302", "K1", "洛阳"])
+    /// Codes match byte for byte, as the store's unique index and its SQL compare them (and `CodeTable`): two spellings
+    /// of one text under Unicode normalisation are two codes.
+    func testCodePositionsMatchByteForByteAsTheStoreDoes() {
+        let table = CodePositions(["410302", "", "410302001001001001", "410302", "K1", "洛阳", "Zé1", "Ze\u{301}2"])
         XCTAssertEqual(table.position(of: "410302"), 0, "the first of a code listed twice")
         XCTAssertEqual(table.position(of: ""), 1)
         XCTAssertEqual(table.position(of: "410302001001001001"), 2, "longer than 16 bytes")
         XCTAssertEqual(table.position(of: "洛阳"), 5)
         XCTAssertEqual(table.position(of: "4103020"), -1)
         XCTAssertEqual(table.position(of: "41030"), -1)
-        XCTAssertEqual(table.position(of: "\u{212A}1"), 4, "KELVIN SIGN is canonically K, as String == says")
+        XCTAssertEqual(table.position(of: "\u{212A}1"), -1, "KELVIN SIGN is not K: String == would say it is")
+        XCTAssertEqual(table.position(of: "Zé1"), 6)
+        XCTAssertEqual(table.position(of: "Ze\u{301}1"), -1, "NFD é is not NFC é")
+        XCTAssertEqual(table.position(of: "Ze\u{301}2"), 7)
+        XCTAssertEqual(table.position(of: "Zé2"), -1)
+        var shortKeys = ["Zé1", "Ze\u{301}2", "Ze\u{301}1", "410302"].map { key in
+            var key = key
+            return key.withUTF8 { table.shortKey(UnsafeRawBufferPointer($0))! }
+        }
+        var found = [Int32](repeating: 0, count: shortKeys.count)
+        shortKeys.withUnsafeBufferPointer { keys in found.withUnsafeMutableBufferPointer { table.positions(of: keys, into: $0) } }
+        XCTAssertEqual(found, [6, 7, -1, 0])
+        shortKeys.removeAll()
 
-        var ascii = CodePositions((0..<50_000).map { String(410_300_000_000 + $0 * 7) })
+        let ascii = CodePositions((0..<50_000).map { String(410_300_000_000 + $0 * 7) })
         for i in stride(from: 0, to: 50_000, by: 997) { XCTAssertEqual(ascii.position(of: String(410_300_000_000 + i * 7)), Int32(i)) }
         XCTAssertEqual(ascii.position(of: "410300000001"), -1)
         XCTAssertEqual(ascii.position(of: "\u{212A}"), -1)
