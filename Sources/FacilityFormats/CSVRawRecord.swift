@@ -15,6 +15,10 @@ public final class CSVRawRecord {
         var start = 0
         var starts: UnsafeMutablePointer<Int>
         var lengths: UnsafeMutablePointer<Int>
+        /// Per field, written by the text read only (`RecordScanner.nextRecord`): the line it starts on, and
+        /// `nonASCII` | `hasNul`.
+        var lines: UnsafeMutablePointer<Int>
+        var flags: UnsafeMutablePointer<UInt8>
         var capacity: Int
         var base: UnsafePointer<UInt8>?
         /// Fields that are not one contiguous range of the file (quotes doubled inside them) are copied here.
@@ -36,17 +40,24 @@ public final class CSVRawRecord {
     /// Per field: its offset in the file, or `~offset` in the arena; and its length.
     var starts: UnsafeMutablePointer<Int> { state.pointee.starts }
     var lengths: UnsafeMutablePointer<Int> { state.pointee.lengths }
+    var lines: UnsafeMutablePointer<Int> { state.pointee.lines }
+    var flags: UnsafeMutablePointer<UInt8> { state.pointee.flags }
     var capacity: Int { state.pointee.capacity }
+    /// `flags` bits.
+    static let nonASCII: UInt8 = 1, hasNul: UInt8 = 2
 
     public init() {
         state = .allocate(capacity: 1)
-        state.initialize(to: State(starts: .allocate(capacity: 64), lengths: .allocate(capacity: 64), capacity: 64,
+        state.initialize(to: State(starts: .allocate(capacity: 64), lengths: .allocate(capacity: 64),
+                                   lines: .allocate(capacity: 64), flags: .allocate(capacity: 64), capacity: 64,
                                    arena: .allocate(capacity: 4096), arenaCapacity: 4096))
     }
 
     deinit {
         state.pointee.starts.deallocate()
         state.pointee.lengths.deallocate()
+        state.pointee.lines.deallocate()
+        state.pointee.flags.deallocate()
         state.pointee.arena.deallocate()
         state.deinitialize(count: 1)
         state.deallocate()
@@ -82,12 +93,20 @@ public final class CSVRawRecord {
         let capacity = state.pointee.capacity, bigger = capacity * 2
         let newStarts = UnsafeMutablePointer<Int>.allocate(capacity: bigger)
         let newLengths = UnsafeMutablePointer<Int>.allocate(capacity: bigger)
+        let newLines = UnsafeMutablePointer<Int>.allocate(capacity: bigger)
+        let newFlags = UnsafeMutablePointer<UInt8>.allocate(capacity: bigger)
         newStarts.update(from: state.pointee.starts, count: capacity)
         newLengths.update(from: state.pointee.lengths, count: capacity)
+        newLines.update(from: state.pointee.lines, count: capacity)
+        newFlags.update(from: state.pointee.flags, count: capacity)
         state.pointee.starts.deallocate()
         state.pointee.lengths.deallocate()
+        state.pointee.lines.deallocate()
+        state.pointee.flags.deallocate()
         state.pointee.starts = newStarts
         state.pointee.lengths = newLengths
+        state.pointee.lines = newLines
+        state.pointee.flags = newFlags
         state.pointee.capacity = bigger
     }
 
@@ -162,9 +181,19 @@ private let cr: UInt8 = 0x0D
 private let lf: UInt8 = 0x0A
 
 extension RecordScanner {
-    /// Reads the next non-empty record into `record` as byte ranges; false at the end of the file. Splits
-    /// records, fields and lines exactly as `nextRecord()` does. Throws `CSVError.unterminatedQuote`.
+    /// Reads the next non-empty record into `record` as byte ranges; false at the end of the file (or at `stop`).
+    /// Throws `CSVError.unterminatedQuote`.
     mutating func nextRaw(into record: CSVRawRecord) throws -> Bool {
+        try scan(into: record, asText: false)
+    }
+
+    /// The one scan of a CSV record, for both reads: skips empty lines, splits fields (quoted, with `""` for a quote,
+    /// text after a closing quote kept), counts lines, and leaves each field as a range of the file or, when quotes
+    /// were doubled in it, of the record's arena. For `nextRaw` (`asText` false) it stops at `stop` and makes the
+    /// record clean or not (GB18030 fields decoded to UTF-8 in the arena); for `nextRecord` it notes each field's
+    /// line and bytes instead, which `decodeField` reads. Inlined into each, so neither pays for the other's work.
+    @inline(__always)
+    mutating func scan(into record: CSVRawRecord, asText: Bool) throws -> Bool {
         let b = base
         let end = self.end
         var p = pos
@@ -181,18 +210,21 @@ extension RecordScanner {
                 break
             }
         }
-        guard p < end, p < stop else {
+        guard p < end, asText || p < stop else {
             pos = p
             return false
         }
         record.begin(base: b, line: line, start: p)
         var starts = record.starts
         var lengths = record.lengths
+        var lines = record.lines
+        var flags = record.flags
         var capacity = record.capacity
         var n = 0
         var clean = true
 
         while true {
+            let fieldLine = line
             var ascii: UInt8 = 0
             var hasNul = false
             var total = 0
@@ -265,12 +297,20 @@ extension RecordScanner {
                 record.grow()
                 starts = record.starts
                 lengths = record.lengths
+                lines = record.lines
+                flags = record.flags
                 capacity = record.capacity
             }
             starts[n] = fieldStart
             lengths[n] = total
+            if asText {
+                lines[n] = fieldLine
+                flags[n] = (ascii >= 0x80 ? CSVRawRecord.nonASCII : 0) | (hasNul ? CSVRawRecord.hasNul : 0)
+            }
             n += 1
-            if hasNul || total > maxFieldBytes {
+            if asText {
+                // The text read decodes, checks and cuts each field itself (`decodeField`).
+            } else if hasNul || total > maxFieldBytes {
                 clean = false
             } else if ascii >= 0x80 {
                 if encoding != .utf8 {

@@ -232,6 +232,7 @@ public final class CSVReader {
             for offset in start..<split where b[offset] == 0x0D && b[offset + 1] != 0x0A { line += 1 }
         }
         var rest = scanner
+        rest.textRecord = nil
         rest.pos = split
         rest.line = line
         scanner.stop = split
@@ -359,13 +360,6 @@ private let lf: UInt8 = 0x0A
 
 /// Where a quoted field's content is: one contiguous range of the file, or (after `""` or
 /// text after the closing quote) copied into `scratch`, capped near `maxFieldBytes`.
-private struct FieldPieces {
-    var segments = 0
-    var firstStart = 0
-    var firstEnd = 0
-    var total = 0
-}
-
 /// Splits records and fields on raw bytes. The file's bytes must outlive it (owned by `FileBytes`).
 struct RecordScanner {
     let base: UnsafePointer<UInt8>
@@ -379,8 +373,8 @@ struct RecordScanner {
     let knownValidUTF8: Bool
     let maxFieldBytes: Int
     let decoder: GB18030Decoder?
-    private var scratch: [UInt8] = []
-    private var expectedFields = 8
+    /// The record `nextRecord` scans into (made on its first call; a reader split off makes its own).
+    var textRecord: CSVRawRecord?
 
     init(base: UnsafePointer<UInt8>, end: Int, pos: Int, path: String, encoding: TextEncoding,
          knownValidUTF8: Bool, maxFieldBytes: Int, decoder: GB18030Decoder?) {
@@ -413,137 +407,28 @@ struct RecordScanner {
         return q
     }
 
-    /// The next non-empty record, or nil at the end of the file.
+    /// The next non-empty record, or nil at the end of the file (`stop` does not apply), each field decoded to text
+    /// with its problems: the scan `nextRaw` makes (`scan(into:asText:)`), then `decodeField` for each field.
     mutating func nextRecord() throws -> CSVRow? {
-        let b = base
-        let end = self.end
-        var p = pos
-        while p < end {  // skip empty lines
-            let c = b[p]
-            if c == lf {
-                p += 1
-                line += 1
-            } else if c == cr {
-                p += 1
-                if p < end && b[p] == lf { p += 1 }
-                line += 1
-            } else {
-                break
-            }
-        }
-        guard p < end else {
-            pos = p
-            return nil
-        }
-
-        let recordLine = line
+        if textRecord == nil { textRecord = CSVRawRecord() }
+        let record = textRecord!
+        guard try scan(into: record, asText: true) else { return nil }
+        let raw = record.fields
         var fields: [String] = []
-        fields.reserveCapacity(expectedFields)
+        fields.reserveCapacity(raw.count)
         var problems: [CSVFieldProblem] = []
-
-        while true {
-            let fieldLine = line
-            var ascii: UInt8 = 0
-            var hasNul = false
-            if p < end && b[p] == quote {
-                let openLine = line
-                p += 1
-                var segmentStart = p
-                var pieces = FieldPieces()
-                scratch.removeAll(keepingCapacity: true)
-                while true {
-                    var q = p
-                    var l = line
-                    while q < end {
-                        let c = b[q]
-                        if c < 0x23 {
-                            if c == quote { break }
-                            if c == lf {
-                                l += 1
-                            } else if c == cr {
-                                if q + 1 >= end || b[q + 1] != lf { l += 1 }
-                            } else if c == 0 {
-                                hasNul = true
-                            }
-                        }
-                        ascii |= c
-                        q += 1
-                    }
-                    line = l
-                    if q >= end {
-                        pos = end
-                        throw CSVError.unterminatedQuote(path: path, line: openLine)
-                    }
-                    if q + 1 < end && b[q + 1] == quote {  // "" is a literal quote
-                        append(segmentStart, q + 1, to: &pieces)
-                        p = q + 2
-                        segmentStart = p
-                        continue
-                    }
-                    append(segmentStart, q, to: &pieces)  // closing quote
-                    p = q + 1
-                    let t = fieldEnd(from: p, ascii: &ascii, hasNul: &hasNul)  // lenient: text after the closing quote is kept
-                    if t > p { append(p, t, to: &pieces) }
-                    p = t
-                    break
-                }
-                let column = fields.count
-                if pieces.segments <= 1 {
-                    fields.append(decodeField(b + pieces.firstStart, pieces.firstEnd - pieces.firstStart,
-                                              total: pieces.total, ascii: ascii, hasNul: hasNul,
-                                              column: column, line: fieldLine, problems: &problems))
-                } else {
-                    let total = pieces.total
-                    let field = scratch.withUnsafeBufferPointer { buffer in
-                        decodeField(buffer.baseAddress!, buffer.count, total: total, ascii: ascii, hasNul: hasNul,
-                                    column: column, line: fieldLine, problems: &problems)
-                    }
-                    fields.append(field)
-                }
-            } else {
-                let q = fieldEnd(from: p, ascii: &ascii, hasNul: &hasNul)
-                fields.append(decodeField(b + p, q - p, total: q - p, ascii: ascii, hasNul: hasNul,
-                                          column: fields.count, line: fieldLine, problems: &problems))
-                p = q
+        for column in 0..<raw.count {
+            let bytes = raw._field(column), flags = record.flags[column]
+            guard let start = bytes.baseAddress, !bytes.isEmpty else {
+                fields.append("")
+                continue
             }
-
-            if p < end {
-                let c = b[p]
-                if c == comma {
-                    p += 1
-                    continue
-                }
-                p += 1  // CR, LF or CRLF ends the record
-                if c == cr && p < end && b[p] == lf { p += 1 }
-                line += 1
-            }
-            break
+            fields.append(decodeField(start, bytes.count, total: bytes.count,
+                                      ascii: flags & CSVRawRecord.nonASCII != 0 ? 0x80 : 0,
+                                      hasNul: flags & CSVRawRecord.hasNul != 0,
+                                      column: column, line: record.lines[column], problems: &problems))
         }
-        pos = p
-        expectedFields = fields.count
-        return CSVRow(line: recordLine, fields: fields, problems: problems)
-    }
-
-    private mutating func append(_ start: Int, _ end: Int, to pieces: inout FieldPieces) {
-        let length = end - start
-        guard length > 0 else { return }
-        pieces.total += length
-        if pieces.segments == 0 {
-            pieces.segments = 1
-            pieces.firstStart = start
-            pieces.firstEnd = end
-            return
-        }
-        let cap = maxFieldBytes + 4  // a few extra bytes to find a character boundary when cutting
-        if pieces.segments == 1 {
-            let firstLength = min(pieces.firstEnd - pieces.firstStart, cap)
-            scratch.append(contentsOf: UnsafeBufferPointer(start: base + pieces.firstStart, count: firstLength))
-        }
-        pieces.segments += 1
-        let room = cap - scratch.count
-        if room > 0 {
-            scratch.append(contentsOf: UnsafeBufferPointer(start: base + start, count: min(length, room)))
-        }
+        return CSVRow(line: record.line, fields: fields, problems: problems)
     }
 
     /// Decodes one field's bytes. `count` bytes are available at `bytes`; `total` is the field's
