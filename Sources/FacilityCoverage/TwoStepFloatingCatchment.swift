@@ -138,32 +138,15 @@ public enum TwoStepFloatingCatchment {
     /// (nil where no people are in reach).
     public static func access<Cost: TravelCost>(people: [Double], supply: [Double], cost: Cost, within limit: Double,
                               decay: DistanceDecay = .none) -> (access: [Double], ratio: [Double?]) {
-        var ratio = [Double?](repeating: nil, count: supply.count)
-        ratio.withUnsafeMutableBufferPointer { out in
-            let out = SendableSlots(out)
-            DispatchQueue.concurrentPerform(iterations: Swift.max(1, Swift.min(64, supply.count))) { chunk in
-                var j = chunk
-                while j < supply.count {
-                    var demand = 0.0
-                    cost.forEachDemand(near: j, within: limit) { i, d in demand += people[i] * decay.weight(d) }
-                    out[j] = demand > 0 ? supply[j] / demand : nil
-                    j += Swift.max(1, Swift.min(64, supply.count))
-                }
-            }
+        let ratio: [Double?] = Concurrently.values(count: supply.count, initial: nil) { j in
+            var demand = 0.0
+            cost.forEachDemand(near: j, within: limit) { i, d in demand += people[i] * decay.weight(d) }
+            return demand > 0 ? supply[j] / demand : nil
         }
-        var access = [Double](repeating: 0, count: people.count)
-        access.withUnsafeMutableBufferPointer { out in
-            let out = SendableSlots(out)
-            let chunks = Swift.max(1, Swift.min(64, people.count))
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                var i = chunk
-                while i < people.count {
-                    var sum = 0.0
-                    cost.forEachSupply(near: i, within: limit) { j, d in if let r = ratio[j] { sum += r * decay.weight(d) } }
-                    out[i] = sum
-                    i += chunks
-                }
-            }
+        let access = Concurrently.values(count: people.count, initial: 0.0) { i in
+            var sum = 0.0
+            cost.forEachSupply(near: i, within: limit) { j, d in if let r = ratio[j] { sum += r * decay.weight(d) } }
+            return sum
         }
         return (access, ratio)
     }

@@ -319,45 +319,35 @@ public struct UnitImporter {
     /// another thread) and returns each part's keys in code order.
     private func readCSV(path: String, csv: (reader: CSVReader, columns: ColumnMap<UnitColumn>),
                          into candidates: inout Candidates, summary: inout ImportSummary) throws -> [[CodeKey]] {
-        // The two halves of the file at once, the second on another thread.
-        let parsed = ParsedCSV()
-        let split = csv.reader.splitRemainder()
-        let other = ParsedCSV()
-        let worker = split.map { reader in
-            Background<Void, Never> { [self] in
-                other.candidates.reserveCapacity(reader.byteCount / 140)
-                do {
-                    try parseCSV(path: path, reader: reader, columns: csv.columns, into: other,
-                                 appendingTo: &other.candidates)
-                    other.keys = UnitImporter.codeKeys(other.candidates)
-                    Trace.mark("second half parsed")
-                } catch {
-                    other.failure = error
-                }
+        // The two halves of the file at once, the second on another thread (its read is the value it returns).
+        let worker = csv.reader.splitRemainder().map { reader in
+            Background<SecondHalf, any Error> { [self] in
+                var candidates = CandidatePart()
+                candidates.reserveCapacity(reader.byteCount / 140)
+                let read = try parseCSV(path: path, reader: reader, columns: csv.columns, appendingTo: &candidates)
+                let keys = UnitImporter.codeKeys(candidates)
+                Trace.mark("second half parsed")
+                return SecondHalf(read: read, candidates: candidates, keys: keys)
             }
         }
-        defer { worker?.value() }
+        defer { _ = try? worker?.value() }
         // Room for about as many units as a file of 70-byte rows holds (untouched capacity costs nothing).
         candidates.parts[0].reserveCapacity(csv.reader.byteCount / 70)
-        try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: parsed,
-                     appendingTo: &candidates.parts[0])
+        var parts = [try parseCSV(path: path, reader: csv.reader, columns: csv.columns, appendingTo: &candidates.parts[0])]
         var keys = [UnitImporter.codeKeys(candidates.parts[0])]
         Trace.mark("first half parsed")
-        worker?.value()
-        var parts = [parsed]
-        if split != nil {
+        if let worker {
             if csv.reader.endedAtSplit {
-                if let failure = other.failure { throw failure }
+                let other = try worker.value()
                 candidates.parts.append(other.candidates)
                 keys.append(other.keys)
-                parts.append(other)
+                parts.append(other.read)
             } else {
                 // A quoted line break fooled the split: the rest is read here, what the other read is dropped.
+                _ = try? worker.value()
                 csv.reader.readPastSplit()
-                let rest = ParsedCSV()
-                try parseCSV(path: path, reader: csv.reader, columns: csv.columns, into: rest,
-                             appendingTo: &candidates.parts[0])
-                parts.append(rest)
+                parts.append(try parseCSV(path: path, reader: csv.reader, columns: csv.columns,
+                                          appendingTo: &candidates.parts[0]))
                 keys[0] = UnitImporter.codeKeys(candidates.parts[0])
             }
         }
@@ -498,19 +488,24 @@ public struct UnitImporter {
         }
     }
 
-    /// What a parsing thread counted, rejected and read, taken after it has finished.
-    private final class ParsedCSV: @unchecked Sendable {
+    /// What a read of CSV rows counted and rejected.
+    private struct CSVRead {
         var rows = 0
         var rejections: [Rejection] = []
-        var candidates = CandidatePart()
-        var keys: [CodeKey] = []
-        var failure: Error?
+    }
+
+    /// What the thread reading a file's second half gives back.
+    private struct SecondHalf {
+        let read: CSVRead
+        let candidates: CandidatePart
+        let keys: [CodeKey]
     }
 
     /// Reads every row `reader` gives, appending the units to `candidates`: plain rows from their bytes
-    /// (`UnitFastPath`), the others as text.
-    private func parseCSV(path: String, reader: CSVReader, columns: ColumnMap<UnitColumn>, into parsed: ParsedCSV,
-                          appendingTo candidates: inout CandidatePart) throws {
+    /// (`UnitFastPath`), the others as text. Returns the rows counted and rejected.
+    private func parseCSV(path: String, reader: CSVReader, columns: ColumnMap<UnitColumn>,
+                          appendingTo candidates: inout CandidatePart) throws -> CSVRead {
+        var parsed = CSVRead()
         let fastPath = UnitFastPath(columns: columns, level: level, coordinateSystem: coordinateSystem)
         let record = CSVRawRecord()
         var rows = 0
@@ -528,6 +523,7 @@ public struct UnitImporter {
             }
         }
         parsed.rows = rows
+        return parsed
     }
 
     /// Reads every row of a table that is not a CSV (its rows as text), appending the units to `candidates` with their

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A value computed on a thread of its own while the caller goes on — the one way FacilityMap overlaps work (a file's
-/// SHA-256 with its import, a store's second half with its first, anchors with parents). A thread, not the shared
+/// A value computed on a thread of its own while the caller goes on — the one way FacilityMap starts a thread (a file's
+/// SHA-256 with its import, a file's second half with its first, anchors with parents, the units' R*Tree plan, the
+/// import's producer, the store's writeback nudger and statement filler: a loop is a `Void` value). A thread, not the shared
 /// pool: the work may block on I/O for long. `value()` waits for it, as often as asked, and rethrows what the work
 /// threw (typed: `Never` for work that cannot fail).
 public final class Background<Value, Failure: Error>: @unchecked Sendable {

@@ -5,10 +5,9 @@ import NIOCore
 
 /// A JSON answer kept in memory: its bytes as sent (shared by every response, never copied), and gzipped on the
 /// first request that accepts it (coverage at nation scale is megabytes of JSON; gzip makes it a seventh).
-final class CachedAnswer: @unchecked Sendable {
+final class CachedAnswer: Sendable {
     let plain: ByteBuffer
-    private let lock = NIOLock()
-    private var compressed: ByteBuffer?
+    private let compressed = NIOLockedValueBox<ByteBuffer?>(nil)
 
     init(_ text: String) {
         plain = ByteBuffer(string: text)
@@ -16,7 +15,7 @@ final class CachedAnswer: @unchecked Sendable {
 
     /// The bytes gzipped (made once).
     var gzipped: ByteBuffer {
-        lock.withLock {
+        compressed.withLockedValue { compressed in
             if let compressed { return compressed }
             let made = ByteBuffer(bytes: Gzip.compress(plain.readableBytesView))
             compressed = made

@@ -7,11 +7,11 @@ import NIOCore
 /// Failed token checks per client address: each is logged (time, address, method, path, status; never the secret),
 /// and an address with `limit` failures within `window` seconds gets 429 with `Retry-After` for every request that
 /// carries a token until the oldest of them leaves the window.
-final class LoginThrottle: @unchecked Sendable {
+final class LoginThrottle: Sendable {
     let limit: Int
     let window: Double
-    private let lock = NIOLock()
-    private var failures: [String: [Double]] = [:]
+    /// Each address's failure times, within the window.
+    private let failures = NIOLockedValueBox<[String: [Double]]>([:])
 
     init(limit: Int = 10, window: Double = 60) {
         self.limit = limit
@@ -23,7 +23,7 @@ final class LoginThrottle: @unchecked Sendable {
     /// Seconds until `address` may try again; nil when it may now.
     func retryAfter(_ address: String) -> Double? {
         let now = Self.now()
-        return lock.withLock {
+        return failures.withLockedValue { failures in
             guard var times = failures[address] else { return nil }
             times.removeAll { now - $0 >= window }
             failures[address] = times.isEmpty ? nil : times
@@ -34,7 +34,7 @@ final class LoginThrottle: @unchecked Sendable {
 
     func recordFailure(_ address: String) {
         let now = Self.now()
-        lock.withLock {
+        failures.withLockedValue { failures in
             if failures.count > 100_000 { failures.removeAll() }  // a flood of addresses: start again
             failures[address, default: []].append(now)
             if failures[address]!.count > limit * 2 { failures[address]!.removeFirst(limit) }

@@ -1,5 +1,6 @@
 import CSpatiaLite
 import Foundation
+import FacilityModel
 #if canImport(Glibc)
 import Glibc
 import FacilityRegistry
@@ -11,11 +12,12 @@ import FacilityRegistry
 /// most pages written instead of writing all of them while the import waits (650,000 units: the commit 0.31 →
 /// 0.22 s; 3,000,000 facilities, whose load also spills pages to the WAL: 2.4 → 1.4 s). Durability is unchanged:
 /// this only starts writes early, SQLite still syncs. Linux only; elsewhere it does nothing.
-final class FileWriteback: @unchecked Sendable {
+final class FileWriteback {
     private let lock = NSLock()
     private var stopped = false
     private var started = 0
-    private let done = DispatchSemaphore(value: 0)
+    /// The nudging loop, on a thread of its own; nil where there is nothing to do.
+    private var loop: Background<Void, Never>?
 
     /// How many times a write-out was started (on files that exist and are not empty).
     var startedWriteOuts: Int { lock.withLock { started } }
@@ -25,7 +27,7 @@ final class FileWriteback: @unchecked Sendable {
     /// `descriptors` (borrowed, never closed).
     init(opening paths: [String], borrowing descriptors: [Int32] = [], interval: TimeInterval = 0.004) {
         #if os(Linux)
-        Thread.detachNewThread { [self] in
+        loop = Background { [self] in
             var opened: [String: Int32] = [:]
             while !lock.withLock({ stopped }) {
                 for path in paths where opened[path] == nil {
@@ -42,10 +44,7 @@ final class FileWriteback: @unchecked Sendable {
                 Thread.sleep(forTimeInterval: interval)
             }
             opened.values.forEach { close($0) }
-            done.signal()
         }
-        #else
-        done.signal()
         #endif
     }
 
@@ -70,8 +69,7 @@ final class FileWriteback: @unchecked Sendable {
     /// Stops the nudging and waits for its thread.
     func stop() {
         lock.withLock { stopped = true }
-        done.wait()
-        done.signal()  // a second stop returns at once
+        loop?.value()  // a second stop returns at once
     }
 
     deinit { stop() }

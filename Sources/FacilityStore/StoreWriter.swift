@@ -425,7 +425,7 @@ public struct StoreWriter {
 }
 
 /// The units' location R*Tree being packed on another thread (see `StoreWriter.planUnitLocationIndex`).
-public final class PlannedUnitIndex: @unchecked Sendable {
+public final class PlannedUnitIndex {
     /// The pk the first unit planned for takes, and how many there are.
     let firstPK: Int64
     let count: Int

@@ -194,7 +194,7 @@ struct ByteSpan {
 /// for each row where each value is. Fixed-size buffers rather than arrays: `fill` runs on its own thread for
 /// every row of an import, where a class's array properties cost a uniqueness and an exclusivity check on
 /// every write.
-final class PreparedRows: @unchecked Sendable {
+final class PreparedRows {
     let rowCount: Int
     /// Per row: code, name, parent, attributes, point, boundary.
     private let spans: UnsafeMutableBufferPointer<ByteSpan>
@@ -326,11 +326,12 @@ final class PreparedRows: @unchecked Sendable {
 
 /// Fills `PreparedRows` for each statement of an insert on its own thread, a few statements ahead of the one
 /// that binds and steps them.
-final class PreparedRowsPipeline: @unchecked Sendable {
+final class PreparedRowsPipeline {
     private let slots: [PreparedRows]
     private let free: DispatchSemaphore
     private let ready = DispatchSemaphore(value: 0)
-    private let done = DispatchSemaphore(value: 0)
+    /// The filling loop, on a thread of its own.
+    private var filler: Background<Void, Never>?
     private let lock = NSLock()
     private var cancelled = false
     private var taken = 0
@@ -342,14 +343,13 @@ final class PreparedRowsPipeline: @unchecked Sendable {
         // Made at 0 and signalled: libdispatch traps when a semaphore is freed below the value it was made with.
         free = DispatchSemaphore(value: 0)
         for _ in 0..<depth { free.signal() }
-        Thread.detachNewThread { [self] in
+        filler = Background { [self] in
             for number in 0..<statements {
                 free.wait()
                 if lock.withLock({ cancelled }) { break }
                 slots[number % depth].fill(from: units, rows: (number * k)..<((number + 1) * k))
                 ready.signal()
             }
-            done.signal()
         }
     }
 
@@ -369,6 +369,6 @@ final class PreparedRowsPipeline: @unchecked Sendable {
         stopped = true
         lock.withLock { cancelled = true }
         for _ in slots { free.signal() }
-        done.wait()
+        filler?.value()
     }
 }

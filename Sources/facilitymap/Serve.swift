@@ -2,6 +2,7 @@ import ArgumentParser
 import FacilityMapKit
 import FacilityServer
 import Foundation
+import Synchronization
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,18 +65,19 @@ struct Serve: ParsableCommand {
                     fflush(stdout)
                 }
             } catch {
-                failure.error = error
+                failure.error.withLock { $0 = error }
             }
             done.signal()
         }
         done.wait()
-        if let error = failure.error {
+        if let error = failure.error.withLock({ $0 }) {
             printError("facilitymap serve: \(error) — is another server on port \(port)? Choose another with --port")
             throw Exit(status: 1)
         }
     }
 }
 
-private final class ServeFailure: @unchecked Sendable {
-    var error: Error?
+/// What stopped the server's task, read after it signalled.
+private final class ServeFailure: Sendable {
+    let error = Mutex<(any Error)?>(nil)
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Hands batches from one producing thread to one consuming thread, holding at most `capacity` at a time,
 /// so that parsing (producer) and storing (consumer) run on two cores without either running ahead.
-final class BatchQueue<Batch>: @unchecked Sendable {
+public final class BatchQueue<Batch>: @unchecked Sendable {
     private let condition = NSCondition()
     private var batches: [Batch] = []
     private var head = 0
@@ -11,13 +11,13 @@ final class BatchQueue<Batch>: @unchecked Sendable {
     private var failure: Error?
     private var cancelled = false
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         self.capacity = capacity
     }
 
     /// Producer: adds `batch`, waiting while the queue is full. False when the consumer has cancelled:
     /// then stop producing.
-    func push(_ batch: Batch) -> Bool {
+    public func push(_ batch: Batch) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while batches.count - head >= capacity && !cancelled { condition.wait() }
@@ -28,7 +28,7 @@ final class BatchQueue<Batch>: @unchecked Sendable {
     }
 
     /// Producer: no more batches; `error` (if any) is thrown to the consumer after the last batch.
-    func finish(throwing error: Error? = nil) {
+    public func finish(throwing error: Error? = nil) {
         condition.lock()
         finished = true
         failure = error
@@ -37,7 +37,7 @@ final class BatchQueue<Batch>: @unchecked Sendable {
     }
 
     /// Consumer: the next batch, waiting for it; nil after the last. Throws what the producer failed with.
-    func pop() throws -> Batch? {
+    public func pop() throws -> Batch? {
         condition.lock()
         defer { condition.unlock() }
         while head == batches.count && !finished { condition.wait() }
@@ -56,7 +56,7 @@ final class BatchQueue<Batch>: @unchecked Sendable {
     }
 
     /// Consumer: stop the producer (its next `push` returns false).
-    func cancel() {
+    public func cancel() {
         condition.lock()
         cancelled = true
         condition.broadcast()
@@ -67,11 +67,11 @@ final class BatchQueue<Batch>: @unchecked Sendable {
 /// Batches made on a second thread and taken on this one: `produce` runs on its own thread and hands each batch
 /// to `push`, which returns false once the consumer has stopped (then `produce` should return). `next()` gives
 /// the batches in order and rethrows what `produce` threw; `stop()` (also on deinit) ends it and waits.
-final class Producer<Batch>: @unchecked Sendable {
+public final class Producer<Batch>: @unchecked Sendable {
     private let queue: BatchQueue<Batch>
     private let worker: Background<Void, Never>
 
-    init(capacity: Int = 8, _ produce: @escaping (_ push: (Batch) -> Bool) throws -> Void) {
+    public init(capacity: Int = 8, _ produce: @escaping (_ push: (Batch) -> Bool) throws -> Void) {
         let queue = BatchQueue<Batch>(capacity: capacity)
         self.queue = queue
         worker = Background {
@@ -87,10 +87,10 @@ final class Producer<Batch>: @unchecked Sendable {
     deinit { stop() }
 
     /// The next batch, waiting for it; nil after the last.
-    func next() throws -> Batch? { try queue.pop() }
+    public func next() throws -> Batch? { try queue.pop() }
 
     /// Stops the producing thread (its next `push` returns false) and waits for it to return.
-    func stop() {
+    public func stop() {
         queue.cancel()
         worker.value()
     }
