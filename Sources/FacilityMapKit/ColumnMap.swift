@@ -121,6 +121,21 @@ enum UnitColumn: String, CaseIterable {
     }
 }
 
+extension UnitColumn {
+    /// Position in `allCases` (read for every cell of the byte path: a switch, not a search).
+    var ordinal: Int {
+        switch self {
+        case .code: 0
+        case .name: 1
+        case .level: 2
+        case .parent: 3
+        case .population: 4
+        case .lon: 5
+        case .lat: 6
+        }
+    }
+}
+
 /// Parsing of the typed cells shared by the importers. Each returns nil for an empty cell and throws
 /// `CellProblem` with what is wrong and what to write instead.
 struct CellProblem: Error {

@@ -264,18 +264,3 @@ struct UnitFastPath {
                                   location: location, attributes: attributes)
     }
 }
-
-extension UnitColumn {
-    /// Position in `allCases`.
-    var ordinal: Int {
-        switch self {
-        case .code: 0
-        case .name: 1
-        case .level: 2
-        case .parent: 3
-        case .population: 4
-        case .lon: 5
-        case .lat: 6
-        }
-    }
-}

@@ -1,5 +1,5 @@
 import FacilityCoverage
-import FacilityMapKit
+@testable import FacilityMapKit
 import Foundation
 import XCTest
 
@@ -12,6 +12,7 @@ class FacilityFieldTableTests: ImportTestCase {
         XCTAssertEqual(FacilityField.allCases.map(\.ordinal), Array(FacilityField.allCases.indices))
         XCTAssertEqual(FacilityField.allCases.count, 10 + FacilityCount.allCases.count)
         XCTAssertEqual(FacilityCount.caseCount, FacilityCount.allCases.count)
+        XCTAssertEqual(UnitColumn.allCases.map(\.ordinal), Array(UnitColumn.allCases.indices), "a units column's ordinal")
         for field in FacilityField.allCases {
             XCTAssertEqual(FacilityField(rawValue: field.rawValue), field)
             XCTAssertEqual(field.aliases.first, field.label, "the Chinese name is read first")
