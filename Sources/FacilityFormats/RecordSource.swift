@@ -50,9 +50,11 @@ public enum ImportSource {
 
 /// The formats an import reads, by file: the one place that knows them.
 public enum RecordSources {
-    /// The table at `path`: CSV (UTF-8, with or without a byte order mark, or GB18030 as `encoding` says).
-    public static func table(path: String, encoding: EncodingChoice) throws -> any RecordSource {
-        try CSVReader(path: path, encoding: encoding)
+    /// The table at `path`: CSV (UTF-8, with or without a byte order mark, or GB18030 as `encoding` says), or the points
+    /// of a GeoJSON file (`FeatureTable`, leaving out the properties named in `derived`).
+    public static func table(path: String, encoding: EncodingChoice, leaving derived: Set<String> = []) throws -> any RecordSource {
+        if holdsFeatures(path) { return try FeatureTable(GeoJSONFeatureSource(path: path), leaving: derived) }
+        return try CSVReader(path: path, encoding: encoding)
     }
 
     /// What the file at `path` holds: features for GeoJSON (by the extension `.geojson` or `.json`, else by a first

@@ -37,7 +37,7 @@ public struct FacilityImporter {
     /// Imports `path` into `store`. Throws when the file is refused as a whole; otherwise the summary says
     /// what was taken and what was rejected.
     public func run(path: String, into store: any RegistryStore) throws -> ImportSummary {
-        try run(source: RecordSources.table(path: path, encoding: encoding), into: store)
+        try run(source: RecordSources.table(path: path, encoding: encoding, leaving: GeoJSONExport.derivedProperties), into: store)
     }
 
     /// Imports the rows of `reader` (any format: `RecordSource`) into `store`. A source that also gives raw records

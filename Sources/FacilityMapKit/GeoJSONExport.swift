@@ -50,6 +50,10 @@ public struct GeoJSONExport {
         return properties
     }
 
+    /// The properties the export derives from others (`kind_zh` from `kind`): a facilities layer read back leaves
+    /// them out.
+    public static let derivedProperties: Set<String> = ["kind_zh"]
+
     /// The property names of a facility's own fields: an extra attribute of the same name is left out.
     static let facilityFields = Set(FacilityField.allCases.filter { $0 != .lon && $0 != .lat }.map(\.rawValue) + ["kind_zh"])
 

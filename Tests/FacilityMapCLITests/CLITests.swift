@@ -188,6 +188,62 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(line.hasSuffix(" 1"), String(line))
     }
 
+    /// A facilities layer in GeoJSON imports as its CSV does (#23: the points of a GeoJSON file are a `RecordSource`):
+    /// the layer this tool exported, and the one GDAL's ogr2ogr makes of the CSV. A feature that is not a point is
+    /// rejected with its line; the others go in.
+    func testFacilitiesImportFromGeoJSONAsFromTheirCSV() throws {
+        try importLuoyang()
+        let fromCSV = try run(["list", "facilities", "--format", "json"])
+        XCTAssertEqual(fromCSV.status, 0, fromCSV.stderr)
+        func listing(_ store: String, importing file: String) throws -> String {
+            let environment = ["FACILITYMAP_STORE": folder.appendingPathComponent(store).path]
+            XCTAssertEqual(try run(["import", "units", repo("GeoData/luoyang/districts.geojson")], environment: environment).status, 0)
+            let imported = try run(["import", "facilities", file], environment: environment)
+            XCTAssertEqual(imported.status, 0, imported.stderr)
+            XCTAssertTrue(imported.stdout.hasPrefix("imported 10 rows: 10 new, 0 updated, 0 unchanged, 0 rejected\n"), imported.stdout)
+            return try run(["list", "facilities", "--format", "json"], environment: environment).stdout
+        }
+        /// The listing with coordinates to 1e-7° (the export's precision), for comparing.
+        func rounded(_ json: String) throws -> String {
+            var rows = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+            for i in rows.indices {
+                for key in ["lon", "lat"] { rows[i][key] = ((rows[i][key] as? Double ?? .nan) * 1e7).rounded() / 1e7 }
+            }
+            return String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self)
+        }
+
+        // Exported by this tool, imported into a new store: the same facilities, attributes and all.
+        let exported = try run(["export", "geojson", "--layer", "facilities", "--out", "exported.geojson"])
+        XCTAssertEqual(exported.status, 0, exported.stderr)
+        XCTAssertEqual(try rounded(try listing("exported.sqlite", importing: "exported.geojson")), try rounded(fromCSV.stdout))
+
+        // Written by GDAL from the CSV (every property a string): the same listing, byte for byte.
+        let gdal = folder.appendingPathComponent("gdal.geojson").path
+        _ = try tool(["/usr/bin/ogr2ogr", "/usr/local/bin/ogr2ogr"],
+                     ["-f", "GeoJSON", gdal, repo("Tests/FacilityMapKitTests/Fixtures/facilities.csv"),
+                      "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat", "-oo", "KEEP_GEOM_COLUMNS=NO"],
+                     missing: "ogr2ogr is missing: run Scripts/setup (it installs gdal-bin)")
+        XCTAssertEqual(try listing("gdal.sqlite", importing: gdal), fromCSV.stdout)
+
+        // A polygon among points: rejected with its line, the point stored.
+        let mixed = folder.appendingPathComponent("mixed.geojson")
+        try Data("""
+            {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"id": "P1", "name": "点", "kind": "医院", "床位数": 20},
+             "geometry": {"type": "Point", "coordinates": [112.45, 34.62]}},
+            {"type": "Feature", "properties": {"id": "P2", "name": "面", "kind": "医院"},
+             "geometry": {"type": "Polygon", "coordinates": [[[112.4, 34.6], [112.5, 34.6], [112.5, 34.7], [112.4, 34.6]]]}}
+            ]}
+
+            """.utf8).write(to: mixed)
+        let refused = try run(["import", "facilities", mixed.path])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stdout.hasPrefix("imported 2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected"), refused.stdout)
+        XCTAssertTrue(refused.stderr.contains("\(mixed.path):4: lon: the feature's geometry is a Polygon, not a Point"), refused.stderr)
+        let stored = try run(["list", "facilities", "--format", "json"]).stdout
+        XCTAssertTrue(stored.contains(#""id": "P1""#) && stored.contains(#""beds": 20"#) && !stored.contains(#""id": "P2""#), stored)
+    }
+
     func testGDALOpensTheStoreAsSpatiaLiteLayers() throws {
         try importLuoyang()
         func ogr(_ arguments: [String]) throws -> String {
