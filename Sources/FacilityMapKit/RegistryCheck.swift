@@ -82,11 +82,15 @@ public enum RegistryCheck {
         Trace.mark("check: neighbours read")
         var units = try store.units(level: .city) + store.units(level: .district)
         Trace.mark("check: cities and districts read")
-        var position: [String: Int32] = [:]
-        for (i, unit) in units.enumerated() where position[unit.code] == nil { position[unit.code] = Int32(i) }
-        for code in Set(members.values.compactMap(\.unit)).sorted() where position[code] == nil {
+        // Each unit's position, by the code's bytes (as the store matches codes): a code's number is its unit's index.
+        var position = CodeTable()
+        for unit in units { position.insert(unit.code) }
+        var asked = CodeTable()
+        for code in members.values.compactMap(\.unit).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        where position.number(of: code) == nil && asked.number(of: code) == nil {
+            asked.insert(code)
             if let unit = try store.unit(code: code) {
-                position[code] = Int32(units.count)
+                position.insert(code)
                 units.append(unit)
             }
         }
@@ -95,14 +99,8 @@ public enum RegistryCheck {
         records.reserveCapacity(members.count)
         for facility in members.values.sorted(by: { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }) {
             let isChanged = own[facility.id] != nil
-            let name = Array(facility.name.utf8)
-            let unit: Int32 = facility.unit.map { position[$0] ?? -2 } ?? -1
-            name.withUnsafeBytes { bytes in
-                records.append(id: facility.id, name: bytes, kind: facility.kind, location: facility.location, unit: unit,
-                               unknownUnit: unit == -2 ? facility.unit : nil, beds: facility.beds, places: facility.places,
-                               opened: facility.opened?.ordinal ?? 0, closed: facility.closed?.ordinal ?? 0,
-                               source: isChanged ? Int32(number) : -1)
-            }
+            let unit: Int32 = facility.unit.map { position.number(of: $0).map(Int32.init) ?? -2 } ?? -1
+            records.append(facility, unit: unit, source: isChanged ? Int32(number) : -1)
             flags.append(isChanged)
         }
         return (units, records, flags)

@@ -47,6 +47,17 @@ public struct FacilityRecords: Equatable, Sendable {
         return nameBytes[ra].elementsEqual(nameBytes[rb])
     }
 
+    /// Appends `facility`: `unit` its registered unit's position (-1 when none, -2 when the code is not in the list:
+    /// then kept in `unknownUnits`), `source` the import that created it (-1 when none is recorded).
+    public mutating func append(_ facility: Facility, unit: Int32, source: Int32) {
+        var name = facility.name
+        name.withUTF8 { bytes in
+            append(id: facility.id, name: UnsafeRawBufferPointer(bytes), kind: facility.kind, location: facility.location,
+                   unit: unit, unknownUnit: unit == -2 ? facility.unit : nil, beds: facility.beds, places: facility.places,
+                   opened: facility.opened?.ordinal ?? 0, closed: facility.closed?.ordinal ?? 0, source: source)
+        }
+    }
+
     /// Appends a facility; `name` is its name's UTF-8 bytes; `unknownUnit` the code when `unit` is -2.
     public mutating func append(id: String, name: UnsafeRawBufferPointer?, kind: FacilityKind, location: LonLat, unit: Int32,
                                 unknownUnit: String? = nil, beds: Int?, places: Int?, opened: Int32, closed: Int32, source: Int32) {

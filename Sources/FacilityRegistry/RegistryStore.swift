@@ -222,13 +222,7 @@ extension RegistryStore {
             try forEachStoredFacility { _, createdBy, f in
                 var unit: Int32 = -1
                 if let code = f.unit { let found = positions.position(of: code); unit = found >= 0 ? found : -2 }
-                var name = f.name
-                name.withUTF8 { bytes in
-                    records.append(id: f.id, name: UnsafeRawBufferPointer(bytes), kind: f.kind, location: f.location, unit: unit,
-                                   unknownUnit: unit == -2 ? f.unit : nil, beds: f.beds, places: f.places,
-                                   opened: f.opened?.ordinal ?? 0, closed: f.closed?.ordinal ?? 0,
-                                   source: createdBy.map(Int32.init) ?? -1)
-                }
+                records.append(f, unit: unit, source: createdBy.map(Int32.init) ?? -1)
             }
             return (records, imports)
         }
