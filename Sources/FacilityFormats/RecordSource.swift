@@ -53,14 +53,21 @@ public enum RecordSources {
     /// The table at `path`: CSV (UTF-8, with or without a byte order mark, or GB18030 as `encoding` says), or the points
     /// of a GeoJSON file (`FeatureTable`, leaving out the properties named in `derived`).
     public static func table(path: String, encoding: EncodingChoice, leaving derived: Set<String> = []) throws -> any RecordSource {
-        if holdsFeatures(path) { return try FeatureTable(GeoJSONFeatureSource(path: path), leaving: derived) }
+        if let features = featureSource(path) { return try FeatureTable(features, leaving: derived) }
         return try CSVReader(path: path, encoding: encoding)
     }
 
     /// What the file at `path` holds: features for GeoJSON (by the extension `.geojson` or `.json`, else by a first
     /// non-blank byte `{`), else a table (`table(path:encoding:)`).
     public static func open(path: String, encoding: EncodingChoice) throws -> ImportSource {
-        holdsFeatures(path) ? .features(GeoJSONFeatureSource(path: path)) : .table(try table(path: path, encoding: encoding))
+        if let features = featureSource(path) { return .features(features) }
+        return .table(try table(path: path, encoding: encoding))
+    }
+
+    /// The features of the file at `path`, when it holds features: a Shapefile (`.shp`) or GeoJSON.
+    static func featureSource(_ path: String) -> (any FeatureSource)? {
+        if path.lowercased().hasSuffix(".shp") { return ShapefileFeatureSource(path: path) }
+        return holdsFeatures(path) ? GeoJSONFeatureSource(path: path) : nil
     }
 
     /// Whether `open(path:encoding:)` reads `path` as features: GeoJSON, by its extension, else by its first non-blank

@@ -20,6 +20,10 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
             table[field.rawValue] = field
             for alias in aliases(field) { table[alias.lowercased()] = field }
         }
+        // A Shapefile's table cuts names at 10 bytes (`parent_cod`): each long name is known by its cuts too.
+        for (name, field) in table {
+            for cut in ShapefileFeatureSource.fieldNames(for: name).dropFirst() where table[cut] == nil { table[cut] = field }
+        }
         var index: [Field: Int] = [:]
         var extras: [(String, Int)] = []
         for (column, name) in header.enumerated() {

@@ -193,6 +193,17 @@ public struct UnitImporter {
 
     // MARK: GeoJSON
 
+    /// The property names a feature's unit fields are read from, in order of preference: the column's English name,
+    /// its aliases (`adcode`, `区划代码`, `parent_adcode`), and their cuts to a `.dbf`'s 10 bytes (`parent_adc`). The
+    /// point is the location: `lon` and `lat` properties are attributes.
+    static let featureNames: [UnitColumn: [String]] = Dictionary(uniqueKeysWithValues: UnitColumn.allCases
+        .filter { $0 != .lon && $0 != .lat }
+        .map { column in
+            let names = [column.rawValue] + column.aliases
+            return (column, names + names.flatMap { ShapefileFeatureSource.fieldNames(for: $0).dropFirst() })
+        })
+    static let featureKnownNames = Set(featureNames.values.joined())
+
     private func readFeatures(_ source: any FeatureSource, into candidates: inout CandidatePart, summary: inout ImportSummary) throws {
         let path = source.path
         let limits = geometryLimits
@@ -210,8 +221,8 @@ public struct UnitImporter {
                                                     message: "feature \(error.index): \(error.message)", fields: []))
                 return
             }
-            func property(_ names: String...) -> String? {
-                for name in names {
+            func property(_ column: UnitColumn) -> String? {
+                for name in Self.featureNames[column] ?? [] {
                     if let value = feature.properties[name], let text = value.stringValue?
                         .trimmed, !text.isEmpty { return text }
                 }
@@ -221,10 +232,10 @@ public struct UnitImporter {
                 summary.rejections.append(Rejection(file: path, line: feature.line, field: field,
                                                     message: "feature \(feature.index): \(message)", fields: []))
             }
-            guard let code = property("code", "adcode") else { reject("code", "missing — every unit needs a code (or adcode)"); return }
-            guard let name = property("name") else { reject("name", "missing — unit \(code) needs a name"); return }
+            guard let code = property(.code) else { reject("code", "missing — every unit needs a code (or adcode)"); return }
+            guard let name = property(.name) else { reject("name", "missing — unit \(code) needs a name"); return }
             var level = self.level
-            if let text = property("level") {
+            if let text = property(.level) {
                 guard let parsed = UnitLevel(argument: text) else {
                     reject("level", "\(text) is not a level — use city, district (county), township, community or village")
                     return
@@ -233,17 +244,16 @@ public struct UnitImporter {
             }
             guard let level else { reject("level", "missing for \(code) — add a level property or pass --level"); return }
             var population: Int?
-            if let text = property("population") {
+            if let text = property(.population) {
                 do { population = try Cell.count(text) } catch let problem as CellProblem {
                     reject("population", problem.message)
                     return
                 }
             }
             var unit = AdministrativeUnit(code: code, name: name, level: level,
-                                          parent: property("parent", "parent_code", "parent_adcode"),
+                                          parent: property(.parent),
                                           population: population)
-            let known: Set<String> = ["code", "adcode", "name", "level", "parent", "parent_code", "parent_adcode", "population"]
-            for (key, value) in feature.properties where !known.contains(key) {
+            for (key, value) in feature.properties where !Self.featureKnownNames.contains(key) {
                 // Text, numbers and booleans are kept as text; arrays and objects are left out.
                 if let text = value.stringValue ?? value.boolValue.map(String.init) { unit.attributes[key] = text }
             }

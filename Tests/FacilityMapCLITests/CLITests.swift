@@ -244,6 +244,52 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(stored.contains(#""id": "P1""#) && stored.contains(#""beds": 20"#) && !stored.contains(#""id": "P2""#), stored)
     }
 
+    /// Shapefiles GDAL wrote (#24, first part): the districts as polygons in UTF-8 with a `.cpg` and in GBK without one
+    /// (field names cut to 10 bytes: `parent_adc`), and the facilities as points, import as the GeoJSON and the CSV they
+    /// came from — the same listing, the same boundaries exported. A projected layer is refused naming its `.prj`.
+    func testShapefilesFromGDALImportAsTheFilesTheyCameFrom() throws {
+        func ogr2ogr(_ arguments: [String]) throws {
+            _ = try tool(["/usr/bin/ogr2ogr", "/usr/local/bin/ogr2ogr"], ["-f", "ESRI Shapefile"] + arguments,
+                         missing: "ogr2ogr is missing: run Scripts/setup (it installs gdal-bin)")
+        }
+        let districts = repo("GeoData/luoyang/districts.geojson")
+        let facilities = repo("Tests/FacilityMapKitTests/Fixtures/facilities.csv")
+        try importLuoyang()
+        let units = try run(["list", "units", "--format", "json"]).stdout
+        let listed = try run(["list", "facilities", "--format", "json"]).stdout
+        XCTAssertEqual(try run(["export", "geojson", "--layer", "units", "--out", "units.geojson"]).status, 0)
+        let boundaries = try Data(contentsOf: folder.appendingPathComponent("units.geojson"))
+
+        let folderPath = folder.path
+        try ogr2ogr(["\(folderPath)/utf8.shp", districts, "-lco", "ENCODING=UTF-8"])
+        try ogr2ogr(["\(folderPath)/gbk.shp", districts, "-lco", "ENCODING=GBK"])
+        try FileManager.default.removeItem(atPath: "\(folderPath)/gbk.cpg")
+        try ogr2ogr(["\(folderPath)/points.shp", facilities, "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat",
+                     "-oo", "KEEP_GEOM_COLUMNS=NO", "-lco", "ENCODING=UTF-8"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(folderPath)/utf8.cpg"))
+        XCTAssertFalse(try Data(contentsOf: URL(fileURLWithPath: "\(folderPath)/gbk.dbf")).range(of: Data("洛阳市".utf8)) != nil,
+                       "the GBK table holds no UTF-8 text")
+
+        for layer in ["utf8.shp", "gbk.shp"] {
+            let environment = ["FACILITYMAP_STORE": folder.appendingPathComponent("\(layer).sqlite").path]
+            let imported = try run(["import", "units", layer], environment: environment)
+            XCTAssertEqual(imported.status, 0, imported.stderr)
+            XCTAssertTrue(imported.stdout.hasPrefix("imported 15 rows: 15 new"), imported.stdout)
+            let facilitiesIn = try run(["import", "facilities", "points.shp"], environment: environment)
+            XCTAssertEqual(facilitiesIn.status, 0, facilitiesIn.stderr)
+            XCTAssertEqual(try run(["list", "units", "--format", "json"], environment: environment).stdout, units, layer)
+            XCTAssertEqual(try run(["list", "facilities", "--format", "json"], environment: environment).stdout, listed, layer)
+            XCTAssertEqual(try run(["export", "geojson", "--layer", "units", "--out", "\(layer).geojson"], environment: environment).status, 0)
+            XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("\(layer).geojson")), boundaries, layer)
+        }
+
+        // Gauss–Krüger (CGCS2000, 3° zone 38 without the zone in the easting): refused, naming the .prj, for now.
+        try ogr2ogr(["\(folderPath)/gk.shp", districts, "-t_srs", "EPSG:4547"])
+        let projected = try run(["import", "units", "gk.shp"], environment: ["FACILITYMAP_STORE": folder.appendingPathComponent("gk.sqlite").path])
+        XCTAssertEqual(projected.status, 1, projected.stderr)
+        XCTAssertTrue(projected.stderr.contains("gk.prj: the coordinates are projected (CGCS2000"), projected.stderr)
+    }
+
     func testGDALOpensTheStoreAsSpatiaLiteLayers() throws {
         try importLuoyang()
         func ogr(_ arguments: [String]) throws -> String {

@@ -1,5 +1,6 @@
 import FacilityCoverage
 @testable import FacilityMapKit
+import FacilityFormats
 import Foundation
 import XCTest
 
@@ -24,6 +25,19 @@ class FacilityFieldTableTests: ImportTestCase {
             for name in [field.rawValue] + field.aliases {
                 XCTAssertNil(owner[name.lowercased()], "\(name) names both \(owner[name.lowercased()].map { "\($0)" } ?? "") and \(field)")
                 owner[name.lowercased()] = field
+            }
+        }
+        // Nor does a name cut to a `.dbf`'s 10 bytes (a Shapefile's table), for facilities and units alike.
+        for field in FacilityField.allCases {
+            for name in ([field.rawValue] + field.aliases).flatMap({ ShapefileFeatureSource.fieldNames(for: $0).dropFirst() }) {
+                XCTAssertTrue(owner[name.lowercased()] == nil || owner[name.lowercased()] == field, "\(name), cut from \(field)'s name")
+            }
+        }
+        var unitOwner: [String: UnitColumn] = [:]
+        for column in UnitColumn.allCases {
+            for name in ([column.rawValue] + column.aliases).flatMap(ShapefileFeatureSource.fieldNames(for:)) {
+                XCTAssertTrue(unitOwner[name.lowercased()] == nil || unitOwner[name.lowercased()] == column, "\(name) names two unit columns")
+                unitOwner[name.lowercased()] = column
             }
         }
         // The counts are held apart, each nil until stated, and compare and hash by value.

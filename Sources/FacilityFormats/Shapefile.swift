@@ -1,0 +1,297 @@
+import FacilityGeometry
+import Foundation
+
+/// Why a Shapefile cannot be read as a whole (a feature that cannot be read is a `FeatureError` instead).
+public enum ShapefileError: Error, Equatable, CustomStringConvertible {
+    /// A file of the set is missing or cannot be read.
+    case unreadable(path: String, reason: String)
+    /// The bytes are not a Shapefile (or its `.dbf` not a dBase table).
+    case malformed(path: String, message: String)
+    /// The coordinates are not longitude and latitude.
+    case projected(path: String, name: String)
+
+    public var description: String { text.singleLine }
+
+    private var text: String {
+        switch self {
+        case let .unreadable(path, reason): "\(path): cannot read the file: \(reason) — a Shapefile is a set of files (.shp, .dbf, .prj) side by side: keep them together"
+        case let .malformed(path, message): "\(path): not a Shapefile this tool reads: \(message)"
+        case let .projected(path, name):
+            "\(path): the coordinates are projected (\(name)), not longitude and latitude — reproject the layer to WGS-84 first (ogr2ogr -t_srs EPSG:4326 out.shp in.shp) or export it as GeoJSON"
+        }
+    }
+}
+
+/// The features of an ESRI Shapefile: the shapes of its `.shp` (points and polygons, with or without Z and M), the
+/// attributes of its `.dbf` as properties, in record order. `line` is the record number.
+///
+/// Text in the `.dbf` is decoded as its `.cpg` says (UTF-8; GBK, GB2312, CP936, GB18030 as GB18030), else as UTF-8 when
+/// every text is valid UTF-8, else as GB18030 — the encoding of China's GIS software when it writes no `.cpg`. The
+/// `.prj` must describe geographic coordinates (WGS-84, CGCS2000); a layer without one is taken as such when its
+/// bounding box is within longitude and latitude ranges. A polygon's rings are grouped as the format orders them:
+/// clockwise rings are outer boundaries, each counter-clockwise ring a hole of the smallest outer ring holding it.
+public final class ShapefileFeatureSource: FeatureSource {
+    public let path: String
+
+    /// The names a `.dbf` may hold a field called `name` under: the name itself and, past the 10 bytes a dBase field
+    /// name holds, its cut at 10 bytes as UTF-8 and as GBK (`parent_cod`, `常住人`, `常住人口数`), as GDAL and ArcGIS cut it.
+    public static func fieldNames(for name: String) -> [String] {
+        guard name.utf8.count > 10 else { return [name] }
+        var utf8 = "", gbk = "", utf8Bytes = 0, gbkBytes = 0
+        for character in name {
+            let bytes = character.utf8.count
+            if utf8Bytes + bytes <= 10 { utf8.append(character); utf8Bytes += bytes }
+            let wide = character.isASCII ? 1 : 2
+            if gbkBytes + wide <= 10 { gbk.append(character); gbkBytes += wide }
+        }
+        return [name, utf8] + (gbk == utf8 || gbk == name ? [] : [gbk])
+    }
+
+    /// The Shapefile whose `.shp` is at `path`.
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// A file of the set beside the `.shp`: the same name with `ext`, in the case the directory has it.
+    func sibling(_ ext: String) -> String? {
+        let base = (path as NSString).deletingPathExtension
+        for candidate in [base + "." + ext, base + "." + ext.uppercased()] where FileManager.default.fileExists(atPath: candidate) {
+            return candidate
+        }
+        return nil
+    }
+
+    public func forEachFeature(limits: GeoJSONLimits, _ body: (Result<Feature, FeatureError>) throws -> Void) throws {
+        let shp = try Self.read(path)
+        guard shp.count >= 100, Self.bigEndian(shp, 0) == 9994 else {
+            throw ShapefileError.malformed(path: path, message: "the .shp has no Shapefile header (file code 9994)")
+        }
+        try checkCoordinates(box: (Self.double(shp, 36), Self.double(shp, 44), Self.double(shp, 52), Self.double(shp, 60)))
+        guard let dbfPath = sibling("dbf") else {
+            throw ShapefileError.unreadable(path: (path as NSString).deletingPathExtension + ".dbf", reason: "no such file")
+        }
+        let table = try DBFTable(path: dbfPath, encoding: sibling("cpg").flatMap { try? String(contentsOfFile: $0, encoding: .utf8) })
+
+        var offset = 100, index = 0, positionsInFile = 0
+        while offset + 8 <= shp.count {
+            let number = Int(Self.bigEndian(shp, offset))
+            let length = Int(Self.bigEndian(shp, offset + 4)) * 2
+            let start = offset + 8
+            guard length >= 4, start + length <= shp.count else {
+                throw ShapefileError.malformed(path: path, message: "record \(number) runs past the end of the file")
+            }
+            offset = start + length
+            defer { index += 1 }
+            let properties = index < table.count ? table.record(index) : [:]
+            func fail(_ message: String) throws { try body(.failure(FeatureError(index: index, line: number, message: message))) }
+            switch Self.littleEndian(shp, start) {
+            case 0:
+                try fail("the record has no shape (a null shape) — give it a point or a polygon")
+            case 1, 11, 21:  // Point, PointZ, PointM: x, y first
+                guard length >= 20 else { try fail("a point record too short for its coordinates"); continue }
+                positionsInFile += 1
+                try body(.success(Feature(index: index, line: number, properties: properties,
+                                          geometry: .point(LonLat(Self.double(shp, start + 4), Self.double(shp, start + 12))))))
+            case 5, 15, 25:  // Polygon, PolygonZ, PolygonM: x, y of every point before any Z or M
+                let parts = Int(Self.littleEndian(shp, start + 36)), points = Int(Self.littleEndian(shp, start + 40))
+                let first = start + 44 + 4 * parts
+                guard parts > 0, points > 0, first + 16 * points <= start + length else {
+                    try fail("a polygon record whose parts and points do not fit in it")
+                    continue
+                }
+                if points > limits.positionsPerFeature || positionsInFile + points > limits.positionsPerFile {
+                    let inFile = positionsInFile + points > limits.positionsPerFile
+                    throw GeoJSONError.tooManyPositions(path: path, featureLine: number, index: index,
+                                                        limit: inFile ? limits.positionsPerFile : limits.positionsPerFeature, inFile: inFile)
+                }
+                positionsInFile += points
+                var rings: [[LonLat]] = []
+                for part in 0..<parts {
+                    let from = Int(Self.littleEndian(shp, start + 44 + 4 * part))
+                    let to = part + 1 < parts ? Int(Self.littleEndian(shp, start + 48 + 4 * part)) : points
+                    guard from >= 0, from < to, to <= points else { continue }
+                    rings.append((from..<to).map { LonLat(Self.double(shp, first + 16 * $0), Self.double(shp, first + 16 * $0 + 8)) })
+                }
+                try body(.success(Feature(index: index, line: number, properties: properties, geometry: Self.polygons(rings))))
+            case let type:
+                try fail("the shape is a \(Self.shapeName(type)): only points and polygons are read — keep the layer's points or polygons")
+            }
+        }
+    }
+
+    /// Refuses coordinates that are not longitude and latitude: by the `.prj`, or without one by the bounding box.
+    private func checkCoordinates(box: (minX: Double, minY: Double, maxX: Double, maxY: Double)) throws {
+        if let prj = sibling("prj") {
+            let wkt = (try? String(contentsOfFile: prj, encoding: .utf8)) ?? ""
+            let head = wkt.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+            if head.hasPrefix("PROJCS[") || head.hasPrefix("PROJCRS[") {
+                let name = wkt.split(separator: "\"").dropFirst().first.map(String.init) ?? "a projected system"
+                throw ShapefileError.projected(path: prj, name: name)
+            }
+            guard head.hasPrefix("GEOGCS[") || head.hasPrefix("GEOGCRS[") || head.hasPrefix("GEODCRS[") else {
+                throw ShapefileError.malformed(path: prj, message: "the .prj is not a coordinate system this tool can place (WKT GEOGCS)")
+            }
+        } else if !(-180...180).contains(box.minX) || !(-180...180).contains(box.maxX)
+                    || !(-90...90).contains(box.minY) || !(-90...90).contains(box.maxY) {
+            throw ShapefileError.projected(path: path, name: "no .prj, and coordinates beyond longitude and latitude")
+        }
+    }
+
+    /// Rings grouped into polygons: clockwise rings (negative signed area) are outer boundaries; each other ring is a
+    /// hole of the smallest outer ring that holds its first point (an outer boundary itself when none does).
+    static func polygons(_ rings: [[LonLat]]) -> Geometry {
+        func signedArea(_ ring: [LonLat]) -> Double {
+            var sum = 0.0
+            for i in ring.indices {
+                let a = ring[i], b = ring[(i + 1) % ring.count]
+                sum += a.lon * b.lat - b.lon * a.lat
+            }
+            return sum / 2
+        }
+        var outer: [Polygon] = [], holes: [[LonLat]] = []
+        for ring in rings {
+            if signedArea(ring) < 0 { outer.append(Polygon(exterior: ring)) } else { holes.append(ring) }
+        }
+        for hole in holes {
+            let owner = outer.indices.filter { outer[$0].contains(hole[0]) }
+                .min { abs(signedArea(outer[$0].exterior)) < abs(signedArea(outer[$1].exterior)) }
+            if let owner { outer[owner].holes.append(hole) } else { outer.append(Polygon(exterior: hole)) }
+        }
+        return outer.count == 1 ? .polygon(outer[0]) : .multiPolygon(MultiPolygon(outer))
+    }
+
+    private static func shapeName(_ type: UInt32) -> String {
+        switch type {
+        case 3, 13, 23: "line (PolyLine)"
+        case 8, 18, 28: "MultiPoint"
+        case 31: "MultiPatch"
+        default: "shape of type \(type)"
+        }
+    }
+
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ShapefileError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
+        }
+        return [UInt8](data)
+    }
+
+    static func bigEndian(_ b: [UInt8], _ at: Int) -> UInt32 {
+        UInt32(b[at]) << 24 | UInt32(b[at + 1]) << 16 | UInt32(b[at + 2]) << 8 | UInt32(b[at + 3])
+    }
+
+    static func littleEndian(_ b: [UInt8], _ at: Int) -> UInt32 {
+        UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
+    }
+
+    static func double(_ b: [UInt8], _ at: Int) -> Double {
+        var bits: UInt64 = 0
+        for k in 0..<8 { bits |= UInt64(b[at + k]) << (8 * k) }
+        return Double(bitPattern: bits)
+    }
+}
+
+/// A dBase table (a Shapefile's `.dbf`): each record's fields as JSON values — text (`C`) as strings, numbers (`N`,
+/// `F`) as numbers, logicals (`L`) as booleans, dates (`D`) as `YYYY-MM-DD`; blank fields absent.
+struct DBFTable {
+    struct Field {
+        let name: String
+        let type: UInt8
+        let offset: Int
+        let length: Int
+    }
+
+    let path: String
+    let fields: [Field]
+    let count: Int
+    private let bytes: [UInt8]
+    private let headerLength: Int
+    private let recordLength: Int
+    private let utf8: Bool
+    private let decoder: GB18030Decoder?
+
+    /// The table at `path`; `encoding` is what its `.cpg` says, if there is one.
+    init(path: String, encoding: String?) throws {
+        self.path = path
+        bytes = try ShapefileFeatureSource.read(path)
+        guard bytes.count >= 32 else { throw ShapefileError.malformed(path: path, message: "the .dbf is shorter than its header") }
+        let records = Int(ShapefileFeatureSource.littleEndian(bytes, 4))
+        headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        recordLength = Int(bytes[10]) | Int(bytes[11]) << 8
+        guard headerLength <= bytes.count, recordLength > 0 else {
+            throw ShapefileError.malformed(path: path, message: "the .dbf's header gives impossible lengths")
+        }
+        count = min(records, (bytes.count - headerLength) / recordLength)
+        var raw: [(name: [UInt8], type: UInt8, offset: Int, length: Int)] = []
+        var at = 32, offset = 1
+        while at + 32 <= headerLength && bytes[at] != 0x0D {
+            let name = Array(bytes[at..<(at + 11)].prefix { $0 != 0 })
+            let length = Int(bytes[at + 16])
+            raw.append((name, bytes[at + 11], offset, length))
+            offset += length
+            at += 32
+        }
+        // The encoding: the .cpg's, else UTF-8 when every text (names included) is valid UTF-8, else GB18030.
+        let declared = encoding?.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+        var utf8: Bool
+        if let declared, !declared.isEmpty {
+            utf8 = declared.contains("UTF") && declared.contains("8")
+        } else {
+            utf8 = raw.allSatisfy { String(validatingUTF8: $0.name.map { CChar(bitPattern: $0) } + [0]) != nil }
+            if utf8 {
+                scan: for record in 0..<count {
+                    for field in raw where field.type == UInt8(ascii: "C") {
+                        let start = headerLength + record * recordLength + field.offset
+                        let slice = Array(bytes[start..<min(start + field.length, bytes.count)])
+                        if slice.contains(where: { $0 >= 0x80 }) && String(validatingUTF8: slice.map { CChar(bitPattern: $0) } + [0]) == nil {
+                            utf8 = false
+                            break scan
+                        }
+                    }
+                }
+            }
+        }
+        self.utf8 = utf8
+        decoder = utf8 ? nil : GB18030Decoder()
+        guard utf8 || decoder != nil else {
+            throw ShapefileError.unreadable(path: path, reason: "this system's iconv cannot convert from GB18030")
+        }
+        let decodeName: ([UInt8]) -> String = { [decoder] name in
+            guard !utf8, let decoder else { return String(decoding: name, as: UTF8.self) }
+            return name.withUnsafeBufferPointer { decoder.decode($0.baseAddress!, $0.count, truncated: false).string }
+        }
+        fields = raw.map { Field(name: decodeName($0.name).trimmingCharacters(in: .whitespaces), type: $0.type, offset: $0.offset, length: $0.length) }
+    }
+
+    /// Record `index`'s fields (a deleted record's too: the `.shp` still has its shape).
+    func record(_ index: Int) -> [String: JSONValue] {
+        let base = headerLength + index * recordLength
+        var values: [String: JSONValue] = [:]
+        for field in fields where base + field.offset + field.length <= bytes.count {
+            let cell = Array(bytes[(base + field.offset)..<(base + field.offset + field.length)])
+            let text = decode(cell).trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { continue }
+            switch field.type {
+            case UInt8(ascii: "N"), UInt8(ascii: "F"):
+                if let number = Double(text), number.isFinite { values[field.name] = .number(number) } else { values[field.name] = .string(text) }
+            case UInt8(ascii: "L"):
+                switch text.uppercased() {
+                case "T", "Y": values[field.name] = .bool(true)
+                case "F", "N": values[field.name] = .bool(false)
+                default: continue
+                }
+            case UInt8(ascii: "D") where text.count == 8 && text.allSatisfy(\.isNumber):
+                let d = Array(text)
+                values[field.name] = .string("\(String(d[0..<4]))-\(String(d[4..<6]))-\(String(d[6..<8]))")
+            default:
+                values[field.name] = .string(text)
+            }
+        }
+        return values
+    }
+
+    private func decode(_ cell: [UInt8]) -> String {
+        guard !utf8, let decoder, cell.contains(where: { $0 >= 0x80 }) else { return String(decoding: cell, as: UTF8.self) }
+        return cell.withUnsafeBufferPointer { decoder.decode($0.baseAddress!, $0.count, truncated: false).string }
+    }
+}
