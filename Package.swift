@@ -46,10 +46,17 @@ let package = Package(
             pkgConfig: "geos",
             providers: [.apt(["libgeos-dev", "pkg-config"])]
         ),
+        // PROJ's C API (Debian: libproj-dev, which libspatialite-dev brings), through pkg-config: projected layers
+        // (a Shapefile's Gauss–Krüger or Web Mercator coordinates) to WGS-84.
+        .systemLibrary(
+            name: "CProj",
+            pkgConfig: "proj",
+            providers: [.apt(["libproj-dev", "pkg-config"])]
+        ),
         // Points, polygons, distances on the sphere, WKB. Depends on nothing.
         .target(name: "FacilityGeometry"),
         // CSV (encodings, BOM, quoting), JSON/GeoJSON, coordinate systems (GCJ-02, BD-09), files' SHA-256.
-        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "CLibCrypto"]),
+        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "CLibCrypto", "CProj"]),
         // Polygon validity and repair through GEOS, inside a time and memory budget.
         .target(name: "FacilityGEOS", dependencies: ["CGEOS", "FacilityGeometry"]),
         // The domain: facilities, kinds, administrative units, levels, dates.

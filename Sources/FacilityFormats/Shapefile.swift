@@ -7,7 +7,7 @@ public enum ShapefileError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     /// The bytes are not a Shapefile (or its `.dbf` not a dBase table).
     case malformed(path: String, message: String)
-    /// The coordinates are not longitude and latitude.
+    /// The coordinates are not longitude and latitude, and no `.prj` says what they are.
     case projected(path: String, name: String)
 
     public var description: String { text.singleLine }
@@ -17,7 +17,7 @@ public enum ShapefileError: Error, Equatable, CustomStringConvertible {
         case let .unreadable(path, reason): "\(path): cannot read the file: \(reason) — a Shapefile is a set of files (.shp, .dbf, .prj) side by side: keep them together"
         case let .malformed(path, message): "\(path): not a Shapefile this tool reads: \(message)"
         case let .projected(path, name):
-            "\(path): the coordinates are projected (\(name)), not longitude and latitude — reproject the layer to WGS-84 first (ogr2ogr -t_srs EPSG:4326 out.shp in.shp) or export it as GeoJSON"
+            "\(path): the coordinates are projected (\(name)), not longitude and latitude, and no .prj says how — put the layer's .prj beside it, or reproject it to WGS-84 (ogr2ogr -t_srs EPSG:4326 out.shp in.shp)"
         }
     }
 }
@@ -26,9 +26,11 @@ public enum ShapefileError: Error, Equatable, CustomStringConvertible {
 /// attributes of its `.dbf` as properties, in record order. `line` is the record number.
 ///
 /// Text in the `.dbf` is decoded as its `.cpg` says (UTF-8; GBK, GB2312, CP936, GB18030 as GB18030), else as UTF-8 when
-/// every text is valid UTF-8, else as GB18030 — the encoding of China's GIS software when it writes no `.cpg`. The
-/// `.prj` must describe geographic coordinates (WGS-84, CGCS2000); a layer without one is taken as such when its
-/// bounding box is within longitude and latitude ranges. A polygon's rings are grouped as the format orders them:
+/// every text is valid UTF-8, else as GB18030 — the encoding of China's GIS software when it writes no `.cpg`.
+/// Coordinates: geographic ones (WGS-84, CGCS2000) as they are; projected ones (the `.prj`'s system: CGCS2000
+/// Gauss–Krüger zones with or without the zone in the easting, Web Mercator, …) turned into WGS-84 by PROJ
+/// (`ProjectedCoordinates`). A layer without a `.prj` is taken as geographic when its bounding box is within
+/// longitude and latitude ranges, else refused. A polygon's rings are grouped as the format orders them:
 /// clockwise rings are outer boundaries, each counter-clockwise ring a hole of the smallest outer ring holding it.
 public final class ShapefileFeatureSource: FeatureSource {
     public let path: String
@@ -66,7 +68,11 @@ public final class ShapefileFeatureSource: FeatureSource {
         guard shp.count >= 100, Self.bigEndian(shp, 0) == 9994 else {
             throw ShapefileError.malformed(path: path, message: "the .shp has no Shapefile header (file code 9994)")
         }
-        try checkCoordinates(box: (Self.double(shp, 36), Self.double(shp, 44), Self.double(shp, 52), Self.double(shp, 60)))
+        let projected = try coordinateSystem(box: (Self.double(shp, 36), Self.double(shp, 44), Self.double(shp, 52), Self.double(shp, 60)))
+        func position(_ at: Int) -> LonLat {
+            let x = Self.double(shp, at), y = Self.double(shp, at + 8)
+            return projected?.toWGS84(x: x, y: y) ?? LonLat(x, y)
+        }
         guard let dbfPath = sibling("dbf") else {
             throw ShapefileError.unreadable(path: (path as NSString).deletingPathExtension + ".dbf", reason: "no such file")
         }
@@ -90,8 +96,7 @@ public final class ShapefileFeatureSource: FeatureSource {
             case 1, 11, 21:  // Point, PointZ, PointM: x, y first
                 guard length >= 20 else { try fail("a point record too short for its coordinates"); continue }
                 positionsInFile += 1
-                try body(.success(Feature(index: index, line: number, properties: properties,
-                                          geometry: .point(LonLat(Self.double(shp, start + 4), Self.double(shp, start + 12))))))
+                try body(.success(Feature(index: index, line: number, properties: properties, geometry: .point(position(start + 4)))))
             case 5, 15, 25:  // Polygon, PolygonZ, PolygonM: x, y of every point before any Z or M
                 let parts = Int(Self.littleEndian(shp, start + 36)), points = Int(Self.littleEndian(shp, start + 40))
                 let first = start + 44 + 4 * parts
@@ -110,7 +115,7 @@ public final class ShapefileFeatureSource: FeatureSource {
                     let from = Int(Self.littleEndian(shp, start + 44 + 4 * part))
                     let to = part + 1 < parts ? Int(Self.littleEndian(shp, start + 48 + 4 * part)) : points
                     guard from >= 0, from < to, to <= points else { continue }
-                    rings.append((from..<to).map { LonLat(Self.double(shp, first + 16 * $0), Self.double(shp, first + 16 * $0 + 8)) })
+                    rings.append((from..<to).map { position(first + 16 * $0) })
                 }
                 try body(.success(Feature(index: index, line: number, properties: properties, geometry: Self.polygons(rings))))
             case let type:
@@ -119,22 +124,26 @@ public final class ShapefileFeatureSource: FeatureSource {
         }
     }
 
-    /// Refuses coordinates that are not longitude and latitude: by the `.prj`, or without one by the bounding box.
-    private func checkCoordinates(box: (minX: Double, minY: Double, maxX: Double, maxY: Double)) throws {
+    /// The layer's projected system, turned into WGS-84 by PROJ; nil for longitude and latitude. By the `.prj`, or
+    /// without one by the bounding box.
+    private func coordinateSystem(box: (minX: Double, minY: Double, maxX: Double, maxY: Double)) throws -> ProjectedCoordinates? {
         if let prj = sibling("prj") {
             let wkt = (try? String(contentsOfFile: prj, encoding: .utf8)) ?? ""
             let head = wkt.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
             if head.hasPrefix("PROJCS[") || head.hasPrefix("PROJCRS[") {
-                let name = wkt.split(separator: "\"").dropFirst().first.map(String.init) ?? "a projected system"
-                throw ShapefileError.projected(path: prj, name: name)
+                guard let projected = ProjectedCoordinates(wkt: wkt) else {
+                    throw ShapefileError.malformed(path: prj, message: "PROJ cannot place the projected system the .prj describes — reproject the layer to WGS-84 (ogr2ogr -t_srs EPSG:4326 out.shp in.shp)")
+                }
+                return projected
             }
             guard head.hasPrefix("GEOGCS[") || head.hasPrefix("GEOGCRS[") || head.hasPrefix("GEODCRS[") else {
                 throw ShapefileError.malformed(path: prj, message: "the .prj is not a coordinate system this tool can place (WKT GEOGCS)")
             }
         } else if !(-180...180).contains(box.minX) || !(-180...180).contains(box.maxX)
                     || !(-90...90).contains(box.minY) || !(-90...90).contains(box.maxY) {
-            throw ShapefileError.projected(path: path, name: "no .prj, and coordinates beyond longitude and latitude")
+            throw ShapefileError.projected(path: path, name: "coordinates beyond longitude and latitude")
         }
+        return nil
     }
 
     /// Rings grouped into polygons: clockwise rings (negative signed area) are outer boundaries; each other ring is a

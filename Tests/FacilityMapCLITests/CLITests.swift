@@ -246,7 +246,7 @@ final class CLITests: XCTestCase {
 
     /// Shapefiles GDAL wrote (#24, first part): the districts as polygons in UTF-8 with a `.cpg` and in GBK without one
     /// (field names cut to 10 bytes: `parent_adc`), and the facilities as points, import as the GeoJSON and the CSV they
-    /// came from — the same listing, the same boundaries exported. A projected layer is refused naming its `.prj`.
+    /// came from — the same listing, the same boundaries exported; and projected layers come back through PROJ.
     func testShapefilesFromGDALImportAsTheFilesTheyCameFrom() throws {
         func ogr2ogr(_ arguments: [String]) throws {
             _ = try tool(["/usr/bin/ogr2ogr", "/usr/local/bin/ogr2ogr"], ["-f", "ESRI Shapefile"] + arguments,
@@ -283,11 +283,38 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("\(layer).geojson")), boundaries, layer)
         }
 
-        // Gauss–Krüger (CGCS2000, 3° zone 38 without the zone in the easting): refused, naming the .prj, for now.
-        try ogr2ogr(["\(folderPath)/gk.shp", districts, "-t_srs", "EPSG:4547"])
-        let projected = try run(["import", "units", "gk.shp"], environment: ["FACILITYMAP_STORE": folder.appendingPathComponent("gk.sqlite").path])
-        XCTAssertEqual(projected.status, 1, projected.stderr)
-        XCTAssertTrue(projected.stderr.contains("gk.prj: the coordinates are projected (CGCS2000"), projected.stderr)
+        // Projected by GDAL into CGCS2000 Gauss–Krüger (3° zone CM 114°E without the zone in the easting, 3° zone 38
+        // with it, 6° CM 111°E), into Web Mercator, and geographic CGCS2000; GBK without a .cpg, as bureaus send them:
+        // PROJ brings each back to the same units, every vertex within 0.5 m.
+        func vertices(_ data: Data) throws -> [(properties: NSDictionary, points: [[Double]])] {
+            let collection = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+            return try XCTUnwrap(collection["features"] as? [[String: Any]]).map { feature in
+                let geometry = feature["geometry"] as? [String: Any]
+                let polygons = geometry?["coordinates"] as? [[[[Double]]]] ?? []
+                return (feature["properties"] as? NSDictionary ?? [:], polygons.flatMap { $0.flatMap { $0 } })
+            }
+        }
+        let expected = try vertices(boundaries)
+        for epsg in ["4547", "4526", "4546", "3857", "4490"] {
+            try ogr2ogr(["\(folderPath)/epsg\(epsg).shp", districts, "-t_srs", "EPSG:\(epsg)", "-lco", "ENCODING=GBK"])
+            try FileManager.default.removeItem(atPath: "\(folderPath)/epsg\(epsg).cpg")
+            let environment = ["FACILITYMAP_STORE": folder.appendingPathComponent("epsg\(epsg).sqlite").path]
+            let imported = try run(["import", "units", "epsg\(epsg).shp"], environment: environment)
+            XCTAssertEqual(imported.status, 0, imported.stderr)
+            XCTAssertEqual(try run(["export", "geojson", "--layer", "units", "--out", "epsg\(epsg).geojson"], environment: environment).status, 0)
+            let got = try vertices(try Data(contentsOf: folder.appendingPathComponent("epsg\(epsg).geojson")))
+            XCTAssertEqual(got.count, expected.count, epsg)
+            var worst = 0.0
+            for (a, b) in zip(got, expected) {
+                XCTAssertEqual(a.properties, b.properties, "EPSG:\(epsg)")
+                XCTAssertEqual(a.points.count, b.points.count, "EPSG:\(epsg)")
+                for (p, q) in zip(a.points, b.points) {
+                    let dx = (p[0] - q[0]) * 111_320 * cos(q[1] * .pi / 180), dy = (p[1] - q[1]) * 110_540
+                    worst = max(worst, (dx * dx + dy * dy).squareRoot())
+                }
+            }
+            XCTAssertLessThan(worst, 0.5, "EPSG:\(epsg): the farthest vertex is \(worst) m off")
+        }
     }
 
     func testGDALOpensTheStoreAsSpatiaLiteLayers() throws {
