@@ -56,7 +56,7 @@ let package = Package(
         // Points, polygons, distances on the sphere, WKB. Depends on nothing.
         .target(name: "FacilityGeometry"),
         // CSV (encodings, BOM, quoting), JSON/GeoJSON, coordinate systems (GCJ-02, BD-09), files' SHA-256.
-        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "CLibCrypto", "CProj"]),
+        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "CLibCrypto", "CProj", "CZlib"]),
         // Polygon validity and repair through GEOS, inside a time and memory budget.
         .target(name: "FacilityGEOS", dependencies: ["CGEOS", "FacilityGeometry"]),
         // The domain: facilities, kinds, administrative units, levels, dates.

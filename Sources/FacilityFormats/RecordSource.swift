@@ -53,20 +53,25 @@ public enum RecordSources {
     /// The table at `path`: CSV (UTF-8, with or without a byte order mark, or GB18030 as `encoding` says), or the points
     /// of a GeoJSON file (`FeatureTable`, leaving out the properties named in `derived`).
     public static func table(path: String, encoding: EncodingChoice, leaving derived: Set<String> = []) throws -> any RecordSource {
-        if let features = featureSource(path) { return try FeatureTable(features, leaving: derived) }
+        if let features = try featureSource(path, encoding: encoding) { return try FeatureTable(features, leaving: derived) }
         return try CSVReader(path: path, encoding: encoding)
     }
 
     /// What the file at `path` holds: features for GeoJSON (by the extension `.geojson` or `.json`, else by a first
     /// non-blank byte `{`), else a table (`table(path:encoding:)`).
     public static func open(path: String, encoding: EncodingChoice) throws -> ImportSource {
-        if let features = featureSource(path) { return .features(features) }
+        if let features = try featureSource(path, encoding: encoding) { return .features(features) }
         return .table(try table(path: path, encoding: encoding))
     }
 
-    /// The features of the file at `path`, when it holds features: a Shapefile (`.shp`) or GeoJSON.
-    static func featureSource(_ path: String) -> (any FeatureSource)? {
-        if path.lowercased().hasSuffix(".shp") { return ShapefileFeatureSource(path: path) }
+    /// The features of the file at `path`, when it holds features: a Shapefile (`.shp`, or a `.zip` holding one;
+    /// `encoding` for its `.dbf`) or GeoJSON (always UTF-8).
+    static func featureSource(_ path: String, encoding: EncodingChoice) throws -> (any FeatureSource)? {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".shp") { return ShapefileFeatureSource(path: path, encoding: encoding) }
+        if lower.hasSuffix(".zip") {
+            return try ShapefileFeatureSource(zip: path, into: NSTemporaryDirectory(), encoding: encoding)
+        }
         return holdsFeatures(path) ? GeoJSONFeatureSource(path: path) : nil
     }
 

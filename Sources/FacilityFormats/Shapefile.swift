@@ -1,3 +1,4 @@
+import CZlib
 import FacilityGeometry
 import Foundation
 
@@ -33,7 +34,14 @@ public enum ShapefileError: Error, Equatable, CustomStringConvertible {
 /// longitude and latitude ranges, else refused. A polygon's rings are grouped as the format orders them:
 /// clockwise rings are outer boundaries, each counter-clockwise ring a hole of the smallest outer ring holding it.
 public final class ShapefileFeatureSource: FeatureSource {
+    /// The file messages name: the `.shp`, or the `.zip` it came in.
     public let path: String
+    /// The `.shp` read.
+    let shpPath: String
+    /// The `.dbf`'s encoding when told (`--encoding`): over the `.cpg` and the detection.
+    public let encoding: EncodingChoice
+    /// The folder a `.zip` was unpacked into, removed with the source.
+    private let unpacked: String?
 
     /// The names a `.dbf` may hold a field called `name` under: the name itself and, past the 10 bytes a dBase field
     /// name holds, its cut at 10 bytes as UTF-8 and as GBK (`parent_cod`, `常住人`, `常住人口数`), as GDAL and ArcGIS cut it.
@@ -49,14 +57,25 @@ public final class ShapefileFeatureSource: FeatureSource {
         return [name, utf8] + (gbk == utf8 || gbk == name ? [] : [gbk])
     }
 
-    /// The Shapefile whose `.shp` is at `path`.
-    public init(path: String) {
+    /// The Shapefile whose `.shp` is at `path`; `encoding` other than `.auto` decides how its `.dbf` is read.
+    public convenience init(path: String, encoding: EncodingChoice = .auto) {
+        self.init(path: path, encoding: encoding, named: path, unpackedIn: nil)
+    }
+
+    init(path shp: String, encoding: EncodingChoice, named path: String, unpackedIn folder: String?) {
         self.path = path
+        shpPath = shp
+        self.encoding = encoding
+        unpacked = folder
+    }
+
+    deinit {
+        if let unpacked { try? FileManager.default.removeItem(atPath: unpacked) }
     }
 
     /// A file of the set beside the `.shp`: the same name with `ext`, in the case the directory has it.
     func sibling(_ ext: String) -> String? {
-        let base = (path as NSString).deletingPathExtension
+        let base = (shpPath as NSString).deletingPathExtension
         for candidate in [base + "." + ext, base + "." + ext.uppercased()] where FileManager.default.fileExists(atPath: candidate) {
             return candidate
         }
@@ -64,7 +83,7 @@ public final class ShapefileFeatureSource: FeatureSource {
     }
 
     public func forEachFeature(limits: GeoJSONLimits, _ body: (Result<Feature, FeatureError>) throws -> Void) throws {
-        let shp = try Self.read(path)
+        let shp = try Self.read(shpPath)
         guard shp.count >= 100, Self.bigEndian(shp, 0) == 9994 else {
             throw ShapefileError.malformed(path: path, message: "the .shp has no Shapefile header (file code 9994)")
         }
@@ -74,9 +93,14 @@ public final class ShapefileFeatureSource: FeatureSource {
             return projected?.toWGS84(x: x, y: y) ?? LonLat(x, y)
         }
         guard let dbfPath = sibling("dbf") else {
-            throw ShapefileError.unreadable(path: (path as NSString).deletingPathExtension + ".dbf", reason: "no such file")
+            throw ShapefileError.unreadable(path: (shpPath as NSString).deletingPathExtension + ".dbf", reason: "no such file")
         }
-        let table = try DBFTable(path: dbfPath, encoding: sibling("cpg").flatMap { try? String(contentsOfFile: $0, encoding: .utf8) })
+        let declared: String? = switch encoding {
+        case .auto: sibling("cpg").flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+        case .utf8: "UTF-8"
+        case .gb18030: "GB18030"
+        }
+        let table = try DBFTable(path: dbfPath, encoding: declared)
 
         var offset = 100, index = 0, positionsInFile = 0
         while offset + 8 <= shp.count {
@@ -302,5 +326,108 @@ struct DBFTable {
     private func decode(_ cell: [UInt8]) -> String {
         guard !utf8, let decoder, cell.contains(where: { $0 >= 0x80 }) else { return String(decoding: cell, as: UTF8.self) }
         return cell.withUnsafeBufferPointer { decoder.decode($0.baseAddress!, $0.count, truncated: false).string }
+    }
+}
+
+extension ShapefileFeatureSource {
+    /// The Shapefile a `.zip` holds (as bureaus mail them: one `.shp` with its `.dbf`, `.prj`, `.cpg`, at any depth),
+    /// unpacked into a folder of its own under `folder`; messages name the `.zip`. Throws when the archive holds no
+    /// Shapefile or more than one.
+    public convenience init(zip path: String, into folder: String, encoding: EncodingChoice = .auto) throws {
+        let entries = try ZipArchive(path: path).entries
+        let sets = Dictionary(grouping: entries.filter { !$0.name.hasSuffix("/") && !$0.name.hasPrefix("__MACOSX/") }) {
+            ($0.name as NSString).deletingPathExtension
+        }.filter { _, files in files.contains { $0.name.lowercased().hasSuffix(".shp") } }
+        guard sets.count == 1, let (_, files) = sets.first else {
+            throw ShapefileError.malformed(path: path, message: sets.isEmpty ? "the .zip holds no .shp"
+                : "the .zip holds \(sets.count) Shapefiles (\(sets.keys.sorted().joined(separator: ", "))) — send one layer a .zip")
+        }
+        let target = (folder as NSString).appendingPathComponent("shapefile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for file in files {
+            let ext = (file.name as NSString).pathExtension.lowercased()
+            guard ["shp", "shx", "dbf", "prj", "cpg"].contains(ext) else { continue }
+            try Data(file.contents()).write(to: URL(fileURLWithPath: (target as NSString).appendingPathComponent("layer." + ext)))
+        }
+        self.init(path: (target as NSString).appendingPathComponent("layer.shp"), encoding: encoding, named: path, unpackedIn: target)
+    }
+}
+
+/// The entries of a ZIP archive (stored or deflated, as Windows, macOS and `zip` write them), read through zlib.
+struct ZipArchive {
+    struct Entry {
+        let name: String
+        let method: Int
+        let compressedSize: Int
+        let size: Int
+        let dataOffset: Int
+        let archive: [UInt8]
+        let path: String
+
+        /// The entry's bytes, inflated.
+        func contents() throws -> [UInt8] {
+            guard dataOffset + compressedSize <= archive.count else {
+                throw ShapefileError.malformed(path: path, message: "\(name) runs past the end of the .zip")
+            }
+            let packed = Array(archive[dataOffset..<(dataOffset + compressedSize)])
+            switch method {
+            case 0: return packed
+            case 8: return try inflate(packed)
+            default: throw ShapefileError.malformed(path: path, message: "\(name) is packed by method \(method): re-zip it with the usual (deflate)")
+            }
+        }
+
+        private func inflate(_ packed: [UInt8]) throws -> [UInt8] {
+            var output = [UInt8](repeating: 0, count: max(size, 1))
+            var stream = z_stream()
+            guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+                throw ShapefileError.malformed(path: path, message: "zlib could not start inflating \(name)")
+            }
+            defer { inflateEnd(&stream) }
+            var input = packed
+            let status: Int32 = input.withUnsafeMutableBufferPointer { source in
+                output.withUnsafeMutableBufferPointer { target in
+                    stream.next_in = source.baseAddress
+                    stream.avail_in = UInt32(source.count)
+                    stream.next_out = target.baseAddress
+                    stream.avail_out = UInt32(target.count)
+                    return CZlib.inflate(&stream, Z_FINISH)
+                }
+            }
+            guard status == Z_STREAM_END, Int(stream.total_out) == size else {
+                throw ShapefileError.malformed(path: path, message: "\(name) in the .zip is damaged (inflating it failed)")
+            }
+            return size == 0 ? [] : output
+        }
+    }
+
+    let entries: [Entry]
+
+    init(path: String) throws {
+        let bytes = try ShapefileFeatureSource.read(path)
+        func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
+        func u32(_ at: Int) -> Int { Int(ShapefileFeatureSource.littleEndian(bytes, at)) }
+        // The end of the central directory: the last record with its signature, within a comment's reach of the end.
+        var end = bytes.count - 22
+        while end >= max(0, bytes.count - 22 - 65_535), u32(end) != 0x0605_4B50 { end -= 1 }
+        guard end >= 0, bytes.count >= 22, u32(end) == 0x0605_4B50 else {
+            throw ShapefileError.malformed(path: path, message: "not a .zip archive (no central directory)")
+        }
+        var at = u32(end + 16)
+        var entries: [Entry] = []
+        for _ in 0..<u16(end + 10) {
+            guard at + 46 <= bytes.count, u32(at) == 0x0201_4B50 else {
+                throw ShapefileError.malformed(path: path, message: "the .zip's directory is damaged")
+            }
+            let nameLength = u16(at + 28), extra = u16(at + 30), comment = u16(at + 32), local = u32(at + 42)
+            guard at + 46 + nameLength <= bytes.count, local + 30 <= bytes.count else {
+                throw ShapefileError.malformed(path: path, message: "the .zip's directory is damaged")
+            }
+            let name = String(decoding: bytes[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
+            entries.append(Entry(name: name, method: u16(at + 10), compressedSize: u32(at + 20), size: u32(at + 24),
+                                 dataOffset: local + 30 + u16(local + 26) + u16(local + 28), archive: bytes, path: path))
+            at += 46 + nameLength + extra + comment
+        }
+        self.entries = entries
     }
 }

@@ -16,7 +16,7 @@ struct ImportOptions: ParsableArguments {
                                discussion: "GCJ-02 and BD-09 (as copied from Chinese web maps) are converted to WGS-84."))
     var crs: String = "wgs84"
 
-    @Option(help: "Text encoding of a CSV file: auto, utf-8 or gb18030 (auto: UTF-8 with or without BOM, else GB18030/GBK).")
+    @Option(help: "Text encoding of a CSV file or a Shapefile's .dbf: auto, utf-8 or gb18030 (auto: a CSV's UTF-8 with or without BOM, else GB18030/GBK; a .dbf as its .cpg says, else UTF-8 when it all is, else GBK).")
     var encoding: String = "auto"
 
     @Flag(help: "Reject the whole file, changing nothing, if any row is bad.")

@@ -283,6 +283,23 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("\(layer).geojson")), boundaries, layer)
         }
 
+        // Zipped as bureaus mail them (by Python's zipfile, deflated, in a folder with a Chinese name): as the .shp.
+        _ = try tool(["/usr/bin/python3", "/usr/local/bin/python3"], ["-c", """
+            import sys, zipfile
+            with zipfile.ZipFile(sys.argv[1] + '/区县界.zip', 'w', zipfile.ZIP_DEFLATED) as z:
+                for ext in ['shp', 'shx', 'dbf', 'prj']:
+                    z.write(sys.argv[1] + '/gbk.' + ext, '洛阳市区县界/区县界.' + ext)
+            """, folderPath], missing: "python3 is missing")
+        let zipped = ["FACILITYMAP_STORE": folder.appendingPathComponent("zip.sqlite").path]
+        let fromZip = try run(["import", "units", "区县界.zip"], environment: zipped)
+        XCTAssertEqual(fromZip.status, 0, fromZip.stderr)
+        XCTAssertEqual(try run(["list", "units", "--format", "json"], environment: zipped).stdout, units)
+        // --encoding decides over the detection: the GBK table read as UTF-8 does not give the names.
+        let forced = ["FACILITYMAP_STORE": folder.appendingPathComponent("forced.sqlite").path]
+        XCTAssertEqual(try run(["import", "units", "gbk.shp", "--encoding", "utf-8"], environment: forced).status, 0)
+        let garbled = try run(["list", "units", "--format", "json"], environment: forced).stdout
+        XCTAssertTrue(!garbled.contains("洛阳市") && garbled.contains("\u{FFFD}"), garbled)
+
         // Projected by GDAL into CGCS2000 Gauss–Krüger (3° zone CM 114°E without the zone in the easting, 3° zone 38
         // with it, 6° CM 111°E), into Web Mercator, and geographic CGCS2000; GBK without a .cpg, as bureaus send them:
         // PROJ brings each back to the same units, every vertex within 0.5 m.
