@@ -122,6 +122,7 @@ public final class ShapefileFeatureSource: FeatureSource {
                 positionsInFile += 1
                 try body(.success(Feature(index: index, line: number, properties: properties, geometry: .point(position(start + 4)))))
             case 5, 15, 25:  // Polygon, PolygonZ, PolygonM: x, y of every point before any Z or M
+                guard length >= 44 else { try fail("a polygon record too short for its parts"); continue }
                 let parts = Int(Self.littleEndian(shp, start + 36)), points = Int(Self.littleEndian(shp, start + 40))
                 let first = start + 44 + 4 * parts
                 guard parts > 0, points > 0, first + 16 * points <= start + length else {
@@ -368,6 +369,10 @@ struct ZipArchive {
         func contents() throws -> [UInt8] {
             guard dataOffset + compressedSize <= archive.count else {
                 throw ShapefileError.malformed(path: path, message: "\(name) runs past the end of the .zip")
+            }
+            // Deflate packs at most 1032 to 1: a larger claim is a damaged or hostile archive, not a layer.
+            guard size <= compressedSize * 1032 + 1024, size <= 1 << 31 else {
+                throw ShapefileError.malformed(path: path, message: "\(name) claims \(size) bytes from \(compressedSize) — the .zip is damaged")
             }
             let packed = Array(archive[dataOffset..<(dataOffset + compressedSize)])
             switch method {
