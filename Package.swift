@@ -53,10 +53,16 @@ let package = Package(
             pkgConfig: "proj",
             providers: [.apt(["libproj-dev", "pkg-config"])]
         ),
+        // FreeXL's C API (Debian: libfreexl-dev, which libspatialite-dev brings), through pkg-config: `.xls` workbooks.
+        .systemLibrary(
+            name: "CFreeXL",
+            pkgConfig: "freexl",
+            providers: [.apt(["libfreexl-dev", "pkg-config"])]
+        ),
         // Points, polygons, distances on the sphere, WKB. Depends on nothing.
         .target(name: "FacilityGeometry"),
         // CSV (encodings, BOM, quoting), JSON/GeoJSON, coordinate systems (GCJ-02, BD-09), files' SHA-256.
-        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "CLibCrypto", "CProj", "CZlib"]),
+        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "CLibCrypto", "CProj", "CZlib", "CFreeXL"]),
         // Polygon validity and repair through GEOS, inside a time and memory budget.
         .target(name: "FacilityGEOS", dependencies: ["CGEOS", "FacilityGeometry"]),
         // The domain: facilities, kinds, administrative units, levels, dates.

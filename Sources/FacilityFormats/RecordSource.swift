@@ -54,6 +54,7 @@ public enum RecordSources {
     /// of a GeoJSON file (`FeatureTable`, leaving out the properties named in `derived`).
     public static func table(path: String, encoding: EncodingChoice, leaving derived: Set<String> = []) throws -> any RecordSource {
         if let features = try featureSource(path, encoding: encoding) { return try FeatureTable(features, leaving: derived) }
+        if path.lowercased().hasSuffix(".xls") { return try XLSSheet(path: path) }
         return try CSVReader(path: path, encoding: encoding)
     }
 

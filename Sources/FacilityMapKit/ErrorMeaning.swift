@@ -21,14 +21,15 @@ public struct ErrorMeaning: Equatable, Sendable {
     public static func of(_ error: Error) -> ErrorMeaning? {
         switch error {
         // A file that cannot be read: the request (or the command line) named it wrong.
-        case CSVError.unreadable, GeoJSONError.unreadable, ShapefileError.unreadable: ErrorMeaning(exitStatus: 2, httpStatus: 400)
+        case CSVError.unreadable, GeoJSONError.unreadable, ShapefileError.unreadable, WorkbookError.unreadable:
+            ErrorMeaning(exitStatus: 2, httpStatus: 400)
         // A migration asked for what is not one: a usage mistake, or a target that would be overwritten.
         case MigrationError.noSuchStore, MigrationError.notBetweenEngines: ErrorMeaning(exitStatus: 2, httpStatus: 400)
         case MigrationError.targetExists: ErrorMeaning(exitStatus: 1, httpStatus: 409)
         // A row outside what the writing token may change: the whole file refused.
         case ImportError.outsideScope: ErrorMeaning(exitStatus: 1, httpStatus: 403)
         // A file, a plan or a goal that cannot be taken as it is.
-        case is CSVError, is GeoJSONError, is ShapefileError, is ImportError, is TargetsError, is SitingError:
+        case is CSVError, is GeoJSONError, is ShapefileError, is WorkbookError, is ImportError, is TargetsError, is SitingError:
             ErrorMeaning(exitStatus: 1, httpStatus: 422)
         // Another writer holds the store, or the database does not answer: try again.
         case StoreError.busy, is PostgresError: ErrorMeaning(exitStatus: 1, httpStatus: 503)

@@ -174,7 +174,7 @@ struct ImportUnits: ParsableCommand {
 struct ImportFacilities: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "facilities",
-        abstract: "Import facilities from a CSV file or a GeoJSON file of points.",
+        abstract: "Import facilities from a CSV file, an .xls workbook, a GeoJSON file of points or a Shapefile of points.",
         discussion: """
             Columns, with an English or Chinese header, in any order (id, name, kind, lon, lat are required): \
             \(columnsHelp)
@@ -197,7 +197,7 @@ struct ImportFacilities: ParsableCommand {
     }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Argument(help: "A CSV file, or a GeoJSON file of points (each property a column, lon and lat from the point).") var file: String
+    @Argument(help: "A CSV file, an .xls workbook (its first sheet), or points as GeoJSON or a Shapefile (.shp, or a .zip holding one: each property a column, lon and lat from the point).") var file: String
     @OptionGroup var options: ImportOptions
 
     func run() throws {

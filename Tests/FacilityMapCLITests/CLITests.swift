@@ -334,6 +334,41 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// An Excel 97–2003 workbook LibreOffice wrote (#24, first part; FreeXL reads it): a title and a blank row above the
+    /// header, dates in date cells — imports as the CSV it came from; a bad cell is rejected with its sheet row.
+    func testAnXLSWorkbookWithATitleRowImportsAsItsCSV() throws {
+        try importLuoyang()
+        let fromCSV = try run(["list", "facilities", "--format", "json"]).stdout
+        let soffice = try XCTUnwrap(["/usr/bin/soffice", "/usr/bin/libreoffice"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                    "LibreOffice Calc is not installed (Scripts/setup installs libreoffice-calc-nogui)")
+        let rows = try String(contentsOfFile: repo("Tests/FacilityMapKitTests/Fixtures/facilities.csv"), encoding: .utf8)
+        let bad = "LY-X-001,坏行,hospital,112.45,34.62,410302,很多,,,,,,,,\n"
+        for (name, text) in [("名录", rows), ("坏行", rows + bad)] {
+            try ("洛阳市医疗卫生机构名录（2025年）\n\n" + text).write(to: folder.appendingPathComponent("\(name).csv"), atomically: true, encoding: .utf8)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: soffice)
+        process.arguments = ["-env:UserInstallation=file://\(folder.path)/lo-profile", "--headless", "--infilter=CSV:44,34,76,1",
+                             "--convert-to", "xls", "--outdir", folder.path,
+                             folder.appendingPathComponent("名录.csv").path, folder.appendingPathComponent("坏行.csv").path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+
+        let environment = ["FACILITYMAP_STORE": folder.appendingPathComponent("xls.sqlite").path]
+        XCTAssertEqual(try run(["import", "units", repo("GeoData/luoyang/districts.geojson")], environment: environment).status, 0)
+        let imported = try run(["import", "facilities", "名录.xls"], environment: environment)
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssertEqual(try run(["list", "facilities", "--format", "json"], environment: environment).stdout, fromCSV)
+
+        // The title is row 1, the blank row 2, the header row 3, the ten rows 4–13: the bad one is row 14.
+        let rejected = try run(["import", "facilities", "坏行.xls"], environment: environment)
+        XCTAssertEqual(rejected.status, 1, rejected.stderr)
+        XCTAssertTrue(rejected.stderr.contains("坏行.xls:14: beds: 很多 is not a whole number"), rejected.stderr)
+    }
+
     func testGDALOpensTheStoreAsSpatiaLiteLayers() throws {
         try importLuoyang()
         func ogr(_ arguments: [String]) throws -> String {
