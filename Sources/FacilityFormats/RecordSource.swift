@@ -52,17 +52,22 @@ public enum ImportSource {
 public enum RecordSources {
     /// The table at `path`: CSV (UTF-8, with or without a byte order mark, or GB18030 as `encoding` says), or the points
     /// of a GeoJSON file (`FeatureTable`, leaving out the properties named in `derived`).
-    public static func table(path: String, encoding: EncodingChoice, leaving derived: Set<String> = []) throws -> any RecordSource {
+    public static func table(path: String, encoding: EncodingChoice, leaving derived: Set<String> = [],
+                             workbook: WorkbookOptions = WorkbookOptions()) throws -> any RecordSource {
         if let features = try featureSource(path, encoding: encoding) { return try FeatureTable(features, leaving: derived) }
-        if path.lowercased().hasSuffix(".xls") { return try XLSSheet(path: path) }
+        let lower = path.lowercased()
+        if lower.hasSuffix(".xls") || lower.hasSuffix(".et") { return try XLSSheet(path: path, options: workbook) }
+        if lower.hasSuffix(".xlsx") || lower.hasSuffix(".ods") {
+            throw WorkbookError.unreadable(path: path, reason: "\(lower.hasSuffix(".ods") ? "OpenDocument (.ods)" : ".xlsx") workbooks are not read yet — save the sheet as Excel 97–2003 (.xls) or CSV UTF-8, and import that")
+        }
         return try CSVReader(path: path, encoding: encoding)
     }
 
     /// What the file at `path` holds: features for GeoJSON (by the extension `.geojson` or `.json`, else by a first
     /// non-blank byte `{`), else a table (`table(path:encoding:)`).
-    public static func open(path: String, encoding: EncodingChoice) throws -> ImportSource {
+    public static func open(path: String, encoding: EncodingChoice, workbook: WorkbookOptions = WorkbookOptions()) throws -> ImportSource {
         if let features = try featureSource(path, encoding: encoding) { return .features(features) }
-        return .table(try table(path: path, encoding: encoding))
+        return .table(try table(path: path, encoding: encoding, workbook: workbook))
     }
 
     /// The features of the file at `path`, when it holds features: a Shapefile (`.shp`, or a `.zip` holding one;

@@ -1,16 +1,31 @@
 import CFreeXL
 import Foundation
 
+/// Which sheet of a workbook an import reads, and where its header is: `--sheet` and `--header-row`.
+public struct WorkbookOptions: Sendable, Equatable {
+    /// The sheet's name, or its number from 1; the first sheet when nil.
+    public var sheet: String?
+    /// The header's row number (from 1); found below any title when nil.
+    public var headerRow: Int?
+
+    public init(sheet: String? = nil, headerRow: Int? = nil) {
+        self.sheet = sheet
+        self.headerRow = headerRow
+    }
+}
+
 /// Why a workbook cannot be read as a whole.
 public enum WorkbookError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
-    /// The sheet asked for, or any sheet with a header, is not there.
+    /// The sheet asked for is not there.
     case noSheet(path: String, message: String)
+    /// The sheet has no header row where one was looked for.
+    case noHeader(path: String, message: String)
 
     public var description: String {
         switch self {
         case let .unreadable(path, reason): "\(path): cannot read the workbook: \(reason)".singleLine
-        case let .noSheet(path, message): "\(path): \(message)".singleLine
+        case let .noSheet(path, message), let .noHeader(path, message): "\(path): \(message)".singleLine
         }
     }
 }
@@ -39,8 +54,9 @@ public final class XLSSheet: RecordSource {
     private let columns: Int
     private var row: Int
 
-    /// The sheet numbered `sheet` (from 0) of the workbook at `path`.
-    public init(path: String, sheet: Int = 0) throws {
+    /// The sheet `options` names (by name, or number from 1; the first when none) of the workbook at `path`, its header
+    /// on `options.headerRow` or found.
+    public init(path: String, options: WorkbookOptions = WorkbookOptions()) throws {
         self.path = path
         byteCount = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         var opened: UnsafeRawPointer?
@@ -56,13 +72,18 @@ public final class XLSSheet: RecordSource {
         self.handle = handle
         var count: UInt32 = 0
         freexl_get_info(handle, UInt16(FREEXL_BIFF_SHEET_COUNT), &count)
-        guard sheet >= 0, sheet < Int(count), freexl_select_active_worksheet(handle, UInt16(sheet)) == FREEXL_OK else {
-            freexl_close(handle)
-            throw WorkbookError.noSheet(path: path, message: "the workbook has \(count) sheet\(count == 1 ? "" : "s"), not a sheet \(sheet + 1)")
+        let sheets: [String] = (0..<Int(count)).map { index in
+            var name: UnsafePointer<CChar>?
+            freexl_get_worksheet_name(handle, UInt16(index), &name)
+            return name.map { String(cString: $0) } ?? "Sheet\(index + 1)"
         }
-        var name: UnsafePointer<CChar>?
-        freexl_get_worksheet_name(handle, UInt16(sheet), &name)
-        sheetName = name.map { String(cString: $0) } ?? "Sheet\(sheet + 1)"
+        let asked = options.sheet
+        let sheet = asked.map { asked in sheets.firstIndex(of: asked) ?? Int(asked).map { $0 - 1 } ?? -1 } ?? 0
+        guard sheets.indices.contains(sheet), freexl_select_active_worksheet(handle, UInt16(sheet)) == FREEXL_OK else {
+            freexl_close(handle)
+            throw WorkbookError.noSheet(path: path, message: "no sheet \(asked ?? "1") — its sheets are \(sheets.joined(separator: ", ")): name one with --sheet NAME or --sheet N")
+        }
+        sheetName = sheets[sheet]
         var rowCount: UInt32 = 0, columnCount: UInt16 = 0
         freexl_worksheet_dimensions(handle, &rowCount, &columnCount)
         let rows = Int(rowCount), columns = Int(columnCount)
@@ -72,9 +93,9 @@ public final class XLSSheet: RecordSource {
         // The header: the first row at least half as full as the fullest of the first 50 (and with two cells or more).
         let filled = (0..<min(rows, 50)).map { r in (0..<columns).filter { !Self.text(handle, r, $0).isEmpty }.count }
         let needed = max(2, ((filled.max() ?? 0) + 1) / 2)
-        guard let headerRow = filled.firstIndex(where: { $0 >= needed }) else {
+        guard let headerRow = options.headerRow.map({ $0 - 1 }) ?? filled.firstIndex(where: { $0 >= needed }), headerRow >= 0, headerRow < rows else {
             freexl_close(handle)
-            throw WorkbookError.noSheet(path: path, message: "sheet \(sheetName) has no header row (a row of column names) in its first 50 rows")
+            throw WorkbookError.noHeader(path: path, message: "sheet \(sheetName) has no header row (a row of column names) in its first 50 rows")
         }
         var names = (0..<columns).map { Self.text(handle, headerRow, $0).trimmingCharacters(in: .whitespaces) }
         while names.last?.isEmpty == true { names.removeLast() }

@@ -8,6 +8,8 @@ import Foundation
 public struct FacilityImporter {
     public var coordinateSystem: CoordinateSystem = .wgs84
     public var encoding: EncodingChoice = .auto
+    /// A workbook's sheet and header row (`--sheet`, `--header-row`).
+    public var workbook = WorkbookOptions()
     /// Reject the whole file (write nothing) when any row is bad.
     public var strict = false
     /// Where to write rejected rows, with a `reason` column.
@@ -37,7 +39,8 @@ public struct FacilityImporter {
     /// Imports `path` into `store`. Throws when the file is refused as a whole; otherwise the summary says
     /// what was taken and what was rejected.
     public func run(path: String, into store: any RegistryStore) throws -> ImportSummary {
-        try run(source: RecordSources.table(path: path, encoding: encoding, leaving: GeoJSONExport.derivedProperties), into: store)
+        try run(source: RecordSources.table(path: path, encoding: encoding, leaving: GeoJSONExport.derivedProperties,
+                                            workbook: workbook), into: store)
     }
 
     /// Imports the rows of `reader` (any format: `RecordSource`) into `store`. A source that also gives raw records

@@ -11,6 +11,8 @@ public struct UnitImporter {
     public var level: UnitLevel?
     public var coordinateSystem: CoordinateSystem = .wgs84
     public var encoding: EncodingChoice = .auto
+    /// A workbook's sheet and header row (`--sheet`, `--header-row`).
+    public var workbook = WorkbookOptions()
     public var strict = false
     public var rejectsPath: String?
     /// The rejects file's encoding; nil: the input's own (GB18030 for a GB18030 file, else UTF-8 with a byte order mark).
@@ -71,7 +73,7 @@ public struct UnitImporter {
     /// Imports the units of the file at `path` (GeoJSON or CSV: `RecordSources.open`), or those `prepared` from it.
     public func run(path: String, into store: any RegistryStore, prepared: PreparedUnits? = nil) throws -> ImportSummary {
         if prepared != nil { return try run(source: .features(GeoJSONFeatureSource(path: path)), into: store, prepared: prepared) }
-        return try run(source: RecordSources.open(path: path, encoding: encoding), into: store)
+        return try run(source: RecordSources.open(path: path, encoding: encoding, workbook: workbook), into: store)
     }
 
     /// Imports the units `source` gives — a table's rows (each with a code, a name, a level and maybe a point) or

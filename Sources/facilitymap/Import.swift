@@ -19,6 +19,16 @@ struct ImportOptions: ParsableArguments {
     @Option(help: "Text encoding of a CSV file or a Shapefile's .dbf: auto, utf-8 or gb18030 (auto: a CSV's UTF-8 with or without BOM, else GB18030/GBK; a .dbf as its .cpg says, else UTF-8 when it all is, else GBK).")
     var encoding: String = "auto"
 
+    @Option(help: ArgumentHelp("The sheet of an .xls workbook to read, by name or number (default: the first).", valueName: "name|n"))
+    var sheet: String?
+
+    @Option(name: .customLong("header-row"), help: ArgumentHelp(
+        "The row of a workbook's sheet that holds the column names (default: the first row at least half as full as the fullest of the first 50: below titles and blank rows).",
+        valueName: "n"))
+    var headerRow: Int?
+
+    var workbook: WorkbookOptions { WorkbookOptions(sheet: sheet, headerRow: headerRow) }
+
     @Flag(help: "Reject the whole file, changing nothing, if any row is bad.")
     var strict = false
 
@@ -162,6 +172,7 @@ struct ImportUnits: ParsableCommand {
                                     strict: options.strict, rejectsPath: options.rejects)
         importer.geometryLimits = geometry.limits
         importer.rejectsEncoding = try options.rejectsEncoding
+        importer.workbook = options.workbook
         let summary = try importer.run(path: file, into: store)
         Trace.mark("returned")
         let findings = summary.committed && !options.noCheck ? try RegistryCheck.run(store: store) : nil
@@ -209,6 +220,7 @@ struct ImportFacilities: ParsableCommand {
                                         strict: options.strict, rejectsPath: options.rejects,
                                         progress: progress.isEnabled ? progress.update : nil)
         importer.rejectsEncoding = try options.rejectsEncoding
+        importer.workbook = options.workbook
         let summary = try importer.run(path: file, into: store)
         progress.finish()
         // The check examines what the import changed: its rows and their neighbours.

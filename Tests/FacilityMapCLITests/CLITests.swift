@@ -363,6 +363,22 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(imported.status, 0, imported.stderr)
         XCTAssertEqual(try run(["list", "facilities", "--format", "json"], environment: environment).stdout, fromCSV)
 
+        // --header-row says where the header is; --sheet names a sheet, and one that is not there is a usage error.
+        let told = try run(["import", "facilities", "名录.xls", "--header-row", "3", "--sheet", "1"], environment: environment)
+        XCTAssertTrue(told.stdout.hasPrefix("imported 10 rows: 0 new, 0 updated, 10 unchanged"), told.stdout + told.stderr)
+        let title = try run(["import", "facilities", "名录.xls", "--header-row", "1"], environment: environment)
+        XCTAssertEqual(title.status, 1, title.stderr)
+        XCTAssertTrue(title.stderr.contains("名录.xls:1"), title.stderr)
+        let noSheet = try run(["import", "facilities", "名录.xls", "--sheet", "医疗机构"], environment: environment)
+        XCTAssertEqual(noSheet.status, 2, noSheet.stderr)
+        XCTAssertTrue(noSheet.stderr.contains("no sheet 医疗机构 — its sheets are 名录"), noSheet.stderr)
+
+        // A workbook this version does not read says what to save it as.
+        try Data("PK".utf8).write(to: folder.appendingPathComponent("名录.xlsx"))
+        let xlsx = try run(["import", "facilities", "名录.xlsx"], environment: environment)
+        XCTAssertEqual(xlsx.status, 2, xlsx.stderr)
+        XCTAssertTrue(xlsx.stderr.contains(".xlsx workbooks are not read yet — save the sheet as Excel 97–2003 (.xls) or CSV UTF-8"), xlsx.stderr)
+
         // The title is row 1, the blank row 2, the header row 3, the ten rows 4–13: the bad one is row 14.
         let rejected = try run(["import", "facilities", "坏行.xls"], environment: environment)
         XCTAssertEqual(rejected.status, 1, rejected.stderr)
