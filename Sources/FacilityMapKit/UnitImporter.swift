@@ -52,11 +52,12 @@ public struct UnitImporter {
         fileprivate let summary: ImportSummary
     }
 
-    /// Reads, checks and repairs the units of a file of features (GeoJSON) for `run(path:into:prepared:)`; nil for a
-    /// table (CSV: read as it is stored).
+    /// Reads, checks and repairs the units of a file of features (GeoJSON, a Shapefile) for `run(path:into:prepared:)`;
+    /// nil for a table (CSV, a workbook: read as it is stored).
     public func prepare(path: String) throws -> PreparedUnits? {
-        guard RecordSources.holdsFeatures(path) else { return nil }
-        return try prepare(features: GeoJSONFeatureSource(path: path))
+        guard !path.lowercased().hasSuffix(".csv"),
+              case let .features(source) = try RecordSources.open(path: path, encoding: encoding, workbook: workbook) else { return nil }
+        return try prepare(features: source)
     }
 
     /// Reads, checks and repairs the units of `source`'s features, for `run(source:into:prepared:)`.

@@ -50,4 +50,29 @@ final class ShapefileUploadTests: ServerTestCase {
         let imports = try await request("/api/imports")
         XCTAssertTrue(imports.text.contains("新建机构.zip"), imports.text)
     }
+
+    /// The districts as a zipped Shapefile of polygons (GBK, no `.cpg`), read and repaired before the write as a GeoJSON
+    /// upload is: the demo store's districts, unchanged.
+    func testAZippedShapefileOfUnitsUploads() async throws {
+        try await startServer()
+        let token = try addToken(name: "自然资源局")
+        let districts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("GeoData/luoyang/districts.geojson").path
+        let shp = folder.appendingPathComponent("districts.shp").path
+        try run(["/usr/bin/ogr2ogr", "/usr/local/bin/ogr2ogr"], ["-f", "ESRI Shapefile", shp, districts, "-lco", "ENCODING=GBK"])
+        let zip = folder.appendingPathComponent("districts.zip").path
+        try run(["/usr/bin/python3", "/usr/local/bin/python3"], ["-c", """
+            import sys, zipfile
+            with zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED) as z:
+                for ext in ['shp', 'shx', 'dbf', 'prj']:
+                    z.write(sys.argv[1] + '/districts.' + ext, '区县界.' + ext)
+            """, folder.path, zip])
+        let answer = try await request("/api/units?file=districts.zip", method: "POST",
+                                       body: try Data(contentsOf: URL(fileURLWithPath: zip)), token: token)
+        XCTAssertEqual(answer.status, 200, answer.text)
+        XCTAssertEqual(answer.object["rows"] as? Int, 15, answer.text)
+        XCTAssertEqual(answer.object["new"] as? Int, 0, answer.text)
+        let unit = try await request("/api/units/410303")
+        XCTAssertEqual(unit.object["name"] as? String, "西工区")
+    }
 }
