@@ -34,7 +34,7 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev", "pkg-config"])]
         ),
-        // gzip of the server's large answers (Debian: zlib1g-dev), through pkg-config.
+        // zlib (Debian: zlib1g-dev), through pkg-config: gzip of the server's large answers, a .zip's entries inflated.
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
@@ -88,7 +88,7 @@ let package = Package(
                                                      "FacilityGEOS"]),
         // The shared registry over HTTP: routes, tokens, the web page. Calls FacilityMapKit's use cases.
         .target(name: "FacilityServer", dependencies: [
-            "FacilityMapKit", "FacilityCoverage", "CZlib",
+            "FacilityMapKit", "FacilityCoverage",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,3 @@
-import CZlib
 import FacilityGeometry
 import Foundation
 
@@ -383,26 +382,10 @@ struct ZipArchive {
         }
 
         private func inflate(_ packed: [UInt8]) throws -> [UInt8] {
-            var output = [UInt8](repeating: 0, count: max(size, 1))
-            var stream = z_stream()
-            guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-                throw ShapefileError.malformed(path: path, message: "zlib could not start inflating \(name)")
-            }
-            defer { inflateEnd(&stream) }
-            var input = packed
-            let status: Int32 = input.withUnsafeMutableBufferPointer { source in
-                output.withUnsafeMutableBufferPointer { target in
-                    stream.next_in = source.baseAddress
-                    stream.avail_in = UInt32(source.count)
-                    stream.next_out = target.baseAddress
-                    stream.avail_out = UInt32(target.count)
-                    return CZlib.inflate(&stream, Z_FINISH)
-                }
-            }
-            guard status == Z_STREAM_END, Int(stream.total_out) == size else {
+            guard let inflated = Zlib.inflateRaw(packed, size: size) else {
                 throw ShapefileError.malformed(path: path, message: "\(name) in the .zip is damaged (inflating it failed)")
             }
-            return size == 0 ? [] : output
+            return inflated
         }
     }
 

@@ -1,0 +1,45 @@
+import CZlib
+
+/// zlib, for what the tool does with it: gzip an answer (the server's large JSON) and inflate a `.zip` entry (a
+/// Shapefile as bureaus mail it).
+public enum Zlib {
+    /// `bytes` as one gzip member (RFC 1952), at zlib's default level; empty when zlib cannot start.
+    public static func gzip(_ bytes: some Collection<UInt8>) -> [UInt8] {
+        var stream = z_stream()
+        // 15 + 16: a gzip header and trailer instead of zlib's.
+        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+                            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return [] }
+        defer { deflateEnd(&stream) }
+        let room = Int(deflateBound(&stream, UInt(bytes.count))) + 32
+        return pass(&stream, Array(bytes), room: room) { deflate(&$0, Z_FINISH) }.output
+    }
+
+    /// Raw deflate data (a `.zip` entry's) inflated; nil unless it inflates to exactly `size` bytes.
+    public static func inflateRaw(_ packed: [UInt8], size: Int) -> [UInt8]? {
+        var stream = z_stream()
+        // -15: raw deflate, no zlib header (a .zip's entries have none).
+        guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+        defer { inflateEnd(&stream) }
+        let (status, output) = pass(&stream, packed, room: max(size, 1)) { inflate(&$0, Z_FINISH) }
+        guard status == Z_STREAM_END, output.count == size else { return nil }
+        return output
+    }
+
+    /// `input` through `step` in one call, into at most `room` bytes: the status and the bytes made.
+    private static func pass(_ stream: inout z_stream, _ input: [UInt8], room: Int,
+                             _ step: (inout z_stream) -> Int32) -> (status: Int32, output: [UInt8]) {
+        var input = input
+        var output = [UInt8](repeating: 0, count: room)
+        let (status, made): (Int32, Int) = input.withUnsafeMutableBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                stream.next_in = source.baseAddress
+                stream.avail_in = uInt(source.count)
+                stream.next_out = target.baseAddress
+                stream.avail_out = uInt(target.count)
+                let status = step(&stream)
+                return (status, target.count - Int(stream.avail_out))
+            }
+        }
+        return (status, Array(output[..<made]))
+    }
+}
