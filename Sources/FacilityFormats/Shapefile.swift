@@ -152,16 +152,18 @@ public final class ShapefileFeatureSource: FeatureSource {
     /// without one by the bounding box.
     private func coordinateSystem(box: (minX: Double, minY: Double, maxX: Double, maxY: Double)) throws -> ProjectedCoordinates? {
         if let prj = sibling("prj") {
+            // A zipped layer's .prj is named as the .zip holds it, not by the folder it was unpacked into.
+            let named = unpacked == nil ? prj : "\(path) (its .prj)"
             let wkt = (try? String(contentsOfFile: prj, encoding: .utf8)) ?? ""
             let head = wkt.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
             if head.hasPrefix("PROJCS[") || head.hasPrefix("PROJCRS[") {
                 guard let projected = ProjectedCoordinates(wkt: wkt) else {
-                    throw ShapefileError.malformed(path: prj, message: "PROJ cannot place the projected system the .prj describes — reproject the layer to WGS-84 (ogr2ogr -t_srs EPSG:4326 out.shp in.shp)")
+                    throw ShapefileError.malformed(path: named, message: "PROJ cannot place the projected system the .prj describes — reproject the layer to WGS-84 (ogr2ogr -t_srs EPSG:4326 out.shp in.shp)")
                 }
                 return projected
             }
             guard head.hasPrefix("GEOGCS[") || head.hasPrefix("GEOGCRS[") || head.hasPrefix("GEODCRS[") else {
-                throw ShapefileError.malformed(path: prj, message: "the .prj is not a coordinate system this tool can place (WKT GEOGCS)")
+                throw ShapefileError.malformed(path: named, message: "the .prj is not a coordinate system this tool can place (WKT GEOGCS)")
             }
         } else if !(-180...180).contains(box.minX) || !(-180...180).contains(box.maxX)
                     || !(-90...90).contains(box.minY) || !(-90...90).contains(box.maxY) {
