@@ -64,7 +64,7 @@ public final class XLSSheet: RecordSource {
         guard status == FREEXL_OK, let opened else {
             if let opened { freexl_close(opened) }
             let reason = FileManager.default.fileExists(atPath: path)
-                ? "FreeXL cannot read it (error \(status)) — open it in Excel, WPS or LibreOffice and save it as .xlsx or .csv"
+                ? "FreeXL cannot read it (error \(status)) — open it in Excel, WPS or LibreOffice and save the sheet as Excel 97–2003 (.xls) or CSV UTF-8"
                 : "no such file"
             throw WorkbookError.unreadable(path: path, reason: reason)
         }
