@@ -72,7 +72,7 @@ public enum RecordSources {
 
     /// The features of the file at `path`, when it holds features: a Shapefile (`.shp`, or a `.zip` holding one;
     /// `encoding` for its `.dbf`) or GeoJSON (always UTF-8).
-    static func featureSource(_ path: String, encoding: EncodingChoice) throws -> (any FeatureSource)? {
+    public static func featureSource(_ path: String, encoding: EncodingChoice) throws -> (any FeatureSource)? {
         let lower = path.lowercased()
         if lower.hasSuffix(".shp") { return ShapefileFeatureSource(path: path, encoding: encoding) }
         if lower.hasSuffix(".zip") {

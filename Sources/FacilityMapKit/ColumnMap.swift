@@ -20,9 +20,12 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
             table[field.rawValue] = field
             for alias in aliases(field) { table[alias.lowercased()] = field }
         }
-        // A Shapefile's table cuts names at 10 bytes (`parent_cod`): each long name is known by its cuts too.
-        for (name, field) in table {
-            for cut in ShapefileFeatureSource.fieldNames(for: name).dropFirst() where table[cut] == nil { table[cut] = field }
+        // The cuts come after every field's own names: a cut never takes a name from a field.
+        for field in Field.allCases {
+            let own = 1 + aliases(field).count
+            for cut in Self.names(of: field, aliases: aliases(field)).dropFirst(own) where table[cut.lowercased()] == nil {
+                table[cut.lowercased()] = field
+            }
         }
         var index: [Field: Int] = [:]
         var extras: [(String, Int)] = []
@@ -42,6 +45,14 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
         self.header = header
         knownNames = table
         columnByOrdinal = Field.allCases.map { index[$0] ?? -1 }
+    }
+
+    /// Every name `field` is read from, in order of preference: its own, its aliases, and their cuts to the 10 bytes of
+    /// a `.dbf`'s field name (a Shapefile's table: `parent_cod`, `常住人`). Tables (here) and features' properties
+    /// (`UnitImporter.featureNames`) both take it.
+    static func names(of field: Field, aliases: [String]) -> [String] {
+        let own = [field.rawValue] + aliases
+        return own + own.flatMap { ShapefileFeatureSource.fieldNames(for: $0).dropFirst() }
     }
 
     func missing(_ required: [Field]) -> [Field] { required.filter { index[$0] == nil } }

@@ -55,8 +55,7 @@ public struct UnitImporter {
     /// Reads, checks and repairs the units of a file of features (GeoJSON, a Shapefile) for `run(path:into:prepared:)`;
     /// nil for a table (CSV, a workbook: read as it is stored).
     public func prepare(path: String) throws -> PreparedUnits? {
-        guard !path.lowercased().hasSuffix(".csv"),
-              case let .features(source) = try RecordSources.open(path: path, encoding: encoding, workbook: workbook) else { return nil }
+        guard let source = try RecordSources.featureSource(path, encoding: encoding) else { return nil }
         return try prepare(features: source)
     }
 
@@ -201,10 +200,7 @@ public struct UnitImporter {
     /// point is the location: `lon` and `lat` properties are attributes.
     static let featureNames: [UnitColumn: [String]] = Dictionary(uniqueKeysWithValues: UnitColumn.allCases
         .filter { $0 != .lon && $0 != .lat }
-        .map { column in
-            let names = [column.rawValue] + column.aliases
-            return (column, names + names.flatMap { ShapefileFeatureSource.fieldNames(for: $0).dropFirst() })
-        })
+        .map { ($0, ColumnMap<UnitColumn>.names(of: $0, aliases: $0.aliases)) })
     static let featureKnownNames = Set(featureNames.values.joined())
 
     private func readFeatures(_ source: any FeatureSource, into candidates: inout CandidatePart, summary: inout ImportSummary) throws {

@@ -29,9 +29,7 @@ public struct FacilityColumns: Equatable, Sendable {
     public init(_ facilities: [Facility], unitIndex: (String) -> Int?) {
         reserveCapacity(facilities.count, attributes: true)
         for f in facilities {
-            append(kind: f.kind, location: f.location, unit: f.unit.flatMap(unitIndex).map(Int32.init) ?? -1,
-                   counts: f.counts, inclusive: f.inclusive,
-                   opened: f.opened, closed: f.closed, attributes: f.attributes)
+            append(f, unit: f.unit.flatMap(unitIndex).map(Int32.init) ?? -1, attributes: true)
         }
     }
 
@@ -50,11 +48,14 @@ public struct FacilityColumns: Equatable, Sendable {
         if attributes { self.attributes.reserveCapacity(count) }
     }
 
-    /// Adds one facility. `attributes` is kept only when every facility so far had its attributes added.
-    public mutating func append(kind: FacilityKind, location: LonLat, unit: Int32, counts: FacilityCounts,
-                                inclusive: Bool?, opened: Day?, closed: Day?, attributes: [String: String]? = nil) {
-        append(kindOrdinal: kind.ordinal, location: location, unit: unit, counts: counts, inclusive: inclusive == true, opened: opened?.ordinal ?? Int32.min,
-               closed: closed?.ordinal ?? Int32.max, attributes: attributes)
+    /// Adds `facility`, registered to the unit at position `unit` (-1: none, or not in the list), with its attributes
+    /// when `attributes` (kept only when every facility so far had its attributes added) and its row number if read
+    /// from a store.
+    public mutating func append(_ facility: Facility, unit: Int32, attributes: Bool, rowNumber: Int64? = nil) {
+        append(kindOrdinal: facility.kind.ordinal, location: facility.location, unit: unit, counts: facility.counts,
+               inclusive: facility.inclusive == true, opened: facility.opened?.ordinal ?? Int32.min,
+               closed: facility.closed?.ordinal ?? Int32.max, attributes: attributes ? facility.attributes : nil,
+               rowNumber: rowNumber)
     }
 
     /// Adds one facility from already encoded values (see the columns); a count not stated is added as 0.

@@ -164,10 +164,7 @@ extension RegistryStore {
             let positions = CodePositions(units.map(\.code))
             var columns = FacilityColumns()
             try forEachStoredFacility { rowNumber, _, f in
-                columns.append(kindOrdinal: f.kind.ordinal, location: f.location, unit: f.unit.map { positions.position(of: $0) } ?? -1,
-                               counts: f.counts, inclusive: f.inclusive == true, opened: f.opened?.ordinal ?? Int32.min,
-                               closed: f.closed?.ordinal ?? Int32.max, attributes: attributes ? f.attributes : nil,
-                               rowNumber: rowNumber)
+                columns.append(f, unit: f.unit.map { positions.position(of: $0) } ?? -1, attributes: attributes, rowNumber: rowNumber)
             }
             return (units, columns)
         }
@@ -190,10 +187,7 @@ extension RegistryStore {
             let positions = CodePositions(unitCodes)
             try forEachStoredFacility { rowNumber, _, f in
                 guard changed.contains(f.id) else { return }
-                columns.append(kindOrdinal: f.kind.ordinal, location: f.location, unit: f.unit.map { positions.position(of: $0) } ?? -1,
-                               counts: f.counts, inclusive: f.inclusive == true, opened: f.opened?.ordinal ?? Int32.min,
-                               closed: f.closed?.ordinal ?? Int32.max, attributes: attributes ? f.attributes : nil,
-                               rowNumber: rowNumber)
+                columns.append(f, unit: f.unit.map { positions.position(of: $0) } ?? -1, attributes: attributes, rowNumber: rowNumber)
             }
             return columns
         }
