@@ -59,10 +59,23 @@ let package = Package(
             pkgConfig: "freexl",
             providers: [.apt(["libfreexl-dev", "pkg-config"])]
         ),
+        // Expat (Debian: libexpat1-dev), through pkg-config: the streaming XML parser under `.xlsx` workbooks.
+        .systemLibrary(
+            name: "CExpat",
+            pkgConfig: "expat",
+            providers: [.apt(["libexpat1-dev", "pkg-config"])]
+        ),
+        // libxlsxwriter (Debian: libxlsxwriter-dev), through pkg-config: the `.xlsx` workbooks FacilityMap writes.
+        .systemLibrary(
+            name: "CXlsxWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev", "pkg-config"])]
+        ),
         // Points, polygons, distances on the sphere, WKB. Depends on nothing.
         .target(name: "FacilityGeometry"),
         // CSV (encodings, BOM, quoting), JSON/GeoJSON, coordinate systems (GCJ-02, BD-09), files' SHA-256.
-        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "CLibCrypto", "CProj", "CZlib", "CFreeXL"]),
+        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "CLibCrypto", "CProj", "CZlib", "CFreeXL",
+                                                                     "CExpat", "CXlsxWriter"]),
         // Polygon validity and repair through GEOS, inside a time and memory budget.
         .target(name: "FacilityGEOS", dependencies: ["CGEOS", "FacilityGeometry"]),
         // The domain: facilities, kinds, administrative units, levels, dates.
