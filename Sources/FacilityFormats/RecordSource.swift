@@ -16,6 +16,13 @@ public protocol RecordSource: AnyObject {
     var rejectsEncoding: CSVOutputEncoding { get }
     /// The next row, or nil at the end.
     func next() throws -> CSVRow?
+    /// Where a person finds `field` (a header name) of the row on `line`, when the file has cells: a workbook names
+    /// the cell as Excel does (`医疗机构!F57`); nil for a file of lines, whose messages say `FILE:LINE`.
+    func cell(line: Int, field: String) -> String?
+}
+
+extension RecordSource {
+    public func cell(line: Int, field: String) -> String? { nil }
 }
 
 /// A source whose rows can also be read as raw bytes (`CSVRawRecord`) and read again by position: the importers'
@@ -57,8 +64,9 @@ public enum RecordSources {
         if let features = try featureSource(path, encoding: encoding) { return try FeatureTable(features, leaving: derived) }
         let lower = path.lowercased()
         if lower.hasSuffix(".xls") || lower.hasSuffix(".et") { return try XLSSheet(path: path, options: workbook) }
-        if lower.hasSuffix(".xlsx") || lower.hasSuffix(".ods") {
-            throw WorkbookError.unreadable(path: path, reason: "\(lower.hasSuffix(".ods") ? "OpenDocument (.ods)" : ".xlsx") workbooks are not read yet — save the sheet as Excel 97–2003 (.xls) or CSV UTF-8, and import that")
+        if lower.hasSuffix(".xlsx") || lower.hasSuffix(".xlsm") { return try XLSXSheet(path: path, options: workbook) }
+        if lower.hasSuffix(".ods") {
+            throw WorkbookError.unreadable(path: path, reason: "OpenDocument (.ods) workbooks are not read — save the sheet as .xlsx or CSV UTF-8 (LibreOffice: File ▸ Save As), and import that")
         }
         return try CSVReader(path: path, encoding: encoding)
     }

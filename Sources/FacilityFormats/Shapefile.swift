@@ -336,7 +336,11 @@ extension ShapefileFeatureSource {
     /// unpacked into a folder of its own under `folder`; messages name the `.zip`. Throws when the archive holds no
     /// Shapefile or more than one.
     public convenience init(zip path: String, into folder: String, encoding: EncodingChoice = .auto) throws {
-        let entries = try ZipArchive(path: path).entries
+        let archive: ZipArchive
+        do { archive = try ZipArchive(path: path) } catch let failure as ZipArchive.Failure {
+            throw ShapefileError.malformed(path: path, message: failure.message)
+        }
+        let entries = archive.entries
         let sets = Dictionary(grouping: entries.filter { !$0.name.hasSuffix("/") && !$0.name.hasPrefix("__MACOSX/") }) {
             ($0.name as NSString).deletingPathExtension
         }.filter { _, files in files.contains { $0.name.lowercased().hasSuffix(".shp") } }
@@ -349,75 +353,12 @@ extension ShapefileFeatureSource {
         for file in files {
             let ext = (file.name as NSString).pathExtension.lowercased()
             guard ["shp", "shx", "dbf", "prj", "cpg"].contains(ext) else { continue }
-            try Data(file.contents()).write(to: URL(fileURLWithPath: (target as NSString).appendingPathComponent("layer." + ext)))
+            let bytes: [UInt8]
+            do { bytes = try archive.contents(of: file) } catch let failure as ZipArchive.Failure {
+                throw ShapefileError.malformed(path: path, message: failure.message)
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: (target as NSString).appendingPathComponent("layer." + ext)))
         }
         self.init(path: (target as NSString).appendingPathComponent("layer.shp"), encoding: encoding, named: path, unpackedIn: target)
-    }
-}
-
-/// The entries of a ZIP archive (stored or deflated, as Windows, macOS and `zip` write them), read through zlib.
-struct ZipArchive {
-    struct Entry {
-        let name: String
-        let method: Int
-        let compressedSize: Int
-        let size: Int
-        let dataOffset: Int
-        let archive: [UInt8]
-        let path: String
-
-        /// The entry's bytes, inflated.
-        func contents() throws -> [UInt8] {
-            guard dataOffset + compressedSize <= archive.count else {
-                throw ShapefileError.malformed(path: path, message: "\(name) runs past the end of the .zip")
-            }
-            // Deflate packs at most 1032 to 1: a larger claim is a damaged or hostile archive, not a layer.
-            guard size <= compressedSize * 1032 + 1024, size <= 1 << 31 else {
-                throw ShapefileError.malformed(path: path, message: "\(name) claims \(size) bytes from \(compressedSize) — the .zip is damaged")
-            }
-            let packed = Array(archive[dataOffset..<(dataOffset + compressedSize)])
-            switch method {
-            case 0: return packed
-            case 8: return try inflate(packed)
-            default: throw ShapefileError.malformed(path: path, message: "\(name) is packed by method \(method): re-zip it with the usual (deflate)")
-            }
-        }
-
-        private func inflate(_ packed: [UInt8]) throws -> [UInt8] {
-            guard let inflated = Zlib.inflateRaw(packed, size: size) else {
-                throw ShapefileError.malformed(path: path, message: "\(name) in the .zip is damaged (inflating it failed)")
-            }
-            return inflated
-        }
-    }
-
-    let entries: [Entry]
-
-    init(path: String) throws {
-        let bytes = try ShapefileFeatureSource.read(path)
-        func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
-        func u32(_ at: Int) -> Int { Int(ShapefileFeatureSource.littleEndian(bytes, at)) }
-        // The end of the central directory: the last record with its signature, within a comment's reach of the end.
-        var end = bytes.count - 22
-        while end >= max(0, bytes.count - 22 - 65_535), u32(end) != 0x0605_4B50 { end -= 1 }
-        guard end >= 0, bytes.count >= 22, u32(end) == 0x0605_4B50 else {
-            throw ShapefileError.malformed(path: path, message: "not a .zip archive (no central directory)")
-        }
-        var at = u32(end + 16)
-        var entries: [Entry] = []
-        for _ in 0..<u16(end + 10) {
-            guard at + 46 <= bytes.count, u32(at) == 0x0201_4B50 else {
-                throw ShapefileError.malformed(path: path, message: "the .zip's directory is damaged")
-            }
-            let nameLength = u16(at + 28), extra = u16(at + 30), comment = u16(at + 32), local = u32(at + 42)
-            guard at + 46 + nameLength <= bytes.count, local + 30 <= bytes.count else {
-                throw ShapefileError.malformed(path: path, message: "the .zip's directory is damaged")
-            }
-            let name = String(decoding: bytes[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
-            entries.append(Entry(name: name, method: u16(at + 10), compressedSize: u32(at + 20), size: u32(at + 24),
-                                 dataOffset: local + 30 + u16(local + 26) + u16(local + 28), archive: bytes, path: path))
-            at += 46 + nameLength + extra + comment
-        }
-        self.entries = entries
     }
 }

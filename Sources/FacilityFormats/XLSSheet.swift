@@ -1,35 +1,6 @@
 import CFreeXL
 import Foundation
 
-/// Which sheet of a workbook an import reads, and where its header is: `--sheet` and `--header-row`.
-public struct WorkbookOptions: Sendable, Equatable {
-    /// The sheet's name, or its number from 1; the first sheet when nil.
-    public var sheet: String?
-    /// The header's row number (from 1); found below any title when nil.
-    public var headerRow: Int?
-
-    public init(sheet: String? = nil, headerRow: Int? = nil) {
-        self.sheet = sheet
-        self.headerRow = headerRow
-    }
-}
-
-/// Why a workbook cannot be read as a whole.
-public enum WorkbookError: Error, Equatable, CustomStringConvertible {
-    case unreadable(path: String, reason: String)
-    /// The sheet asked for is not there.
-    case noSheet(path: String, message: String)
-    /// The sheet has no header row where one was looked for.
-    case noHeader(path: String, message: String)
-
-    public var description: String {
-        switch self {
-        case let .unreadable(path, reason): "\(path): cannot read the workbook: \(reason)".singleLine
-        case let .noSheet(path, message), let .noHeader(path, message): "\(path): \(message)".singleLine
-        }
-    }
-}
-
 /// A sheet of an Excel 97–2003 workbook (`.xls`), read by FreeXL, as the rows of a table. Lines are the sheet's row
 /// numbers, as Excel shows them.
 ///
@@ -92,10 +63,10 @@ public final class XLSSheet: RecordSource {
 
         // The header: the first row at least half as full as the fullest of the first 50 (and with two cells or more).
         let filled = (0..<min(rows, 50)).map { r in (0..<columns).filter { !Self.text(handle, r, $0).isEmpty }.count }
-        let needed = max(2, ((filled.max() ?? 0) + 1) / 2)
-        guard let headerRow = options.headerRow.map({ $0 - 1 }) ?? filled.firstIndex(where: { $0 >= needed }), headerRow >= 0, headerRow < rows else {
+        guard let headerRow = options.headerRow.map({ $0 - 1 }) ?? Workbook.headerIndex(filled: filled), headerRow >= 0, headerRow < rows else {
             freexl_close(handle)
-            throw WorkbookError.noHeader(path: path, message: "sheet \(sheetName) has no header row (a row of column names) in its first 50 rows")
+            let others = sheets.count > 1 && asked == nil ? " — the workbook's sheets are \(sheets.joined(separator: ", ")): name the one with the table with --sheet" : ""
+            throw WorkbookError.noHeader(path: path, message: "sheet \(sheetName) has no header row (a row of column names) in its first 50 rows\(others)")
         }
         var names = (0..<columns).map { Self.text(handle, headerRow, $0).trimmingCharacters(in: .whitespaces) }
         while names.last?.isEmpty == true { names.removeLast() }
@@ -105,6 +76,10 @@ public final class XLSSheet: RecordSource {
     }
 
     deinit { freexl_close(handle) }
+
+    public func cell(line: Int, field: String) -> String? {
+        Workbook.reference(sheet: sheetName, header: header, line: line, field: field)
+    }
 
     public func next() throws -> CSVRow? {
         while row < rows {

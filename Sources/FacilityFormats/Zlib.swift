@@ -14,15 +14,43 @@ public enum Zlib {
         return pass(&stream, Array(bytes), room: room) { deflate(&$0, Z_FINISH) }.output
     }
 
-    /// Raw deflate data (a `.zip` entry's) inflated; nil unless it inflates to exactly `size` bytes.
-    public static func inflateRaw(_ packed: [UInt8], size: Int) -> [UInt8]? {
-        var stream = z_stream()
-        // -15: raw deflate, no zlib header (a .zip's entries have none).
-        guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
-        defer { inflateEnd(&stream) }
-        let (status, output) = pass(&stream, packed, room: max(size, 1)) { inflate(&$0, Z_FINISH) }
-        guard status == Z_STREAM_END, output.count == size else { return nil }
-        return output
+    /// Raw deflate data (a `.zip` entry's, RFC 1951, no header) inflated a piece at a time, into a buffer of its own.
+    public final class RawInflater {
+        /// Where a call to `inflate(_:_:)` left the stream.
+        public enum Status { case needsInput, ended, damaged }
+
+        private var stream = z_stream()
+        private var output = [UInt8](repeating: 0, count: 1 << 20)
+
+        public init() throws {
+            // -15: raw deflate, no zlib header (a .zip's entries have none).
+            guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+                throw ZipArchive.Failure(message: "zlib could not start")
+            }
+        }
+
+        deinit { inflateEnd(&stream) }
+
+        /// Inflates all of `input`, handing each piece made to `body` (valid only during the call).
+        public func inflate(_ input: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Status {
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+            stream.avail_in = uInt(input.count)
+            while true {
+                let (status, made): (Int32, Int) = output.withUnsafeMutableBufferPointer { target in
+                    stream.next_out = target.baseAddress
+                    stream.avail_out = uInt(target.count)
+                    let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    return (status, target.count - Int(stream.avail_out))
+                }
+                if made > 0 { try output.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[..<made])) } }
+                switch status {
+                case Z_STREAM_END: return .ended
+                case Z_OK where stream.avail_in > 0 || stream.avail_out == 0: continue
+                case Z_OK, Z_BUF_ERROR: return .needsInput
+                default: return .damaged
+                }
+            }
+        }
     }
 
     /// `input` through `step` in one call, into at most `room` bytes: the status and the bytes made.

@@ -130,7 +130,8 @@ public struct FacilityImporter {
                     batch.unknownUnit.append(checkUnits && facility.unit.map { !table!.contains($0) } == true)
                 } catch let problem as RowProblem {
                     batch.rejections.append(Rejection(file: reader.path, line: row.line, field: problem.field,
-                                                      message: problem.message, fields: row.fields))
+                                                      message: problem.message, fields: row.fields,
+                                                      cell: reader.cell(line: row.line, field: problem.field)))
                 }
             }
             /// Hands the batch over when full; false when the consumer stopped.
@@ -223,7 +224,8 @@ public struct FacilityImporter {
             }
             summary.rejections.append(Rejection(
                 file: reader.path, line: line, field: columns.name(.id),
-                message: "\(id) is also on line \(firstLine), which is kept — give each facility its own id", fields: fields))
+                message: "\(id) is also on line \(firstLine), which is kept — give each facility its own id", fields: fields,
+                cell: reader.cell(line: line, field: columns.name(.id))))
         }
         summary.rejections.sort { $0.line < $1.line }
     }

@@ -12,8 +12,13 @@ public struct Rejection: Equatable, Sendable, CustomStringConvertible {
     public let message: String
     /// The row's fields as read, for `--rejects`.
     public let fields: [String]
+    /// The cell, when the file is a workbook: `医疗机构!F57`, as Excel names it (the sheet, the field's column, the row).
+    public var cell: String? = nil
 
-    public var description: String { "\(file):\(line): \(field): \(message)" }
+    /// Where the row is: `FILE:LINE`, or `FILE:SHEET!CELL` in a workbook.
+    public var place: String { "\(file):\(cell ?? String(line))" }
+
+    public var description: String { "\(place): \(field): \(message)" }
 }
 
 /// What an import did.
@@ -130,7 +135,7 @@ struct RejectsFile {
             for rejection in rejections {
                 var fields = rejection.fields
                 if fields.count < header.count { fields += Array(repeating: "", count: header.count - fields.count) }
-                let reason = "line \(rejection.line): \(rejection.field): \(rejection.message)"
+                let reason = "\(rejection.cell ?? "line \(rejection.line)"): \(rejection.field): \(rejection.message)"
                 if let reasonIndex { fields[reasonIndex] = reason } else { fields.append(reason) }
                 try writer.write(fields)
             }

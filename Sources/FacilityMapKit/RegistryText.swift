@@ -81,6 +81,7 @@ public enum RegistryText {
         let rejections = summary.rejections.map { r in
             var members = [("line", JSONText.value(r.line)), ("field", JSONText.string(r.field)),
                            ("message", JSONText.string(r.message)), ("text", JSONText.string(r.description))]
+            if let cell = r.cell { members.append(("cell", JSONText.string(cell))) }
             if csv { members.append(("fields", "[" + r.fields.map(JSONText.string).joined(separator: ",") + "]")) }
             return JSONText.object(members)
         }

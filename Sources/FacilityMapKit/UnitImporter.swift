@@ -128,7 +128,7 @@ public struct UnitImporter {
                 summary.rejections.append(Rejection(
                     file: path, line: candidate.line, field: "code",
                     message: "\(candidate.unit.code) is also on line \(candidates[kept].line), which is kept — give each unit its own code",
-                    fields: fields))
+                    fields: fields, cell: table?.reader.cell(line: candidate.line, field: table!.columns.name(.code))))
             } else {
                 unique.append(position)
             }
@@ -145,7 +145,7 @@ public struct UnitImporter {
                 summary.rejections.append(Rejection(
                     file: path, line: candidate.line, field: "parent",
                     message: "\(candidate.unit.parent ?? "") would make \(candidate.unit.code) its own ancestor (\(chain.joined(separator: " → "))) — give it the unit above it as its parent",
-                    fields: fields))
+                    fields: fields, cell: table?.reader.cell(line: candidate.line, field: table!.columns.name(.parent))))
             }
             unique = kept
         }
@@ -559,7 +559,8 @@ public struct UnitImporter {
     private func unit(of row: CSVRow, in reader: any RecordSource, columns: ColumnMap<UnitColumn>) throws -> AdministrativeUnit {
         let header = reader.header
         func rejection(_ field: String, _ message: String) -> RowRejected {
-            RowRejected(rejection: Rejection(file: reader.path, line: row.line, field: field, message: message, fields: row.fields))
+            RowRejected(rejection: Rejection(file: reader.path, line: row.line, field: field, message: message, fields: row.fields,
+                                             cell: reader.cell(line: row.line, field: field)))
         }
         if let problem = row.problems.first {
             throw rejection(problem.column < header.count ? header[problem.column] : "column \(problem.column + 1)", problem.message)

@@ -14,9 +14,9 @@ struct API: Sendable {
     static let index = """
         {"name": "FacilityMap registry API", "openapi": "docs/openapi.yaml",
          "paths": ["GET /api/facilities?kind=&in=&after=&limit=", "GET /api/facilities/{id}", "GET /api/facilities/{id}/history",
-                   "POST /api/facilities?file=&crs=&encoding=&strict= (body: the CSV; Authorization: Bearer TOKEN)",
+                   "POST /api/facilities?file=&crs=&encoding=&sheet=&header_row=&strict= (body: the CSV, workbook, GeoJSON or zipped Shapefile; Authorization: Bearer TOKEN)",
                    "GET /api/units?level=&in=&after=&limit=", "GET /api/units/{code}",
-                   "POST /api/units?file=&level=&crs=&encoding=&strict= (body: the GeoJSON or CSV; Authorization: Bearer TOKEN)",
+                   "POST /api/units?file=&level=&crs=&encoding=&sheet=&header_row=&strict= (body: the GeoJSON, CSV, workbook or zipped Shapefile; Authorization: Bearer TOKEN)",
                    "GET /api/coverage?year=&as_of=&by=&target=", "GET /api/map?year=&as_of=&by=", "GET /api/plan",
                    "GET /api/layers/facilities.geojson?kind=&in=&crs=", "GET /api/layers/units.geojson?in=&crs=",
                    "GET /api/layers/coverage.geojson?target=&year=&as_of=&by=&crs=",
@@ -93,6 +93,18 @@ struct API: Sendable {
                 throw APIError(.badRequest, "encoding=\(text) is not known: use auto, utf-8 or gb18030")
             }
             return choice
+        }
+
+        /// `sheet` and `header_row`: which sheet of an uploaded workbook, and where its header is.
+        func workbook() throws -> WorkbookOptions {
+            var options = WorkbookOptions(sheet: self["sheet"])
+            if let text = self["header_row"] {
+                guard let row = Int(text), (1...1_048_576).contains(row) else {
+                    throw APIError(.badRequest, "header_row=\(text) is not a row number from 1 to 1048576")
+                }
+                options.headerRow = row
+            }
+            return options
         }
 
         /// `year`, `as_of`, `by` and `target`, checked as `coverage` checks its options.
@@ -359,7 +371,8 @@ struct API: Sendable {
             throw unauthorized("uploads need a token: send `Authorization: Bearer TOKEN` (made with `facilitymap token add`)")
         }
         var query = try Query(request)
-        _ = (try query.crs(output: false), try query.encoding(), try query.flag("strict"), layer == .units ? try query.level() : nil)
+        _ = (try query.crs(output: false), try query.encoding(), try query.flag("strict"), try query.workbook(),
+             layer == .units ? try query.level() : nil)
         if layer == .units && !(token.unit == nil && token.kinds.isEmpty) {
             throw APIError(.forbidden, "the token \(token.name) may write \(RegistryText.scope(of: token)); only a token for every kind everywhere may upload units")
         }
@@ -388,6 +401,7 @@ struct API: Sendable {
             }
         }
         let system = try query.crs(output: false), encoding = try query.encoding(), strict = try query.flag("strict")
+        let workbook = try query.workbook()
         let level = layer == .units ? try query.level() : nil
         let (saved, sourceName) = (upload, name)
         defer { saved.remove() }
@@ -404,6 +418,7 @@ struct API: Sendable {
             units.author = token.name
             units.sourceName = sourceName
             units.geometryLimits = configuration.geometryLimits
+            units.workbook = workbook
             // A GeoJSON's polygons are read, checked and repaired before the write, on a thread of their own: the
             // writer (and every other bureau's upload) never waits for GEOS.
             let prepared = layer == .units ? try await registry.prepare { [units] in try units.prepare(path: saved.path) } : nil
@@ -414,6 +429,7 @@ struct API: Sendable {
                     importer.commitCheck = stillKnown
                     importer.author = token.name
                     importer.sourceName = sourceName
+                    importer.workbook = workbook
                     if token.unit != nil || !token.kinds.isEmpty { importer.scope = try WriteScope(token: token, store: store) }
                     return try importer.run(path: saved.path, into: store)
                 case .units:

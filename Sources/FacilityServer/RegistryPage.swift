@@ -28,7 +28,7 @@ enum RegistryPage {
             <label>Layer <select id="layer"><option value="facilities">facilities 设施 (CSV)</option><option value="units">units 区划 (GeoJSON or CSV)</option></select></label>
             <label>Coordinates <select id="crs"><option value="wgs84">WGS-84</option><option value="gcj02">GCJ-02 (高德/腾讯)</option><option value="bd09">BD-09 (百度)</option><option value="cgcs2000">CGCS2000</option></select></label>
             <label><input id="strict" type="checkbox"> strict: any bad row refuses the file</label>
-            <input id="file" type="file" accept=".csv,.geojson,.json,text/csv,application/geo+json">
+            <input id="file" type="file" accept=".csv,.xlsx,.xls,.geojson,.json,.zip,text/csv,application/geo+json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel,application/zip">
             <button id="send" type="submit">Upload</button>
           </form>
           <div id="upload-result" role="status"></div>

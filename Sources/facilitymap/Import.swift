@@ -19,7 +19,7 @@ struct ImportOptions: ParsableArguments {
     @Option(help: "Text encoding of a CSV file or a Shapefile's .dbf: auto, utf-8 or gb18030 (auto: a CSV's UTF-8 with or without BOM, else GB18030/GBK; a .dbf as its .cpg says, else UTF-8 when it all is, else GBK).")
     var encoding: String = "auto"
 
-    @Option(help: ArgumentHelp("The sheet of an .xls workbook to read, by name or number (default: the first).", valueName: "name|n"))
+    @Option(help: ArgumentHelp("The sheet of a workbook (.xlsx, .xls) to read, by name or number (default: the first).", valueName: "name|n"))
     var sheet: String?
 
     @Option(name: .customLong("header-row"), help: ArgumentHelp(
@@ -140,7 +140,7 @@ struct GeometryLimitOptions: ParsableArguments {
 struct ImportUnits: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "units",
-        abstract: "Import administrative units from GeoJSON or CSV.",
+        abstract: "Import administrative units from GeoJSON, a Shapefile, CSV or an Excel workbook.",
         discussion: """
             GeoJSON: a FeatureCollection of Polygon, MultiPolygon or Point features with properties code (or adcode), \
             name, level, parent (or parent_code, parent_adcode), population. A crs naming EPSG:4490 or CRS84/4326 is \
@@ -153,7 +153,7 @@ struct ImportUnits: ParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
-    @Argument(help: "A .geojson or .csv file.") var file: String
+    @Argument(help: "A .geojson, .shp (or a .zip holding one), .csv, .xlsx or .xls file.") var file: String
     @Option(help: "The level of units whose file gives none: city, district, township, community or village.")
     var level: String?
     @OptionGroup var options: ImportOptions
@@ -185,7 +185,7 @@ struct ImportUnits: ParsableCommand {
 struct ImportFacilities: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "facilities",
-        abstract: "Import facilities from a CSV file, an .xls workbook, a GeoJSON file of points or a Shapefile of points.",
+        abstract: "Import facilities from a CSV file, an Excel workbook (.xlsx, .xls), a GeoJSON file of points or a Shapefile of points.",
         discussion: """
             Columns, with an English or Chinese header, in any order (id, name, kind, lon, lat are required): \
             \(columnsHelp)
@@ -208,7 +208,7 @@ struct ImportFacilities: ParsableCommand {
     }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Argument(help: "A CSV file, an .xls workbook (its first sheet), or points as GeoJSON or a Shapefile (.shp, or a .zip holding one: each property a column, lon and lat from the point).") var file: String
+    @Argument(help: "A CSV file, an Excel workbook (.xlsx or .xls: its first sheet), or points as GeoJSON or a Shapefile (.shp, or a .zip holding one: each property a column, lon and lat from the point).") var file: String
     @OptionGroup var options: ImportOptions
 
     func run() throws {

@@ -373,16 +373,16 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(noSheet.status, 2, noSheet.stderr)
         XCTAssertTrue(noSheet.stderr.contains("no sheet 医疗机构 — its sheets are 名录"), noSheet.stderr)
 
-        // A workbook this version does not read says what to save it as.
-        try Data("PK".utf8).write(to: folder.appendingPathComponent("名录.xlsx"))
-        let xlsx = try run(["import", "facilities", "名录.xlsx"], environment: environment)
-        XCTAssertEqual(xlsx.status, 2, xlsx.stderr)
-        XCTAssertTrue(xlsx.stderr.contains(".xlsx workbooks are not read yet — save the sheet as Excel 97–2003 (.xls) or CSV UTF-8"), xlsx.stderr)
+        // An OpenDocument sheet is not read: the import says what to save it as.
+        try Data("PK".utf8).write(to: folder.appendingPathComponent("名录.ods"))
+        let ods = try run(["import", "facilities", "名录.ods"], environment: environment)
+        XCTAssertEqual(ods.status, 2, ods.stderr)
+        XCTAssertTrue(ods.stderr.contains("OpenDocument (.ods) workbooks are not read — save the sheet as .xlsx or CSV UTF-8"), ods.stderr)
 
-        // The title is row 1, the blank row 2, the header row 3, the ten rows 4–13: the bad one is row 14.
+        // The title is row 1, the blank row 2, the header row 3, the ten rows 4–13: the bad one is row 14, its beds in G.
         let rejected = try run(["import", "facilities", "坏行.xls"], environment: environment)
         XCTAssertEqual(rejected.status, 1, rejected.stderr)
-        XCTAssertTrue(rejected.stderr.contains("坏行.xls:14: beds: 很多 is not a whole number"), rejected.stderr)
+        XCTAssertTrue(rejected.stderr.contains("坏行.xls:坏行!G14: beds: 很多 is not a whole number"), rejected.stderr)
     }
 
     func testGDALOpensTheStoreAsSpatiaLiteLayers() throws {
