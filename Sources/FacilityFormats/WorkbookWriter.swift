@@ -109,10 +109,8 @@ public enum WorkbookWriter {
         var taken = Set<String>()
         var names: [String] = []
         for name in wanted {
-            var safe = String(name.map { "[]:*?/\\".contains($0) || $0.isNewline ? "_" : $0 })
-            while safe.hasPrefix("'") { safe.removeFirst() }
-            while safe.hasSuffix("'") { safe.removeLast() }
-            safe = cut(safe.trimmingCharacters(in: .whitespaces), to: sheetNameLimit)
+            var safe = cut(String(name.map { "[]:*?/\\".contains($0) || $0.isNewline ? "_" : $0 }), to: sheetNameLimit)
+            safe = safe.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "'")))
             if safe.isEmpty { safe = "Sheet\(names.count + 1)" }
             // "History" is reserved in English Excel.
             if safe.lowercased() == "history" { safe += "_" }

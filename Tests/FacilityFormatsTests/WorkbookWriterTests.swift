@@ -52,6 +52,8 @@ final class WorkbookWriterTests: XCTestCase {
         XCTAssertEqual(names[7], "Sheet8")
         XCTAssertEqual(names[8], "History_")
         XCTAssertEqual(names[9], String(long.prefix(27)) + " (2)")
+        XCTAssertEqual(WorkbookWriter.sheetNames([String(repeating: "a", count: 30) + "'b"]), [String(repeating: "a", count: 30)],
+                       "no apostrophe left at the end by the cut")
         XCTAssertTrue(names.allSatisfy { $0.utf16.count <= 31 }, "\(names)")
         XCTAssertEqual(WorkbookWriter.sheetNames(names), names)
     }
