@@ -129,7 +129,8 @@ public enum WorkbookWriter {
 
     /// Writes `sheets` to the `.xlsx` file at `path`, replacing it only once the whole workbook is written.
     public static func write(_ sheets: [Sheet], to path: String) throws(WorkbookWriteError) {
-        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let parent = (path as NSString).deletingLastPathComponent
+        let folder = parent.isEmpty ? "." : parent
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             throw WorkbookWriteError(path: path, reason: "is a folder — give a file name such as \(path)/report.xlsx")
@@ -147,7 +148,7 @@ public enum WorkbookWriter {
         do throws(WorkbookWriteError) {
             try writeWorkbook(sheets, to: partial, naming: path)
             guard rename(partial, path) == 0 else {
-                throw WorkbookWriteError(path: path, reason: "cannot replace the file (\(String(cString: strerror(errno)))) — check it is not read-only")
+                throw WorkbookWriteError(path: path, reason: "cannot put the workbook in place (\(String(cString: strerror(errno)))) — try again, or write it elsewhere")
             }
         } catch {
             unlink(partial)
