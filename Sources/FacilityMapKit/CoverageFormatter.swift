@@ -6,9 +6,9 @@ import Foundation
 
 @_exported import FacilityCoverage
 
-/// How `coverage` writes its report.
+/// How `coverage` writes its report: text (table, csv, json) or a workbook (xlsx, see `CoverageWorkbook`).
 public enum ReportFormat: String, CaseIterable, Sendable {
-    case table, csv, json
+    case table, csv, json, xlsx
 }
 
 extension CoverageEngine {
@@ -20,19 +20,15 @@ extension CoverageEngine {
     }
 }
 
-/// Renders a coverage report as a table, CSV or JSON.
+/// Renders a coverage report as a table, CSV or JSON (and, through `CoverageWorkbook`, a workbook).
 public enum CoverageFormatter {
-    /// The report as bytes to write: CSV in `csvEncoding`, the others in UTF-8.
-    public static func data(_ report: CoverageReport, as format: ReportFormat, csvEncoding: CSVOutputEncoding = .utf8BOM) -> Data {
-        let text = render(report, as: format)
-        return format == .csv ? Data(csvEncoding.data(text)) : Data(text.utf8)
-    }
-
-    public static func render(_ report: CoverageReport, as format: ReportFormat) -> String {
+    /// The report as bytes to write: CSV in `csvEncoding`, table and JSON in UTF-8, xlsx a workbook's bytes.
+    public static func data(_ report: CoverageReport, as format: ReportFormat, csvEncoding: CSVOutputEncoding = .utf8BOM) throws -> Data {
         switch format {
-        case .table: table(report)
-        case .csv: csv(report)
-        case .json: json(report)
+        case .table: Data(table(report).utf8)
+        case .csv: Data(csvEncoding.data(csv(report)))
+        case .json: Data(json(report).utf8)
+        case .xlsx: try CoverageWorkbook.data(report)
         }
     }
 

@@ -26,24 +26,55 @@ struct Coverage: ParsableCommand {
             Targets come from --targets FILE (YAML, see docs/targets.md), else the built-in Luoyang plan \
             (幸福洛阳建设行动计划, GeoData/targets/luoyang-2022.yaml). A facility counts on the --as-of day when it \
             opened on or before it and has not closed by it.
-            Exit status: 0 the report was produced; 1 the store or targets file was refused; 2 usage error; \
-            3 with --check, when any target is unmet.
+            --format xlsx --out FILE.xlsx writes a workbook for Excel, WPS or LibreOffice: a summary sheet (汇总: every \
+            target's goal, actual, met, shortfall, areas not met) and a sheet per target with its areas and the total.
+            Exit status: 0 the report was produced; 1 the store or targets file was refused, or --out could not be \
+            written; 2 usage error; 3 with --check, when any target is unmet.
             """
     )
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var planOptions: PlanOptions
     @Option(help: ArgumentHelp("Only the target with this id.", valueName: "id")) var target: String?
-    @Option(help: "table, csv or json.") var format: ReportFormat = .table
+    @Option(help: ArgumentHelp("table, csv, json or xlsx (a workbook, written to --out).",
+                               discussion: "Default: xlsx when --out ends in .xlsx, else table."))
+    var format: ReportFormat?
+    @Option(help: ArgumentHelp("Write the report to this file instead of standard output (--format xlsx needs it).",
+                               valueName: "file"))
+    var out: String?
     @OptionGroup var csv: CSVEncodingOption
     @Flag(help: "Exit with status 3 when any target is unmet (for scripts and CI).") var check = false
+
+    /// The format asked for, else the one --out's name says.
+    var chosenFormat: ReportFormat {
+        format ?? (out.map { $0.lowercased().hasSuffix(".xlsx") } == true ? .xlsx : .table)
+    }
+
+    func validate() throws {
+        if chosenFormat == .xlsx && out == nil {
+            throw ValidationError("--format xlsx writes a workbook, not text for a terminal: add --out FILE.xlsx")
+        }
+    }
 
     func run() throws {
         let (plan, chosen) = try planOptions.plan(choosing: target)
         let store = try storeOptions.open()
         let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
         let report = engine.report(plan: plan, query: planOptions.query(target: chosen?.id))
-        try FileHandle.standardOutput.write(contentsOf: CoverageFormatter.data(report, as: format, csvEncoding: try csv.encoding))
+        switch (chosenFormat, out) {
+        case (.xlsx, let out?):
+            try CoverageWorkbook.write(report, to: out)
+        case (let format, let out?):
+            let data = try CoverageFormatter.data(report, as: format, csvEncoding: try csv.encoding)
+            do {
+                try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                printError("facilitymap: \(out): cannot write the report (\((error as NSError).localizedDescription)) — check the folder exists and is writable")
+                throw Exit(status: 1)
+            }
+        case (let format, nil):
+            try FileHandle.standardOutput.write(contentsOf: CoverageFormatter.data(report, as: format, csvEncoding: try csv.encoding))
+        }
         if check && !report.allMet { throw Exit(status: 3) }
     }
 }
