@@ -25,7 +25,6 @@ public final class XLSXSheet: RecordSource {
     public var rejectsEncoding: CSVOutputEncoding { .utf8BOM }
 
     private let reader: ZipArchive.EntryReader
-    private let stream: XMLStream
     private let rows: SheetRows
     private var done = false
 
@@ -59,7 +58,6 @@ public final class XLSXSheet: RecordSource {
             throw unreadable("sheet \(sheetName)'s part \(package.sheets[index].part) is missing from the archive")
         }
         let rows = SheetRows(strings: package.sharedStrings, dateStyles: package.dateStyles, date1904: package.date1904)
-        let stream = XMLStream(handler: rows)
         let reader: ZipArchive.EntryReader
         do {
             reader = try ZipArchive.EntryReader(archive: package.archive, entry: entry)
@@ -67,14 +65,13 @@ public final class XLSXSheet: RecordSource {
             throw unreadable(failure.message)
         }
         self.rows = rows
-        self.stream = stream
         self.reader = reader
 
         // The first rows (up to row 50, or the header row asked for) decide the header.
         let lastLooked = max(50, options.headerRow ?? 0)
         var done = false
         while !done, rows.ready.last.map({ $0.line < lastLooked }) ?? true {
-            done = try Self.pump(reader, stream, rows, path: path, sheet: sheetName)
+            done = try Self.pump(reader, rows, path: path, sheet: sheetName)
         }
         self.done = done
         let first = rows.ready.filter { $0.line <= lastLooked }
@@ -110,7 +107,7 @@ public final class XLSXSheet: RecordSource {
             rows.ready.removeAll(keepingCapacity: true)
             rows.taken = 0
             if done { return nil }
-            done = try Self.pump(reader, stream, rows, path: path, sheet: sheetName)
+            done = try Self.pump(reader, rows, path: path, sheet: sheetName)
         }
     }
 
@@ -119,16 +116,14 @@ public final class XLSXSheet: RecordSource {
     }
 
     /// Inflates and parses the next piece of the sheet; true when the sheet is done.
-    private static func pump(_ reader: ZipArchive.EntryReader, _ stream: XMLStream, _ rows: SheetRows, path: String, sheet: String) throws -> Bool {
+    private static func pump(_ reader: ZipArchive.EntryReader, _ rows: SheetRows, path: String, sheet: String) throws -> Bool {
         do {
-            let more = try reader.next { try stream.feed($0) }
-            if !more { try stream.feed(UnsafeBufferPointer(start: nil, count: 0), final: true) }
+            let more = try reader.next { rows.feed($0) }
+            if !more { rows.finish() }
             if let failure = rows.failure { throw WorkbookError.unreadable(path: path, reason: "sheet \(sheet): \(failure)") }
             return !more
         } catch let failure as ZipArchive.Failure {
             throw WorkbookError.unreadable(path: path, reason: "sheet \(sheet): \(failure.message)")
-        } catch let failure as XMLStream.Failure {
-            throw WorkbookError.unreadable(path: path, reason: "sheet \(sheet) is not well-formed XML (\(failure.message)) — open it in Excel, WPS or LibreOffice and save it again")
         }
     }
 }
@@ -371,181 +366,5 @@ enum OOXMLEscapes {
             }
         }
         return out
-    }
-}
-
-/// The rows of a sheet's XML as it is parsed: each `<row>` becomes its fields, cells placed by their reference.
-final class SheetRows: XMLHandler {
-    struct Row {
-        let line: Int
-        let fields: [String]
-        let problems: [CSVFieldProblem]
-    }
-
-    private enum Kind { case number, shared, inline, formulaText, boolean, error, isoDate }
-
-    /// Rows parsed and not yet taken, from `taken` on.
-    var ready: [Row] = []
-    var taken = 0
-    /// What stopped the parse (a damaged cell), thrown by the reader.
-    var failure: String?
-
-    private let strings: SharedStrings
-    private let dateStyles: [Bool]
-    private let date1904: Bool
-
-    private var line = 0
-    private var fields: [String] = []
-    private var problems: [CSVFieldProblem] = []
-    private var column = -1
-    private var kind = Kind.number
-    private var style = 0
-    private var text: [UInt8] = []
-    private var collecting = false, inInline = false, phonetic = 0, hasValue = false, hasFormula = false, inCell = false
-
-    init(strings: SharedStrings, dateStyles: [Bool], date1904: Bool) {
-        self.strings = strings
-        self.dateStyles = dateStyles
-        self.date1904 = date1904
-    }
-
-    func start(_ name: XMLName, _ attributes: XMLAttributes) {
-        switch name.pointer.pointee {
-        case 0x63 where name.is("c"): // c
-            inCell = true
-            column = attributes.value("r").map(Self.column) ?? column + 1
-            kind = .number
-            if let type = attributes.value("t") {
-                switch type.pointee {
-                case 0x73 where type[1] == 0: kind = .shared                       // s
-                case 0x69: kind = .inline                                           // inlineStr
-                case 0x73: kind = .formulaText                                      // str
-                case 0x62: kind = .boolean                                          // b
-                case 0x65: kind = .error                                            // e
-                case 0x64: kind = .isoDate                                          // d
-                default: kind = .number                                             // n
-                }
-            }
-            style = attributes.value("s").map { Int(strtol($0, nil, 10)) } ?? 0
-            text.removeAll(keepingCapacity: true)
-            hasValue = false
-            hasFormula = false
-        case 0x76 where inCell && name.is("v"): collecting = true // v
-        case 0x72 where name.is("row"): // row
-            line = attributes.value("r").map { Int(strtol($0, nil, 10)) } ?? line + 1
-            fields.removeAll(keepingCapacity: true)
-            problems.removeAll()
-            column = -1
-        case 0x72 where name.is("rPh"): phonetic += 1
-        case 0x69 where inCell && name.is("is"): inInline = true
-        case 0x74 where inInline && phonetic == 0 && name.is("t"): collecting = true
-        case 0x66 where inCell && name.is("f"): hasFormula = true
-        default: break
-        }
-    }
-
-    func end(_ name: XMLName) {
-        switch name.pointer.pointee {
-        case 0x76 where collecting && name.is("v"): collecting = false; hasValue = true
-        case 0x74 where collecting && name.is("t"): collecting = false; hasValue = true
-        case 0x72 where name.is("rPh"): phonetic -= 1
-        case 0x69 where name.is("is"): inInline = false
-        case 0x63 where name.is("c"):
-            inCell = false
-            guard column >= 0, column < 16_384 else {
-                if failure == nil { failure = "row \(line) has a cell beyond column XFD — the workbook is damaged" }
-                return
-            }
-            let value = cellText()
-            // A formula's value is saved in <v>; openpyxl and other writers that do not compute leave it out or empty.
-            let unsaved = hasFormula && (!hasValue || text.isEmpty && kind != .formulaText)
-            if value.isEmpty && !unsaved { return }
-            if fields.count <= column { fields += Array(repeating: "", count: column + 1 - fields.count) }
-            fields[column] = value
-            if unsaved {
-                problems.append(CSVFieldProblem(column: column, line: line, message: "a formula saved without its value — open the workbook in Excel, WPS or LibreOffice, save it (they compute and store the values), and import it again"))
-            }
-        case 0x72 where name.is("row"):
-            ready.append(Row(line: line, fields: fields, problems: problems))
-        default: break
-        }
-    }
-
-    func text(_ bytes: UnsafeBufferPointer<UInt8>) {
-        if collecting { text.append(contentsOf: bytes) }
-    }
-
-    /// The cell just read, as text.
-    private func cellText() -> String {
-        guard hasValue else { return "" }
-        switch kind {
-        case .shared:
-            let index = text.withUnsafeBufferPointer { Self.integer($0) } ?? -1
-            return strings.string(index) ?? ""
-        case .inline, .formulaText:
-            return OOXMLEscapes.present(text, from: 0) ? String(decoding: OOXMLEscapes.decode(text), as: UTF8.self)
-                : String(decoding: text, as: UTF8.self)
-        case .boolean:
-            return text.first == UInt8(ascii: "1") ? "TRUE" : "FALSE"
-        case .error:
-            return String(decoding: text, as: UTF8.self)
-        case .isoDate:
-            let value = String(decoding: text, as: UTF8.self)
-            return value.hasSuffix("T00:00:00") ? String(value.prefix(value.count - 9)) : value.replacingOccurrences(of: "T", with: " ")
-        case .number:
-            if style > 0, style < dateStyles.count, dateStyles[style], let serial = Double(String(decoding: text, as: UTF8.self)) {
-                return Workbook.dateText(serial: serial, date1904: date1904)
-            }
-            return Self.numberText(text)
-        }
-    }
-
-    /// A number cell's value as a CSV would hold it: plain decimals as written (trailing zeros after the point
-    /// dropped, `3.0` as `3`); exponent forms and long values through `Double`, whole ones without a point.
-    static func numberText(_ bytes: [UInt8]) -> String {
-        var plain = !bytes.isEmpty, point: Int?, digits = 0
-        for (i, byte) in bytes.enumerated() {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
-            case UInt8(ascii: "."): if point == nil { point = i } else { plain = false }
-            case UInt8(ascii: "-") where i == 0: break
-            default: plain = false
-            }
-        }
-        if plain, digits <= 15 {
-            guard let point else { return String(decoding: bytes, as: UTF8.self) }
-            var end = bytes.count
-            while end > point + 1, bytes[end - 1] == UInt8(ascii: "0") { end -= 1 }
-            if end == point + 1 { end = point }
-            return String(decoding: bytes[..<end], as: UTF8.self)
-        }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let value = Double(text), value.isFinite else { return text }
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
-    }
-
-    /// The column of a reference such as `F57` (0 for A).
-    private static func column(_ reference: UnsafePointer<CChar>) -> Int {
-        var column = 0, at = 0
-        while true {
-            let c = reference[at]
-            guard c >= 0x41 && c <= 0x5A || c >= 0x61 && c <= 0x7A else { break }
-            column = column * 26 + Int((c & 0x1F)) // A/a → 1
-            at += 1
-            if column > 16_384 { break }
-        }
-        return column - 1
-    }
-
-    private static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        var value = 0
-        var any = false
-        for byte in bytes where byte != 0x20 {
-            guard byte >= 0x30, byte <= 0x39, value < Int.max / 10 - 10 else { return nil }
-            value = value * 10 + Int(byte - 0x30)
-            any = true
-        }
-        return any ? value : nil
     }
 }

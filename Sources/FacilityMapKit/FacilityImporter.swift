@@ -120,6 +120,8 @@ public struct FacilityImporter {
         let batches = Producer<FacilityBatch> { [self] push in
             var batch = FacilityBatch(capacity: batchSize)
             var rows = 0
+            /// How far the reading thread of a text source has read (the source itself is that thread's meanwhile).
+            var aheadBytes = 0
             /// Parses a row as text (every form, every rejection worded) and takes it.
             func parseText(_ row: CSVRow, at place: FacilityBatch.RowPlace) throws {
                 do {
@@ -138,7 +140,7 @@ public struct FacilityImporter {
             func handOver() -> Bool {
                 guard batch.rows.count + batch.rejections.count >= batchSize else { return true }
                 batch.rowsRead = rows
-                batch.bytesRead = reader.bytesRead
+                batch.bytesRead = raw == nil ? aheadBytes : reader.bytesRead
                 guard push(batch) else { return false }
                 batch = FacilityBatch(capacity: batchSize)
                 return true
@@ -158,11 +160,29 @@ public struct FacilityImporter {
                     guard handOver() else { return }
                 }
             } else {
-                while let row = try reader.next() {
-                    rows += 1
-                    try parseText(row, at: .fields(row.fields))
-                    guard handOver() else { return }
+                // Rows read as text (a workbook's, a GeoJSON's points) are read on a thread of their own, a thousand
+                // at a time, while this one parses them: reading a workbook's XML costs as much as the parsing.
+                let ahead = Producer<(rows: [CSVRow], bytesRead: Int)>(capacity: 4) { push in
+                    var chunk: [CSVRow] = []
+                    chunk.reserveCapacity(1024)
+                    while let row = try reader.next() {
+                        chunk.append(row)
+                        guard chunk.count == 1024 else { continue }
+                        guard push((chunk, reader.bytesRead)) else { return }
+                        chunk.removeAll(keepingCapacity: true)
+                    }
+                    if !chunk.isEmpty { _ = push((chunk, reader.bytesRead)) }
                 }
+                defer { ahead.stop() }
+                while let chunk = try ahead.next() {
+                    aheadBytes = chunk.bytesRead
+                    for row in chunk.rows {
+                        rows += 1
+                        try parseText(row, at: .fields(row.fields))
+                        guard handOver() else { return }
+                    }
+                }
+                ahead.stop()
             }
             batch.rowsRead = rows
             batch.bytesRead = reader.bytesRead
