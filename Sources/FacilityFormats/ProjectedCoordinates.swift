@@ -11,10 +11,20 @@ public final class ProjectedCoordinates {
 
     /// The transformation from the projected system `wkt` describes (WKT 1, ESRI's dialect included, or WKT 2); nil
     /// when PROJ cannot read it or it is not a projected system.
-    public init?(wkt: String) {
+    public convenience init?(wkt: String) {
+        self.init { context in proj_create_from_wkt(context, wkt, nil, nil, nil) }
+    }
+
+    /// The transformation from the projected system EPSG numbers `code` (4547: CGCS2000 / 3-degree Gauss–Kruger CM
+    /// 114E; 3857: Web Mercator), as PROJ's database knows it; nil when it does not, or it is not a projected system.
+    public convenience init?(epsg code: Int) {
+        self.init { context in proj_create(context, "EPSG:\(code)") }
+    }
+
+    private init?(_ create: (OpaquePointer) -> OpaquePointer?) {
         guard let context = proj_context_create() else { return nil }
         proj_log_level(context, PJ_LOG_NONE)
-        guard let source = proj_create_from_wkt(context, wkt, nil, nil, nil) else {
+        guard let source = create(context) else {
             proj_context_destroy(context)
             return nil
         }
@@ -50,5 +60,15 @@ public final class ProjectedCoordinates {
     public func toWGS84(x: Double, y: Double) -> LonLat {
         let out = proj_trans(transform, PJ_FWD, proj_coord(x, y, 0, 0))
         return LonLat(out.v.0, out.v.1)
+    }
+}
+
+/// A projected system named for a file that has no place for one.
+public struct ProjectionError: Error, Equatable, CustomStringConvertible {
+    public let path: String
+    public let code: Int
+
+    public var description: String {
+        "\(path): --crs EPSG:\(code) names a projected system, which only a Shapefile's coordinates may be in (it replaces the .prj) — a table's lon and lat are longitude and latitude (wgs84, cgcs2000, gcj02 or bd09); convert the file's coordinates first (ogr2ogr -s_srs EPSG:\(code) -t_srs EPSG:4326)"
     }
 }

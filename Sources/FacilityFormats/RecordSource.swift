@@ -60,8 +60,11 @@ public enum RecordSources {
     /// The table at `path`: CSV (UTF-8, with or without a byte order mark, or GB18030 as `encoding` says), or the points
     /// of a GeoJSON file (`FeatureTable`, leaving out the properties named in `derived`).
     public static func table(path: String, encoding: EncodingChoice, leaving derived: Set<String> = [],
-                             workbook: WorkbookOptions = WorkbookOptions()) throws -> any RecordSource {
-        if let features = try featureSource(path, encoding: encoding) { return try FeatureTable(features, leaving: derived) }
+                             workbook: WorkbookOptions = WorkbookOptions(), projection: Projection? = nil) throws -> any RecordSource {
+        if let features = try featureSource(path, encoding: encoding, projection: projection) {
+            return try FeatureTable(features, leaving: derived)
+        }
+        if let projection { throw ProjectionError(path: path, code: projection.code) }
         let lower = path.lowercased()
         if lower.hasSuffix(".xls") || lower.hasSuffix(".et") { return try XLSSheet(path: path, options: workbook) }
         if lower.hasSuffix(".xlsx") || lower.hasSuffix(".xlsm") { return try XLSXSheet(path: path, options: workbook) }
@@ -73,20 +76,40 @@ public enum RecordSources {
 
     /// What the file at `path` holds: features for GeoJSON (by the extension `.geojson` or `.json`, else by a first
     /// non-blank byte `{`), else a table (`table(path:encoding:)`).
-    public static func open(path: String, encoding: EncodingChoice, workbook: WorkbookOptions = WorkbookOptions()) throws -> ImportSource {
-        if let features = try featureSource(path, encoding: encoding) { return .features(features) }
-        return .table(try table(path: path, encoding: encoding, workbook: workbook))
+    public static func open(path: String, encoding: EncodingChoice, workbook: WorkbookOptions = WorkbookOptions(),
+                            projection: Projection? = nil) throws -> ImportSource {
+        if let features = try featureSource(path, encoding: encoding, projection: projection) { return .features(features) }
+        return .table(try table(path: path, encoding: encoding, workbook: workbook, projection: projection))
+    }
+
+    /// A projected system named for a file (`--crs EPSG:NNNN`): its EPSG number and PROJ's transformation.
+    public struct Projection {
+        public let code: Int
+        public let coordinates: ProjectedCoordinates
+
+        /// The projected system EPSG numbers `code`; nil when PROJ does not know it as one.
+        public init?(epsg code: Int) {
+            guard let coordinates = ProjectedCoordinates(epsg: code) else { return nil }
+            self.code = code
+            self.coordinates = coordinates
+        }
     }
 
     /// The features of the file at `path`, when it holds features: a Shapefile (`.shp`, or a `.zip` holding one;
     /// `encoding` for its `.dbf`) or GeoJSON (always UTF-8).
-    public static func featureSource(_ path: String, encoding: EncodingChoice) throws -> (any FeatureSource)? {
+    /// `projection`, when given, is the Shapefile's system (over its `.prj`); any other file with one is refused.
+    public static func featureSource(_ path: String, encoding: EncodingChoice, projection: Projection? = nil) throws -> (any FeatureSource)? {
         let lower = path.lowercased()
-        if lower.hasSuffix(".shp") { return ShapefileFeatureSource(path: path, encoding: encoding) }
-        if lower.hasSuffix(".zip") {
-            return try ShapefileFeatureSource(zip: path, into: NSTemporaryDirectory(), encoding: encoding)
+        var shapefile: ShapefileFeatureSource?
+        if lower.hasSuffix(".shp") { shapefile = ShapefileFeatureSource(path: path, encoding: encoding) }
+        if lower.hasSuffix(".zip") { shapefile = try ShapefileFeatureSource(zip: path, into: NSTemporaryDirectory(), encoding: encoding) }
+        if let shapefile {
+            shapefile.projection = projection?.coordinates
+            return shapefile
         }
-        return holdsFeatures(path) ? GeoJSONFeatureSource(path: path) : nil
+        guard holdsFeatures(path) else { return nil }
+        if let projection { throw ProjectionError(path: path, code: projection.code) }
+        return GeoJSONFeatureSource(path: path)
     }
 
     /// Whether `open(path:encoding:)` reads `path` as features: GeoJSON, by its extension, else by its first non-blank

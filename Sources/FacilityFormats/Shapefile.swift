@@ -17,7 +17,7 @@ public enum ShapefileError: Error, Equatable, CustomStringConvertible {
         case let .unreadable(path, reason): "\(path): cannot read the file: \(reason) — a Shapefile is a set of files (.shp, .dbf, .prj) side by side: keep them together"
         case let .malformed(path, message): "\(path): not a Shapefile this tool reads: \(message)"
         case let .projected(path, name):
-            "\(path): the coordinates are projected (\(name)), not longitude and latitude, and no .prj says how — put the layer's .prj beside it, or reproject it to WGS-84 (ogr2ogr -t_srs EPSG:4326 out.shp in.shp)"
+            "\(path): the coordinates are projected (\(name)), not longitude and latitude, and no .prj says how — put the layer's .prj beside it, name its system with --crs EPSG:NNNN, or reproject it to WGS-84 (ogr2ogr -t_srs EPSG:4326 out.shp in.shp)"
         }
     }
 }
@@ -41,6 +41,8 @@ public final class ShapefileFeatureSource: FeatureSource {
     public let encoding: EncodingChoice
     /// The folder a `.zip` was unpacked into, removed with the source.
     private let unpacked: String?
+    /// The layer's projected system when told (`--crs EPSG:NNNN`): over the `.prj`, or where there is none.
+    public var projection: ProjectedCoordinates?
 
     /// The names a `.dbf` may hold a field called `name` under: the name itself and, past the 10 bytes a dBase field
     /// name holds, its cut at 10 bytes as UTF-8 and as GBK (`parent_cod`, `常住人`, `常住人口数`), as GDAL and ArcGIS cut it.
@@ -151,6 +153,7 @@ public final class ShapefileFeatureSource: FeatureSource {
     /// The layer's projected system, turned into WGS-84 by PROJ; nil for longitude and latitude. By the `.prj`, or
     /// without one by the bounding box.
     private func coordinateSystem(box: (minX: Double, minY: Double, maxX: Double, maxY: Double)) throws -> ProjectedCoordinates? {
+        if let projection { return projection }
         if let prj = sibling("prj") {
             // A zipped layer's .prj is named as the .zip holds it, not by the folder it was unpacked into.
             let named = unpacked == nil ? prj : "\(path) (its .prj)"
@@ -158,7 +161,7 @@ public final class ShapefileFeatureSource: FeatureSource {
             let head = wkt.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
             if head.hasPrefix("PROJCS[") || head.hasPrefix("PROJCRS[") {
                 guard let projected = ProjectedCoordinates(wkt: wkt) else {
-                    throw ShapefileError.malformed(path: named, message: "PROJ cannot place the projected system the .prj describes — reproject the layer to WGS-84 (ogr2ogr -t_srs EPSG:4326 out.shp in.shp)")
+                    throw ShapefileError.malformed(path: named, message: "PROJ cannot place the projected system the .prj describes — name it with --crs EPSG:NNNN, or reproject the layer to WGS-84 (ogr2ogr -t_srs EPSG:4326 out.shp in.shp)")
                 }
                 return projected
             }

@@ -21,7 +21,8 @@ public struct ErrorMeaning: Equatable, Sendable {
     public static func of(_ error: Error) -> ErrorMeaning? {
         switch error {
         // A file that cannot be read: the request (or the command line) named it wrong.
-        case CSVError.unreadable, GeoJSONError.unreadable, ShapefileError.unreadable, WorkbookError.unreadable, WorkbookError.noSheet:
+        case CSVError.unreadable, GeoJSONError.unreadable, ShapefileError.unreadable, WorkbookError.unreadable, WorkbookError.noSheet,
+             is ProjectionError:
             ErrorMeaning(exitStatus: 2, httpStatus: 400)
         // A migration asked for what is not one: a usage mistake, or a target that would be overwritten.
         case MigrationError.noSuchStore, MigrationError.notBetweenEngines: ErrorMeaning(exitStatus: 2, httpStatus: 400)

@@ -10,6 +10,8 @@ public struct FacilityImporter {
     public var encoding: EncodingChoice = .auto
     /// A workbook's sheet and header row (`--sheet`, `--header-row`).
     public var workbook = WorkbookOptions()
+    /// A Shapefile's projected system when told (`--crs EPSG:NNNN`), over its `.prj`.
+    public var projection: RecordSources.Projection?
     /// Reject the whole file (write nothing) when any row is bad.
     public var strict = false
     /// Where to write rejected rows, with a `reason` column.
@@ -40,7 +42,7 @@ public struct FacilityImporter {
     /// what was taken and what was rejected.
     public func run(path: String, into store: any RegistryStore) throws -> ImportSummary {
         try run(source: RecordSources.table(path: path, encoding: encoding, leaving: GeoJSONExport.derivedProperties,
-                                            workbook: workbook), into: store)
+                                            workbook: workbook, projection: projection), into: store)
     }
 
     /// Imports the rows of `reader` (any format: `RecordSource`) into `store`. A source that also gives raw records

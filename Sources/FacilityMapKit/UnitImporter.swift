@@ -13,6 +13,8 @@ public struct UnitImporter {
     public var encoding: EncodingChoice = .auto
     /// A workbook's sheet and header row (`--sheet`, `--header-row`).
     public var workbook = WorkbookOptions()
+    /// A Shapefile's projected system when told (`--crs EPSG:NNNN`), over its `.prj`.
+    public var projection: RecordSources.Projection?
     public var strict = false
     public var rejectsPath: String?
     /// The rejects file's encoding; nil: the input's own (GB18030 for a GB18030 file, else UTF-8 with a byte order mark).
@@ -55,7 +57,7 @@ public struct UnitImporter {
     /// Reads, checks and repairs the units of a file of features (GeoJSON, a Shapefile) for `run(path:into:prepared:)`;
     /// nil for a table (CSV, a workbook: read as it is stored).
     public func prepare(path: String) throws -> PreparedUnits? {
-        guard let source = try RecordSources.featureSource(path, encoding: encoding) else { return nil }
+        guard let source = try RecordSources.featureSource(path, encoding: encoding, projection: projection) else { return nil }
         return try prepare(features: source)
     }
 
@@ -73,7 +75,7 @@ public struct UnitImporter {
     /// Imports the units of the file at `path` (GeoJSON or CSV: `RecordSources.open`), or those `prepared` from it.
     public func run(path: String, into store: any RegistryStore, prepared: PreparedUnits? = nil) throws -> ImportSummary {
         if prepared != nil { return try run(source: .features(GeoJSONFeatureSource(path: path)), into: store, prepared: prepared) }
-        return try run(source: RecordSources.open(path: path, encoding: encoding, workbook: workbook), into: store)
+        return try run(source: RecordSources.open(path: path, encoding: encoding, workbook: workbook, projection: projection), into: store)
     }
 
     /// Imports the units `source` gives — a table's rows (each with a code, a name, a level and maybe a point) or

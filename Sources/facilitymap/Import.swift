@@ -12,9 +12,22 @@ struct Import: ParsableCommand {
 
 /// Options shared by both imports.
 struct ImportOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Coordinate system of the file: wgs84, cgcs2000, gcj02 or bd09.",
-                               discussion: "GCJ-02 and BD-09 (as copied from Chinese web maps) are converted to WGS-84."))
+    @Option(help: ArgumentHelp("The file's coordinate system: wgs84 or cgcs2000 (the same here), gcj02 or bd09; a Shapefile's projected one as EPSG:NNNN.",
+                               discussion: "GCJ-02 and BD-09 (as copied from Chinese web maps) are converted to WGS-84. A projected EPSG code (EPSG:4547, a CGCS2000 Gauss–Krüger zone; EPSG:3857, Web Mercator) is a Shapefile's system over its .prj, turned into WGS-84 by PROJ."))
     var crs: String = "wgs84"
+
+    /// The Shapefile's projected system `--crs EPSG:NNNN` names; nil for the systems of longitude and latitude.
+    var projection: RecordSources.Projection? {
+        get throws {
+            guard CoordinateSystem(argument: crs) == nil else { return nil }
+            let digits = crs.lowercased().hasPrefix("epsg:") ? String(crs.dropFirst(5)) : crs
+            guard let code = Int(digits), code > 0 else { return nil }
+            guard let projection = RecordSources.Projection(epsg: code) else {
+                throw ValidationError("--crs \(crs): PROJ knows no projected system EPSG:\(code) — name the layer's projected system (EPSG:4547 for CGCS2000 / 3-degree Gauss–Kruger CM 114E, EPSG:3857 for Web Mercator), or one of wgs84, cgcs2000, gcj02, bd09")
+            }
+            return projection
+        }
+    }
 
     @Option(help: "Text encoding of a CSV file or a Shapefile's .dbf: auto, utf-8 or gb18030 (auto: a CSV's UTF-8 with or without BOM, else GB18030/GBK; a .dbf as its .cpg says, else UTF-8 when it all is, else GBK).")
     var encoding: String = "auto"
@@ -56,8 +69,9 @@ struct ImportOptions: ParsableArguments {
 
     var coordinateSystem: CoordinateSystem {
         get throws {
+            if try projection != nil { return .wgs84 }
             guard let crs = CoordinateSystem(argument: self.crs) else {
-                throw ValidationError("--crs \(self.crs) is not known: use wgs84, cgcs2000, gcj02 or bd09")
+                throw ValidationError("--crs \(self.crs) is not known: use wgs84, cgcs2000, gcj02, bd09, or a Shapefile's projected EPSG:NNNN")
             }
             return crs
         }
@@ -173,6 +187,7 @@ struct ImportUnits: ParsableCommand {
         importer.geometryLimits = geometry.limits
         importer.rejectsEncoding = try options.rejectsEncoding
         importer.workbook = options.workbook
+        importer.projection = try options.projection
         let summary = try importer.run(path: file, into: store)
         Trace.mark("returned")
         let findings = summary.committed && !options.noCheck ? try RegistryCheck.run(store: store) : nil
@@ -208,7 +223,7 @@ struct ImportFacilities: ParsableCommand {
     }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Argument(help: "A CSV file, an Excel workbook (.xlsx or .xls: its first sheet), or points as GeoJSON or a Shapefile (.shp, or a .zip holding one: each property a column, lon and lat from the point).") var file: String
+    @Argument(help: "A CSV file, an Excel workbook (.xlsx or .xls) or points as GeoJSON or a Shapefile (.shp, or a .zip holding one): each property a column, lon and lat from the point.") var file: String
     @OptionGroup var options: ImportOptions
 
     func run() throws {
@@ -221,6 +236,7 @@ struct ImportFacilities: ParsableCommand {
                                         progress: progress.isEnabled ? progress.update : nil)
         importer.rejectsEncoding = try options.rejectsEncoding
         importer.workbook = options.workbook
+        importer.projection = try options.projection
         let summary = try importer.run(path: file, into: store)
         progress.finish()
         // The check examines what the import changed: its rows and their neighbours.

@@ -312,14 +312,31 @@ final class CLITests: XCTestCase {
             }
         }
         let expected = try vertices(boundaries)
-        for epsg in ["4547", "4526", "4546", "3857", "4490"] {
-            try ogr2ogr(["\(folderPath)/epsg\(epsg).shp", districts, "-t_srs", "EPSG:\(epsg)", "-lco", "ENCODING=GBK"])
-            try FileManager.default.removeItem(atPath: "\(folderPath)/epsg\(epsg).cpg")
-            let environment = ["FACILITYMAP_STORE": folder.appendingPathComponent("epsg\(epsg).sqlite").path]
-            let imported = try run(["import", "units", "epsg\(epsg).shp"], environment: environment)
+        for epsg in ["4547", "4526", "4546", "3857", "4490", "4547 without its .prj"] {
+            let told = epsg.hasSuffix(" without its .prj")
+            let code = String(epsg.prefix(4)), layer = told ? "told\(code)" : "epsg\(code)"
+            try ogr2ogr(["\(folderPath)/\(layer).shp", districts, "-t_srs", "EPSG:\(code)", "-lco", "ENCODING=GBK"])
+            try FileManager.default.removeItem(atPath: "\(folderPath)/\(layer).cpg")
+            let environment = ["FACILITYMAP_STORE": folder.appendingPathComponent("\(layer).sqlite").path]
+            var arguments = ["import", "units", "\(layer).shp"]
+            if told {
+                // No .prj: refused, asking for the system; --crs EPSG:NNNN names it. A table cannot be projected.
+                try FileManager.default.removeItem(atPath: "\(folderPath)/\(layer).prj")
+                let refused = try run(arguments, environment: environment)
+                XCTAssertEqual(refused.status, 1, refused.stderr)
+                XCTAssertTrue(refused.stderr.contains("no .prj says how — put the layer's .prj beside it, name its system with --crs EPSG:NNNN"), refused.stderr)
+                let table = try run(["import", "facilities", repo("Tests/FacilityMapKitTests/Fixtures/facilities.csv"), "--crs", "EPSG:\(code)"], environment: environment)
+                XCTAssertEqual(table.status, 2, table.stderr)
+                XCTAssertTrue(table.stderr.contains("--crs EPSG:4547 names a projected system, which only a Shapefile's coordinates may be in"), table.stderr)
+                let unknown = try run(arguments + ["--crs", "EPSG:4326999"], environment: environment)
+                XCTAssertEqual(unknown.status, 2, unknown.stderr)
+                XCTAssertTrue(unknown.stderr.contains("PROJ knows no projected system EPSG:4326999"), unknown.stderr)
+                arguments += ["--crs", "EPSG:\(code)"]
+            }
+            let imported = try run(arguments, environment: environment)
             XCTAssertEqual(imported.status, 0, imported.stderr)
-            XCTAssertEqual(try run(["export", "geojson", "--layer", "units", "--out", "epsg\(epsg).geojson"], environment: environment).status, 0)
-            let got = try vertices(try Data(contentsOf: folder.appendingPathComponent("epsg\(epsg).geojson")))
+            XCTAssertEqual(try run(["export", "geojson", "--layer", "units", "--out", "\(layer).geojson"], environment: environment).status, 0)
+            let got = try vertices(try Data(contentsOf: folder.appendingPathComponent("\(layer).geojson")))
             XCTAssertEqual(got.count, expected.count, epsg)
             var worst = 0.0
             for (a, b) in zip(got, expected) {
