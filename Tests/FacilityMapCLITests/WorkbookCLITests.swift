@@ -153,6 +153,33 @@ final class WorkbookCLITests: XCTestCase {
         XCTAssertTrue(noSheet.stderr.contains("no sheet 2 — its sheets are 医疗机构"), noSheet.stderr)
     }
 
+    /// Luoyang's 3,156 units (districts, townships, communities, villages with their points) as a workbook openpyxl
+    /// writes — codes and populations as numbers, a title above the header — import as their CSV does.
+    func testUnitsFromAWorkbookAreTheUnitsOfTheirCSV() throws {
+        let units = repo("GeoData/luoyang/units.csv")
+        XCTAssertEqual(try run(["import", "units", units], store: "csv.sqlite").status, 0)
+        let script = """
+            import csv, sys, openpyxl
+            rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig")))
+            wb = openpyxl.Workbook(write_only=True)
+            ws = wb.create_sheet("行政区划")
+            ws.append(["洛阳市行政区划（2025年）"])
+            ws.append([])
+            ws.append(rows[0])
+            numbers = {"code", "parent", "population", "lon", "lat"}
+            for row in rows[1:]:
+                ws.append([None if v == "" else (float(v) if "." in v else int(v)) if name in numbers else v for name, v in zip(rows[0], row)])
+            wb.save(sys.argv[2])
+            """
+        let made = try external("/usr/bin/env", ["python3", "-c", script, units, folder.appendingPathComponent("区划.xlsx").path])
+        XCTAssertEqual(made.status, 0, made.output)
+        let fromWorkbook = try run(["import", "units", "区划.xlsx"], store: "xlsx.sqlite")
+        XCTAssertEqual(fromWorkbook.status, 0, fromWorkbook.stderr)
+        XCTAssertTrue(fromWorkbook.stdout.hasPrefix("imported 3156 rows: 3156 new"), fromWorkbook.stdout)
+        let listed = { (store: String) in try self.run(["list", "units", "--format", "json"], store: store).stdout }
+        XCTAssertEqual(try listed("xlsx.sqlite"), try listed("csv.sqlite"))
+    }
+
     func testABrokenWorkbookIsAClearErrorAndStoresNothing() throws {
         try writeWorkbook("名录.xlsx", formula: false)
         var bytes = try Data(contentsOf: folder.appendingPathComponent("名录.xlsx"))
