@@ -25,8 +25,9 @@ enum RegistryPage {
           <h2>Upload 上报 (token holders)</h2>
           <form id="upload-form">
             <label>Token <input id="token" type="password" autocomplete="off" size="34" placeholder="fm_…"></label>
-            <label>Layer <select id="layer"><option value="facilities">facilities 设施 (CSV)</option><option value="units">units 区划 (GeoJSON or CSV)</option></select></label>
+            <label>Layer <select id="layer"><option value="facilities">facilities 设施 (CSV, Excel, GeoJSON, zipped Shapefile)</option><option value="units">units 区划 (GeoJSON, zipped Shapefile, CSV, Excel)</option></select></label>
             <label>Coordinates <select id="crs"><option value="wgs84">WGS-84</option><option value="gcj02">GCJ-02 (高德/腾讯)</option><option value="bd09">BD-09 (百度)</option><option value="cgcs2000">CGCS2000</option></select></label>
+            <label>Sheet 工作表 <input id="sheet" size="10" placeholder="first"></label>
             <label><input id="strict" type="checkbox"> strict: any bad row refuses the file</label>
             <input id="file" type="file" accept=".csv,.xlsx,.xls,.geojson,.json,.zip,text/csv,application/geo+json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel,application/zip">
             <button id="send" type="submit">Upload</button>
@@ -151,6 +152,7 @@ enum RegistryPage {
           if (!file) { result.textContent = "choose a file first"; result.className = "bad"; return; }
           const p = new URLSearchParams({file: file.name, crs: $("crs").value});
           if ($("strict").checked) p.set("strict", "true");
+          if ($("sheet").value.trim()) p.set("sheet", $("sheet").value.trim());
           result.textContent = "uploading " + file.name + "…";
           const answer = await getJSON(`/api/${$("layer").value}?` + p, {
             method: "POST", body: file,

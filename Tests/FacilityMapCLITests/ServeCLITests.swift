@@ -350,11 +350,28 @@ final class ServeCLITests: XCTestCase {
         let csv = try write("上报.csv", "id,name,kind,lon,lat,unit,beds\nXG-NEW-1,西工区新医院,医院,112.43,34.67,410303001,100\nXG-NEW-2,坏行,医院,112.43,34.67,410303001,many\n"
                             + "XG-XSS-1,<img src=x onerror=document.body.dataset.pwned=1>,医院,112.431,34.671,410303001,5\n"
                             + "XG-XSS-2,</script><script>document.body.dataset.pwned=2</script>,医院,112.432,34.672,410303001,5\n")
+        // The same through the form as a workbook openpyxl writes, its register on the second sheet.
+        let workbook = folder.appendingPathComponent("上报.xlsx").path
+        let made = Process()
+        made.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        made.arguments = ["python3", "-c", """
+            import sys, openpyxl
+            wb = openpyxl.Workbook()
+            wb.active.title = "说明"
+            ws = wb.create_sheet("医疗机构")
+            ws.append(["id", "name", "kind", "lon", "lat", "unit", "beds"])
+            ws.append(["XG-NEW-3", "西工区新卫生院", "医院", 112.433, 34.673, 410303001, 30])
+            ws.append(["XG-NEW-4", "坏格", "医院", 112.434, 34.674, 410303001, "很多"])
+            wb.save(sys.argv[1])
+            """, workbook]
+        try made.run()
+        made.waitUntilExit()
+        XCTAssertEqual(made.terminationStatus, 0, "python3 with openpyxl (Scripts/setup installs it)")
         let screenshot = folder.appendingPathComponent("page.png").path
         let script = CLITests.repository.appendingPathComponent("Tests/browser/served_page.py").path
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", script, base + "/", secret, csv, screenshot]
+        python.arguments = ["python3", script, base + "/", secret, csv, screenshot, workbook, "医疗机构"]
         let out = Pipe(), err = Pipe()
         python.standardOutput = out
         python.standardError = err
@@ -389,6 +406,9 @@ final class ServeCLITests: XCTestCase {
         let fills = seen["township_fills"] as? [String] ?? []
         XCTAssertTrue(fills.contains { $0 != "#d9d9d9" }, "some township coloured by attainment: \(fills)")
         XCTAssertGreaterThan(seen["township_radii"] as? Int ?? 0, 5, "sized by population")
+        XCTAssertEqual(seen["workbook_upload"] as? String, "imported 2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected", "\(seen)")
+        XCTAssertEqual(seen["workbook_rejects"] as? [String], ["上报.xlsx:医疗机构!G3: beds: 很多 is not a whole number — write a count such as 120, or leave it empty"])
+        XCTAssertEqual(seen["workbook_rejects_file"] as? String, "上报-rejects.csv")
         let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
         XCTAssertGreaterThan(png.count, 20_000, "a drawn page, not a blank one")
         if let keep = ProcessInfo.processInfo.environment["FACILITYMAP_KEEP_SCREENSHOT"] {

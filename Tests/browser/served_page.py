@@ -1,8 +1,8 @@
 """Drives the page `facilitymap serve` serves at / in headless Chromium (selenium + Debian's chromedriver).
 
-Usage: served_page.py URL TOKEN CSV SCREENSHOT — prints what it saw as one JSON object.
+Usage: served_page.py URL TOKEN CSV SCREENSHOT [WORKBOOK SHEET] — prints what it saw as one JSON object.
 It waits for the page to load and draw, switches the target and the goal year, uploads CSV with TOKEN,
-and reads the rejections the page shows.
+and reads the rejections the page shows; then uploads WORKBOOK's sheet SHEET (when given) the same way.
 """
 import json
 import sys
@@ -13,6 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 url, token, csv, screenshot = sys.argv[1:5]
+workbook, sheet = (sys.argv[5:7] + [None, None])[:2]
 driver = chromium(1280, 1100)
 seen = {}
 try:
@@ -77,6 +78,14 @@ try:
     seen["township_radii"] = len(set(p.get_attribute("r") for p in points))
     driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(screenshot)
+    if workbook:
+        driver.find_element(By.ID, "sheet").send_keys(sheet)
+        driver.find_element(By.ID, "file").send_keys(workbook)
+        driver.find_element(By.ID, "send").click()
+        wait.until(lambda d: body().get_attribute("data-uploads") == "2")
+        seen["workbook_upload"] = text("upload-result")
+        seen["workbook_rejects"] = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#rejects li")]
+        seen["workbook_rejects_file"] = driver.find_element(By.ID, "rejects-download").get_attribute("download")
 finally:
     driver.quit()
 print(json.dumps(seen, ensure_ascii=False))
