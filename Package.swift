@@ -71,6 +71,8 @@ let package = Package(
             pkgConfig: "xlsxwriter",
             providers: [.apt(["libxlsxwriter-dev", "pkg-config"])]
         ),
+        // The interface's words: a message catalogue per language (`.strings`, embedded), the language chosen. Depends on nothing.
+        .target(name: "FacilityText", resources: [.embedInCode("Resources/en.strings"), .embedInCode("Resources/zh.strings")]),
         // Points, polygons, distances on the sphere, WKB. Depends on nothing.
         .target(name: "FacilityGeometry"),
         // CSV (encodings, BOM, quoting), JSON/GeoJSON, coordinate systems (GCJ-02, BD-09), files' SHA-256.
@@ -96,7 +98,7 @@ let package = Package(
         .target(name: "FacilityMapData", path: "GeoData", exclude: ["targets"], sources: ["GeoData.swift"],
                 resources: [.copy("luoyang")]),
         // Use cases: import, list, stats — formats in, store out.
-        .target(name: "FacilityMapKit", dependencies: ["FacilityFormats", "FacilityModel", "FacilityRegistry", "FacilityStore", "FacilityGeometry",
+        .target(name: "FacilityMapKit", dependencies: ["FacilityText", "FacilityFormats", "FacilityModel", "FacilityRegistry", "FacilityStore", "FacilityGeometry",
                                                      "FacilityCoverage", "FacilityQuality", "FacilityPostGIS", "FacilityMapData",
                                                      "FacilityGEOS"]),
         // The shared registry over HTTP: routes, tokens, the web page. Calls FacilityMapKit's use cases.
@@ -113,6 +115,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "FacilityGeometryTests", dependencies: ["FacilityGeometry"]),
+        .testTarget(name: "FacilityTextTests", dependencies: ["FacilityText"]),
         .testTarget(name: "FacilityGEOSTests", dependencies: ["FacilityGEOS", "FacilityGeometry"]),
         // The seeded mutator and fuzz loop shared by the fuzz tests.
         .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),

@@ -23,9 +23,10 @@ extension CoverageEngine {
 /// Renders a coverage report as a table, CSV or JSON (and, through `CoverageWorkbook`, a workbook).
 public enum CoverageFormatter {
     /// The report as bytes to write: CSV in `csvEncoding`, table and JSON in UTF-8, xlsx a workbook's bytes.
-    public static func data(_ report: CoverageReport, as format: ReportFormat, csvEncoding: CSVOutputEncoding = .utf8BOM) throws -> Data {
+    public static func data(_ report: CoverageReport, as format: ReportFormat, csvEncoding: CSVOutputEncoding = .utf8BOM,
+                            language: Language = .en) throws -> Data {
         switch format {
-        case .table: Data(table(report).utf8)
+        case .table: Data(table(report, in: language).utf8)
         case .csv: Data(csvEncoding.data(csv(report)))
         case .json: Data(json(report).utf8)
         case .xlsx: try CoverageWorkbook.data(report)
@@ -163,31 +164,36 @@ public enum CoverageFormatter {
             + TextTable.render(header: ["id", "title", "metric", "goals"], rows: rows)
     }
 
-    public static func table(_ report: CoverageReport) -> String {
-        var out = "\(report.plan) — goals of \(report.year), facilities counted on \(report.asOf), by \(report.by.rawValue)\n"
+    /// The report as the terminal shows it, in `language` (numbers, codes, names and target ids as they are).
+    public static func table(_ report: CoverageReport, in language: Language = .en) -> String {
+        func say(_ key: String, _ arguments: String...) -> String { Message(key).text(arguments, in: language) }
+        func levelName(_ level: UnitLevel, plural: Bool = false) -> String { say("level.\(level.rawValue)" + (plural ? ".plural" : "")) }
+        func fieldName(_ field: FacilityCount?) -> String? { field.map { language == .zh ? $0.label : $0.rawValue } }
+        var out = say("coverage.title", report.plan, String(report.year), report.asOf.description, levelName(report.by)) + "\n"
         for t in report.targets {
             let metric = t.target.metric
             let shares = metric == .unitCoverage || metric == .share || (metric == .count && t.target.perArea != nil)
-            let goalText = t.goal.map { "goal " + (shares ? percent($0) : decimal($0)) } ?? "no goal for \(report.year)"
+            let goalText = t.goal.map { say("coverage.goal", shares ? percent($0) : decimal($0)) } ?? say("coverage.no-goal", String(report.year))
             out += "\n\(t.target.id)  \(t.target.title)  (\(metric.rawValue), \(goalText))\n"
             let (numName, denName): (String, String) = {
                 switch metric {
-                case .unitCoverage where t.target.weight == .population: ("people covered", "people")
-                case .unitCoverage: ("covered", t.target.units.map(plural) ?? "units")
-                case .access: ("\(t.target.field?.rawValue ?? "capacity") reached", "people")
-                case .perPopulation: (t.target.field?.rawValue ?? "sum", "people")
-                case .share: ("\(t.target.whereAttribute ?? "selected") \(t.target.field?.rawValue ?? "facilities")",
-                              t.target.field?.rawValue ?? "facilities")
-                case .count: t.target.perArea.map { ("\(plural($0)) meeting", plural($0)) } ?? ("facilities", "-")
+                case .unitCoverage where t.target.weight == .population: (say("coverage.people-covered"), say("coverage.people"))
+                case .unitCoverage: (say("coverage.covered"), t.target.units.map { levelName($0, plural: true) } ?? say("coverage.units"))
+                case .access: (say("coverage.reached", fieldName(t.target.field) ?? say("coverage.capacity")), say("coverage.people"))
+                case .perPopulation: (fieldName(t.target.field) ?? say("coverage.sum"), say("coverage.people"))
+                case .share: ("\(t.target.whereAttribute.map { name in language == .zh ? FacilityField(rawValue: name)?.label ?? name : name } ?? say("coverage.selected")) \(fieldName(t.target.field) ?? say("coverage.facilities"))",
+                              fieldName(t.target.field) ?? say("coverage.facilities"))
+                case .count: t.target.perArea.map { (say("coverage.meeting", levelName($0, plural: true)), levelName($0, plural: true)) }
+                    ?? (say("coverage.facilities"), "-")
                 }
             }()
             func cells(_ area: UnitReference, _ r: CoverageResult, total: Bool, perAreaRow: Bool) -> [String] {
                 let asShare = showsShares(t, by: report.by, areaRow: perAreaRow)
                 let actual = r.actual == nil ? (r.note ?? "-") : (asShare ? percent(r.actual) : decimal(r.actual))
                 let goal = r.goal.map { asShare ? percent($0) : decimal($0) } ?? "-"
-                let met = r.met.map { $0 ? "yes" : "NO" } ?? "-"
+                let met = r.met.map { say($0 ? "coverage.met.yes" : "coverage.met.no") } ?? "-"
                 let marker = r.met == false ? "✗" : " "
-                var row = [marker, area.code, total ? "\(area.name) (total)" : area.name, whole(r.numerator), whole(r.denominator),
+                var row = [marker, area.code, total ? say("coverage.total", area.name) : area.name, whole(r.numerator), whole(r.denominator),
                            actual, goal, met, whole(r.shortfall)]
                 if byPeople { row.append(r.unitShare.map { percent($0) } ?? "-") }
                 return row
@@ -195,16 +201,17 @@ public enum CoverageFormatter {
             let byPeople = metric == .unitCoverage && t.target.weight == .population
             var rows = t.areas.map { cells($0.area, $0.result, total: false, perAreaRow: true) }
             rows.append(cells(t.totalArea, t.total, total: true, perAreaRow: false))
-            let table = TextTable.render(header: [" ", "code", "area", numName, denName, "actual", "goal", "met", "shortfall"]
-                                            + (byPeople ? ["units covered"] : []),
+            let header = [" ", say("coverage.header.code"), say("coverage.header.area"), numName, denName, say("coverage.header.actual"),
+                          say("coverage.header.goal"), say("coverage.header.met"), say("coverage.header.shortfall")]
+            let table = TextTable.render(header: header + (byPeople ? [say("coverage.header.units-covered")] : []),
                                          rows: rows, rightAligned: [3, 4, 5, 6, 8, 9])
             out += table.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }
                 .joined(separator: "\n")
             if metric == .unitCoverage {
                 for a in t.areas where !a.uncovered.isEmpty {
-                    let shown = a.uncovered.prefix(8).map { "\($0.name) \($0.code)" }.joined(separator: ", ")
-                    let more = a.uncovered.count > 8 ? " … and \(a.uncovered.count - 8) more (--format csv or json lists all)" : ""
-                    out += "  uncovered in \(a.area.name): \(shown)\(more)\n"
+                    let shown = a.uncovered.prefix(8).map { "\($0.name) \($0.code)" }.joined(separator: language == .zh ? "、" : ", ")
+                    let more = a.uncovered.count > 8 ? say("coverage.uncovered.more", String(a.uncovered.count - 8)) : ""
+                    out += "  " + say("coverage.uncovered", a.area.name, shown, more) + "\n"
                 }
             }
         }

@@ -42,20 +42,20 @@ public struct Demo {
             var importer = UnitImporter()
             importer.sourceName = Demo.dataSetName(file)
             let summary = try importer.run(path: file.path, into: store)
-            log("\(file.lastPathComponent): \(summary.line)")
+            log("\(file.lastPathComponent): \(summary.line(in: .current))")
         }
         for (file, var importer) in files.facilities {
             importer.sourceName = Demo.dataSetName(file)
             let summary = try importer.run(path: file.path, into: store)
-            log("\(file.lastPathComponent): \(summary.line)")
+            log("\(file.lastPathComponent): \(summary.line(in: .current))")
         }
-        log(RegistryCheck.summary(try RegistryCheck.run(store: store)))
+        log(RegistryCheck.summary(try RegistryCheck.run(store: store), in: .current))
         let plan = TargetPlan.luoyang2022
         let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
         let years = year.map { [$0] } ?? Set(plan.targets.flatMap { $0.goals.keys }).sorted()
         var out = ""
         for y in years {
-            out += CoverageFormatter.table(engine.report(plan: plan, query: CoverageQuery(year: y))) + "\n"
+            out += CoverageFormatter.table(engine.report(plan: plan, query: CoverageQuery(year: y)), in: .current) + "\n"
         }
         let query = CoverageQuery(year: years.last)
         let geojson = folder.appendingPathComponent("coverage.geojson")

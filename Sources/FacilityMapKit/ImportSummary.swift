@@ -44,15 +44,21 @@ public struct ImportSummary: Sendable {
     public var rejected: Int { rejections.count }
 
     /// `imported N rows: A new, B updated, C unchanged, R rejected`.
-    public var line: String {
-        let taken = committed ? "imported" : "imported nothing (--strict) of"
-        return "\(taken) \(counted(rows, "row")): \(new) new, \(updated) updated, \(unchanged) unchanged, \(rejected) rejected"
+    public var line: String { line(in: .en) }
+
+    /// The summary line in `language`: `imported 10 rows: …`, `导入 10 行：…`. The API's `line` is English.
+    public func line(in language: Language) -> String {
+        let rows = Message(self.rows == 1 ? "import.rows.one" : "import.rows.other").text(String(self.rows), in: language)
+        return Message(committed ? "import.summary" : "import.summary.strict")
+            .text(rows, String(new), String(updated), String(unchanged), String(rejected), in: language)
     }
 
     /// A second line when the same file was imported before and nothing changed.
-    public var repeatNote: String? {
+    public var repeatNote: String? { repeatNote(in: .en) }
+
+    public func repeatNote(in language: Language) -> String? {
         guard let previousImport, committed, new == 0, updated == 0 else { return nil }
-        return "\(file) was already imported on \(previousImport.importedAt) (sha256 \(sha256.prefix(12))…): nothing changed"
+        return Message("import.repeat").text(file, previousImport.importedAt, String(sha256.prefix(12)), in: language)
     }
 
     mutating func count(_ outcome: UpsertOutcome) {

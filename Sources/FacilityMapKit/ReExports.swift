@@ -7,3 +7,4 @@
 @_exported import FacilityMapData
 @_exported import FacilityQuality
 @_exported import FacilityPostGIS
+@_exported import FacilityText

@@ -113,19 +113,23 @@ public enum RegistryCheck {
 
     /// One line for the end of an import: how many findings of each severity and rule, or that there are none; of
     /// what the import changed (`run(store:afterImport:changed:)`) or of the whole registry.
-    public static func summary(_ findings: [Finding], ofImport: Bool = false) -> String {
-        let head = ofImport ? "check of what this import changed" : "check"
-        return findings.isEmpty ? "\(head): no findings" : "\(head): \(counts(findings)) — `facilitymap check` lists them"
+    public static func summary(_ findings: [Finding], ofImport: Bool = false, in language: Language = .en) -> String {
+        let head = Message(ofImport ? "check.head.import" : "check.head").text(in: language)
+        return findings.isEmpty ? Message("check.none").text(head, in: language)
+            : Message("check.some").text(head, counts(findings, in: language), in: language)
     }
 
-    /// `2 errors, 5 warnings (duplicate 3, …)`.
-    public static func counts(_ findings: [Finding]) -> String {
+    /// `2 errors, 5 warnings (duplicate 3, …)`; the rules by their names (identifiers, in every language).
+    public static func counts(_ findings: [Finding], in language: Language = .en) -> String {
         let errors = findings.filter { $0.severity == .error }.count
         let warnings = findings.count - errors
         var counts: [QualityRule: Int] = [:]
         for f in findings { counts[f.rule, default: 0] += 1 }
-        let rules = QualityRule.allCases.compactMap { rule in counts[rule].map { "\(rule.rawValue) \($0)" } }.joined(separator: ", ")
-        return "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s") (\(rules))"
+        let rules = QualityRule.allCases.compactMap { rule in counts[rule].map { "\(rule.rawValue) \($0)" } }
+            .joined(separator: language == .zh ? "，" : ", ")
+        return Message("check.counts").text(Message(errors == 1 ? "check.errors.one" : "check.errors.other").text(String(errors), in: language),
+                                            Message(warnings == 1 ? "check.warnings.one" : "check.warnings.other").text(String(warnings), in: language),
+                                            rules, in: language)
     }
 
     /// Writes the findings to `output` as a table, CSV (one finding per record) or JSON.

@@ -65,7 +65,7 @@ struct Coverage: ParsableCommand {
         case (.xlsx, let out?):
             try CoverageWorkbook.write(report, to: out)
         case (let format, let out?):
-            let data = try CoverageFormatter.data(report, as: format, csvEncoding: try csv.encoding)
+            let data = try CoverageFormatter.data(report, as: format, csvEncoding: try csv.encoding, language: .current)
             do {
                 try data.write(to: URL(fileURLWithPath: out), options: .atomic)
             } catch {
@@ -73,7 +73,7 @@ struct Coverage: ParsableCommand {
                 throw Exit(status: 1)
             }
         case (let format, nil):
-            try FileHandle.standardOutput.write(contentsOf: CoverageFormatter.data(report, as: format, csvEncoding: try csv.encoding))
+            try FileHandle.standardOutput.write(contentsOf: CoverageFormatter.data(report, as: format, csvEncoding: try csv.encoding, language: .current))
         }
         if check && !report.allMet { throw Exit(status: 3) }
     }

@@ -10,6 +10,9 @@ struct FacilityMapCommand: ParsableCommand {
             Register facilities from CSV and units from GeoJSON or CSV, then read them back.
             Every command works on one registry: --store PATH (a SQLite store file) or --store postgresql://… (a \
             PostgreSQL database with PostGIS), else $FACILITYMAP_STORE, else ./facilitymap.sqlite.
+            --lang zh|en on any command chooses the language of its tables and summaries (中文 or English); without it the \
+            locale does (LC_ALL, LC_MESSAGES or LANG starting zh_ is Chinese), else English. JSON and CSV are the same \
+            in every language.
             """,
         subcommands: [DemoCommand.self, Import.self, List.self, Stats.self, TargetsCommand.self, Coverage.self, Export.self, MapCommand.self,
                       Serve.self, Token.self, History.self, Suggest.self, Check.self, Migrate.self]
@@ -92,4 +95,23 @@ struct Exit: Error {
 
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// `--lang zh|en`, which every command takes: read before the command's own options, so that even a usage error is
+/// in the chosen language.
+enum LanguageOption {
+    /// `arguments` without `--lang X` / `--lang=X` (before a `--`), and the language they name, else the locale's.
+    static func take(from arguments: [String]) -> (arguments: [String], language: Result<Language, LanguageError>) {
+        var kept: [String] = []
+        var skipNext = false
+        var ended = false
+        for argument in arguments {
+            if skipNext { skipNext = false; continue }
+            if !ended && argument == "--" { ended = true }
+            if !ended && argument == "--lang" { skipNext = true; continue }
+            if !ended && argument.hasPrefix("--lang=") { continue }
+            kept.append(argument)
+        }
+        return (kept, Language.chosen(by: arguments))
+    }
 }

@@ -97,17 +97,18 @@ struct ImportOptions: ParsableArguments {
 /// something) and turns it into the documented exit status: 1 as well when the check finds an error in the file
 /// just imported (its points off by the GCJ-02 shift), whose rows stay stored.
 func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil, ofImport: Bool = false) throws {
+    let language = Language.current
     for rejection in summary.rejections.prefix(200) { printError(rejection.description) }
     if summary.rejections.count > 200 {
-        printError("… and \(summary.rejections.count - 200) more rejected rows (use --rejects FILE to get them all)")
+        printError(Message("import.more-rejected").text(String(summary.rejections.count - 200), in: language))
     }
-    for warning in summary.warnings { printError("warning: \(warning)") }
-    print(summary.line)
-    if let note = summary.repeatNote { print(note) }
+    for warning in summary.warnings { printError(Message("warning").text(warning, in: language)) }
+    print(summary.line(in: language))
+    if let note = summary.repeatNote(in: language) { print(note) }
     var fileErrors: [Finding] = []
     if let check, summary.committed, summary.repeatNote == nil {
         let findings = try check()
-        print(RegistryCheck.summary(findings, ofImport: ofImport))
+        print(RegistryCheck.summary(findings, ofImport: ofImport, in: language))
         fileErrors = RegistryCheck.errors(in: findings, attributedTo: summary.file)
         for finding in fileErrors {
             printError("error: \(finding.rule.rawValue): \(summary.file): \(finding.problem) — the rows are stored; \(finding.action)")

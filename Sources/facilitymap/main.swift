@@ -49,13 +49,23 @@ func unknownCommandMessage(_ arguments: [String]) -> String? {
     return nil
 }
 
-if let message = unknownCommandMessage(Array(CommandLine.arguments.dropFirst())) {
+// The language of the messages: --lang zh|en anywhere on the line (taken out before the command's own options are
+// parsed), else the locale (LC_ALL, LC_MESSAGES, LANG: zh_* is Chinese), else English.
+let (arguments, language) = LanguageOption.take(from: Array(CommandLine.arguments.dropFirst()))
+switch language {
+case let .success(language): Language.current = language
+case let .failure(error):
+    printError("facilitymap: \(error)")
+    exit(2)
+}
+
+if let message = unknownCommandMessage(arguments) {
     printError(message)
     exit(2)
 }
 
 do {
-    var command = try FacilityMapCommand.parseAsRoot()
+    var command = try FacilityMapCommand.parseAsRoot(arguments)
     try command.run()
 } catch let exit as Exit {
     Foundation.exit(exit.status)

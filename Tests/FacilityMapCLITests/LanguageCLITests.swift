@@ -1,0 +1,52 @@
+import Foundation
+import XCTest
+
+/// `--lang zh|en`, else the locale: the tables and summaries people read in Chinese or English; what programs read
+/// (JSON, CSV, exit statuses) the same in both (#25).
+final class LanguageCLITests: DemoStoreTestCase {
+    func run(_ arguments: [String], locale: String) throws -> CLITests.Result {
+        try CLITests.run(arguments, in: folder, environment: ["FACILITYMAP_STORE": store, "LANG": locale])
+    }
+
+    func testTheLanguageIsLangElseTheLocaleAndProgramsReadTheSameInBoth() throws {
+        // The import's summary and its check line.
+        let csv = CLITests.repository.appendingPathComponent("Tests/FacilityMapKitTests/Fixtures/facilities.csv").path
+        let chinese = try run(["import", "facilities", csv, "--lang", "zh"], locale: "C.UTF-8")
+        XCTAssertEqual(chinese.status, 0, chinese.stderr)
+        XCTAssertTrue(chinese.stdout.hasPrefix("导入 10 行：新增 10，更新 0，未变 0，拒绝 0\n本次导入改动内容的检查："), chinese.stdout)
+        let again = try run(["import", "facilities", csv], locale: "zh_CN.UTF-8")
+        XCTAssertTrue(again.stdout.hasPrefix("导入 10 行：新增 0，更新 0，未变 10，拒绝 0\n"), again.stdout)
+        XCTAssertTrue(again.stdout.contains("导入过（sha256 "), again.stdout)
+        let english = try run(["import", "facilities", csv, "--lang=en"], locale: "zh_CN.UTF-8")
+        XCTAssertTrue(english.stdout.hasPrefix("imported 10 rows: 0 new, 0 updated, 10 unchanged, 0 rejected\n"), english.stdout)
+
+        // The coverage table: every header and word Chinese; numbers, codes, names and target ids as they are.
+        let table = try run(["coverage", "--year", "2025"], locale: "zh_CN.UTF-8")
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.hasPrefix("幸福洛阳建设行动计划 —— 2025年目标，设施计至 2025-12-31，按区县统计\n"), table.stdout)
+        for word in ["代码", "区域", "实际值", "目标值", "是否达标", "缺口", "未达标", "（合计）", "目标 10.50"] {
+            XCTAssertTrue(table.stdout.contains(word), "\(word) in:\n\(table.stdout)")
+        }
+        let headers = table.stdout.split(separator: "\n").filter { $0.contains("代码") }
+        XCTAssertFalse(headers.isEmpty)
+        for line in headers {
+            XCTAssertNil(line.range(of: "\\b(code|area|actual|goal|met|shortfall|people|covered)\\b", options: .regularExpression), String(line))
+        }
+        XCTAssertFalse(table.stdout.contains(" NO "), "met is 达标/未达标 in Chinese")
+        let englishTable = try run(["coverage", "--year", "2025", "--lang", "en"], locale: "zh_CN.UTF-8")
+        XCTAssertTrue(englishTable.stdout.contains("goals of 2025") && englishTable.stdout.contains("shortfall"), englishTable.stdout)
+
+        // JSON and CSV are for programs: the same bytes in both languages.
+        for format in ["json", "csv"] {
+            let zh = try run(["coverage", "--year", "2025", "--format", format, "--lang", "zh"], locale: "C.UTF-8")
+            let en = try run(["coverage", "--year", "2025", "--format", format, "--lang", "en"], locale: "C.UTF-8")
+            XCTAssertEqual(zh.status, 0)
+            XCTAssertEqual(zh.stdout, en.stdout, format)
+        }
+
+        // A language it does not speak is a usage error, before anything runs.
+        let unknown = try run(["coverage", "--lang", "fr"], locale: "C.UTF-8")
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertEqual(unknown.stderr, "facilitymap: --lang fr is not known: use zh (中文) or en (English)\n")
+    }
+}
