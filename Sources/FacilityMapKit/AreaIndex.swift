@@ -2,6 +2,7 @@ import FacilityFormats
 import FacilityGeometry
 import FacilityModel
 import FacilityStore
+import FacilityText
 
 /// The loaded city and district polygons, for telling whether a point lies in the area the store covers.
 struct AreaIndex {
@@ -50,18 +51,21 @@ struct AreaIndex {
 
     /// Why a point is outside, with a hint when swapped coordinates or another coordinate system would fit.
     func outsideMessage(source: LonLat, given: CoordinateSystem) -> String {
+        outside(source: source, given: given).text(in: .en)
+    }
+
+    /// Why a point outside every loaded area is refused, and what would place it: swapped columns, another system.
+    func outside(source: LonLat, given: CoordinateSystem) -> Phrase {
         let text = "(\(source.lon), \(source.lat))"
-        var message = "\(text) lies outside every loaded city and district"
         if source.lat.magnitude <= 180 && source.lon.magnitude <= 90,
            let area = containing(given.toWGS84(LonLat(source.lat, source.lon))) {
-            return message + " — swapping lon and lat would place it in \(area.name) (\(area.code)); check the column order"
+            return Phrase("row.outside.swapped", text, area.name, area.code)
         }
         for other in CoordinateSystem.allCases where other != given && other != .cgcs2000 && !(given == .cgcs2000 && other == .wgs84) {
             if let area = containing(other.toWGS84(source)) {
-                return message + " — read as \(other.rawValue) it would lie in \(area.name) (\(area.code)); try --crs \(other.rawValue)"
+                return Phrase("row.outside.crs", text, other.rawValue, area.name, area.code)
             }
         }
-        message += " — check the coordinates, or import the units that cover them"
-        return message
+        return Phrase("row.outside", text)
     }
 }

@@ -1,4 +1,5 @@
 import FacilityModel
+import FacilityText
 import Foundation
 
 /// Maps a CSV header to the fields FacilityMap knows, by English or Chinese name, in any order.
@@ -154,7 +155,12 @@ extension UnitColumn {
 /// Parsing of the typed cells shared by the importers. Each returns nil for an empty cell and throws
 /// `CellProblem` with what is wrong and what to write instead.
 struct CellProblem: Error {
-    let message: String
+    let phrase: Phrase
+
+    init(_ phrase: Phrase) { self.phrase = phrase }
+
+    /// In English (the API's language).
+    var message: String { phrase.text(in: .en) }
 }
 
 enum Cell {
@@ -171,21 +177,21 @@ enum Cell {
         let text = plainNumber(original)
         let cleaned = text.contains(",") ? text.replacingOccurrences(of: ",", with: "") : text
         if let value = Int(cleaned) {
-            guard value >= 0 else { throw CellProblem(message: "\(original) is negative — a count is 0 or more") }
+            guard value >= 0 else { throw CellProblem(Phrase("cell.negative", original)) }
             return value
         }
         if let value = Double(cleaned), value.isFinite, value.rounded() == value {
-            guard value >= 0 else { throw CellProblem(message: "\(original) is negative — a count is 0 or more") }
-            guard value < 1e15 else { throw CellProblem(message: "\(original) is too large for a count") }
+            guard value >= 0 else { throw CellProblem(Phrase("cell.negative", original)) }
+            guard value < 1e15 else { throw CellProblem(Phrase("cell.too-large", original)) }
             return Int(value)
         }
-        throw CellProblem(message: "\(original) is not a whole number — write a count such as 120, or leave it empty")
+        throw CellProblem(Phrase("cell.not-whole", original))
     }
 
     static func boolean(_ text: String?) throws -> Bool? {
         guard let original = text else { return nil }
         guard let value = YesNo.parse(original.precomposedStringWithCompatibilityMapping) else {
-            throw CellProblem(message: "\(original) is not a yes/no value — write \(YesNo.shown)")
+            throw CellProblem(Phrase("cell.not-yes-no", original, YesNo.shown))
         }
         return value
     }
@@ -194,19 +200,20 @@ enum Cell {
         guard let original = text else { return nil }
         let text = plainNumber(original)
         guard let day = Day(parsing: text, bareYearMeansEnd: bareYearMeansEnd) else {
-            throw CellProblem(message: "\(original) is not a date — write YYYY or YYYY-MM-DD")
+            throw CellProblem(Phrase("cell.not-date", original))
         }
         return day
     }
 
+    /// `name`: `longitude` or `latitude`.
     static func coordinate(_ text: String?, name: String, range: ClosedRange<Double>) throws -> Double {
-        guard let original = text else { throw CellProblem(message: "missing — every row needs a \(name)") }
+        guard let original = text else { throw CellProblem(Phrase("cell.missing.\(name)")) }
         let text = plainNumber(original)
         guard let value = Double(text), value.isFinite else {
-            throw CellProblem(message: "\(original) is not a number — write decimal degrees such as 112.45")
+            throw CellProblem(Phrase("cell.not-degrees", original))
         }
         guard range.contains(value) else {
-            throw CellProblem(message: "\(original) is out of range (\(Int(range.lowerBound)) to \(Int(range.upperBound)))")
+            throw CellProblem(Phrase("cell.out-of-range", original, String(Int(range.lowerBound)), String(Int(range.upperBound))))
         }
         return value
     }

@@ -2,6 +2,7 @@ import FacilityFormats
 import FacilityCoverage
 import FacilityModel
 import FacilityStore
+import FacilityText
 import Foundation
 
 @_exported import FacilityCoverage

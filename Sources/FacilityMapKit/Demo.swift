@@ -2,6 +2,7 @@ import FacilityCoverage
 import FacilityMapData
 import FacilityModel
 import FacilityStore
+import FacilityText
 import Foundation
 
 /// `facilitymap demo`: the Luoyang plan checked on a whole city, from the data built into the binary.

@@ -2,6 +2,7 @@ import FacilityFormats
 import FacilityGeometry
 import FacilityModel
 import FacilityRegistry
+import FacilityText
 import Foundation
 
 /// Imports a facilities CSV into a store: validates each row, upserts the good ones by `id`, in one transaction.
@@ -18,6 +19,8 @@ public struct FacilityImporter {
     public var rejectsPath: String?
     /// The rejects file's encoding; nil: the input's own (GB18030 for a GB18030 file, else UTF-8 with a byte order mark).
     public var rejectsEncoding: CSVOutputEncoding?
+    /// The language of the rejects file's reason column (the command line's; English by default, as the API's).
+    public var language: Language = .en
     public var progress: ImportProgress?
     /// Who imports, for the import log and the facilities' history (default: `local user NAME`).
     public var author: String = ImportSummary.localAuthor
@@ -103,7 +106,8 @@ public struct FacilityImporter {
             summary.warnings.append("\(counted(unknownUnits, "row")) \(unknownUnits == 1 ? "names" : "name") a unit (\(columns.name(.unit))) that is not in the store — import the units, or check the codes")
         }
         if let rejectsPath, !summary.rejections.isEmpty {
-            try RejectsFile.write(summary.rejections, header: reader.header, encoding: rejectsEncoding ?? reader.rejectsEncoding, to: rejectsPath)
+            try RejectsFile.write(summary.rejections, header: reader.header, encoding: rejectsEncoding ?? reader.rejectsEncoding, to: rejectsPath,
+                                  language: language)
         }
         return summary
     }
@@ -134,7 +138,7 @@ public struct FacilityImporter {
                     batch.unknownUnit.append(checkUnits && facility.unit.map { !table!.contains($0) } == true)
                 } catch let problem as RowProblem {
                     batch.rejections.append(Rejection(file: reader.path, line: row.line, field: problem.field,
-                                                      message: problem.message, fields: row.fields,
+                                                      reason: problem.reason, fields: row.fields,
                                                       cell: reader.cell(line: row.line, field: problem.field)))
                 }
             }
@@ -253,21 +257,36 @@ public struct FacilityImporter {
     }
 
     /// What is wrong with a row: every bad field, the first named as `field`, the others after the first message
-    /// (`床位数: many is not a whole number …; 开办日期: 2020-13 is not a date …`).
+    /// (`床位数: many is not a whole number …; 开办日期: 2020-13 is not a date …`), to be said in any language.
     struct RowProblem: Error {
         let field: String
-        let message: String
+        let reason: Phrase
+
+        var message: String { reason.text(in: .en) }
+
+        init(field: String, reason: Phrase) {
+            self.field = field
+            self.reason = reason
+        }
 
         init(field: String, message: String) {
-            self.field = field
-            self.message = message
+            self.init(field: field, reason: .verbatim(message))
         }
 
-        init?(_ problems: [(field: String, message: String)]) {
+        init?(_ problems: [(field: String, reason: Phrase)]) {
             guard let first = problems.first else { return nil }
             field = first.field
-            message = ([first.message] + problems.dropFirst().map { "\($0.field): \($0.message)" }).joined(separator: "; ")
+            reason = problems.count == 1 ? first.reason
+                : .sequence([first.reason] + problems.dropFirst().map { Phrase.labelled($0.field, $0.reason) })
         }
+    }
+
+    /// `text` is no kind: the nearest one's names, else every kind's.
+    static func unknownKind(_ text: String) -> Phrase {
+        if let (name, kind) = FacilityKind.nearest(to: text) {
+            return Phrase("row.kind.near", text, name, name == kind.rawValue ? kind.chineseNames[0] : kind.rawValue)
+        }
+        return Phrase("row.kind.unknown", text, FacilityKind.namesList)
     }
 
     func parse(_ row: CSVRow, columns: ColumnMap<FacilityField>, areas: AreaIndex) throws -> Facility {
@@ -276,38 +295,38 @@ public struct FacilityImporter {
             throw RowProblem(field: field, message: problem.message)
         }
         if row.fields.count > columns.header.count {
-            throw RowProblem(field: "row", message: "has \(row.fields.count) fields but the header has \(columns.header.count) — check the quoting and commas")
+            throw RowProblem(field: "row", reason: Phrase("row.width", String(row.fields.count), String(columns.header.count)))
         }
         // Every field is read, and every bad one reported.
-        var problems: [(field: String, message: String)] = []
+        var problems: [(field: String, reason: Phrase)] = []
         func cell<T>(_ field: FacilityField, _ parse: (String?) throws -> T?) -> T? {
             do { return try parse(columns.value(field, in: row.fields)) }
-            catch let problem as CellProblem { problems.append((columns.name(field), problem.message)); return nil }
-            catch { problems.append((columns.name(field), "\(error)")); return nil }
+            catch let problem as CellProblem { problems.append((columns.name(field), problem.phrase)); return nil }
+            catch { problems.append((columns.name(field), .verbatim("\(error)"))); return nil }
         }
-        func required(_ field: FacilityField, what: String) -> String? {
+        func required(_ field: FacilityField) -> String? {
             guard let value = columns.value(field, in: row.fields) else {
-                problems.append((columns.name(field), "missing — every row needs \(what)"))
+                problems.append((columns.name(field), Phrase("row.missing.\(field.rawValue)")))
                 return nil
             }
             return value
         }
-        let id = required(.id, what: "an id (编号)")
-        let name = required(.name, what: "a name (名称)")
+        let id = required(.id)
+        let name = required(.name)
         var kind: FacilityKind?
-        if let kindText = required(.kind, what: "a kind (类型)") {
+        if let kindText = required(.kind) {
             kind = FacilityKind(argument: kindText)
-            if kind == nil { problems.append((columns.name(.kind), FacilityKind.unknownMessage(kindText))) }
+            if kind == nil { problems.append((columns.name(.kind), Self.unknownKind(kindText))) }
         }
         var location: LonLat?
-        let lon = cell(.lon) { try Cell.coordinate($0, name: "longitude (经度)", range: -180...180) }
+        let lon = cell(.lon) { try Cell.coordinate($0, name: "longitude", range: -180...180) }
         do {
-            let lat = try Cell.coordinate(columns.value(.lat, in: row.fields), name: "latitude (纬度)", range: -90...90)
+            let lat = try Cell.coordinate(columns.value(.lat, in: row.fields), name: "latitude", range: -90...90)
             if let lon {
                 let source = LonLat(lon, lat)
                 let wgs84 = coordinateSystem.toWGS84(source)
                 if !areas.isEmpty && !areas.covers(wgs84) {
-                    problems.append(("\(columns.name(.lon))/\(columns.name(.lat))", areas.outsideMessage(source: source, given: coordinateSystem)))
+                    problems.append(("\(columns.name(.lon))/\(columns.name(.lat))", areas.outside(source: source, given: coordinateSystem)))
                 } else {
                     location = wgs84
                 }
@@ -316,26 +335,28 @@ public struct FacilityImporter {
             // A latitude above 90 with a longitude that would be a latitude: the columns are swapped.
             if let lon, let text = columns.value(.lat, in: row.fields), let value = Double(Cell.plainNumber(text)), value.isFinite,
                value.magnitude <= 180, lon.magnitude <= 90 {
-                var message = problem.message + " — lon and lat look swapped"
+                let reason: Phrase
                 if let area = areas.containing(coordinateSystem.toWGS84(LonLat(value, lon))) {
-                    message += "; swapping lon and lat would place it in \(area.name) (\(area.code))"
+                    reason = Phrase("row.swapped.area", arguments: [.phrase(problem.phrase), .text(area.name), .text(area.code)])
+                } else {
+                    reason = Phrase("row.swapped", arguments: [.phrase(problem.phrase)])
                 }
-                problems.append(("\(columns.name(.lon))/\(columns.name(.lat))", message))
+                problems.append(("\(columns.name(.lon))/\(columns.name(.lat))", reason))
             } else {
-                problems.append((columns.name(.lat), problem.message))
+                problems.append((columns.name(.lat), problem.phrase))
             }
         }
         let opened = cell(.opened) { try Cell.day($0, bareYearMeansEnd: false) }
         let closed = cell(.closed) { try Cell.day($0, bareYearMeansEnd: true) }
         if let opened, let closed, closed < opened {
-            problems.append((columns.name(.closed), "\(closed) is before the opening date \(opened)"))
+            problems.append((columns.name(.closed), Phrase("row.closed-before-opened", closed.description, opened.description)))
         }
         var counts = FacilityCounts()
         for count in FacilityCount.allCases { counts[count] = cell(.count(count), Cell.count) }
         let inclusive = cell(.inclusive, Cell.boolean)
         let attributes = columns.attributes(in: row.fields)
         let size = ImportLimits.bytes(attributes)
-        if size > ImportLimits.attributeBytes { problems.append(("attributes", ImportLimits.attributesMessage(size))) }
+        if size > ImportLimits.attributeBytes { problems.append(("attributes", .verbatim(ImportLimits.attributesMessage(size)))) }
         if let problem = RowProblem(problems) { throw problem }
         return Facility(
             id: id!, name: name!, kind: kind!, location: location!, unit: columns.value(.unit, in: row.fields),

@@ -1,5 +1,6 @@
 import FacilityFormats
 import FacilityStore
+import FacilityText
 import Foundation
 
 /// A row or feature that was not taken, and why: `FILE:LINE: field: what is wrong`.
@@ -9,16 +10,36 @@ public struct Rejection: Equatable, Sendable, CustomStringConvertible {
     public let line: Int
     /// The column or property at fault, as the file names it.
     public let field: String
-    public let message: String
+    /// What is wrong and what to do, to be said in any language (`description(in:)`); `message` is its English.
+    public let reason: Phrase
     /// The row's fields as read, for `--rejects`.
     public let fields: [String]
     /// The cell, when the file is a workbook: `医疗机构!F57`, as Excel names it (the sheet, the field's column, the row).
-    public var cell: String? = nil
+    public var cell: String?
+
+    public init(file: String, line: Int, field: String, reason: Phrase, fields: [String], cell: String? = nil) {
+        self.file = file
+        self.line = line
+        self.field = field
+        self.reason = reason
+        self.fields = fields
+        self.cell = cell
+    }
+
+    public init(file: String, line: Int, field: String, message: String, fields: [String], cell: String? = nil) {
+        self.init(file: file, line: line, field: field, reason: .verbatim(message), fields: fields, cell: cell)
+    }
+
+    /// What is wrong, in English: the API's language.
+    public var message: String { reason.text(in: .en) }
 
     /// Where the row is: `FILE:LINE`, or `FILE:SHEET!CELL` in a workbook.
     public var place: String { "\(file):\(cell ?? String(line))" }
 
-    public var description: String { "\(place): \(field): \(message)" }
+    public var description: String { description(in: .en) }
+
+    /// `FILE:LINE: field: what is wrong`, what is wrong said in `language`.
+    public func description(in language: Language) -> String { "\(place): \(field): \(reason.text(in: language))" }
 }
 
 /// What an import did.
@@ -133,7 +154,8 @@ struct RejectsFile {
 
     static func isReason(_ header: String) -> Bool { header.trimmed.lowercased() == reasonColumn }
 
-    static func write(_ rejections: [Rejection], header: [String], encoding: CSVOutputEncoding, to path: String) throws {
+    static func write(_ rejections: [Rejection], header: [String], encoding: CSVOutputEncoding, to path: String,
+                      language: Language = .en) throws {
         do {
             let writer = try CSVWriter(path: path, encoding: encoding)
             let reasonIndex = header.firstIndex(where: isReason)
@@ -141,7 +163,7 @@ struct RejectsFile {
             for rejection in rejections {
                 var fields = rejection.fields
                 if fields.count < header.count { fields += Array(repeating: "", count: header.count - fields.count) }
-                let reason = "\(rejection.cell ?? "line \(rejection.line)"): \(rejection.field): \(rejection.message)"
+                let reason = "\(rejection.cell ?? "line \(rejection.line)"): \(rejection.field): \(rejection.reason.text(in: language))"
                 if let reasonIndex { fields[reasonIndex] = reason } else { fields.append(reason) }
                 try writer.write(fields)
             }

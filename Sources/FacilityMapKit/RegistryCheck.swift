@@ -3,6 +3,7 @@ import FacilityGeometry
 import FacilityModel
 import FacilityQuality
 import FacilityStore
+import FacilityText
 import Foundation
 
 /// How `check` writes its findings.

@@ -3,6 +3,7 @@ import FacilityGEOS
 import FacilityGeometry
 import FacilityModel
 import FacilityStore
+import FacilityText
 import Foundation
 
 /// Imports administrative units from GeoJSON (polygons or points) or CSV (points), upserting by `code`.
@@ -19,6 +20,8 @@ public struct UnitImporter {
     public var rejectsPath: String?
     /// The rejects file's encoding; nil: the input's own (GB18030 for a GB18030 file, else UTF-8 with a byte order mark).
     public var rejectsEncoding: CSVOutputEncoding?
+    /// The language of the rejects file's reason column (the command line's; English by default, as the API's).
+    public var language: Language = .en
     /// Who imports, for the import log (default: `local user NAME`).
     public var author: String = ImportSummary.localAuthor
     /// The file's name in the import log, when `path` is a copy (an upload).
@@ -170,7 +173,8 @@ public struct UnitImporter {
         }
         summary.rejections.sort { $0.line < $1.line }
         if let rejectsPath, !summary.rejections.isEmpty {
-            try RejectsFile.write(summary.rejections, header: table?.reader.header ?? [], encoding: rejectsEncoding ?? table?.reader.rejectsEncoding ?? .utf8BOM, to: rejectsPath)
+            try RejectsFile.write(summary.rejections, header: table?.reader.header ?? [], encoding: rejectsEncoding ?? table?.reader.rejectsEncoding ?? .utf8BOM, to: rejectsPath,
+                                  language: language)
         }
         return summary
     }
@@ -591,8 +595,8 @@ public struct UnitImporter {
         var location: LonLat?
         let lonText = columns.value(.lon, in: row.fields), latText = columns.value(.lat, in: row.fields)
         if lonText != nil || latText != nil {
-            let lon = cell(.lon) { try Cell.coordinate($0, name: "longitude (经度)", range: -180...180) }
-            let lat = cell(.lat) { try Cell.coordinate($0, name: "latitude (纬度)", range: -90...90) }
+            let lon = cell(.lon) { try Cell.coordinate($0, name: "longitude", range: -180...180) }
+            let lat = cell(.lat) { try Cell.coordinate($0, name: "latitude", range: -90...90) }
             if let lon, let lat { location = coordinateSystem.toWGS84(LonLat(lon, lat)) }
         }
         let attributes = columns.attributes(in: row.fields)

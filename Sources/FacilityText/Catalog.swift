@@ -150,3 +150,50 @@ public struct Message: Hashable, Sendable {
         Catalog.of(language).text(key, arguments)
     }
 }
+
+/// A message with its values, to be said in any language later: what a rejected row keeps, so that the command
+/// line says it in the user's language and the API in English. A value may itself be a phrase (said in the same
+/// language); `verbatim` text is the same in every language (what is not in the catalogues yet).
+public struct Phrase: Hashable, Sendable {
+    public indirect enum Argument: Hashable, Sendable {
+        case text(String)
+        case phrase(Phrase)
+    }
+
+    public let key: String
+    public let arguments: [Argument]
+
+    public init(_ key: String, _ arguments: String...) {
+        self.key = key
+        self.arguments = arguments.map(Argument.text)
+    }
+
+    public init(_ key: String, arguments: [Argument]) {
+        self.key = key
+        self.arguments = arguments
+    }
+
+    /// Text the same in every language.
+    public static func verbatim(_ text: String) -> Phrase { Phrase("", text) }
+
+    /// Phrases said one after another, `; ` between them.
+    public static func sequence(_ phrases: [Phrase]) -> Phrase { Phrase(";", arguments: phrases.map(Argument.phrase)) }
+
+    /// `label: phrase`.
+    public static func labelled(_ label: String, _ phrase: Phrase) -> Phrase { Phrase(":", arguments: [.text(label), .phrase(phrase)]) }
+
+    public func text(in language: Language) -> String {
+        let values = arguments.map { argument -> String in
+            switch argument {
+            case let .text(text): text
+            case let .phrase(phrase): phrase.text(in: language)
+            }
+        }
+        switch key {
+        case "": return values.first ?? ""
+        case ";": return values.joined(separator: language == .zh ? "；" : "; ")
+        case ":": return values.joined(separator: language == .zh ? "：" : ": ")
+        default: return Catalog.of(language).text(key, values)
+        }
+    }
+}

@@ -98,7 +98,7 @@ struct ImportOptions: ParsableArguments {
 /// just imported (its points off by the GCJ-02 shift), whose rows stay stored.
 func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil, ofImport: Bool = false) throws {
     let language = Language.current
-    for rejection in summary.rejections.prefix(200) { printError(rejection.description) }
+    for rejection in summary.rejections.prefix(200) { printError(rejection.description(in: language)) }
     if summary.rejections.count > 200 {
         printError(Message("import.more-rejected").text(String(summary.rejections.count - 200), in: language))
     }
@@ -189,6 +189,7 @@ struct ImportUnits: ParsableCommand {
         importer.rejectsEncoding = try options.rejectsEncoding
         importer.workbook = options.workbook
         importer.projection = try options.projection
+        importer.language = .current
         let summary = try importer.run(path: file, into: store)
         Trace.mark("returned")
         let findings = summary.committed && !options.noCheck ? try RegistryCheck.run(store: store) : nil
@@ -238,6 +239,7 @@ struct ImportFacilities: ParsableCommand {
         importer.rejectsEncoding = try options.rejectsEncoding
         importer.workbook = options.workbook
         importer.projection = try options.projection
+        importer.language = .current
         let summary = try importer.run(path: file, into: store)
         progress.finish()
         // The check examines what the import changed: its rows and their neighbours.

@@ -44,6 +44,22 @@ final class LanguageCLITests: DemoStoreTestCase {
             XCTAssertEqual(zh.stdout, en.stdout, format)
         }
 
+        // A rejected row says what is wrong in the language chosen, on the terminal and in the rejects file; the
+        // file's own words (its header, its cells) as the file has them.
+        let bad = folder.appendingPathComponent("坏行.csv")
+        try "编号,名称,类型,经度,纬度,床位数,开办日期\nZH-1,新医院,医院,112.45,34.62,很多,2020-13\nZH-2,新卫生院,卫生所,112.45,34.62,5,\nZH-3,反了,医院,34.62,112.45,5,\n"
+            .write(to: bad, atomically: true, encoding: .utf8)
+        let rejected = try run(["import", "facilities", bad.path, "--rejects", "待改.csv"], locale: "zh_CN.UTF-8")
+        XCTAssertEqual(rejected.status, 1)
+        XCTAssertTrue(rejected.stdout.hasPrefix("导入 3 行：新增 0，更新 0，未变 0，拒绝 3"), rejected.stdout)
+        XCTAssertTrue(rejected.stderr.contains("坏行.csv:2: 开办日期: 2020-13 不是日期 —— 请填写 YYYY 或 YYYY-MM-DD；床位数：很多 不是整数 —— 请填写数量（如 120），或留空"), rejected.stderr)
+        XCTAssertTrue(rejected.stderr.contains("坏行.csv:3: 类型: 卫生所 不是已知的类型 —— 是否应为"), rejected.stderr)
+        XCTAssertTrue(rejected.stderr.contains("坏行.csv:4: 经度/纬度: 112.45 超出范围（-90 至 90） —— 经度和纬度似乎填反了；交换后将位于"), rejected.stderr)
+        let rejects = try String(contentsOf: folder.appendingPathComponent("待改.csv"), encoding: .utf8)
+        XCTAssertTrue(rejects.contains("line 2: 开办日期: 2020-13 不是日期 —— 请填写 YYYY 或 YYYY-MM-DD；床位数：很多 不是整数"), rejects)
+        let inEnglish = try run(["import", "facilities", bad.path, "--lang", "en"], locale: "zh_CN.UTF-8")
+        XCTAssertTrue(inEnglish.stderr.contains("坏行.csv:2: 开办日期: 2020-13 is not a date — write YYYY or YYYY-MM-DD; 床位数: 很多 is not a whole number — write a count such as 120, or leave it empty"), inEnglish.stderr)
+
         // A language it does not speak is a usage error, before anything runs.
         let unknown = try run(["coverage", "--lang", "fr"], locale: "C.UTF-8")
         XCTAssertEqual(unknown.status, 2)
