@@ -1,6 +1,7 @@
 import FacilityCoverage
 import FacilityGeometry
 import FacilityModel
+import FacilityText
 import Foundation
 
 /// `facilitymap map`: one self-contained HTML file (no network, no tiles) showing areas coloured by attainment
@@ -110,23 +111,109 @@ public enum CoverageMap {
     /// With `suggestions`, the chosen target's proposed sites are drawn apart from the facilities (hollow diamonds;
     /// a conversion rings the facility).
     public static func html(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery, maxFacilities: Int = 100_000,
-                            suggestions: [SitingReport] = []) -> String {
+                            suggestions: [SitingReport] = [], language: Language = .en) -> String {
         // "</" inside a <script> would end it: names come from user data.
         let json = data(engine: engine, plan: plan, query: query, maxFacilities: maxFacilities, suggestions: suggestions)
             .replacingOccurrences(of: "</", with: "<\\/")
-        return page(title: plan.plan, main: "const DATA = \(json);\ndrawCoverage(DATA);")
+        return page(title: plan.plan, main: """
+            const DATA = \(json);
+            drawCoverage(DATA);
+            document.addEventListener("facilitymap-language", () => drawCoverage(DATA));
+            """, language: language)
     }
 
     /// The map page around `main` (a script run after `drawCoverage` is defined), with `controls` in the header
     /// before the target picker and `below` after the map. The served page (`facilitymap serve`) fills them in.
-    public static func page(title: String, controls: String = "", below: String = "", main: String) -> String {
+    /// The page starts in `language` until the reader picks another (the picker remembers it in the browser); the
+    /// served page's is set per request from `Accept-Language` (`withLanguage`).
+    public static func page(title: String, controls: String = "", below: String = "", main: String, language: Language = .en) -> String {
         // Filled in this order so that nothing in the data (last) is taken for a placeholder.
         template.replacingOccurrences(of: "<!--CONTROLS-->", with: controls)
             .replacingOccurrences(of: "<!--BELOW-->", with: below)
             .replacingOccurrences(of: "<!--TITLE-->", with: escapeHTML(title))
+            .replacingOccurrences(of: "/*I18N*/", with: "const I18N = \(wordsJSON);\n" + languageScript)
             .replacingOccurrences(of: "/*SCRIPT*/", with: drawScript)
             .replacingOccurrences(of: "/*MAIN*/", with: main)
+            .replacingOccurrences(of: languageAttribute(.en), with: languageAttribute(language))
     }
+
+    /// `page` in `language` instead of the one it was made in: the `<html>` element's attribute, nothing in a script
+    /// (so that the served page's script hashes stay the same).
+    public static func withLanguage(_ page: String, _ language: Language) -> String {
+        guard language != .en, let range = page.range(of: languageAttribute(.en)) else { return page }
+        return page.replacingCharacters(in: range, with: languageAttribute(language))
+    }
+
+    static func languageAttribute(_ language: Language) -> String {
+        "<html lang=\"\(language == .zh ? "zh-CN" : "en")\" data-lang=\"\(language.rawValue)\">"
+    }
+
+    /// The words the page says, in every language: the catalogues' messages for the page, levels, imports and
+    /// rejected rows, as `{"en": {key: text}, "zh": {…}}`.
+    static let wordsJSON: String = {
+        let prefixes = ["page.", "level.", "import.", "cell.", "row.", "coverage.met.", "coverage.total", "coverage.header.", "note.", "field."]
+        return JSONText.object(Language.allCases.map { language in
+            let messages = Catalog.of(language).messages.filter { key, _ in prefixes.contains { key.hasPrefix($0) } }
+            return (language.rawValue, JSONText.object(messages.sorted { $0.key < $1.key }.map { ($0.key, JSONText.string($0.value)) }))
+        }).replacingOccurrences(of: "</", with: "<\\/")
+    }()
+
+    /// The page's language: `?lang=` in the address, else the reader's last pick (kept in the browser), else the
+    /// `<html>` element's (the server's pick from `Accept-Language`, or `map --lang`). `t(key, …)` says a message,
+    /// `say(phrase)` a rejected row's reason as the API gives it; elements with `data-t` are labelled by key. The
+    /// picker (`#lang`) changes it and fires `facilitymap-language` for the page to draw itself again.
+    static let languageScript = #"""
+    const languageKey = "facilitymap-lang";
+    let LANG = (() => {
+      const asked = new URLSearchParams(location.search).get("lang");
+      if (asked && I18N[asked]) { try { localStorage.setItem(languageKey, asked); } catch (e) {} return asked; }
+      try { const kept = localStorage.getItem(languageKey); if (kept && I18N[kept]) return kept; } catch (e) {}
+      const given = document.documentElement.dataset.lang;
+      return I18N[given] ? given : "en";
+    })();
+    function t(key, ...values) {
+      const text = (I18N[LANG] || {})[key] ?? I18N.en[key] ?? key;
+      return text.replace(/%(\d+)\$@/g, (m, n) => String(values[n - 1] ?? "")).replace(/%%/g, "%");
+    }
+    function say(phrase) {
+      if (!phrase || typeof phrase === "string") return phrase || "";
+      const values = (phrase.arguments || []).map(say);
+      if (phrase.key === "") return values[0] || "";
+      if (phrase.key === ";") return values.join(LANG === "zh" ? "；" : "; ");
+      if (phrase.key === ":") return values.join(LANG === "zh" ? "：" : ": ");
+      return t(phrase.key, ...values);
+    }
+    // A result's note as the engine writes it (no population, no community units, …), in the page's language.
+    function noteText(note) {
+      if (!note || LANG === "en") return note;
+      let m;
+      if (note === "no population") return t("note.no-population");
+      if (note === "no facilities") return t("note.no-facilities");
+      if ((m = /^no people in (\w+) units$/.exec(note)) && I18N.en["level." + m[1]]) return t("note.no-people-in", t("level." + m[1]));
+      if ((m = /^no (\w+) units$/.exec(note)) && I18N.en["level." + m[1]]) return t("note.no-units", t("level." + m[1]));
+      if ((m = /^no (\w+)$/.exec(note)) && I18N[LANG]["field." + m[1]]) return t("note.no-field", t("field." + m[1]));
+      return note;
+    }
+    function applyLanguage() {
+      document.documentElement.lang = LANG === "zh" ? "zh-CN" : "en";
+      document.querySelectorAll("[data-t]").forEach(e => { e.textContent = t(e.dataset.t); });
+      document.querySelectorAll("[data-t-placeholder]").forEach(e => { e.placeholder = t(e.dataset.tPlaceholder); });
+      const picker = document.getElementById("lang");
+      if (picker) picker.value = LANG;
+      if (document.body) document.body.dataset.lang = LANG;
+    }
+    document.addEventListener("DOMContentLoaded", () => {
+      applyLanguage();
+      const picker = document.getElementById("lang");
+      if (picker) picker.addEventListener("change", () => {
+        LANG = picker.value;
+        try { localStorage.setItem(languageKey, LANG); } catch (e) {}
+        applyLanguage();
+        document.dispatchEvent(new Event("facilitymap-language"));
+      });
+    });
+    applyLanguage();
+    """#
 
     static func escapeHTML(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
@@ -249,7 +336,8 @@ public enum CoverageMap {
           const p = document.createElementNS(svgNS, "path");
           p.setAttribute("class", "uncovered");
           p.setAttribute("d", `M${x - d} ${y - d}L${x + d} ${y + d}M${x + d} ${y - d}L${x - d} ${y + d}`);
-          p.addEventListener("mousemove", e => showTip(e, `<b>${esc(u[3])}</b>${esc(u[2])}<br>uncovered: no ${target.kinds.join(", ")}`));
+          const kinds = target.kinds.map(k => { const known = DATA.kinds.find(x => x.kind === k); return LANG === "zh" && known ? known.zh : k; });
+          p.addEventListener("mousemove", e => showTip(e, `<b>${esc(u[3])}</b>${esc(u[2])}<br>${esc(t("page.uncovered-tip", kinds.join(LANG === "zh" ? "、" : ", ")))}`));
           p.addEventListener("mouseleave", () => tip.style.display = "none");
           gUncovered.appendChild(p);
         });
@@ -265,8 +353,8 @@ public enum CoverageMap {
           p.setAttribute("class", q[6] ? "proposed converts" : "proposed");
           if (q[6]) { p.setAttribute("cx", x.toFixed(1)); p.setAttribute("cy", y.toFixed(1)); p.setAttribute("r", d); }
           else p.setAttribute("d", `M${x} ${y - d}L${x + d} ${y}L${x} ${y + d}L${x - d} ${y}Z`);
-          const what = q[6] ? `convert: ${fmt(q[4], false)}` : (q[4] !== null ? `adds ${fmt(q[4], false)}` : `covers ${q[5]} unit${q[5] === 1 ? "" : "s"}`);
-          p.addEventListener("mousemove", e => showTip(e, `<b>${esc(q[3])}</b>${esc(q[2])}<br>proposed · ${what}`));
+          const what = q[6] ? t("page.convert", fmt(q[4], false)) : (q[4] !== null ? t("page.adds", fmt(q[4], false)) : t(q[5] === 1 ? "page.covers.one" : "page.covers.other", q[5]));
+          p.addEventListener("mousemove", e => showTip(e, `<b>${esc(q[3])}</b>${esc(q[2])}<br>${esc(t("page.proposed-tip", what))}`));
           p.addEventListener("mouseleave", () => tip.style.display = "none");
           gProposed.appendChild(p);
         });
@@ -281,11 +369,11 @@ public enum CoverageMap {
         tip.style.top = (e.clientY + 14) + "px";
       }
       function describe(target, r) {
-        if (!r) return "no data";
+        if (!r) return esc(t("page.no-data"));
         const share = target.share && !(target.perArea && target.perArea === DATA.by);
-        const met = r.met === null ? "not judged" : (r.met ? '<span class="met">met</span>' : '<span class="unmet">not met</span>');
-        return `actual ${r.actual === null ? (r.note || "–") : fmt(r.actual, share)} · goal ${fmt(r.goal, share)} · ${met}` +
-          `<br>shortfall ${fmt(r.shortfall, false)} · ${fmt(r.numerator, false)} / ${fmt(r.denominator, false)}`;
+        const met = r.met === null ? esc(t("page.not-judged")) : (r.met ? `<span class="met">${esc(t("page.met"))}</span>` : `<span class="unmet">${esc(t("page.not-met"))}</span>`);
+        return esc(t("page.describe", r.actual === null ? (noteText(r.note) || "–") : fmt(r.actual, share), fmt(r.goal, share), "\u0001")).replace("\u0001", met) +
+          "<br>" + esc(t("page.describe.shortfall", fmt(r.shortfall, false), fmt(r.numerator, false), fmt(r.denominator, false)));
       }
       function render() {
         const target = DATA.targets[select.selectedIndex];
@@ -309,17 +397,17 @@ public enum CoverageMap {
       const kept = DATA.targets.findIndex(t => t.id === previous);
       if (kept >= 0) select.selectedIndex = kept; else if (fromHash >= 0) select.selectedIndex = fromHash;
       select.onchange = () => { history.replaceState(null, "", location.search + "#" + select.value); render(); };
-      document.getElementById("meta").innerHTML = `Goals of ${DATA.year}; facilities open on ${DATA.asOf}; ` +
-        `${DATA.facilityCount.toLocaleString("en")} facilities${DATA.facilities.length / 3 < DATA.facilityCount ? ` (${(DATA.facilities.length / 3).toLocaleString("en")} drawn)` : ""}; areas by ${DATA.by}.`;
-      document.getElementById("scale").innerHTML = [["#1a9850", "met"], ["rgb(254,224,139)", "almost met"], ["rgb(252,141,89)", "60% of the goal"], ["rgb(215,48,39)", "nothing yet"], ["#d9d9d9", "no goal or no data"]]
-        .map(([c, l]) => `<div class="legend-row"><span class="swatch" style="background:${c}"></span>${l}</div>`).join("");
+      const drawn = DATA.facilities.length / 3 < DATA.facilityCount ? t("page.meta.drawn", (DATA.facilities.length / 3).toLocaleString("en")) : "";
+      document.getElementById("meta").textContent = t("page.meta", DATA.year, DATA.asOf, DATA.facilityCount.toLocaleString("en"), drawn, t("level." + DATA.by));
+      document.getElementById("scale").innerHTML = [["#1a9850", "page.scale.met"], ["rgb(254,224,139)", "page.scale.almost"], ["rgb(252,141,89)", "page.scale.sixty"], ["rgb(215,48,39)", "page.scale.nothing"], ["#d9d9d9", "page.scale.none"]]
+        .map(([c, l]) => `<div class="legend-row"><span class="swatch" style="background:${c}"></span>${esc(t(l))}</div>`).join("");
       const kindsDiv = document.getElementById("kinds");
       kindsDiv.textContent = "";
       DATA.kinds.forEach((kind, i) => {
         if (!kind.present) return;
         const row = document.createElement("div");
         row.className = "legend-row";
-        row.innerHTML = `<label><input type="checkbox" checked> <span class="swatch dot" style="background:${kind.color}"></span>${kind.zh} ${kind.kind}</label>`;
+        row.innerHTML = `<label><input type="checkbox" checked> <span class="swatch dot" style="background:${kind.color}"></span>${esc(kind.zh)}${LANG === "zh" ? "" : " " + esc(kind.kind)}</label>`;
         row.querySelector("input").addEventListener("change", e => { kindShown[i] = e.target.checked; render(); });
         kindsDiv.appendChild(row);
       });
@@ -329,7 +417,7 @@ public enum CoverageMap {
 
     static let template = #"""
     <!DOCTYPE html>
-    <html lang="zh-CN">
+    <html lang="en" data-lang="en">
     <head>
     <meta charset="utf-8">
     <title><!--TITLE--> — FacilityMap coverage</title>
@@ -366,29 +454,31 @@ public enum CoverageMap {
     <header>
       <h1><!--TITLE--></h1>
       <!--CONTROLS-->
-      <label>Target <select id="target"></select></label>
+      <label><span data-t="page.target">Target</span> <select id="target"></select></label>
+      <label><span data-t="page.language">Language</span> <select id="lang"><option value="zh">中文</option><option value="en">English</option></select></label>
       <span id="summary"></span>
     </header>
     <main>
       <svg id="map" xmlns="http://www.w3.org/2000/svg"></svg>
       <aside>
         <div id="meta"></div>
-        <h2>Attainment (actual ÷ goal)</h2>
+        <h2 data-t="page.attainment">Attainment (actual ÷ goal)</h2>
         <div id="scale"></div>
-        <h2>Facilities by kind</h2>
+        <h2 data-t="page.facilities-by-kind">Facilities by kind</h2>
         <div id="kinds"></div>
-        <h2>Uncovered units</h2>
-        <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="uncovered" d="M3 3L11 11M11 3L3 11"/></svg> a community or village with no facility of the target's kinds (unit coverage targets)</div>
+        <h2 data-t="page.uncovered-units">Uncovered units</h2>
+        <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="uncovered" d="M3 3L11 11M11 3L3 11"/></svg> <span data-t="page.uncovered-legend">a community or village with no facility of the target's kinds (unit coverage targets)</span></div>
         <div id="proposed-legend" style="display: none">
-          <h2>Proposed (suggest)</h2>
-          <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="proposed" d="M7 1.5L12.5 7L7 12.5L1.5 7Z"/></svg> a new facility the target needs</div>
-          <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><circle class="proposed converts" cx="7" cy="7" r="5"/></svg> an existing facility to convert</div>
+          <h2 data-t="page.proposed">Proposed (suggest)</h2>
+          <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="proposed" d="M7 1.5L12.5 7L7 12.5L1.5 7Z"/></svg> <span data-t="page.proposed-new">a new facility the target needs</span></div>
+          <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><circle class="proposed converts" cx="7" cy="7" r="5"/></svg> <span data-t="page.proposed-convert">an existing facility to convert</span></div>
         </div>
       </aside>
     </main>
     <!--BELOW-->
     <div id="tip"></div>
     <script>
+    /*I18N*/
     /*SCRIPT*/
     /*MAIN*/
     </script>

@@ -63,7 +63,7 @@ public struct Demo {
         let target = plan.targets[0]
         try GeoJSONExport(store: store, outputPath: geojson.path).coverage(engine: engine, plan: plan, target: target, query: query)
         let html = folder.appendingPathComponent("coverage.html")
-        try Data(CoverageMap.html(engine: engine, plan: plan, query: query).utf8).write(to: html)
+        try Data(CoverageMap.html(engine: engine, plan: plan, query: query, language: .current).utf8).write(to: html)
         out += "wrote \(geojson.path) (\(target.id), \(years.last.map(String.init) ?? ""))\n"
         out += "wrote \(html.path) — open it in a browser\n"
         out += "store: \(store.path) — try: facilitymap coverage --store \(store.path) --by township --target beds-per-1000\n"

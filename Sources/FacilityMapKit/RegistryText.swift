@@ -1,5 +1,6 @@
 import FacilityModel
 import FacilityStore
+import FacilityText
 import Foundation
 
 /// The registry's records as text: JSON for the API and `--format json`, tables for the command line.
@@ -82,6 +83,7 @@ public enum RegistryText {
             var members = [("line", JSONText.value(r.line)), ("field", JSONText.string(r.field)),
                            ("message", JSONText.string(r.message)), ("text", JSONText.string(r.description))]
             if let cell = r.cell { members.append(("cell", JSONText.string(cell))) }
+            members.append(("reason", phrase(r.reason)))
             if csv { members.append(("fields", "[" + r.fields.map(JSONText.string).joined(separator: ",") + "]")) }
             return JSONText.object(members)
         }
@@ -96,6 +98,19 @@ public enum RegistryText {
             ("rejections", "[" + rejections.joined(separator: ",\n") + "]"),
             ("warnings", "[" + summary.warnings.map(JSONText.string).joined(separator: ",") + "]"),
         ]) + "\n"
+    }
+
+    /// A phrase as the API gives it, for a client to say in its reader's language with the catalogues' keys:
+    /// `{"key": "cell.not-whole", "arguments": ["很多"]}`; an argument may be a phrase; key "" is text as it is,
+    /// ";" its arguments one after another, ":" a label and its phrase.
+    static func phrase(_ phrase: Phrase) -> String {
+        let arguments = phrase.arguments.map { argument -> String in
+            switch argument {
+            case let .text(text): JSONText.string(text)
+            case let .phrase(inner): self.phrase(inner)
+            }
+        }
+        return JSONText.object([("key", JSONText.string(phrase.key)), ("arguments", "[" + arguments.joined(separator: ",") + "]")])
     }
 
     /// A facility as `list facilities --format json` writes it.

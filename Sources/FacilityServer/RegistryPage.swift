@@ -8,32 +8,32 @@ enum RegistryPage {
     }
 
     static let controls = """
-          <label>Year <select id="year"><option value="">next goal</option></select></label>
-          <label>As of <input id="asof" type="date"></label>
-          <label>Areas <select id="by"><option value="district">district 区县</option><option value="township">township 乡镇街道</option><option value="city">city 市</option></select></label>
+          <label><span data-t="page.year">Year</span> <select id="year"><option value="" data-t="page.next-goal">next goal</option></select></label>
+          <label><span data-t="page.as-of">As of</span> <input id="asof" type="date"></label>
+          <label><span data-t="page.areas">Areas</span> <select id="by"><option value="district" data-t="level.district">district</option><option value="township" data-t="level.township">township</option><option value="city" data-t="level.city">city</option></select></label>
           <span id="status" role="status"></span>
         """
 
     static let below = """
         <section id="tables">
-          <h2>Targets <small id="report-meta"></small></h2>
-          <table id="targets-table"><thead><tr><th>target</th><th>title</th><th>actual</th><th>goal</th><th>met</th><th>shortfall</th><th>areas not met</th></tr></thead><tbody></tbody></table>
-          <h2>By area: <span id="area-target"></span></h2>
-          <table id="areas-table"><thead><tr><th>code</th><th>area</th><th>numerator</th><th>denominator</th><th>actual</th><th>goal</th><th>met</th><th>shortfall</th></tr></thead><tbody></tbody></table>
+          <h2><span data-t="page.targets">Targets</span> <small id="report-meta"></small></h2>
+          <table id="targets-table"><thead><tr><th data-t="page.th.target">target</th><th data-t="page.th.title">title</th><th data-t="coverage.header.actual">actual</th><th data-t="coverage.header.goal">goal</th><th data-t="coverage.header.met">met</th><th data-t="coverage.header.shortfall">shortfall</th><th data-t="page.th.areas-not-met">areas not met</th></tr></thead><tbody></tbody></table>
+          <h2><span data-t="page.by-area">By area:</span> <span id="area-target"></span></h2>
+          <table id="areas-table"><thead><tr><th data-t="coverage.header.code">code</th><th data-t="coverage.header.area">area</th><th data-t="page.th.numerator">numerator</th><th data-t="page.th.denominator">denominator</th><th data-t="coverage.header.actual">actual</th><th data-t="coverage.header.goal">goal</th><th data-t="coverage.header.met">met</th><th data-t="coverage.header.shortfall">shortfall</th></tr></thead><tbody></tbody></table>
         </section>
         <section id="upload">
-          <h2>Upload 上报 (token holders)</h2>
+          <h2 data-t="page.upload">Upload (token holders)</h2>
           <form id="upload-form">
-            <label>Token <input id="token" type="password" autocomplete="off" size="34" placeholder="fm_…"></label>
-            <label>Layer <select id="layer"><option value="facilities">facilities 设施 (CSV, Excel, GeoJSON, zipped Shapefile)</option><option value="units">units 区划 (GeoJSON, zipped Shapefile, CSV, Excel)</option></select></label>
-            <label>Coordinates <select id="crs"><option value="wgs84">WGS-84</option><option value="gcj02">GCJ-02 (高德/腾讯)</option><option value="bd09">BD-09 (百度)</option><option value="cgcs2000">CGCS2000</option></select></label>
-            <label>Sheet 工作表 <input id="sheet" size="10" placeholder="first"></label>
-            <label><input id="strict" type="checkbox"> strict: any bad row refuses the file</label>
+            <label><span data-t="page.token">Token</span> <input id="token" type="password" autocomplete="off" size="34" placeholder="fm_…"></label>
+            <label><span data-t="page.layer">Layer</span> <select id="layer"><option value="facilities" data-t="page.layer.facilities">facilities (CSV, Excel, GeoJSON, zipped Shapefile)</option><option value="units" data-t="page.layer.units">units (GeoJSON, zipped Shapefile, CSV, Excel)</option></select></label>
+            <label><span data-t="page.coordinates">Coordinates</span> <select id="crs"><option value="wgs84">WGS-84</option><option value="gcj02">GCJ-02 (高德/腾讯)</option><option value="bd09">BD-09 (百度)</option><option value="cgcs2000">CGCS2000</option></select></label>
+            <label><span data-t="page.sheet">Sheet</span> <input id="sheet" size="10" placeholder="first" data-t-placeholder="page.sheet.first"></label>
+            <label><input id="strict" type="checkbox"> <span data-t="page.strict">strict: any bad row refuses the file</span></label>
             <input id="file" type="file" accept=".csv,.xlsx,.xls,.geojson,.json,.zip,text/csv,application/geo+json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel,application/zip">
-            <button id="send" type="submit">Upload</button>
+            <button id="send" type="submit" data-t="page.send">Upload</button>
           </form>
           <div id="upload-result" role="status"></div>
-          <a id="rejects-download" hidden>Download the rejected rows 下载未导入的行 (CSV, to fix and upload again)</a>
+          <a id="rejects-download" hidden data-t="page.download-rejects">Download the rejected rows (CSV, to fix and upload again)</a>
           <ul id="rejects"></ul>
         </section>
         <style>
@@ -57,7 +57,7 @@ enum RegistryPage {
     static let script = #"""
         const $ = id => document.getElementById(id);
         const text = t => String(t === null || t === undefined ? "–" : t);
-        let report = null;
+        let report = null, lastMap = null;
 
         // A private registry's page: the token given at sign-in, kept for this tab only, goes with every request.
         const tokenKey = "facilitymap-token";
@@ -94,12 +94,12 @@ enum RegistryPage {
           const share = t.metric === "unit_coverage" || t.metric === "share" || (t.metric === "count" && !!t.per_area);
           return share && !(areaRow && t.per_area === report.by);
         }
-        function metText(m) { return m === null || m === undefined ? "not judged" : (m ? "yes" : "NO"); }
+        function metText(m) { return m === null || m === undefined ? t("page.not-judged") : t(m ? "coverage.met.yes" : "coverage.met.no"); }
 
         function drawTables() {
           if (!report) return;
           const chosen = $("target").value;
-          $("report-meta").textContent = `${report.plan} · goals of ${report.year} · facilities open on ${report.as_of} · by ${report.by}`;
+          $("report-meta").textContent = t("page.report-meta", report.plan, report.year, report.as_of, t("level." + report.by));
           const body = $("targets-table").querySelector("tbody");
           body.textContent = "";
           report.targets.forEach(t => {
@@ -120,18 +120,19 @@ enum RegistryPage {
           $("area-target").textContent = `${target.id} — ${target.title}`;
           target.areas.concat([Object.assign({total: true}, target.total)]).forEach(a => {
             const row = document.createElement("tr");
-            cell(row, a.code); cell(row, a.total ? a.name + " (total)" : a.name);
+            cell(row, a.code); cell(row, a.total ? t("coverage.total", a.name) : a.name);
             cell(row, number(a.numerator), true); cell(row, number(a.denominator), true);
-            cell(row, a.actual === null ? (a.note || "–") : number(a.actual, isShare(target, !a.total)), true);
+            cell(row, a.actual === null ? (noteText(a.note) || "–") : number(a.actual, isShare(target, !a.total)), true);
             cell(row, number(a.goal, isShare(target, !a.total)), true); cell(row, metText(a.met)); cell(row, number(a.shortfall), true);
             areas.appendChild(row);
           });
         }
 
         async function load() {
-          $("status").textContent = "loading…";
+          $("status").textContent = t("page.loading");
           const [map, coverage] = await Promise.all([getJSON("/api/map?" + query()), getJSON("/api/coverage?" + query())]);
           if (!map.ok || !coverage.ok) { $("status").textContent = (map.ok ? coverage : map).body.error; return; }
+          lastMap = map.body;
           drawCoverage(map.body);
           report = coverage.body;
           const draw = $("target").onchange;
@@ -139,6 +140,23 @@ enum RegistryPage {
           drawTables();
           $("status").textContent = "";
           document.body.dataset.loads = String(Number(document.body.dataset.loads || 0) + 1);
+        }
+
+        // An upload's outcome, said in the page's language (the API gives each rejection's reason as keys and values).
+        let lastUpload = null;
+        function showUpload(answer) {
+          const b = answer.body, result = $("upload-result"), rejects = $("rejects");
+          const rows = t(b.rows === 1 ? "import.rows.one" : "import.rows.other", b.rows);
+          result.textContent = b.error ? `${answer.status}: ${b.error}`
+            : t(b.committed ? "import.summary" : "import.summary.strict", rows, b.new, b.updated, b.unchanged, b.rejected);
+          result.className = answer.ok ? "ok" : "bad";
+          rejects.textContent = "";
+          const placeOf = r => r.text.slice(0, r.text.length - (r.field + ": " + r.message).length);
+          (b.rejections || []).forEach(r => {
+            const li = document.createElement("li");
+            li.textContent = r.reason ? `${placeOf(r)}${r.field}: ${say(r.reason)}` : r.text;
+            rejects.appendChild(li);
+          });
         }
 
         async function upload(event) {
@@ -149,18 +167,17 @@ enum RegistryPage {
           download.hidden = true;
           if (download.href) { URL.revokeObjectURL(download.href); download.removeAttribute("href"); }
           result.className = "";
-          if (!file) { result.textContent = "choose a file first"; result.className = "bad"; return; }
+          if (!file) { result.textContent = t("page.choose-file"); result.className = "bad"; return; }
           const p = new URLSearchParams({file: file.name, crs: $("crs").value});
           if ($("strict").checked) p.set("strict", "true");
           if ($("sheet").value.trim()) p.set("sheet", $("sheet").value.trim());
-          result.textContent = "uploading " + file.name + "…";
+          result.textContent = t("page.uploading", file.name);
           const answer = await getJSON(`/api/${$("layer").value}?` + p, {
             method: "POST", body: file,
             headers: {"Authorization": "Bearer " + ($("token").value.trim() || sessionStorage.getItem(tokenKey) || ""), "Content-Type": file.name.endsWith(".csv") ? "text/csv" : "application/geo+json"}});
           const b = answer.body;
-          result.textContent = b.error ? `${answer.status}: ${b.error}` : b.line;
-          result.className = answer.ok ? "ok" : "bad";
-          (b.rejections || []).forEach(r => { const li = document.createElement("li"); li.textContent = r.text; rejects.appendChild(li); });
+          lastUpload = answer;
+          showUpload(answer);
           if (b.header && (b.rejections || []).length) {
             // As `import --rejects` writes them: the file's columns and a reason, UTF-8 with a byte order mark for Excel.
             const quote = v => /[",\r\n]|^\s|\s$/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
@@ -168,7 +185,7 @@ enum RegistryPage {
             const lines = [(reasonAt < 0 ? b.header.concat(["reason"]) : b.header).map(quote).join(",")];
             b.rejections.forEach(r => {
               const cells = r.fields.concat(Array(Math.max(0, b.header.length - r.fields.length)).fill(""));
-              const reason = `line ${r.line}: ${r.field}: ${r.message}`;
+              const reason = r.cell ? `${r.cell}: ${r.field}: ${say(r.reason) || r.message}` : t("page.rejects.reason", r.line, r.field, say(r.reason) || r.message);
               if (reasonAt < 0) cells.push(reason); else cells[reasonAt] = reason;
               lines.push(cells.map(quote).join(","));
             });
@@ -184,11 +201,11 @@ enum RegistryPage {
           const form = document.createElement("form");
           form.id = "signin";
           const label = document.createElement("label");
-          label.textContent = "This registry is private: sign in with your token 登录 ";
+          label.textContent = t("page.signin") + " ";
           const input = document.createElement("input");
           input.id = "signin-token"; input.type = "password"; input.autocomplete = "off"; input.size = 34; input.placeholder = "fm_…";
           const button = document.createElement("button");
-          button.id = "signin-send"; button.type = "submit"; button.textContent = "Sign in";
+          button.id = "signin-send"; button.type = "submit"; button.textContent = t("page.signin.send");
           const note = document.createElement("span");
           note.id = "signin-error"; note.textContent = message || "";
           label.appendChild(input); form.append(label, button, note);
@@ -210,7 +227,7 @@ enum RegistryPage {
             return;
           }
           if (!plan.ok) { $("status").textContent = plan.body.error; return; }
-          document.title = plan.body.plan + " — FacilityMap coverage";
+          document.title = t("page.title", plan.body.plan);
           document.querySelector("header h1").textContent = plan.body.plan;
           if (sessionStorage.getItem(tokenKey) && !$("token").value) $("token").value = sessionStorage.getItem(tokenKey);
           plan.body.years.forEach(y => { const o = document.createElement("option"); o.value = y; o.textContent = y; $("year").appendChild(o); });
@@ -221,6 +238,13 @@ enum RegistryPage {
           $("upload-form").addEventListener("submit", upload);
           load();
         }
+        // Another language picked: the tables, the map and the upload's outcome said again in it.
+        document.addEventListener("facilitymap-language", () => {
+          if (lastMap) drawCoverage(lastMap);
+          drawTables();
+          if (lastUpload) showUpload(lastUpload);
+          if (report) document.title = t("page.title", report.plan);
+        });
         start();
         """#
 }

@@ -49,8 +49,16 @@ public struct RegistryServer: Sendable {
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: LoginThrottleMiddleware(throttle: LoginThrottle()))
         let api = API(registry: registry, configuration: configuration)
-        router.read("/") { _, _ in Self.html(page) }
-        router.read("/index.html") { _, _ in Self.html(page) }
+        // The page in the language the browser asks for first (`Accept-Language`); the reader may pick another on it.
+        let pages = Dictionary(uniqueKeysWithValues: Language.allCases.map { ($0, CoverageMap.withLanguage(page, $0)) })
+        let chosen: @Sendable (Request) -> Response = { request in
+            let language = request.headers[.acceptLanguage].flatMap(Language.accepted) ?? .en
+            var response = Self.html(pages[language] ?? page)
+            response.headers[.vary] = "Accept-Language"
+            return response
+        }
+        router.read("/") { request, _ in chosen(request) }
+        router.read("/index.html") { request, _ in chosen(request) }
         router.read("/api") { request, _ in
             try await api.checkRead(request)
             return Self.json(API.index)

@@ -137,7 +137,7 @@ struct MapCommand: ParsableCommand {
                 printError("warning: no proposals drawn for \(target.id): \(error)")
             }
         }
-        let html = CoverageMap.html(engine: engine, plan: plan, query: query, suggestions: suggestions)
+        let html = CoverageMap.html(engine: engine, plan: plan, query: query, suggestions: suggestions, language: .current)
         do {
             try Data(html.utf8).write(to: URL(fileURLWithPath: out))
         } catch {

@@ -343,6 +343,53 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(seen["reload_districts"] as? Int, 14)
     }
 
+    /// #25: a browser asking for Chinese gets the page in Chinese — no English label left — and its upload's outcome
+    /// and rejected row in Chinese; the picker switches to English and the browser keeps it; `map --lang zh` opens in
+    /// Chinese offline.
+    func testThePageSpeaksTheBrowsersLanguageAndKeepsTheReadersPick() throws {
+        let secret = try token(["--name", "西工区卫健委", "--kinds", "hospital", "--in", "410303"])
+        let (_, base) = try serve()
+        let csv = try write("上报.csv", "id,name,kind,lon,lat,unit,beds\nZH-NEW-1,西工区新医院,医院,112.43,34.67,410303001,100\nZH-NEW-2,坏行,医院,112.43,34.67,410303001,很多\n")
+        let map = folder.appendingPathComponent("地图.html").path
+        XCTAssertEqual(try run(["map", "--year", "2025", "--out", map, "--lang", "zh"]).status, 0)
+        let shots = (folder.appendingPathComponent("zh.png").path, folder.appendingPathComponent("en.png").path)
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", CLITests.repository.appendingPathComponent("Tests/browser/page_language.py").path,
+                            base + "/", secret, csv, map, shots.0, shots.1]
+        let out = Pipe(), err = Pipe()
+        python.standardOutput = out
+        python.standardError = err
+        try python.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        XCTAssertEqual(python.terminationStatus, 0, String(decoding: stderr, as: UTF8.self))
+        let seen = try XCTUnwrap(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], String(decoding: stdout, as: UTF8.self))
+        XCTAssertEqual(seen["lang"] as? String, "zh-CN", "\(seen)")
+        XCTAssertEqual(seen["zh_latin"] as? [String], [], "English left on the Chinese page: \(seen)")
+        XCTAssertEqual(seen["zh_headers"] as? [String], ["目标", "名称", "实际值", "目标值", "是否达标", "缺口", "未达标区域数"])
+        XCTAssertTrue((seen["zh_meta"] as? String)?.contains("年目标") == true, "\(seen)")
+        XCTAssertEqual(seen["zh_upload"] as? String, "导入 2 行：新增 1，更新 0，未变 0，拒绝 1")
+        XCTAssertEqual(seen["zh_rejects"] as? [String], ["上报.csv:3: beds: 很多 不是整数 —— 请填写数量（如 120），或留空"])
+        XCTAssertEqual(seen["en_headers"] as? [String], ["target", "title", "actual", "goal", "met", "shortfall", "areas not met"])
+        XCTAssertEqual(seen["en_rejects"] as? [String], ["上报.csv:3: beds: 很多 is not a whole number — write a count such as 120, or leave it empty"])
+        XCTAssertEqual(seen["reload_lang"] as? String, "en", "the pick is kept: \(seen)")
+        XCTAssertTrue((seen["en_meta"] as? String)?.contains("goals of") == true, "\(seen)")
+        XCTAssertEqual(seen["map_lang"] as? String, "zh-CN")
+        XCTAssertEqual(seen["map_latin"] as? [String], [], "English left on the Chinese map: \(seen)")
+        XCTAssertTrue((seen["map_scale"] as? String)?.contains("接近达标") == true, "\(seen)")
+        for shot in [shots.0, shots.1] {
+            XCTAssertGreaterThan(try Data(contentsOf: URL(fileURLWithPath: shot)).count, 20_000)
+        }
+        if let keep = ProcessInfo.processInfo.environment["FACILITYMAP_KEEP_SCREENSHOTS"] {
+            for (shot, name) in [(shots.0, "server-page-zh.png"), (shots.1, "server-page-en.png")] {
+                let target = URL(fileURLWithPath: keep).appendingPathComponent(name).path
+                try? FileManager.default.removeItem(atPath: target)
+                try FileManager.default.copyItem(atPath: shot, toPath: target)
+            }
+        }
+    }
+
     func testThePageLoadsDrawsSwitchesTargetAndShowsAnUploadsRejectsInARealBrowser() throws {
         let secret = try token(["--name", "西工区卫健委", "--kinds", "hospital", "--in", "410303"])
         let (_, base) = try serve()
