@@ -6,8 +6,8 @@ extension CheckFormat: ExpressibleByArgument {}
 extension Severity: ExpressibleByArgument {}
 
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Find records that would bias coverage: duplicates, points in the wrong unit, GCJ-02 files, contradictions.",
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        abstract: Message("help.check").text(),
         discussion: """
             One finding per line: severity, rule, the facility id (or unit code, or import file), what is wrong and what \
             to do. Rules: duplicate (same kind, similar name — 省/市/区 prefixes, full-width characters and 有限公司-style \
@@ -19,7 +19,7 @@ struct Check: ParsableCommand {
             parent's digits). Errors: gcj02-offset, closed-before-opened, unit-code, children over their parent.
             Exit status: 0 no finding at or above --fail-on; 1 some; 2 usage error.
             """
-    )
+    ) }
 
     @OptionGroup var storeOptions: StoreOptions
     @Option(name: .customLong("in"), help: ArgumentHelp("Only facilities and units in this unit's subtree.", valueName: "code"))

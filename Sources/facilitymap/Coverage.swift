@@ -5,10 +5,10 @@ import Foundation
 extension ReportFormat: ExpressibleByArgument {}
 
 struct TargetsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "targets",
-        abstract: "List the plan's targets: id, title, metric and goals by year.",
-        discussion: "`coverage --target`, `suggest --target` and `export geojson --layer coverage --target` take an id or a title from this list.")
+        abstract: Message("help.targets-command").text(),
+        discussion: "`coverage --target`, `suggest --target` and `export geojson --layer coverage --target` take an id or a title from this list.") }
 
     @Option(help: ArgumentHelp("A targets YAML file (default: the built-in Luoyang plan).", valueName: "file"))
     var targets: String?
@@ -20,8 +20,8 @@ struct TargetsCommand: ParsableCommand {
 }
 
 struct Coverage: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Measure the stored facilities against a plan's targets, per area.",
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        abstract: Message("help.coverage").text(),
         discussion: """
             Targets come from --targets FILE (YAML, see docs/targets.md), else the built-in Luoyang plan \
             (幸福洛阳建设行动计划, GeoData/targets/luoyang-2022.yaml). A facility counts on the --as-of day when it \
@@ -31,7 +31,7 @@ struct Coverage: ParsableCommand {
             Exit status: 0 the report was produced; 1 the store or targets file was refused, or --out could not be \
             written; 2 usage error; 3 with --check, when any target is unmet.
             """
-    )
+    ) }
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var planOptions: PlanOptions

@@ -5,10 +5,10 @@ import Foundation
 extension GeoJSONExport.Layer: ExpressibleByArgument {}
 
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Export the store as files other tools read.",
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        abstract: Message("help.export").text(),
         subcommands: [ExportGeoJSON.self]
-    )
+    ) }
 }
 
 /// Options that choose a plan, a day and a level, shared by `export geojson --layer coverage` and `map`.
@@ -49,9 +49,9 @@ struct PlanOptions: ParsableArguments {
 }
 
 struct ExportGeoJSON: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "geojson",
-        abstract: "Write a layer as RFC 7946 GeoJSON (WGS-84 lon/lat, 6 decimals), streamed.",
+        abstract: Message("help.export-geojson").text(),
         discussion: """
             Layers: facilities (a Point each, every field and extra attribute as properties); units (each unit with its \
             boundary, or its point); coverage (one target, --target, default the plan's first: for unit_coverage each \
@@ -59,7 +59,7 @@ struct ExportGeoJSON: ParsableCommand {
             denominator, actual, goal, met, shortfall).
             --crs gcj02 writes GCJ-02 for overlays on Chinese web maps and says so in a "coordinate_system" member.
             """
-    )
+    ) }
 
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: "facilities, units or coverage.") var layer: GeoJSONExport.Layer
@@ -107,16 +107,16 @@ struct ExportGeoJSON: ParsableCommand {
 }
 
 struct MapCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "map",
-        abstract: "Write a self-contained HTML coverage map (works offline).",
+        abstract: Message("help.map-command").text(),
         discussion: """
             Areas of --by coloured by attainment of the target chosen in the page (a selector lists every target), \
             facilities as points by kind with a legend, uncovered communities and villages marked; hovering shows \
             actual, goal and shortfall. With --suggest, what `facilitymap suggest` proposes for each target not met \
             (candidates: the units) is drawn apart: new sites as hollow diamonds, facilities to convert ringed.
             """
-    )
+    ) }
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var planOptions: PlanOptions
@@ -149,15 +149,15 @@ struct MapCommand: ParsableCommand {
 }
 
 struct DemoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "demo",
-        abstract: "Check the Luoyang plan on the embedded sample city: build a store, report, write GeoJSON and a map.",
+        abstract: Message("help.demo-command").text(),
         discussion: """
             Imports GeoData/luoyang (built into the binary: real district boundaries, township and village names and \
             census population; generated points and facilities) into DIR/facilitymap.sqlite, prints the coverage of \
             the plan's 2023 and 2025 targets, and writes DIR/coverage.geojson and DIR/coverage.html.
             """
-    )
+    ) }
 
     @Option(help: "Only this goal year (default: 2023 and 2025).") var year: Int?
     @Option(help: ArgumentHelp("The folder to write into.", valueName: "dir")) var out: String = "facilitymap-demo"

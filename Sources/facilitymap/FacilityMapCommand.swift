@@ -3,20 +3,13 @@ import FacilityMapKit
 import Foundation
 
 struct FacilityMapCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "facilitymap",
-        abstract: "A registry of public-service facilities and administrative units, in SpatiaLite or PostGIS.",
-        discussion: """
-            Register facilities from CSV and units from GeoJSON or CSV, then read them back.
-            Every command works on one registry: --store PATH (a SQLite store file) or --store postgresql://… (a \
-            PostgreSQL database with PostGIS), else $FACILITYMAP_STORE, else ./facilitymap.sqlite.
-            --lang zh|en on any command chooses the language of its tables and summaries (中文 or English); without it the \
-            locale does (LC_ALL, LC_MESSAGES or LANG starting zh_ is Chinese), else English. JSON and CSV are the same \
-            in every language.
-            """,
+        abstract: Message("help.facility-map-command").text(),
+        discussion: Message("help.facility-map-command.discussion").text(),
         subcommands: [DemoCommand.self, Import.self, List.self, Stats.self, TargetsCommand.self, Coverage.self, Export.self, MapCommand.self,
                       Serve.self, Token.self, History.self, Suggest.self, Check.self, Migrate.self]
-    )
+    ) }
 }
 
 /// `--store`, shared by every command.

@@ -3,8 +3,8 @@ import FacilityMapKit
 import Foundation
 
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "The changes to one facility: when, who, which file, and the old and new values.")
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        abstract: Message("help.history").text()) }
 
     @OptionGroup var storeOptions: StoreOptions
     @Argument(help: "The facility's id.") var id: String

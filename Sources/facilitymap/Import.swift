@@ -4,10 +4,10 @@ import FacilityStore
 import Foundation
 
 struct Import: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Import administrative units or facilities.",
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        abstract: Message("help.import").text(),
         subcommands: [ImportUnits.self, ImportFacilities.self]
-    )
+    ) }
 }
 
 /// Options shared by both imports.
@@ -153,9 +153,9 @@ struct GeometryLimitOptions: ParsableArguments {
 }
 
 struct ImportUnits: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "units",
-        abstract: "Import administrative units from GeoJSON, a Shapefile, CSV or an Excel workbook.",
+        abstract: Message("help.import-units").text(),
         discussion: """
             GeoJSON: a FeatureCollection of Polygon, MultiPolygon or Point features with properties code (or adcode), \
             name, level, parent (or parent_code, parent_adcode), population. A crs naming EPSG:4490 or CRS84/4326 is \
@@ -165,7 +165,7 @@ struct ImportUnits: ParsableCommand {
             Polygons are checked and repaired with GEOS (MakeValid, structure method) within the limits below; a file \
             over one is refused, naming the feature and the option that raises the limit.
             """
-    )
+    ) }
 
     @OptionGroup var storeOptions: StoreOptions
     @Argument(help: "A .geojson, .shp (or a .zip holding one), .csv, .xlsx or .xls file.") var file: String
@@ -200,9 +200,9 @@ struct ImportUnits: ParsableCommand {
 }
 
 struct ImportFacilities: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "facilities",
-        abstract: "Import facilities from a CSV file, an Excel workbook (.xlsx, .xls), a GeoJSON file of points or a Shapefile of points.",
+        abstract: Message("help.import-facilities").text(),
         discussion: """
             Columns, with an English or Chinese header, in any order (id, name, kind, lon, lat are required): \
             \(columnsHelp)
@@ -210,7 +210,7 @@ struct ImportFacilities: ParsableCommand {
             Kinds: \(FacilityKind.helpList).
             Rows are upserted by id; the import is one transaction. Exit status: 0 all rows taken; 1 some rejected (or none taken under --strict), or the check after the import finds the file's points off by the GCJ-02 shift (the rows stay stored: import it again with --crs gcj02); 2 usage error or unreadable file.
             """
-    )
+    ) }
 
     /// Each field as `beds\u{00A0}床位数`, with what it takes where that is not plain.
     static var columnsHelp: String {

@@ -3,16 +3,16 @@ import FacilityMapKit
 import Foundation
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "List stored facilities or units.",
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        abstract: Message("help.list").text(),
         subcommands: [ListFacilities.self, ListUnits.self]
-    )
+    ) }
 }
 
 extension ListFormat: ExpressibleByArgument {}
 
 struct ListFacilities: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "facilities", abstract: "List facilities, in id order.")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "facilities", abstract: Message("help.list-facilities").text()) }
 
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: "Only this kind (English or Chinese name).") var kind: String?
@@ -41,7 +41,7 @@ struct ListFacilities: ParsableCommand {
 }
 
 struct ListUnits: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "units", abstract: "List administrative units, in code order.")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "units", abstract: Message("help.list-units").text()) }
 
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: "Only this level: city, district, township, community or village.") var level: String?
@@ -64,7 +64,7 @@ struct ListUnits: ParsableCommand {
 }
 
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Counts by kind and by district, and the import log.")
+    static var configuration: CommandConfiguration { CommandConfiguration(abstract: Message("help.stats").text()) }
 
     @OptionGroup var storeOptions: StoreOptions
 

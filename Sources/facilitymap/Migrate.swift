@@ -3,8 +3,8 @@ import FacilityMapKit
 import Foundation
 
 struct Migrate: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Copy a registry from a SQLite store into PostgreSQL with PostGIS, or back into a new SQLite store.",
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        abstract: Message("help.migrate").text(),
         discussion: """
             facilitymap migrate --from facilitymap.sqlite --to postgresql://user@host:5432/registry
             facilitymap migrate --from postgresql://user@host:5432/registry --to copy.sqlite
@@ -14,7 +14,7 @@ struct Migrate: ParsableCommand {
             when missing), or a SQLite path that does not exist yet.
             Exit status: 0 copied; 1 refused (a target not empty or existing, a server error) with nothing written; 2 a usage error (no such --from store, or not one file and one address).
             """
-    )
+    ) }
 
     @Option(help: ArgumentHelp("The registry to copy: a SQLite store or a postgresql:// address.", valueName: "store"))
     var from: String

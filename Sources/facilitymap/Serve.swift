@@ -5,14 +5,14 @@ import Foundation
 import Synchronization
 
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Serve the registry over HTTP: the JSON API, GeoJSON layers, uploads with tokens, and the coverage page.",
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        abstract: Message("help.serve").text(),
         discussion: """
             Open http://HOST:PORT/ for the coverage map, the per-target table and the upload form; the API is under \
             /api (docs/openapi.yaml). Reads need no token unless --private; uploads need a token made with \
             `facilitymap token add`. Stops cleanly on SIGTERM or SIGINT (requests in flight are finished).
             """
-    )
+    ) }
 
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: ArgumentHelp("A targets YAML file (default: the built-in Luoyang plan).", valueName: "file"))

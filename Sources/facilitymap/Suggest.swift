@@ -5,8 +5,8 @@ import Foundation
 extension SuggestFormat: ExpressibleByArgument {}
 
 struct Suggest: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Propose what to build (or convert) so that each area meets the plan's targets.",
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        abstract: Message("help.suggest").text(),
         discussion: """
             For each unit_coverage target that is not met (or --target), per area of --by: the candidate covering the \
             most still uncovered communities or villages is picked until the area's share reaches the goal (greedy \
@@ -23,7 +23,7 @@ struct Suggest: ParsableCommand {
             --format csv writes the proposals as a facilities file: import it and `coverage` reports the target met.
             Exit status: 0 proposals made (or none needed); 1 a goal cannot be reached with the candidates; 2 usage error.
             """
-    )
+    ) }
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var planOptions: PlanOptions

@@ -4,22 +4,22 @@ import FacilityServer
 import Foundation
 
 struct Token: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Manage the tokens that may write to the registry through `facilitymap serve`.",
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        abstract: Message("help.token").text(),
         subcommands: [TokenAdd.self, TokenList.self, TokenRemove.self]
-    )
+    ) }
 }
 
 struct TokenAdd: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "add",
-        abstract: "Make a write token and print its secret (shown once; the store keeps only its SHA-256).",
+        abstract: Message("help.token-add").text(),
         discussion: """
             A token may upload facilities of its --kinds (default: every kind) that belong to --in CODE and the units \
             below it (registered to one of them, or registered to no known unit and inside its boundary); default: \
             everywhere. Only a token for every kind everywhere may upload units.
             """
-    )
+    ) }
 
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: ArgumentHelp("Who holds it, as the audit shows it (e.g. 西工区卫健委).")) var name: String
@@ -63,7 +63,7 @@ struct TokenAdd: ParsableCommand {
 }
 
 struct TokenList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the write tokens (names and scopes, never secrets).")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "list", abstract: Message("help.token-list").text()) }
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
@@ -76,7 +76,7 @@ struct TokenList: ParsableCommand {
 }
 
 struct TokenRemove: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a write token: its secret no longer works.")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "remove", abstract: Message("help.token-remove").text()) }
     @OptionGroup var storeOptions: StoreOptions
     @Argument(help: "The token's name.") var name: String
 

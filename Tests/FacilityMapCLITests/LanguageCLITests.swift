@@ -60,6 +60,16 @@ final class LanguageCLITests: DemoStoreTestCase {
         let inEnglish = try run(["import", "facilities", bad.path, "--lang", "en"], locale: "zh_CN.UTF-8")
         XCTAssertTrue(inEnglish.stderr.contains("坏行.csv:2: 开办日期: 2020-13 is not a date — write YYYY or YYYY-MM-DD; 床位数: 很多 is not a whole number — write a count such as 120, or leave it empty"), inEnglish.stderr)
 
+        // Help: each command's one line in Chinese (swift-argument-parser's own headings, OVERVIEW, USAGE, OPTIONS,
+        // stay as it writes them).
+        let help = try run(["--help"], locale: "zh_CN.UTF-8")
+        XCTAssertTrue(help.stdout.hasPrefix("OVERVIEW: 公共服务设施与行政区划登记库"), help.stdout)
+        for line in help.stdout.split(separator: "\n").drop(while: { !$0.hasPrefix("SUBCOMMANDS:") }).dropFirst() where line.hasPrefix("  ") && !line.hasPrefix("  See ") {
+            XCTAssertNotNil(line.range(of: "\\p{Han}", options: .regularExpression), "a Chinese abstract: \(line)")
+        }
+        let importHelp = try run(["help", "import", "facilities", "--lang", "zh"], locale: "C.UTF-8")
+        XCTAssertTrue(importHelp.stdout.hasPrefix("OVERVIEW: 从 CSV 文件、Excel 工作簿"), importHelp.stdout)
+
         // A language it does not speak is a usage error, before anything runs.
         let unknown = try run(["coverage", "--lang", "fr"], locale: "C.UTF-8")
         XCTAssertEqual(unknown.status, 2)
