@@ -113,7 +113,7 @@ func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
 public typealias ImportProgress = (_ rows: Int, _ bytesRead: Int, _ bytesTotal: Int) -> Void
 
 /// A file refused as a whole: nothing was imported.
-public enum ImportError: Error, Equatable, CustomStringConvertible {
+public enum ImportError: PhrasedError, Equatable {
     case missingColumns(file: String, line: Int, names: [String])
     case noDataRows(file: String, line: Int)
     case rejectsNeedCSV(file: String)
@@ -125,22 +125,22 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
     /// A feature's polygons took the file over a `GeometryLimits` limit or budget; `option` raises it.
     case geometryTooLarge(file: String, line: Int, feature: String, what: String, option: String)
 
-    public var description: String {
+    public var phrase: Phrase {
         switch self {
         case let .missingColumns(file, line, names):
-            "\(file):\(line): the header has no column for \(names.joined(separator: ", ")) — add it (English or Chinese name, see `facilitymap help import facilities`)"
+            Phrase("error.missing-columns", file, String(line), names.joined(separator: ", "))
         case let .noDataRows(file, line):
-            "\(file):\(line): the file has a header but no data rows — nothing to import"
+            Phrase("error.no-data-rows", file, String(line))
         case let .rejectsNeedCSV(file):
-            "\(file): --rejects writes rows of a CSV file; this is not one — drop --rejects and read the errors printed"
+            Phrase("error.rejects-need-csv", file)
         case let .cannotWriteRejects(path, reason):
-            "\(path): cannot write the rejected rows: \(reason)"
+            Phrase("error.cannot-write-rejects", path, reason)
         case let .tooManyColumns(file, line, count, limit):
-            "\(file):\(line): the header has \(count) columns, more than the \(limit) an import reads — nothing was imported; delete the columns the registry does not need"
+            Phrase("error.too-many-columns", file, String(line), String(count), String(limit))
         case let .geometryTooLarge(file, line, feature, what, option):
-            "\(file):\(line): geometry: \(feature): \(what) — nothing was imported; simplify the boundaries (e.g. ogr2ogr -simplify 0.00001), split the file, or raise the limit with \(option)"
+            Phrase("error.geometry-too-large", file, String(line), feature, what, option)
         case let .outsideScope(file, line, id, token, reason):
-            "\(file):\(line): \(id) is outside what the token \(token) may write: \(reason) — nothing was imported; remove the row or ask whoever holds that area"
+            Phrase("error.outside-scope", file, String(line), id, token, reason)
         }
     }
 }

@@ -197,3 +197,13 @@ public struct Phrase: Hashable, Sendable {
         }
     }
 }
+
+/// An error whose message a person reads, said in any language: the command line says it in the user's, the API
+/// (`description`) in English.
+public protocol PhrasedError: Error, CustomStringConvertible {
+    var phrase: Phrase { get }
+}
+
+extension PhrasedError {
+    public var description: String { phrase.text(in: .en) }
+}

@@ -68,13 +68,13 @@ extension StoreOptions {
         let stores = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
             .filter { $0.hasSuffix(".sqlite") }
         let shown = { (name: String) in path.contains("/") ? (folder as NSString).appendingPathComponent(name) : name }
-        var message = "facilitymap: \(path): no such store — only import, token add, migrate (its target) and demo create one"
+        var message = "facilitymap: " + Message("error.no-such-store").text(path)
         if let nearest = Spelling.nearest(to: url.lastPathComponent, among: stores).first ?? (stores.count == 1 ? stores.first : nil) {
-            message += "; did you mean --store \(shown(nearest))?"
+            message += Message("error.no-such-store.nearest").text(shown(nearest))
         } else if !stores.isEmpty {
-            message += "; the stores beside it: " + stores.sorted().prefix(8).map(shown).joined(separator: ", ")
+            message += Message("error.no-such-store.beside").text(stores.sorted().prefix(8).map(shown).joined(separator: ", "))
         } else {
-            message += "; check the path, or import into it first (facilitymap import units FILE --store \(path))"
+            message += Message("error.no-such-store.none").text(path)
         }
         printError(message)
         throw Exit(status: 2)

@@ -70,6 +70,16 @@ final class LanguageCLITests: DemoStoreTestCase {
         let importHelp = try run(["help", "import", "facilities", "--lang", "zh"], locale: "C.UTF-8")
         XCTAssertTrue(importHelp.stdout.hasPrefix("OVERVIEW: 从 CSV 文件、Excel 工作簿"), importHelp.stdout)
 
+        // Errors that refuse a file or a command, in the language chosen.
+        let headerOnly = folder.appendingPathComponent("缺列.csv")
+        try "编号,名称\nZH-9,某医院\n".write(to: headerOnly, atomically: true, encoding: .utf8)
+        let refused = try run(["import", "facilities", headerOnly.path], locale: "zh_CN.UTF-8")
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.hasSuffix("缺列.csv:1: 表头缺少 kind (类型), lon (经度), lat (纬度) 列 —— 请补上（中文或英文列名均可，见 `facilitymap help import facilities`）\n"), refused.stderr)
+        let noStore = try CLITests.run(["stats", "--store", "没有.sqlite", "--lang", "zh"], in: folder, environment: [:])
+        XCTAssertEqual(noStore.status, 2)
+        XCTAssertTrue(noStore.stderr.hasPrefix("facilitymap: 没有.sqlite: 没有这个登记库 —— 只有 import、token add、migrate（目标库）和 demo 会新建登记库"), noStore.stderr)
+
         // A language it does not speak is a usage error, before anything runs.
         let unknown = try run(["coverage", "--lang", "fr"], locale: "C.UTF-8")
         XCTAssertEqual(unknown.status, 2)
