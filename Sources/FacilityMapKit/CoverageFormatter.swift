@@ -154,15 +154,15 @@ public enum CoverageFormatter {
     }
 
     /// `facilitymap targets`: each target's id, title, metric and goals by year, as `coverage` shows them.
-    public static func targetsTable(_ plan: TargetPlan) -> String {
+    public static func targetsTable(_ plan: TargetPlan, in language: Language = .en) -> String {
         let rows = plan.targets.map { t -> [String] in
             let metric = t.metric
             let shares = metric == .unitCoverage || metric == .share || (metric == .count && t.perArea != nil)
             let goals = t.goals.sorted { $0.key < $1.key }.map { "\($0.key): \(shares ? percent($0.value) : decimal($0.value))" }
             return [t.id, t.title, metric.rawValue, goals.joined(separator: ", ")]
         }
-        return "\(plan.plan) — \(plan.targets.count) targets\n"
-            + TextTable.render(header: ["id", "title", "metric", "goals"], rows: rows)
+        return Message("targets.head").text(plan.plan, String(plan.targets.count), in: language) + "\n"
+            + TextTable.render(header: headings(["id", "title", "metric", "goals"], in: language), rows: rows)
     }
 
     /// A result's note (`no population`, `no community units`, …) in `language`; as it is when not one of the engine's.

@@ -1,6 +1,7 @@
 import FacilityFormats
 import FacilityModel
 import FacilityStore
+import FacilityText
 import Foundation
 
 /// How `list` writes rows.
@@ -11,7 +12,12 @@ public enum ListFormat: String, CaseIterable, Sendable {
 /// `facilitymap list facilities|units`: rows from the store in table, CSV or JSON form.
 public struct Listing {
     public let store: any RegistryStore
-    public init(store: any RegistryStore) { self.store = store }
+    /// The language of the tables' headings and counts (CSV and JSON are the same in every language).
+    public let language: Language
+    public init(store: any RegistryStore, language: Language = .en) {
+        self.store = store
+        self.language = language
+    }
 
     /// The known fields of `list facilities --format csv`, the import's own column names; each extra attribute
     /// follows as a column of its own, so the file opens in Excel as a table and imports again as it is.
@@ -61,8 +67,8 @@ public struct Listing {
                              String(format: "%.6f", f.location.lat), f.unit ?? ""])
                 count += 1
             }
-            try output.write(contentsOf: Data(TextTable.render(header: ["id", "name", "kind", "lon", "lat", "unit"], rows: rows).utf8))
-            try output.write(contentsOf: Data("\(count) facilities\n".utf8))
+            try output.write(contentsOf: Data(TextTable.render(header: headings(["id", "name", "kind", "lon", "lat", "unit"], in: language), rows: rows).utf8))
+            try output.write(contentsOf: Data((Message("list.facilities").text(String(count), in: language) + "\n").utf8))
         }
         return count
     }
@@ -120,13 +126,15 @@ public struct Listing {
             try output.write(contentsOf: Data(("[" + (objects.isEmpty ? "" : "\n" + objects.joined(separator: ",\n") + "\n") + "]\n").utf8))
         case .table:
             let rows = units.map { u in
-                [u.code, u.name, u.level.rawValue, u.parent ?? "", people(u).map { "\($0.people)\($0.summed ? " Σ" : "  ")" } ?? "",
-                 u.boundary == nil ? (u.location == nil ? "none" : "point") : "polygon"]
+                [u.code, u.name, language == .en ? u.level.rawValue : Message("level.\(u.level.rawValue)").text(in: language), u.parent ?? "",
+                 people(u).map { "\($0.people)\($0.summed ? " Σ" : "  ")" } ?? "",
+                 Message(u.boundary == nil ? (u.location == nil ? "geometry.none" : "geometry.point") : "geometry.polygon").text(in: language)]
             }
-            try output.write(contentsOf: Data(TextTable.render(header: ["code", "name", "level", "parent", "population", "geometry"],
+            try output.write(contentsOf: Data(TextTable.render(header: headings(["code", "name", "level", "parent", "population", "geometry"], in: language),
                                                rows: rows, rightAligned: [4]).utf8))
             let summed = units.contains { people($0)?.summed == true }
-            try output.write(contentsOf: Data("\(units.count) units\(summed ? " (Σ: no population of its own; the sum of the units below it, as coverage counts it)" : "")\n".utf8))
+            try output.write(contentsOf: Data((Message("list.units").text(String(units.count), in: language)
+                + (summed ? Message("list.units.summed").text(in: language) : "") + "\n").utf8))
         }
         return units.count
     }

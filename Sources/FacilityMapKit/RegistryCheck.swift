@@ -135,13 +135,14 @@ public enum RegistryCheck {
 
     /// Writes the findings to `output` as a table, CSV (one finding per record) or JSON.
     public static func write(_ findings: [Finding], as format: CheckFormat, csvEncoding: CSVOutputEncoding = .utf8BOM,
-                             to output: FileHandle) throws {
+                             to output: FileHandle, language: Language = .en) throws {
         switch format {
         case .table:
-            guard !findings.isEmpty else { try output.write(contentsOf: Data("no findings\n".utf8)); return }
-            let table = TextTable.render(header: ["severity", "rule", "id", "name", "what is wrong", "what to do"],
-                                         rows: findings.map { [$0.severity.rawValue, $0.rule.rawValue, $0.id, $0.name, $0.problem, $0.action] })
-            try output.write(contentsOf: Data((table + counts(findings) + "\n").utf8))
+            guard !findings.isEmpty else { try output.write(contentsOf: Data((Message("check.no-findings").text(in: language) + "\n").utf8)); return }
+            let table = TextTable.render(header: headings(["severity", "rule", "id", "name", "what-is-wrong", "what-to-do"], in: language),
+                                         rows: findings.map { [Message("severity.\($0.severity.rawValue)").text(in: language), $0.rule.rawValue,
+                                                               $0.id, $0.name, $0.problem, $0.action] })
+            try output.write(contentsOf: Data((table + counts(findings, in: language) + "\n").utf8))
         case .csv:
             let writer = CSVWriter(fileHandle: output, encoding: csvEncoding)
             try writer.write(["severity", "rule", "subject", "id", "name", "problem", "action", "other"])

@@ -42,14 +42,14 @@ public enum RegistryText {
     }
 
     /// One line per change: when, who, action, file and the fields that changed (`beds: 100 → 120`).
-    public static func historyTable(_ changes: [FacilityChange]) -> String {
+    public static func historyTable(_ changes: [FacilityChange], in language: Language = .en) -> String {
         let rows = changes.map { change -> [String] in
             let r = change.importRecord
-            return [r.importedAt, r.author ?? "", change.action.rawValue, "\(r.file) (\(r.sha256.prefix(12))…)",
-                    describe(old: change.old, new: change.new)]
+            return [r.importedAt, r.author ?? "", Message("action.\(change.action.rawValue)").text(in: language),
+                    "\(r.file) (\(r.sha256.prefix(12))…)", describe(old: change.old, new: change.new)]
         }
-        return TextTable.render(header: ["when", "who", "action", "file", "changes"], rows: rows)
-            + "\(changes.count) changes\n"
+        return TextTable.render(header: headings(["when", "who", "action", "file", "changes"], in: language), rows: rows)
+            + Message("history.changes").text(String(changes.count), in: language) + "\n"
     }
 
     /// `beds: 100 → 120; closed: null → 2024-06-30`, or every field of a creation.

@@ -47,7 +47,7 @@ struct Check: ParsableCommand {
         }
         let check = QualityCheck(maxDistanceMetres: maxDistance, within: within, kind: kind.flatMap(FacilityKind.init(argument:)))
         let findings = try RegistryCheck.run(store: store, check: check)
-        try RegistryCheck.write(findings, as: format, csvEncoding: try csv.encoding, to: .standardOutput)
+        try RegistryCheck.write(findings, as: format, csvEncoding: try csv.encoding, to: .standardOutput, language: .current)
         if findings.contains(where: { $0.severity >= failOn }) { throw Exit(status: 1) }
     }
 }

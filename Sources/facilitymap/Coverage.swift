@@ -15,7 +15,7 @@ struct TargetsCommand: ParsableCommand {
 
     func run() throws {
         let plan = try targets.map { try TargetPlan(path: $0) } ?? TargetPlan.luoyang2022
-        print(CoverageFormatter.targetsTable(plan), terminator: "")
+        print(CoverageFormatter.targetsTable(plan, in: .current), terminator: "")
     }
 }
 

@@ -18,7 +18,7 @@ struct History: ParsableCommand {
         }
         switch format {
         case .json: print(RegistryText.historyJSON(id: id, changes))
-        case .table, .csv: print(RegistryText.historyTable(changes), terminator: "")
+        case .table, .csv: print(RegistryText.historyTable(changes, in: .current), terminator: "")
         }
     }
 }

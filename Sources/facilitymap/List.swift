@@ -35,7 +35,7 @@ struct ListFacilities: ParsableCommand {
             printError("no unit with code \(within) in \(store.location) — see `facilitymap list units`")
             throw Exit(status: 1)
         }
-        try Listing(store: store).facilities(kind: kind.flatMap(FacilityKind.init(argument:)), within: within,
+        try Listing(store: store, language: .current).facilities(kind: kind.flatMap(FacilityKind.init(argument:)), within: within,
                                              format: format, csvEncoding: try csv.encoding, to: .standardOutput)
     }
 }
@@ -58,7 +58,7 @@ struct ListUnits: ParsableCommand {
 
     func run() throws {
         let store = try storeOptions.open()
-        try Listing(store: store).units(level: level.flatMap(UnitLevel.init(argument:)), within: within,
+        try Listing(store: store, language: .current).units(level: level.flatMap(UnitLevel.init(argument:)), within: within,
                                         format: format, csvEncoding: try csv.encoding, to: .standardOutput)
     }
 }
@@ -70,6 +70,6 @@ struct Stats: ParsableCommand {
 
     func run() throws {
         let store = try storeOptions.open()
-        print(try StoreStats(store: store).text, terminator: "")
+        print(try StoreStats(store: store).text(in: .current), terminator: "")
     }
 }

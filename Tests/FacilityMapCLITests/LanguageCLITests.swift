@@ -70,6 +70,27 @@ final class LanguageCLITests: DemoStoreTestCase {
         let importHelp = try run(["help", "import", "facilities", "--lang", "zh"], locale: "C.UTF-8")
         XCTAssertTrue(importHelp.stdout.hasPrefix("OVERVIEW: 从 CSV 文件、Excel 工作簿"), importHelp.stdout)
 
+        // The other commands' tables: headings and counts in Chinese; ids, codes, names, kinds' and rules' ids as they are.
+        let tables: [([String], [String])] = [
+            (["stats"], ["各类设施", "类型代码", "设施数", "各区县设施", "各级区划", "导入记录", "导入时间"]),
+            (["list", "units", "--level", "district"], ["代码    名称", "级别", "上级代码", "区县", "面", "共 15 个单位"]),
+            (["list", "facilities", "--in", "410302"], ["编号", "经度", "纬度", "所属区划", "个设施"]),
+            (["check"], ["级别", "规则", "问题", "处理办法", "个警告"]),
+            (["targets"], ["共 12 项目标", "指标类型", "分年目标"]),
+            (["history", "LY-HLT-000043"], ["时间", "操作人", "新建", "共 1 次变更"]),
+            (["token", "list"], ["名称", "最近使用", "共 0 个令牌"]),
+        ]
+        for (arguments, words) in tables {
+            let shown = try run(arguments + ["--lang", "zh"], locale: "C.UTF-8")
+            for word in words { XCTAssertTrue(shown.stdout.contains(word), "\(arguments): \(word) in\n\(shown.stdout.prefix(2000))") }
+            // Each table's heading: the line above its rule of dashes.
+            let lines = shown.stdout.split(separator: "\n")
+            let headings = lines.indices.dropLast().filter { lines[$0 + 1].hasPrefix("--") }.map { lines[$0] }.joined(separator: "\n")
+            XCTAssertFalse(headings.isEmpty, "\(arguments)")
+            XCTAssertNil(headings.range(of: "\\b(code|name|level|facilities|severity|when|title|goals|kind|units)\\b", options: .regularExpression),
+                         "\(arguments): \(headings)")
+        }
+
         // Errors that refuse a file or a command, in the language chosen.
         let headerOnly = folder.appendingPathComponent("缺列.csv")
         try "编号,名称\nZH-9,某医院\n".write(to: headerOnly, atomically: true, encoding: .utf8)
@@ -78,7 +99,7 @@ final class LanguageCLITests: DemoStoreTestCase {
         XCTAssertTrue(refused.stderr.hasSuffix("缺列.csv:1: 表头缺少 kind (类型), lon (经度), lat (纬度) 列 —— 请补上（中文或英文列名均可，见 `facilitymap help import facilities`）\n"), refused.stderr)
         let noStore = try CLITests.run(["stats", "--store", "没有.sqlite", "--lang", "zh"], in: folder, environment: [:])
         XCTAssertEqual(noStore.status, 2)
-        XCTAssertTrue(noStore.stderr.hasPrefix("facilitymap: 没有.sqlite: 没有这个登记库 —— 只有 import、token add、migrate（目标库）和 demo 会新建登记库"), noStore.stderr)
+        XCTAssertTrue(noStore.stderr.hasPrefix("facilitymap: 没有.sqlite: 没有这个登记库 —— 只有 `import`、`token add`、`migrate`（目标库）和 `demo` 会新建登记库"), noStore.stderr)
 
         // A language it does not speak is a usage error, before anything runs.
         let unknown = try run(["coverage", "--lang", "fr"], locale: "C.UTF-8")
