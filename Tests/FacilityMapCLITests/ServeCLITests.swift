@@ -76,6 +76,22 @@ final class ServeCLITests: XCTestCase {
         return made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Runs `Tests/browser/SCRIPT` (selenium and Debian's chromedriver, from Scripts/setup) with `arguments`; what it
+    /// saw, as the JSON object it prints.
+    func browser(_ script: String, _ arguments: [String]) throws -> [String: Any] {
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", CLITests.repository.appendingPathComponent("Tests/browser/\(script)").path] + arguments
+        let out = Pipe(), err = Pipe()
+        python.standardOutput = out
+        python.standardError = err
+        try python.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        XCTAssertEqual(python.terminationStatus, 0, "selenium and chromedriver come from Scripts/setup: \(String(decoding: stderr, as: UTF8.self))")
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], String(decoding: stdout, as: UTF8.self))
+    }
+
     func write(_ name: String, _ text: String) throws -> String {
         let path = folder.appendingPathComponent(name).path
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
@@ -317,18 +333,7 @@ final class ServeCLITests: XCTestCase {
         // A district renamed as markup: its name must stay text in every tooltip.
         let renamed = "code,name,level\n410303,<img src=x onerror=document.body.dataset.pwned=1></script><script>document.body.dataset.pwned=2</script>,district\n"
         XCTAssertEqual(request(base + "/api/units?file=u.csv", method: "POST", body: Data(renamed.utf8), token: secret)?.status, 200)
-        let script = CLITests.repository.appendingPathComponent("Tests/browser/private_page.py").path
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", script, base + "/", secret]
-        let out = Pipe(), err = Pipe()
-        python.standardOutput = out
-        python.standardError = err
-        try python.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
-        XCTAssertEqual(python.terminationStatus, 0, String(decoding: stderr, as: UTF8.self))
-        let seen = try XCTUnwrap(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], String(decoding: stdout, as: UTF8.self))
+        let seen = try browser("private_page.py", [base + "/", secret])
         XCTAssertEqual(seen["before_title"] as? String, "FacilityMap — FacilityMap coverage")
         XCTAssertFalse((seen["before_text"] as? String ?? "洛阳").contains("洛阳"), "\(seen)")
         XCTAssertTrue((seen["before_text"] as? String)?.contains("sign in") == true, "\(seen)")
@@ -353,18 +358,7 @@ final class ServeCLITests: XCTestCase {
         let map = folder.appendingPathComponent("地图.html").path
         XCTAssertEqual(try run(["map", "--year", "2025", "--out", map, "--lang", "zh"]).status, 0)
         let shots = (folder.appendingPathComponent("zh.png").path, folder.appendingPathComponent("en.png").path)
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", CLITests.repository.appendingPathComponent("Tests/browser/page_language.py").path,
-                            base + "/", secret, csv, map, shots.0, shots.1]
-        let out = Pipe(), err = Pipe()
-        python.standardOutput = out
-        python.standardError = err
-        try python.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
-        XCTAssertEqual(python.terminationStatus, 0, String(decoding: stderr, as: UTF8.self))
-        let seen = try XCTUnwrap(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], String(decoding: stdout, as: UTF8.self))
+        let seen = try browser("page_language.py", [base + "/", secret, csv, map, shots.0, shots.1])
         XCTAssertEqual(seen["lang"] as? String, "zh-CN", "\(seen)")
         XCTAssertEqual(seen["zh_latin"] as? [String], [], "English left on the Chinese page: \(seen)")
         XCTAssertEqual(seen["zh_headers"] as? [String], ["目标", "名称", "实际值", "目标值", "是否达标", "缺口", "未达标区域数"])
@@ -415,18 +409,7 @@ final class ServeCLITests: XCTestCase {
         made.waitUntilExit()
         XCTAssertEqual(made.terminationStatus, 0, "python3 with openpyxl (Scripts/setup installs it)")
         let screenshot = folder.appendingPathComponent("page.png").path
-        let script = CLITests.repository.appendingPathComponent("Tests/browser/served_page.py").path
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", script, base + "/", secret, csv, screenshot, workbook, "医疗机构"]
-        let out = Pipe(), err = Pipe()
-        python.standardOutput = out
-        python.standardError = err
-        try python.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
-        XCTAssertEqual(python.terminationStatus, 0, "selenium and chromedriver come from Scripts/setup: \(String(decoding: stderr, as: UTF8.self))")
-        let seen = try XCTUnwrap(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], String(decoding: stdout, as: UTF8.self))
+        let seen = try browser("served_page.py", [base + "/", secret, csv, screenshot, workbook, "医疗机构"])
         XCTAssertTrue((seen["title"] as? String)?.hasPrefix("幸福洛阳建设行动计划") == true, "\(seen)")
         XCTAssertEqual(seen["districts"] as? Int, 14, "one drawn area per district with a boundary")
         XCTAssertGreaterThan(seen["facilities"] as? Int ?? 0, 1000)
