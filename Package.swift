@@ -86,7 +86,7 @@ let package = Package(
         .target(name: "FacilityCoverage", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats", "Yams"],
                 resources: [.embedInCode("Resources/luoyang-2022.yaml")]),
         // Registry quality rules (`check`): pure Swift over units and facility records, testable without a database.
-        .target(name: "FacilityQuality", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats"]),
+        .target(name: "FacilityQuality", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats", "FacilityText"]),
         // The registry protocol, the seam between the use cases and the engines: `RegistryStore`, `RegistryWriter`, the
         // records they pass (imports, history, tokens) and the tables every engine holds. No engine, no SQL.
         .target(name: "FacilityRegistry", dependencies: ["FacilityModel", "FacilityFormats", "FacilityGeometry"]),

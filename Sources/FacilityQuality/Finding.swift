@@ -1,3 +1,5 @@
+import FacilityText
+
 /// How much a finding matters: an error biases coverage for sure; a warning is worth a look.
 public enum Severity: String, CaseIterable, Comparable, Sendable {
     case warning, error
@@ -49,22 +51,33 @@ public struct Finding: Equatable, Sendable {
     public var name: String
     public var rule: QualityRule
     public var severity: Severity
-    /// What is wrong, with the numbers that show it.
-    public var problem: String
-    /// What to do about it.
-    public var action: String
+    /// What is wrong, with the numbers that show it, to be said in any language; `problem` is its English.
+    public var problemPhrase: Phrase
+    /// What to do about it; `action` is its English.
+    public var actionPhrase: Phrase
     /// `duplicate`: the other facility of the pair.
     public var other: String?
 
-    public init(subject: Subject, id: String, name: String, rule: QualityRule, severity: Severity? = nil, problem: String,
-                action: String, other: String? = nil) {
+    /// What is wrong, in English (JSON and CSV, the same in every language).
+    public var problem: String { problemPhrase.text(in: .en) }
+    /// What to do about it, in English.
+    public var action: String { actionPhrase.text(in: .en) }
+
+    public init(subject: Subject, id: String, name: String, rule: QualityRule, severity: Severity? = nil, problem: Phrase,
+                action: Phrase, other: String? = nil) {
         self.subject = subject
         self.id = id
         self.name = name
         self.rule = rule
         self.severity = severity ?? rule.severity
-        self.problem = problem
-        self.action = action
+        problemPhrase = problem
+        actionPhrase = action
         self.other = other
+    }
+
+    public init(subject: Subject, id: String, name: String, rule: QualityRule, severity: Severity? = nil, problem: String,
+                action: String, other: String? = nil) {
+        self.init(subject: subject, id: id, name: name, rule: rule, severity: severity, problem: .verbatim(problem),
+                  action: .verbatim(action), other: other)
     }
 }

@@ -1,6 +1,7 @@
 import FacilityFormats
 import FacilityGeometry
 import FacilityModel
+import FacilityText
 import Foundation
 
 /// `facilitymap check`: the registry's records against rules that catch what biases coverage — duplicates, points
@@ -66,16 +67,15 @@ public struct QualityCheck: Sendable {
         for i in selected {
             if f.closed[i] != 0 && f.opened[i] != 0 && f.closed[i] < f.opened[i] {
                 out.append(Finding(subject: .facility, id: f.id[i], name: f.name(i), rule: .closedBeforeOpened,
-                                   problem: "closed \(Self.day(f.closed[i])) before it opened \(Self.day(f.opened[i]))",
-                                   action: "correct 开办日期 or 关闭日期 (one is likely a typo) and import the row again"))
+                                   problem: Phrase("finding.closed-before-opened", Self.day(f.closed[i]), Self.day(f.opened[i])),
+                                   action: Phrase("finding.closed-before-opened.do")))
             }
             let u = Int(f.unit[i])
             if u == -1 { continue }
             guard u >= 0 else {
                 let code = f.unknownUnits[i] ?? "?"
                 out.append(Finding(subject: .facility, id: f.id[i], name: f.name(i), rule: .unknownUnit,
-                                   problem: "registered to \(code), which is not in the store",
-                                   action: "import the units that include \(code), or correct its 所属区划代码"))
+                                   problem: Phrase("finding.unknown-unit", code), action: Phrase("finding.unknown-unit.do", code)))
                 continue
             }
             let unit = tree.units[u]
@@ -85,16 +85,16 @@ public struct QualityCheck: Sendable {
                 if !boundary.contains(point) {
                     let metres = boundary.distanceMetres(to: point)
                     out.append(Finding(subject: .facility, id: f.id[i], name: f.name(i), rule: .outsideUnit,
-                                       problem: String(format: "lies %.0f m outside %@ %@, the unit it is registered to", metres, unit.name, code),
-                                       action: "check the point (lon/lat swapped? another coordinate system?) or the 所属区划代码"))
+                                       problem: Phrase("finding.outside-polygon", String(format: "%.0f", metres), unit.name, code),
+                                       action: Phrase("finding.outside-polygon.do")))
                 }
             } else if let centre = unit.location {
                 let metres = haversineMetres(point, centre)
                 if metres > maxDistanceMetres {
                     out.append(Finding(subject: .facility, id: f.id[i], name: f.name(i), rule: .outsideUnit,
-                                       problem: String(format: "lies %.1f km from the point of %@ %@, the unit it is registered to (more than %.1f km)",
-                                                       metres / 1000, unit.name, code, maxDistanceMetres / 1000),
-                                       action: "check the point or the 所属区划代码 (or give --max-distance if such units are that large)"))
+                                       problem: Phrase("finding.far-from-point", String(format: "%.1f", metres / 1000), unit.name, code,
+                                                       String(format: "%.1f", maxDistanceMetres / 1000)),
+                                       action: Phrase("finding.far-from-point.do")))
                 }
             }
         }
@@ -108,7 +108,7 @@ public struct QualityCheck: Sendable {
     /// new health centre, say): it is not asked for the rest.
     func capacities(_ selected: [Int], _ f: FacilityRecords) -> [Finding] {
         var out: [Finding] = []
-        func add(_ i: Int, _ problem: String, _ action: String) {
+        func add(_ i: Int, _ problem: Phrase, _ action: Phrase) {
             out.append(Finding(subject: .facility, id: f.id[i], name: f.name(i), rule: .capacity, problem: problem, action: action))
         }
         for i in selected {
@@ -117,19 +117,19 @@ public struct QualityCheck: Sendable {
             let proposal = isProposal(f.id[i])
             switch kind {
             case .villageClinic where (beds ?? 0) > 20:
-                add(i, "a village clinic (村卫生室) with \(beds!) beds", "a village clinic keeps a few observation beds: check the kind (township health centre? hospital?) or the number")
+                add(i, Phrase("finding.village-clinic-beds", String(beds!)), Phrase("finding.village-clinic-beds.do"))
             case .communityHealthStation where (beds ?? 0) > 30:
-                add(i, "a community health station (社区卫生服务站) with \(beds!) beds", "check the kind (community health centre? hospital?) or the number")
+                add(i, Phrase("finding.station-beds", String(beds!)), Phrase("finding.station-beds.do"))
             case .hospital where !proposal && (beds == nil || beds == 0), .tcmHospital where !proposal && (beds == nil || beds == 0),
                  .mchHospital where !proposal && (beds == nil || beds == 0), .townshipHealthCenter where !proposal && (beds == nil || beds == 0):
-                add(i, "a \(kind.rawValue) (\(kind.chineseNames[0])) with no beds stated", "add its 床位数: beds per 1,000 people count only stated beds")
+                add(i, Phrase("finding.no-beds", kind.rawValue, kind.chineseNames[0]), Phrase("finding.no-beds.do"))
             case .kindergarten where !proposal && (places == nil || places == 0):
-                add(i, "a kindergarten (幼儿园) with no places", "add its 学位数: the inclusive-places share counts only stated places")
+                add(i, Phrase("finding.no-places"), Phrase("finding.no-places.do"))
             case .kindergarten where (places ?? 0) > 1_500:
-                add(i, "a kindergarten (幼儿园) with \(places!) places", "check the number (a large kindergarten has a few hundred) or the kind")
+                add(i, Phrase("finding.many-places", String(places!)), Phrase("finding.many-places.do"))
             default:
                 if let beds, beds > 10_000 {
-                    add(i, "\(beds) beds", "check the number: no facility in China has that many")
+                    add(i, Phrase("finding.many-beds", String(beds)), Phrase("finding.many-beds.do"))
                 }
             }
         }
@@ -180,9 +180,9 @@ public struct QualityCheck: Sendable {
             guard f.sameName(a, b) || NameKey.similar(nameKey(a), nameKey(b)) else { return }
             let (first, second) = f.id[a] <= f.id[b] ? (a, b) : (b, a)
             out.append(Finding(subject: .facility, id: f.id[first], name: f.name(first), rule: .duplicate,
-                               problem: String(format: "likely the same %@ as %@ %@: %.0f m apart", FacilityKind(ordinal: f.kind[a]).rawValue,
-                                               f.id[second], f.name(second), d),
-                               action: "keep one: close the other (关闭日期) or give it its own name if both exist", other: f.id[second]))
+                               problem: Phrase("finding.duplicate", FacilityKind(ordinal: f.kind[a]).rawValue, f.id[second], f.name(second),
+                                               String(format: "%.0f", d)),
+                               action: Phrase("finding.duplicate.do"), other: f.id[second]))
         }
         var start = 0
         while start < keyed.count {
@@ -286,29 +286,27 @@ public struct QualityCheck: Sendable {
             while j >= 0 && j != u && chain.count < 12 { chain.append(tree.units[j].code); j = tree.index[tree.units[j].parent ?? ""] ?? -1 }
             chain.append(unit.code)
             out.append(Finding(subject: .unit, id: unit.code, name: unit.name, rule: .parentCycle,
-                               problem: "it is its own ancestor: \(chain.joined(separator: " → ")) (the store was changed by other means than an import)",
-                               action: "import the unit again with its right parent (上级代码); every command reads the tree with this link cut meanwhile"))
+                               problem: Phrase("finding.parent-cycle", chain.joined(separator: " → ")), action: Phrase("finding.parent-cycle.do")))
         }
         for u in tree.units.indices where scope?.contains(u) ?? true {
             let unit = tree.units[u]
             // Digits are checked against the parent the unit names (not one its point is placed in).
             let p = Int(tree.parent[u])
             if let problem = Self.codeProblem(unit, parent: p >= 0 && tree.units[p].code == unit.parent ? tree.units[p] : nil) {
-                out.append(Finding(subject: .unit, id: unit.code, name: unit.name, rule: .unitCode, problem: problem,
-                                   action: "use the unit's code from the NBS list (统计用区划代码) and import the units again"))
+                out.append(Finding(subject: .unit, id: unit.code, name: unit.name, rule: .unitCode, problem: .verbatim(problem),
+                                   action: Phrase("finding.unit-code.do")))
             }
             if population[u] == nil && (unit.level == .community || unit.level == .village || children[u].isEmpty) {
                 out.append(Finding(subject: .unit, id: unit.code, name: unit.name, rule: .population,
-                                   problem: "no population, its own or its children's",
-                                   action: "add its 人口: per-population targets and population-weighted siting leave it out"))
+                                   problem: Phrase("finding.no-population"), action: Phrase("finding.no-population.do")))
             }
             if let own = unit.population {
                 let stated = children[u].compactMap { population[$0] }
                 let sum = stated.reduce(0, +)
                 if !stated.isEmpty && sum > Double(own) * 1.001 {
                     out.append(Finding(subject: .unit, id: unit.code, name: unit.name, rule: .population, severity: .error,
-                                       problem: String(format: "its children hold %.0f people, more than its own %d", sum, own),
-                                       action: "correct the population of the unit or of its children (one is from another year or double-counted)"))
+                                       problem: Phrase("finding.children-more", String(format: "%.0f", sum), String(own)),
+                                       action: Phrase("finding.children-more.do")))
                 }
             }
         }

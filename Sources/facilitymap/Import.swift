@@ -111,7 +111,8 @@ func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil, of
         print(RegistryCheck.summary(findings, ofImport: ofImport, in: language))
         fileErrors = RegistryCheck.errors(in: findings, attributedTo: summary.file)
         for finding in fileErrors {
-            printError("error: \(finding.rule.rawValue): \(summary.file): \(finding.problem) — the rows are stored; \(finding.action)")
+            printError(Message("finding.after-import").text(finding.rule.rawValue, summary.file, finding.problemPhrase.text(in: language),
+                                                            finding.actionPhrase.text(in: language), in: language))
         }
     }
     if !summary.committed || summary.rejected > 0 || !fileErrors.isEmpty { throw Exit(status: 1) }

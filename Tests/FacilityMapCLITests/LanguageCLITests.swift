@@ -70,12 +70,13 @@ final class LanguageCLITests: DemoStoreTestCase {
         let importHelp = try run(["help", "import", "facilities", "--lang", "zh"], locale: "C.UTF-8")
         XCTAssertTrue(importHelp.stdout.hasPrefix("OVERVIEW: 从 CSV 文件、Excel 工作簿"), importHelp.stdout)
 
-        // The other commands' tables: headings and counts in Chinese; ids, codes, names, kinds' and rules' ids as they are.
+        // The other commands' tables: headings, counts and check's findings in Chinese; ids, codes, names, kinds' and rules'
+        // ids as they are.
         let tables: [([String], [String])] = [
             (["stats"], ["各类设施", "类型代码", "设施数", "各区县设施", "各级区划", "导入记录", "导入时间"]),
             (["list", "units", "--level", "district"], ["代码    名称", "级别", "上级代码", "区县", "面", "共 15 个单位"]),
             (["list", "facilities", "--in", "410302"], ["编号", "经度", "纬度", "所属区划", "个设施"]),
-            (["check"], ["级别", "规则", "问题", "处理办法", "个警告"]),
+            (["check"], ["级别", "规则", "问题", "处理办法", "个警告", "没有人口数据（本身及下级均无）", "请补填人口：千人指标和按人口加权的选址会把它略去"]),
             (["targets"], ["共 12 项目标", "指标类型", "分年目标"]),
             (["history", "LY-HLT-000043"], ["时间", "操作人", "新建", "共 1 次变更"]),
             (["token", "list"], ["名称", "最近使用", "共 0 个令牌"]),
