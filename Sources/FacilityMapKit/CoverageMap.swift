@@ -412,6 +412,68 @@ public enum CoverageMap {
         kindsDiv.appendChild(row);
       });
       render();
+      enableMoving(svg, W, H, s);
+    }
+
+    // Pan and zoom (the wheel or a pinch zooms about the pointer, a drag pans, a double click goes back to the whole
+    // map) and a scale bar. The view is kept when the map is drawn again (another target, language or day).
+    function enableMoving(svg, W, H, pixelsPerDegree) {
+      const home = [0, 0, W, H];
+      const kept = svg.__moving;
+      let view = kept && kept.W === W && kept.H === H ? kept.view : home.slice();
+      const pointers = new Map();
+      const bar = document.getElementById("scalebar");
+      function zoom() { return W / view[2]; }
+      function show() {
+        svg.setAttribute("viewBox", view.map(v => v.toFixed(3)).join(" "));
+        svg.__moving = {W, H, view};
+        svg.dataset.zoom = zoom().toFixed(3);
+        const z = zoom();
+        svg.style.setProperty("--zoom", z);
+        svg.querySelectorAll("text.label").forEach(t => t.style.fontSize = (12 / z) + "px");
+        if (!bar) return;
+        // Metres on the ground per screen pixel along a meridian (the projection keeps north–south distances).
+        const box = svg.getBoundingClientRect();
+        const unitsPerPixel = Math.max(view[2] / Math.max(1, box.width), view[3] / Math.max(1, box.height));
+        const metresPerPixel = unitsPerPixel / pixelsPerDegree * 111195;
+        const target = metresPerPixel * 120;
+        const power = Math.pow(10, Math.floor(Math.log10(target)));
+        const length = [5, 2, 1].map(k => k * power).find(v => v <= target) || power;
+        bar.querySelector(".bar").style.width = (length / metresPerPixel).toFixed(0) + "px";
+        bar.querySelector(".label").textContent = length >= 1000 ? t("page.scale-bar.km", length / 1000) : t("page.scale-bar.m", length);
+        bar.dataset.metres = String(length);
+      }
+      function zoomAbout(factor, clientX, clientY) {
+        const box = svg.getBoundingClientRect();
+        const scale = Math.max(view[2] / box.width, view[3] / box.height);
+        const x = view[0] + (clientX - box.left) * scale, y = view[1] + (clientY - box.top) * scale;
+        const width = Math.min(W, Math.max(W / 256, view[2] / factor)), height = width * H / W;
+        const k = width / view[2];
+        view = [x - (x - view[0]) * k, y - (y - view[1]) * k, width, height];
+        show();
+      }
+      svg.onwheel = e => { e.preventDefault(); zoomAbout(Math.exp(-e.deltaY * 0.0015), e.clientX, e.clientY); };
+      svg.ondblclick = () => { view = home.slice(); show(); };
+      svg.onpointerdown = e => { pointers.set(e.pointerId, [e.clientX, e.clientY]); svg.setPointerCapture(e.pointerId); };
+      svg.onpointermove = e => {
+        const last = pointers.get(e.pointerId);
+        if (!last) return;
+        const box = svg.getBoundingClientRect();
+        const scale = Math.max(view[2] / box.width, view[3] / box.height);
+        if (pointers.size === 1) {
+          view = [view[0] - (e.clientX - last[0]) * scale, view[1] - (e.clientY - last[1]) * scale, view[2], view[3]];
+          pointers.set(e.pointerId, [e.clientX, e.clientY]);
+          show();
+        } else if (pointers.size === 2) {
+          const other = [...pointers.entries()].find(([id]) => id !== e.pointerId)[1];
+          const before = Math.hypot(last[0] - other[0], last[1] - other[1]);
+          const after = Math.hypot(e.clientX - other[0], e.clientY - other[1]);
+          pointers.set(e.pointerId, [e.clientX, e.clientY]);
+          if (before > 0) zoomAbout(after / before, (e.clientX + other[0]) / 2, (e.clientY + other[1]) / 2);
+        }
+      };
+      svg.onpointerup = svg.onpointercancel = e => { pointers.delete(e.pointerId); };
+      show();
     }
     """#
 
@@ -428,7 +490,12 @@ public enum CoverageMap {
       select { font: inherit; padding: 3px 6px; max-width: 420px; }
       #summary { color: #444; }
       main { display: flex; }
-      #map { flex: 1; height: calc(100vh - 60px); min-height: 520px; }
+      #map { flex: 1; height: calc(100vh - 60px); min-height: 520px; touch-action: none; cursor: grab; }
+      #map path, #map circle { vector-effect: non-scaling-stroke; }
+      #map circle.facility { transform-box: fill-box; transform-origin: center; transform: scale(calc(1 / var(--zoom, 1))); }
+      #map-box { flex: 1; position: relative; display: flex; }
+      #scalebar { position: absolute; left: 12px; bottom: 12px; background: #fffc; padding: 2px 6px; font-size: 12px; pointer-events: none; }
+      #scalebar .bar { height: 4px; border: 1px solid #222; border-top: none; margin-top: 2px; }
       aside { width: 280px; padding: 12px 16px; background: #fff; border-left: 1px solid #ddd; overflow-y: auto; height: calc(100vh - 84px); }
       aside h2 { font-size: 14px; margin: 14px 0 6px; }
       .swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -1px; border: 1px solid #0003; }
@@ -459,7 +526,7 @@ public enum CoverageMap {
       <span id="summary"></span>
     </header>
     <main>
-      <svg id="map" xmlns="http://www.w3.org/2000/svg"></svg>
+      <div id="map-box"><svg id="map" xmlns="http://www.w3.org/2000/svg"></svg><div id="scalebar"><span class="label"></span><div class="bar"></div></div></div>
       <aside>
         <div id="meta"></div>
         <h2 data-t="page.attainment">Attainment (actual ÷ goal)</h2>

@@ -38,6 +38,24 @@ try:
     seen["zh_meta"] = driver.find_element(By.ID, "report-meta").text
     seen["zh_headers"] = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#targets-table th")]
     driver.save_screenshot(shot_zh)
+    # The map moves: the wheel zooms about the pointer (the scale bar follows), a drag pans, a double click goes home.
+    seen["scale_before"] = driver.find_element(By.ID, "scalebar").text
+    metres_before = float(driver.find_element(By.ID, "scalebar").get_attribute("data-metres"))
+    moved = driver.execute_script("""
+        const svg = document.getElementById("map"), box = svg.getBoundingClientRect();
+        const at = {clientX: box.left + box.width / 2, clientY: box.top + box.height / 2, bubbles: true, cancelable: true};
+        for (let i = 0; i < 5; i++) svg.dispatchEvent(new WheelEvent("wheel", Object.assign({deltaY: -200}, at)));
+        const zoomed = [Number(svg.dataset.zoom), svg.getAttribute("viewBox"), Number(document.getElementById("scalebar").dataset.metres)];
+        svg.dispatchEvent(new PointerEvent("pointerdown", Object.assign({pointerId: 7}, at)));
+        svg.dispatchEvent(new PointerEvent("pointermove", Object.assign({pointerId: 7}, at, {clientX: at.clientX + 100})));
+        svg.dispatchEvent(new PointerEvent("pointerup", Object.assign({pointerId: 7}, at)));
+        const panned = svg.getAttribute("viewBox");
+        svg.dispatchEvent(new MouseEvent("dblclick", at));
+        return {zoom: zoomed[0], zoomed: zoomed[1], metres: zoomed[2], panned, home: Number(svg.dataset.zoom)};
+    """)
+    seen["moved"] = moved
+    seen["metres_before"] = metres_before
+    seen["scale_after"] = driver.find_element(By.ID, "scalebar").text
     # An upload in Chinese: the outcome and the rejected row said in Chinese.
     driver.find_element(By.ID, "token").send_keys(token)
     driver.find_element(By.ID, "file").send_keys(csv)
