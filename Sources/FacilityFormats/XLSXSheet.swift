@@ -306,8 +306,6 @@ final class SharedStrings: XMLHandler {
     private var inItem = false, inText = false, phonetic = 0
     private var start = 0
 
-    var count: Int { ends.count }
-
     /// The string at `index`, nil past the end.
     func string(_ index: Int) -> String? {
         guard index >= 0, index < ends.count else { return nil }

@@ -162,7 +162,7 @@ public enum CoverageFormatter {
             return [t.id, t.title, metric.rawValue, goals.joined(separator: ", ")]
         }
         return Message("targets.head").text(plan.plan, String(plan.targets.count), in: language) + "\n"
-            + TextTable.render(header: headings(["id", "title", "metric", "goals"], in: language), rows: rows)
+            + TextTable.render(header: Message.headings(["id", "title", "metric", "goals"], in: language), rows: rows)
     }
 
     /// A result's note (`no population`, `no community units`, …) in `language`; as it is when not one of the engine's.

@@ -67,7 +67,7 @@ public struct Listing {
                              String(format: "%.6f", f.location.lat), f.unit ?? ""])
                 count += 1
             }
-            try output.write(contentsOf: Data(TextTable.render(header: headings(["id", "name", "kind", "lon", "lat", "unit"], in: language), rows: rows).utf8))
+            try output.write(contentsOf: Data(TextTable.render(header: Message.headings(["id", "name", "kind", "lon", "lat", "unit"], in: language), rows: rows).utf8))
             try output.write(contentsOf: Data((Message("list.facilities").text(String(count), in: language) + "\n").utf8))
         }
         return count
@@ -130,7 +130,7 @@ public struct Listing {
                  people(u).map { "\($0.people)\($0.summed ? " Σ" : "  ")" } ?? "",
                  Message(u.boundary == nil ? (u.location == nil ? "geometry.none" : "geometry.point") : "geometry.polygon").text(in: language)]
             }
-            try output.write(contentsOf: Data(TextTable.render(header: headings(["code", "name", "level", "parent", "population", "geometry"], in: language),
+            try output.write(contentsOf: Data(TextTable.render(header: Message.headings(["code", "name", "level", "parent", "population", "geometry"], in: language),
                                                rows: rows, rightAligned: [4]).utf8))
             let summed = units.contains { people($0)?.summed == true }
             try output.write(contentsOf: Data((Message("list.units").text(String(units.count), in: language)

@@ -139,7 +139,7 @@ public enum RegistryCheck {
         switch format {
         case .table:
             guard !findings.isEmpty else { try output.write(contentsOf: Data((Message("check.no-findings").text(in: language) + "\n").utf8)); return }
-            let table = TextTable.render(header: headings(["severity", "rule", "id", "name", "what-is-wrong", "what-to-do"], in: language),
+            let table = TextTable.render(header: Message.headings(["severity", "rule", "id", "name", "what-is-wrong", "what-to-do"], in: language),
                                          rows: findings.map { [Message("severity.\($0.severity.rawValue)").text(in: language), $0.rule.rawValue,
                                                                $0.id, $0.name, $0.problemPhrase.text(in: language), $0.actionPhrase.text(in: language)] })
             try output.write(contentsOf: Data((table + counts(findings, in: language) + "\n").utf8))

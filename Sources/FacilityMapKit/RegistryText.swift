@@ -48,7 +48,7 @@ public enum RegistryText {
             return [r.importedAt, r.author ?? "", Message("action.\(change.action.rawValue)").text(in: language),
                     "\(r.file) (\(r.sha256.prefix(12))…)", describe(old: change.old, new: change.new)]
         }
-        return TextTable.render(header: headings(["when", "who", "action", "file", "changes"], in: language), rows: rows)
+        return TextTable.render(header: Message.headings(["when", "who", "action", "file", "changes"], in: language), rows: rows)
             + Message("history.changes").text(String(changes.count), in: language) + "\n"
     }
 

@@ -76,20 +76,20 @@ public struct StoreStats {
     public func text(in language: Language) -> String {
         func say(_ key: String, _ values: String...) -> String { Message(key).text(values, in: language) }
         var out = say("stats.by-kind") + "\n"
-        out += TextTable.render(header: headings(["kind", "kind-name", "facilities"], in: language),
+        out += TextTable.render(header: Message.headings(["kind", "kind-name", "facilities"], in: language),
                                 rows: facilitiesByKind.map { [$0.kind.rawValue, $0.kind.chineseNames[0], String($0.count)] },
                                 rightAligned: [2])
         out += say("stats.total", String(facilitiesByKind.reduce(0) { $0 + $1.count })) + "\n\n" + say("stats.by-district") + "\n"
-        out += TextTable.render(header: headings(["code", "district", "facilities"], in: language),
+        out += TextTable.render(header: Message.headings(["code", "district", "facilities"], in: language),
                                 rows: facilitiesByDistrict.map { [$0.code ?? "-", $0.name, String($0.count)] }, rightAligned: [2])
         out += "\n" + say("stats.by-level") + "\n"
-        out += TextTable.render(header: headings(["level", "units"], in: language),
+        out += TextTable.render(header: Message.headings(["level", "units"], in: language),
                                 rows: unitsByLevel.map { [language == .en ? $0.level.rawValue : say("level.\($0.level.rawValue)"), String($0.count)] },
                                 rightAligned: [1])
         out += "\n" + say("stats.import-log") + "\n"
         out += TextTable.render(
-            header: headings(["imported-at", "who", "layer", "file"], in: language) + ["sha256"]
-                + headings(["rows", "new", "updated", "unchanged", "rejected"], in: language),
+            header: Message.headings(["imported-at", "who", "layer", "file"], in: language) + ["sha256"]
+                + Message.headings(["rows", "new", "updated", "unchanged", "rejected"], in: language),
             rows: importLog.map { [$0.importedAt, $0.author ?? "", $0.layer, $0.file, String($0.sha256.prefix(12)), String($0.rows),
                                    String($0.new), String($0.updated), String($0.unchanged), String($0.rejected)] },
             rightAligned: [5, 6, 7, 8, 9])
@@ -115,6 +115,3 @@ public struct StoreStats {
         ]) + "\n"
     }
 }
-
-/// The table headings the catalogues hold under `table.` (`table.code` …), in `language`.
-func headings(_ keys: [String], in language: Language) -> [String] { keys.map { Message("table." + $0).text(in: language) } }

@@ -149,6 +149,11 @@ public struct Message: Hashable, Sendable {
     public func text(_ arguments: [String], in language: Language = .current) -> String {
         Catalog.of(language).text(key, arguments)
     }
+
+    /// A table's headings, the catalogues' `table.` keys (`table.code` …), in `language`.
+    public static func headings(_ keys: [String], in language: Language = .current) -> [String] {
+        keys.map { Message("table." + $0).text(in: language) }
+    }
 }
 
 /// A message with its values, to be said in any language later: what a rejected row keeps, so that the command

@@ -28,19 +28,28 @@ public enum Language: String, CaseIterable, Sendable {
         return .en
     }
 
-    /// The language `--lang` names in `arguments` (`--lang zh`, `--lang=zh`), else the locale's. Nil with the
-    /// value it could not read when `--lang` names neither language.
+    /// `arguments` without `--lang X` / `--lang=X` (before a `--`), and the language they name, else the locale's;
+    /// the failure carries the value it could not read when `--lang` names neither language.
+    public static func taking(from arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> (arguments: [String], language: Result<Language, LanguageError>) {
+        var kept: [String] = []
+        var given: String?
+        var skipNext = false, ended = false
+        for (i, argument) in arguments.enumerated() {
+            if skipNext { skipNext = false; continue }
+            if !ended && argument == "--" { ended = true }
+            if !ended && argument == "--lang" { given = i + 1 < arguments.count ? arguments[i + 1] : ""; skipNext = true; continue }
+            if !ended && argument.hasPrefix("--lang=") { given = String(argument.dropFirst(7)); continue }
+            kept.append(argument)
+        }
+        guard let given else { return (kept, .success(fromLocale(environment))) }
+        return (kept, Language(tag: given).map { .success($0) } ?? .failure(LanguageError(given: given)))
+    }
+
+    /// The language `--lang` names in `arguments`, else the locale's (`taking(from:environment:)`'s).
     public static func chosen(by arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment)
         -> Result<Language, LanguageError> {
-        var given: String?
-        for (i, argument) in arguments.enumerated() {
-            if argument == "--" { break }
-            if argument == "--lang" { given = i + 1 < arguments.count ? arguments[i + 1] : "" }
-            else if argument.hasPrefix("--lang=") { given = String(argument.dropFirst(7)) }
-        }
-        guard let given else { return .success(fromLocale(environment)) }
-        guard let language = Language(tag: given) else { return .failure(LanguageError(given: given)) }
-        return .success(language)
+        taking(from: arguments, environment: environment).language
     }
 
     /// The language of the `Accept-Language` header `header` (RFC 9110: the tag of highest weight this tool

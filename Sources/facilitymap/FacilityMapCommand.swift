@@ -89,22 +89,3 @@ struct Exit: Error {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
-
-/// `--lang zh|en`, which every command takes: read before the command's own options, so that even a usage error is
-/// in the chosen language.
-enum LanguageOption {
-    /// `arguments` without `--lang X` / `--lang=X` (before a `--`), and the language they name, else the locale's.
-    static func take(from arguments: [String]) -> (arguments: [String], language: Result<Language, LanguageError>) {
-        var kept: [String] = []
-        var skipNext = false
-        var ended = false
-        for argument in arguments {
-            if skipNext { skipNext = false; continue }
-            if !ended && argument == "--" { ended = true }
-            if !ended && argument == "--lang" { skipNext = true; continue }
-            if !ended && argument.hasPrefix("--lang=") { continue }
-            kept.append(argument)
-        }
-        return (kept, Language.chosen(by: arguments))
-    }
-}

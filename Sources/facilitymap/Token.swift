@@ -71,8 +71,8 @@ struct TokenList: ParsableCommand {
         let never = Message("token.never").text()
         let rows = tokens.map { [$0.name, $0.kinds.isEmpty ? Message("token.every-kind").text() : $0.kinds.map(\.rawValue).joined(separator: ","),
                                  $0.unit ?? Message("token.everywhere").text(), $0.createdAt, $0.expiresOn ?? never, $0.lastUsedAt ?? never] }
-        let header = ["name", "kinds", "in", "created", "expires", "last-used"].map { Message("table." + $0).text() }
-        print(TextTable.render(header: header, rows: rows), terminator: "")
+        print(TextTable.render(header: Message.headings(["name", "kinds", "in", "created", "expires", "last-used"]), rows: rows),
+              terminator: "")
         print(Message("token.count").text(String(tokens.count)))
     }
 }

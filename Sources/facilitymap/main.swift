@@ -51,7 +51,7 @@ func unknownCommandMessage(_ arguments: [String]) -> String? {
 
 // The language of the messages: --lang zh|en anywhere on the line (taken out before the command's own options are
 // parsed), else the locale (LC_ALL, LC_MESSAGES, LANG: zh_* is Chinese), else English.
-let (arguments, language) = LanguageOption.take(from: Array(CommandLine.arguments.dropFirst()))
+let (arguments, language) = Language.taking(from: Array(CommandLine.arguments.dropFirst()))
 switch language {
 case let .success(language): Language.current = language
 case let .failure(error):
