@@ -11,7 +11,7 @@ public enum Zlib {
                             ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return [] }
         defer { deflateEnd(&stream) }
         let room = Int(deflateBound(&stream, UInt(bytes.count))) + 32
-        return pass(&stream, Array(bytes), room: room) { deflate(&$0, Z_FINISH) }.output
+        return pass(&stream, Array(bytes), room: room) { CZlib.deflate(&$0, Z_FINISH) }.output
     }
 
     /// Raw deflate data (a `.zip` entry's, RFC 1951, no header) inflated a piece at a time, into a buffer of its own.
@@ -69,5 +69,21 @@ public enum Zlib {
             }
         }
         return (status, Array(output[..<made]))
+    }
+}
+
+extension Zlib {
+    /// `bytes` as one zlib stream (RFC 1950: a PNG's image data) at `level` (1 fastest … 9 smallest).
+    public static func deflate(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+        var stream = z_stream()
+        guard deflateInit_(&stream, level, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return [] }
+        defer { deflateEnd(&stream) }
+        let room = Int(deflateBound(&stream, UInt(bytes.count))) + 32
+        return pass(&stream, bytes, room: room) { CZlib.deflate(&$0, Z_FINISH) }.output
+    }
+
+    /// The CRC-32 of `bytes` continuing `crc` (ISO 3309, as PNG's chunks and gzip use it).
+    public static func crc32(_ bytes: [UInt8], continuing crc: UInt32 = 0) -> UInt32 {
+        bytes.withUnsafeBufferPointer { UInt32(CZlib.crc32(UInt(crc), $0.baseAddress, uInt($0.count))) }
     }
 }

@@ -35,8 +35,13 @@ public enum CoverageMap {
 
     /// The map's data as JSON: areas, outline, targets with results per area, facilities, uncovered units, and
     /// `suggestions`' proposed sites by target (`proposed`: lon, lat, id, name, amount, units covered, conversion).
+    /// Each target says how many areas miss it (`notMet`) and how many units it leaves uncovered (`uncoveredCount`).
+    /// The served page asks for less: `only` one target's areas and uncovered units (the others' totals alone, their
+    /// `areas` empty), at most `uncoveredLimit` uncovered units, no facilities (`maxFacilities` 0: it draws them
+    /// from tiles); `version` is the registry's import number, for the tiles' addresses.
     public static func data(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery, maxFacilities: Int = 100_000,
-                            suggestions: [SitingReport] = []) -> String {
+                            suggestions: [SitingReport] = [], only: String? = nil, uncoveredLimit: Int = .max,
+                            version: Int? = nil) -> String {
         let report = engine.report(plan: plan, query: query)
         let byCode = Dictionary(engine.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         let areaCodes = report.targets.first?.areas.map(\.area.code) ?? engine.units.filter { $0.level == query.by }.map(\.code).sorted()
@@ -56,14 +61,15 @@ public enum CoverageMap {
         }
         let outline = plan.area.flatMap { byCode[$0]?.boundary }.map(polygons) ?? "null"
         let targets = report.targets.map { t -> String in
+            let shown = only == nil || only == t.target.id
             var uncovered = "[]"
-            if t.target.metric == .unitCoverage {
-                uncovered = "[" + t.totalUncovered.compactMap { ref -> String? in
+            if t.target.metric == .unitCoverage && shown {
+                uncovered = "[" + t.totalUncovered.prefix(uncoveredLimit).compactMap { ref -> String? in
                     guard let unit = byCode[ref.code], let point = unit.location else { return nil }
                     return "[\(coordinate(point.lon)),\(coordinate(point.lat)),\(JSONText.string(ref.code)),\(JSONText.string(ref.name))]"
                 }.joined(separator: ",") + "]"
             }
-            let rows = t.areas.map { "\(JSONText.string($0.area.code)): \(result($0.result))" }.joined(separator: ", ")
+            let rows = shown ? t.areas.map { "\(JSONText.string($0.area.code)): \(result($0.result))" }.joined(separator: ", ") : ""
             let proposed = suggestions.filter { $0.target.id == t.target.id }.flatMap { report in
                 report.proposals.map { p in
                     "[\(coordinate(p.site.location.lon)),\(coordinate(p.site.location.lat)),\(JSONText.string(SuggestFormatter.id(p, report))),"
@@ -78,7 +84,9 @@ public enum CoverageMap {
                 ("share", JSONText.value(shares)), ("perArea", JSONText.value(t.target.perArea?.rawValue)),
                 ("units", JSONText.value(t.target.units?.rawValue)), ("kinds", "[" + t.target.kinds.map { JSONText.string($0.rawValue) }.joined(separator: ",") + "]"),
                 ("total", result(t.total)), ("totalName", JSONText.string(t.totalArea.name)),
-                ("areas", "{" + rows + "}"), ("uncovered", uncovered), ("proposed", "[" + proposed.joined(separator: ",") + "]"),
+                ("areas", "{" + rows + "}"), ("notMet", JSONText.value(t.areas.filter { $0.result.met == false }.count)),
+                ("uncovered", uncovered), ("uncoveredCount", JSONText.value(t.target.metric == .unitCoverage ? t.totalUncovered.count : 0)),
+                ("proposed", "[" + proposed.joined(separator: ",") + "]"),
             ])
         }
         let facilities = engine.facilities
@@ -102,8 +110,10 @@ public enum CoverageMap {
         return """
             {"plan": \(JSONText.string(report.plan)), "year": \(report.year), "asOf": "\(report.asOf)", \
             "by": "\(report.by.rawValue)", "areas": [\(areas.joined(separator: ",\n"))],
+            "areaNames": [\(areaCodes.map { "[\(JSONText.string($0)),\(JSONText.string(byCode[$0]?.name ?? $0))]" }.joined(separator: ","))],
             "outline": \(outline), "targets": [\(targets.joined(separator: ",\n"))],
-            "kinds": [\(kindList.joined(separator: ","))], "facilityCount": \(open.count), "facilities": \(points)}
+            "kinds": [\(kindList.joined(separator: ","))], "facilityCount": \(open.count), "facilities": \(points), \
+            "version": \(JSONText.value(version))}
             """
     }
 
@@ -111,7 +121,7 @@ public enum CoverageMap {
     /// With `suggestions`, the chosen target's proposed sites are drawn apart from the facilities (hollow diamonds;
     /// a conversion rings the facility).
     public static func html(engine: CoverageEngine, plan: TargetPlan, query: CoverageQuery, maxFacilities: Int = 100_000,
-                            suggestions: [SitingReport] = [], language: Language = .en) -> String {
+                            suggestions: [SitingReport] = [], language: Language = .en, basemap: Basemap? = nil) -> String {
         // "</" inside a <script> would end it: names come from user data.
         let json = data(engine: engine, plan: plan, query: query, maxFacilities: maxFacilities, suggestions: suggestions)
             .replacingOccurrences(of: "</", with: "<\\/")
@@ -119,21 +129,22 @@ public enum CoverageMap {
             const DATA = \(json);
             drawCoverage(DATA);
             document.addEventListener("facilitymap-language", () => drawCoverage(DATA));
-            """, language: language)
+            """, language: language, basemap: basemap)
     }
 
     /// The map page around `main` (a script run after `drawCoverage` is defined), with `controls` in the header
     /// before the target picker and `below` after the map. The served page (`facilitymap serve`) fills them in.
     /// The page starts in `language` until the reader picks another (the picker remembers it in the browser); the
     /// served page's is set per request from `Accept-Language` (`withLanguage`).
-    public static func page(title: String, controls: String = "", below: String = "", main: String, language: Language = .en) -> String {
+    public static func page(title: String, controls: String = "", below: String = "", main: String, language: Language = .en,
+                            basemap: Basemap? = nil) -> String {
         // Filled in this order so that nothing in the data (last) is taken for a placeholder.
         template.replacingOccurrences(of: "<!--CONTROLS-->", with: controls)
             .replacingOccurrences(of: "<!--BELOW-->", with: below)
             .replacingOccurrences(of: "<!--TITLE-->", with: escapeHTML(title))
             .replacingOccurrences(of: "/*I18N*/", with: "const I18N = \(wordsJSON);\n" + languageScript)
             .replacingOccurrences(of: "/*SCRIPT*/", with: drawScript)
-            .replacingOccurrences(of: "/*MAIN*/", with: main)
+            .replacingOccurrences(of: "/*MAIN*/", with: "const BASEMAP = \((basemap?.json ?? "null").replacingOccurrences(of: "</", with: "<\\/"));\n" + main)
             .replacingOccurrences(of: languageAttribute(.en), with: languageAttribute(language))
     }
 
@@ -220,10 +231,14 @@ public enum CoverageMap {
             .replacingOccurrences(of: ">", with: "&gt;")
     }
 
-    /// The drawing script: `drawCoverage(DATA)` builds the SVG, legends and target picker from the map data.
+    /// The drawing script: `drawCoverage(DATA, options)` builds the SVG, legends and target picker from the map data.
+    /// The map is in Web Mercator, as base-map tiles are cut: `BASEMAP` (`--basemap`) lays XYZ tiles under the areas,
+    /// and `options.facilityTiles(z, x, y, style)` (the served page) draws the facilities from the registry's own
+    /// tiles (`options.loadTile(url)` fetches one) instead of the points in `DATA.facilities`.
     public static let drawScript = #"""
     // Draws (or draws again) the whole map from DATA; the target shown stays chosen.
-    function drawCoverage(DATA) {
+    function drawCoverage(DATA, options) {
+      options = options || {};
       const previous = document.getElementById("target").value;
       const svgNS = "http://www.w3.org/2000/svg";
       const svg = document.getElementById("map");
@@ -255,21 +270,24 @@ public enum CoverageMap {
         return "rgb(254,224,139)";
       }
 
-      // Projection: lon/lat scaled for the map's latitude (equirectangular), fitted to the view.
+      // Projection: Web Mercator (the world a unit square, y from the north), fitted to the view.
+      const mercY = lat => { const r = Math.max(-85.0511, Math.min(85.0511, lat)) * Math.PI / 180; return (1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2; };
+      const mercX = lon => (lon + 180) / 360;
       let bounds = [Infinity, Infinity, -Infinity, -Infinity];
-      function extend(p) { bounds = [Math.min(bounds[0], p[0]), Math.min(bounds[1], p[1]), Math.max(bounds[2], p[0]), Math.max(bounds[3], p[1])]; }
+      function extend(p) { const x = mercX(p[0]), y = mercY(p[1]); bounds = [Math.min(bounds[0], x), Math.min(bounds[1], y), Math.max(bounds[2], x), Math.max(bounds[3], y)]; }
       (DATA.outline || []).forEach(poly => poly.forEach(ring => ring.forEach(extend)));
       DATA.areas.forEach(a => { a.polygons.forEach(poly => poly.forEach(ring => ring.forEach(extend))); if (a.point) extend(a.point); });
       if (!isFinite(bounds[0])) for (let i = 0; i < DATA.facilities.length; i += 3) extend([DATA.facilities[i], DATA.facilities[i + 1]]);
-      if (!isFinite(bounds[0])) bounds = [0, 0, 1, 1];
-      const k = Math.cos(((bounds[1] + bounds[3]) / 2) * Math.PI / 180);
-      const W = 1000, H = Math.max(200, Math.round(W * (bounds[3] - bounds[1]) / Math.max(1e-9, (bounds[2] - bounds[0]) * k)));
+      if (!isFinite(bounds[0])) bounds = [mercX(0), mercY(1), mercX(1), mercY(0)];
+      const spanX = Math.max(1e-9, bounds[2] - bounds[0]), spanY = Math.max(1e-9, bounds[3] - bounds[1]);
+      const W = 1000, H = Math.max(200, Math.min(2000, Math.round(W * spanY / spanX)));
       const pad = 20;
-      const s = Math.min((W - 2 * pad) / Math.max(1e-9, (bounds[2] - bounds[0]) * k), (H - 2 * pad) / Math.max(1e-9, bounds[3] - bounds[1]));
-      const X = lon => pad + (lon - bounds[0]) * k * s, Y = lat => pad + (bounds[3] - lat) * s;
+      const s = Math.min((W - 2 * pad) / spanX, (H - 2 * pad) / spanY);
+      const X = lon => pad + (mercX(lon) - bounds[0]) * s, Y = lat => pad + (mercY(lat) - bounds[1]) * s;
+      const projection = {x0: bounds[0], y0: bounds[1], s, pad};
       svg.setAttribute("viewBox", "0 0 " + W + " " + H);
       function pathOf(polygons) {
-        return polygons.map(poly => poly.map(ring => "M" + ring.map(p => X(p[0]).toFixed(1) + " " + Y(p[1]).toFixed(1)).join("L") + "Z").join("")).join("");
+        return polygons.map(poly => poly.map(ring => "M" + ring.map(p => X(p[0]).toFixed(2) + " " + Y(p[1]).toFixed(2)).join("L") + "Z").join("")).join("");
       }
       function centroid(polygons) {
         let best = null, area = -1;
@@ -279,10 +297,11 @@ public enum CoverageMap {
         return best;
       }
 
-      const gAreas = document.createElementNS(svgNS, "g"), gOutline = document.createElementNS(svgNS, "g");
-      const gFacilities = document.createElementNS(svgNS, "g"), gUncovered = document.createElementNS(svgNS, "g"), gLabels = document.createElementNS(svgNS, "g");
-      const gProposed = document.createElementNS(svgNS, "g");
-      [gAreas, gOutline, gFacilities, gUncovered, gProposed, gLabels].forEach(g => svg.appendChild(g));
+      const group = () => document.createElementNS(svgNS, "g");
+      const gBase = group(), gAreas = group(), gOutline = group(), gFacilities = group(), gTiles = group();
+      const gUncovered = group(), gLabels = group(), gProposed = group();
+      [gBase, gAreas, gOutline, gFacilities, gTiles, gUncovered, gProposed, gLabels].forEach(g => svg.appendChild(g));
+      svg.classList.toggle("with-basemap", !!(typeof BASEMAP !== "undefined" && BASEMAP));
       // Areas with no polygon: circles whose area follows their population (the largest 14 px across).
       const most = Math.max(1, ...DATA.areas.filter(a => a.point).map(a => a.population || 0));
       const areaPaths = DATA.areas.map(a => {
@@ -310,8 +329,17 @@ public enum CoverageMap {
       if (DATA.outline) { const o = document.createElementNS(svgNS, "path"); o.setAttribute("class", "outline"); o.setAttribute("d", pathOf(DATA.outline)); gOutline.appendChild(o); }
 
       const kindShown = DATA.kinds.map(() => true);
+      const tiled = typeof options.facilityTiles === "function";
+      let tileStyle = "";
       function drawFacilities(target) {
         gFacilities.textContent = "";
+        if (tiled) {
+          // Every facility, from the registry's tiles: the kinds left out and the target go with each tile's address.
+          const hidden = DATA.kinds.filter((k, i) => !kindShown[i]).map(k => k.kind);
+          tileStyle = JSON.stringify([target ? target.id : "", hidden, tiledUncovered(target)]);
+          svg.dataset.facilities = String(DATA.facilityCount);
+          return;
+        }
         const wanted = new Set(target ? target.kinds : []);
         let drawn = 0;
         for (let i = 0; i < DATA.facilities.length; i += 3) {
@@ -329,9 +357,14 @@ public enum CoverageMap {
         }
         svg.dataset.facilities = String(drawn);
       }
+      // More uncovered units than the data lists: the tiles draw them all (as crosses, without tooltips).
+      function tiledUncovered(target) {
+        return tiled && !!target && (target.uncoveredCount || 0) > (target.uncovered || []).length;
+      }
       function drawUncovered(target) {
         gUncovered.textContent = "";
-        (target.uncovered || []).forEach(u => {
+        const shapes = tiledUncovered(target) ? [] : (target.uncovered || []);
+        shapes.forEach(u => {
           const x = X(u[0]), y = Y(u[1]), d = 3.5;
           const p = document.createElementNS(svgNS, "path");
           p.setAttribute("class", "uncovered");
@@ -341,7 +374,7 @@ public enum CoverageMap {
           p.addEventListener("mouseleave", () => tip.style.display = "none");
           gUncovered.appendChild(p);
         });
-        svg.dataset.uncovered = String((target.uncovered || []).length);
+        svg.dataset.uncovered = String(target.uncoveredCount === undefined ? shapes.length : target.uncoveredCount);
       }
       // Proposed sites (facilitymap suggest): hollow diamonds; a conversion of an existing facility, a ring.
       function drawProposed(target) {
@@ -389,6 +422,7 @@ public enum CoverageMap {
         drawFacilities(target);
         drawUncovered(target);
         drawProposed(target);
+        if (svg.__updateTiles) svg.__updateTiles();
       }
 
       DATA.targets.forEach(t => { const o = document.createElement("option"); o.value = t.id; o.textContent = `${t.id} — ${t.title}`; select.appendChild(o); });
@@ -397,7 +431,7 @@ public enum CoverageMap {
       const kept = DATA.targets.findIndex(t => t.id === previous);
       if (kept >= 0) select.selectedIndex = kept; else if (fromHash >= 0) select.selectedIndex = fromHash;
       select.onchange = () => { history.replaceState(null, "", location.search + "#" + select.value); render(); };
-      const drawn = DATA.facilities.length / 3 < DATA.facilityCount ? t("page.meta.drawn", (DATA.facilities.length / 3).toLocaleString("en")) : "";
+      const drawn = !tiled && DATA.facilities.length / 3 < DATA.facilityCount ? t("page.meta.drawn", (DATA.facilities.length / 3).toLocaleString("en")) : "";
       document.getElementById("meta").textContent = t("page.meta", DATA.year, DATA.asOf, DATA.facilityCount.toLocaleString("en"), drawn, t("level." + DATA.by));
       document.getElementById("scale").innerHTML = [["#1a9850", "page.scale.met"], ["rgb(254,224,139)", "page.scale.almost"], ["rgb(252,141,89)", "page.scale.sixty"], ["rgb(215,48,39)", "page.scale.nothing"], ["#d9d9d9", "page.scale.none"]]
         .map(([c, l]) => `<div class="legend-row"><span class="swatch" style="background:${c}"></span>${esc(t(l))}</div>`).join("");
@@ -411,19 +445,38 @@ public enum CoverageMap {
         row.querySelector("input").addEventListener("change", e => { kindShown[i] = e.target.checked; render(); });
         kindsDiv.appendChild(row);
       });
+      // Tile layers: the base map under the areas, the registry's facilities over them.
+      const layers = [];
+      if (typeof BASEMAP !== "undefined" && BASEMAP) {
+        layers.push({group: gBase, maxZoom: BASEMAP.maxZoom || 18, style: () => "", url: (z, x, y) => {
+          const subdomains = BASEMAP.subdomains || "abc";
+          return BASEMAP.url.replace("{z}", z).replace("{x}", x).replace("{y}", y).replace("{-y}", Math.pow(2, z) - 1 - y)
+            .replace("{s}", subdomains[(x + y) % subdomains.length]);
+        }});
+        const credit = document.getElementById("attribution");
+        if (credit) { credit.textContent = BASEMAP.attribution || ""; credit.hidden = !BASEMAP.attribution; }
+      }
+      if (tiled) layers.push({group: gTiles, maxZoom: 20, cls: "facility-tile", style: () => tileStyle, load: options.loadTile,
+                              url: (z, x, y) => options.facilityTiles(z, x, y, JSON.parse(tileStyle))});
       render();
-      enableMoving(svg, W, H, s);
+      enableMoving(svg, W, H, projection, layers);
     }
 
     // Pan and zoom (the wheel or a pinch zooms about the pointer, a drag pans, a double click goes back to the whole
-    // map) and a scale bar. The view is kept when the map is drawn again (another target, language or day).
-    function enableMoving(svg, W, H, pixelsPerDegree) {
+    // map), a scale bar, and the tile layers following the view. The view is kept when the map is drawn again
+    // (another target, language or day).
+    function enableMoving(svg, W, H, projection, layers) {
       const home = [0, 0, W, H];
       const kept = svg.__moving;
       let view = kept && kept.W === W && kept.H === H ? kept.view : home.slice();
       const pointers = new Map();
       const bar = document.getElementById("scalebar");
+      const svgNS = "http://www.w3.org/2000/svg";
       function zoom() { return W / view[2]; }
+      function unitsPerPixel() {
+        const box = svg.getBoundingClientRect();
+        return Math.max(view[2] / Math.max(1, box.width), view[3] / Math.max(1, box.height));
+      }
       function show() {
         svg.setAttribute("viewBox", view.map(v => v.toFixed(3)).join(" "));
         svg.__moving = {W, H, view};
@@ -431,11 +484,12 @@ public enum CoverageMap {
         const z = zoom();
         svg.style.setProperty("--zoom", z);
         svg.querySelectorAll("text.label").forEach(t => t.style.fontSize = (12 / z) + "px");
+        scheduleTiles();
         if (!bar) return;
-        // Metres on the ground per screen pixel along a meridian (the projection keeps north–south distances).
-        const box = svg.getBoundingClientRect();
-        const unitsPerPixel = Math.max(view[2] / Math.max(1, box.width), view[3] / Math.max(1, box.height));
-        const metresPerPixel = unitsPerPixel / pixelsPerDegree * 111195;
+        // Metres on the ground per screen pixel at the view's middle latitude (Mercator stretches by 1 / cos).
+        const worldY = projection.y0 + (view[1] + view[3] / 2 - projection.pad) / projection.s;
+        const lat = Math.atan(Math.sinh(Math.PI * (1 - 2 * worldY)));
+        const metresPerPixel = unitsPerPixel() / projection.s * 40075016.686 * Math.cos(lat);
         const target = metresPerPixel * 120;
         const power = Math.pow(10, Math.floor(Math.log10(target)));
         const length = [5, 2, 1].map(k => k * power).find(v => v <= target) || power;
@@ -443,11 +497,69 @@ public enum CoverageMap {
         bar.querySelector(".label").textContent = length >= 1000 ? t("page.scale-bar.km", length / 1000) : t("page.scale-bar.m", length);
         bar.dataset.metres = String(length);
       }
+      // The tiles that cover the view at the zoom closest to the screen's scale; those no longer needed go.
+      let pending = null;
+      function scheduleTiles() {
+        if (!layers.length || pending) return;
+        pending = setTimeout(() => { pending = null; updateTiles(); }, 60);
+      }
+      function updateTiles() {
+        const box = svg.getBoundingClientRect();
+        if (!box.width || !box.height) return;
+        const upp = unitsPerPixel(), cx = view[0] + view[2] / 2, cy = view[1] + view[3] / 2;
+        const half = [box.width * upp / 2, box.height * upp / 2];
+        const world = (u, origin) => origin + (u - projection.pad) / projection.s;
+        const wx = [world(cx - half[0], projection.x0), world(cx + half[0], projection.x0)];
+        const wy = [world(cy - half[1], projection.y0), world(cy + half[1], projection.y0)];
+        let count = 0;
+        layers.forEach(layer => {
+          const z = Math.max(0, Math.min(layer.maxZoom, Math.round(Math.log2(projection.s / upp / 256))));
+          const n = Math.pow(2, z), style = layer.style();
+          const x0 = Math.max(0, Math.floor(wx[0] * n)), x1 = Math.min(n - 1, Math.floor(wx[1] * n));
+          const y0 = Math.max(0, Math.floor(wy[0] * n)), y1 = Math.min(n - 1, Math.floor(wy[1] * n));
+          const wanted = new Map();
+          if ((x1 - x0 + 1) * (y1 - y0 + 1) <= 400)
+            for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) wanted.set(style + "|" + z + "/" + x + "/" + y, [z, x, y]);
+          layer.images = layer.images || new Map();
+          layer.images.forEach((image, key) => {
+            if (wanted.has(key)) return;
+            image.remove();
+            if (image.__blob) URL.revokeObjectURL(image.__blob);
+            layer.images.delete(key);
+          });
+          wanted.forEach(([z, x, y], key) => {
+            if (layer.images.has(key)) return;
+            const image = document.createElementNS(svgNS, "image");
+            const size = projection.s / n;
+            image.setAttribute("x", (projection.pad + (x / n - projection.x0) * projection.s).toFixed(4));
+            image.setAttribute("y", (projection.pad + (y / n - projection.y0) * projection.s).toFixed(4));
+            // A hair wider than the tile, so that no seam shows between two.
+            image.setAttribute("width", (size * 1.002).toFixed(4));
+            image.setAttribute("height", (size * 1.002).toFixed(4));
+            image.setAttribute("preserveAspectRatio", "none");
+            if (layer.cls) image.setAttribute("class", layer.cls);
+            image.dataset.tile = z + "/" + x + "/" + y;
+            image.addEventListener("load", () => { image.dataset.loaded = "1"; });
+            layer.group.appendChild(image);
+            layer.images.set(key, image);
+            const address = layer.url(z, x, y);
+            if (layer.load) layer.load(address).then(blob => {
+              if (!layer.images.has(key)) { URL.revokeObjectURL(blob); return; }
+              image.__blob = blob;
+              image.setAttribute("href", blob);
+            }).catch(() => { image.dataset.failed = "1"; });
+            else image.setAttribute("href", address);
+          });
+          count += wanted.size;
+        });
+        svg.dataset.tiles = String(count);
+      }
+      svg.__updateTiles = scheduleTiles;
       function zoomAbout(factor, clientX, clientY) {
         const box = svg.getBoundingClientRect();
         const scale = Math.max(view[2] / box.width, view[3] / box.height);
         const x = view[0] + (clientX - box.left) * scale, y = view[1] + (clientY - box.top) * scale;
-        const width = Math.min(W, Math.max(W / 256, view[2] / factor)), height = width * H / W;
+        const width = Math.min(W, Math.max(W / 65536, view[2] / factor)), height = width * H / W;
         const k = width / view[2];
         view = [x - (x - view[0]) * k, y - (y - view[1]) * k, width, height];
         show();
@@ -473,6 +585,7 @@ public enum CoverageMap {
         }
       };
       svg.onpointerup = svg.onpointercancel = e => { pointers.delete(e.pointerId); };
+      window.onresize = scheduleTiles;
       show();
     }
     """#
@@ -496,6 +609,9 @@ public enum CoverageMap {
       #map-box { flex: 1; position: relative; display: flex; }
       #scalebar { position: absolute; left: 12px; bottom: 12px; background: #fffc; padding: 2px 6px; font-size: 12px; pointer-events: none; }
       #scalebar .bar { height: 4px; border: 1px solid #222; border-top: none; margin-top: 2px; }
+      #attribution { position: absolute; right: 0; bottom: 0; background: #fffc; padding: 1px 6px; font-size: 11px; color: #333; }
+      #map.with-basemap path.district { fill-opacity: 0.55; }
+      #map image { pointer-events: none; }
       aside { width: 280px; padding: 12px 16px; background: #fff; border-left: 1px solid #ddd; overflow-y: auto; height: calc(100vh - 84px); }
       aside h2 { font-size: 14px; margin: 14px 0 6px; }
       .swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -1px; border: 1px solid #0003; }
@@ -526,7 +642,7 @@ public enum CoverageMap {
       <span id="summary"></span>
     </header>
     <main>
-      <div id="map-box"><svg id="map" xmlns="http://www.w3.org/2000/svg"></svg><div id="scalebar"><span class="label"></span><div class="bar"></div></div></div>
+      <div id="map-box"><svg id="map" xmlns="http://www.w3.org/2000/svg"></svg><div id="scalebar"><span class="label"></span><div class="bar"></div></div><div id="attribution" hidden></div></div>
       <aside>
         <div id="meta"></div>
         <h2 data-t="page.attainment">Attainment (actual ÷ goal)</h2>

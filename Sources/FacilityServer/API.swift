@@ -17,7 +17,8 @@ struct API: Sendable {
                    "POST /api/facilities?file=&crs=&encoding=&sheet=&header_row=&strict= (body: the CSV, workbook, GeoJSON or zipped Shapefile; Authorization: Bearer TOKEN)",
                    "GET /api/units?level=&in=&after=&limit=", "GET /api/units/{code}",
                    "POST /api/units?file=&level=&crs=&encoding=&sheet=&header_row=&strict= (body: the GeoJSON, CSV, workbook or zipped Shapefile; Authorization: Bearer TOKEN)",
-                   "GET /api/coverage?year=&as_of=&by=&target=", "GET /api/map?year=&as_of=&by=", "GET /api/plan",
+                   "GET /api/coverage?year=&as_of=&by=&target=", "GET /api/map?year=&as_of=&by=&target=&facilities=",
+                   "GET /api/tiles/{z}/{x}/{y}.png?as_of=&year=&target=&hide=&uncovered=&v=", "GET /api/plan",
                    "GET /api/layers/facilities.geojson?kind=&in=&crs=", "GET /api/layers/units.geojson?in=&crs=",
                    "GET /api/layers/coverage.geojson?target=&year=&as_of=&by=&crs=",
                    "GET /api/stats", "GET /api/imports", "GET /api/token"]}
@@ -253,11 +254,50 @@ struct API: Sendable {
         return Self.answer(try await registry.coverageJSON(try Query(request).coverage(plan: registry.plan)), to: request)
     }
 
+    /// The map page's data. `target=ID`: that target's areas and uncovered units only (the others' totals);
+    /// `facilities=tiles`: no facilities (the page draws them from `/api/tiles`).
     func map(_ request: Request) async throws -> Response {
         try await checkRead(request)
-        var query = try Query(request).coverage(plan: registry.plan)
+        let parsed = try Query(request)
+        var query = try parsed.coverage(plan: registry.plan)
+        let only = query.targetID
         query.targetID = nil
-        return Self.answer(try await registry.mapJSON(query), to: request)
+        let facilities = parsed["facilities"] ?? "all"
+        guard ["all", "tiles"].contains(facilities) else {
+            throw APIError(.badRequest, "facilities=\(facilities) is not a choice: use all or tiles")
+        }
+        return Self.answer(try await registry.mapJSON(query, only: only, tiled: facilities == "tiles"), to: request)
+    }
+
+    /// `/api/tiles/Z/X/Y.png`: a 256-pixel PNG of the facilities open on the day (`as_of`, else `year`'s as for
+    /// coverage), kinds in `hide` (comma-separated) left out, `target`'s kinds drawn larger and, with
+    /// `uncovered=true`, its uncovered units as crosses. Cached by the browser for an hour when `v` is the registry's
+    /// import number (the map data's `version`), not at all otherwise.
+    func tile(_ request: Request, z: String, x: String, y: String) async throws -> Response {
+        try await checkRead(request)
+        let name = y.hasSuffix(".png") ? String(y.dropLast(4)) : y
+        guard let z = Int(z), let x = Int(x), let y = Int(name), (0...22).contains(z), x >= 0, y >= 0, x < 1 << z, y < 1 << z else {
+            throw APIError(.notFound, "no tile \(z)/\(x)/\(y): zoom 0 to 22, x and y from 0 to 2^zoom − 1 — /api/tiles/Z/X/Y.png")
+        }
+        let parsed = try Query(request)
+        var query = try parsed.coverage(plan: registry.plan)
+        let target = query.targetID.flatMap { registry.plan.target(named: $0) }
+        query.targetID = nil
+        var hidden = Set<UInt8>()
+        for name in (parsed["hide"] ?? "").split(separator: ",") {
+            guard let kind = FacilityKind(rawValue: String(name)) else {
+                throw APIError(.badRequest, "hide=\(name) is not a facility kind — see /api/plan and `facilitymap kinds`")
+            }
+            hidden.insert(UInt8(kind.ordinal))
+        }
+        let uncovered = try parsed.flag("uncovered")
+        guard let png = try await registry.tile(z: z, x: x, y: y, query: query, target: target, hidden: hidden, uncovered: uncovered) else {
+            throw APIError(.notFound, "no tile \(z)/\(x)/\(y)")
+        }
+        let current = try await registry.read { try $0.lastImportNumber() }
+        let fresh = parsed["v"] == String(current)
+        let headers: HTTPFields = [.contentType: "image/png", .cacheControl: fresh ? "private, max-age=3600" : "no-store"]
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: png)))
     }
 
     /// A kept answer, gzipped when the client accepts it and it is large enough to gain.

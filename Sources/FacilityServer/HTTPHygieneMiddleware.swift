@@ -7,10 +7,13 @@ import Hummingbird
 ///
 /// - `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY` on every answer;
 /// - on the page, a `Content-Security-Policy` that lets run only its own script (by its SHA-256), fetch only from
-///   this server, load nothing else, and be framed by no one (`frame-ancestors 'none'`).
+///   this server, show images from it (tiles fetched with the token are `blob:`) and from the base map's host
+///   (`imageSources`), load nothing else, and be framed by no one (`frame-ancestors 'none'`).
 struct HTTPHygieneMiddleware<Context: RequestContext>: RouterMiddleware {
     /// `'sha256-…'` sources of the page's inline scripts.
     let pageScriptHashes: [String]
+    /// Hosts the page may show images from besides its own (the base map's tiles).
+    var imageSources: [String] = []
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let isHead = request.method == .head
@@ -20,7 +23,7 @@ struct HTTPHygieneMiddleware<Context: RequestContext>: RouterMiddleware {
         response.headers[.xFrameOptions] = "DENY"
         if response.headers[.contentType]?.hasPrefix("text/html") == true {
             response.headers[.contentSecurityPolicy] = "default-src 'none'; script-src \(pageScriptHashes.joined(separator: " ")); "
-                + "style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+                + "style-src 'unsafe-inline'; img-src \((["'self'", "data:", "blob:"] + imageSources).joined(separator: " ")); connect-src 'self'; form-action 'self'; base-uri 'none'; "
                 + "frame-ancestors 'none'"
         }
         if isHead {

@@ -3,8 +3,8 @@ import FacilityMapKit
 /// The page served at `/`: the coverage map of `facilitymap map` drawn from the API, with pickers for the goal
 /// year, the day and the areas, the per-target table with shortfalls, and an upload form for token holders.
 enum RegistryPage {
-    static func html(title: String) -> String {
-        CoverageMap.page(title: title, controls: controls, below: below, main: script)
+    static func html(title: String, basemap: Basemap? = nil) -> String {
+        CoverageMap.page(title: title, controls: controls, below: below, main: script, basemap: basemap)
     }
 
     static let controls = """
@@ -57,18 +57,29 @@ enum RegistryPage {
     static let script = #"""
         const $ = id => document.getElementById(id);
         const text = t => String(t === null || t === undefined ? "–" : t);
-        let report = null, lastMap = null;
+        // The map data asks for one target's areas and no facilities (they come as tiles): the first view of a
+        // nation-sized registry stays small. `chosen` is the target shown.
+        let report = null, lastMap = null, chosen = null;
 
         // A private registry's page: the token given at sign-in, kept for this tab only, goes with every request.
         const tokenKey = "facilitymap-token";
+        function authorization() {
+          const kept = sessionStorage.getItem(tokenKey);
+          return kept ? {"Authorization": "Bearer " + kept} : {};
+        }
         async function getJSON(url, options) {
           options = Object.assign({}, options);
-          const kept = sessionStorage.getItem(tokenKey);
-          options.headers = Object.assign(kept ? {"Authorization": "Bearer " + kept} : {}, options.headers || {});
+          options.headers = Object.assign(authorization(), options.headers || {});
           const response = await fetch(url, options);
           let body = null;
           try { body = await response.json(); } catch (e) { body = {error: response.status + " " + response.statusText}; }
           return {ok: response.ok, status: response.status, body};
+        }
+        // A tile fetched with the token, as an address the map's <image> can show.
+        async function loadTile(url) {
+          const response = await fetch(url, {headers: authorization()});
+          if (!response.ok) throw new Error(response.status);
+          return URL.createObjectURL(await response.blob());
         }
         function query() {
           const p = new URLSearchParams();
@@ -76,6 +87,14 @@ enum RegistryPage {
           if ($("asof").value) p.set("as_of", $("asof").value);
           p.set("by", $("by").value);
           return p.toString();
+        }
+        function facilityTiles(z, x, y, style) {
+          const [target, hidden, uncovered] = style;
+          const p = new URLSearchParams({as_of: report.asOf, v: String(report.version)});
+          if (target) p.set("target", target);
+          if (hidden.length) p.set("hide", hidden.join(","));
+          if (uncovered) p.set("uncovered", "true");
+          return `/api/tiles/${z}/${x}/${y}.png?` + p;
         }
         function cell(row, value, numeric) {
           const td = document.createElement("td");
@@ -91,15 +110,13 @@ enum RegistryPage {
         // As the terminal shows them (CoverageFormatter.showsShares): shares as percentages, but a per-area count's
         // own areas as counts.
         function isShare(t, areaRow) {
-          const share = t.metric === "unit_coverage" || t.metric === "share" || (t.metric === "count" && !!t.per_area);
-          return share && !(areaRow && t.per_area === report.by);
+          return !!t.share && !(areaRow && t.perArea === report.by);
         }
         function metText(m) { return m === null || m === undefined ? t("page.not-judged") : t(m ? "coverage.met.yes" : "coverage.met.no"); }
 
         function drawTables() {
           if (!report) return;
-          const chosen = $("target").value;
-          $("report-meta").textContent = t("page.report-meta", report.plan, report.year, report.as_of, t("level." + report.by));
+          $("report-meta").textContent = t("page.report-meta", report.plan, report.year, report.asOf, t("level." + report.by));
           const body = $("targets-table").querySelector("tbody");
           body.textContent = "";
           report.targets.forEach(t => {
@@ -109,7 +126,7 @@ enum RegistryPage {
             cell(row, t.id); cell(row, t.title);
             cell(row, number(t.total.actual, isShare(t)), true); cell(row, number(t.total.goal, isShare(t)), true);
             cell(row, metText(t.total.met)); cell(row, number(t.total.shortfall), true);
-            cell(row, t.areas.filter(a => a.met === false).length, true);
+            cell(row, t.notMet, true);
             row.onclick = () => { $("target").value = t.id; $("target").onchange(); };
             body.appendChild(row);
           });
@@ -118,7 +135,8 @@ enum RegistryPage {
           areas.textContent = "";
           if (!target) return;
           $("area-target").textContent = `${target.id} — ${target.title}`;
-          target.areas.concat([Object.assign({total: true}, target.total)]).forEach(a => {
+          const rows = report.areaNames.filter(([code]) => target.areas[code]).map(([code, name]) => Object.assign({code, name}, target.areas[code]));
+          rows.concat([Object.assign({total: true, name: target.totalName}, target.total)]).forEach(a => {
             const row = document.createElement("tr");
             cell(row, a.code); cell(row, a.total ? t("coverage.total", a.name) : a.name);
             cell(row, number(a.numerator), true); cell(row, number(a.denominator), true);
@@ -128,18 +146,29 @@ enum RegistryPage {
           });
         }
 
+        // The chosen target's data; another target, day or year loads again (each answer is kept by the server).
         async function load() {
           $("status").textContent = t("page.loading");
-          const [map, coverage] = await Promise.all([getJSON("/api/map?" + query()), getJSON("/api/coverage?" + query())]);
-          if (!map.ok || !coverage.ok) { $("status").textContent = (map.ok ? coverage : map).body.error; return; }
-          lastMap = map.body;
-          drawCoverage(map.body);
-          report = coverage.body;
-          const draw = $("target").onchange;
-          $("target").onchange = () => { draw(); drawTables(); };
-          drawTables();
+          const p = new URLSearchParams(query());
+          p.set("facilities", "tiles");
+          if (chosen) p.set("target", chosen);
+          const map = await getJSON("/api/map?" + p);
+          if (!map.ok) { $("status").textContent = map.body.error; return; }
+          lastMap = report = map.body;
+          draw();
           $("status").textContent = "";
           document.body.dataset.loads = String(Number(document.body.dataset.loads || 0) + 1);
+        }
+        function draw() {
+          drawCoverage(lastMap, {facilityTiles, loadTile});
+          $("target").value = chosen;
+          $("target").onchange = () => {
+            chosen = $("target").value;
+            $("tip").style.display = "none";
+            history.replaceState(null, "", location.search + "#" + chosen);
+            load();
+          };
+          drawTables();
         }
 
         // An upload's outcome, said in the page's language (the API gives each rejection's reason as keys and values).
@@ -231,6 +260,8 @@ enum RegistryPage {
           document.querySelector("header h1").textContent = plan.body.plan;
           if (sessionStorage.getItem(tokenKey) && !$("token").value) $("token").value = sessionStorage.getItem(tokenKey);
           plan.body.years.forEach(y => { const o = document.createElement("option"); o.value = y; o.textContent = y; $("year").appendChild(o); });
+          const fromHash = plan.body.targets.find(t => "#" + t.id === decodeURIComponent(location.hash));
+          chosen = (fromHash || plan.body.targets[0] || {}).id || null;
           const address = new URLSearchParams(location.search);
           ["year", "by"].forEach(k => { if (address.get(k)) $(k).value = address.get(k); });
           if (address.get("as_of")) $("asof").value = address.get("as_of");
@@ -240,8 +271,7 @@ enum RegistryPage {
         }
         // Another language picked: the tables, the map and the upload's outcome said again in it.
         document.addEventListener("facilitymap-language", () => {
-          if (lastMap) drawCoverage(lastMap);
-          drawTables();
+          if (lastMap) draw();
           if (lastUpload) showUpload(lastUpload);
           if (report) document.title = t("page.title", report.plan);
         });

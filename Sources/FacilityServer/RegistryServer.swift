@@ -27,6 +27,8 @@ public struct RegistryServer: Sendable {
         public var accessLog: AccessLog?
         /// Log only what stops the server (the tests stop it by cancelling, which Hummingbird logs as errors).
         public var quiet = false
+        /// XYZ tiles under the page's map (`--basemap`); nil: none.
+        public var basemap: Basemap?
 
         public init() {}
     }
@@ -43,9 +45,10 @@ public struct RegistryServer: Sendable {
     func router() -> Router<RegistryRequestContext> {
         let router = Router(context: RegistryRequestContext.self)
         // A private registry's page names nothing of it before sign-in.
-        let page = RegistryPage.html(title: configuration.privateReads ? "FacilityMap" : registry.plan.plan)
+        let page = RegistryPage.html(title: configuration.privateReads ? "FacilityMap" : registry.plan.plan, basemap: configuration.basemap)
         if let accessLog = configuration.accessLog { router.add(middleware: AccessLogMiddleware(log: accessLog)) }
-        router.add(middleware: HTTPHygieneMiddleware<RegistryRequestContext>(pageScriptHashes: pageScriptHashes(of: page)))
+        router.add(middleware: HTTPHygieneMiddleware<RegistryRequestContext>(
+            pageScriptHashes: pageScriptHashes(of: page), imageSources: [try? configuration.basemap?.cspSource()].compactMap { $0 ?? nil }))
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: LoginThrottleMiddleware(throttle: LoginThrottle()))
         let api = API(registry: registry, configuration: configuration)
@@ -74,6 +77,9 @@ public struct RegistryServer: Sendable {
         router.read("/api/units/:code") { request, context in try await api.unit(request, code: try Self.parameter("code", context)) }
         router.read("/api/coverage") { request, _ in try await api.coverage(request) }
         router.read("/api/map") { request, _ in try await api.map(request) }
+        router.read("/api/tiles/:z/:x/:y") { request, context in
+            try await api.tile(request, z: try Self.parameter("z", context), x: try Self.parameter("x", context), y: try Self.parameter("y", context))
+        }
         router.read("/api/plan") { request, _ in try await api.plan(request) }
         router.read("/api/stats") { request, _ in try await api.stats(request) }
         router.read("/api/imports") { request, _ in try await api.imports(request) }

@@ -118,9 +118,16 @@ public final class ServedRegistry: @unchecked Sendable {
         try await withEngine { $0.json(query) }
     }
 
-    /// The data of the coverage map page for `query`.
-    func mapJSON(_ query: CoverageQuery) async throws -> CachedAnswer {
-        try await withEngine { $0.mapData(query) }
+    /// The data of the coverage map page for `query`; the page's own asks for `only` one target's areas and no
+    /// facilities (`tiled`: it draws them from `tile`).
+    func mapJSON(_ query: CoverageQuery, only: String? = nil, tiled: Bool = false) async throws -> CachedAnswer {
+        try await withEngine { $0.mapData(query, only: only, tiled: tiled) }
+    }
+
+    /// Tile (`z`, `x`, `y`) of the facilities open on `query`'s day (kinds `hidden` left out, `target`'s drawn
+    /// larger), with `target`'s uncovered units when `uncovered`; nil outside the world.
+    func tile(z: Int, x: Int, y: Int, query: CoverageQuery, target: Target?, hidden: Set<UInt8>, uncovered: Bool) async throws -> [UInt8]? {
+        try await withEngine { try $0.tile(z: z, x: x, y: y, query: query, target: target, hidden: hidden, uncovered: uncovered) }
     }
 
     /// The engine over the registry as it stands (for exports of the coverage layer).
@@ -197,8 +204,56 @@ final class CoverageCache: @unchecked Sendable {
             cached(Self.key("json", query)) { CoverageFormatter.json($0.report(plan: plan, query: query)) }
         }
 
-        func mapData(_ query: CoverageQuery) -> CachedAnswer {
-            cached(Self.key("map", query)) { CoverageMap.data(engine: $0, plan: plan, query: query) }
+        func mapData(_ query: CoverageQuery, only: String? = nil, tiled: Bool = false) -> CachedAnswer {
+            let kind = tiled ? "map-tiled|\(only ?? "")" : "map|\(only ?? "")"
+            return cached(Self.key(kind, query)) {
+                tiled ? CoverageMap.data(engine: $0, plan: plan, query: query, maxFacilities: 0, only: only,
+                                         uncoveredLimit: Self.uncoveredDrawn, version: version)
+                      : CoverageMap.data(engine: $0, plan: plan, query: query, only: only)
+            }
+        }
+
+        /// Uncovered units the page gets as shapes (each with its tooltip); past this many, the tiles draw them.
+        static let uncoveredDrawn = 5_000
+
+        /// The facilities in Z-order for tiles, made at the first tile asked for.
+        private var tiles: FacilityTiles?
+        /// Uncovered units of a target on a day, in Z-order, by "target|day".
+        private var uncoveredTiles: [String: TiledPoints] = [:]
+        private var renderedTiles: [String: [UInt8]] = [:]
+        private var renderedBytes = 0
+
+        func tile(z: Int, x: Int, y: Int, query: CoverageQuery, target: Target?, hidden: Set<UInt8>, uncovered: Bool) throws -> [UInt8]? {
+            let day = engine.resolve(plan: plan, query: query).asOf
+            let key = "\(z)/\(x)/\(y)|\(day)|\(target?.id ?? "")|\(hidden.sorted())|\(uncovered)"
+            if let png = cacheLock.withLock({ renderedTiles[key] }) { return png }
+            return engineLock.withLock { () -> [UInt8]? in
+                if tiles == nil { tiles = FacilityTiles(facilities: engine.facilities) }
+                var crosses: TiledPoints?
+                if uncovered, let target, target.metric == .unitCoverage {
+                    let uncoveredKey = "\(target.id)|\(day)"
+                    if let known = uncoveredTiles[uncoveredKey] { crosses = known } else {
+                        var one = query
+                        one.targetID = target.id
+                        one.asOf = day
+                        let refs = engine.report(plan: plan, query: one).targets.first?.totalUncovered ?? []
+                        let byCode = Dictionary(engine.units.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { a, _ in a })
+                        let points = refs.compactMap { byCode[$0.code].flatMap { engine.units[$0].location } }
+                        crosses = TiledPoints(points)
+                        if uncoveredTiles.count > 16 { uncoveredTiles.removeAll() }
+                        uncoveredTiles[uncoveredKey] = crosses
+                    }
+                }
+                let style = FacilityTiles.Style(day: day.ordinal, hidden: hidden,
+                                                emphasized: Set((target?.kinds ?? []).map { UInt8($0.ordinal) }))
+                guard let png = tiles!.png(z: z, x: x, y: y, style: style, uncovered: crosses) else { return nil }
+                cacheLock.withLock {
+                    if renderedBytes > 64 << 20 { renderedTiles.removeAll(); renderedBytes = 0 }
+                    renderedTiles[key] = png
+                    renderedBytes += png.count
+                }
+                return png
+            }
         }
 
         /// Runs `body` with the engine, alone.

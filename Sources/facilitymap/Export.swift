@@ -122,6 +122,7 @@ struct MapCommand: ParsableCommand {
     @OptionGroup var planOptions: PlanOptions
     @Option(help: ArgumentHelp("The HTML file to write.", valueName: "file")) var out: String = "coverage.html"
     @Flag(help: "Also draw the sites `facilitymap suggest` proposes for the targets not met.") var suggest = false
+    @OptionGroup(title: "Base map") var basemap: BasemapOptions
 
     func run() throws {
         let store = try storeOptions.open()
@@ -137,7 +138,8 @@ struct MapCommand: ParsableCommand {
                 printError("warning: no proposals drawn for \(target.id): \(error)")
             }
         }
-        let html = CoverageMap.html(engine: engine, plan: plan, query: query, suggestions: suggestions, language: .current)
+        let html = CoverageMap.html(engine: engine, plan: plan, query: query, suggestions: suggestions, language: .current,
+                                    basemap: try basemap.basemap())
         do {
             try Data(html.utf8).write(to: URL(fileURLWithPath: out))
         } catch {

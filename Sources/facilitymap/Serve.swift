@@ -27,6 +27,7 @@ struct Serve: ParsableCommand {
     var accessLog: String?
     @Flag(name: .customLong("no-access-log"), help: "Write no access log.") var noAccessLog = false
     @OptionGroup(title: "Limits on uploaded units' polygons") var geometry: GeometryLimitOptions
+    @OptionGroup(title: "Base map") var basemap: BasemapOptions
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port \(port) is not a port: use 0 to 65535") }
@@ -43,6 +44,7 @@ struct Serve: ParsableCommand {
         configuration.privateReads = `private`
         configuration.maxUploadBytes = maxUploadMB << 20
         configuration.geometryLimits = geometry.limits
+        configuration.basemap = try basemap.basemap()
         if !noAccessLog {
             do {
                 configuration.accessLog = try accessLog.map { try AccessLog(path: $0) } ?? AccessLog()

@@ -421,6 +421,12 @@ final class ServeCLITests: XCTestCase {
         XCTAssertTrue((seen["title"] as? String)?.hasPrefix("幸福洛阳建设行动计划") == true, "\(seen)")
         XCTAssertEqual(seen["districts"] as? Int, 14, "one drawn area per district with a boundary")
         XCTAssertGreaterThan(seen["facilities"] as? Int ?? 0, 1000)
+        // The facilities as the registry's tiles: Chromium decodes each as a 256-pixel PNG, and the city's are painted.
+        let tiles = try XCTUnwrap(seen["facility_tiles"] as? [[Int]], "\(seen)")
+        XCTAssertFalse(tiles.isEmpty)
+        XCTAssertTrue(tiles.allSatisfy { $0.count == 3 && $0[0] == 256 && $0[1] == 256 }, "\(tiles)")
+        XCTAssertGreaterThan(tiles.map { $0[2] }.reduce(0, +), 5_000, "dots painted: \(tiles)")
+        XCTAssertEqual(seen["tile_target"] as? String, "blob:", "tiles fetched with the page's token")
         XCTAssertEqual(seen["targets"] as? Int, TargetPlan.luoyang2022.targets.count)
         XCTAssertEqual(seen["table_rows"] as? Int, TargetPlan.luoyang2022.targets.count)
         XCTAssertEqual(seen["switched_target"] as? String, "beds-per-1000 — 每千人口医疗卫生机构床位数")

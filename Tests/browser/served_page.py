@@ -25,6 +25,24 @@ try:
     seen["title"] = driver.title
     seen["districts"] = int(driver.find_element(By.ID, "map").get_attribute("data-districts"))
     seen["facilities"] = int(driver.find_element(By.ID, "map").get_attribute("data-facilities"))
+    # The facilities come as the registry's tiles: each loaded, 256 pixels square, some painted.
+    wait.until(lambda d: d.execute_script("const t = [...document.querySelectorAll('image.facility-tile')]; return t.length > 0 && t.every(i => i.dataset.loaded)"))
+    seen["facility_tiles"] = driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const tiles = [...document.querySelectorAll('image.facility-tile')];
+        Promise.all(tiles.map(t => new Promise(resolve => {
+            const img = new Image();
+            img.onload = () => {
+                const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+                const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+                const data = g.getImageData(0, 0, c.width, c.height).data;
+                let painted = 0; for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+                resolve([img.naturalWidth, img.naturalHeight, painted]);
+            };
+            img.onerror = () => resolve([0, 0, 0]);
+            img.src = t.getAttribute('href');
+        }))).then(done);
+    """)
     seen["targets"] = len(driver.find_elements(By.CSS_SELECTOR, "#target option"))
     seen["table_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "#targets-table tbody tr"))
     seen["first_target"] = text("area-target")
@@ -35,8 +53,10 @@ try:
     seen["summary"] = text("summary")
     seen["area_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "#areas-table tbody tr"))
 
-    Select(driver.find_element(By.ID, "year")).select_by_value("2023")
     wait.until(lambda d: body().get_attribute("data-loads") == "2")
+    seen["tile_target"] = driver.execute_script("return document.querySelector('image.facility-tile') && document.querySelector('image.facility-tile').getAttribute('href').slice(0, 5)")
+    Select(driver.find_element(By.ID, "year")).select_by_value("2023")
+    wait.until(lambda d: body().get_attribute("data-loads") == "3")
     seen["meta_2023"] = text("report-meta")
     seen["target_kept"] = text("area-target")
 
@@ -49,7 +69,7 @@ try:
     download = driver.find_element(By.ID, "rejects-download")
     seen["rejects_download"] = {"shown": download.is_displayed(), "file": download.get_attribute("download"),
                                 "href": (download.get_attribute("href") or "")[:5]}
-    wait.until(lambda d: body().get_attribute("data-loads") == "3")
+    wait.until(lambda d: body().get_attribute("data-loads") == "4")
     seen["pwned"] = body().get_attribute("data-pwned") or ""
     # Every drawn shape's tooltip shown once (the map's tooltips name areas; facilities go by kind and point).
     driver.execute_script("""
@@ -65,13 +85,18 @@ try:
         const select = document.getElementById('target');
         select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
         select.dispatchEvent(new Event('change'));
-        return [shown, getComputedStyle(document.getElementById('tip')).display];
+        return [shown, getComputedStyle(document.getElementById('tip')).display, select.value];
     """)
+    # The other target's data loads: its areas fill the table.
+    wait.until(lambda d: text("area-target").startswith(seen["tip_after_change"][2] + " "))
+    seen["tip_after_change"] = seen["tip_after_change"][:2]
     # Townships are points: drawn as symbols coloured by attainment and sized by population.
     loads = body().get_attribute("data-loads")
     Select(driver.find_element(By.ID, "by")).select_by_value("township")
     wait.until(lambda d: body().get_attribute("data-loads") != loads)
+    loads = body().get_attribute("data-loads")
     Select(driver.find_element(By.ID, "target")).select_by_value("beds-per-1000")
+    wait.until(lambda d: body().get_attribute("data-loads") != loads)
     points = driver.find_elements(By.CSS_SELECTOR, "#map circle.area-point")
     seen["township_points"] = len(points)
     seen["township_fills"] = sorted(set(p.get_attribute("fill") for p in points))[:50]
