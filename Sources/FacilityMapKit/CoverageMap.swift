@@ -285,6 +285,8 @@ public enum CoverageMap {
       const s = Math.min((W - 2 * pad) / spanX, (H - 2 * pad) / spanY);
       const X = lon => pad + (mercX(lon) - bounds[0]) * s, Y = lat => pad + (mercY(lat) - bounds[1]) * s;
       const projection = {x0: bounds[0], y0: bounds[1], s, pad};
+      // Where a place is drawn, in the SVG's units (for scripts that drive the map, as the tests do).
+      svg.__project = (lon, lat) => [X(lon), Y(lat)];
       svg.setAttribute("viewBox", "0 0 " + W + " " + H);
       function pathOf(polygons) {
         return polygons.map(poly => poly.map(ring => "M" + ring.map(p => X(p[0]).toFixed(2) + " " + Y(p[1]).toFixed(2)).join("L") + "Z").join("")).join("");
@@ -322,7 +324,14 @@ public enum CoverageMap {
         p.dataset.code = a.code;
         gAreas.appendChild(p);
         const c = centroid(a.polygons);
-        if (c) { const t = document.createElementNS(svgNS, "text"); t.setAttribute("class", "label"); t.setAttribute("x", X(c[0])); t.setAttribute("y", Y(c[1])); t.textContent = a.name; gLabels.appendChild(t); }
+        if (c) {
+          const t = document.createElementNS(svgNS, "text"); t.setAttribute("class", "label"); t.setAttribute("x", X(c[0])); t.setAttribute("y", Y(c[1])); t.textContent = a.name;
+          // The area's width: its name shows once the area is wide enough on the screen to hold it.
+          let left = Infinity, right = -Infinity;
+          a.polygons.forEach(poly => poly[0].forEach(q => { left = Math.min(left, q[0]); right = Math.max(right, q[0]); }));
+          t.dataset.width = String(X(right) - X(left));
+          gLabels.appendChild(t);
+        }
         return [a, p];
       });
       svg.dataset.districts = String(areaPaths.length);
@@ -374,7 +383,10 @@ public enum CoverageMap {
           p.addEventListener("mouseleave", () => tip.style.display = "none");
           gUncovered.appendChild(p);
         });
-        svg.dataset.uncovered = String(target.uncoveredCount === undefined ? shapes.length : target.uncoveredCount);
+        const count = target.uncoveredCount === undefined ? shapes.length : target.uncoveredCount;
+        svg.dataset.uncovered = String(count);
+        const said = document.getElementById("uncovered-count");
+        if (said) said.textContent = target.metric === "unit_coverage" ? t(count === 1 ? "page.uncovered-count.one" : "page.uncovered-count.other", count.toLocaleString("en")) : "";
       }
       // Proposed sites (facilitymap suggest): hollow diamonds; a conversion of an existing facility, a ring.
       function drawProposed(target) {
@@ -483,7 +495,11 @@ public enum CoverageMap {
         svg.dataset.zoom = zoom().toFixed(3);
         const z = zoom();
         svg.style.setProperty("--zoom", z);
-        svg.querySelectorAll("text.label").forEach(t => t.style.fontSize = (12 / z) + "px");
+        const pixelsPerUnit = 1 / unitsPerPixel();
+        svg.querySelectorAll("text.label").forEach(t => {
+          t.style.fontSize = (12 / z) + "px";
+          t.style.display = Number(t.dataset.width) * pixelsPerUnit >= t.textContent.length * 12 + 4 ? "" : "none";
+        });
         scheduleTiles();
         if (!bar) return;
         // Metres on the ground per screen pixel at the view's middle latitude (Mercator stretches by 1 / cos).
@@ -651,6 +667,7 @@ public enum CoverageMap {
         <div id="kinds"></div>
         <h2 data-t="page.uncovered-units">Uncovered units</h2>
         <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="uncovered" d="M3 3L11 11M11 3L3 11"/></svg> <span data-t="page.uncovered-legend">a community or village with no facility of the target's kinds (unit coverage targets)</span></div>
+        <div class="legend-row" id="uncovered-count"></div>
         <div id="proposed-legend" style="display: none">
           <h2 data-t="page.proposed">Proposed (suggest)</h2>
           <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="proposed" d="M7 1.5L12.5 7L7 12.5L1.5 7Z"/></svg> <span data-t="page.proposed-new">a new facility the target needs</span></div>

@@ -151,7 +151,7 @@ public struct FacilityTiles: Sendable {
                 for i in uncovered.range(z: z, x: tx, y: ty) {
                     let (px, py) = uncovered.pixel(i, z: z, x: x, y: y)
                     if px < -margin || py < -margin || px > 256 + margin || py > 256 + margin { continue }
-                    image.cross(px, py, size: z <= 6 ? 2 : z <= 9 ? 2.5 : 3.5, Self.black, opacity: 0.9)
+                    image.cross(px, py, size: z <= 5 ? 1.5 : z <= 8 ? 2.5 : 3.5, thickness: z <= 5 ? 1 : 1.4, Self.black, opacity: z <= 5 ? 0.5 : 0.85)
                 }
             }
         }

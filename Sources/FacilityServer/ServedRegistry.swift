@@ -227,7 +227,8 @@ final class CoverageCache: @unchecked Sendable {
             let day = engine.resolve(plan: plan, query: query).asOf
             let key = "\(z)/\(x)/\(y)|\(day)|\(target?.id ?? "")|\(hidden.sorted())|\(uncovered)"
             if let png = cacheLock.withLock({ renderedTiles[key] }) { return png }
-            return engineLock.withLock { () -> [UInt8]? in
+            // The indexes are made under the engine's lock, once; tiles are drawn outside it, several at a time.
+            let (index, crosses) = engineLock.withLock { () -> (FacilityTiles, TiledPoints?) in
                 if tiles == nil { tiles = FacilityTiles(facilities: engine.facilities) }
                 var crosses: TiledPoints?
                 if uncovered, let target, target.metric == .unitCoverage {
@@ -244,16 +245,17 @@ final class CoverageCache: @unchecked Sendable {
                         uncoveredTiles[uncoveredKey] = crosses
                     }
                 }
-                let style = FacilityTiles.Style(day: day.ordinal, hidden: hidden,
-                                                emphasized: Set((target?.kinds ?? []).map { UInt8($0.ordinal) }))
-                guard let png = tiles!.png(z: z, x: x, y: y, style: style, uncovered: crosses) else { return nil }
-                cacheLock.withLock {
-                    if renderedBytes > 64 << 20 { renderedTiles.removeAll(); renderedBytes = 0 }
-                    renderedTiles[key] = png
-                    renderedBytes += png.count
-                }
-                return png
+                return (tiles!, crosses)
             }
+            let style = FacilityTiles.Style(day: day.ordinal, hidden: hidden,
+                                            emphasized: Set((target?.kinds ?? []).map { UInt8($0.ordinal) }))
+            guard let png = index.png(z: z, x: x, y: y, style: style, uncovered: crosses) else { return nil }
+            cacheLock.withLock {
+                if renderedBytes > 64 << 20 { renderedTiles.removeAll(); renderedBytes = 0 }
+                renderedTiles[key] = png
+                renderedBytes += png.count
+            }
+            return png
         }
 
         /// Runs `body` with the engine, alone.

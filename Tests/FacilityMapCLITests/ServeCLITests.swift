@@ -24,7 +24,7 @@ final class ServeCLITests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    private var servers: [Process] = []
+    var servers: [Process] = []
 
     func run(_ arguments: [String]) throws -> CLITests.Result {
         try CLITests.run(arguments, in: folder, environment: ["FACILITYMAP_STORE": store])
@@ -390,6 +390,42 @@ final class ServeCLITests: XCTestCase {
                 try FileManager.default.copyItem(atPath: shot, toPath: target)
             }
         }
+    }
+
+    func testABaseMapLiesUnderThePageAndTheOfflineMapWithItsCredit() throws {
+        // A stand-in tile server on loopback (Tests/browser/tile_server.py), its requests logged.
+        let log = folder.appendingPathComponent("tiles.log").path
+        let tiles = Process()
+        tiles.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tiles.arguments = ["python3", CLITests.repository.appendingPathComponent("Tests/browser/tile_server.py").path, log]
+        let out = Pipe()
+        tiles.standardOutput = out
+        try tiles.run()
+        servers.append(tiles)
+        let tileBase = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(tileBase.hasPrefix("http://127.0.0.1:"), tileBase)
+        let template = tileBase + "/{z}/{x}/{y}.png"
+        let (_, base) = try serve(["--basemap", template, "--basemap-attribution", "© 测试底图"])
+        let map = folder.appendingPathComponent("底图.html").path
+        let made = try run(["map", "--out", map, "--basemap", template, "--basemap-attribution", "© 测试底图"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let seen = try browser("basemap_page.py", [base + "/", map])
+        for name in ["page", "file"] {
+            let view = try XCTUnwrap(seen[name] as? [String: Any], "\(seen)")
+            XCTAssertGreaterThan(view["tiles"] as? Int ?? 0, 0, "\(name): \(view)")
+            XCTAssertEqual(view["loaded"] as? Int, view["tiles"] as? Int, "\(name): every base tile shown (the page's policy lets its host through): \(view)")
+            XCTAssertEqual(view["credit"] as? String, "© 测试底图", "\(name)")
+            XCTAssertEqual(Double(view["opacity"] as? String ?? ""), 0.55, "\(name): the areas let the base map show through")
+            let before = (view["zooms"] as? [Int] ?? []).max() ?? 99, after = (view["zoomed"] as? [Int] ?? []).min() ?? -1
+            XCTAssertGreaterThan(after, before, "\(name): closer in, deeper tiles: \(view)")
+            XCTAssertEqual(view["csp_errors"] as? [String], [], "\(name)")
+        }
+        let asked = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        XCTAssertGreaterThan(asked.count, 4)
+        // A template that is no tile address is refused before anything starts.
+        let refused = try run(["map", "--out", map, "--basemap", "https://tiles.example.org/{z}/{x}.png"])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("lacks {z}, {x} or {y}"), refused.stderr)
     }
 
     func testThePageLoadsDrawsSwitchesTargetAndShowsAnUploadsRejectsInARealBrowser() throws {

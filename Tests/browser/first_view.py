@@ -2,8 +2,8 @@
 
 Usage: first_view.py URL — prints one JSON object: bytes transferred (the page, its data and the tiles of the first
 view, as the browser's Resource Timing counts them, compressed as sent), requests, seconds until every tile of the
-view has loaded, the facility tiles and the pixels they paint; then the same after zooming in on the middle of the
-map (`zoomed`), to the scale of a city's streets.
+view has loaded, the facility tiles and the pixels they paint; then the same after zooming in on the registry's first
+facility (`zoomed`), to the scale of a town's streets.
 """
 import json
 import sys
@@ -58,10 +58,18 @@ try:
     seen.update(driver.execute_async_script(COUNT))
     driver.execute_script("performance.clearResourceTimings()")
     start = time.perf_counter()
-    driver.execute_script("""
-        const svg = document.getElementById('map'), box = svg.getBoundingClientRect();
-        const at = {clientX: box.left + box.width / 2, clientY: box.top + box.height / 2, bubbles: true, cancelable: true};
-        for (let i = 0; i < 14; i++) svg.dispatchEvent(new WheelEvent('wheel', Object.assign({deltaY: -400}, at)));
+    # Zoomed in about the registry's first facility, to tiles some 2 km across.
+    seen["zoomed_on"] = driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        fetch('/api/facilities?limit=1').then(r => r.json()).then(b => {
+            const f = b.facilities[0], svg = document.getElementById('map');
+            const [x, y] = svg.__project(f.lon, f.lat);
+            const point = svg.createSVGPoint(); point.x = x; point.y = y;
+            const c = point.matrixTransform(svg.getScreenCTM());
+            const at = {clientX: c.x, clientY: c.y, bubbles: true, cancelable: true};
+            for (let i = 0; i < 12; i++) svg.dispatchEvent(new WheelEvent('wheel', Object.assign({deltaY: -400}, at)));
+            done(f.id);
+        });
     """)
     time.sleep(0.2)
     wait.until(all_tiles_loaded)
