@@ -52,7 +52,7 @@ final class CoverageWorkbookCLITests: DemoStoreTestCase {
     }
 
     func testTheWorkbookHoldsTheCSVsNumbersAsNumbersWithChineseHeaders() throws {
-        let written = try run(["coverage", "--format", "xlsx", "--out", "2025.xlsx"])
+        let written = try run(["coverage", "--format", "xlsx", "--out", "2025.xlsx", "--lang", "zh"])
         XCTAssertEqual(written.status, 0, written.stderr)
         XCTAssertEqual(written.stdout, "", "the workbook goes to --out, nothing to the terminal")
         let csvRun = try run(["coverage", "--format", "csv"])
@@ -73,7 +73,7 @@ final class CoverageWorkbookCLITests: DemoStoreTestCase {
         let values = try sheetsInCalc("2025.xlsx", asShown: false)
         let shown = try sheetsInCalc("2025.xlsx", asShown: true)
         // One sheet per target, named by its (short, distinct) title, and the summary; names round-trip in Chinese.
-        XCTAssertEqual(Set(values.keys), Set([Words.summarySheet] + targets.map(\.title)))
+        XCTAssertEqual(Set(values.keys), Set([Words(.zh).summarySheet] + targets.map(\.title)))
         XCTAssertEqual(Set(shown.keys), Set(values.keys))
 
         var fullPrecision = 0
@@ -114,8 +114,8 @@ final class CoverageWorkbookCLITests: DemoStoreTestCase {
         XCTAssertGreaterThan(fullPrecision, 10, "the cells hold the numbers, not the text the CSV rounds them to")
 
         // The summary: one row per target, its total's numbers and how many of its areas are not met.
-        let summary = try XCTUnwrap(values[Words.summarySheet])
-        let summaryShown = try XCTUnwrap(shown[Words.summarySheet])
+        let summary = try XCTUnwrap(values[Words(.zh).summarySheet])
+        let summaryShown = try XCTUnwrap(shown[Words(.zh).summarySheet])
         XCTAssertEqual(summary[0], ["指标", "指标名称", "年份", "统计日", "目标值", "实际值", "是否达标", "缺口", "未达标区域数", "明细表"])
         XCTAssertEqual(summary.dropFirst().map { $0[0] }, targets.map(\.id))
         for (target, (row, rowShown)) in zip(targets, zip(summary.dropFirst(), summaryShown.dropFirst())) {
@@ -133,6 +133,15 @@ final class CoverageWorkbookCLITests: DemoStoreTestCase {
             XCTAssertEqual(row[9], target.title, "the sheet with the target's areas")
         }
         XCTAssertTrue(summary.contains { $0[6] == "未达标" } && summary.contains { $0[6] == "达标" }, "\(summary)")
+
+        // In English (`--lang en`, or a locale that is not Chinese): the same numbers under English headers.
+        let english = try run(["coverage", "--format", "xlsx", "--out", "2025-en.xlsx", "--lang", "en"])
+        XCTAssertEqual(english.status, 0, english.stderr)
+        let inEnglish = try sheetsInCalc("2025-en.xlsx", asShown: false)
+        let englishSummary = try XCTUnwrap(inEnglish["Summary"], "\(inEnglish.keys)")
+        XCTAssertEqual(englishSummary[0], ["Target", "Title", "Year", "As of", "Goal", "Actual", "Met", "Shortfall", "Areas not met", "Sheet"])
+        XCTAssertEqual(englishSummary.dropFirst().map { Array($0[..<6]) + Array($0[7...8]) }, summary.dropFirst().map { Array($0[..<6]) + Array($0[7...8]) })
+        XCTAssertEqual(englishSummary.dropFirst().map { $0[6] }, summary.dropFirst().map { ["达标": "yes", "未达标": "NO", "": ""][$0[6]]! })
     }
 
     func testTheWorkbookNeedsOutAndAnUnwritableOutIsRefusedWithWhatToDo() throws {

@@ -12,8 +12,12 @@ final class CoverageWorkbookTests: XCTestCase {
 
     func testASummaryRowPerTargetAndASheetNamedByItsTitle() throws {
         let report = report(title: "汇总")
-        let sheets = CoverageWorkbook.sheets(report)
+        let sheets = CoverageWorkbook.sheets(report, language: .zh)
         XCTAssertEqual(sheets.map(\.name), ["汇总", "汇总 (2)"], "a title that is the summary's name gets a sheet of its own")
+        let english = CoverageWorkbook.sheets(report, language: .en)
+        XCTAssertEqual(english.map(\.name), ["Summary", "汇总"])
+        XCTAssertEqual(english[0].header.first, "Target")
+        XCTAssertEqual(english[0].rows.first?.cells[6], .text("NO"))
         let summary = try XCTUnwrap(sheets[0].rows.first)
         XCTAssertEqual(sheets[0].rows.count, 1)
         XCTAssertEqual(summary.cells[0], .text("kindergartens"))
@@ -32,9 +36,9 @@ final class CoverageWorkbookTests: XCTestCase {
 
     func testUncoveredUnitsAreCutToFitACellSayingHowManyThereAre() {
         let few = [UnitReference(code: "1", name: "小李村"), UnitReference(code: "2", name: "王庄村")]
-        XCTAssertEqual(CoverageWorkbook.unitNames(few), "小李村、王庄村")
+        XCTAssertEqual(CoverageWorkbook.unitNames(few, .init(.zh)), "小李村、王庄村")
         let many = (1...5_000).map { UnitReference(code: "\($0)", name: "第\($0)村民委员会") }
-        let text = CoverageWorkbook.unitNames(many)
+        let text = CoverageWorkbook.unitNames(many, .init(.zh))
         XCTAssertLessThanOrEqual(text.utf16.count, 32_767)
         XCTAssertGreaterThan(text.utf16.count, 32_000)
         XCTAssertTrue(text.hasPrefix("第1村民委员会、第2村民委员会、"))
