@@ -251,23 +251,23 @@ public struct QualityCheck: Sendable {
             let shiftNorth = (here.lat - back.lat) * metresPerDegree
             let shift = (shiftEast * shiftEast + shiftNorth * shiftNorth).squareRoot()
             guard shift > 50 else { continue }  // outside China there is no shift to find
-            var evidence: String?
+            var evidence: Phrase?
             if east.count >= 20 {
                 let me = Self.median(east), mn = Self.median(north)
                 let miss = ((me - shiftEast) * (me - shiftEast) + (mn - shiftNorth) * (mn - shiftNorth)).squareRoot()
                 let medianBefore = Self.median(before), medianAfter = Self.median(after)
                 if miss <= 0.35 * shift && medianAfter < 0.85 * medianBefore {
-                    evidence = String(format: "%d facilities lie on median %@ of their units' points — the GCJ-02 shift here is %@; taken off, the median distance falls from %.0f to %.0f m",
-                                      east.count, Self.direction(me, mn), Self.direction(shiftEast, shiftNorth), medianBefore, medianAfter)
+                    evidence = Phrase("finding.gcj02.median", arguments: [.text(String(east.count)), .phrase(Self.direction(me, mn)),
+                                      .phrase(Self.direction(shiftEast, shiftNorth)), .text(String(format: "%.0f", medianBefore)),
+                                      .text(String(format: "%.0f", medianAfter))])
                 }
             }
             if evidence == nil, polygonUnits >= 20, Double(outsideBefore) >= 0.05 * Double(polygonUnits),
                Double(outsideAfter) <= 0.5 * Double(outsideBefore) {
-                evidence = "\(outsideBefore) of \(polygonUnits) facilities lie outside their units' polygons; with the GCJ-02 shift taken off, \(outsideAfter) would"
+                evidence = Phrase("finding.gcj02.outside", String(outsideBefore), String(polygonUnits), String(outsideAfter))
             }
             guard let evidence else { continue }
-            let action = file[group].map { "if the file's points come from a Chinese web map, import it again as GCJ-02: facilitymap import facilities \($0) --crs gcj02 (rows are updated in place)" }
-                ?? "re-import these facilities' file with --crs gcj02 (rows are updated in place)"
+            let action = file[group].map { Phrase("finding.gcj02.do-file", $0) } ?? Phrase("finding.gcj02.do")
             out.append(Finding(subject: .source, id: group, name: number[group].map { "import \($0)" } ?? "no recorded import", rule: .gcj02Offset,
                                problem: evidence, action: action))
         }
@@ -293,7 +293,7 @@ public struct QualityCheck: Sendable {
             // Digits are checked against the parent the unit names (not one its point is placed in).
             let p = Int(tree.parent[u])
             if let problem = Self.codeProblem(unit, parent: p >= 0 && tree.units[p].code == unit.parent ? tree.units[p] : nil) {
-                out.append(Finding(subject: .unit, id: unit.code, name: unit.name, rule: .unitCode, problem: .verbatim(problem),
+                out.append(Finding(subject: .unit, id: unit.code, name: unit.name, rule: .unitCode, problem: problem,
                                    action: Phrase("finding.unit-code.do")))
             }
             if population[u] == nil && (unit.level == .community || unit.level == .village || children[u].isEmpty) {
@@ -316,35 +316,36 @@ public struct QualityCheck: Sendable {
     /// What is wrong with a code under the national scheme (统计用区划代码): 2 digits province, 2 city, 2 county, 3
     /// township, 3 committee (001–199 communities, 200–399 villages); 6 digits for cities and counties, 9 for townships
     /// (or 12, padded with zeros); and it starts with its parent's digits.
-    static func codeProblem(_ unit: AdministrativeUnit, parent: AdministrativeUnit?) -> String? {
+    static func codeProblem(_ unit: AdministrativeUnit, parent: AdministrativeUnit?) -> Phrase? {
         let code = unit.code
         guard !code.isEmpty, code.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) else {
-            return "code \(code) is not all digits"
+            return Phrase("finding.code.digits", code)
         }
         let significant = significantDigits(unit.level)
         let lengths = unit.level == .community || unit.level == .village ? [12] : [unit.level == .township ? 9 : 6, 12]
         guard lengths.contains(code.count) else {
-            return "a \(unit.level.rawValue) code has \(lengths.map(String.init).joined(separator: " or ")) digits; \(code) has \(code.count)"
+            return Phrase(lengths.count == 1 ? "finding.code.length" : "finding.code.length.either",
+                          arguments: [.phrase(Phrase("level." + unit.level.rawValue))] + lengths.map { .text(String($0)) } + [.text(code), .text(String(code.count))])
         }
         let digits = Array(code)
         if code.count > significant, digits[significant...].contains(where: { $0 != "0" }) {
-            return "a \(unit.level.rawValue) code ends in zeros after its first \(significant) digits; \(code) does not"
+            return Phrase("finding.code.zeros", arguments: [.phrase(Phrase("level." + unit.level.rawValue)), .text(String(significant)), .text(code)])
         }
         let part = { (r: Range<Int>) -> Int in Int(String(digits[r])) ?? 0 }
         switch unit.level {
-        case .city where part(2..<4) == 0: return "a city code's digits 3–4 are not 00; \(code)'s are"
-        case .district where part(4..<6) == 0: return "a county-level code's digits 5–6 are not 00; \(code)'s are"
-        case .township where part(6..<9) == 0: return "a township code's digits 7–9 are not 000; \(code)'s are"
+        case .city where part(2..<4) == 0: return Phrase("finding.code.city", code)
+        case .district where part(4..<6) == 0: return Phrase("finding.code.district", code)
+        case .township where part(6..<9) == 0: return Phrase("finding.code.township", code)
         case .community where !(1...199).contains(part(9..<12)):
-            return "a community (居委会) code ends in 001–199; \(code) ends in \(String(digits[9..<12]))"
+            return Phrase("finding.code.community", code, String(digits[9..<12]))
         case .village where !(200...399).contains(part(9..<12)):
-            return "a village (村委会) code ends in 200–399; \(code) ends in \(String(digits[9..<12]))"
+            return Phrase("finding.code.village", code, String(digits[9..<12]))
         default: break
         }
         if let parent, parent.level.rank < unit.level.rank {
             let prefix = significantDigits(parent.level)
             if parent.code.count >= prefix, !code.hasPrefix(String(parent.code.prefix(prefix))) {
-                return "\(code) does not start with the digits of its parent \(parent.code) (\(parent.code.prefix(prefix)))"
+                return Phrase("finding.code.parent", code, parent.code, String(parent.code.prefix(prefix)))
             }
         }
         return nil
@@ -364,8 +365,9 @@ public struct QualityCheck: Sendable {
     }
 
     /// `568 m east, 139 m south`.
-    static func direction(_ east: Double, _ north: Double) -> String {
-        String(format: "%.0f m %@, %.0f m %@", abs(east), east >= 0 ? "east" : "west", abs(north), north >= 0 ? "north" : "south")
+    static func direction(_ east: Double, _ north: Double) -> Phrase {
+        Phrase(east >= 0 ? (north >= 0 ? "finding.direction.en" : "finding.direction.es") : (north >= 0 ? "finding.direction.wn" : "finding.direction.ws"),
+               String(format: "%.0f", abs(east)), String(format: "%.0f", abs(north)))
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -2,6 +2,7 @@ import FacilityFormats
 import FacilityGeometry
 import FacilityModel
 import FacilityQuality
+import FacilityText
 import XCTest
 
 /// Each rule of `facilitymap check` on records made for it, and a clean registry with no findings.
@@ -164,6 +165,11 @@ final class QualityCheckTests: XCTestCase {
         XCTAssertEqual(found.first?.name, "import 1")
         XCTAssertTrue(found.first?.action.contains("facilitymap import facilities web.csv --crs gcj02") == true, found.first?.action ?? "")
         XCTAssertTrue(found.first?.problem.contains("40 facilities lie on median") == true, found.first?.problem ?? "")
+        // In Chinese: the directions and the command said as a bureau reads them.
+        let chinese = found.first?.problemPhrase.text(in: .zh) ?? ""
+        XCTAssertTrue(chinese.hasPrefix("40 个设施与所属单位点位的中位偏移为向东 ") && chinese.contains("米、向南 ") && chinese.contains("；去掉该偏移后，中位距离由 "), chinese)
+        XCTAssertEqual(found.first?.actionPhrase.text(in: .zh),
+                       "如该文件的坐标取自国内网络地图，请按 GCJ-02 重新导入：`facilitymap import facilities web.csv --crs gcj02`（原记录就地更新）")
     }
 
     func testUnitsWithoutPopulationChildrenOverTheirParentAndCodesOffTheScheme() {
@@ -179,6 +185,9 @@ final class QualityCheckTests: XCTestCase {
         ])
         XCTAssertTrue(found[0].problem.contains("its children hold 5020 people, more than its own 1000"), found[0].problem)
         XCTAssertTrue(found[3].problem.contains("does not start with the digits of its parent 410302001"), found[3].problem)
+        XCTAssertEqual(found[3].problemPhrase.text(in: .zh), "410399001201 未以上级 410302001 的代码（410302001）开头")
+        XCTAssertEqual(found[1].problemPhrase.text(in: .zh), "村委会代码末三位应为 200–399；410302001150 末三位为 150")
+        XCTAssertEqual(found[2].problemPhrase.text(in: .zh), "代码 41030A 不全是数字")
         // --kind leaves the unit rules out; --in keeps a subtree.
         XCTAssertEqual(QualityCheck(kind: .kindergarten).run(units: units, facilities: Self.records([])), [])
         let inside = QualityCheck(within: "410302001201").run(units: units, facilities: Self.records([
