@@ -51,7 +51,7 @@ extension CoverageEngine {
         }
         let need = { (sum: Double, people: Double?) -> Int in
             guard let people, people > 0 else { return 0 }
-            return Int(Judge.ratio(numerator: sum, denominator: people, scale: per, goal: goal, emptyNote: "").shortfall ?? 0)
+            return Int(Judge.ratio(numerator: sum, denominator: people, scale: per, goal: goal, emptyNote: nil).shortfall ?? 0)
         }
         var result: [AreaSiting] = []
         var added = 0
@@ -144,7 +144,7 @@ extension CoverageEngine {
         var converted = 0
         for a in areaRows {
             var siting = AreaSiting(area: reference(a), units: 0, coveredBefore: 0, needed: 0, proposals: [], lowerBound: 0, greedy: nil)
-            let judged = Judge.ratio(numerator: selected[a], denominator: all[a], goal: goal, emptyNote: "")
+            let judged = Judge.ratio(numerator: selected[a], denominator: all[a], goal: goal, emptyNote: nil)
             siting.valueBefore = judged.actual
             var left = Int(judged.shortfall ?? 0)
             siting.amount = left

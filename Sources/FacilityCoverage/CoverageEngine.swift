@@ -208,7 +208,7 @@ public final class CoverageEngine {
                     if a >= 0 { numerators[a] += reached; denominators[a] += people[k] }
                 }
                 let per = target.per ?? 1
-                let empty = "no people at a unit's point"
+                let empty = CoverageNote.noPeopleAtPoint
                 report = TargetReport(
                     target: target, goal: goal,
                     total: Judge.ratio(numerator: totalNumerator, denominator: totalDenominator, scale: per, goal: goal, emptyNote: empty),
@@ -238,9 +238,9 @@ public final class CoverageEngine {
                     func judge(_ sum: Double, _ people: Double?) -> CoverageResult {
                         guard let people, people > 0 else {
                             return CoverageResult(numerator: sum, denominator: nil, actual: nil, goal: goal, met: nil,
-                                                  shortfall: nil, note: "no population")
+                                                  shortfall: nil, note: .noPopulation)
                         }
-                        return Judge.ratio(numerator: sum, denominator: people, scale: per, goal: goal, emptyNote: "no population")
+                        return Judge.ratio(numerator: sum, denominator: people, scale: per, goal: goal, emptyNote: .noPopulation)
                     }
                     let totalPeople: Double? = areaUnit.map { population[$0] } ??
                         units.indices.filter { parent[$0] < 0 }.compactMap { population[$0] }.reduce(nil) { ($0 ?? 0) + $1 }
@@ -253,7 +253,7 @@ public final class CoverageEngine {
                     let amount: (Int) -> Double = { f in values.map { Double($0[f]) } ?? 1 }
                     let all = sums(amount)
                     let selected = sums { holds(attribute, $0) ? amount($0) : 0 }
-                    let what = target.field.map { "no \($0.rawValue)" } ?? "no facilities"
+                    let what = target.field.map { CoverageNote.noField($0) } ?? .noFacilities
                     report = TargetReport(
                         target: target, goal: goal,
                         total: Judge.ratio(numerator: selected.total, denominator: all.total, goal: goal, emptyNote: what),
@@ -448,7 +448,7 @@ public final class CoverageEngine {
                 if a >= 0 { uncovered[a].append(reference(u)) }
             }
         }
-        let empty = byPeople ? "no people in \(level.rawValue) units" : "no \(level.rawValue) units"
+        let empty: CoverageNote = byPeople ? .noPeopleIn(level) : .noUnits(level)
         func judged(_ numerator: Double, _ denominator: Double, _ unitsCovered: Double, _ unitsCounted: Double) -> CoverageResult {
             var result = Judge.ratio(numerator: numerator, denominator: denominator, goal: goal, emptyNote: empty)
             if byPeople && unitsCounted > 0 { result.unitShare = unitsCovered / unitsCounted }
@@ -480,7 +480,7 @@ public final class CoverageEngine {
         let areasOfLevel = units.indices.filter { self.level[$0] == level && inPlanArea[$0] }
         let meeting = areasOfLevel.filter { perArea[$0] >= target.min }
         let levelAreasByRow = Dictionary(grouping: areasOfLevel, by: { byAncestor[$0] })
-        let empty = "no \(level.rawValue) units"
+        let empty = CoverageNote.noUnits(level)
         let total = Judge.ratio(numerator: Double(meeting.count), denominator: Double(areasOfLevel.count), goal: goal, emptyNote: empty)
         let rows: [AreaResult] = areaRows.map { a in
             let result: CoverageResult

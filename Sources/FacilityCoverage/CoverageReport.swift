@@ -22,20 +22,65 @@ public struct CoverageResult: Equatable, Sendable {
     public var met: Bool?
     /// What is still missing: units to cover, beds or doctors to add, places to make inclusive, facilities to build.
     public var shortfall: Double?
-    /// Why `actual` is missing, e.g. "no population".
-    public var note: String?
+    /// Why `actual` is missing (nothing to divide by).
+    public var reason: CoverageNote?
+    /// `reason` in English, e.g. "no population" (as JSON and CSV give it).
+    public var note: String? { reason?.text }
     /// `unit_coverage` with `weight: population`: the share of units covered, beside `actual` (the share of people).
     public var unitShare: Double?
 
     public init(numerator: Double, denominator: Double?, actual: Double?, goal: Double?, met: Bool?, shortfall: Double?,
-                note: String? = nil) {
+                note: CoverageNote? = nil) {
         self.numerator = numerator
         self.denominator = denominator
         self.actual = actual
         self.goal = goal
         self.met = met
         self.shortfall = shortfall
-        self.note = note
+        self.reason = note
+    }
+}
+
+/// Why a result has no actual value: what there was nothing of to divide by. `text` is the English that JSON and CSV
+/// carry; `key` and `arguments` say it in another language (the catalogue's `note.*`, arguments being its keys too).
+public enum CoverageNote: Hashable, Sendable {
+    case noPopulation
+    case noPeopleAtPoint
+    case noFacilities
+    /// No facility states this count (beds, doctors, places…).
+    case noField(FacilityCount)
+    case noPeopleIn(UnitLevel)
+    case noUnits(UnitLevel)
+
+    public var text: String {
+        switch self {
+        case .noPopulation: "no population"
+        case .noPeopleAtPoint: "no people at a unit's point"
+        case .noFacilities: "no facilities"
+        case .noField(let field): "no \(field.rawValue)"
+        case .noPeopleIn(let level): "no people in \(level.rawValue) units"
+        case .noUnits(let level): "no \(level.rawValue) units"
+        }
+    }
+
+    /// The catalogue key that says it, and its arguments (themselves catalogue keys).
+    public var key: String {
+        switch self {
+        case .noPopulation: "note.no-population"
+        case .noPeopleAtPoint: "note.no-people-at-point"
+        case .noFacilities: "note.no-facilities"
+        case .noField: "note.no-field"
+        case .noPeopleIn: "note.no-people-in"
+        case .noUnits: "note.no-units"
+        }
+    }
+
+    public var argumentKeys: [String] {
+        switch self {
+        case .noPopulation, .noPeopleAtPoint, .noFacilities: []
+        case .noField(let field): ["field.\(field.rawValue)"]
+        case .noPeopleIn(let level), .noUnits(let level): ["level.\(level.rawValue)"]
+        }
     }
 }
 
@@ -90,7 +135,7 @@ enum Judge {
     static func ceiling(_ x: Double) -> Double { (x - tolerance * max(1, x.magnitude)).rounded(.up) }
 
     /// A result whose actual is `numerator ÷ denominator × scale`, with shortfall ⌈goal × den ÷ scale⌉ − num.
-    static func ratio(numerator: Double, denominator: Double, scale: Double = 1, goal: Double?, emptyNote: String) -> CoverageResult {
+    static func ratio(numerator: Double, denominator: Double, scale: Double = 1, goal: Double?, emptyNote: CoverageNote?) -> CoverageResult {
         guard denominator > 0 else {
             return CoverageResult(numerator: numerator, denominator: denominator, actual: nil, goal: goal, met: nil,
                                   shortfall: nil, note: emptyNote)

@@ -165,21 +165,9 @@ public enum CoverageFormatter {
             + TextTable.render(header: Message.headings(["id", "title", "metric", "goals"], in: language), rows: rows)
     }
 
-    /// A result's note (`no population`, `no community units`, …) in `language`; as it is when not one of the engine's.
-    static func note(_ note: String, in language: Language) -> String {
-        guard language != .en else { return note }
-        func say(_ key: String, _ arguments: String...) -> String { Message(key).text(arguments, in: language) }
-        if note == "no population" { return say("note.no-population") }
-        if note == "no facilities" { return say("note.no-facilities") }
-        let words = note.split(separator: " ").map(String.init)
-        if words.count == 5, words[0] == "no", words[1] == "people", words[2] == "in", words[4] == "units", let level = UnitLevel(rawValue: words[3]) {
-            return say("note.no-people-in", say("level.\(level.rawValue)"))
-        }
-        if words.count == 3, words[0] == "no", words[2] == "units", let level = UnitLevel(rawValue: words[1]) {
-            return say("note.no-units", say("level.\(level.rawValue)"))
-        }
-        if words.count == 2, words[0] == "no", let field = FacilityCount(rawValue: words[1]) { return say("note.no-field", field.label) }
-        return note
+    /// A result's note (`no population`, `no community units`, …) in `language`.
+    static func note(_ note: CoverageNote, in language: Language) -> String {
+        Message(note.key).text(note.argumentKeys.map { Message($0).text(in: language) }, in: language)
     }
 
     /// The report as the terminal shows it, in `language` (numbers, codes, names and target ids as they are).
@@ -207,7 +195,7 @@ public enum CoverageFormatter {
             }()
             func cells(_ area: UnitReference, _ r: CoverageResult, total: Bool, perAreaRow: Bool) -> [String] {
                 let asShare = showsShares(t, by: report.by, areaRow: perAreaRow)
-                let actual = r.actual == nil ? (r.note.map { note($0, in: language) } ?? "-") : (asShare ? percent(r.actual) : decimal(r.actual))
+                let actual = r.actual == nil ? (r.reason.map { note($0, in: language) } ?? "-") : (asShare ? percent(r.actual) : decimal(r.actual))
                 let goal = r.goal.map { asShare ? percent($0) : decimal($0) } ?? "-"
                 let met = r.met.map { say($0 ? "coverage.met.yes" : "coverage.met.no") } ?? "-"
                 let marker = r.met == false ? "✗" : " "

@@ -30,7 +30,15 @@ public enum CoverageMap {
     static func result(_ r: CoverageResult) -> String {
         JSONText.object([("numerator", JSONText.value(r.numerator)), ("denominator", JSONText.value(r.denominator)),
                          ("actual", JSONText.value(r.actual)), ("goal", JSONText.value(r.goal)), ("met", JSONText.value(r.met)),
-                         ("shortfall", JSONText.value(r.shortfall)), ("note", JSONText.value(r.note))])
+                         ("shortfall", JSONText.value(r.shortfall)), ("note", JSONText.value(r.note)),
+                         ("reason", r.reason.map(reason) ?? "null")])
+    }
+
+    /// A note as the page says it: its catalogue key and arguments (keys too), as `say()` takes them.
+    static func reason(_ note: CoverageNote) -> String {
+        JSONText.object([("key", JSONText.string(note.key)),
+                         ("arguments", "[" + note.argumentKeys.map { JSONText.object([("key", JSONText.string($0)), ("arguments", "[]")]) }
+                            .joined(separator: ",") + "]")])
     }
 
     /// The map's data as JSON: areas, outline, targets with results per area, facilities, uncovered units, and
@@ -194,17 +202,9 @@ public enum CoverageMap {
       if (phrase.key === ":") return values.join(LANG === "zh" ? "：" : ": ");
       return t(phrase.key, ...values);
     }
-    // A result's note as the engine writes it (no population, no community units, …), in the page's language.
-    function noteText(note) {
-      if (!note || LANG === "en") return note;
-      let m;
-      if (note === "no population") return t("note.no-population");
-      if (note === "no facilities") return t("note.no-facilities");
-      if ((m = /^no people in (\w+) units$/.exec(note)) && I18N.en["level." + m[1]]) return t("note.no-people-in", t("level." + m[1]));
-      if ((m = /^no (\w+) units$/.exec(note)) && I18N.en["level." + m[1]]) return t("note.no-units", t("level." + m[1]));
-      if ((m = /^no (\w+)$/.exec(note)) && I18N[LANG]["field." + m[1]]) return t("note.no-field", t("field." + m[1]));
-      return note;
-    }
+    // A result's note (no population, no community units, …) in the page's language: the map data gives it as a
+    // key and values (`reason`) beside the English `note`.
+    function noteText(r) { return r && r.reason ? say(r.reason) : (r && r.note) || ""; }
     function applyLanguage() {
       document.documentElement.lang = LANG === "zh" ? "zh-CN" : "en";
       document.querySelectorAll("[data-t]").forEach(e => { e.textContent = t(e.dataset.t); });
@@ -417,7 +417,7 @@ public enum CoverageMap {
         if (!r) return esc(t("page.no-data"));
         const share = target.share && !(target.perArea && target.perArea === DATA.by);
         const met = r.met === null ? esc(t("page.not-judged")) : (r.met ? `<span class="met">${esc(t("page.met"))}</span>` : `<span class="unmet">${esc(t("page.not-met"))}</span>`);
-        return esc(t("page.describe", r.actual === null ? (noteText(r.note) || "–") : fmt(r.actual, share), fmt(r.goal, share), "\u0001")).replace("\u0001", met) +
+        return esc(t("page.describe", r.actual === null ? (noteText(r) || "–") : fmt(r.actual, share), fmt(r.goal, share), "\u0001")).replace("\u0001", met) +
           "<br>" + esc(t("page.describe.shortfall", fmt(r.shortfall, false), fmt(r.numerator, false), fmt(r.denominator, false)));
       }
       function render() {

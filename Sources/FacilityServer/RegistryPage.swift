@@ -140,7 +140,7 @@ enum RegistryPage {
             const row = document.createElement("tr");
             cell(row, a.code); cell(row, a.total ? t("coverage.total", a.name) : a.name);
             cell(row, number(a.numerator), true); cell(row, number(a.denominator), true);
-            cell(row, a.actual === null ? (noteText(a.note) || "–") : number(a.actual, isShare(target, !a.total)), true);
+            cell(row, a.actual === null ? (noteText(a) || "–") : number(a.actual, isShare(target, !a.total)), true);
             cell(row, number(a.goal, isShare(target, !a.total)), true); cell(row, metText(a.met)); cell(row, number(a.shortfall), true);
             areas.appendChild(row);
           });

@@ -45,3 +45,17 @@ final class CoverageWorkbookTests: XCTestCase {
         XCTAssertTrue(text.hasSuffix("村民委员会…等 5000 个"), String(text.suffix(30)))
     }
 }
+
+final class CoverageNoteTests: XCTestCase {
+    /// The engine's notes are said from their keys in every language; JSON and CSV keep the English.
+    func testNotesAreSaidInTheChosenLanguageFromTheEnginesKeys() {
+        let notes: [CoverageNote] = [.noPopulation, .noPeopleAtPoint, .noFacilities, .noField(.beds), .noPeopleIn(.village), .noUnits(.community)]
+        XCTAssertEqual(notes.map { CoverageFormatter.note($0, in: .en) }, notes.map(\.text), "English as the JSON gives it")
+        XCTAssertEqual(notes.map { CoverageFormatter.note($0, in: .zh) },
+                       ["无人口数据", "单位点位上无人口", "无设施", "无床位数", "行政村单位无人口", "无社区单位"])
+        let result = CoverageResult(numerator: 0, denominator: 0, actual: nil, goal: 1, met: nil, shortfall: nil, note: .noUnits(.community))
+        XCTAssertEqual(result.note, "no community units")
+        XCTAssertEqual(CoverageMap.reason(.noUnits(.community)),
+                       #"{"key": "note.no-units", "arguments": [{"key": "level.community", "arguments": []}]}"#)
+    }
+}
