@@ -300,7 +300,7 @@ public enum SuggestFormatter {
         while let row = try reader.next() {
             guard let lon = columns.value(.lon, in: row.fields).flatMap(Double.init), let lat = columns.value(.lat, in: row.fields).flatMap(Double.init),
                   (-180...180).contains(lon), (-90...90).contains(lat) else {
-                throw SitingError(message: "\(path):\(row.line): lon/lat: not a longitude and latitude in degrees — fix the row or remove it")
+                throw SitingError(Phrase("siting.bad-plot", path, String(row.line)))
             }
             let id = columns.value(.id, in: row.fields) ?? "site-\(row.line)"
             sites.append(CandidateSite(id: id, name: columns.value(.name, in: row.fields) ?? id,
