@@ -91,7 +91,7 @@ let package = Package(
         // records they pass (imports, history, tokens) and the tables every engine holds. No engine, no SQL.
         .target(name: "FacilityRegistry", dependencies: ["FacilityModel", "FacilityFormats", "FacilityGeometry", "FacilityText"]),
         // The SpatiaLite store: schema, migrations, transactions. The only code that speaks SQLite's SQL.
-        .target(name: "FacilityStore", dependencies: ["CSpatiaLite", "FacilityRegistry", "FacilityText", "FacilityModel", "FacilityGeometry"]),
+        .target(name: "FacilityStore", dependencies: ["CSpatiaLite", "FacilityRegistry", "FacilityModel", "FacilityGeometry"]),
         // The registry on PostgreSQL with PostGIS: its schema, migrations and bulk copy (COPY), through libpq.
         .target(name: "FacilityPostGIS", dependencies: ["CLibPQ", "FacilityRegistry", "FacilityModel", "FacilityGeometry"]),
         // The embedded default data (GeoData/luoyang) as a resource bundle beside the binary.

@@ -42,7 +42,7 @@ struct Check: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         if let within, try !store.containsUnit(code: within) {
-            printError("--in \(within): no such unit in the store — `facilitymap list units` shows the codes")
+            printError(Message("cli.check-no-unit").text(within))
             throw Exit(status: 2)
         }
         let check = QualityCheck(maxDistanceMetres: maxDistance, within: within, kind: kind.flatMap(FacilityKind.init(argument:)))

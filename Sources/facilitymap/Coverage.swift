@@ -69,7 +69,7 @@ struct Coverage: ParsableCommand {
             do {
                 try data.write(to: URL(fileURLWithPath: out), options: .atomic)
             } catch {
-                printError("facilitymap: \(out): cannot write the report (\((error as NSError).localizedDescription)) — check the folder exists and is writable")
+                printError("facilitymap: " + Message("cli.cannot-write-report").text(out, (error as NSError).localizedDescription))
                 throw Exit(status: 1)
             }
         case (let format, nil):

@@ -84,7 +84,7 @@ struct ExportGeoJSON: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         if let within, try !store.containsUnit(code: within) {
-            printError("no unit with code \(within) in \(store.location) — see `facilitymap list units`")
+            printError(Message("cli.no-unit").text(within, "\(store.location)"))
             throw Exit(status: 1)
         }
         let export = GeoJSONExport(store: store, outputPath: out, coordinateSystem: CoordinateSystem(argument: crs)!)
@@ -102,7 +102,7 @@ struct ExportGeoJSON: ParsableCommand {
             count = try export.coverage(engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes), plan: plan, target: chosen,
                                         query: planOptions.query(target: chosen.id))
         }
-        if let out { printError("wrote \(count) features to \(out)") }
+        if let out { printError(Message("cli.wrote-features").text(String(count), out)) }
     }
 }
 
@@ -134,14 +134,14 @@ struct MapCommand: ParsableCommand {
             do {
                 suggestions += try SuggestRun.proposals(engine: engine, store: store, plan: plan, query: query, targets: [target])
             } catch let error as SitingError {
-                printError("warning: no proposals drawn for \(target.id): \(error)")
+                printError(Message("cli.no-proposals-drawn").text(target.id, error.phrase.text(in: .current)))
             }
         }
         let html = CoverageMap.html(engine: engine, plan: plan, query: query, suggestions: suggestions, language: .current)
         do {
             try Data(html.utf8).write(to: URL(fileURLWithPath: out))
         } catch {
-            printError("\(out): cannot write the map: \(error.localizedDescription) — check the folder exists and the disk has room")
+            printError(Message("cli.cannot-write-map").text(out, error.localizedDescription))
             throw Exit(status: 1)
         }
         print("wrote \(out)" + (suggest ? " with \(suggestions.reduce(0) { $0 + $1.proposals.count }) proposed sites" : ""))

@@ -13,7 +13,7 @@ struct History: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         guard let changes = try store.history(facilityID: id) else {
-            printError("no facility with id \(id) in \(store.location) — see `facilitymap list facilities`")
+            printError(Message("cli.no-facility").text(id, "\(store.location)"))
             throw Exit(status: 1)
         }
         switch format {

@@ -102,7 +102,7 @@ func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil, of
     if summary.rejections.count > 200 {
         printError(Message("import.more-rejected").text(String(summary.rejections.count - 200), in: language))
     }
-    for warning in summary.warnings { printError(Message("warning").text(warning, in: language)) }
+    for warning in summary.warningPhrases { printError(Message("warning").text(warning.text(in: language), in: language)) }
     print(summary.line(in: language))
     if let note = summary.repeatNote(in: language) { print(note) }
     var fileErrors: [Finding] = []

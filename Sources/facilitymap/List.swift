@@ -32,7 +32,7 @@ struct ListFacilities: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         if let within, try !store.containsUnit(code: within) {
-            printError("no unit with code \(within) in \(store.location) — see `facilitymap list units`")
+            printError(Message("cli.no-unit").text(within, "\(store.location)"))
             throw Exit(status: 1)
         }
         try Listing(store: store, language: .current).facilities(kind: kind.flatMap(FacilityKind.init(argument:)), within: within,

@@ -52,7 +52,7 @@ struct Serve: ParsableCommand {
             }
         }
         if !["127.0.0.1", "localhost", "::1"].contains(host) {
-            printError("warning: serving on \(host) over plain HTTP: tokens would cross the network in clear text — keep serve on 127.0.0.1 behind a TLS proxy (README, \"HTTPS\"; docs/nginx-facilitymap.conf)")
+            printError(Message("cli.plain-http").text(host))
         }
         let server = RegistryServer(registry: registry, configuration: configuration)
         let path = PostgresConnection.withoutPassword(storeOptions.path)
@@ -71,7 +71,7 @@ struct Serve: ParsableCommand {
         }
         done.wait()
         if let error = failure.error.withLock({ $0 }) {
-            printError("facilitymap serve: \(error) — is another server on port \(port)? Choose another with --port")
+            printError("facilitymap serve: " + Message("cli.port-taken").text("\(error)", String(port)))
             throw Exit(status: 1)
         }
     }

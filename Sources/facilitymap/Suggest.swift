@@ -70,13 +70,13 @@ struct Suggest: ParsableCommand {
             reports = try SuggestRun.proposals(engine: engine, store: store, plan: plan, query: query, targets: chosen,
                                                candidates: try candidateSites(reading: true), maxNew: maxNew, exact: exact)
         } catch let error as SitingError {
-            printError("facilitymap: \(error)")
+            printError("facilitymap: " + error.phrase.text(in: .current).singleLine)
             throw Exit(status: 1)
         }
         let handle: FileHandle
         if let out, format != .geojson {
             guard FileManager.default.createFile(atPath: out, contents: nil), let h = FileHandle(forWritingAtPath: out) else {
-                printError("\(out): cannot write — check the folder exists and the disk has room")
+                printError(Message("cli.cannot-write").text(out))
                 throw Exit(status: 1)
             }
             handle = h
@@ -90,6 +90,6 @@ struct Suggest: ParsableCommand {
         case .json: try handle.write(contentsOf: Data(SuggestFormatter.json(reports).utf8))
         case .geojson: try SuggestFormatter.geojson(reports, path: out)
         }
-        if let out { printError("wrote \(reports.reduce(0) { $0 + $1.proposals.count }) proposed sites to \(out)") }
+        if let out { printError(Message("cli.wrote-proposals").text(String(reports.reduce(0) { $0 + $1.proposals.count }), out)) }
     }
 }

@@ -50,14 +50,14 @@ struct TokenAdd: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open(creating: true)
         if let within, try !store.containsUnit(code: within) {
-            printError("no unit with code \(within) in \(store.location) — import the units first, or see `facilitymap list units`")
+            printError(Message("cli.token-no-unit").text(within, "\(store.location)"))
             throw Exit(status: 1)
         }
         let secret = TokenSecret.generate()
         let token = WriteToken(name: name, kinds: parsedKinds.compactMap(\.1), unit: within,
                                createdAt: ISO8601DateFormatter().string(from: Date()), expiresOn: expires)
         try store.update { try $0.addToken(token, sha256: TokenSecret.hash(secret)) }
-        printError("token \(name): \(RegistryText.scope(of: token)) — keep the secret; it is not shown again:")
+        printError(Message("cli.token-secret").text(name, RegistryText.scope(of: token, in: .current)))
         print(secret)
     }
 }
@@ -85,7 +85,7 @@ struct TokenRemove: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         guard try store.update({ try $0.removeToken(named: name) }) else {
-            printError("no token named \(name) — see `facilitymap token list`")
+            printError(Message("cli.no-token").text(name))
             throw Exit(status: 1)
         }
         print("removed token \(name)")
