@@ -85,7 +85,7 @@ struct Suggest: ParsableCommand {
         }
         switch format {
         case .table:
-            try handle.write(contentsOf: Data((reports.isEmpty ? "every target is met: nothing to propose\n" : SuggestFormatter.table(reports)).utf8))
+            try handle.write(contentsOf: Data((reports.isEmpty ? Message("suggest.all-met").text() + "\n" : SuggestFormatter.table(reports, in: .current)).utf8))
         case .csv: try SuggestFormatter.csv(reports, encoding: try csv.encoding, to: handle)
         case .json: try handle.write(contentsOf: Data(SuggestFormatter.json(reports).utf8))
         case .geojson: try SuggestFormatter.geojson(reports, path: out)
