@@ -13,13 +13,13 @@ struct Export: ParsableCommand {
 
 /// Options that choose a plan, a day and a level, shared by `export geojson --layer coverage` and `map`.
 struct PlanOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A targets YAML file (default: the built-in Luoyang plan).", valueName: "file"))
+    @Option(help: ArgumentHelp(Message("option.a-targets-yaml-file-default-the-built-in-luoyang").text(), valueName: "file"))
     var targets: String?
-    @Option(help: "The goal year (default: the next goal year from --as-of, else the latest goal year).") var year: Int?
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("Count facilities open on this day (default: the end of the goal year).",
+    @Option(help: ArgumentHelp(Message("option.the-goal-year-default-the-next-goal-year-from-as").text())) var year: Int?
+    @Option(name: .customLong("as-of"), help: ArgumentHelp(Message("option.count-facilities-open-on-this-day-default-the-en").text(),
                                                              valueName: "YYYY-MM-DD"))
     var asOf: String?
-    @Option(help: "The level of the areas: city, district or township.") var by: String = "district"
+    @Option(help: ArgumentHelp(Message("option.the-level-of-the-areas-city-district-or-township").text())) var by: String = "district"
 
     var level: UnitLevel? {
         UnitLevel(argument: by).flatMap { [.city, .district, .township].contains($0) ? $0 : nil }
@@ -62,14 +62,14 @@ struct ExportGeoJSON: ParsableCommand {
     ) }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Option(help: "facilities, units or coverage.") var layer: GeoJSONExport.Layer
-    @Option(help: "facilities: only this kind.") var kind: String?
-    @Option(name: .customLong("in"), help: ArgumentHelp("facilities, units: only this unit and what lies below it.", valueName: "code"))
+    @Option(help: ArgumentHelp(Message("option.facilities-units-or-coverage").text())) var layer: GeoJSONExport.Layer
+    @Option(help: ArgumentHelp(Message("option.facilities-only-this-kind").text())) var kind: String?
+    @Option(name: .customLong("in"), help: ArgumentHelp(Message("option.facilities-units-only-this-unit-and-what-lies-be").text(), valueName: "code"))
     var within: String?
-    @Option(help: ArgumentHelp("coverage: the target's id (default: the plan's first target).", valueName: "id")) var target: String?
+    @Option(help: ArgumentHelp(Message("option.coverage-the-target-s-id-default-the-plan-s-firs").text(), valueName: "id")) var target: String?
     @OptionGroup var planOptions: PlanOptions
-    @Option(help: "wgs84 (default), gcj02 or bd09.") var crs: String = "wgs84"
-    @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "file")) var out: String?
+    @Option(help: ArgumentHelp(Message("option.wgs84-default-gcj02-or-bd09").text())) var crs: String = "wgs84"
+    @Option(help: ArgumentHelp(Message("option.the-file-to-write-default-standard-output").text(), valueName: "file")) var out: String?
 
     func validate() throws {
         if let kind, FacilityKind(argument: kind) == nil {
@@ -120,8 +120,8 @@ struct MapCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var planOptions: PlanOptions
-    @Option(help: ArgumentHelp("The HTML file to write.", valueName: "file")) var out: String = "coverage.html"
-    @Flag(help: "Also draw the sites `facilitymap suggest` proposes for the targets not met.") var suggest = false
+    @Option(help: ArgumentHelp(Message("option.the-html-file-to-write").text(), valueName: "file")) var out: String = "coverage.html"
+    @Flag(help: ArgumentHelp(Message("option.also-draw-the-sites-facilitymap-suggest-proposes").text())) var suggest = false
 
     func run() throws {
         let store = try storeOptions.open()
@@ -159,8 +159,8 @@ struct DemoCommand: ParsableCommand {
             """
     ) }
 
-    @Option(help: "Only this goal year (default: 2023 and 2025).") var year: Int?
-    @Option(help: ArgumentHelp("The folder to write into.", valueName: "dir")) var out: String = "facilitymap-demo"
+    @Option(help: ArgumentHelp(Message("option.only-this-goal-year-default-2023-and-2025").text())) var year: Int?
+    @Option(help: ArgumentHelp(Message("option.the-folder-to-write-into").text(), valueName: "dir")) var out: String = "facilitymap-demo"
 
     func run() throws {
         let demo = Demo(folder: URL(fileURLWithPath: out, isDirectory: true), year: year)
