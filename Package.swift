@@ -76,20 +76,20 @@ let package = Package(
         // Points, polygons, distances on the sphere, WKB. Depends on nothing.
         .target(name: "FacilityGeometry"),
         // CSV (encodings, BOM, quoting), JSON/GeoJSON, coordinate systems (GCJ-02, BD-09), files' SHA-256.
-        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "CLibCrypto", "CProj", "CZlib", "CFreeXL",
+        .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "FacilityText", "CLibCrypto", "CProj", "CZlib", "CFreeXL",
                                                                      "CExpat", "CXlsxWriter"]),
         // Polygon validity and repair through GEOS, inside a time and memory budget.
         .target(name: "FacilityGEOS", dependencies: ["CGEOS", "FacilityGeometry"]),
         // The domain: facilities, kinds, administrative units, levels, dates.
         .target(name: "FacilityModel", dependencies: ["FacilityGeometry"]),
         // Targets and metrics: pure Swift over plain values, testable without a database. Reads targets YAML.
-        .target(name: "FacilityCoverage", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats", "Yams"],
+        .target(name: "FacilityCoverage", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats", "FacilityText", "Yams"],
                 resources: [.embedInCode("Resources/luoyang-2022.yaml")]),
         // Registry quality rules (`check`): pure Swift over units and facility records, testable without a database.
         .target(name: "FacilityQuality", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats", "FacilityText"]),
         // The registry protocol, the seam between the use cases and the engines: `RegistryStore`, `RegistryWriter`, the
         // records they pass (imports, history, tokens) and the tables every engine holds. No engine, no SQL.
-        .target(name: "FacilityRegistry", dependencies: ["FacilityModel", "FacilityFormats", "FacilityGeometry"]),
+        .target(name: "FacilityRegistry", dependencies: ["FacilityModel", "FacilityFormats", "FacilityGeometry", "FacilityText"]),
         // The SpatiaLite store: schema, migrations, transactions. The only code that speaks SQLite's SQL.
         .target(name: "FacilityStore", dependencies: ["CSpatiaLite", "FacilityRegistry", "FacilityModel", "FacilityGeometry"]),
         // The registry on PostgreSQL with PostGIS: its schema, migrations and bulk copy (COPY), through libpq.

@@ -1,5 +1,6 @@
 import FacilityGeometry
 import FacilityModel
+import FacilityText
 import Foundation
 
 /// `suggest` for targets that count capacity, shares and facilities rather than covered units.
@@ -88,7 +89,8 @@ extension CoverageEngine {
                 if case .sites = candidates {
                     plots = candidateSites(candidates, uncovered: [], area: a)
                     if plots.isEmpty {
-                        throw SitingError(message: "\(target.id): \(units[a].name) (\(units[a].code)) lacks \(amount) \(field.rawValue) but none of the candidate plots lies in it — add plots in the area, or leave out --candidates to place them at its units")
+                        throw SitingError(Phrase("siting.no-plot", arguments: [.text(target.id), .text(units[a].name), .text(units[a].code), .text("\(amount)"),
+                                                                             .phrase(Phrase("field." + field.rawValue))]))
                     }
                 }
                 for (unit, share) in shares {

@@ -1,5 +1,6 @@
 import FacilityGeometry
 import FacilityModel
+import FacilityText
 import Foundation
 
 /// Where new facilities could go: `facilitymap suggest --candidates`.
@@ -97,10 +98,13 @@ public struct SitingReport: Sendable, Equatable {
 }
 
 /// Why no proposal can be made.
-public struct SitingError: Error, Equatable, CustomStringConvertible {
-    public let message: String
-    public init(message: String) { self.message = message }
-    public var description: String { message }
+public struct SitingError: PhrasedError, Equatable {
+    public let phrase: Phrase
+    public init(_ phrase: Phrase) { self.phrase = phrase }
+    /// A reason in English alone (the same in every language).
+    public init(message: String) { phrase = .verbatim(message) }
+    /// The reason in English.
+    public var message: String { phrase.text(in: .en) }
 }
 
 extension CoverageEngine {
@@ -114,7 +118,7 @@ extension CoverageEngine {
                         maxNew: Int? = nil, exact: ((SitingProblem) throws -> [Int]?)? = nil) throws -> SitingReport {
         let (asOf, year) = resolve(plan: plan, query: query)
         guard let goal = target.goals[year] else {
-            throw SitingError(message: "\(target.id) has no goal for \(year) — give --year one of \(target.goals.keys.sorted().map(String.init).joined(separator: ", "))")
+            throw SitingError(Phrase("siting.no-goal", target.id, String(year), target.goals.keys.sorted().map(String.init).joined(separator: ", ")))
         }
         switch target.metric {
         case .count where target.perArea != nil:
@@ -127,12 +131,12 @@ extension CoverageEngine {
         case .share:
             return suggestConversions(target: target, plan: plan, query: query, asOf: asOf, year: year, goal: goal)
         case .access:
-            throw SitingError(message: "\(target.id) is an access target: suggest proposes sites for unit_coverage, per_population, share and count targets")
+            throw SitingError(Phrase("siting.access", target.id))
         case .unitCoverage:
             break
         }
         guard let level = target.units else {
-            throw SitingError(message: "\(target.id) is a unit_coverage target without `units`: give the level of the units it counts in the targets file")
+            throw SitingError(Phrase("siting.no-units", target.id))
         }
         let (_, inPlanArea) = planArea(plan)
         let counting = counting(target.kinds, openOn: asOf.ordinal)
@@ -166,7 +170,9 @@ extension CoverageEngine {
             let sets: [[Int]] = sites.map { site in uncovered.filter { covers(site, $0) } }
             let reach = Set(sets.joined())
             if reach.count < needed {
-                throw SitingError(message: "\(target.id): \(siting.area.name) (\(siting.area.code)) needs \(needed) more of its \(inArea.count) \(level.rawValue) units covered, but the candidates can cover only \(reach.count) — give more candidates (--candidates units, a finer grid, or more plots)\(within == 0 ? "; with within_m 0 a site covers a unit only when registered to it or inside its polygon" : "")")
+                throw SitingError(Phrase("siting.unreachable", arguments: [.text(target.id), .text(siting.area.name), .text(siting.area.code), .text(String(needed)),
+                                                             .text(String(inArea.count)), .phrase(Phrase("level." + level.rawValue)), .text(String(reach.count)),
+                                                             .phrase(within == 0 ? Phrase("siting.unreachable.within-zero") : .verbatim(""))]))
             }
             let sizes = sets.map(\.count).sorted(by: >)
             var bound = 0, sum = 0

@@ -1,19 +1,32 @@
 import FacilityFormats
 import FacilityModel
+import FacilityText
 import Foundation
 import Yams
 
 /// Why a targets file was refused: the file, the target, and what is wrong.
-public struct TargetsError: Error, Equatable, CustomStringConvertible {
+public struct TargetsError: PhrasedError, Equatable {
     public let file: String
     /// The target's id, when the problem is inside one.
     public let target: String?
-    public let message: String
+    /// What is wrong, in any language.
+    public let detail: Phrase
 
-    public var description: String {
-        if let target { return "\(file): target \(target): \(message)".singleLine }
-        return "\(file): \(message)".singleLine
+    public init(file: String, target: String?, detail: Phrase) {
+        self.file = file
+        self.target = target
+        self.detail = detail
     }
+
+    /// What is wrong, in English.
+    public var message: String { detail.text(in: .en) }
+
+    public var phrase: Phrase {
+        if let target { return Phrase("error.targets.in-target", arguments: [.text(file), .text(target), .phrase(detail)]) }
+        return Phrase("error.targets", arguments: [.text(file), .phrase(detail)])
+    }
+
+    public var description: String { phrase.text(in: .en).singleLine }
 }
 
 extension TargetPlan {
@@ -30,86 +43,86 @@ extension TargetPlan {
     /// Reads a targets file.
     public init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw TargetsError(file: path, target: nil, message: "cannot read the file — check the path")
+            throw TargetsError(file: path, target: nil, detail: Phrase("targets.unreadable"))
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw TargetsError(file: path, target: nil, message: "the file is not UTF-8 text — save it as UTF-8")
+            throw TargetsError(file: path, target: nil, detail: Phrase("targets.not-utf8"))
         }
         try self.init(yaml: text, file: path)
     }
 
     /// Parses targets YAML; `file` names the source in errors. Unknown keys, anchors and aliases are refused.
     public init(yaml: String, file: String) throws {
-        func fail(_ message: String, target: String? = nil) -> TargetsError {
-            TargetsError(file: file, target: target, message: message)
+        func fail(_ message: Phrase, target: String? = nil) -> TargetsError {
+            TargetsError(file: file, target: target, detail: message)
         }
-        guard yaml.utf8.count <= 1 << 20 else { throw fail("the file is larger than 1 MiB — a targets file is a few kilobytes") }
+        guard yaml.utf8.count <= 1 << 20 else { throw fail(Phrase("targets.the-file-is-larger-than-1-mib")) }
         if let line = anchorOrAliasLine(yaml) {
-            throw fail("line \(line): YAML anchors and aliases (&name, *name) are not allowed — write each value out")
+            throw fail(Phrase("targets.line-yaml-anchors-and-aliases-name-name", "\(line)"))
         }
         if let line = deepNestingLine(yaml) {
-            throw fail("line \(line): nested more than 32 levels deep — a targets file needs four; see docs/targets.md")
+            throw fail(Phrase("targets.line-nested-more-than-32-levels-deep", "\(line)"))
         }
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: yaml) else { throw fail("the file is empty — see docs/targets.md") }
+            guard let node = try Yams.compose(yaml: yaml) else { throw fail(Phrase("targets.the-file-is-empty")) }
             root = node
         } catch let error as TargetsError {
             throw error
         } catch {
             // Yams describes a syntax error over several lines (position and problem, then the line and a caret).
             let lines = "\(error)".split(whereSeparator: \.isNewline).prefix(2).map { $0.trimmingCharacters(in: .whitespaces) }
-            throw fail("not valid YAML: \(lines.joined(separator: " "))")
+            throw fail(Phrase("targets.not-valid-yaml", "\(lines.joined(separator: " "))"))
         }
         let top = try Mapping(root, context: nil, allowed: ["plan", "area", "targets"], fail: { fail($0) })
-        guard let plan = try top.string("plan"), !plan.isEmpty else { throw fail("`plan` is missing — name the plan") }
+        guard let plan = try top.string("plan"), !plan.isEmpty else { throw fail(Phrase("targets.plan-is-missing")) }
         let area = try top.string("area")
-        guard let targetsNode = top["targets"] else { throw fail("`targets` is missing — list the plan's targets") }
-        guard case let .sequence(sequence) = targetsNode else { throw fail("`targets` must be a list") }
+        guard let targetsNode = top["targets"] else { throw fail(Phrase("targets.targets-is-missing")) }
+        guard case let .sequence(sequence) = targetsNode else { throw fail(Phrase("targets.targets-must-be-a-list")) }
         var targets: [Target] = []
         var seen = Set<String>()
         for (index, node) in sequence.enumerated() {
             let target = try TargetPlan.parseTarget(node, index: index, fail: { fail($0, target: $1) })
-            guard seen.insert(target.id).inserted else { throw fail("the id is used twice — give each target its own id", target: target.id) }
+            guard seen.insert(target.id).inserted else { throw fail(Phrase("targets.the-id-is-used-twice"), target: target.id) }
             targets.append(target)
         }
-        guard !targets.isEmpty else { throw fail("`targets` is empty") }
+        guard !targets.isEmpty else { throw fail(Phrase("targets.targets-is-empty")) }
         self.init(plan: plan, area: area, targets: targets)
     }
 
-    private static func parseTarget(_ node: Node, index: Int, fail: @escaping (String, String?) -> TargetsError) throws -> Target {
+    private static func parseTarget(_ node: Node, index: Int, fail: @escaping (Phrase, String?) -> TargetsError) throws -> Target {
         let allowed: Set<String> = ["id", "title", "metric", "units", "kinds", "within_m", "field", "per", "where",
                                     "per_area", "min", "goals", "weight", "decay", "sigma_m"]
-        let probe = try Mapping(node, context: "target \(index + 1)", allowed: nil, fail: { fail($0, nil) })
-        guard let id = try probe.string("id"), !id.isEmpty else { throw fail("target \(index + 1) has no `id`", nil) }
-        let fields = try Mapping(node, context: id, allowed: allowed, fail: { fail($0, id) })
-        func problem(_ message: String) -> TargetsError { fail(message, id) }
+        let probe = try Mapping(node, context: Phrase("targets.target-number", String(index + 1)), allowed: nil, fail: { fail($0, nil) })
+        guard let id = try probe.string("id"), !id.isEmpty else { throw fail(Phrase("targets.target-has-no-id", "\(index + 1)"), nil) }
+        let fields = try Mapping(node, context: .verbatim(id), allowed: allowed, fail: { fail($0, id) })
+        func problem(_ message: Phrase) -> TargetsError { fail(message, id) }
 
         guard let metricText = try fields.string("metric") else {
-            throw problem("`metric` is missing — use one of \(Metric.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw problem(Phrase("targets.metric-is-missing", "\(Metric.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         guard let metric = Metric(rawValue: metricText) else {
-            throw problem("unknown metric \(metricText) — use one of \(Metric.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw problem(Phrase("targets.unknown-metric", "\(metricText)", "\(Metric.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
-        guard let kindsNode = fields["kinds"] else { throw problem("`kinds` is missing — list the facility kinds that count") }
+        guard let kindsNode = fields["kinds"] else { throw problem(Phrase("targets.kinds-is-missing")) }
         let kindNames: [String]
         switch kindsNode {
         case let .sequence(items): kindNames = try items.map { try scalarString($0, key: "kinds", fail: problem) }
         case .scalar: kindNames = [try scalarString(kindsNode, key: "kinds", fail: problem)]
-        default: throw problem("`kinds` must be a list of kinds")
+        default: throw problem(Phrase("targets.kinds-must-be-a-list-of-kinds"))
         }
         let kinds = try kindNames.map { name in
             guard let kind = FacilityKind(argument: name) else {
-                throw problem("unknown kind \(name) — use one of \(FacilityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw problem(Phrase("targets.unknown-kind", "\(name)", "\(FacilityKind.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
             return kind
         }
-        guard !kinds.isEmpty else { throw problem("`kinds` is empty") }
+        guard !kinds.isEmpty else { throw problem(Phrase("targets.kinds-is-empty")) }
 
         func level(_ key: String) throws -> UnitLevel? {
             guard let text = try fields.string(key) else { return nil }
             guard let level = UnitLevel(argument: text) else {
-                throw problem("unknown level \(text) in `\(key)` — use city, district, township, community or village")
+                throw problem(Phrase("targets.unknown-level-in", "\(text)", "\(key)"))
             }
             return level
         }
@@ -118,72 +131,72 @@ extension TargetPlan {
         var field: FacilityCount?
         if let text = try fields.string("field") {
             guard let parsed = FacilityCount(rawValue: text) else {
-                throw problem("unknown field \(text) — use one of \(FacilityCount.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw problem(Phrase("targets.unknown-field", "\(text)", "\(FacilityCount.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
             field = parsed
         }
         let withinMetres = try fields.number("within_m") ?? 0
-        guard withinMetres >= 0, withinMetres <= 1_000_000 else { throw problem("`within_m` must be between 0 and 1000000 metres") }
+        guard withinMetres >= 0, withinMetres <= 1_000_000 else { throw problem(Phrase("targets.within-m-must-be-between-0-and-1000000-m")) }
         let per = try fields.number("per")
         let minimum = try fields.number("min").map { value -> Int in
-            guard value >= 1, value.rounded() == value, value < 1e9 else { throw problem("`min` must be a whole number of at least 1") }
+            guard value >= 1, value.rounded() == value, value < 1e9 else { throw problem(Phrase("targets.min-must-be-a-whole-number-of-at-least-1")) }
             return Int(value)
         } ?? 1
         let whereAttribute = try fields.string("where")
         var weight = CoverageWeight.units
         if let text = try fields.string("weight") {
-            guard let parsed = CoverageWeight(rawValue: text) else { throw problem("unknown weight \(text) — use units or population") }
-            guard metric == .unitCoverage else { throw problem("`weight` applies to unit_coverage targets only") }
+            guard let parsed = CoverageWeight(rawValue: text) else { throw problem(Phrase("targets.unknown-weight", "\(text)")) }
+            guard metric == .unitCoverage else { throw problem(Phrase("targets.weight-applies-to-unit-coverage-targets")) }
             weight = parsed
         }
         var decay = DistanceDecay.none
         let sigma = try fields.number("sigma_m")
         switch try fields.string("decay") {
         case nil, "none":
-            if sigma != nil { throw problem("`sigma_m` goes with `decay: gaussian`") }
+            if sigma != nil { throw problem(Phrase("targets.sigma-m-goes-with-decay-gaussian")) }
         case "gaussian":
-            guard let sigma, sigma > 0, sigma <= 1_000_000 else { throw problem("`decay: gaussian` needs `sigma_m`, its width in metres (more than 0)") }
+            guard let sigma, sigma > 0, sigma <= 1_000_000 else { throw problem(Phrase("targets.decay-gaussian-needs-sigma-m-its-width-i")) }
             decay = .gaussian(sigmaMetres: sigma)
         case let other?:
-            throw problem("unknown decay \(other) — use none or gaussian (with sigma_m)")
+            throw problem(Phrase("targets.unknown-decay", "\(other)"))
         }
-        if metric != .access, try fields.string("decay") != nil { throw problem("`decay` applies to access targets only") }
+        if metric != .access, try fields.string("decay") != nil { throw problem(Phrase("targets.decay-applies-to-access-targets-only")) }
 
-        guard let goalsNode = fields["goals"] else { throw problem("`goals` is missing — give a goal per year, e.g. {2025: 1.0}") }
-        guard case let .mapping(goalMapping) = goalsNode else { throw problem("`goals` must map years to numbers, e.g. {2025: 1.0}") }
+        guard let goalsNode = fields["goals"] else { throw problem(Phrase("targets.goals-is-missing")) }
+        guard case let .mapping(goalMapping) = goalsNode else { throw problem(Phrase("targets.goals-must-map-years-to-numbers-e-g-2025")) }
         var goals: [Int: Double] = [:]
         for (key, value) in goalMapping {
             let yearText = try scalarString(key, key: "goals", fail: problem)
             guard let year = Int(yearText), (1900...2200).contains(year) else {
-                throw problem("goal year \(yearText) is not a year — write e.g. 2025: 1.0")
+                throw problem(Phrase("targets.goal-year-is-not-a-year", "\(yearText)"))
             }
             let valueText = try scalarString(value, key: "goals", fail: problem)
             guard let goal = Double(valueText), goal.isFinite, goal >= 0 else {
-                throw problem("the goal for \(year) is \(valueText), not a number — write e.g. \(year): 0.87")
+                throw problem(Phrase("targets.the-goal-for-is-not-a-number", "\(year)", "\(valueText)", "\(year)"))
             }
             goals[year] = goal
         }
-        guard !goals.isEmpty else { throw problem("`goals` is empty") }
+        guard !goals.isEmpty else { throw problem(Phrase("targets.goals-is-empty")) }
 
         switch metric {
         case .unitCoverage:
-            guard let units else { throw problem("unit_coverage needs `units`: the level of the units counted (e.g. community)") }
+            guard let units else { throw problem(Phrase("targets.unit-coverage-needs-units-the-level-of-t")) }
             _ = units
-            if let bad = goals.first(where: { $0.value > 1 }) { throw problem("the goal for \(bad.key) is \(bad.value); a coverage goal is a share from 0 to 1") }
+            if let bad = goals.first(where: { $0.value > 1 }) { throw problem(Phrase("targets.the-goal-for-is-a-coverage-goal-is-a-sha", "\(bad.key)", "\(bad.value)")) }
         case .perPopulation:
-            guard field != nil else { throw problem("per_population needs `field`: \(FacilityCount.names)") }
-            guard let per, per > 0 else { throw problem("per_population needs `per`: people per unit of the result, e.g. 1000") }
+            guard field != nil else { throw problem(Phrase("targets.per-population-needs-field", "\(FacilityCount.names)")) }
+            guard let per, per > 0 else { throw problem(Phrase("targets.per-population-needs-per-people-per-unit")) }
         case .share:
-            guard whereAttribute != nil else { throw problem("share needs `where`: the boolean attribute of the numerator, e.g. inclusive") }
-            if let bad = goals.first(where: { $0.value > 1 }) { throw problem("the goal for \(bad.key) is \(bad.value); a share goal is from 0 to 1") }
+            guard whereAttribute != nil else { throw problem(Phrase("targets.share-needs-where-the-boolean-attribute")) }
+            if let bad = goals.first(where: { $0.value > 1 }) { throw problem(Phrase("targets.the-goal-for-is-a-share-goal-is-from-0-t", "\(bad.key)", "\(bad.value)")) }
         case .count:
             if perArea != nil, let bad = goals.first(where: { $0.value > 1 }) {
-                throw problem("the goal for \(bad.key) is \(bad.value); with per_area the goal is the share of areas, from 0 to 1")
+                throw problem(Phrase("targets.the-goal-for-is-with-per-area-the-goal-i", "\(bad.key)", "\(bad.value)"))
             }
         case .access:
-            guard field != nil else { throw problem("access needs `field`: \(FacilityCount.names)") }
-            guard let per, per > 0 else { throw problem("access needs `per`: people per unit of the result, e.g. 1000") }
-            guard withinMetres > 0 else { throw problem("access needs `within_m`: how far people reach, in metres (more than 0)") }
+            guard field != nil else { throw problem(Phrase("targets.access-needs-field", "\(FacilityCount.names)")) }
+            guard let per, per > 0 else { throw problem(Phrase("targets.access-needs-per-people-per-unit-of-the")) }
+            guard withinMetres > 0 else { throw problem(Phrase("targets.access-needs-within-m-how-far-people-rea")) }
         }
         let title = try fields.string("title") ?? id
         var target = Target(id: id, title: title, metric: metric, kinds: kinds, units: units, withinMetres: withinMetres,
@@ -267,28 +280,28 @@ func anchorOrAliasLine(_ yaml: String) -> Int? {
     return nil
 }
 
-private func scalarString(_ node: Node, key: String, fail: (String) -> TargetsError) throws -> String {
-    guard case let .scalar(scalar) = node else { throw fail("`\(key)` must hold plain values, not a list or a mapping") }
+private func scalarString(_ node: Node, key: String, fail: (Phrase) -> TargetsError) throws -> String {
+    guard case let .scalar(scalar) = node else { throw fail(Phrase("targets.must-hold-plain-values-not-a-list-or-a-m", "\(key)")) }
     return scalar.string
 }
 
 /// A YAML mapping whose keys are checked against the ones allowed.
 private struct Mapping {
     let values: [String: Node]
-    let fail: (String) -> TargetsError
+    let fail: (Phrase) -> TargetsError
 
-    init(_ node: Node, context: String?, allowed: Set<String>?, fail: @escaping (String) -> TargetsError) throws {
+    init(_ node: Node, context: Phrase?, allowed: Set<String>?, fail: @escaping (Phrase) -> TargetsError) throws {
         self.fail = fail
         guard case let .mapping(mapping) = node else {
-            throw fail("\(context.map { "\($0) " } ?? "the file ")must be a mapping of keys to values — see docs/targets.md")
+            throw fail(Phrase("targets.not-mapping", arguments: [.phrase(context ?? Phrase("targets.the-file"))]))
         }
         var values: [String: Node] = [:]
         for (keyNode, value) in mapping {
             let key = try scalarString(keyNode, key: "keys", fail: fail)
             if let allowed, !allowed.contains(key) {
-                throw fail("unknown key `\(key)` — allowed: \(allowed.sorted().joined(separator: ", "))")
+                throw fail(Phrase("targets.unknown-key", "\(key)", "\(allowed.sorted().joined(separator: ", "))"))
             }
-            guard values[key] == nil else { throw fail("the key `\(key)` appears twice") }
+            guard values[key] == nil else { throw fail(Phrase("targets.the-key-appears-twice", "\(key)")) }
             values[key] = value
         }
         self.values = values
@@ -303,7 +316,7 @@ private struct Mapping {
 
     func number(_ key: String) throws -> Double? {
         guard let text = try string(key) else { return nil }
-        guard let value = Double(text), value.isFinite else { throw fail("`\(key)` is \(text), not a number") }
+        guard let value = Double(text), value.isFinite else { throw fail(Phrase("targets.is-not-a-number", "\(key)", "\(text)")) }
         return value
     }
 }

@@ -1,3 +1,4 @@
+import FacilityText
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,7 +8,7 @@ import Darwin
 // MARK: - Errors and results
 
 /// Why a CSV file cannot be read at all. `description` is one line: "PATH:LINE: what is wrong — what to do".
-public enum CSVError: Error, Equatable, CustomStringConvertible {
+public enum CSVError: PhrasedError, Equatable {
     /// The file cannot be opened or read; `reason` says why (e.g. "No such file or directory").
     case unreadable(path: String, reason: String)
     /// The file has no header row: zero bytes, or only a byte order mark and blank lines.
@@ -19,34 +20,34 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
     /// The header row cannot be used; `reason` reads "what is wrong — what to do".
     case invalidHeader(path: String, line: Int, reason: String)
 
-    public var description: String { text.singleLine }
+    public var description: String { phrase.text(in: .en).singleLine }
 
-    private var text: String {
+    public var phrase: Phrase {
         switch self {
         case let .unreadable(path, reason):
-            return "\(path): cannot read the file (\(reason)) — check the path and that the file is readable"
+            return Phrase("error.csv.unreadable", arguments: [.text(path), .phrase(.reason(reason))])
         case let .empty(path):
-            return "\(path): the file has no header row (it is empty or has only blank lines) — export the sheet again with its header row"
+            return Phrase("error.csv.empty", path)
         case let .duplicateHeader(path, line, name, columns):
-            let count = columns.count == 2 ? "two" : "\(columns.count)"
             let list = CSVError.listing(columns)
             if name.isEmpty {
-                return "\(path):\(line): \(count) columns have no name (columns \(list)) — name them or delete the empty columns"
+                return columns.count == 2 ? Phrase("error.csv.unnamed-columns.two", arguments: [.text(path), .text(String(line)), .phrase(list)])
+                    : Phrase("error.csv.unnamed-columns", arguments: [.text(path), .text(String(line)), .text(String(columns.count)), .phrase(list)])
             }
-            let fix = columns.count == 2 ? "rename or delete one" : "rename or delete all but one"
-            return "\(path):\(line): \(count) columns are named \(name) (columns \(list)) — \(fix)"
+            return columns.count == 2 ? Phrase("error.csv.same-name.two", arguments: [.text(path), .text(String(line)), .text(name), .phrase(list)])
+                : Phrase("error.csv.same-name", arguments: [.text(path), .text(String(line)), .text(String(columns.count)), .text(name), .phrase(list)])
         case let .unterminatedQuote(path, line):
-            return "\(path):\(line): a quote opened here is never closed, so the rest of the file would be one field — close the quote or remove it"
+            return Phrase("error.csv.unterminated-quote", path, String(line))
         case let .invalidHeader(path, line, reason):
-            return "\(path):\(line): \(reason)"
+            return Phrase("error.csv.invalid-header", path, String(line), reason)
         }
     }
 
     /// "2 and 5", "2, 5 and 9".
-    private static func listing(_ columns: [Int]) -> String {
+    private static func listing(_ columns: [Int]) -> Phrase {
         let names = columns.map(String.init)
-        guard names.count > 1 else { return names.first ?? "" }
-        return names.dropLast().joined(separator: ", ") + " and " + names[names.count - 1]
+        guard names.count > 1 else { return .verbatim(names.first ?? "") }
+        return Phrase("list.and", names.dropLast().joined(separator: ", "), names[names.count - 1])
     }
 }
 

@@ -6,10 +6,11 @@ import Musl
 import Darwin
 #endif
 import FacilityGeometry
+import FacilityText
 
 
 /// Why a whole GeoJSON file was rejected.
-public enum GeoJSONError: Error, Equatable, CustomStringConvertible {
+public enum GeoJSONError: PhrasedError, Equatable {
     /// The file could not be opened or read (`reason` is the system's message).
     case unreadable(path: String, reason: String)
     /// The bytes are not valid JSON (1-based line and column of the first problem).
@@ -22,26 +23,22 @@ public enum GeoJSONError: Error, Equatable, CustomStringConvertible {
     /// `line` (1-based), in the feature at `index` that starts on `featureLine`.
     case tooManyPositions(path: String, featureLine: Int, index: Int, limit: Int, inFile: Bool)
 
-    public var description: String { text.singleLine }
+    public var description: String { phrase.text(in: .en).singleLine }
 
-    private var text: String {
+    public var phrase: Phrase {
         switch self {
         case .unreadable(let path, let reason):
-            return "\(path): cannot read the file: \(reason) — check the path and its permissions"
+            return Phrase("error.geojson.unreadable", arguments: [.text(path), .phrase(.reason(reason))])
         case .invalidJSON(let path, let line, let column, let message):
-            let hint = message.contains(" — ") ? "" : " — fix the file at that position"
-            return "\(path):\(line):\(column): invalid JSON: \(message)\(hint)"
+            return Phrase(message.contains(" — ") ? "error.geojson.invalid-json.hinted" : "error.geojson.invalid-json",
+                          path, String(line), String(column), message)
         case .notAFeatureCollection(let path, let found):
-            return "\(path): expected a GeoJSON FeatureCollection (or a Feature), found \(found)"
-                + " — export the layer as a GeoJSON FeatureCollection"
+            return Phrase("error.geojson.not-collection", path, found)
         case .tooManyPositions(let path, let featureLine, let index, let limit, let inFile):
-            let what = inFile ? "the file has more than \(limit) positions (vertices) by this feature, the most one import takes"
-                              : "feature \(index) has more than \(limit) positions (vertices), the most one feature may have"
-            let option = inFile ? "--max-vertices" : "--max-vertices-per-feature"
-            return "\(path):\(featureLine): \(what) — nothing was imported; simplify the boundaries (e.g. ogr2ogr -simplify 0.00001), split the file, or raise the limit with \(option)"
+            return inFile ? Phrase("error.geojson.too-many-positions.file", path, String(featureLine), String(limit))
+                : Phrase("error.geojson.too-many-positions.feature", path, String(featureLine), String(index), String(limit))
         case .unsupportedCRS(let path, let name):
-            return "\(path): unsupported coordinate reference system \"\(name)\""
-                + " — reproject to WGS-84 (EPSG:4326) first, e.g. with ogr2ogr -t_srs EPSG:4326"
+            return Phrase("error.geojson.unsupported-crs", path, name)
         }
     }
 }

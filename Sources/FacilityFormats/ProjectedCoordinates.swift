@@ -1,5 +1,6 @@
 import CProj
 import FacilityGeometry
+import FacilityText
 
 /// Coordinates of a projected system (a `.prj`'s WKT: CGCS2000 Gauss–Krüger zones, Web Mercator, …) turned into WGS-84
 /// longitude and latitude by PROJ, as GDAL and QGIS turn them — no formulas of this project's own.
@@ -64,11 +65,9 @@ public final class ProjectedCoordinates {
 }
 
 /// A projected system named for a file that has no place for one.
-public struct ProjectionError: Error, Equatable, CustomStringConvertible {
+public struct ProjectionError: PhrasedError, Equatable {
     public let path: String
     public let code: Int
 
-    public var description: String {
-        "\(path): --crs EPSG:\(code) names a projected system, which only a Shapefile's coordinates may be in (it replaces the .prj) — a table's lon and lat are longitude and latitude (wgs84, cgcs2000, gcj02 or bd09); convert the file's coordinates first (ogr2ogr -s_srs EPSG:\(code) -t_srs EPSG:4326)"
-    }
+    public var phrase: Phrase { Phrase("error.projection", path, String(code)) }
 }

@@ -1,3 +1,4 @@
+import FacilityText
 import Foundation
 
 /// Where an import's rows come from, whatever the file's format: its header, and its rows as text, each with the
@@ -69,7 +70,7 @@ public enum RecordSources {
         if lower.hasSuffix(".xls") || lower.hasSuffix(".et") { return try XLSSheet(path: path, options: workbook) }
         if lower.hasSuffix(".xlsx") || lower.hasSuffix(".xlsm") { return try XLSXSheet(path: path, options: workbook) }
         if lower.hasSuffix(".ods") {
-            throw WorkbookError.unreadable(path: path, reason: "OpenDocument (.ods) workbooks are not read — save the sheet as .xlsx or CSV UTF-8 (LibreOffice: File ▸ Save As), and import that")
+            throw WorkbookError.unreadable(path: path, reason: Phrase("error.workbook.ods"))
         }
         return try CSVReader(path: path, encoding: encoding)
     }

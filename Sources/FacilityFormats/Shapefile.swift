@@ -1,25 +1,25 @@
 import FacilityGeometry
+import FacilityText
 import Foundation
 
 /// Why a Shapefile cannot be read as a whole (a feature that cannot be read is a `FeatureError` instead).
-public enum ShapefileError: Error, Equatable, CustomStringConvertible {
+public enum ShapefileError: PhrasedError, Equatable {
     /// A file of the set is missing or cannot be read.
-    case unreadable(path: String, reason: String)
+    case unreadable(path: String, reason: Phrase)
     /// The bytes are not a Shapefile (or its `.dbf` not a dBase table).
-    case malformed(path: String, message: String)
+    case malformed(path: String, message: Phrase)
     /// The coordinates are not longitude and latitude, and no `.prj` says what they are.
-    case projected(path: String, name: String)
+    case projected(path: String, name: Phrase)
 
-    public var description: String { text.singleLine }
-
-    private var text: String {
+    public var phrase: Phrase {
         switch self {
-        case let .unreadable(path, reason): "\(path): cannot read the file: \(reason) — a Shapefile is a set of files (.shp, .dbf, .prj) side by side: keep them together"
-        case let .malformed(path, message): "\(path): not a Shapefile this tool reads: \(message)"
-        case let .projected(path, name):
-            "\(path): the coordinates are projected (\(name)), not longitude and latitude, and no .prj says how — put the layer's .prj beside it, name its system with --crs EPSG:NNNN, or reproject it to WGS-84 (ogr2ogr -t_srs EPSG:4326 out.shp in.shp)"
+        case let .unreadable(path, reason): Phrase("error.shapefile.unreadable", arguments: [.text(path), .phrase(reason)])
+        case let .malformed(path, message): Phrase("error.shapefile.malformed", arguments: [.text(path), .phrase(message)])
+        case let .projected(path, name): Phrase("error.shapefile.projected", arguments: [.text(path), .phrase(name)])
         }
     }
+
+    public var description: String { phrase.text(in: .en).singleLine }
 }
 
 /// The features of an ESRI Shapefile: the shapes of its `.shp` (points and polygons, with or without Z and M), the
@@ -86,7 +86,7 @@ public final class ShapefileFeatureSource: FeatureSource {
     public func forEachFeature(limits: GeoJSONLimits, _ body: (Result<Feature, FeatureError>) throws -> Void) throws {
         let shp = try Self.read(shpPath)
         guard shp.count >= 100, Self.bigEndian(shp, 0) == 9994 else {
-            throw ShapefileError.malformed(path: path, message: "the .shp has no Shapefile header (file code 9994)")
+            throw ShapefileError.malformed(path: path, message: Phrase("shapefile.no-header"))
         }
         let projected = try coordinateSystem(box: (Self.double(shp, 36), Self.double(shp, 44), Self.double(shp, 52), Self.double(shp, 60)))
         func position(_ at: Int) -> LonLat {
@@ -94,7 +94,7 @@ public final class ShapefileFeatureSource: FeatureSource {
             return projected?.toWGS84(x: x, y: y) ?? LonLat(x, y)
         }
         guard let dbfPath = sibling("dbf") else {
-            throw ShapefileError.unreadable(path: (shpPath as NSString).deletingPathExtension + ".dbf", reason: "no such file")
+            throw ShapefileError.unreadable(path: (shpPath as NSString).deletingPathExtension + ".dbf", reason: Phrase("reason.no-such-file"))
         }
         let declared: String? = switch encoding {
         case .auto: sibling("cpg").flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
@@ -109,7 +109,7 @@ public final class ShapefileFeatureSource: FeatureSource {
             let length = Int(Self.bigEndian(shp, offset + 4)) * 2
             let start = offset + 8
             guard length >= 4, start + length <= shp.count else {
-                throw ShapefileError.malformed(path: path, message: "record \(number) runs past the end of the file")
+                throw ShapefileError.malformed(path: path, message: Phrase("shapefile.record-past-end", String(number)))
             }
             offset = start + length
             defer { index += 1 }
@@ -161,16 +161,16 @@ public final class ShapefileFeatureSource: FeatureSource {
             let head = wkt.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
             if head.hasPrefix("PROJCS[") || head.hasPrefix("PROJCRS[") {
                 guard let projected = ProjectedCoordinates(wkt: wkt) else {
-                    throw ShapefileError.malformed(path: named, message: "PROJ cannot place the projected system the .prj describes — name it with --crs EPSG:NNNN, or reproject the layer to WGS-84 (ogr2ogr -t_srs EPSG:4326 out.shp in.shp)")
+                    throw ShapefileError.malformed(path: named, message: Phrase("shapefile.proj-cannot-place"))
                 }
                 return projected
             }
             guard head.hasPrefix("GEOGCS[") || head.hasPrefix("GEOGCRS[") || head.hasPrefix("GEODCRS[") else {
-                throw ShapefileError.malformed(path: named, message: "the .prj is not a coordinate system this tool can place (WKT GEOGCS)")
+                throw ShapefileError.malformed(path: named, message: Phrase("shapefile.prj-unknown"))
             }
         } else if !(-180...180).contains(box.minX) || !(-180...180).contains(box.maxX)
                     || !(-90...90).contains(box.minY) || !(-90...90).contains(box.maxY) {
-            throw ShapefileError.projected(path: path, name: "coordinates beyond longitude and latitude")
+            throw ShapefileError.projected(path: path, name: Phrase("shapefile.beyond-degrees"))
         }
         return nil
     }
@@ -209,7 +209,7 @@ public final class ShapefileFeatureSource: FeatureSource {
 
     static func read(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ShapefileError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
+            throw ShapefileError.unreadable(path: path, reason: Phrase(FileManager.default.fileExists(atPath: path) ? "reason.permission-denied" : "reason.no-such-file"))
         }
         return [UInt8](data)
     }
@@ -252,12 +252,12 @@ struct DBFTable {
     init(path: String, encoding: String?) throws {
         self.path = path
         bytes = try ShapefileFeatureSource.read(path)
-        guard bytes.count >= 32 else { throw ShapefileError.malformed(path: path, message: "the .dbf is shorter than its header") }
+        guard bytes.count >= 32 else { throw ShapefileError.malformed(path: path, message: Phrase("shapefile.dbf-short")) }
         let records = Int(ShapefileFeatureSource.littleEndian(bytes, 4))
         headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
         recordLength = Int(bytes[10]) | Int(bytes[11]) << 8
         guard headerLength <= bytes.count, recordLength > 0 else {
-            throw ShapefileError.malformed(path: path, message: "the .dbf's header gives impossible lengths")
+            throw ShapefileError.malformed(path: path, message: Phrase("shapefile.dbf-lengths"))
         }
         count = min(records, (bytes.count - headerLength) / recordLength)
         var raw: [(name: [UInt8], type: UInt8, offset: Int, length: Int)] = []
@@ -292,7 +292,7 @@ struct DBFTable {
         self.utf8 = utf8
         decoder = utf8 ? nil : GB18030Decoder()
         guard utf8 || decoder != nil else {
-            throw ShapefileError.unreadable(path: path, reason: "this system's iconv cannot convert from GB18030")
+            throw ShapefileError.unreadable(path: path, reason: Phrase("reason.no-gb18030"))
         }
         let decodeName: ([UInt8]) -> String = { [decoder] name in
             guard !utf8, let decoder else { return String(decoding: name, as: UTF8.self) }
@@ -341,15 +341,15 @@ extension ShapefileFeatureSource {
     public convenience init(zip path: String, into folder: String, encoding: EncodingChoice = .auto) throws {
         let archive: ZipArchive
         do { archive = try ZipArchive(path: path) } catch let failure as ZipArchive.Failure {
-            throw ShapefileError.malformed(path: path, message: failure.message)
+            throw ShapefileError.malformed(path: path, message: .reason(failure.message))
         }
         let entries = archive.entries
         let sets = Dictionary(grouping: entries.filter { !$0.name.hasSuffix("/") && !$0.name.hasPrefix("__MACOSX/") }) {
             ($0.name as NSString).deletingPathExtension
         }.filter { _, files in files.contains { $0.name.lowercased().hasSuffix(".shp") } }
         guard sets.count == 1, let (_, files) = sets.first else {
-            throw ShapefileError.malformed(path: path, message: sets.isEmpty ? "the .zip holds no .shp"
-                : "the .zip holds \(sets.count) Shapefiles (\(sets.keys.sorted().joined(separator: ", "))) — send one layer a .zip")
+            throw ShapefileError.malformed(path: path, message: sets.isEmpty ? Phrase("shapefile.zip-no-shp")
+                : Phrase("shapefile.zip-many", String(sets.count), sets.keys.sorted().joined(separator: ", ")))
         }
         let target = (folder as NSString).appendingPathComponent("shapefile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
@@ -358,7 +358,7 @@ extension ShapefileFeatureSource {
             guard ["shp", "shx", "dbf", "prj", "cpg"].contains(ext) else { continue }
             let bytes: [UInt8]
             do { bytes = try archive.contents(of: file) } catch let failure as ZipArchive.Failure {
-                throw ShapefileError.malformed(path: path, message: failure.message)
+                throw ShapefileError.malformed(path: path, message: .reason(failure.message))
             }
             try Data(bytes).write(to: URL(fileURLWithPath: (target as NSString).appendingPathComponent("layer." + ext)))
         }

@@ -1,3 +1,4 @@
+import FacilityText
 import Foundation
 
 /// Which sheet of a workbook an import reads, and where its header is: `--sheet` and `--header-row`.
@@ -14,19 +15,33 @@ public struct WorkbookOptions: Sendable, Equatable {
 }
 
 /// Why a workbook cannot be read as a whole.
-public enum WorkbookError: Error, Equatable, CustomStringConvertible {
-    case unreadable(path: String, reason: String)
-    /// The sheet asked for is not there.
-    case noSheet(path: String, message: String)
-    /// The sheet has no header row where one was looked for.
-    case noHeader(path: String, message: String)
+public enum WorkbookError: PhrasedError, Equatable {
+    case unreadable(path: String, reason: Phrase)
+    /// The sheet asked for (`--sheet`, else the first) is not there; `sheets` are the workbook's.
+    case noSheet(path: String, asked: String, sheets: [String])
+    /// The sheet has no header row where one was looked for: on `headerRow` (`--header-row`), else in its first 50
+    /// rows; `otherSheets` the workbook's sheets, to name when no `--sheet` was given.
+    case noHeader(path: String, sheet: String, headerRow: Int?, otherSheets: [String])
 
-    public var description: String {
+    public var phrase: Phrase {
         switch self {
-        case let .unreadable(path, reason): "\(path): cannot read the workbook: \(reason)".singleLine
-        case let .noSheet(path, message), let .noHeader(path, message): "\(path): \(message)".singleLine
+        case let .unreadable(path, reason):
+            Phrase("error.workbook.unreadable", arguments: [.text(path), .phrase(reason)])
+        case let .noSheet(path, asked, sheets):
+            Phrase("error.workbook.no-sheet", path, asked, sheets.joined(separator: ", "))
+        case let .noHeader(path, sheet, headerRow, otherSheets):
+            Phrase("error.workbook.no-header", arguments: [
+                .text(path), .text(sheet),
+                .phrase(headerRow.map { Phrase("error.workbook.no-header.on-row", String($0)) } ?? Phrase("error.workbook.no-header.first-rows")),
+                .phrase(otherSheets.isEmpty ? .verbatim("") : Phrase("error.workbook.no-header.other-sheets", otherSheets.joined(separator: ", "))),
+            ])
         }
     }
+
+    public var description: String { phrase.text(in: .en).singleLine }
+
+    /// `reason` and what to do: open the workbook in a spreadsheet and save it again.
+    static func saveAgain(_ reason: Phrase) -> Phrase { Phrase("error.workbook.save-again", arguments: [.phrase(reason)]) }
 }
 
 /// What the workbook readers (`XLSSheet`, `XLSXSheet`) share: how the header is found, how a cell is named, how a

@@ -1,4 +1,5 @@
 import CFreeXL
+import FacilityText
 import Foundation
 
 /// A sheet of an Excel 97–2003 workbook (`.xls`), read by FreeXL, as the rows of a table. Lines are the sheet's row
@@ -35,8 +36,8 @@ public final class XLSSheet: RecordSource {
         guard status == FREEXL_OK, let opened else {
             if let opened { freexl_close(opened) }
             let reason = FileManager.default.fileExists(atPath: path)
-                ? "FreeXL cannot read it (error \(status)) — open it in Excel, WPS or LibreOffice and save the sheet as Excel 97–2003 (.xls) or CSV UTF-8"
-                : "no such file"
+                ? Phrase("error.workbook.freexl", String(status))
+                : Phrase("reason.no-such-file")
             throw WorkbookError.unreadable(path: path, reason: reason)
         }
         let handle = opened
@@ -52,7 +53,7 @@ public final class XLSSheet: RecordSource {
         let sheet = asked.map { asked in sheets.firstIndex(of: asked) ?? Int(asked).map { $0 - 1 } ?? -1 } ?? 0
         guard sheets.indices.contains(sheet), freexl_select_active_worksheet(handle, UInt16(sheet)) == FREEXL_OK else {
             freexl_close(handle)
-            throw WorkbookError.noSheet(path: path, message: "no sheet \(asked ?? "1") — its sheets are \(sheets.joined(separator: ", ")): name one with --sheet NAME or --sheet N")
+            throw WorkbookError.noSheet(path: path, asked: asked ?? "1", sheets: sheets)
         }
         sheetName = sheets[sheet]
         var rowCount: UInt32 = 0, columnCount: UInt16 = 0
@@ -65,8 +66,7 @@ public final class XLSSheet: RecordSource {
         let filled = (0..<min(rows, 50)).map { r in (0..<columns).filter { !Self.text(handle, r, $0).isEmpty }.count }
         guard let headerRow = options.headerRow.map({ $0 - 1 }) ?? Workbook.headerIndex(filled: filled), headerRow >= 0, headerRow < rows else {
             freexl_close(handle)
-            let others = sheets.count > 1 && asked == nil ? " — the workbook's sheets are \(sheets.joined(separator: ", ")): name the one with the table with --sheet" : ""
-            throw WorkbookError.noHeader(path: path, message: "sheet \(sheetName) has no header row (a row of column names) in its first 50 rows\(others)")
+            throw WorkbookError.noHeader(path: path, sheet: sheetName, headerRow: nil, otherSheets: sheets.count > 1 && asked == nil ? sheets : [])
         }
         var names = (0..<columns).map { Self.text(handle, headerRow, $0).trimmingCharacters(in: .whitespaces) }
         while names.last?.isEmpty == true { names.removeLast() }

@@ -1,3 +1,4 @@
+import FacilityText
 import Foundation
 
 /// A sheet of an Office Open XML workbook (`.xlsx`, as Excel, WPS, LibreOffice and openpyxl write it), read as the
@@ -32,37 +33,37 @@ public final class XLSXSheet: RecordSource {
     /// on `options.headerRow` or found.
     public init(path: String, options: WorkbookOptions = WorkbookOptions()) throws {
         self.path = path
-        func unreadable(_ reason: String) -> WorkbookError {
-            .unreadable(path: path, reason: reason + " — open it in Excel, WPS or LibreOffice and save it again as .xlsx, or save the sheet as CSV UTF-8")
+        func unreadable(_ reason: Phrase) -> WorkbookError {
+            .unreadable(path: path, reason: WorkbookError.saveAgain(reason))
         }
         let package: XLSXPackage
         do {
             package = try XLSXPackage(path: path)
         } catch let failure as ZipArchive.Failure {
             if failure.message == "no such file" || failure.message == "permission denied" {
-                throw WorkbookError.unreadable(path: path, reason: failure.message)
+                throw WorkbookError.unreadable(path: path, reason: .reason(failure.message))
             }
-            throw unreadable("not an .xlsx workbook: \(failure.message)")
+            throw unreadable(Phrase("error.workbook.not-xlsx", arguments: [.phrase(.reason(failure.message))]))
         } catch let failure as XMLStream.Failure {
-            throw unreadable("its parts are not well-formed XML: \(failure.message)")
+            throw unreadable(Phrase("error.workbook.not-xml", failure.message))
         }
         byteCount = package.fileSize
         let names = package.sheets.map(\.name)
         let asked = options.sheet
         let index = asked.map { asked in names.firstIndex(of: asked) ?? Int(asked).map { $0 - 1 } ?? -1 } ?? 0
         guard package.sheets.indices.contains(index) else {
-            throw WorkbookError.noSheet(path: path, message: "no sheet \(asked ?? "1") — its sheets are \(names.joined(separator: ", ")): name one with --sheet NAME or --sheet N")
+            throw WorkbookError.noSheet(path: path, asked: asked ?? "1", sheets: names)
         }
         sheetName = names[index]
         guard let entry = package.archive.entry(named: package.sheets[index].part) else {
-            throw unreadable("sheet \(sheetName)'s part \(package.sheets[index].part) is missing from the archive")
+            throw unreadable(Phrase("error.workbook.part-missing", sheetName, package.sheets[index].part))
         }
         let rows = SheetRows(strings: package.sharedStrings, dateStyles: package.dateStyles, date1904: package.date1904)
         let reader: ZipArchive.EntryReader
         do {
             reader = try ZipArchive.EntryReader(archive: package.archive, entry: entry)
         } catch let failure as ZipArchive.Failure {
-            throw unreadable(failure.message)
+            throw unreadable(.reason(failure.message))
         }
         self.rows = rows
         self.reader = reader
@@ -82,9 +83,8 @@ public final class XLSXSheet: RecordSource {
             headerIndex = Workbook.headerIndex(filled: first.filter { $0.line <= 50 }.map { $0.fields.filter { !$0.isEmpty }.count })
         }
         guard let headerIndex else {
-            let place = options.headerRow.map { "on row \($0) (--header-row)" } ?? "in its first 50 rows"
-            let others = names.count > 1 && asked == nil ? " — the workbook's sheets are \(names.joined(separator: ", ")): name the one with the table with --sheet" : ""
-            throw WorkbookError.noHeader(path: path, message: "sheet \(sheetName) has no header row (a row of column names) \(place)\(others)")
+            throw WorkbookError.noHeader(path: path, sheet: sheetName, headerRow: options.headerRow,
+                                         otherSheets: names.count > 1 && asked == nil ? names : [])
         }
         var headerNames = rows.ready[headerIndex].fields.map { $0.trimmingCharacters(in: .whitespaces) }
         while headerNames.last?.isEmpty == true { headerNames.removeLast() }
@@ -120,10 +120,10 @@ public final class XLSXSheet: RecordSource {
         do {
             let more = try reader.next { rows.feed($0) }
             if !more { rows.finish() }
-            if let failure = rows.failure { throw WorkbookError.unreadable(path: path, reason: "sheet \(sheet): \(failure)") }
+            if let failure = rows.failure { throw WorkbookError.unreadable(path: path, reason: Phrase("error.workbook.in-sheet", sheet, "\(failure)")) }
             return !more
         } catch let failure as ZipArchive.Failure {
-            throw WorkbookError.unreadable(path: path, reason: "sheet \(sheet): \(failure.message)")
+            throw WorkbookError.unreadable(path: path, reason: Phrase("error.workbook.in-sheet", arguments: [.text(sheet), .phrase(.reason(failure.message))]))
         }
     }
 }

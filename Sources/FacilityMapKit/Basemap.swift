@@ -1,4 +1,5 @@
 import FacilityFormats
+import FacilityText
 import Foundation
 
 /// A base map of XYZ tiles under the coverage map (`--basemap`): an address template with `{z}`, `{x}` and `{y}`
@@ -12,23 +13,24 @@ public struct Basemap: Sendable, Equatable {
     public let maxZoom: Int
 
     /// What is wrong with a template, said so that the user can mend it.
-    public struct Problem: Error, CustomStringConvertible {
-        public let description: String
+    public struct Problem: PhrasedError {
+        public let phrase: Phrase
+        init(_ key: String, _ arguments: String...) { phrase = Phrase(key, arguments: arguments.map(Phrase.Argument.text)) }
     }
 
     public init(template: String, subdomains: String = "abc", attribution: String = "", maxZoom: Int = 18) throws {
         guard let url = URL(string: template.replacingOccurrences(of: "{", with: "%7B").replacingOccurrences(of: "}", with: "%7D")),
               ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-            throw Problem(description: "--basemap \(template) is not an http(s) address: give a tile template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+            throw Problem("basemap.not-http", template)
         }
         guard template.contains("{z}"), template.contains("{x}"), template.contains("{y}") || template.contains("{-y}") else {
-            throw Problem(description: "--basemap \(template) lacks {z}, {x} or {y}: XYZ tiles are addressed by all three, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+            throw Problem("basemap.no-zxy", template)
         }
         if template.contains("{s}") && subdomains.isEmpty {
-            throw Problem(description: "--basemap \(template) has {s} but --basemap-subdomains is empty: give the letters or digits it stands for, e.g. 01234567")
+            throw Problem("basemap.no-subdomains", template)
         }
         guard (1...22).contains(maxZoom) else {
-            throw Problem(description: "--basemap-max-zoom \(maxZoom) is not a zoom from 1 to 22")
+            throw Problem("basemap.max-zoom", String(maxZoom))
         }
         self.template = template
         self.subdomains = subdomains
@@ -46,13 +48,13 @@ public struct Basemap: Sendable, Equatable {
         if host.contains("{s}") {
             let labels = host.split(separator: ".", omittingEmptySubsequences: false)
             guard labels.count > 2, labels[0].contains("{s}"), !labels.dropFirst().contains(where: { $0.contains("{") }) else {
-                throw Problem(description: "--basemap \(template): {s} may stand only in the host's first label (as in https://t{s}.tianditu.gov.cn/…)")
+                throw Problem("basemap.s-first-label", template)
             }
             host = "*." + labels.dropFirst().joined(separator: ".")
         }
         guard !host.contains("{"), !host.contains("}"), !host.isEmpty,
               host.allSatisfy({ $0.isLetter || $0.isNumber || "-.:*[]".contains($0) }) else {
-            throw Problem(description: "--basemap \(template): the host may hold no placeholder but {s} in its first label")
+            throw Problem("basemap.host-placeholder", template)
         }
         return "\(scheme)://\(host)"
     }

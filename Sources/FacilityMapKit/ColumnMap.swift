@@ -82,8 +82,8 @@ struct ColumnMap<Field: Hashable & CaseIterable & RawRepresentable> where Field.
     }
 
     /// A warning for each extra column that looks like a known field.
-    var lookalikeWarnings: [String] {
-        lookalikes.map { "column \($0.name) is kept as a text attribute, not as \($0.field.rawValue) — did you mean \($0.known) (\($0.field.rawValue))? Rename the column to have it read as \($0.field.rawValue)" }
+    var lookalikeWarnings: [Phrase] {
+        lookalikes.map { Phrase("warning.lookalike-column", $0.name, $0.field.rawValue, $0.known) }
     }
 
     /// The trimmed value of `field` in `row`, or nil when the column is absent or the cell is empty.

@@ -15,11 +15,11 @@ public enum ExactSiting {
     /// The optimal picks (candidate indices), or nil when GLPK proves no optimum within `seconds`.
     public static func solve(_ problem: SitingProblem, seconds: Int = 60) throws -> [Int]? {
         guard let glpsol else {
-            throw SitingError(message: "--exact needs GLPK's glpsol — install Debian's glpk-utils (Scripts/setup does), or drop --exact")
+            throw SitingError(Phrase("siting.no-glpsol"))
         }
         let nonZeros = problem.sets.reduce(0) { $0 + $1.count }
         guard nonZeros <= maxNonZeros else {
-            throw SitingError(message: "--exact solves small cases: \(problem.area.name) (\(problem.area.code)) has \(problem.sets.count) candidates reaching \(nonZeros) units in all (at most \(maxNonZeros)) — drop --exact, or narrow it with --target and --by")
+            throw SitingError(Phrase("siting.exact-too-large", problem.area.name, problem.area.code, String(problem.sets.count), String(nonZeros), String(maxNonZeros)))
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("facilitymap-exact-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -63,7 +63,7 @@ public struct FacilityImporter {
         let hashing = Background<String, any Error> { try SHA256.hex(ofFileAt: path) }
         var summary = ImportSummary(file: sourceName ?? path, sha256: "")
         summary.header = reader.header
-        summary.warnings += columns.lookalikeWarnings
+        summary.warningPhrases += columns.lookalikeWarnings
         Trace.mark("import: header read")
         let areas = try AreaIndex(store: store, levels: [.city, .district])
         Trace.mark("import: areas read")
@@ -103,7 +103,8 @@ public struct FacilityImporter {
         }
         progress?(summary.rows, reader.byteCount, reader.byteCount)
         if unknownUnits > 0 {
-            summary.warnings.append("\(counted(unknownUnits, "row")) \(unknownUnits == 1 ? "names" : "name") a unit (\(columns.name(.unit))) that is not in the store — import the units, or check the codes")
+            summary.warningPhrases.append(Phrase(unknownUnits == 1 ? "warning.unknown-unit.one" : "warning.unknown-unit.other",
+                                                 String(unknownUnits), columns.name(.unit)))
         }
         if let rejectsPath, !summary.rejections.isEmpty {
             try RejectsFile.write(summary.rejections, header: reader.header, encoding: rejectsEncoding ?? reader.rejectsEncoding, to: rejectsPath,

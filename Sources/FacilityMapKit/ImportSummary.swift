@@ -51,8 +51,10 @@ public struct ImportSummary: Sendable {
     public var updated = 0
     public var unchanged = 0
     public var rejections: [Rejection] = []
-    /// Things worth a look that did not stop a row (e.g. a polygon repaired with MakeValid).
-    public var warnings: [String] = []
+    /// Things worth a look that did not stop a row (e.g. a polygon repaired with MakeValid), to be said in any language.
+    public var warningPhrases: [Phrase] = []
+    /// The warnings in English (the API's).
+    public var warnings: [String] { warningPhrases.map { $0.text(in: .en) } }
     /// False when `--strict` refused the file because of a rejected row: then nothing was written.
     public var committed = true
     /// Its number in the import log, once recorded (nil when nothing was written).

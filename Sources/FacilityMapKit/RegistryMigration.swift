@@ -36,7 +36,7 @@ public enum RegistryMigration {
 }
 
 /// A `migrate` that cannot start: what was asked is not a copy between the two engines. Nothing is written.
-public enum MigrationError: Error, Equatable, CustomStringConvertible {
+public enum MigrationError: PhrasedError, Equatable {
     /// `--from` names a SQLite store that does not exist.
     case noSuchStore(path: String)
     /// `--to` names a SQLite store that exists: migration fills new stores only.
@@ -44,12 +44,11 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible {
     /// Both sides are files, or both are addresses.
     case notBetweenEngines
 
-    public var description: String {
+    public var phrase: Phrase {
         switch self {
-        case let .noSuchStore(path): "\(path): no such store — give the SQLite store to copy with --from"
-        case let .targetExists(path): "\(path): exists already — migrate into a new store (a path that does not exist yet)"
-        case .notBetweenEngines:
-            "migrate copies between a SQLite store and PostgreSQL: one of --from and --to must be a postgresql:// address, the other a file"
+        case let .noSuchStore(path): Phrase("error.migrate.no-such-store", path)
+        case let .targetExists(path): Phrase("error.migrate.target-exists", path)
+        case .notBetweenEngines: Phrase("error.migrate.not-between-engines")
         }
     }
 }

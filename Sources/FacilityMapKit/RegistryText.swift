@@ -6,9 +6,10 @@ import Foundation
 /// The registry's records as text: JSON for the API and `--format json`, tables for the command line.
 public enum RegistryText {
     /// `kinds hospital, village_clinic in 410303 and below` (or `every kind, everywhere`).
-    public static func scope(of token: WriteToken) -> String {
-        let kinds = token.kinds.isEmpty ? "every kind" : "kinds " + token.kinds.map(\.rawValue).joined(separator: ", ")
-        return kinds + (token.unit.map { " in \($0) and below" } ?? ", everywhere")
+    public static func scope(of token: WriteToken, in language: Language = .en) -> String {
+        let kinds = token.kinds.isEmpty ? Message("token.scope.every-kind").text(in: language)
+            : Message("token.scope.kinds").text(token.kinds.map(\.rawValue).joined(separator: ", "), in: language)
+        return token.unit.map { Message("token.scope.in").text(kinds, $0, in: language) } ?? Message("token.scope.everywhere").text(kinds, in: language)
     }
 
     public static func json(_ token: WriteToken) -> String {

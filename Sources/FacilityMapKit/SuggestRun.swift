@@ -40,12 +40,14 @@ public enum SuggestFormatter {
         }
     }
 
-    /// What a capacity, share or city-wide count target's proposals add, in words: `beds`, `places converted`, …
-    static func amountWord(_ report: SitingReport) -> String {
+    /// What a capacity, share or city-wide count target's proposals add, in words: `beds`, `places to convert`, …
+    static func amountWord(_ report: SitingReport, in language: Language = .en) -> String {
         switch report.target.metric {
-        case .perPopulation: return report.target.field?.rawValue ?? "amount"
-        case .share: return report.target.field.map { "\($0.rawValue) to convert" } ?? "facilities to convert"
-        default: return "new"
+        case .perPopulation: return report.target.field.map { Message("field." + $0.rawValue).text(in: language) } ?? Message("suggest.amount").text(in: language)
+        case .share:
+            let what = report.target.field.map { Message("field." + $0.rawValue).text(in: language) } ?? Message("suggest.facilities").text(in: language)
+            return Message("suggest.to-convert").text(what, in: language)
+        default: return Message("table.new").text(in: language)
         }
     }
 
@@ -68,28 +70,36 @@ public enum SuggestFormatter {
         }
     }
 
-    static func capacityTable(_ report: SitingReport) -> String {
+    static func capacityTable(_ report: SitingReport, in language: Language = .en) -> String {
         let t = report.target
-        let word = amountWord(report)
+        let word = amountWord(report, in: language)
         let what: String
+        let field = t.field.map { Message("field." + $0.rawValue).text(in: language) }
         switch t.metric {
-        case .perPopulation: what = "goal \(measure(report.goal, report)) \(t.field?.rawValue ?? "") per \(Int(t.per ?? 1)) people"
-        case .share: what = "goal \(percent(report.goal)) of \(t.field?.rawValue ?? "facilities") \(t.whereAttribute ?? "inclusive")"
-        default: what = "goal \(Int(report.goal)) facilities, spread over the \(t.units?.rawValue ?? "township") units with the fewest"
+        case .perPopulation:
+            what = Message("suggest.goal.per-population").text(measure(report.goal, report), field ?? "", String(Int(t.per ?? 1)), in: language)
+        case .share:
+            what = Message("suggest.goal.share").text(percent(report.goal), field ?? Message("suggest.facilities").text(in: language),
+                                                      t.whereAttribute ?? "inclusive", in: language)
+        default:
+            what = Message("suggest.goal.count-spread").text(String(Int(report.goal)), Message("level." + (t.units ?? .township).rawValue).text(in: language),
+                                                             in: language)
         }
-        var out = "\(t.id)  \(t.title)  (\(what), \(report.year); facilities open on \(report.asOf))\n"
+        var out = Message("suggest.title").text(t.id, t.title, what, String(report.year), "\(report.asOf)", in: language) + "\n"
         let rows = report.areas.map { a in
             [a.area.code, a.area.name, measure(a.valueBefore, report), String(a.amount), String(a.proposals.count), measure(a.valueAfter, report)]
         }
-        let total = ["", "total", measure(report.totalBefore, report), String(report.areas.reduce(0) { $0 + $1.amount }),
+        let total = ["", Message("suggest.total").text(in: language), measure(report.totalBefore, report), String(report.areas.reduce(0) { $0 + $1.amount }),
                      String(report.proposals.count), measure(report.totalAfter, report)]
-        out += TextTable.render(header: ["code", "area", "before", word, t.metric == .share ? "conversions" : "sites", "after"],
-                                rows: rows + [total], rightAligned: [2, 3, 4, 5])
+        let headings = Message.headings(["code", "area", "before"], in: language) + [word]
+            + Message.headings([t.metric == .share ? "conversions" : "sites", "after"], in: language)
+        out += TextTable.render(header: headings, rows: rows + [total], rightAligned: [2, 3, 4, 5])
         if !report.proposals.isEmpty {
-            out += t.metric == .share ? "facilities to convert, the largest first:\n" : "proposed sites:\n"
+            out += Message(t.metric == .share ? "suggest.to-convert-largest-first" : "suggest.proposed-sites").text(in: language) + "\n"
             let count = t.metric == .count
             out += TextTable.render(
-                header: ["area", "pick", "id", t.metric == .share ? "facility" : "site", "lon", "lat"] + (count ? ["in"] : [word, "serves"]),
+                header: Message.headings(["area", "pick", "id", t.metric == .share ? "facility" : "site", "lon", "lat"], in: language)
+                    + (count ? Message.headings(["located-in"], in: language) : [word] + Message.headings(["serves"], in: language)),
                 rows: report.proposals.map { p in
                     let serves = p.covers.map { "\($0.code) \($0.name)" }.joined(separator: ", ")
                     return [p.area.code, String(p.pick), id(p, report), p.existing?.name ?? p.site.name,
@@ -103,22 +113,29 @@ public enum SuggestFormatter {
     static func percent(_ share: Double?) -> String { share.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
 
     /// `goal 50.0% of villages within 1000 m`; at 0 m, `goal: every community with a facility inside it`.
-    static func coverageGoal(_ goal: Double?, units: UnitLevel?, withinMetres: Double) -> String {
-        let plural = units.map(CoverageFormatter.plural) ?? "units"
-        if withinMetres > 0 { return "goal \(percent(goal)) of \(plural) within \(Int(withinMetres)) m" }
-        if let goal, goal >= 1 - 1e-9 { return "goal: every \(units?.rawValue ?? "unit") with a facility inside it" }
-        return "goal \(percent(goal)) of \(plural) with a facility inside them"
+    static func coverageGoal(_ goal: Double?, units: UnitLevel?, withinMetres: Double, in language: Language = .en) -> String {
+        let plural = units.map { Message("level." + $0.rawValue + ".plural").text(in: language) } ?? Message("suggest.units").text(in: language)
+        if withinMetres > 0 { return Message("suggest.goal.within").text(percent(goal), plural, String(Int(withinMetres)), in: language) }
+        if let goal, goal >= 1 - 1e-9 {
+            return Message("suggest.goal.every").text(units.map { Message("level." + $0.rawValue).text(in: language) } ?? Message("suggest.unit").text(in: language),
+                                                      in: language)
+        }
+        return Message("suggest.goal.inside").text(percent(goal), plural, in: language)
     }
 
-    public static func table(_ reports: [SitingReport]) -> String {
+    /// The proposals as tables for people, in `language`: headings and words from the catalogues; codes, names, ids and
+    /// numbers as they are.
+    public static func table(_ reports: [SitingReport], in language: Language = .en) -> String {
         var out = ""
         for report in reports {
-            if isCapacity(report) { out += capacityTable(report); continue }
+            if isCapacity(report) { out += capacityTable(report, in: language); continue }
             let t = report.target
             let goal = t.metric == .count
-                ? "goal \(percent(report.goal)) of \(t.perArea?.rawValue ?? "area") units with at least \(t.min)"
-                : coverageGoal(report.goal, units: t.units, withinMetres: t.withinMetres)
-            out += "\(t.id)  \(t.title)  (\(goal), \(report.year); facilities open on \(report.asOf))\n"
+                ? Message("suggest.goal.per-area").text(percent(report.goal),
+                                                        t.perArea.map { Message("level." + $0.rawValue).text(in: language) } ?? Message("suggest.area").text(in: language),
+                                                        String(t.min), in: language)
+                : coverageGoal(report.goal, units: t.units, withinMetres: t.withinMetres, in: language)
+            out += Message("suggest.title").text(t.id, t.title, goal, String(report.year), "\(report.asOf)", in: language) + "\n"
             let exact = report.areas.contains { $0.greedy != nil }
             let rows = report.areas.map { a in
                 [a.area.code, a.area.name, String(a.units), String(a.coveredBefore), String(a.needed), String(a.proposals.count),
@@ -129,18 +146,18 @@ public enum SuggestFormatter {
                 $0.bound += $1.lowerBound; $0.after += $1.coveredAfter
             }
             let share = { (n: Int) in total.units == 0 ? nil : Double(n) / Double(total.units) }
-            out += TextTable.render(header: ["code", "area", "units", "covered", "needed", exact ? "new (exact)" : "new",
-                                             exact ? "greedy" : "at least", "before", "after"],
-                                    rows: rows + [["", "total", String(total.units), String(total.before), String(total.needed),
+            out += TextTable.render(header: Message.headings(["code", "area", "units", "covered", "needed", exact ? "new-exact" : "new",
+                                                              exact ? "greedy" : "at-least", "before", "after"], in: language),
+                                    rows: rows + [["", Message("suggest.total").text(in: language), String(total.units), String(total.before), String(total.needed),
                                                    String(total.new),
                                                    exact ? String(report.areas.reduce(0) { $0 + ($1.greedy ?? $1.proposals.count) }) : String(total.bound),
                                                    percent(share(total.before)),
                                                    percent(share(total.after))]],
                                     rightAligned: [2, 3, 4, 5, 6, 7, 8])
             if !report.proposals.isEmpty {
-                out += "proposed sites, in pick order per area (new = greedy picks; at least = no fewer sites can do it):\n"
+                out += Message("suggest.proposed-in-order").text(in: language) + "\n"
                 out += TextTable.render(
-                    header: ["area", "pick", "id", "site", "lon", "lat", "covers"],
+                    header: Message.headings(["area", "pick", "id", "site", "lon", "lat", "covers"], in: language),
                     rows: report.proposals.map { p in
                         [p.area.code, String(p.pick), id(p, report), p.site.name, String(format: "%.6f", p.site.location.lon),
                          String(format: "%.6f", p.site.location.lat),
@@ -300,7 +317,7 @@ public enum SuggestFormatter {
         while let row = try reader.next() {
             guard let lon = columns.value(.lon, in: row.fields).flatMap(Double.init), let lat = columns.value(.lat, in: row.fields).flatMap(Double.init),
                   (-180...180).contains(lon), (-90...90).contains(lat) else {
-                throw SitingError(message: "\(path):\(row.line): lon/lat: not a longitude and latitude in degrees — fix the row or remove it")
+                throw SitingError(Phrase("siting.bad-plot", path, String(row.line)))
             }
             let id = columns.value(.id, in: row.fields) ?? "site-\(row.line)"
             sites.append(CandidateSite(id: id, name: columns.value(.name, in: row.fields) ?? id,

@@ -99,7 +99,7 @@ public struct UnitImporter {
             summary = prepared.summary
         case let .table(reader):
             table = (reader, try columns(of: reader))
-            summary.warnings += table!.columns.lookalikeWarnings
+            summary.warningPhrases += table!.columns.lookalikeWarnings
             summary.header = reader.header
         }
         Trace.mark("opened")
@@ -274,7 +274,8 @@ public struct UnitImporter {
                     var seen = Set<FacilityGeometry.Polygon>()
                     let distinct = boundary.polygons.filter { seen.insert($0).inserted }
                     if distinct.count < boundary.polygons.count {
-                        summary.warnings.append("\(path):\(feature.line): geometry: feature \(feature.index) (\(code) \(name)): \(boundary.polygons.count - distinct.count) of its \(boundary.polygons.count) polygons repeat another exactly — dropped")
+                        summary.warningPhrases.append(Phrase("warning.repeated-polygons", path, String(feature.line), String(feature.index), code, name,
+                                                                      String(boundary.polygons.count - distinct.count), String(boundary.polygons.count)))
                         boundary = MultiPolygon(distinct)
                     }
                 }
@@ -298,7 +299,9 @@ public struct UnitImporter {
                             reject("geometry", "\(validity.reason ?? "invalid polygon") and MakeValid leaves no area — fix the polygon in the source")
                             return
                         }
-                        summary.warnings.append("\(path):\(feature.line): geometry: feature \(feature.index) (\(code) \(name)): \(validity.reason ?? "invalid polygon") — repaired with MakeValid; check the result")
+                        summary.warningPhrases.append(Phrase("warning.repaired-polygon", arguments: [
+                            .text(path), .text(String(feature.line)), .text(String(feature.index)), .text(code), .text(name),
+                            .phrase(validity.reason.map { .verbatim($0) } ?? Phrase("warning.invalid-polygon"))]))
                         boundary = repaired
                     }
                 } catch let spent as GeometryBudgetExceeded {

@@ -1,5 +1,8 @@
+import FacilityFormats
+import FacilityText
+
 /// Why the store refused or failed. Each message says what happened and what to do.
-public enum StoreError: Error, Equatable, CustomStringConvertible {
+public enum StoreError: PhrasedError, Equatable {
     /// The folder that should hold the store does not exist (no folder is created).
     case missingDirectory(path: String, directory: String)
     /// The file exists but is not a SQLite database, or is a database another program made.
@@ -21,28 +24,19 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// A copy (`facilitymap migrate`) into a store that already holds rows.
     case notEmpty(path: String, table: String)
 
-    public var description: String {
+    public var phrase: Phrase {
         switch self {
-        case let .missingDirectory(path, directory):
-            "\(path): the folder \(directory) does not exist — create it first, or give another --store path"
-        case let .notAFacilityMapStore(path, reason):
-            "\(path): not a FacilityMap store (\(reason)) — FacilityMap never changes a file it did not create; give another --store path"
-        case let .newerSchema(path, found, supported):
-            "\(path): this store has schema version \(found), written by a newer FacilityMap (this one knows up to \(supported)) — use a newer facilitymap, or another --store path"
-        case let .cannotOpen(path, reason):
-            "\(path): cannot open the store: \(reason)"
-        case let .readOnly(path):
-            "\(path): the store is read-only — check the file's and its folder's permissions, or give another --store path"
-        case let .diskFull(path):
-            "\(path): the disk is full (or a file size limit was reached) — nothing was changed; free space and run the command again"
-        case let .busy(path, seconds):
-            "\(path): another facilitymap process kept the store busy for more than \(seconds) s — nothing was changed; run the command again when it has finished"
-        case let .notEmpty(path, table):
-            "\(path): its \(table) table is not empty — migrate into a new store (a path that does not exist yet)"
-        case let .tokenExists(name):
-            "a token named \(name) exists already — remove it first (`facilitymap token remove \(name)`) or choose another name"
-        case let .sqlite(path, code, message, sql):
-            "\(path): the store failed (SQLite \(code): \(message)) while running: \(sql.prefix(200))"
+        case let .missingDirectory(path, directory): Phrase("error.store.missing-directory", path, directory)
+        case let .notAFacilityMapStore(path, reason): Phrase("error.store.foreign", arguments: [.text(path), .phrase(.reason(reason))])
+        case let .newerSchema(path, found, supported): Phrase("error.store.newer-schema", path, String(found), String(supported))
+        case let .cannotOpen(path, reason): Phrase("error.store.cannot-open", arguments: [.text(path), .phrase(.reason(reason))])
+        case let .readOnly(path): Phrase("error.store.read-only", path)
+        case let .diskFull(path): Phrase("error.store.disk-full", path)
+        case let .busy(path, seconds): Phrase("error.store.busy", path, String(seconds))
+        case let .notEmpty(path, table): Phrase("error.store.not-empty", path, table)
+        case let .tokenExists(name): Phrase("error.store.token-exists", name)
+        // SQLite's own words and the statement stay as SQLite gives them.
+        case let .sqlite(path, code, message, sql): Phrase("error.store.sqlite", path, String(code), message, String(sql.prefix(200)))
         }
     }
 }

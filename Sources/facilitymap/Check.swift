@@ -22,14 +22,14 @@ struct Check: ParsableCommand {
     ) }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Option(name: .customLong("in"), help: ArgumentHelp("Only facilities and units in this unit's subtree.", valueName: "code"))
+    @Option(name: .customLong("in"), help: ArgumentHelp(Message("option.only-facilities-and-units-in-this-unit-s-subtree").text(), valueName: "code"))
     var within: String?
-    @Option(help: "Only facilities of this kind (English or Chinese name; unit rules are skipped).") var kind: String?
-    @Option(help: "table, csv or json.") var format: CheckFormat = .table
+    @Option(help: ArgumentHelp(Message("option.only-facilities-of-this-kind-english-or-chinese").text())) var kind: String?
+    @Option(help: ArgumentHelp(Message("option.table-csv-or-json").text())) var format: CheckFormat = .table
     @OptionGroup var csv: CSVEncodingOption
-    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe: error or warning.")
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp(Message("option.exit-1-when-a-finding-is-at-least-this-severe-er").text()))
     var failOn: Severity = .warning
-    @Option(name: .customLong("max-distance"), help: ArgumentHelp("Metres from a point-only unit beyond which a facility registered to it is reported.", valueName: "metres"))
+    @Option(name: .customLong("max-distance"), help: ArgumentHelp(Message("option.metres-from-a-point-only-unit-beyond-which-a-fac").text(), valueName: "metres"))
     var maxDistance: Double = 5_000
 
     func validate() throws {
@@ -42,7 +42,7 @@ struct Check: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         if let within, try !store.containsUnit(code: within) {
-            printError("--in \(within): no such unit in the store — `facilitymap list units` shows the codes")
+            printError(Message("cli.check-no-unit").text(within))
             throw Exit(status: 2)
         }
         let check = QualityCheck(maxDistanceMetres: maxDistance, within: within, kind: kind.flatMap(FacilityKind.init(argument:)))

@@ -8,9 +8,9 @@ struct TargetsCommand: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "targets",
         abstract: Message("help.targets-command").text(),
-        discussion: "`coverage --target`, `suggest --target` and `export geojson --layer coverage --target` take an id or a title from this list.") }
+        discussion: Message("option.coverage-target-suggest-target-and-export-geojso").text()) }
 
-    @Option(help: ArgumentHelp("A targets YAML file (default: the built-in Luoyang plan).", valueName: "file"))
+    @Option(help: ArgumentHelp(Message("option.a-targets-yaml-file-default-the-built-in-luoyang").text(), valueName: "file"))
     var targets: String?
 
     func run() throws {
@@ -35,15 +35,15 @@ struct Coverage: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var planOptions: PlanOptions
-    @Option(help: ArgumentHelp("Only the target with this id.", valueName: "id")) var target: String?
-    @Option(help: ArgumentHelp("table, csv, json or xlsx (a workbook, written to --out).",
-                               discussion: "Default: xlsx when --out ends in .xlsx, else table."))
+    @Option(help: ArgumentHelp(Message("option.only-the-target-with-this-id").text(), valueName: "id")) var target: String?
+    @Option(help: ArgumentHelp(Message("option.table-csv-json-or-xlsx-a-workbook-written-to-out").text(),
+                               discussion: Message("option.default-xlsx-when-out-ends-in-xlsx-else-table").text()))
     var format: ReportFormat?
-    @Option(help: ArgumentHelp("Write the report to this file instead of standard output (--format xlsx needs it).",
+    @Option(help: ArgumentHelp(Message("option.write-the-report-to-this-file-instead-of-standar").text(),
                                valueName: "file"))
     var out: String?
     @OptionGroup var csv: CSVEncodingOption
-    @Flag(help: "Exit with status 3 when any target is unmet (for scripts and CI).") var check = false
+    @Flag(help: ArgumentHelp(Message("option.exit-with-status-3-when-any-target-is-unmet-for").text())) var check = false
 
     /// The format asked for, else the one --out's name says.
     var chosenFormat: ReportFormat {
@@ -69,7 +69,7 @@ struct Coverage: ParsableCommand {
             do {
                 try data.write(to: URL(fileURLWithPath: out), options: .atomic)
             } catch {
-                printError("facilitymap: \(out): cannot write the report (\((error as NSError).localizedDescription)) — check the folder exists and is writable")
+                printError("facilitymap: " + Message("cli.cannot-write-report").text(out, (error as NSError).localizedDescription))
                 throw Exit(status: 1)
             }
         case (let format, nil):

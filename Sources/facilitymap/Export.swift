@@ -13,13 +13,13 @@ struct Export: ParsableCommand {
 
 /// Options that choose a plan, a day and a level, shared by `export geojson --layer coverage` and `map`.
 struct PlanOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A targets YAML file (default: the built-in Luoyang plan).", valueName: "file"))
+    @Option(help: ArgumentHelp(Message("option.a-targets-yaml-file-default-the-built-in-luoyang").text(), valueName: "file"))
     var targets: String?
-    @Option(help: "The goal year (default: the next goal year from --as-of, else the latest goal year).") var year: Int?
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("Count facilities open on this day (default: the end of the goal year).",
+    @Option(help: ArgumentHelp(Message("option.the-goal-year-default-the-next-goal-year-from-as").text())) var year: Int?
+    @Option(name: .customLong("as-of"), help: ArgumentHelp(Message("option.count-facilities-open-on-this-day-default-the-en").text(),
                                                              valueName: "YYYY-MM-DD"))
     var asOf: String?
-    @Option(help: "The level of the areas: city, district or township.") var by: String = "district"
+    @Option(help: ArgumentHelp(Message("option.the-level-of-the-areas-city-district-or-township").text())) var by: String = "district"
 
     var level: UnitLevel? {
         UnitLevel(argument: by).flatMap { [.city, .district, .township].contains($0) ? $0 : nil }
@@ -62,14 +62,14 @@ struct ExportGeoJSON: ParsableCommand {
     ) }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Option(help: "facilities, units or coverage.") var layer: GeoJSONExport.Layer
-    @Option(help: "facilities: only this kind.") var kind: String?
-    @Option(name: .customLong("in"), help: ArgumentHelp("facilities, units: only this unit and what lies below it.", valueName: "code"))
+    @Option(help: ArgumentHelp(Message("option.facilities-units-or-coverage").text())) var layer: GeoJSONExport.Layer
+    @Option(help: ArgumentHelp(Message("option.facilities-only-this-kind").text())) var kind: String?
+    @Option(name: .customLong("in"), help: ArgumentHelp(Message("option.facilities-units-only-this-unit-and-what-lies-be").text(), valueName: "code"))
     var within: String?
-    @Option(help: ArgumentHelp("coverage: the target's id (default: the plan's first target).", valueName: "id")) var target: String?
+    @Option(help: ArgumentHelp(Message("option.coverage-the-target-s-id-default-the-plan-s-firs").text(), valueName: "id")) var target: String?
     @OptionGroup var planOptions: PlanOptions
-    @Option(help: "wgs84 (default), gcj02 or bd09.") var crs: String = "wgs84"
-    @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "file")) var out: String?
+    @Option(help: ArgumentHelp(Message("option.wgs84-default-gcj02-or-bd09").text())) var crs: String = "wgs84"
+    @Option(help: ArgumentHelp(Message("option.the-file-to-write-default-standard-output").text(), valueName: "file")) var out: String?
 
     func validate() throws {
         if let kind, FacilityKind(argument: kind) == nil {
@@ -84,7 +84,7 @@ struct ExportGeoJSON: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         if let within, try !store.containsUnit(code: within) {
-            printError("no unit with code \(within) in \(store.location) — see `facilitymap list units`")
+            printError(Message("cli.no-unit").text(within, "\(store.location)"))
             throw Exit(status: 1)
         }
         let export = GeoJSONExport(store: store, outputPath: out, coordinateSystem: CoordinateSystem(argument: crs)!)
@@ -102,7 +102,7 @@ struct ExportGeoJSON: ParsableCommand {
             count = try export.coverage(engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes), plan: plan, target: chosen,
                                         query: planOptions.query(target: chosen.id))
         }
-        if let out { printError("wrote \(count) features to \(out)") }
+        if let out { printError(Message("cli.wrote-features").text(String(count), out)) }
     }
 }
 
@@ -120,9 +120,9 @@ struct MapCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var planOptions: PlanOptions
-    @Option(help: ArgumentHelp("The HTML file to write.", valueName: "file")) var out: String = "coverage.html"
-    @Flag(help: "Also draw the sites `facilitymap suggest` proposes for the targets not met.") var suggest = false
-    @OptionGroup(title: "Base map") var basemap: BasemapOptions
+    @Option(help: ArgumentHelp(Message("option.the-html-file-to-write").text(), valueName: "file")) var out: String = "coverage.html"
+    @Flag(help: ArgumentHelp(Message("option.also-draw-the-sites-facilitymap-suggest-proposes").text())) var suggest = false
+    @OptionGroup(title: Message("option.group.basemap").text()) var basemap: BasemapOptions
 
     func run() throws {
         let store = try storeOptions.open()
@@ -135,7 +135,7 @@ struct MapCommand: ParsableCommand {
             do {
                 suggestions += try SuggestRun.proposals(engine: engine, store: store, plan: plan, query: query, targets: [target])
             } catch let error as SitingError {
-                printError("warning: no proposals drawn for \(target.id): \(error)")
+                printError(Message("cli.no-proposals-drawn").text(target.id, error.phrase.text(in: .current)))
             }
         }
         let html = CoverageMap.html(engine: engine, plan: plan, query: query, suggestions: suggestions, language: .current,
@@ -143,7 +143,7 @@ struct MapCommand: ParsableCommand {
         do {
             try Data(html.utf8).write(to: URL(fileURLWithPath: out))
         } catch {
-            printError("\(out): cannot write the map: \(error.localizedDescription) — check the folder exists and the disk has room")
+            printError(Message("cli.cannot-write-map").text(out, error.localizedDescription))
             throw Exit(status: 1)
         }
         print("wrote \(out)" + (suggest ? " with \(suggestions.reduce(0) { $0 + $1.proposals.count }) proposed sites" : ""))
@@ -161,8 +161,8 @@ struct DemoCommand: ParsableCommand {
             """
     ) }
 
-    @Option(help: "Only this goal year (default: 2023 and 2025).") var year: Int?
-    @Option(help: ArgumentHelp("The folder to write into.", valueName: "dir")) var out: String = "facilitymap-demo"
+    @Option(help: ArgumentHelp(Message("option.only-this-goal-year-default-2023-and-2025").text())) var year: Int?
+    @Option(help: ArgumentHelp(Message("option.the-folder-to-write-into").text(), valueName: "dir")) var out: String = "facilitymap-demo"
 
     func run() throws {
         let demo = Demo(folder: URL(fileURLWithPath: out, isDirectory: true), year: year)

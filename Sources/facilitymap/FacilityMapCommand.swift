@@ -2,6 +2,13 @@ import ArgumentParser
 import FacilityMapKit
 import Foundation
 
+/// The command line. Its help is in the language chosen (`--lang`, else the locale): `main.swift` sets
+/// `Language.current` before anything is parsed, and every command's abstract and every `@Option`/`@Flag`/`@Argument`
+/// help is `Message("help.…")`/`Message("option.…").text()`, read when swift-argument-parser builds the command.
+/// What swift-argument-parser writes itself cannot be translated: its headings (OVERVIEW, USAGE, ARGUMENTS, OPTIONS,
+/// SUBCOMMANDS), `(default: …)`, the `-h, --help` and `--version` lines it adds, its `See 'facilitymap help <subcommand>'`
+/// line, and its own usage errors (`Missing expected argument`, `Unknown option`); those stay English. The commands'
+/// long discussions (the import's column list, check's rules) are English still.
 struct FacilityMapCommand: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "facilitymap",
@@ -15,8 +22,8 @@ struct FacilityMapCommand: ParsableCommand {
 /// `--store`, shared by every command.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The registry: a SQLite store file (created if missing) or a postgresql://user@host:port/database address.",
-        discussion: "Default: $FACILITYMAP_STORE, else ./facilitymap.sqlite.",
+        Message("option.the-registry-a-sqlite-store-file-created-if-miss").text(),
+        discussion: Message("option.default-facilitymap-store-else-facilitymap-sqlit").text(),
         valueName: "path"))
     var store: String?
 
@@ -42,7 +49,7 @@ struct StoreOptions: ParsableArguments {
 /// `--encoding` of the commands that write CSV (`--format csv`).
 struct CSVEncodingOption: ParsableArguments {
     @Option(name: .customLong("encoding"), help: ArgumentHelp(
-        "Encoding of --format csv: utf-8-bom (Excel opens it as it is), utf-8 (no byte order mark) or gb18030.",
+        Message("option.encoding-of-format-csv-utf-8-bom-excel-opens-it").text(),
         valueName: "encoding"))
     var name: String = CSVOutputEncoding.utf8BOM.rawValue
 

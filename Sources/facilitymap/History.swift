@@ -7,13 +7,13 @@ struct History: ParsableCommand {
         abstract: Message("help.history").text()) }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Argument(help: "The facility's id.") var id: String
-    @Option(help: "table or json.") var format: ListFormat = .table
+    @Argument(help: ArgumentHelp(Message("option.the-facility-s-id").text())) var id: String
+    @Option(help: ArgumentHelp(Message("option.table-or-json").text())) var format: ListFormat = .table
 
     func run() throws {
         let store = try storeOptions.open()
         guard let changes = try store.history(facilityID: id) else {
-            printError("no facility with id \(id) in \(store.location) — see `facilitymap list facilities`")
+            printError(Message("cli.no-facility").text(id, "\(store.location)"))
             throw Exit(status: 1)
         }
         switch format {

@@ -12,8 +12,8 @@ struct Import: ParsableCommand {
 
 /// Options shared by both imports.
 struct ImportOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The file's coordinate system: wgs84 or cgcs2000 (the same here), gcj02 or bd09; a Shapefile's projected one as EPSG:NNNN.",
-                               discussion: "GCJ-02 and BD-09 (as copied from Chinese web maps) are converted to WGS-84. A projected EPSG code (EPSG:4547, a CGCS2000 Gauss–Krüger zone; EPSG:3857, Web Mercator) is a Shapefile's system over its .prj, turned into WGS-84 by PROJ."))
+    @Option(help: ArgumentHelp(Message("option.the-file-s-coordinate-system-wgs84-or-cgcs2000-t").text(),
+                               discussion: Message("option.gcj-02-and-bd-09-as-copied-from-chinese-web-maps").text()))
     var crs: String = "wgs84"
 
     /// The Shapefile's projected system `--crs EPSG:NNNN` names; nil for the systems of longitude and latitude.
@@ -29,31 +29,31 @@ struct ImportOptions: ParsableArguments {
         }
     }
 
-    @Option(help: "Text encoding of a CSV file or a Shapefile's .dbf: auto, utf-8 or gb18030 (auto: a CSV's UTF-8 with or without BOM, else GB18030/GBK; a .dbf as its .cpg says, else UTF-8 when it all is, else GBK).")
+    @Option(help: ArgumentHelp(Message("option.text-encoding-of-a-csv-file-or-a-shapefile-s-dbf").text()))
     var encoding: String = "auto"
 
-    @Option(help: ArgumentHelp("The sheet of a workbook (.xlsx, .xls) to read, by name or number (default: the first).", valueName: "name|n"))
+    @Option(help: ArgumentHelp(Message("option.the-sheet-of-a-workbook-xlsx-xls-to-read-by-name").text(), valueName: "name|n"))
     var sheet: String?
 
     @Option(name: .customLong("header-row"), help: ArgumentHelp(
-        "The row of a workbook's sheet that holds the column names (default: the first row at least half as full as the fullest of the first 50: below titles and blank rows).",
+        Message("option.the-row-of-a-workbook-s-sheet-that-holds-the-col").text(),
         valueName: "n"))
     var headerRow: Int?
 
     var workbook: WorkbookOptions { WorkbookOptions(sheet: sheet, headerRow: headerRow) }
 
-    @Flag(help: "Reject the whole file, changing nothing, if any row is bad.")
+    @Flag(help: ArgumentHelp(Message("option.reject-the-whole-file-changing-nothing-if-any-ro").text()))
     var strict = false
 
-    @Flag(name: .customLong("no-check"), help: "Skip the registry check whose summary line ends the import (`facilitymap check`).")
+    @Flag(name: .customLong("no-check"), help: ArgumentHelp(Message("option.skip-the-registry-check-whose-summary-line-ends").text()))
     var noCheck = false
 
-    @Option(help: ArgumentHelp("Write the rejected rows to this CSV, with a reason column, to fix and re-import.",
+    @Option(help: ArgumentHelp(Message("option.write-the-rejected-rows-to-this-csv-with-a-reaso").text(),
                                valueName: "out.csv"))
     var rejects: String?
 
     @Option(name: .customLong("rejects-encoding"), help: ArgumentHelp(
-        "Encoding of the --rejects file: utf-8-bom, utf-8 or gb18030 (default: the input's own — GB18030 for a GB18030 file, else UTF-8 with a byte order mark).",
+        Message("option.encoding-of-the-rejects-file-utf-8-bom-utf-8-or").text(),
         valueName: "encoding"))
     var rejectsEncodingName: String?
 
@@ -102,7 +102,7 @@ func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil, of
     if summary.rejections.count > 200 {
         printError(Message("import.more-rejected").text(String(summary.rejections.count - 200), in: language))
     }
-    for warning in summary.warnings { printError(Message("warning").text(warning, in: language)) }
+    for warning in summary.warningPhrases { printError(Message("warning").text(warning.text(in: language), in: language)) }
     print(summary.line(in: language))
     if let note = summary.repeatNote(in: language) { print(note) }
     var fileErrors: [Finding] = []
@@ -120,17 +120,17 @@ func report(_ summary: ImportSummary, check: (() throws -> [Finding])? = nil, of
 
 /// The limits on a units file's polygons (`import units` and `serve`).
 struct GeometryLimitOptions: ParsableArguments {
-    @Option(name: .customLong("max-vertices-per-feature"), help: ArgumentHelp("Most positions (vertices) one unit's polygons may have.", valueName: "n"))
+    @Option(name: .customLong("max-vertices-per-feature"), help: ArgumentHelp(Message("option.most-positions-vertices-one-unit-s-polygons-may").text(), valueName: "n"))
     var verticesPerFeature = GeometryLimits().verticesPerFeature
-    @Option(name: .customLong("max-vertices"), help: ArgumentHelp("Most positions in one units file.", valueName: "n"))
+    @Option(name: .customLong("max-vertices"), help: ArgumentHelp(Message("option.most-positions-in-one-units-file").text(), valueName: "n"))
     var vertices = GeometryLimits().vertices
-    @Option(name: .customLong("max-parts-per-feature"), help: ArgumentHelp("Most polygons one unit may have (exact repeats dropped first).", valueName: "n"))
+    @Option(name: .customLong("max-parts-per-feature"), help: ArgumentHelp(Message("option.most-polygons-one-unit-may-have-exact-repeats-dr").text(), valueName: "n"))
     var partsPerFeature = GeometryLimits().partsPerFeature
-    @Option(name: .customLong("max-parts"), help: ArgumentHelp("Most polygons in one units file.", valueName: "n"))
+    @Option(name: .customLong("max-parts"), help: ArgumentHelp(Message("option.most-polygons-in-one-units-file").text(), valueName: "n"))
     var parts = GeometryLimits().parts
-    @Option(name: .customLong("geometry-seconds"), help: ArgumentHelp("Most seconds GEOS may spend checking and repairing one file's polygons.", valueName: "s"))
+    @Option(name: .customLong("geometry-seconds"), help: ArgumentHelp(Message("option.most-seconds-geos-may-spend-checking-and-repairi").text(), valueName: "s"))
     var seconds = GeometryLimits().budget.seconds
-    @Option(name: .customLong("geometry-memory-mb"), help: ArgumentHelp("Most MiB the process may grow by while GEOS checks and repairs them.", valueName: "mb"))
+    @Option(name: .customLong("geometry-memory-mb"), help: ArgumentHelp(Message("option.most-mib-the-process-may-grow-by-while-geos-chec").text(), valueName: "mb"))
     var memoryMB = GeometryLimits().budget.memoryBytes >> 20
 
     func validate() throws {
@@ -169,8 +169,8 @@ struct ImportUnits: ParsableCommand {
     ) }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Argument(help: "A .geojson, .shp (or a .zip holding one), .csv, .xlsx or .xls file.") var file: String
-    @Option(help: "The level of units whose file gives none: city, district, township, community or village.")
+    @Argument(help: ArgumentHelp(Message("option.a-geojson-shp-or-a-zip-holding-one-csv-xlsx-or-x").text())) var file: String
+    @Option(help: ArgumentHelp(Message("option.the-level-of-units-whose-file-gives-none-city-di").text()))
     var level: String?
     @OptionGroup var options: ImportOptions
     @OptionGroup(title: "Limits on the polygons") var geometry: GeometryLimitOptions
@@ -226,7 +226,7 @@ struct ImportFacilities: ParsableCommand {
     }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Argument(help: "A CSV file, an Excel workbook (.xlsx or .xls) or points as GeoJSON or a Shapefile (.shp, or a .zip holding one): each property a column, lon and lat from the point.") var file: String
+    @Argument(help: ArgumentHelp(Message("option.a-csv-file-an-excel-workbook-xlsx-or-xls-or-poin").text())) var file: String
     @OptionGroup var options: ImportOptions
 
     func run() throws {

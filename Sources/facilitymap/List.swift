@@ -15,12 +15,12 @@ struct ListFacilities: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(commandName: "facilities", abstract: Message("help.list-facilities").text()) }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Option(help: "Only this kind (English or Chinese name).") var kind: String?
+    @Option(help: ArgumentHelp(Message("option.only-this-kind-english-or-chinese-name").text())) var kind: String?
     @Option(name: .customLong("in"), help: ArgumentHelp(
-        "Only facilities of this unit: registered to it or a unit below it, or unregistered and inside its boundary.",
+        Message("option.only-facilities-of-this-unit-registered-to-it-or").text(),
         valueName: "code"))
     var within: String?
-    @Option(help: "table, csv or json.") var format: ListFormat = .table
+    @Option(help: ArgumentHelp(Message("option.table-csv-or-json").text())) var format: ListFormat = .table
     @OptionGroup var csv: CSVEncodingOption
 
     func validate() throws {
@@ -32,7 +32,7 @@ struct ListFacilities: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         if let within, try !store.containsUnit(code: within) {
-            printError("no unit with code \(within) in \(store.location) — see `facilitymap list units`")
+            printError(Message("cli.no-unit").text(within, "\(store.location)"))
             throw Exit(status: 1)
         }
         try Listing(store: store, language: .current).facilities(kind: kind.flatMap(FacilityKind.init(argument:)), within: within,
@@ -44,10 +44,10 @@ struct ListUnits: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(commandName: "units", abstract: Message("help.list-units").text()) }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Option(help: "Only this level: city, district, township, community or village.") var level: String?
-    @Option(name: .customLong("in"), help: ArgumentHelp("Only this unit and the units below it.", valueName: "code"))
+    @Option(help: ArgumentHelp(Message("option.only-this-level-city-district-township-community").text())) var level: String?
+    @Option(name: .customLong("in"), help: ArgumentHelp(Message("option.only-this-unit-and-the-units-below-it").text(), valueName: "code"))
     var within: String?
-    @Option(help: "table, csv or json.") var format: ListFormat = .table
+    @Option(help: ArgumentHelp(Message("option.table-csv-or-json").text())) var format: ListFormat = .table
     @OptionGroup var csv: CSVEncodingOption
 
     func validate() throws {

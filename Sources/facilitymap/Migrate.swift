@@ -16,9 +16,9 @@ struct Migrate: ParsableCommand {
             """
     ) }
 
-    @Option(help: ArgumentHelp("The registry to copy: a SQLite store or a postgresql:// address.", valueName: "store"))
+    @Option(help: ArgumentHelp(Message("option.the-registry-to-copy-a-sqlite-store-or-a-postgre").text(), valueName: "store"))
     var from: String
-    @Option(help: ArgumentHelp("Where to copy it: a postgresql:// address or a new SQLite store.", valueName: "store"))
+    @Option(help: ArgumentHelp(Message("option.where-to-copy-it-a-postgresql-address-or-a-new-s").text(), valueName: "store"))
     var to: String
 
     func run() throws {

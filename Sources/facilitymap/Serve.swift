@@ -15,19 +15,19 @@ struct Serve: ParsableCommand {
     ) }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Option(help: ArgumentHelp("A targets YAML file (default: the built-in Luoyang plan).", valueName: "file"))
+    @Option(help: ArgumentHelp(Message("option.a-targets-yaml-file-default-the-built-in-luoyang").text(), valueName: "file"))
     var targets: String?
-    @Option(help: "The address to listen on (0.0.0.0 for every interface).") var host: String = "127.0.0.1"
-    @Option(help: "The port (0: any free port, printed when ready).") var port: Int = 8080
-    @Flag(help: "Reads need a token too.") var `private` = false
-    @Option(name: .customLong("max-upload-mb"), help: "The largest upload taken, in MiB.") var maxUploadMB: Int = 512
+    @Option(help: ArgumentHelp(Message("option.the-address-to-listen-on-0-0-0-0-for-every-inter").text())) var host: String = "127.0.0.1"
+    @Option(help: ArgumentHelp(Message("option.the-port-0-any-free-port-printed-when-ready").text())) var port: Int = 8080
+    @Flag(help: ArgumentHelp(Message("option.reads-need-a-token-too").text())) var `private` = false
+    @Option(name: .customLong("max-upload-mb"), help: ArgumentHelp(Message("option.the-largest-upload-taken-in-mib").text())) var maxUploadMB: Int = 512
     @Option(name: .customLong("access-log"), help: ArgumentHelp(
-        "Append the access log (a line a request: time, address, method, path, status, milliseconds, token name) to this file instead of standard error.",
+        Message("option.append-the-access-log-a-line-a-request-time-addr").text(),
         valueName: "file"))
     var accessLog: String?
-    @Flag(name: .customLong("no-access-log"), help: "Write no access log.") var noAccessLog = false
+    @Flag(name: .customLong("no-access-log"), help: ArgumentHelp(Message("option.write-no-access-log").text())) var noAccessLog = false
     @OptionGroup(title: "Limits on uploaded units' polygons") var geometry: GeometryLimitOptions
-    @OptionGroup(title: "Base map") var basemap: BasemapOptions
+    @OptionGroup(title: Message("option.group.basemap").text()) var basemap: BasemapOptions
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port \(port) is not a port: use 0 to 65535") }
@@ -54,7 +54,7 @@ struct Serve: ParsableCommand {
             }
         }
         if !["127.0.0.1", "localhost", "::1"].contains(host) {
-            printError("warning: serving on \(host) over plain HTTP: tokens would cross the network in clear text — keep serve on 127.0.0.1 behind a TLS proxy (README, \"HTTPS\"; docs/nginx-facilitymap.conf)")
+            printError(Message("cli.plain-http").text(host))
         }
         let server = RegistryServer(registry: registry, configuration: configuration)
         let path = PostgresConnection.withoutPassword(storeOptions.path)
@@ -73,7 +73,7 @@ struct Serve: ParsableCommand {
         }
         done.wait()
         if let error = failure.error.withLock({ $0 }) {
-            printError("facilitymap serve: \(error) — is another server on port \(port)? Choose another with --port")
+            printError("facilitymap serve: " + Message("cli.port-taken").text("\(error)", String(port)))
             throw Exit(status: 1)
         }
     }

@@ -27,15 +27,15 @@ struct Suggest: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var planOptions: PlanOptions
-    @Option(help: ArgumentHelp("Only the target with this id (default: every target not met, in total or in an area).", valueName: "id"))
+    @Option(help: ArgumentHelp(Message("option.only-the-target-with-this-id-default-every-targe").text(), valueName: "id"))
     var target: String?
-    @Option(help: ArgumentHelp("units, grid:METRESm or a CSV of plots.", valueName: "candidates")) var candidates: String = "units"
-    @Option(name: .customLong("max-new"), help: "At most this many new sites per area.") var maxNew: Int?
-    @Flag(help: "Solve each area exactly (a 0-1 program through GLPK's glpsol, small cases); the greedy count is shown beside it.")
+    @Option(help: ArgumentHelp(Message("option.units-grid-metresm-or-a-csv-of-plots").text(), valueName: "candidates")) var candidates: String = "units"
+    @Option(name: .customLong("max-new"), help: ArgumentHelp(Message("option.at-most-this-many-new-sites-per-area").text())) var maxNew: Int?
+    @Flag(help: ArgumentHelp(Message("option.solve-each-area-exactly-a-0-1-program-through-gl").text()))
     var exact = false
-    @Option(help: "table, csv (a facilities file to import), json or geojson.") var format: SuggestFormat = .table
+    @Option(help: ArgumentHelp(Message("option.table-csv-a-facilities-file-to-import-json-or-ge").text())) var format: SuggestFormat = .table
     @OptionGroup var csv: CSVEncodingOption
-    @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "file")) var out: String?
+    @Option(help: ArgumentHelp(Message("option.the-file-to-write-default-standard-output").text(), valueName: "file")) var out: String?
 
     func validate() throws {
         if let maxNew, maxNew < 1 { throw ValidationError("--max-new must be at least 1") }
@@ -70,13 +70,13 @@ struct Suggest: ParsableCommand {
             reports = try SuggestRun.proposals(engine: engine, store: store, plan: plan, query: query, targets: chosen,
                                                candidates: try candidateSites(reading: true), maxNew: maxNew, exact: exact)
         } catch let error as SitingError {
-            printError("facilitymap: \(error)")
+            printError("facilitymap: " + error.phrase.text(in: .current).singleLine)
             throw Exit(status: 1)
         }
         let handle: FileHandle
         if let out, format != .geojson {
             guard FileManager.default.createFile(atPath: out, contents: nil), let h = FileHandle(forWritingAtPath: out) else {
-                printError("\(out): cannot write — check the folder exists and the disk has room")
+                printError(Message("cli.cannot-write").text(out))
                 throw Exit(status: 1)
             }
             handle = h
@@ -85,11 +85,11 @@ struct Suggest: ParsableCommand {
         }
         switch format {
         case .table:
-            try handle.write(contentsOf: Data((reports.isEmpty ? "every target is met: nothing to propose\n" : SuggestFormatter.table(reports)).utf8))
+            try handle.write(contentsOf: Data((reports.isEmpty ? Message("suggest.all-met").text() + "\n" : SuggestFormatter.table(reports, in: .current)).utf8))
         case .csv: try SuggestFormatter.csv(reports, encoding: try csv.encoding, to: handle)
         case .json: try handle.write(contentsOf: Data(SuggestFormatter.json(reports).utf8))
         case .geojson: try SuggestFormatter.geojson(reports, path: out)
         }
-        if let out { printError("wrote \(reports.reduce(0) { $0 + $1.proposals.count }) proposed sites to \(out)") }
+        if let out { printError(Message("cli.wrote-proposals").text(String(reports.reduce(0) { $0 + $1.proposals.count }), out)) }
     }
 }

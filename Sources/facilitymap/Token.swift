@@ -22,12 +22,12 @@ struct TokenAdd: ParsableCommand {
     ) }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Option(help: ArgumentHelp("Who holds it, as the audit shows it (e.g. 西工区卫健委).")) var name: String
-    @Option(help: ArgumentHelp("The kinds it may write, comma-separated (English or Chinese names).", valueName: "kinds"))
+    @Option(help: ArgumentHelp(Message("option.who-holds-it-as-the-audit-shows-it-e-g").text())) var name: String
+    @Option(help: ArgumentHelp(Message("option.the-kinds-it-may-write-comma-separated-english-o").text(), valueName: "kinds"))
     var kinds: String?
-    @Option(name: .customLong("in"), help: ArgumentHelp("The unit whose subtree it may write.", valueName: "code"))
+    @Option(name: .customLong("in"), help: ArgumentHelp(Message("option.the-unit-whose-subtree-it-may-write").text(), valueName: "code"))
     var within: String?
-    @Option(help: ArgumentHelp("The last day it works (UTC); default: it does not expire.", valueName: "YYYY-MM-DD"))
+    @Option(help: ArgumentHelp(Message("option.the-last-day-it-works-utc-default-it-does-not-ex").text(), valueName: "YYYY-MM-DD"))
     var expires: String?
 
     func validate() throws {
@@ -50,14 +50,14 @@ struct TokenAdd: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open(creating: true)
         if let within, try !store.containsUnit(code: within) {
-            printError("no unit with code \(within) in \(store.location) — import the units first, or see `facilitymap list units`")
+            printError(Message("cli.token-no-unit").text(within, "\(store.location)"))
             throw Exit(status: 1)
         }
         let secret = TokenSecret.generate()
         let token = WriteToken(name: name, kinds: parsedKinds.compactMap(\.1), unit: within,
                                createdAt: ISO8601DateFormatter().string(from: Date()), expiresOn: expires)
         try store.update { try $0.addToken(token, sha256: TokenSecret.hash(secret)) }
-        printError("token \(name): \(RegistryText.scope(of: token)) — keep the secret; it is not shown again:")
+        printError(Message("cli.token-secret").text(name, RegistryText.scope(of: token, in: .current)))
         print(secret)
     }
 }
@@ -80,12 +80,12 @@ struct TokenList: ParsableCommand {
 struct TokenRemove: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(commandName: "remove", abstract: Message("help.token-remove").text()) }
     @OptionGroup var storeOptions: StoreOptions
-    @Argument(help: "The token's name.") var name: String
+    @Argument(help: ArgumentHelp(Message("option.the-token-s-name").text())) var name: String
 
     func run() throws {
         let store = try storeOptions.open()
         guard try store.update({ try $0.removeToken(named: name) }) else {
-            printError("no token named \(name) — see `facilitymap token list`")
+            printError(Message("cli.no-token").text(name))
             throw Exit(status: 1)
         }
         print("removed token \(name)")

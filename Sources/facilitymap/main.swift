@@ -73,7 +73,7 @@ do {
     // As a tool killed by SIGPIPE would end (128 + 13), without a message: the reader asked for no more.
     Foundation.exit(141)
 } catch let error where exitStatus(for: error) != nil {
-    printError("facilitymap: " + ((error as? PhrasedError)?.phrase.text(in: .current) ?? "\(error)"))
+    printError("facilitymap: " + ((error as? PhrasedError)?.phrase.text(in: .current).singleLine ?? "\(error)"))
     Foundation.exit(exitStatus(for: error)!)
 } catch {
     let code = FacilityMapCommand.exitCode(for: error)

@@ -107,4 +107,82 @@ final class LanguageCLITests: DemoStoreTestCase {
         XCTAssertEqual(unknown.status, 2)
         XCTAssertEqual(unknown.stderr, "facilitymap: --lang fr is not known: use zh (中文) or en (English)\n")
     }
+
+    /// The errors that refuse a file, a store or a plan, the import's warnings, `suggest`'s tables and option help, in
+    /// Chinese; file names, sheet names and options as they are; JSON the same bytes in both languages.
+    func testErrorsWarningsSuggestAndOptionHelpInChinese() throws {
+        // A damaged workbook: the file named, what is wrong and what to do in Chinese.
+        let damaged = folder.appendingPathComponent("坏表.xlsx")
+        try Data("PK this is no zip".utf8).write(to: damaged)
+        let broken = try run(["import", "facilities", damaged.path, "--lang", "zh"], locale: "C.UTF-8")
+        XCTAssertEqual(broken.status, 2, broken.stderr)
+        XCTAssertTrue(broken.stderr.hasPrefix("facilitymap: \(damaged.path): 无法读取工作簿：不是 .xlsx 工作簿：不是 .zip 压缩包"), broken.stderr)
+        XCTAssertTrue(broken.stderr.contains("请用 Excel、WPS 或 LibreOffice 打开，重新另存为 .xlsx"), broken.stderr)
+        let inEnglish = try run(["import", "facilities", damaged.path], locale: "C.UTF-8")
+        XCTAssertTrue(inEnglish.stderr.contains("坏表.xlsx: cannot read the workbook: not an .xlsx workbook: not a .zip archive"), inEnglish.stderr)
+
+        // A sheet that is not there, and a header row that is not one: the workbook's own sheet names.
+        XCTAssertEqual(try run(["coverage", "--year", "2025", "--out", "覆盖.xlsx"], locale: "C.UTF-8").status, 0)
+        let noSheet = try run(["import", "facilities", "覆盖.xlsx", "--sheet", "医疗机构"], locale: "zh_CN.UTF-8")
+        XCTAssertEqual(noSheet.status, 2, noSheet.stderr)
+        XCTAssertTrue(noSheet.stderr.hasPrefix("facilitymap: 覆盖.xlsx: 没有工作表 医疗机构 —— 该工作簿的工作表有：汇总, 社区养老服务设施覆盖率"), noSheet.stderr)
+        XCTAssertTrue(noSheet.stderr.hasSuffix("；请用 --sheet 名称 或 --sheet 序号 指定\n"), noSheet.stderr)
+        let noHeader = try run(["import", "facilities", "覆盖.xlsx", "--header-row", "40", "--lang", "zh"], locale: "C.UTF-8")
+        XCTAssertEqual(noHeader.status, 1, noHeader.stderr)
+        XCTAssertTrue(noHeader.stderr.hasPrefix("facilitymap: 覆盖.xlsx: 工作表 汇总 的第 40 行（--header-row）没有表头行（列名所在的行） —— 该工作簿的工作表有：汇总, "), noHeader.stderr)
+        XCTAssertTrue(noHeader.stderr.hasSuffix("；请用 --sheet 指定表格所在的那一张\n"), noHeader.stderr)
+
+        // A targets file that is not one: the file and the target named.
+        let targets = folder.appendingPathComponent("目标.yaml")
+        try "plan: p\ntargets:\n  - id: t1\n    metric: ratio\n    kinds: [hospital]\n    goals: {2025: 1}\n"
+            .write(to: targets, atomically: true, encoding: .utf8)
+        let badPlan = try run(["coverage", "--targets", targets.path, "--lang", "zh"], locale: "C.UTF-8")
+        XCTAssertEqual(badPlan.status, 1, badPlan.stderr)
+        XCTAssertEqual(badPlan.stderr, "facilitymap: \(targets.path): 目标 t1：未知的指标类型 ratio —— 请用以下之一：unit_coverage, per_population, share, count, access\n")
+
+        // A store that is not a store, left as it is.
+        let notAStore = folder.appendingPathComponent("笔记.sqlite")
+        try "不是数据库".write(to: notAStore, atomically: true, encoding: .utf8)
+        let foreign = try CLITests.run(["stats", "--store", notAStore.path, "--lang", "zh"], in: folder, environment: [:])
+        XCTAssertEqual(foreign.status, 1, foreign.stderr)
+        XCTAssertEqual(foreign.stderr, "facilitymap: \(notAStore.path): 不是 FacilityMap 登记库（该文件不是 SQLite 数据库）—— FacilityMap 从不改动不是它建的文件；请换一个 --store 路径\n")
+        XCTAssertEqual(try String(contentsOf: notAStore, encoding: .utf8), "不是数据库")
+
+        // A CSV that cannot be read, and an import's warning.
+        let missing = try run(["import", "facilities", "没有这个文件.csv"], locale: "zh_CN.UTF-8")
+        XCTAssertEqual(missing.status, 2, missing.stderr)
+        XCTAssertTrue(missing.stderr.hasPrefix("facilitymap: 没有这个文件.csv: 无法读取文件（"), missing.stderr)
+        let unknownUnit = folder.appendingPathComponent("警告.csv")
+        try "编号,名称,类型,经度,纬度,所属区划代码\nW-1,某医院,医院,112.45,34.62,999999\n".write(to: unknownUnit, atomically: true, encoding: .utf8)
+        let warned = try run(["import", "facilities", unknownUnit.path, "--no-check", "--lang", "zh"], locale: "C.UTF-8")
+        XCTAssertEqual(warned.status, 0, warned.stderr)
+        XCTAssertEqual(warned.stderr, "警告：有 1 行所填的区划（所属区划代码）不在登记库中 —— 请先导入区划，或检查代码\n")
+
+        // suggest's tables: headings and words in Chinese, ids, codes and names as they are; JSON the same bytes.
+        let suggest = try run(["suggest", "--year", "2025", "--target", "community-elderly-care", "--lang", "zh"], locale: "C.UTF-8")
+        XCTAssertEqual(suggest.status, 0, suggest.stderr)
+        XCTAssertTrue(suggest.stdout.hasPrefix("community-elderly-care  社区养老服务设施覆盖率（目标：每个社区内都有设施，2025年；设施计至 2025-12-31）\n"), suggest.stdout)
+        for word in ["代码", "区域", "单位数", "已覆盖", "还需", "新增", "现状", "建成后", "合计", "建议选址", "序号", "选址", "覆盖"] {
+            XCTAssertTrue(suggest.stdout.contains(word), "\(word) in\n\(suggest.stdout)")
+        }
+        let lines = suggest.stdout.split(separator: "\n")
+        let headings = lines.indices.dropLast().filter { lines[$0 + 1].hasPrefix("--") }.map { lines[$0] }
+        XCTAssertEqual(headings.count, 2, suggest.stdout)
+        for line in headings {
+            XCTAssertNil(line.range(of: "\\b(code|area|units|covered|needed|new|before|after|pick|site|covers|lon|lat)\\b", options: .regularExpression), String(line))
+        }
+        let zhJSON = try run(["suggest", "--year", "2025", "--format", "json", "--lang", "zh"], locale: "C.UTF-8")
+        let enJSON = try run(["suggest", "--year", "2025", "--format", "json", "--lang", "en"], locale: "C.UTF-8")
+        XCTAssertEqual(zhJSON.status, 0)
+        XCTAssertEqual(zhJSON.stdout, enJSON.stdout)
+
+        // Option help in Chinese; swift-argument-parser's own headings as it writes them.
+        let help = try run(["import", "facilities", "--help", "--lang", "zh"], locale: "C.UTF-8")
+        XCTAssertEqual(help.status, 0, help.stderr)
+        XCTAssertTrue(help.stdout.contains("OPTIONS:"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("  --strict                只要有一行出错，就拒绝整个文件，不做任何改动。"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("把被拒绝的行写入此 CSV，附原因列，改好后可再导入。"), help.stdout)
+        let englishHelp = try run(["import", "facilities", "--help"], locale: "C.UTF-8")
+        XCTAssertTrue(englishHelp.stdout.contains("--strict                Reject the whole file"), englishHelp.stdout)
+    }
 }

@@ -17,8 +17,8 @@ final class CatalogTests: XCTestCase {
         // No English left in a Chinese message, but for what stays as it is (options, commands, file names, sha256).
         for (key, text) in chinese {
             let words = text.replacingOccurrences(of: "%[0-9]+\\$@", with: "", options: .regularExpression)
-                .replacingOccurrences(of: "`[^`]*`|--[a-z-]+|postgresql://\\S*|[\\w./-]+\\.(sqlite|csv|json|xlsx|xls)\\b|\\$?\\b[A-Z][A-Z0-9_-]+\\b", with: "", options: .regularExpression)
-                .replacingOccurrences(of: "\\.xlsx|\\.xls|\\bzh_|\\b(csv|json|sha256|zh|en|suggest|FacilityMap|Excel|GeoJSON|Shapefile|SpatiaLite|PostGIS|PostgreSQL|SQLite|English)\\b", with: "", options: .regularExpression)
+                .replacingOccurrences(of: "`[^`]*`|--[a-z-]+|postgresql://\\S*|[\\w./-]+\\.(sqlite|csv|json|xlsx|xls|shp|yaml|md)\\b|\\$?\\b[A-Z][A-Z0-9_-]+\\b", with: "", options: .regularExpression)
+                .replacingOccurrences(of: "\\.(xlsx|xls|shp|dbf|prj|zip|ods|cpg)\\b|\\bzh_|\\b(csv|json|sha256|zh|en|suggest|FacilityMap|Excel|GeoJSON|Shapefile|SpatiaLite|PostGIS|PostgreSQL|SQLite|English|LibreOffice|OpenDocument|FreeXL|MiB|EPSG)\\b", with: "", options: .regularExpression)
             XCTAssertNil(words.range(of: "[A-Za-z]{2,}", options: .regularExpression), "English in zh.strings \(key): \(text)")
         }
     }
