@@ -157,20 +157,72 @@ extension PostGISStore: RegistryStore {
         return counts
     }
 
-    public func forEachFacility(kind: FacilityKind?, within code: String?, after: String?, limit: Int?,
-                                _ body: (Facility) throws -> Void) throws {
-        try connection.forEachRow("""
-            \(Self.subtree)
+    /// The `WITH` and `WHERE` of a read of `selection`'s facilities (alias `f`): fixed fragments chosen by which
+    /// filters it has, every value a parameter (`$n` in `values`' order).
+    static func facilityFilter(_ selection: FacilitySelection) -> (with: String, where: String, values: [String?]) {
+        var values: [String?] = []
+        func parameter(_ value: String, _ type: String) -> String { values.append(value); return "$\(values.count)::\(type)" }
+        var with = "", clauses: [String] = []
+        if let kind = selection.kind {
+            clauses.append("f.kind = \(parameter(kind.rawValue, "text"))")
+        } else {
+            clauses.append("f.kind = ANY(\(parameter(knownKinds, "text[]")))")
+        }
+        if let code = selection.within {
+            let unit = parameter(code, "text")
+            with = """
+                WITH RECURSIVE tree(code) AS (
+                    SELECT code FROM units WHERE code = \(unit)
+                    UNION SELECT u.code FROM units u JOIN tree t ON u.parent = t.code
+                )
+                """
+            clauses.append("""
+                (f.unit IN (SELECT code FROM tree)
+                 OR ((f.unit IS NULL OR f.unit NOT IN (SELECT code FROM units))
+                     AND ST_Within(f.location, (SELECT boundary FROM units WHERE code = \(unit)))))
+                """)
+        }
+        if let box = selection.box {
+            let (w, s, e, n) = (parameter(String(box.minLon), "float8"), parameter(String(box.minLat), "float8"),
+                                parameter(String(box.maxLon), "float8"), parameter(String(box.maxLat), "float8"))
+            clauses.append("""
+                f.location && ST_MakeEnvelope(\(w), \(s), \(e), \(n), 4326)
+                AND ST_X(f.location) BETWEEN \(w) AND \(e) AND ST_Y(f.location) BETWEEN \(s) AND \(n)
+                """)
+        }
+        if let to = selection.openTo { clauses.append("(f.opened IS NULL OR f.opened <= \(parameter(to.description, "text")))") }
+        if let from = selection.openFrom { clauses.append("(f.closed IS NULL OR f.closed > \(parameter(from.description, "text")))") }
+        if let after = selection.after { clauses.append("f.id > \(parameter(after, "text")) COLLATE \"C\"") }
+        if let before = selection.before { clauses.append("f.id < \(parameter(before, "text")) COLLATE \"C\"") }
+        return (with, clauses.joined(separator: "\n  AND "), values)
+    }
+
+    public func forEachFacility(_ selection: FacilitySelection, _ body: (Facility) throws -> Void) throws {
+        var (with, filter, values) = Self.facilityFilter(selection)
+        values.append(selection.limit.map(String.init))
+        let backwards = selection.before != nil
+        let sql = """
+            \(with)
             SELECT \(Self.facilityColumns) FROM facilities f
-            WHERE ($1::text IS NULL OR f.kind = $1::text) AND ($3::text IS NULL OR f.id > $3::text COLLATE "C")
-              AND ($2::text IS NULL
-                   OR f.unit IN (SELECT code FROM tree)
-                   OR ((f.unit IS NULL OR f.unit NOT IN (SELECT code FROM units))
-                       AND ST_Within(f.location, (SELECT boundary FROM units WHERE code = $2::text))))
-            ORDER BY f.id COLLATE "C" LIMIT $4::bigint
-            """, [kind?.rawValue, code, after, limit.map(String.init)], batch: min(limit ?? 10_000, 10_000)) {
+            WHERE \(filter)
+            ORDER BY f.id COLLATE "C"\(backwards ? " DESC" : "") LIMIT $\(values.count)::bigint
+            """
+        if backwards {
+            var page: [Facility] = []
+            try connection.forEachRow(sql, values, batch: min(selection.limit ?? 10_000, 10_000)) { page.append(try readFacility($0)) }
+            for facility in page.reversed() { try body(facility) }
+            return
+        }
+        try connection.forEachRow(sql, values, batch: min(selection.limit ?? 10_000, 10_000)) {
             try body(try readFacility($0))
         }
+    }
+
+    public func facilityCount(_ selection: FacilitySelection) throws -> Int {
+        let (with, filter, values) = Self.facilityFilter(selection.unpaged)
+        var count = 0
+        try connection.forEachRow("\(with)\nSELECT count(*) FROM facilities f WHERE \(filter)", values) { count = $0.int(0) ?? 0 }
+        return count
     }
 
     /// The GiST index finds the candidates (`&&`), their points decide.

@@ -56,11 +56,11 @@ public protocol RegistryStore: AnyObject {
     func facilityCountsByKind() throws -> [(kind: FacilityKind, count: Int)]
     /// Facility counts per registered unit code (nil: none); facilities of an unknown kind left out.
     func facilityCountsByUnit() throws -> [(unit: String?, count: Int)]
-    /// Each facility in id order (bytes), optionally of one kind and only those that belong to the unit `within`:
-    /// registered to it or a unit below it, or registered to no stored unit and inside its boundary. With `after`
-    /// and `limit`, only up to `limit` whose id comes after `after`. Memory does not grow with the store.
-    func forEachFacility(kind: FacilityKind?, within code: String?, after: String?, limit: Int?,
-                         _ body: (Facility) throws -> Void) throws
+    /// Each facility `selection` takes, in id order (bytes); unknown kinds left out. The box is answered through the
+    /// engine's spatial index, a page by its keyset. Memory does not grow with the store.
+    func forEachFacility(_ selection: FacilitySelection, _ body: (Facility) throws -> Void) throws
+    /// How many facilities `selection`'s filters take (its page ignored).
+    func facilityCount(_ selection: FacilitySelection) throws -> Int
     /// The facility with `id`, if stored.
     func facility(id: String) throws -> Facility?
     /// The stored facilities among `ids`, by id. Given (one read per id) for every engine; an engine may answer it in
@@ -228,6 +228,14 @@ extension RegistryStore {
     public func units(within code: String) throws -> [AdministrativeUnit] { try units(level: nil, within: code) }
     /// How many facilities are stored.
     public func facilityCount() throws -> Int { try facilityCount(kind: nil) }
+
+    /// Each facility in id order (bytes), optionally of one kind and only those that belong to the unit `within`:
+    /// registered to it or a unit below it, or registered to no stored unit and inside its boundary. With `after`
+    /// and `limit`, only up to `limit` whose id comes after `after`.
+    public func forEachFacility(kind: FacilityKind?, within code: String?, after: String?, limit: Int?,
+                                _ body: (Facility) throws -> Void) throws {
+        try forEachFacility(FacilitySelection(kind: kind, within: code, after: after, limit: limit), body)
+    }
 
     /// Each facility in id order, optionally of one kind and within a unit.
     public func forEachFacility(kind: FacilityKind? = nil, within code: String? = nil,

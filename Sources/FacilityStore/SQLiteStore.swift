@@ -320,35 +320,81 @@ public final class SQLiteStore {
             attributes: Attributes.decode(s.text(C.attributes)))
     }
 
-    /// Calls `body` with each facility in id order, optionally of one kind and only those that belong to the
-    /// unit `within`: registered to it or a unit below it, or not registered and inside its boundary.
-    /// Rows are read one at a time: memory does not grow with the store.
-    /// With `after` and `limit`, only up to `limit` facilities whose id comes after `after` (paging).
-    public func forEachFacility(kind: FacilityKind? = nil, within code: String? = nil, after: String? = nil,
-                                limit: Int? = nil, _ body: (Facility) throws -> Void) throws {
+    /// The `WITH` and `WHERE` of a read of `selection`'s facilities (table alias `f`): fixed fragments chosen by which
+    /// filters it has, every value a bound parameter (numbered in `values`' order).
+    static func facilityFilter(_ selection: FacilitySelection) -> (with: String, where: String, values: [SQLValue]) {
+        var values: [SQLValue] = []
+        func parameter(_ value: SQLValue) -> String { values.append(value); return "?\(values.count)" }
+        var with = "", clauses: [String] = []
+        if let kind = selection.kind {
+            clauses.append("f.kind = \(parameter(.text(kind.rawValue)))")
+        } else {
+            clauses.append("f.kind IN (\(knownKinds.map(parameter).joined(separator: ", ")))")
+        }
+        if let code = selection.within {
+            let unit = parameter(.text(code))
+            with = """
+                WITH RECURSIVE tree(code) AS (
+                    SELECT code FROM units WHERE code = \(unit)
+                    UNION SELECT u.code FROM units u JOIN tree t ON u.parent = t.code
+                )
+                """
+            clauses.append("""
+                (f.unit IN (SELECT code FROM tree)
+                 OR ((f.unit IS NULL OR f.unit NOT IN (SELECT code FROM units))
+                     AND f.pk IN (SELECT r.pkid FROM idx_facilities_location r, units b
+                                  WHERE b.code = \(unit) AND r.xmin <= MbrMaxX(b.boundary) AND r.xmax >= MbrMinX(b.boundary)
+                                    AND r.ymin <= MbrMaxY(b.boundary) AND r.ymax >= MbrMinY(b.boundary))
+                     AND ST_Within(f.location, (SELECT boundary FROM units WHERE code = \(unit))) = 1))
+                """)
+        }
+        if let box = selection.box {
+            let (w, s, e, n) = (parameter(.real(box.minLon)), parameter(.real(box.minLat)), parameter(.real(box.maxLon)), parameter(.real(box.maxLat)))
+            clauses.append("""
+                f.pk IN (SELECT pkid FROM idx_facilities_location WHERE xmin <= \(e) AND xmax >= \(w) AND ymin <= \(n) AND ymax >= \(s))
+                AND X(f.location) BETWEEN \(w) AND \(e) AND Y(f.location) BETWEEN \(s) AND \(n)
+                """)
+        }
+        if let to = selection.openTo { clauses.append("(f.opened IS NULL OR f.opened <= \(parameter(.text(to.description))))") }
+        if let from = selection.openFrom { clauses.append("(f.closed IS NULL OR f.closed > \(parameter(.text(from.description))))") }
+        if let after = selection.after { clauses.append("f.id > \(parameter(.text(after)))") }
+        if let before = selection.before { clauses.append("f.id < \(parameter(.text(before)))") }
+        return (with, clauses.joined(separator: "\n  AND "), values)
+    }
+
+    /// Calls `body` with each facility `selection` takes, in id order. Rows are read one at a time: memory does not
+    /// grow with the store; a page (`after` or `before`, `limit`) reads only its rows (the id index in order).
+    public func forEachFacility(_ selection: FacilitySelection, _ body: (Facility) throws -> Void) throws {
+        var (with, filter, values) = Self.facilityFilter(selection)
+        values.append(.integer(Int64(selection.limit ?? -1)))
+        let backwards = selection.before != nil
         let sql = """
-            WITH RECURSIVE tree(code) AS (
-                SELECT code FROM units WHERE code = ?2
-                UNION SELECT u.code FROM units u JOIN tree t ON u.parent = t.code
-            )
+            \(with)
             SELECT \(SQLiteStore.facilityColumns) FROM facilities f
-            WHERE (?1 IS NULL OR f.kind = ?1) AND (?3 IS NULL OR f.id > ?3)
-              AND (?2 IS NULL
-                   OR f.unit IN (SELECT code FROM tree)
-                   OR ((f.unit IS NULL OR f.unit NOT IN (SELECT code FROM units))
-                       AND f.pk IN (SELECT r.pkid FROM idx_facilities_location r, units b
-                                    WHERE b.code = ?2 AND r.xmin <= MbrMaxX(b.boundary) AND r.xmax >= MbrMinX(b.boundary)
-                                      AND r.ymin <= MbrMaxY(b.boundary) AND r.ymax >= MbrMinY(b.boundary))
-                       AND ST_Within(f.location, (SELECT boundary FROM units WHERE code = ?2)) = 1))
-            ORDER BY f.id LIMIT ?4
+            WHERE \(filter)
+            ORDER BY f.id\(backwards ? " DESC" : "") LIMIT ?\(values.count)
             """
         // A separate statement, not the cache: `body` may read the store again.
         let statement = try Statement(database: db, sql: sql)
         defer { statement.finalize() }
-        try statement.bind([SQLValue(kind?.rawValue), SQLValue(code), SQLValue(after), .integer(Int64(limit ?? -1))])
+        try statement.bind(values)
+        if backwards {
+            var page: [Facility] = []
+            while try statement.step() { page.append(try readFacility(statement)) }
+            for facility in page.reversed() { try body(facility) }
+            return
+        }
         while try statement.step() {
             try body(try readFacility(statement))
         }
+    }
+
+    public func facilityCount(_ selection: FacilitySelection) throws -> Int {
+        let (with, filter, values) = Self.facilityFilter(selection.unpaged)
+        let statement = try Statement(database: db, sql: "\(with)\nSELECT count(*) FROM facilities f WHERE \(filter)")
+        defer { statement.finalize() }
+        try statement.bind(values)
+        return try statement.step() ? statement.int(0) ?? 0 : 0
     }
 
     /// Each facility whose point lies in `box`, in id order: the R*Tree finds the candidates, their points decide.

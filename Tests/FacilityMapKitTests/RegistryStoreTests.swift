@@ -23,6 +23,75 @@ class RegistryStoreCases: ImportTestCase {
         XCTAssertEqual([health.rows, health.new, health.rejections.count], [3084, 3084, 0])
     }
 
+    /// A selection (kind, unit, box, days open, a keyset page either way) takes what the same filters over every
+    /// facility take, in id order (bytes), and its count is their number.
+    func selectionsTakeWhatTheirFiltersSay() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        try importSample(into: store)
+        // Some opened and closed days to select by (the sample has none).
+        var all: [Facility] = []
+        try store.forEachFacility(kind: nil, within: nil) { all.append($0) }
+        for (i, facility) in all.enumerated() where i % 5 == 0 {
+            var changed = facility
+            changed.opened = Day(year: 2010 + i % 15, month: 6, day: 1)
+            if i % 10 == 0 { changed.closed = Day(year: 2021, month: 1, day: 1) }
+            all[i] = changed
+        }
+        let file = path("days.csv")
+        var csv = "id,name,kind,lon,lat,unit,opened,closed\n"
+        for f in all.enumerated().filter({ $0.offset % 5 == 0 }).map(\.element) {
+            csv += "\(f.id),\(f.name),\(f.kind.rawValue),\(f.location.lon),\(f.location.lat),\(f.unit ?? ""),\(f.opened?.description ?? ""),\(f.closed?.description ?? "")\n"
+        }
+        try csv.write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try FacilityImporter().run(path: file, into: store).rejections.count, 0)
+        all = []
+        try store.forEachFacility(kind: nil, within: nil) { all.append($0) }
+        let inLaocheng = Set(try store.facilities(within: "410302", limit: 100_000).map(\.id))
+        let box = BoundingBox(minLon: 112.40, minLat: 34.60, maxLon: 112.50, maxLat: 34.70)
+        let from = Day(year: 2020, month: 1, day: 1)!, to = Day(year: 2022, month: 12, day: 31)!
+        let cases: [(FacilitySelection, (Facility) -> Bool)] = [
+            (FacilitySelection(), { _ in true }),
+            (FacilitySelection(kind: .villageClinic), { $0.kind == .villageClinic }),
+            (FacilitySelection(within: "410302"), { inLaocheng.contains($0.id) }),
+            (FacilitySelection(box: box), { box.contains($0.location) }),
+            (FacilitySelection(openFrom: from, openTo: to), { ($0.opened.map { $0 <= to } ?? true) && ($0.closed.map { $0 > from } ?? true) }),
+            (FacilitySelection(kind: .hospital, box: box, openTo: to), { $0.kind == .hospital && box.contains($0.location) && ($0.opened.map { $0 <= to } ?? true) }),
+        ]
+        for (i, (selection, keep)) in cases.enumerated() {
+            let expected = all.filter(keep).map(\.id).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            XCTAssertGreaterThan(expected.count, 0, "case \(i) selects something")
+            var got: [String] = []
+            try store.forEachFacility(selection) { got.append($0.id) }
+            XCTAssertEqual(got, expected, "case \(i)")
+            XCTAssertEqual(try store.facilityCount(selection), expected.count, "case \(i)")
+            // Paged forward by 7 and back from the end: the same ids, in order, each once.
+            var forward: [String] = [], after: String?
+            repeat {
+                var page = selection
+                page.after = after
+                page.limit = 7
+                var ids: [String] = []
+                try store.forEachFacility(page) { ids.append($0.id) }
+                forward += ids
+                after = ids.count == 7 ? ids.last : nil
+            } while after != nil
+            XCTAssertEqual(forward, expected, "case \(i) forward")
+            var backward: [String] = [], before: String? = expected.last
+            if let last = expected.last { backward = [last] }
+            while let edge = before {
+                var page = selection
+                page.before = edge
+                page.limit = 7
+                var ids: [String] = []
+                try store.forEachFacility(page) { ids.append($0.id) }
+                backward = ids + backward
+                before = ids.count == 7 ? ids.first : nil
+            }
+            XCTAssertEqual(backward, expected, "case \(i) backward")
+        }
+    }
+
     /// `facilities(ids:)` finds the stored ones among ids of every shape (quotes, commas, braces, backslashes,
     /// Chinese), leaves the others out, and agrees with `facility(id:)`.
     func facilitiesByIDsFindTheStoredOnes() throws {
@@ -517,6 +586,7 @@ final class SQLiteRegistryStoreTests: RegistryStoreCases {
     func testAThrowingUpdateLeavesNothing() throws { try aThrowingUpdateLeavesNothing() }
     func testTextRoundTripsExactly() throws { try textRoundTripsExactly() }
     func testFacilitiesByIDsFindTheStoredOnes() throws { try facilitiesByIDsFindTheStoredOnes() }
+    func testSelectionsTakeWhatTheirFiltersSay() throws { try selectionsTakeWhatTheirFiltersSay() }
     func testTheCheckAfterAnImportExaminesWhatItChanged() throws { try theCheckAfterAnImportExaminesWhatItChanged() }
     func testAnEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() throws { try anEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() }
     func testTheReadsOverTheStoredRowsGiveWhatTheEngineGives() throws { try theReadsOverTheStoredRowsGiveWhatTheEngineGives() }
@@ -570,6 +640,7 @@ final class PostGISRegistryStoreTests: RegistryStoreCases {
     func testAThrowingUpdateLeavesNothing() throws { try aThrowingUpdateLeavesNothing() }
     func testTextRoundTripsExactly() throws { try textRoundTripsExactly() }
     func testFacilitiesByIDsFindTheStoredOnes() throws { try facilitiesByIDsFindTheStoredOnes() }
+    func testSelectionsTakeWhatTheirFiltersSay() throws { try selectionsTakeWhatTheirFiltersSay() }
     func testTheCheckAfterAnImportExaminesWhatItChanged() throws { try theCheckAfterAnImportExaminesWhatItChanged() }
     func testAnEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() throws { try anEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() }
     func testTheReadsOverTheStoredRowsGiveWhatTheEngineGives() throws { try theReadsOverTheStoredRowsGiveWhatTheEngineGives() }

@@ -104,7 +104,12 @@ extension BureauServerTests {
         XCTAssertEqual(vocational["per_area"] as? String, "district")
         let beds = try XCTUnwrap(targets.first { $0["id"] as? String == "beds-per-1000" })
         XCTAssertTrue(beds["per_area"] is NSNull)
+        // The page's data says which targets show shares, by the terminal's rule: a per-area count's total is a share.
+        let map = try await request("/api/map?year=2025&facilities=tiles&target=vocational-school-per-county")
+        let drawn = try XCTUnwrap((map.object["targets"] as? [[String: Any]])?.first { $0["id"] as? String == "vocational-school-per-county" })
+        XCTAssertEqual(drawn["share"] as? Bool, true)
+        XCTAssertEqual(drawn["perArea"] as? String, "district")
         let page = try await request("/")
-        XCTAssertTrue(page.text.contains("t.metric === \"count\" && !!t.per_area"), "the page's share rule reads per_area")
+        XCTAssertTrue(page.text.contains("!!t.share && !(areaRow && t.perArea === report.by)"), "the page's share rule reads perArea")
     }
 }
