@@ -109,7 +109,11 @@ public final class GeoJSONWriter {
         scaleDivisor = divisor
         scale = Double(divisor)
 
-        if let path {
+        if path == Self.memory {
+            fd = -1
+            ownsDescriptor = false
+            name = "memory"
+        } else if let path {
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 throw GeoJSONWriteError(path: path, reason: String(cString: strerror(errno)))
@@ -222,7 +226,43 @@ public final class GeoJSONWriter {
         }
     }
 
+    /// The path that writes to memory instead of a file: `written` holds the collection once finished (an answer
+    /// of the server, a page of features).
+    public static let memory = "\u{0}memory"
+
+    /// One Feature as its own document (an OGC API item), written as a collection's would be, with `members` after
+    /// its geometry.
+    public static func feature(id: GeoJSONProperty, properties: [(String, GeoJSONProperty)], geometry: Geometry?,
+                               members: [(String, GeoJSONProperty)] = []) throws -> String {
+        let writer = try GeoJSONWriter(path: memory)
+        try writer.write(id: id, properties: properties, geometry: geometry)
+        // Reopen the feature (its closing brace is the last byte written) for the members.
+        if writer.count > 0 { writer.count -= 1 } else { writer.written.removeLast() }
+        for (key, value) in members {
+            writer.append(", ")
+            writer.writeString(key)
+            writer.append(": ")
+            writer.writeValue(value)
+        }
+        writer.append("}")
+        try writer.finish()
+        let text = String(decoding: writer.written, as: UTF8.self)
+        // The collection's frame around the one feature: `{"type": "FeatureCollection", "features": [\n` … `}\n]}\n`.
+        guard let open = text.range(of: "\n{\"type\": \"Feature\""), let close = text.range(of: "\n]}\n", options: .backwards) else { return text }
+        var feature = String(text[open.upperBound..<close.lowerBound])
+        feature = "{\"type\": \"Feature\"" + feature
+        return feature + "\n"
+    }
+
+    /// What a writer made with `path: GeoJSONWriter.memory` has written.
+    public private(set) var written: [UInt8] = []
+
     private func flush() throws {
+        if fd < 0 {
+            written.append(contentsOf: UnsafeBufferPointer(start: buffer, count: count))
+            count = 0
+            return
+        }
         do {
             try writeAll(buffer, count)
             count = 0

@@ -80,13 +80,7 @@ public struct GeoJSONExport {
         defer { batches.stop() }
         while let batch = try batches.next() {
             for f in batch {
-                var properties = Self.properties(of: f)
-                if !f.attributes.isEmpty {
-                    for (key, value) in f.attributes.sorted(by: { $0.key < $1.key }) where !Self.facilityFields.contains(key) {
-                        properties.append((key, .string(value)))
-                    }
-                }
-                try out.write(id: .string(f.id), properties: properties, geometry: .point(f.location))
+                try out.write(id: .string(f.id), properties: Self.allProperties(of: f), geometry: .point(f.location))
             }
         }
         batches.stop()
@@ -94,7 +88,28 @@ public struct GeoJSONExport {
         return out.featureCount
     }
 
-    static func geometry(of unit: AdministrativeUnit) -> Geometry? {
+    /// A facility's properties as every export gives them: its fields, then its other columns by name.
+    public static func allProperties(of f: Facility) -> [(String, GeoJSONProperty)] {
+        var properties = properties(of: f)
+        if !f.attributes.isEmpty {
+            for (key, value) in f.attributes.sorted(by: { $0.key < $1.key }) where !facilityFields.contains(key) {
+                properties.append((key, .string(value)))
+            }
+        }
+        return properties
+    }
+
+    /// A unit's properties as every export gives them: code, name, level, parent, population, then its other columns.
+    public static func allUnitProperties(_ unit: AdministrativeUnit) -> [(String, GeoJSONProperty)] {
+        var properties = unitProperties(unit)
+        let known = Set(properties.map(\.0))
+        for (key, value) in unit.attributes.sorted(by: { $0.key < $1.key }) where !known.contains(key) {
+            properties.append((key, .string(value)))
+        }
+        return properties
+    }
+
+    public static func geometry(of unit: AdministrativeUnit) -> Geometry? {
         if let boundary = unit.boundary { return .multiPolygon(boundary) }
         return unit.location.map { .point($0) }
     }
@@ -109,21 +124,34 @@ public struct GeoJSONExport {
     public func units(level: UnitLevel? = nil, within code: String? = nil) throws -> Int {
         let out = try writer()
         for unit in try store.units(level: level, within: code) {
-            var properties = Self.unitProperties(unit)
-            let known = Set(properties.map(\.0))
-            for (key, value) in unit.attributes.sorted(by: { $0.key < $1.key }) where !known.contains(key) {
-                properties.append((key, .string(value)))
-            }
-            try out.write(id: .string(unit.code), properties: properties, geometry: Self.geometry(of: unit))
+            try out.write(id: .string(unit.code), properties: Self.allUnitProperties(unit), geometry: Self.geometry(of: unit))
         }
         try out.finish()
         return out.featureCount
+    }
+
+    /// One feature of a layer: its id, properties, geometry, and the box the geometry lies in.
+    public struct Feature: Sendable {
+        public let code: String
+        public let properties: [(String, GeoJSONProperty)]
+        public let geometry: Geometry?
+        public let box: BoundingBox?
     }
 
     /// One target's coverage: for `unit_coverage`, each counted unit with `covered`, `nearest_m` and
     /// `facility_count`; for the other metrics, each area of `query.by` with the result's fields.
     @discardableResult
     public func coverage(engine: CoverageEngine, plan: TargetPlan, target: Target, query: CoverageQuery) throws -> Int {
+        let (members, features) = Self.coverageFeatures(engine: engine, plan: plan, target: target, query: query)
+        let out = try GeoJSONWriter(path: outputPath, coordinateSystem: coordinateSystem, foreignMembers: members)
+        for feature in features { try out.write(id: .string(feature.code), properties: feature.properties, geometry: feature.geometry) }
+        try out.finish()
+        return out.featureCount
+    }
+
+    /// The coverage layer's members (plan, target, year, day, goal…) and features, as `coverage` writes them.
+    public static func coverageFeatures(engine: CoverageEngine, plan: TargetPlan, target: Target,
+                                        query: CoverageQuery) -> (members: [(String, GeoJSONProperty)], features: [Feature]) {
         let (asOf, year) = engine.resolve(plan: plan, query: query)
         var members: [(String, GeoJSONProperty)] = [
             ("plan", .string(plan.plan)), ("target", .string(target.id)), ("title", .string(target.title)),
@@ -132,22 +160,24 @@ public struct GeoJSONExport {
         ]
         if target.metric == .unitCoverage || target.metric == .access { members.append(("within_m", .double(target.withinMetres))) }
         if target.metric == .access { members.append(("per", Self.double(target.per))) }
-        let out = try GeoJSONWriter(path: outputPath, coordinateSystem: coordinateSystem, foreignMembers: members)
+        var features: [Feature] = []
+        func add(_ unit: AdministrativeUnit, _ properties: [(String, GeoJSONProperty)]) {
+            let geometry = Self.geometry(of: unit)
+            features.append(Feature(code: unit.code, properties: properties, geometry: geometry, box: geometry?.boundingBox))
+        }
         if target.metric == .unitCoverage {
             for detail in engine.unitCoverage(of: target, plan: plan, query: query) {
-                var properties = Self.unitProperties(detail.unit)
-                properties += [("covered", .bool(detail.covered)), ("nearest_m", Self.double(detail.nearestMetres.map { ($0 * 10).rounded() / 10 })),
-                               ("facility_count", .int(detail.facilityCount))]
-                try out.write(id: .string(detail.unit.code), properties: properties, geometry: Self.geometry(of: detail.unit))
+                add(detail.unit, Self.unitProperties(detail.unit) + [
+                    ("covered", .bool(detail.covered)), ("nearest_m", Self.double(detail.nearestMetres.map { ($0 * 10).rounded() / 10 })),
+                    ("facility_count", .int(detail.facilityCount))])
             }
         } else if target.metric == .access {
             // Each unit of demand with what it reaches (2SFCA), per `per` people.
             let goal = target.goals[year]
             for detail in engine.unitAccess(of: target, plan: plan, query: query) {
-                var properties = Self.unitProperties(detail.unit)
-                properties += [("people", .double(detail.people)), ("access", .double(detail.access)),
-                               ("met", goal.map { .bool(detail.access >= $0 - 1e-9) } ?? .null)]
-                try out.write(id: .string(detail.unit.code), properties: properties, geometry: Self.geometry(of: detail.unit))
+                add(detail.unit, Self.unitProperties(detail.unit) + [
+                    ("people", .double(detail.people)), ("access", .double(detail.access)),
+                    ("met", goal.map { .bool(detail.access >= $0 - 1e-9) } ?? .null)])
             }
         } else {
             var single = plan
@@ -158,13 +188,10 @@ public struct GeoJSONExport {
             let byCode = Dictionary(engine.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
             for area in report.areas {
                 guard let unit = byCode[area.area.code] else { continue }
-                var properties = Self.unitProperties(unit)
-                properties += Self.resultProperties(area.result)
-                try out.write(id: .string(unit.code), properties: properties, geometry: Self.geometry(of: unit))
+                add(unit, Self.unitProperties(unit) + Self.resultProperties(area.result))
             }
         }
-        try out.finish()
-        return out.featureCount
+        return (members, features)
     }
 
     static func resultProperties(_ r: CoverageResult) -> [(String, GeoJSONProperty)] {

@@ -155,4 +155,10 @@ extension FacilityKind {
 extension Day {
     /// `YYYYMMDD` as a number: ordinals compare as the days do.
     public var ordinal: Int32 { Int32(year * 10_000 + month * 100 + day) }
+
+    /// The day of an `ordinal` (nil for one that names no day, such as the columns' "unknown" and "open").
+    public init?(ordinal: Int32) {
+        guard ordinal > 0 else { return nil }
+        self.init(year: Int(ordinal / 10_000), month: Int(ordinal / 100 % 100), day: Int(ordinal % 100))
+    }
 }

@@ -77,6 +77,22 @@ public struct RegistryServer: Sendable {
         router.read("/api/units/:code") { request, context in try await api.unit(request, code: try Self.parameter("code", context)) }
         router.read("/api/coverage") { request, _ in try await api.coverage(request) }
         router.read("/api/map") { request, _ in try await api.map(request) }
+        // OGC API – Features (OGCFeatures): the same reads for GIS clients (QGIS, GDAL, ArcGIS, OWSLib).
+        let ogc = OGCFeatures(registry: registry, api: api)
+        router.read("/ogc") { request, _ in try await ogc.landing(request) }
+        router.read("/ogc/conformance") { request, _ in try await ogc.conformance(request) }
+        router.read("/ogc/api") { request, _ in try await ogc.openAPI(request) }
+        router.read("/ogc/api.html") { request, _ in try await ogc.documentation(request) }
+        router.read("/ogc/collections") { request, _ in try await ogc.collectionsPage(request) }
+        router.read("/ogc/collections/:collection") { request, context in
+            try await ogc.collectionPage(request, id: try Self.parameter("collection", context))
+        }
+        router.read("/ogc/collections/:collection/items") { request, context in
+            try await ogc.items(request, id: try Self.parameter("collection", context))
+        }
+        router.read("/ogc/collections/:collection/items/:feature") { request, context in
+            try await ogc.item(request, collection: try Self.parameter("collection", context), feature: try Self.parameter("feature", context))
+        }
         router.read("/api/tiles/:z/:x/:y") { request, context in
             try await api.tile(request, z: try Self.parameter("z", context), x: try Self.parameter("x", context), y: try Self.parameter("y", context))
         }

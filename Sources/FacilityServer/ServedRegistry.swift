@@ -1,4 +1,7 @@
 import FacilityCoverage
+import FacilityFormats
+import FacilityGeometry
+import FacilityModel
 import FacilityMapKit
 import Foundation
 import NIOConcurrencyHelpers
@@ -256,6 +259,90 @@ final class CoverageCache: @unchecked Sendable {
                 renderedBytes += png.count
             }
             return png
+        }
+
+        // MARK: What OGC API – Features reads from the inputs
+
+        /// The units as loaded (an array never changed: read without the engine's lock).
+        var units: [AdministrativeUnit] { engine.units }
+
+        func withUnits<T>(_ body: ([AdministrativeUnit]) throws -> T) rethrows -> T { try body(engine.units) }
+
+        private var derived: [String: Any] = [:]
+
+        /// A value computed once per load, under the cache's lock.
+        private func once<T>(_ key: String, _ make: () -> T) -> T {
+            // Looked up by presence: a kept nil (no facilities) is an answer too.
+            if let known = cacheLock.withLock({ derived[key] }) { return known as! T }
+            let value = make()
+            cacheLock.withLock { derived[key] = value }
+            return value
+        }
+
+        /// The box around every facility; nil when there is none.
+        var facilityBox: BoundingBox? {
+            once("facility-box") { () -> BoundingBox? in
+                let points = engine.facilities.location.filter { $0.lon.isFinite && $0.lat.isFinite }
+                return points.isEmpty ? nil : BoundingBox(points: points)
+            }
+        }
+
+        /// The first opening and the last closing day (nil: unknown, or still open).
+        var facilityDays: (Day?, Day?)? {
+            once("facility-days") { () -> (Day?, Day?)? in
+                let f = engine.facilities
+                guard !f.opened.isEmpty else { return nil }
+                let opened = f.opened.filter { $0 != Int32.min }.min().flatMap(Day.init(ordinal:))
+                let closed = f.closed.contains(Int32.max) ? nil : f.closed.max().flatMap(Day.init(ordinal:))
+                return (opened, closed)
+            }
+        }
+
+        /// The box around the units of `level` (every unit: nil).
+        func unitBox(_ level: UnitLevel?) -> BoundingBox? {
+            once("unit-box-\(level?.rawValue ?? "")") { () -> BoundingBox? in
+                var box: BoundingBox?
+                for unit in engine.units where level == nil || unit.level == level {
+                    let b = unit.boundary?.boundingBox ?? unit.location.map { BoundingBox(points: [$0]) }
+                    guard let b, b.minLon.isFinite else { continue }
+                    box = box.map { BoundingBox(minLon: min($0.minLon, b.minLon), minLat: min($0.minLat, b.minLat),
+                                                maxLon: max($0.maxLon, b.maxLon), maxLat: max($0.maxLat, b.maxLat)) } ?? b
+                }
+                return box
+            }
+        }
+
+        /// The positions of the unit `code` and every unit below it; nil when no unit has that code.
+        func subtree(of code: String) -> Set<Int>? {
+            let children = once("children") { () -> (index: [String: Int], below: [[Int]]) in
+                let units = engine.units
+                let index = Dictionary(units.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { a, _ in a })
+                var below = [[Int]](repeating: [], count: units.count)
+                for (i, unit) in units.enumerated() { if let p = unit.parent.flatMap({ index[$0] }), p != i { below[p].append(i) } }
+                return (index, below)
+            }
+            guard let root = children.index[code] else { return nil }
+            var found: Set<Int> = [root], stack = [root]
+            while let next = stack.popLast() {
+                for child in children.below[next] where found.insert(child).inserted { stack.append(child) }
+            }
+            return found
+        }
+
+        /// One target's coverage features (as `export geojson --layer coverage`), kept per target, year and day.
+        func coverageFeatures(target: Target, query: CoverageQuery) -> (members: [(String, GeoJSONProperty)], features: [GeoJSONExport.Feature]) {
+            let (asOf, year) = engine.resolve(plan: plan, query: query)
+            let key = "coverage|\(target.id)|\(year)|\(asOf)|\(query.by.rawValue)"
+            typealias Layer = (members: [(String, GeoJSONProperty)], features: [GeoJSONExport.Feature])
+            if let known = cacheLock.withLock({ derived[key] as? Layer }) { return known }
+            let layer: Layer = engineLock.withLock {
+                GeoJSONExport.coverageFeatures(engine: engine, plan: plan, target: target, query: query)
+            }
+            cacheLock.withLock {
+                if derived.count > 64 { derived = derived.filter { !$0.key.hasPrefix("coverage|") } }
+                derived[key] = layer
+            }
+            return layer
         }
 
         /// Runs `body` with the engine, alone.
