@@ -19,6 +19,10 @@ struct API: Sendable {
                    "POST /api/units?file=&level=&crs=&encoding=&sheet=&header_row=&strict= (body: the GeoJSON, CSV, workbook or zipped Shapefile; Authorization: Bearer TOKEN)",
                    "GET /api/coverage?year=&as_of=&by=&target=", "GET /api/map?year=&as_of=&by=&target=&facilities=",
                    "GET /api/tiles/{z}/{x}/{y}.png?as_of=&year=&target=&hide=&uncovered=&v=", "GET /api/plan",
+                   "GET /ogc", "GET /ogc/conformance", "GET /ogc/api", "GET /ogc/api.html", "GET /ogc/collections",
+                   "GET /ogc/collections/{collectionId}", "GET /ogc/collections/{collectionId}/schema",
+                   "GET /ogc/collections/{collectionId}/items?limit=&bbox=&datetime=&kind=&in=&after=&before=",
+                   "GET /ogc/collections/{collectionId}/items/{featureId}",
                    "GET /api/layers/facilities.geojson?kind=&in=&crs=", "GET /api/layers/units.geojson?in=&crs=",
                    "GET /api/layers/coverage.geojson?target=&year=&as_of=&by=&crs=",
                    "GET /api/stats", "GET /api/imports", "GET /api/token"]}

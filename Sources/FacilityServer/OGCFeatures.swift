@@ -178,6 +178,7 @@ struct OGCFeatures: Sendable {
             ("links", "[" + [
                 Self.link(href, "self", "application/json", "this collection"),
                 Self.link(href + "/items", "items", "application/geo+json", "the features"),
+                Self.link(href + "/schema", "describedby", "application/schema+json", "the features' properties and their types"),
             ].joined(separator: ",\n") + "]"),
         ]
         return JSONText.object(members)
@@ -527,5 +528,55 @@ extension OGCFeatures {
             ("components", JSONText.object([("parameters", parameters)])),
         ])
         return Self.answer(document + "\n", type: "application/vnd.oai.openapi+json;version=3.0")
+    }
+}
+
+extension OGCFeatures {
+    /// Each collection's properties and their JSON types, for the `describedby` schema GDAL and QGIS read to type
+    /// their fields (without it they guess from the first page: a count null there would become text).
+    func fields(of collection: Collection) -> [(String, String)] {
+        let unit = [("code", "string"), ("name", "string"), ("level", "string"), ("parent", "string"), ("population", "integer")]
+        switch collection {
+        case .facilities:
+            return [("id", "string"), ("name", "string"), ("kind", "string"), ("kind_zh", "string"), ("unit", "string")]
+                + FacilityCount.allCases.map { ($0.rawValue, "integer") }
+                + [("inclusive", "boolean"), ("level", "string"), ("opened", "date"), ("closed", "date")]
+        case .units:
+            return unit
+        case .coverage(let target):
+            switch target.metric {
+            case .unitCoverage: return unit + [("covered", "boolean"), ("nearest_m", "number"), ("facility_count", "integer")]
+            case .access: return unit + [("people", "number"), ("access", "number"), ("met", "boolean")]
+            default:
+                return unit + [("numerator", "number"), ("denominator", "number"), ("actual", "number"), ("goal", "number"),
+                               ("met", "boolean"), ("shortfall", "number"), ("note", "string")]
+            }
+        }
+    }
+
+    /// `/collections/{id}/schema`: a JSON Schema of the collection's features (their `properties`' types).
+    func schema(_ request: Request, id: String) async throws -> Response {
+        try await api.checkRead(request)
+        try Self.only(try API.Query(request), ["f"])
+        let base = Self.base(request)
+        let text = try await registry.withEngine { loaded -> String in
+            let collection = try collection(named: id, loaded)
+            let properties = fields(of: collection).map { name, type -> (String, String) in
+                type == "date" ? (name, #"{"type": ["string", "null"], "format": "date"}"#) : (name, #"{"type": ["\#(type)", "null"]}"#)
+            }
+            return JSONText.object([
+                ("$schema", JSONText.string("https://json-schema.org/draft/2019-09/schema")),
+                ("$id", JSONText.string(base + "/collections/" + id + "/schema")),
+                ("title", JSONText.string(id)), ("type", JSONText.string("object")),
+                ("required", #"["type", "geometry", "properties"]"#),
+                ("properties", JSONText.object([
+                    ("type", #"{"type": "string", "enum": ["Feature"]}"#),
+                    ("id", #"{"type": "string"}"#),
+                    ("geometry", #"{"type": "object"}"#),
+                    ("properties", JSONText.object([("type", JSONText.string("object")), ("properties", JSONText.object(properties))])),
+                ])),
+            ])
+        }
+        return Self.answer(text + "\n", type: "application/schema+json")
     }
 }

@@ -87,6 +87,9 @@ public struct RegistryServer: Sendable {
         router.read("/ogc/collections/:collection") { request, context in
             try await ogc.collectionPage(request, id: try Self.parameter("collection", context))
         }
+        router.read("/ogc/collections/:collection/schema") { request, context in
+            try await ogc.schema(request, id: try Self.parameter("collection", context))
+        }
         router.read("/ogc/collections/:collection/items") { request, context in
             try await ogc.items(request, id: try Self.parameter("collection", context))
         }

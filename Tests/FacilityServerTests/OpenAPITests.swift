@@ -55,6 +55,7 @@ final class OpenAPITests: ServerTestCase {
             let path = String(parts[1]).replacingOccurrences(of: "{id}", with: "LY-HLT-000001")
                 .replacingOccurrences(of: "{code}", with: "410303").replacingOccurrences(of: "{layer}", with: "units.geojson")
                 .replacingOccurrences(of: "{z}/{x}/{y}", with: "9/415/203")
+                .replacingOccurrences(of: "{collectionId}", with: "districts").replacingOccurrences(of: "{featureId}", with: "410303")
             let answer = try await request(path, method: String(parts[0]))
             XCTAssertFalse(answer.error.hasPrefix("no such address"), "\(operation) is served")
             let statuses = ((paths[String(parts[1])]?[String(parts[0]).lowercased()] as? [String: Any])?["responses"] as? [String: Any])?.keys
