@@ -355,7 +355,9 @@ struct OGCFeatures: Sendable {
     static func matched(_ store: any RegistryStore, _ selection: FacilitySelection) throws -> Int {
         let key = "\(try store.lastImportNumber())|\(selection.unpaged)"
         if let known = counts.withLockedValue({ $0[key] }) { return known }
-        let count = try store.facilityCount(selection)
+        // Without a place or days to filter by, the registry's own count (its kind index) answers.
+        let plain = selection.within == nil && selection.box == nil && selection.openFrom == nil && selection.openTo == nil
+        let count = plain ? try store.facilityCount(kind: selection.kind) : try store.facilityCount(selection)
         counts.withLockedValue {
             if $0.count > 256 { $0.removeAll() }
             $0[key] = count
