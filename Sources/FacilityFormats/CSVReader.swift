@@ -47,7 +47,7 @@ public enum CSVError: PhrasedError, Equatable {
     private static func listing(_ columns: [Int]) -> Phrase {
         let names = columns.map(String.init)
         guard names.count > 1 else { return .verbatim(names.first ?? "") }
-        return Phrase("list.and", names.dropLast().joined(separator: ", "), names[names.count - 1])
+        return Phrase("list.and", arguments: [.phrase(.list(names.dropLast())), .text(names[names.count - 1])])
     }
 }
 

@@ -349,7 +349,7 @@ extension ShapefileFeatureSource {
         }.filter { _, files in files.contains { $0.name.lowercased().hasSuffix(".shp") } }
         guard sets.count == 1, let (_, files) = sets.first else {
             throw ShapefileError.malformed(path: path, message: sets.isEmpty ? Phrase("shapefile.zip-no-shp")
-                : Phrase("shapefile.zip-many", String(sets.count), sets.keys.sorted().joined(separator: ", ")))
+                : Phrase("shapefile.zip-many", arguments: [.text(String(sets.count)), .phrase(.list(sets.keys.sorted()))]))
         }
         let target = (folder as NSString).appendingPathComponent("shapefile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)

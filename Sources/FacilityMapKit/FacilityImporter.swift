@@ -287,7 +287,7 @@ public struct FacilityImporter {
         if let (name, kind) = FacilityKind.nearest(to: text) {
             return Phrase("row.kind.near", text, name, name == kind.rawValue ? kind.chineseNames[0] : kind.rawValue)
         }
-        return Phrase("row.kind.unknown", text, FacilityKind.namesList)
+        return Phrase("row.kind.unknown", arguments: [.text(text), .phrase(.list(FacilityKind.namedKinds))])
     }
 
     func parse(_ row: CSVRow, columns: ColumnMap<FacilityField>, areas: AreaIndex) throws -> Facility {

@@ -130,7 +130,7 @@ public enum ImportError: PhrasedError, Equatable {
     public var phrase: Phrase {
         switch self {
         case let .missingColumns(file, line, names):
-            Phrase("error.missing-columns", file, String(line), names.joined(separator: ", "))
+            Phrase("error.missing-columns", arguments: [.text(file), .text(String(line)), .phrase(.list(names))])
         case let .noDataRows(file, line):
             Phrase("error.no-data-rows", file, String(line))
         case let .rejectsNeedCSV(file):

@@ -97,7 +97,7 @@ final class LanguageCLITests: DemoStoreTestCase {
         try "编号,名称\nZH-9,某医院\n".write(to: headerOnly, atomically: true, encoding: .utf8)
         let refused = try run(["import", "facilities", headerOnly.path], locale: "zh_CN.UTF-8")
         XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.hasSuffix("缺列.csv:1: 表头缺少 kind (类型), lon (经度), lat (纬度) 列 —— 请补上（中文或英文列名均可，见 `facilitymap help import facilities`）\n"), refused.stderr)
+        XCTAssertTrue(refused.stderr.hasSuffix("缺列.csv:1: 表头缺少 kind (类型)、lon (经度)、lat (纬度) 列 —— 请补上（中文或英文列名均可，见 `facilitymap help import facilities`）\n"), refused.stderr)
         let noStore = try CLITests.run(["stats", "--store", "没有.sqlite", "--lang", "zh"], in: folder, environment: [:])
         XCTAssertEqual(noStore.status, 2)
         XCTAssertTrue(noStore.stderr.hasPrefix("facilitymap: 没有.sqlite: 没有这个登记库 —— 只有 `import`、`token add`、`migrate`（目标库）和 `demo` 会新建登记库"), noStore.stderr)
@@ -122,14 +122,14 @@ final class LanguageCLITests: DemoStoreTestCase {
         XCTAssertTrue(inEnglish.stderr.contains("坏表.xlsx: cannot read the workbook: not an .xlsx workbook: not a .zip archive"), inEnglish.stderr)
 
         // A sheet that is not there, and a header row that is not one: the workbook's own sheet names.
-        XCTAssertEqual(try run(["coverage", "--year", "2025", "--out", "覆盖.xlsx"], locale: "C.UTF-8").status, 0)
+        XCTAssertEqual(try run(["coverage", "--year", "2025", "--out", "覆盖.xlsx", "--lang", "zh"], locale: "C.UTF-8").status, 0)
         let noSheet = try run(["import", "facilities", "覆盖.xlsx", "--sheet", "医疗机构"], locale: "zh_CN.UTF-8")
         XCTAssertEqual(noSheet.status, 2, noSheet.stderr)
-        XCTAssertTrue(noSheet.stderr.hasPrefix("facilitymap: 覆盖.xlsx: 没有工作表 医疗机构 —— 该工作簿的工作表有：汇总, 社区养老服务设施覆盖率"), noSheet.stderr)
+        XCTAssertTrue(noSheet.stderr.hasPrefix("facilitymap: 覆盖.xlsx: 没有工作表 医疗机构 —— 该工作簿的工作表有：汇总、社区养老服务设施覆盖率"), noSheet.stderr)
         XCTAssertTrue(noSheet.stderr.hasSuffix("；请用 --sheet 名称 或 --sheet 序号 指定\n"), noSheet.stderr)
         let noHeader = try run(["import", "facilities", "覆盖.xlsx", "--header-row", "40", "--lang", "zh"], locale: "C.UTF-8")
         XCTAssertEqual(noHeader.status, 1, noHeader.stderr)
-        XCTAssertTrue(noHeader.stderr.hasPrefix("facilitymap: 覆盖.xlsx: 工作表 汇总 的第 40 行（--header-row）没有表头行（列名所在的行） —— 该工作簿的工作表有：汇总, "), noHeader.stderr)
+        XCTAssertTrue(noHeader.stderr.hasPrefix("facilitymap: 覆盖.xlsx: 工作表 汇总 的第 40 行（--header-row）没有表头行（列名所在的行） —— 该工作簿的工作表有：汇总、"), noHeader.stderr)
         XCTAssertTrue(noHeader.stderr.hasSuffix("；请用 --sheet 指定表格所在的那一张\n"), noHeader.stderr)
 
         // A targets file that is not one: the file and the target named.
@@ -138,7 +138,7 @@ final class LanguageCLITests: DemoStoreTestCase {
             .write(to: targets, atomically: true, encoding: .utf8)
         let badPlan = try run(["coverage", "--targets", targets.path, "--lang", "zh"], locale: "C.UTF-8")
         XCTAssertEqual(badPlan.status, 1, badPlan.stderr)
-        XCTAssertEqual(badPlan.stderr, "facilitymap: \(targets.path): 目标 t1：未知的指标类型 ratio —— 请用以下之一：unit_coverage, per_population, share, count, access\n")
+        XCTAssertEqual(badPlan.stderr, "facilitymap: \(targets.path): 目标 t1：未知的指标类型 ratio —— 请用以下之一：unit_coverage、per_population、share、count、access\n")
 
         // A store that is not a store, left as it is.
         let notAStore = folder.appendingPathComponent("笔记.sqlite")
