@@ -58,3 +58,8 @@ extension JSONValue {
         }
     }
 }
+
+extension WKBError: PhrasedError {
+    /// Where the blob could not be read, in any language; what was found stays as FacilityGeometry words it.
+    public var phrase: Phrase { Phrase("wkb.error", String(offset), message) }
+}

@@ -40,7 +40,7 @@ struct StoreOptions: ParsableArguments {
         do {
             return try RegistryLocation.open(path)
         } catch let error as PostgresError {
-            printError("facilitymap: \(error)")
+            printError("facilitymap: " + error.phrase.text(in: .current))
             throw Exit(status: 1)
         }
     }
