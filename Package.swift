@@ -93,7 +93,7 @@ let package = Package(
         // The SpatiaLite store: schema, migrations, transactions. The only code that speaks SQLite's SQL.
         .target(name: "FacilityStore", dependencies: ["CSpatiaLite", "FacilityRegistry", "FacilityModel", "FacilityGeometry"]),
         // The registry on PostgreSQL with PostGIS: its schema, migrations and bulk copy (COPY), through libpq.
-        .target(name: "FacilityPostGIS", dependencies: ["CLibPQ", "FacilityRegistry", "FacilityModel", "FacilityGeometry"]),
+        .target(name: "FacilityPostGIS", dependencies: ["CLibPQ", "FacilityRegistry", "FacilityModel", "FacilityGeometry", "FacilityText"]),
         // The embedded default data (GeoData/luoyang) as a resource bundle beside the binary.
         .target(name: "FacilityMapData", path: "GeoData", exclude: ["targets"], sources: ["GeoData.swift"],
                 resources: [.copy("luoyang")]),

@@ -118,7 +118,7 @@ extension CoverageEngine {
                         maxNew: Int? = nil, exact: ((SitingProblem) throws -> [Int]?)? = nil) throws -> SitingReport {
         let (asOf, year) = resolve(plan: plan, query: query)
         guard let goal = target.goals[year] else {
-            throw SitingError(Phrase("siting.no-goal", target.id, String(year), target.goals.keys.sorted().map(String.init).joined(separator: ", ")))
+            throw SitingError(Phrase("siting.no-goal", arguments: [.text(target.id), .text(String(year)), .phrase(.list(target.goals.keys.sorted().map(String.init)))]))
         }
         switch target.metric {
         case .count where target.perArea != nil:

@@ -99,10 +99,10 @@ extension TargetPlan {
         func problem(_ message: Phrase) -> TargetsError { fail(message, id) }
 
         guard let metricText = try fields.string("metric") else {
-            throw problem(Phrase("targets.metric-is-missing", "\(Metric.allCases.map(\.rawValue).joined(separator: ", "))"))
+            throw problem(Phrase("targets.metric-is-missing", arguments: [.phrase(.list(Metric.allCases.map(\.rawValue)))]))
         }
         guard let metric = Metric(rawValue: metricText) else {
-            throw problem(Phrase("targets.unknown-metric", "\(metricText)", "\(Metric.allCases.map(\.rawValue).joined(separator: ", "))"))
+            throw problem(Phrase("targets.unknown-metric", arguments: [.text(metricText), .phrase(.list(Metric.allCases.map(\.rawValue)))]))
         }
         guard let kindsNode = fields["kinds"] else { throw problem(Phrase("targets.kinds-is-missing")) }
         let kindNames: [String]
@@ -113,7 +113,7 @@ extension TargetPlan {
         }
         let kinds = try kindNames.map { name in
             guard let kind = FacilityKind(argument: name) else {
-                throw problem(Phrase("targets.unknown-kind", "\(name)", "\(FacilityKind.allCases.map(\.rawValue).joined(separator: ", "))"))
+                throw problem(Phrase("targets.unknown-kind", arguments: [.text(name), .phrase(.list(FacilityKind.allCases.map(\.rawValue)))]))
             }
             return kind
         }
@@ -131,7 +131,7 @@ extension TargetPlan {
         var field: FacilityCount?
         if let text = try fields.string("field") {
             guard let parsed = FacilityCount(rawValue: text) else {
-                throw problem(Phrase("targets.unknown-field", "\(text)", "\(FacilityCount.allCases.map(\.rawValue).joined(separator: ", "))"))
+                throw problem(Phrase("targets.unknown-field", arguments: [.text(text), .phrase(.list(FacilityCount.allCases.map(\.rawValue)))]))
             }
             field = parsed
         }
@@ -299,7 +299,7 @@ private struct Mapping {
         for (keyNode, value) in mapping {
             let key = try scalarString(keyNode, key: "keys", fail: fail)
             if let allowed, !allowed.contains(key) {
-                throw fail(Phrase("targets.unknown-key", "\(key)", "\(allowed.sorted().joined(separator: ", "))"))
+                throw fail(Phrase("targets.unknown-key", arguments: [.text(key), .phrase(.list(allowed.sorted()))]))
             }
             guard values[key] == nil else { throw fail(Phrase("targets.the-key-appears-twice", "\(key)")) }
             values[key] = value

@@ -47,7 +47,7 @@ public enum CSVError: PhrasedError, Equatable {
     private static func listing(_ columns: [Int]) -> Phrase {
         let names = columns.map(String.init)
         guard names.count > 1 else { return .verbatim(names.first ?? "") }
-        return Phrase("list.and", names.dropLast().joined(separator: ", "), names[names.count - 1])
+        return Phrase("list.and", arguments: [.phrase(.list(names.dropLast())), .text(names[names.count - 1])])
     }
 }
 
@@ -57,14 +57,24 @@ public struct CSVFieldProblem: Equatable, Sendable, CustomStringConvertible {
     public let column: Int
     /// Physical line (1-based) where that field starts.
     public let line: Int
-    /// What is wrong, e.g. "a NUL byte".
-    public let message: String
+    /// What is wrong, e.g. "a NUL byte", in any language.
+    public let reason: Phrase
 
-    public init(column: Int, line: Int, message: String) {
+    public init(column: Int, line: Int, reason: Phrase) {
         self.column = column
         self.line = line
-        self.message = message
+        self.reason = reason
     }
+
+    public init(column: Int, line: Int, message: String) {
+        self.init(column: column, line: line, reason: .verbatim(message))
+    }
+
+    /// What is wrong, in English.
+    public var message: String { reason.text(in: .en) }
+
+    /// The same place and the same words in English, however they were put together.
+    public static func == (a: CSVFieldProblem, b: CSVFieldProblem) -> Bool { a.column == b.column && a.line == b.line && a.message == b.message }
 
     /// "line 17, column 3: a NUL byte" (column 1-based).
     public var description: String { "line \(line), column \(column + 1): \(message)".singleLine }

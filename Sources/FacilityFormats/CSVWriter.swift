@@ -1,3 +1,4 @@
+import FacilityText
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -6,16 +7,33 @@ import Darwin
 #endif
 
 /// Why writing a CSV file failed. `description` names the path and what failed.
-public struct CSVWriteError: Error, Equatable, CustomStringConvertible {
+public struct CSVWriteError: PhrasedError, Equatable {
     public let path: String
-    public let reason: String
+    /// What failed and what to do, in any language.
+    public let detail: Phrase
 
-    public init(path: String, reason: String) {
+    public init(path: String, detail: Phrase) {
         self.path = path
-        self.reason = reason
+        self.detail = detail
     }
 
+    public init(path: String, reason: String) {
+        self.init(path: path, detail: .verbatim(reason))
+    }
+
+    init(path: String, _ key: String, _ arguments: Phrase.Argument...) {
+        self.init(path: path, detail: Phrase(key, arguments: arguments))
+    }
+
+    /// What failed and what to do, in English.
+    public var reason: String { detail.text(in: .en) }
+
     public var description: String { "\(path): \(reason)" }
+
+    public var phrase: Phrase { Phrase("write.error", arguments: [.text(path), .phrase(detail)]) }
+
+    /// The same file and the same words in English, however they were put together.
+    public static func == (a: CSVWriteError, b: CSVWriteError) -> Bool { a.path == b.path && a.reason == b.reason }
 }
 
 /// Writes RFC 4180 CSV with LF line ends, as UTF-8 (with or without a byte order mark) or GB18030, buffered
@@ -36,7 +54,7 @@ public struct CSVWriter {
     public init(path: String, encoding: CSVOutputEncoding) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw CSVWriteError(path: path, reason: "cannot create the file (\(String(cString: strerror(errno)))) — check the folder exists and is writable")
+            throw CSVWriteError(path: path, "csv-write.create", systemReason())
         }
         output = Output(fd: fd, name: path, ownsDescriptor: true, handle: nil, encoding: encoding)
     }
@@ -106,7 +124,7 @@ private final class Output {
     }
 
     func checkOpen() throws {
-        if closed { throw CSVWriteError(path: name, reason: "cannot write: the CSV writer was already closed") }
+        if closed { throw CSVWriteError(path: name, "csv-write.closed") }
     }
 
     func append(field: String) {
@@ -164,8 +182,7 @@ private final class Output {
                 if n >= 0 {
                     written += n
                 } else if errno != EINTR {
-                    let reason = String(cString: strerror(errno))
-                    throw CSVWriteError(path: name, reason: "writing failed (\(reason)) — check free disk space and permissions")
+                    throw CSVWriteError(path: name, "csv-write.failed", systemReason())
                 }
             }
         }
@@ -178,8 +195,7 @@ private final class Output {
         do { try flush() } catch { failure = error }
         closed = true
         if ownsDescriptor && systemClose(fd) != 0 && failure == nil {
-            let reason = String(cString: strerror(errno))
-            failure = CSVWriteError(path: name, reason: "closing the file failed (\(reason)) — check free disk space")
+            failure = CSVWriteError(path: name, "csv-write.close-failed", systemReason())
         }
         if let failure { throw failure }
     }

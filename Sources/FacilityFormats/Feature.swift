@@ -1,4 +1,5 @@
 import FacilityGeometry
+import FacilityText
 import Foundation
 
 /// One feature of a layer that was read and passed the structural checks: GeoJSON's model, which every feature
@@ -25,22 +26,34 @@ public struct Feature: Sendable {
 }
 
 /// Why one feature was skipped; the rest of the file is still read.
-public struct FeatureError: Error, Equatable, CustomStringConvertible {
+public struct FeatureError: PhrasedError, Equatable {
     /// 0-based position in the layer.
     public let index: Int
     /// 1-based line (or record number) where the feature starts.
     public let line: Int
-    /// What is wrong and what to do, without the "feature N (line L)" prefix.
-    public let message: String
+    /// What is wrong and what to do, without the "feature N (line L)" prefix, in any language.
+    public let reason: Phrase
 
-    public init(index: Int, line: Int, message: String) {
+    public init(index: Int, line: Int, reason: Phrase) {
         self.index = index
         self.line = line
-        self.message = message
+        self.reason = reason
     }
+
+    public init(index: Int, line: Int, message: String) {
+        self.init(index: index, line: line, reason: .verbatim(message))
+    }
+
+    /// What is wrong and what to do, in English.
+    public var message: String { reason.text(in: .en) }
 
     /// e.g. "feature 3 (line 57): polygon 1, ring 0 is not closed (first [112.1, 34.5], last [112.2, 34.5]) — close the ring in the source …".
     public var description: String { "feature \(index) (line \(line)): \(message)".singleLine }
+
+    public var phrase: Phrase { Phrase("feature.error", arguments: [.text(String(index)), .text(String(line)), .phrase(reason)]) }
+
+    /// The same feature and the same words in English, however they were put together.
+    public static func == (a: FeatureError, b: FeatureError) -> Bool { a.index == b.index && a.line == b.line && a.message == b.message }
 }
 
 /// Where an import's features come from, whatever the file's format: each feature with its properties and geometry,

@@ -1,4 +1,5 @@
 import FacilityGeometry
+import FacilityText
 import Foundation
 
 /// Point features read as the rows of a table: a facilities layer in GeoJSON (a Shapefile of points, later) imports as
@@ -43,7 +44,7 @@ public final class FeatureTable: RecordSource {
             switch result {
             case let .failure(error):
                 return CSVRow(line: error.line, fields: Array(repeating: "", count: width),
-                              problems: [CSVFieldProblem(column: 0, line: error.line, message: error.message)])
+                              problems: [CSVFieldProblem(column: 0, line: error.line, reason: error.reason)])
             case let .success(feature):
                 var fields: [String] = []
                 fields.reserveCapacity(width)
@@ -54,7 +55,7 @@ public final class FeatureTable: RecordSource {
                     fields += ["", ""]
                     problems.append(CSVFieldProblem(
                         column: 0, line: feature.line,
-                        message: "the feature's geometry is a \(feature.geometry.typeName), not a Point — a facility is a point: give each feature a Point geometry (its location)"))
+                        reason: Phrase("feature.not-point", feature.geometry.typeName)))
                 }
                 if idColumn { fields.append(feature.id.map(Self.text) ?? "") }
                 for name in properties { fields.append(feature.properties[name].map(Self.text) ?? "") }

@@ -220,70 +220,73 @@ private func acceptedCRSName(_ crs: JSONValue?, path: String) throws -> String? 
 
 // MARK: - Feature level
 
-private struct FeatureProblem: Error { let message: String }
+private struct FeatureProblem: Error {
+    let phrase: Phrase
+    init(_ key: String, _ arguments: Phrase.Argument...) { phrase = Phrase(key, arguments: arguments) }
+}
 
 private func makeFeature(_ value: JSONValue, index: Int, line: Int) -> Result<Feature, FeatureError> {
-    func failure(_ message: String) -> Result<Feature, FeatureError> {
-        .failure(FeatureError(index: index, line: line, message: message))
+    func failure(_ reason: Phrase) -> Result<Feature, FeatureError> {
+        .failure(FeatureError(index: index, line: line, reason: reason))
+    }
+    func failure(_ key: String, _ arguments: Phrase.Argument...) -> Result<Feature, FeatureError> {
+        failure(Phrase(key, arguments: arguments))
     }
     guard case .object(let object) = value else {
-        return failure("is \(value.kindDescription), not a Feature object — each element of \"features\" must be {\"type\": \"Feature\", …}")
+        return failure("feature.not-object", .phrase(value.kindPhrase))
     }
     switch object["type"] {
     case .string("Feature"): break
     case .string(let other):
-        return failure("has \"type\": \"\(other)\", expected \"Feature\" — wrap geometries in Feature objects")
+        return failure("feature.other-type", .text(other))
     default:
-        return failure("has no \"type\": \"Feature\" member — each element of \"features\" must be a Feature")
+        return failure("feature.no-type")
     }
     let properties: [String: JSONValue]
     switch object["properties"] {
     case nil, .null?: properties = [:]
     case .object(let p)?: properties = p
-    case let other?: return failure("\"properties\" is \(other.kindDescription), expected an object or null")
+    case let other?: return failure("feature.properties-kind", .phrase(other.kindPhrase))
     }
     var id = object["id"]
     if id == .null { id = nil }
     guard let geometryValue = object["geometry"] else {
-        return failure("has no \"geometry\" member — give it a Point, Polygon or MultiPolygon")
+        return failure("feature.no-geometry")
     }
     guard geometryValue != .null else {
-        return failure("geometry is null — give it a Point, Polygon or MultiPolygon, or drop the feature")
+        return failure("feature.null-geometry")
     }
     let geometry: Geometry
     do {
         geometry = try makeGeometry(geometryValue)
     } catch let problem as FeatureProblem {
-        return failure(problem.message)
+        return failure(problem.phrase)
     } catch {
-        return failure("\(error)")
+        return failure((error as? PhrasedError)?.phrase ?? .verbatim("\(error)"))
     }
     let problems = geometry.structuralProblems()
     if !problems.isEmpty {
-        var message = problems.prefix(3).map(\.description).joined(separator: "; ")
-        if problems.count > 3 { message += "; and \(problems.count - 3) more problem(s)" }
-        return failure(message)
+        return failure(GeometryProblem.phrase(of: problems))
     }
     return .success(Feature(index: index, line: line, id: id, properties: properties, geometry: geometry))
 }
 
 private func makeGeometry(_ value: JSONValue) throws -> Geometry {
     guard case .object(let object) = value else {
-        throw FeatureProblem(message: "geometry is \(value.kindDescription), expected a GeoJSON geometry object")
+        throw FeatureProblem("feature.geometry-kind", .phrase(value.kindPhrase))
     }
     guard case .string(let type)? = object["type"] else {
-        throw FeatureProblem(message: "geometry has no \"type\" string")
+        throw FeatureProblem("feature.geometry-no-type")
     }
-    let supported = "only Point, Polygon and MultiPolygon (or a MultiPoint of one point) are supported"
     switch type {
     case "Point", "MultiPoint", "Polygon", "MultiPolygon": break
     case "LineString", "MultiLineString", "GeometryCollection":
-        throw FeatureProblem(message: "geometry type \(type) is not supported — \(supported)")
+        throw FeatureProblem("feature.geometry-unsupported", .text(type))
     default:
-        throw FeatureProblem(message: "unknown geometry type \"\(type)\" — \(supported)")
+        throw FeatureProblem("feature.geometry-unknown", .text(type))
     }
     guard let coordinates = object["coordinates"] else {
-        throw FeatureProblem(message: "\(type) geometry has no \"coordinates\" member")
+        throw FeatureProblem("feature.no-coordinates", .text(type))
     }
     switch type {
     case "Point":
@@ -291,7 +294,7 @@ private func makeGeometry(_ value: JSONValue) throws -> Geometry {
     case "MultiPoint":
         let points = try array(coordinates, path: "MultiPoint coordinates")
         guard points.count == 1 else {
-            throw FeatureProblem(message: "MultiPoint with \(points.count) points is not supported — use one Point feature per facility")
+            throw FeatureProblem("feature.multipoint", .text(String(points.count)))
         }
         return .point(try position(points[0], path: "point"))
     case "Polygon":
@@ -306,7 +309,7 @@ private func makeGeometry(_ value: JSONValue) throws -> Geometry {
 
 private func array(_ value: JSONValue, path: String) throws -> [JSONValue] {
     guard case .array(let elements) = value else {
-        throw FeatureProblem(message: "\(path) is \(value.kindDescription), expected an array")
+        throw FeatureProblem("feature.not-array", .phrase(GeometryProblem.pathPhrase(path)), .phrase(value.kindPhrase))
     }
     return elements
 }
@@ -331,15 +334,15 @@ private func polygon(_ value: JSONValue, prefix: String) throws -> Polygon {
 
 private func position(_ value: JSONValue, path: String) throws -> LonLat {
     guard case .array(let numbers) = value else {
-        throw FeatureProblem(message: "\(path) is \(value.kindDescription), expected a position [lon, lat]")
+        throw FeatureProblem("feature.position-kind", .phrase(GeometryProblem.pathPhrase(path)), .phrase(value.kindPhrase))
     }
     guard numbers.count >= 2 else {
-        throw FeatureProblem(message: "\(path) has \(numbers.count) number(s), a position needs at least 2 [lon, lat]")
+        throw FeatureProblem("feature.position-short", .phrase(GeometryProblem.pathPhrase(path)), .text(String(numbers.count)))
     }
     var values: [Double] = []
     for (k, element) in numbers.enumerated() {
         guard case .number(let x) = element else {
-            throw FeatureProblem(message: "\(path): element \(k) is \(element.kindDescription), expected a number")
+            throw FeatureProblem("feature.position-element", .phrase(GeometryProblem.pathPhrase(path)), .text(String(k)), .phrase(element.kindPhrase))
         }
         if k < 2 { values.append(x) }
     }

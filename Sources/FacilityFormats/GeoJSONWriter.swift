@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import FacilityGeometry
+import FacilityText
 
 /// A property value, written in the order given.
 public enum GeoJSONProperty: Sendable {
@@ -22,7 +23,7 @@ public enum GeoJSONProperty: Sendable {
 }
 
 /// Why writing a GeoJSON file failed. `description` names the path (or "standard output").
-public struct GeoJSONWriteError: Error, Equatable, CustomStringConvertible {
+public struct GeoJSONWriteError: PhrasedError, Equatable {
     /// The file path, or "standard output".
     public let path: String
     /// What failed, e.g. the system's message ("No space left on device").
@@ -38,6 +39,17 @@ public struct GeoJSONWriteError: Error, Equatable, CustomStringConvertible {
 
     /// e.g. "out/a.geojson: cannot write: No space left on device — check the folder exists and the disk has room".
     public var description: String { "\(path): cannot write: \(reason) — \(hint)" }
+
+    /// The default hint, the system's reasons and the path "standard output" in the catalogue's words; the rest as it is.
+    public var phrase: Phrase {
+        Phrase("geojson-write.error", arguments: [
+            .phrase(path == "standard output" ? Phrase("geojson-write.stdout") : .verbatim(path)),
+            .phrase(.reason(reason)),
+            .phrase(hint == Self.defaultHint ? Phrase("geojson-write.hint") : .verbatim(hint)),
+        ])
+    }
+
+    static let defaultHint = "check the folder exists and the disk has room"
 }
 
 /// Streams an RFC 7946 FeatureCollection to a file or standard output, one feature per line.

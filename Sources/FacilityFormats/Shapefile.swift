@@ -114,20 +114,22 @@ public final class ShapefileFeatureSource: FeatureSource {
             offset = start + length
             defer { index += 1 }
             let properties = index < table.count ? table.record(index) : [:]
-            func fail(_ message: String) throws { try body(.failure(FeatureError(index: index, line: number, message: message))) }
+            func fail(_ key: String, _ arguments: String...) throws {
+                try body(.failure(FeatureError(index: index, line: number, reason: Phrase(key, arguments: arguments.map(Phrase.Argument.text)))))
+            }
             switch Self.littleEndian(shp, start) {
             case 0:
-                try fail("the record has no shape (a null shape) — give it a point or a polygon")
+                try fail("shapefile.feature.null-shape")
             case 1, 11, 21:  // Point, PointZ, PointM: x, y first
-                guard length >= 20 else { try fail("a point record too short for its coordinates"); continue }
+                guard length >= 20 else { try fail("shapefile.feature.point-short"); continue }
                 positionsInFile += 1
                 try body(.success(Feature(index: index, line: number, properties: properties, geometry: .point(position(start + 4)))))
             case 5, 15, 25:  // Polygon, PolygonZ, PolygonM: x, y of every point before any Z or M
-                guard length >= 44 else { try fail("a polygon record too short for its parts"); continue }
+                guard length >= 44 else { try fail("shapefile.feature.polygon-short"); continue }
                 let parts = Int(Self.littleEndian(shp, start + 36)), points = Int(Self.littleEndian(shp, start + 40))
                 let first = start + 44 + 4 * parts
                 guard parts > 0, points > 0, first + 16 * points <= start + length else {
-                    try fail("a polygon record whose parts and points do not fit in it")
+                    try fail("shapefile.feature.polygon-overflow")
                     continue
                 }
                 if points > limits.positionsPerFeature || positionsInFile + points > limits.positionsPerFile {
@@ -145,7 +147,8 @@ public final class ShapefileFeatureSource: FeatureSource {
                 }
                 try body(.success(Feature(index: index, line: number, properties: properties, geometry: Self.polygons(rings))))
             case let type:
-                try fail("the shape is a \(Self.shapeName(type)): only points and polygons are read — keep the layer's points or polygons")
+                try body(.failure(FeatureError(index: index, line: number,
+                                               reason: Phrase("shapefile.feature.other-shape", arguments: [.phrase(Self.shapeName(type))]))))
             }
         }
     }
@@ -198,12 +201,12 @@ public final class ShapefileFeatureSource: FeatureSource {
         return outer.count == 1 ? .polygon(outer[0]) : .multiPolygon(MultiPolygon(outer))
     }
 
-    private static func shapeName(_ type: UInt32) -> String {
+    private static func shapeName(_ type: UInt32) -> Phrase {
         switch type {
-        case 3, 13, 23: "line (PolyLine)"
-        case 8, 18, 28: "MultiPoint"
-        case 31: "MultiPatch"
-        default: "shape of type \(type)"
+        case 3, 13, 23: Phrase("shapefile.shape.line")
+        case 8, 18, 28: .verbatim("MultiPoint")
+        case 31: .verbatim("MultiPatch")
+        default: Phrase("shapefile.shape.other", String(type))
         }
     }
 
@@ -349,7 +352,7 @@ extension ShapefileFeatureSource {
         }.filter { _, files in files.contains { $0.name.lowercased().hasSuffix(".shp") } }
         guard sets.count == 1, let (_, files) = sets.first else {
             throw ShapefileError.malformed(path: path, message: sets.isEmpty ? Phrase("shapefile.zip-no-shp")
-                : Phrase("shapefile.zip-many", String(sets.count), sets.keys.sorted().joined(separator: ", ")))
+                : Phrase("shapefile.zip-many", arguments: [.text(String(sets.count)), .phrase(.list(sets.keys.sorted()))]))
         }
         let target = (folder as NSString).appendingPathComponent("shapefile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)

@@ -28,12 +28,12 @@ public enum WorkbookError: PhrasedError, Equatable {
         case let .unreadable(path, reason):
             Phrase("error.workbook.unreadable", arguments: [.text(path), .phrase(reason)])
         case let .noSheet(path, asked, sheets):
-            Phrase("error.workbook.no-sheet", path, asked, sheets.joined(separator: ", "))
+            Phrase("error.workbook.no-sheet", arguments: [.text(path), .text(asked), .phrase(.list(sheets))])
         case let .noHeader(path, sheet, headerRow, otherSheets):
             Phrase("error.workbook.no-header", arguments: [
                 .text(path), .text(sheet),
                 .phrase(headerRow.map { Phrase("error.workbook.no-header.on-row", String($0)) } ?? Phrase("error.workbook.no-header.first-rows")),
-                .phrase(otherSheets.isEmpty ? .verbatim("") : Phrase("error.workbook.no-header.other-sheets", otherSheets.joined(separator: ", "))),
+                .phrase(otherSheets.isEmpty ? .verbatim("") : Phrase("error.workbook.no-header.other-sheets", arguments: [.phrase(.list(otherSheets))])),
             ])
         }
     }

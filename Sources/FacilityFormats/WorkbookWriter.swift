@@ -1,4 +1,5 @@
 import CXlsxWriter
+import FacilityText
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -7,17 +8,37 @@ import Darwin
 #endif
 
 /// Why writing an `.xlsx` workbook failed. `description` names the file, what failed and what to do.
-public struct WorkbookWriteError: Error, Equatable, CustomStringConvertible {
+public struct WorkbookWriteError: PhrasedError, Equatable {
     public let path: String
-    public let reason: String
+    /// What failed and what to do, in any language.
+    public let detail: Phrase
 
-    public init(path: String, reason: String) {
+    public init(path: String, detail: Phrase) {
         self.path = path
-        self.reason = reason
+        self.detail = detail
     }
 
+    public init(path: String, reason: String) {
+        self.init(path: path, detail: .verbatim(reason))
+    }
+
+    init(path: String, _ key: String, _ arguments: Phrase.Argument...) {
+        self.init(path: path, detail: Phrase(key, arguments: arguments))
+    }
+
+    /// What failed and what to do, in English.
+    public var reason: String { detail.text(in: .en) }
+
     public var description: String { "\(path): \(reason)" }
+
+    public var phrase: Phrase { Phrase("write.error", arguments: [.text(path), .phrase(detail)]) }
+
+    /// The same file and the same words in English, however they were put together.
+    public static func == (a: WorkbookWriteError, b: WorkbookWriteError) -> Bool { a.path == b.path && a.reason == b.reason }
 }
+
+/// The system's message for `errno`, in the catalogue's words when it knows them.
+func systemReason(_ code: Int32 = errno) -> Phrase.Argument { .phrase(.reason(String(cString: strerror(code)))) }
 
 /// `.xlsx` workbooks (Excel 2007 and later, WPS, LibreOffice) described as values and written by libxlsxwriter:
 /// sheets with a bold header row (frozen, so it stays in view), rows of typed cells, and columns as wide as their
@@ -133,22 +154,22 @@ public enum WorkbookWriter {
         let folder = parent.isEmpty ? "." : parent
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw WorkbookWriteError(path: path, reason: "is a folder — give a file name such as \(path)/report.xlsx")
+            throw WorkbookWriteError(path: path, "workbook-write.is-folder", .text(path))
         }
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
-            throw WorkbookWriteError(path: path, reason: "cannot write the workbook: there is no folder \(folder) — create it first, or write the workbook into a folder that exists")
+            throw WorkbookWriteError(path: path, "workbook-write.no-folder", .text(folder))
         }
         guard isFolder.boolValue else {
-            throw WorkbookWriteError(path: path, reason: "cannot write the workbook: \(folder) is a file, not a folder — choose a path in a folder")
+            throw WorkbookWriteError(path: path, "workbook-write.folder-is-file", .text(folder))
         }
         guard access(folder, W_OK) == 0 else {
-            throw WorkbookWriteError(path: path, reason: "cannot write the workbook: the folder \(folder) is not writable (\(String(cString: strerror(errno)))) — choose a folder you can write to")
+            throw WorkbookWriteError(path: path, "workbook-write.folder-not-writable", .text(folder), systemReason())
         }
         let partial = (folder as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).partial")
         do throws(WorkbookWriteError) {
             try writeWorkbook(sheets, to: partial, naming: path)
             guard rename(partial, path) == 0 else {
-                throw WorkbookWriteError(path: path, reason: "cannot put the workbook in place (\(String(cString: strerror(errno)))) — try again, or write it elsewhere")
+                throw WorkbookWriteError(path: path, "workbook-write.rename", systemReason())
             }
         } catch {
             unlink(partial)
@@ -159,7 +180,7 @@ public enum WorkbookWriter {
     /// The sheets in libxlsxwriter's calls; `path` is where it writes, `name` the file errors name.
     private static func writeWorkbook(_ sheets: [Sheet], to path: String, naming name: String) throws(WorkbookWriteError) {
         guard let workbook = workbook_new(path) else {
-            throw WorkbookWriteError(path: name, reason: "cannot start a workbook (out of memory?) — try again")
+            throw WorkbookWriteError(path: name, "workbook-write.start")
         }
         var closed = false
         defer { if !closed { workbook_close(workbook) } }
@@ -167,12 +188,12 @@ public enum WorkbookWriter {
         let names = sheetNames(sheets.map(\.name))
         for (sheet, sheetName) in zip(sheets, names) {
             guard let worksheet = workbook_add_worksheet(workbook, sheetName) else {
-                throw WorkbookWriteError(path: name, reason: "sheet \(sheetName) was refused — name it differently")
+                throw WorkbookWriteError(path: name, "workbook-write.sheet-refused", .text(sheetName))
             }
             func check(_ error: lxw_error, row: Int, column: Int) throws(WorkbookWriteError) {
                 guard error != LXW_NO_ERROR else { return }
-                throw WorkbookWriteError(path: name, reason: "sheet \(sheetName), row \(row + 1), column \(column + 1): "
-                                         + String(cString: lxw_strerror(error)) + " — shorten what goes in that cell")
+                throw WorkbookWriteError(path: name, "workbook-write.cell", .text(sheetName), .text(String(row + 1)), .text(String(column + 1)),
+                                         .text(String(cString: lxw_strerror(error))))
             }
             let header = formats.format(nil, highlighted: false, bold: true, header: true)
             for (column, text) in sheet.header.enumerated() {
@@ -181,7 +202,7 @@ public enum WorkbookWriter {
             for (index, row) in sheet.rows.enumerated() {
                 let r = lxw_row_t(index + 1)
                 guard index + 1 < 1_048_576 else {
-                    throw WorkbookWriteError(path: name, reason: "sheet \(sheetName) has more than 1,048,575 rows, more than a workbook holds — write CSV instead")
+                    throw WorkbookWriteError(path: name, "workbook-write.too-many-rows", .text(sheetName))
                 }
                 let plain = formats.format(nil, highlighted: row.highlighted, bold: row.bold, header: false)
                 for (column, cell) in row.cells.enumerated() {
@@ -205,7 +226,7 @@ public enum WorkbookWriter {
         closed = true
         let error = workbook_close(workbook)
         guard error == LXW_NO_ERROR else {
-            throw WorkbookWriteError(path: name, reason: "cannot write the workbook (\(String(cString: lxw_strerror(error)))) — check the folder is writable and the disk has room")
+            throw WorkbookWriteError(path: name, "workbook-write.close", .text(String(cString: lxw_strerror(error))))
         }
     }
 

@@ -30,7 +30,8 @@ public struct GeometryBudgetExceeded: Error, Equatable, CustomStringConvertible 
         }
     }
 
-    static func seconds(_ value: Double) -> String {
+    /// Seconds as a person writes them: `30`, `2.5`.
+    public static func seconds(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
     }
 }
@@ -91,7 +92,7 @@ public final class PolygonRepair {
     public func validity(of polygon: MultiPolygon) throws -> PolygonValidity {
         try withGeometry(.multiPolygon(polygon)) { geometry in
             let valid = try metered({ GEOSisValid_r(handle, geometry) }, failed: { $0 == 2 })
-            if valid == 2 { throw failure("checking the polygon") }
+            if valid == 2 { throw failure(.checking) }
             if valid == 1 { return PolygonValidity(isValid: true, reason: nil) }
             guard let text = try metered({ GEOSisValidReason_r(handle, geometry) }, failed: { $0 == nil }) else {
                 return PolygonValidity(isValid: false, reason: nil)
@@ -112,7 +113,7 @@ public final class PolygonRepair {
         for part in polygon.polygons {
             try withGeometry(.polygon(part)) { geometry in
                 guard let repaired = try metered({ GEOSMakeValidWithParams_r(handle, geometry, parameters) }, failed: { $0 == nil }) else {
-                    throw failure("repairing the polygon")
+                    throw failure(.repairing)
                 }
                 defer { GEOSGeom_destroy_r(handle, repaired) }
                 try collectPolygons(repaired, into: &pieces)
@@ -123,7 +124,7 @@ public final class PolygonRepair {
         if try polygon.polygons.count == 1 || validity(of: combined).isValid { return combined }
         return try withGeometry(.multiPolygon(combined)) { geometry in
             guard let dissolved = try metered({ GEOSUnaryUnion_r(handle, geometry) }, failed: { $0 == nil }) else {
-                throw failure("dissolving the repaired parts")
+                throw failure(.dissolving)
             }
             defer { GEOSGeom_destroy_r(handle, dissolved) }
             var polygons: [Polygon] = []
@@ -137,7 +138,7 @@ public final class PolygonRepair {
     private func withGeometry<T>(_ polygon: Geometry, _ body: (OpaquePointer) throws -> T) throws -> T {
         let wkb = polygon.wkb
         guard let geometry = wkb.withUnsafeBufferPointer({ GEOSWKBReader_read_r(handle, reader, $0.baseAddress, $0.count) }) else {
-            throw failure("reading the polygon")
+            throw failure(.reading)
         }
         defer { GEOSGeom_destroy_r(handle, geometry) }
         return try body(geometry)
@@ -149,7 +150,7 @@ public final class PolygonRepair {
         case Int32(GEOS_POLYGON.rawValue), Int32(GEOS_MULTIPOLYGON.rawValue):
             if GEOSisEmpty_r(handle, geometry) == 1 { return }
             var size = 0
-            guard let bytes = GEOSWKBWriter_write_r(handle, writer, geometry, &size) else { throw failure("writing the polygon") }
+            guard let bytes = GEOSWKBWriter_write_r(handle, writer, geometry, &size) else { throw failure(.writing) }
             defer { GEOSFree_r(handle, bytes) }
             let parsed = try Geometry(wkb: UnsafeBufferPointer(start: bytes, count: size))
             if let multi = parsed.asMultiPolygon { polygons += multi.polygons }
@@ -181,14 +182,28 @@ public final class PolygonRepair {
         }
     }
 
-    private func failure(_ what: String) -> PolygonRepairError {
-        PolygonRepairError(message: "GEOS failed \(what): \(lastError ?? "no reason given")")
+    private func failure(_ step: PolygonRepairError.Step) -> PolygonRepairError {
+        PolygonRepairError(step: step, reason: lastError)
     }
 }
 
 /// GEOS could not read, check or repair a geometry (not a budget: that is `GeometryBudgetExceeded`).
 public struct PolygonRepairError: Error, Equatable, CustomStringConvertible {
-    public let message: String
+    /// What GEOS was doing.
+    public enum Step: String, Sendable {
+        case checking = "checking the polygon", repairing = "repairing the polygon", dissolving = "dissolving the repaired parts",
+             reading = "reading the polygon", writing = "writing the polygon"
+    }
+    public let step: Step
+    /// GEOS's own message; nil when it gave none.
+    public let reason: String?
+
+    public init(step: Step, reason: String?) {
+        self.step = step
+        self.reason = reason
+    }
+
+    public var message: String { "GEOS failed \(step.rawValue): \(reason ?? "no reason given")" }
     public var description: String { message }
 }
 

@@ -287,13 +287,13 @@ public struct FacilityImporter {
         if let (name, kind) = FacilityKind.nearest(to: text) {
             return Phrase("row.kind.near", text, name, name == kind.rawValue ? kind.chineseNames[0] : kind.rawValue)
         }
-        return Phrase("row.kind.unknown", text, FacilityKind.namesList)
+        return Phrase("row.kind.unknown", arguments: [.text(text), .phrase(.list(FacilityKind.namedKinds))])
     }
 
     func parse(_ row: CSVRow, columns: ColumnMap<FacilityField>, areas: AreaIndex) throws -> Facility {
         if let problem = row.problems.first {
             let field = problem.column < columns.header.count ? columns.header[problem.column] : "column \(problem.column + 1)"
-            throw RowProblem(field: field, message: problem.message)
+            throw RowProblem(field: field, reason: problem.reason)
         }
         if row.fields.count > columns.header.count {
             throw RowProblem(field: "row", reason: Phrase("row.width", String(row.fields.count), String(columns.header.count)))

@@ -125,12 +125,12 @@ public enum ImportError: PhrasedError, Equatable {
     /// A row outside what the writing token may change: the whole file is refused.
     case outsideScope(file: String, line: Int, id: String, token: String, reason: String)
     /// A feature's polygons took the file over a `GeometryLimits` limit or budget; `option` raises it.
-    case geometryTooLarge(file: String, line: Int, feature: String, what: String, option: String)
+    case geometryTooLarge(file: String, line: Int, feature: Phrase, what: Phrase, option: String)
 
     public var phrase: Phrase {
         switch self {
         case let .missingColumns(file, line, names):
-            Phrase("error.missing-columns", file, String(line), names.joined(separator: ", "))
+            Phrase("error.missing-columns", arguments: [.text(file), .text(String(line)), .phrase(.list(names))])
         case let .noDataRows(file, line):
             Phrase("error.no-data-rows", file, String(line))
         case let .rejectsNeedCSV(file):
@@ -140,7 +140,7 @@ public enum ImportError: PhrasedError, Equatable {
         case let .tooManyColumns(file, line, count, limit):
             Phrase("error.too-many-columns", file, String(line), String(count), String(limit))
         case let .geometryTooLarge(file, line, feature, what, option):
-            Phrase("error.geometry-too-large", file, String(line), feature, what, option)
+            Phrase("error.geometry-too-large", arguments: [.text(file), .text(String(line)), .phrase(feature), .phrase(what), .text(option)])
         case let .outsideScope(file, line, id, token, reason):
             Phrase("error.outside-scope", file, String(line), id, token, reason)
         }

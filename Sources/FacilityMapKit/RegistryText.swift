@@ -8,7 +8,7 @@ public enum RegistryText {
     /// `kinds hospital, village_clinic in 410303 and below` (or `every kind, everywhere`).
     public static func scope(of token: WriteToken, in language: Language = .en) -> String {
         let kinds = token.kinds.isEmpty ? Message("token.scope.every-kind").text(in: language)
-            : Message("token.scope.kinds").text(token.kinds.map(\.rawValue).joined(separator: ", "), in: language)
+            : Message("token.scope.kinds").text(token.kinds.map(\.rawValue).joined(separator: Phrase.listSeparator(in: language)), in: language)
         return token.unit.map { Message("token.scope.in").text(kinds, $0, in: language) } ?? Message("token.scope.everywhere").text(kinds, in: language)
     }
 

@@ -223,7 +223,8 @@ public struct UnitImporter {
             case let .success(value): feature = value
             case let .failure(error):
                 summary.rejections.append(Rejection(file: path, line: error.line, field: "geometry",
-                                                    message: "feature \(error.index): \(error.message)", fields: []))
+                                                    reason: Phrase("feature.numbered", arguments: [.text(String(error.index)), .phrase(error.reason)]),
+                                                    fields: []))
                 return
             }
             func property(_ column: UnitColumn) -> String? {
@@ -233,10 +234,12 @@ public struct UnitImporter {
                 }
                 return nil
             }
-            func reject(_ field: String, _ message: String) {
+            func reject(_ field: String, _ reason: Phrase) {
                 summary.rejections.append(Rejection(file: path, line: feature.line, field: field,
-                                                    message: "feature \(feature.index): \(message)", fields: []))
+                                                    reason: Phrase("feature.numbered", arguments: [.text(String(feature.index)), .phrase(reason)]),
+                                                    fields: []))
             }
+            func reject(_ field: String, _ message: String) { reject(field, .verbatim(message)) }
             guard let code = property(.code) else { reject("code", "missing — every unit needs a code (or adcode)"); return }
             guard let name = property(.name) else { reject("name", "missing — unit \(code) needs a name"); return }
             var level = self.level
@@ -268,7 +271,7 @@ public struct UnitImporter {
             case let .point(point):
                 unit.location = point
             case let geometry:
-                guard var boundary = geometry.asMultiPolygon else { reject("geometry", "unsupported geometry"); return }
+                guard var boundary = geometry.asMultiPolygon else { reject("geometry", Phrase("unit.geometry.unsupported")); return }
                 // Exact repeats of a part add nothing but work (GEOS would dissolve them again and again).
                 if boundary.polygons.count > 1 {
                     var seen = Set<FacilityGeometry.Polygon>()
@@ -280,34 +283,34 @@ public struct UnitImporter {
                     }
                 }
                 if boundary.polygons.count > limits.partsPerFeature {
-                    reject("geometry", "\(boundary.polygons.count) polygons, more than the \(limits.partsPerFeature) one unit may have — dissolve or simplify it in the source, or raise the limit with --max-parts-per-feature")
+                    reject("geometry", Phrase("unit.geometry.too-many-parts", String(boundary.polygons.count), String(limits.partsPerFeature)))
                     return
                 }
                 partsInFile += boundary.polygons.count
-                func refuse(_ what: String, raise option: String) -> ImportError {
-                    .geometryTooLarge(file: path, line: feature.line, feature: "feature \(feature.index) (\(code) \(name))",
+                func refuse(_ what: Phrase, raise option: String) -> ImportError {
+                    .geometryTooLarge(file: path, line: feature.line, feature: Phrase("unit.feature", String(feature.index), code, name),
                                       what: what, option: option)
                 }
                 if partsInFile > limits.parts {
-                    throw refuse("the file has more than \(limits.parts) polygons (parts) by this feature, the most one import takes",
-                                 raise: "--max-parts")
+                    throw refuse(Phrase("unit.geometry.too-many-parts-in-file", String(limits.parts)), raise: "--max-parts")
                 }
                 do {
                     let validity = try repair.validity(of: boundary)
                     if !validity.isValid {
                         guard let repaired = try repair.makeValid(boundary) else {
-                            reject("geometry", "\(validity.reason ?? "invalid polygon") and MakeValid leaves no area — fix the polygon in the source")
+                            reject("geometry", Phrase("unit.geometry.no-area-left", arguments: [
+                                .phrase(validity.reason.map(Phrase.geosReason) ?? Phrase("unit.geometry.invalid"))]))
                             return
                         }
                         summary.warningPhrases.append(Phrase("warning.repaired-polygon", arguments: [
                             .text(path), .text(String(feature.line)), .text(String(feature.index)), .text(code), .text(name),
-                            .phrase(validity.reason.map { .verbatim($0) } ?? Phrase("warning.invalid-polygon"))]))
+                            .phrase(validity.reason.map(Phrase.geosReason) ?? Phrase("warning.invalid-polygon"))]))
                         boundary = repaired
                     }
                 } catch let spent as GeometryBudgetExceeded {
-                    throw refuse("\(spent)", raise: spent.resource == .time ? "--geometry-seconds" : "--geometry-memory-mb")
+                    throw refuse(spent.phrase, raise: spent.resource == .time ? "--geometry-seconds" : "--geometry-memory-mb")
                 } catch let failure as PolygonRepairError {
-                    reject("geometry", "\(failure) — fix the polygon in the source")
+                    reject("geometry", Phrase("unit.geometry.geos-failed", arguments: [.phrase(failure.phrase)]))
                     return
                 }
                 unit.boundary = boundary

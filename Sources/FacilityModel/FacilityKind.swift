@@ -92,7 +92,10 @@ extension FacilityKind {
     public static let proposalIDPrefix = "SUG-"
 
     /// Every kind as `kindergarten 幼儿园`, for messages that list them.
-    public static var namesList: String { allCases.map { "\($0.rawValue) \($0.chineseNames[0])" }.joined(separator: ", ") }
+    public static var namesList: String { namedKinds.joined(separator: ", ") }
+
+    /// Each kind as `hospital 医院`, for the lists of messages.
+    public static var namedKinds: [String] { allCases.map { "\($0.rawValue) \($0.chineseNames[0])" } }
 
     /// Every kind with all its Chinese names, for help text: `vocational_school 中等职业学校/中职, …` (a no-break
     /// space inside each pair, so that a wrapped line never parts a name from its Chinese).

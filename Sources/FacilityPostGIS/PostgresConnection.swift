@@ -1,11 +1,42 @@
 import CLibPQ
+import FacilityText
 import Foundation
 
-/// What went wrong talking to PostgreSQL, with what to do.
-public struct PostgresError: Error, CustomStringConvertible, Equatable {
+/// What went wrong talking to PostgreSQL, with what to do. `message` (the API's words) is English; `phrase` says it in
+/// any language where the catalogue has it (a failed connection), else it is `message` as it is.
+public struct PostgresError: PhrasedError, Equatable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    public let phrase: Phrase
+
+    public init(_ message: String) {
+        self.message = message
+        phrase = .verbatim(message)
+    }
+
+    public init(_ message: String, phrase: Phrase) {
+        self.message = message
+        self.phrase = phrase
+    }
+
     public var description: String { message }
+
+    /// The connection to `url` failed with libpq's `reason`: what to do, by what the server said (refused, a user
+    /// or password it does not take, no such database); the server's own words kept as a detail.
+    static func cannotConnect(_ url: String, reason: String) -> PostgresError {
+        let lowered = reason.lowercased()
+        let key = if lowered.contains("connection refused") || lowered.contains("no such file or directory") {
+            "postgres.connect.refused"
+        } else if lowered.contains("authentication failed") || lowered.contains("no password supplied")
+                    || (lowered.contains("role \"") && lowered.contains("does not exist")) {
+            "postgres.connect.authentication"
+        } else if lowered.contains("database \"") && lowered.contains("does not exist") {
+            "postgres.connect.no-database"
+        } else {
+            "postgres.connect.failed"
+        }
+        return PostgresError("\(url): cannot connect (\(reason)) — check the server runs and the address, user and database",
+                             phrase: Phrase(key, url, reason))
+    }
 }
 
 /// One row of a result, read in place (valid only during the call that gives it).
@@ -67,7 +98,7 @@ public final class PostgresConnection {
         guard PQstatus(handle) == CONNECTION_OK else {
             let reason = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
             PQfinish(handle)
-            throw PostgresError("\(shownURL): cannot connect (\(reason)) — check the server runs and the address, user and database")
+            throw PostgresError.cannotConnect(shownURL, reason: reason)
         }
         self.handle = handle
         try execute("SET client_min_messages TO warning")

@@ -184,6 +184,14 @@ public struct Phrase: Hashable, Sendable {
     /// Phrases said one after another, `; ` between them.
     public static func sequence(_ phrases: [Phrase]) -> Phrase { Phrase(";", arguments: phrases.map(Argument.phrase)) }
 
+    /// Items listed one after another: `a, b, c` in English, `a、b、c` in Chinese.
+    public static func list<S: Sequence>(_ items: S) -> Phrase where S.Element == String {
+        Phrase(",", arguments: items.map(Argument.text))
+    }
+
+    /// Phrases listed one after another, as `list(_:)` lists text.
+    public static func list(phrases: [Phrase]) -> Phrase { Phrase(",", arguments: phrases.map(Argument.phrase)) }
+
     /// `label: phrase`.
     public static func labelled(_ label: String, _ phrase: Phrase) -> Phrase { Phrase(":", arguments: [.text(label), .phrase(phrase)]) }
 
@@ -197,10 +205,16 @@ public struct Phrase: Hashable, Sendable {
         switch key {
         case "": return values.first ?? ""
         case ";": return values.joined(separator: language == .zh ? "；" : "; ")
+        case ",": return values.joined(separator: Self.listSeparator(in: language))
         case ":": return values.joined(separator: language == .zh ? "：" : ": ")
         default: return Catalog.of(language).text(key, values)
         }
     }
+}
+
+extension Phrase {
+    /// What separates the items of a list in `language`: ", " in English, "、" (the enumeration comma) in Chinese.
+    public static func listSeparator(in language: Language) -> String { language == .zh ? "、" : ", " }
 }
 
 /// An error whose message a person reads, said in any language: the command line says it in the user's, the API

@@ -40,7 +40,7 @@ struct StoreOptions: ParsableArguments {
         do {
             return try RegistryLocation.open(path)
         } catch let error as PostgresError {
-            printError("facilitymap: \(error)")
+            printError("facilitymap: " + error.phrase.text(in: .current))
             throw Exit(status: 1)
         }
     }
@@ -79,7 +79,7 @@ extension StoreOptions {
         if let nearest = Spelling.nearest(to: url.lastPathComponent, among: stores).first ?? (stores.count == 1 ? stores.first : nil) {
             message += Message("error.no-such-store.nearest").text(shown(nearest))
         } else if !stores.isEmpty {
-            message += Message("error.no-such-store.beside").text(stores.sorted().prefix(8).map(shown).joined(separator: ", "))
+            message += Message("error.no-such-store.beside").text(stores.sorted().prefix(8).map(shown).joined(separator: Phrase.listSeparator(in: .current)))
         } else {
             message += Message("error.no-such-store.none").text(path)
         }

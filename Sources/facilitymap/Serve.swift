@@ -48,6 +48,9 @@ struct Serve: ParsableCommand {
         if !noAccessLog {
             do {
                 configuration.accessLog = try accessLog.map { try AccessLog(path: $0) } ?? AccessLog()
+            } catch let error as AccessLogError {
+                printError("facilitymap: " + Message("serve.access-log-unwritable").text(error.path))
+                throw Exit(status: 2)
             } catch {
                 printError("facilitymap: \(error)")
                 throw Exit(status: 2)

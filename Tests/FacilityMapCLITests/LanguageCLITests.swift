@@ -97,7 +97,7 @@ final class LanguageCLITests: DemoStoreTestCase {
         try "编号,名称\nZH-9,某医院\n".write(to: headerOnly, atomically: true, encoding: .utf8)
         let refused = try run(["import", "facilities", headerOnly.path], locale: "zh_CN.UTF-8")
         XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.hasSuffix("缺列.csv:1: 表头缺少 kind (类型), lon (经度), lat (纬度) 列 —— 请补上（中文或英文列名均可，见 `facilitymap help import facilities`）\n"), refused.stderr)
+        XCTAssertTrue(refused.stderr.hasSuffix("缺列.csv:1: 表头缺少 kind (类型)、lon (经度)、lat (纬度) 列 —— 请补上（中文或英文列名均可，见 `facilitymap help import facilities`）\n"), refused.stderr)
         let noStore = try CLITests.run(["stats", "--store", "没有.sqlite", "--lang", "zh"], in: folder, environment: [:])
         XCTAssertEqual(noStore.status, 2)
         XCTAssertTrue(noStore.stderr.hasPrefix("facilitymap: 没有.sqlite: 没有这个登记库 —— 只有 `import`、`token add`、`migrate`（目标库）和 `demo` 会新建登记库"), noStore.stderr)
@@ -125,11 +125,11 @@ final class LanguageCLITests: DemoStoreTestCase {
         XCTAssertEqual(try run(["coverage", "--year", "2025", "--out", "覆盖.xlsx", "--lang", "zh"], locale: "C.UTF-8").status, 0)
         let noSheet = try run(["import", "facilities", "覆盖.xlsx", "--sheet", "医疗机构"], locale: "zh_CN.UTF-8")
         XCTAssertEqual(noSheet.status, 2, noSheet.stderr)
-        XCTAssertTrue(noSheet.stderr.hasPrefix("facilitymap: 覆盖.xlsx: 没有工作表 医疗机构 —— 该工作簿的工作表有：汇总, 社区养老服务设施覆盖率"), noSheet.stderr)
+        XCTAssertTrue(noSheet.stderr.hasPrefix("facilitymap: 覆盖.xlsx: 没有工作表 医疗机构 —— 该工作簿的工作表有：汇总、社区养老服务设施覆盖率"), noSheet.stderr)
         XCTAssertTrue(noSheet.stderr.hasSuffix("；请用 --sheet 名称 或 --sheet 序号 指定\n"), noSheet.stderr)
         let noHeader = try run(["import", "facilities", "覆盖.xlsx", "--header-row", "40", "--lang", "zh"], locale: "C.UTF-8")
         XCTAssertEqual(noHeader.status, 1, noHeader.stderr)
-        XCTAssertTrue(noHeader.stderr.hasPrefix("facilitymap: 覆盖.xlsx: 工作表 汇总 的第 40 行（--header-row）没有表头行（列名所在的行） —— 该工作簿的工作表有：汇总, "), noHeader.stderr)
+        XCTAssertTrue(noHeader.stderr.hasPrefix("facilitymap: 覆盖.xlsx: 工作表 汇总 的第 40 行（--header-row）没有表头行（列名所在的行） —— 该工作簿的工作表有：汇总、"), noHeader.stderr)
         XCTAssertTrue(noHeader.stderr.hasSuffix("；请用 --sheet 指定表格所在的那一张\n"), noHeader.stderr)
 
         // A targets file that is not one: the file and the target named.
@@ -138,7 +138,7 @@ final class LanguageCLITests: DemoStoreTestCase {
             .write(to: targets, atomically: true, encoding: .utf8)
         let badPlan = try run(["coverage", "--targets", targets.path, "--lang", "zh"], locale: "C.UTF-8")
         XCTAssertEqual(badPlan.status, 1, badPlan.stderr)
-        XCTAssertEqual(badPlan.stderr, "facilitymap: \(targets.path): 目标 t1：未知的指标类型 ratio —— 请用以下之一：unit_coverage, per_population, share, count, access\n")
+        XCTAssertEqual(badPlan.stderr, "facilitymap: \(targets.path): 目标 t1：未知的指标类型 ratio —— 请用以下之一：unit_coverage、per_population、share、count、access\n")
 
         // A store that is not a store, left as it is.
         let notAStore = folder.appendingPathComponent("笔记.sqlite")
@@ -184,5 +184,60 @@ final class LanguageCLITests: DemoStoreTestCase {
         XCTAssertTrue(help.stdout.contains("把被拒绝的行写入此 CSV，附原因列，改好后可再导入。"), help.stdout)
         let englishHelp = try run(["import", "facilities", "--help"], locale: "C.UTF-8")
         XCTAssertTrue(englishHelp.stdout.contains("--strict                Reject the whole file"), englishHelp.stdout)
+    }
+
+    /// The errors of features, polygons, written files and PostgreSQL connections in Chinese: the file, the feature and
+    /// the folder named; English as before with --lang en.
+    func testFeatureGeometryWriteAndConnectionErrorsInChinese() throws {
+        // A units layer with a self-crossing polygon (repaired, with a warning), an unclosed ring and no geometry.
+        let units = folder.appendingPathComponent("坏区划.geojson")
+        try """
+            {"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"code":"419901","name":"交叉区","level":"district"},"geometry":{"type":"Polygon","coordinates":[[[112,34],[113,35],[113,34],[112,35],[112,34]]]}},
+            {"type":"Feature","properties":{"code":"419902","name":"开口区","level":"district"},"geometry":{"type":"Polygon","coordinates":[[[112,34],[113,34],[113,35],[112,35]]]}},
+            {"type":"Feature","properties":{"code":"419903","name":"无形区","level":"district"},"geometry":null}
+            ]}
+            """.write(to: units, atomically: true, encoding: .utf8)
+        let store = folder.appendingPathComponent("区划.sqlite").path
+        let chinese = try CLITests.run(["import", "units", units.path, "--store", store, "--lang", "zh"], in: folder, environment: [:])
+        XCTAssertEqual(chinese.status, 1, chinese.stderr)
+        XCTAssertTrue(chinese.stderr.contains("坏区划.geojson:3: geometry: 第 1 个要素：环 0 未闭合（首点 [112.0, 34.0]，末点 [112.0, 35.0]）—— 请在源数据中闭合该环（在末尾重复第一个点）"), chinese.stderr)
+        XCTAssertTrue(chinese.stderr.contains("坏区划.geojson:4: geometry: 第 2 个要素：几何为空（`null`）—— 请给出 `Point`、`Polygon` 或 `MultiPolygon` 几何，或删除该要素"), chinese.stderr)
+        XCTAssertTrue(chinese.stderr.contains("警告：\(units.path):2: 几何：第 0 个要素（419901 交叉区）：自相交[112.5 34.5] —— 已用 `MakeValid` 修复"), chinese.stderr)
+        let english = try CLITests.run(["import", "units", units.path, "--store", folder.appendingPathComponent("en.sqlite").path, "--lang", "en"],
+                                       in: folder, environment: [:])
+        XCTAssertTrue(english.stderr.contains("坏区划.geojson:3: geometry: feature 1: ring 0 is not closed (first [112.0, 34.0], last [112.0, 35.0]) — close the ring in the source (repeat the first position at the end)"), english.stderr)
+        XCTAssertTrue(english.stderr.contains("坏区划.geojson:4: geometry: feature 2: geometry is null — give it a Point, Polygon or MultiPolygon, or drop the feature"), english.stderr)
+        XCTAssertTrue(english.stderr.contains("feature 0 (419901 交叉区): Self-intersection[112.5 34.5] — repaired with MakeValid"), english.stderr)
+
+        // A facilities layer: a feature without geometry is a rejected row, said in Chinese.
+        let facilities = folder.appendingPathComponent("设施点.geojson")
+        try """
+            {"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"id":"G-1","name":"某医院","kind":"hospital"},"geometry":{"type":"Point","coordinates":[112.45,34.62]}},
+            {"type":"Feature","properties":{"id":"G-2","name":"某卫生院","kind":"hospital"}}
+            ]}
+            """.write(to: facilities, atomically: true, encoding: .utf8)
+        let noGeometry = try run(["import", "facilities", facilities.path, "--lang", "zh"], locale: "C.UTF-8")
+        XCTAssertEqual(noGeometry.status, 1, noGeometry.stderr)
+        XCTAssertTrue(noGeometry.stderr.contains("设施点.geojson:3: lon: 没有 `geometry` 成员 —— 请给出 `Point`、`Polygon` 或 `MultiPolygon` 几何\n"), noGeometry.stderr)
+        let englishNoGeometry = try run(["import", "facilities", facilities.path, "--lang", "en"], locale: "C.UTF-8")
+        XCTAssertTrue(englishNoGeometry.stderr.contains("设施点.geojson:3: lon: has no \"geometry\" member — give it a Point, Polygon or MultiPolygon\n"), englishNoGeometry.stderr)
+
+        // A workbook into a folder that is not there.
+        let workbook = try run(["coverage", "--year", "2025", "--format", "xlsx", "--out", "/nonexistent-folder/x.xlsx", "--lang", "zh"], locale: "C.UTF-8")
+        XCTAssertEqual(workbook.status, 1, workbook.stderr)
+        XCTAssertEqual(workbook.stderr, "facilitymap: /nonexistent-folder/x.xlsx: 无法写出工作簿：没有文件夹 /nonexistent-folder —— 请先建立该文件夹，或把工作簿写到已有的文件夹中\n")
+        let englishWorkbook = try run(["coverage", "--year", "2025", "--format", "xlsx", "--out", "/nonexistent-folder/x.xlsx"], locale: "C.UTF-8")
+        XCTAssertEqual(englishWorkbook.stderr, "facilitymap: /nonexistent-folder/x.xlsx: cannot write the workbook: there is no folder /nonexistent-folder — create it first, or write the workbook into a folder that exists\n")
+
+        // A PostgreSQL server that is not there: what to do, the server's own words as a detail.
+        let refused = try CLITests.run(["stats", "--store", "postgresql://nobody@127.0.0.1:1/x", "--lang", "zh"], in: folder, environment: [:])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.hasPrefix("facilitymap: postgresql://nobody@127.0.0.1:1/x: 无法连接：服务器拒绝连接 —— 请确认 PostgreSQL 正在运行，并检查地址中的主机和端口（服务器的原话："), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("Connection refused"), refused.stderr)
+        let englishRefused = try CLITests.run(["stats", "--store", "postgresql://nobody@127.0.0.1:1/x"], in: folder, environment: [:])
+        XCTAssertTrue(englishRefused.stderr.hasPrefix("facilitymap: postgresql://nobody@127.0.0.1:1/x: cannot connect ("), englishRefused.stderr)
+        XCTAssertTrue(englishRefused.stderr.hasSuffix(") — check the server runs and the address, user and database\n"), englishRefused.stderr)
     }
 }

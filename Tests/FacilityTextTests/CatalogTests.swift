@@ -18,7 +18,7 @@ final class CatalogTests: XCTestCase {
         for (key, text) in chinese {
             let words = text.replacingOccurrences(of: "%[0-9]+\\$@", with: "", options: .regularExpression)
                 .replacingOccurrences(of: "`[^`]*`|--[a-z-]+|postgresql://\\S*|[\\w./-]+\\.(sqlite|csv|json|xlsx|xls|shp|yaml|md)\\b|\\$?\\b[A-Z][A-Z0-9_-]+\\b", with: "", options: .regularExpression)
-                .replacingOccurrences(of: "\\.(xlsx|xls|shp|dbf|prj|zip|ods|cpg)\\b|\\bzh_|\\b(csv|json|sha256|zh|en|suggest|FacilityMap|Excel|GeoJSON|Shapefile|SpatiaLite|PostGIS|PostgreSQL|SQLite|English|LibreOffice|OpenDocument|FreeXL|MiB|EPSG)\\b", with: "", options: .regularExpression)
+                .replacingOccurrences(of: "\\.(xlsx|xls|shp|dbf|prj|zip|ods|cpg)\\b|\\bzh_|\\b(csv|json|sha256|zh|en|suggest|FacilityMap|Excel|GeoJSON|Shapefile|SpatiaLite|PostGIS|PostgreSQL|SQLite|English|LibreOffice|OpenDocument|FreeXL|MiB|EPSG|Web)\\b", with: "", options: .regularExpression)
             XCTAssertNil(words.range(of: "[A-Za-z]{2,}", options: .regularExpression), "English in zh.strings \(key): \(text)")
         }
     }
