@@ -231,7 +231,7 @@ enum ImportLimits {
         attributes.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
     }
 
-    static func attributesMessage(_ bytes: Int) -> String {
-        "the columns beyond the known fields hold \(bytes) bytes, more than the \(attributeBytes) a row may keep as attributes — drop the columns the registry does not need"
-    }
+    static func attributesMessage(_ bytes: Int) -> String { attributesPhrase(bytes).text(in: .en) }
+
+    static func attributesPhrase(_ bytes: Int) -> Phrase { Phrase("row.attributes-too-large", String(bytes), String(attributeBytes)) }
 }

@@ -357,7 +357,7 @@ public struct FacilityImporter {
         let inclusive = cell(.inclusive, Cell.boolean)
         let attributes = columns.attributes(in: row.fields)
         let size = ImportLimits.bytes(attributes)
-        if size > ImportLimits.attributeBytes { problems.append(("attributes", .verbatim(ImportLimits.attributesMessage(size)))) }
+        if size > ImportLimits.attributeBytes { problems.append(("attributes", ImportLimits.attributesPhrase(size))) }
         if let problem = RowProblem(problems) { throw problem }
         return Facility(
             id: id!, name: name!, kind: kind!, location: location!, unit: columns.value(.unit, in: row.fields),

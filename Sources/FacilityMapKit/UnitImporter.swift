@@ -132,7 +132,7 @@ public struct UnitImporter {
                 let fields = try fields(candidate)
                 summary.rejections.append(Rejection(
                     file: path, line: candidate.line, field: "code",
-                    message: "\(candidate.unit.code) is also on line \(candidates[kept].line), which is kept — give each unit its own code",
+                    reason: Phrase("unit.duplicate", candidate.unit.code, String(candidates[kept].line)),
                     fields: fields, cell: table?.reader.cell(line: candidate.line, field: table!.columns.name(.code))))
             } else {
                 unique.append(position)
@@ -149,7 +149,7 @@ public struct UnitImporter {
                 let fields = try fields(candidate)
                 summary.rejections.append(Rejection(
                     file: path, line: candidate.line, field: "parent",
-                    message: "\(candidate.unit.parent ?? "") would make \(candidate.unit.code) its own ancestor (\(chain.joined(separator: " → "))) — give it the unit above it as its parent",
+                    reason: Phrase("unit.cycle", candidate.unit.parent ?? "", candidate.unit.code, chain.joined(separator: " → ")),
                     fields: fields, cell: table?.reader.cell(line: candidate.line, field: table!.columns.name(.parent))))
             }
             unique = kept
@@ -239,22 +239,21 @@ public struct UnitImporter {
                                                     reason: Phrase("feature.numbered", arguments: [.text(String(feature.index)), .phrase(reason)]),
                                                     fields: []))
             }
-            func reject(_ field: String, _ message: String) { reject(field, .verbatim(message)) }
-            guard let code = property(.code) else { reject("code", "missing — every unit needs a code (or adcode)"); return }
-            guard let name = property(.name) else { reject("name", "missing — unit \(code) needs a name"); return }
+            guard let code = property(.code) else { reject("code", Phrase("unit.missing.code.feature")); return }
+            guard let name = property(.name) else { reject("name", Phrase("unit.missing.name", code)); return }
             var level = self.level
             if let text = property(.level) {
                 guard let parsed = UnitLevel(argument: text) else {
-                    reject("level", "\(text) is not a level — use city, district (county), township, community or village")
+                    reject("level", Phrase("unit.level.unknown", text))
                     return
                 }
                 level = parsed
             }
-            guard let level else { reject("level", "missing for \(code) — add a level property or pass --level"); return }
+            guard let level else { reject("level", Phrase("unit.missing.level.feature", code)); return }
             var population: Int?
             if let text = property(.population) {
                 do { population = try Cell.count(text) } catch let problem as CellProblem {
-                    reject("population", problem.message)
+                    reject("population", problem.phrase)
                     return
                 }
             }
@@ -266,7 +265,7 @@ public struct UnitImporter {
                 if let text = value.stringValue ?? value.boolValue.map(String.init) { unit.attributes[key] = text }
             }
             let attributeBytes = ImportLimits.bytes(unit.attributes)
-            if attributeBytes > ImportLimits.attributeBytes { reject("attributes", ImportLimits.attributesMessage(attributeBytes)); return }
+            if attributeBytes > ImportLimits.attributeBytes { reject("attributes", ImportLimits.attributesPhrase(attributeBytes)); return }
             switch converted(feature.geometry) {
             case let .point(point):
                 unit.location = point
@@ -570,32 +569,32 @@ public struct UnitImporter {
     /// The unit of a table's row read as text; throws its rejection (`RowRejected`), naming every bad field.
     private func unit(of row: CSVRow, in reader: any RecordSource, columns: ColumnMap<UnitColumn>) throws -> AdministrativeUnit {
         let header = reader.header
-        func rejection(_ field: String, _ message: String) -> RowRejected {
-            RowRejected(rejection: Rejection(file: reader.path, line: row.line, field: field, message: message, fields: row.fields,
+        func rejection(_ field: String, _ reason: Phrase) -> RowRejected {
+            RowRejected(rejection: Rejection(file: reader.path, line: row.line, field: field, reason: reason, fields: row.fields,
                                              cell: reader.cell(line: row.line, field: field)))
         }
         if let problem = row.problems.first {
-            throw rejection(problem.column < header.count ? header[problem.column] : "column \(problem.column + 1)", problem.message)
+            throw rejection(problem.column < header.count ? header[problem.column] : "column \(problem.column + 1)", problem.reason)
         }
         // Every field is read, and every bad one reported in one rejection.
-        var problems: [(field: String, message: String)] = []
+        var problems: [(field: String, reason: Phrase)] = []
         func cell<T>(_ field: UnitColumn, _ parse: (String?) throws -> T?) -> T? {
             do { return try parse(columns.value(field, in: row.fields)) }
-            catch let problem as CellProblem { problems.append((columns.name(field), problem.message)); return nil }
-            catch { problems.append((columns.name(field), "\(error)")); return nil }
+            catch let problem as CellProblem { problems.append((columns.name(field), problem.phrase)); return nil }
+            catch { problems.append((columns.name(field), .verbatim("\(error)"))); return nil }
         }
         let code = columns.value(.code, in: row.fields)
-        if code == nil { problems.append((columns.name(.code), "missing — every unit needs a code")) }
+        if code == nil { problems.append((columns.name(.code), Phrase("unit.missing.code"))) }
         let name = columns.value(.name, in: row.fields)
-        if name == nil { problems.append((columns.name(.name), "missing — unit \(code ?? "") needs a name")) }
+        if name == nil { problems.append((columns.name(.name), Phrase("unit.missing.name", code ?? ""))) }
         var level = self.level
         if let text = columns.value(.level, in: row.fields) {
             level = UnitLevel(argument: text)
             if level == nil {
-                problems.append((columns.name(.level), "\(text) is not a level — use city, district (county), township, community or village"))
+                problems.append((columns.name(.level), Phrase("unit.level.unknown", text)))
             }
         } else if level == nil {
-            problems.append((columns.name(.level), "missing — add a level or pass --level"))
+            problems.append((columns.name(.level), Phrase("unit.missing.level")))
         }
         let population = cell(.population, Cell.count)
         var location: LonLat?
@@ -607,9 +606,10 @@ public struct UnitImporter {
         }
         let attributes = columns.attributes(in: row.fields)
         let size = ImportLimits.bytes(attributes)
-        if size > ImportLimits.attributeBytes { problems.append(("attributes", ImportLimits.attributesMessage(size))) }
+        if size > ImportLimits.attributeBytes { problems.append(("attributes", ImportLimits.attributesPhrase(size))) }
         if let first = problems.first {
-            throw rejection(first.field, ([first.message] + problems.dropFirst().map { "\($0.field): \($0.message)" }).joined(separator: "; "))
+            throw rejection(first.field, problems.count == 1 ? first.reason
+                : .sequence([first.reason] + problems.dropFirst().map { Phrase.labelled($0.field, $0.reason) }))
         }
         return AdministrativeUnit(code: code!, name: name!, level: level!, parent: columns.value(.parent, in: row.fields),
                                   population: population, location: location, attributes: attributes)

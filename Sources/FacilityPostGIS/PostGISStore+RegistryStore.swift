@@ -168,6 +168,7 @@ extension PostGISStore: RegistryStore {
         } else {
             clauses.append("f.kind = ANY(\(parameter(knownKinds, "text[]")))")
         }
+        if let level = selection.level { clauses.append("f.level = \(parameter(level, "text"))") }
         if let code = selection.within {
             let unit = parameter(code, "text")
             with = """

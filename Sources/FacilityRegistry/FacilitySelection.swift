@@ -6,6 +6,8 @@ import FacilityModel
 /// id, at most `limit`), so that paging through millions reads only the page.
 public struct FacilitySelection: Sendable, Equatable {
     public var kind: FacilityKind?
+    /// Facilities whose `level` (grade, e.g. 二级甲等) is this text.
+    public var level: String?
     /// Facilities that belong to this unit: registered to it or below it, or registered to no stored unit and inside
     /// its boundary.
     public var within: String?
@@ -21,9 +23,10 @@ public struct FacilitySelection: Sendable, Equatable {
     public var before: String?
     public var limit: Int?
 
-    public init(kind: FacilityKind? = nil, within: String? = nil, box: BoundingBox? = nil, openFrom: Day? = nil,
+    public init(kind: FacilityKind? = nil, level: String? = nil, within: String? = nil, box: BoundingBox? = nil, openFrom: Day? = nil,
                 openTo: Day? = nil, after: String? = nil, before: String? = nil, limit: Int? = nil) {
         self.kind = kind
+        self.level = level
         self.within = within
         self.box = box
         self.openFrom = openFrom

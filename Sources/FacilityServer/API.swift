@@ -21,7 +21,7 @@ struct API: Sendable {
                    "GET /api/tiles/{z}/{x}/{y}.png?as_of=&year=&target=&hide=&uncovered=&v=", "GET /api/plan",
                    "GET /ogc", "GET /ogc/conformance", "GET /ogc/api", "GET /ogc/api.html", "GET /ogc/collections",
                    "GET /ogc/collections/{collectionId}", "GET /ogc/collections/{collectionId}/schema",
-                   "GET /ogc/collections/{collectionId}/items?limit=&bbox=&datetime=&kind=&in=&after=&before=",
+                   "GET /ogc/collections/{collectionId}/items?limit=&bbox=&datetime=&kind=&level=&in=&after=&before=",
                    "GET /ogc/collections/{collectionId}/items/{featureId}",
                    "GET /api/layers/facilities.geojson?kind=&in=&crs=", "GET /api/layers/units.geojson?in=&crs=",
                    "GET /api/layers/coverage.geojson?target=&year=&as_of=&by=&crs=",

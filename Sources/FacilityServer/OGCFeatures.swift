@@ -215,10 +215,18 @@ struct OGCFeatures: Sendable {
         var box: BoundingBox?
         var from: Day?, to: Day?
         var kind: FacilityKind?
+        var level: String?
         var within: String?
         var after: String?, before: String?
 
-        static let known: Set<String> = ["f", "limit", "bbox", "datetime", "kind", "in", "after", "before", "year", "as_of"]
+        static let known: Set<String> = ["f", "limit", "bbox", "datetime", "kind", "level", "in", "after", "before", "year", "as_of"]
+
+        /// What only the facilities can be filtered by, refused elsewhere rather than ignored.
+        func facilitiesOnly(_ collection: String) throws {
+            for (name, given) in [("datetime", from != nil || to != nil), ("kind", kind != nil), ("level", level != nil)] where given {
+                throw APIError(.badRequest, "\(name) filters facilities: \(collection) takes limit, bbox, in (and year, as_of for coverage)")
+            }
+        }
 
         init(_ query: API.Query) throws {
             try OGCFeatures.only(query, Self.known)
@@ -260,6 +268,7 @@ struct OGCFeatures: Sendable {
                 }
                 kind = value
             }
+            level = query["level"]
             within = query["in"]
             after = query["after"]
             before = query["before"]
@@ -287,8 +296,12 @@ struct OGCFeatures: Sendable {
             let named = try collection(named: id, loaded)
             switch named {
             case .facilities: return (named, nil)
-            case .units(let level): return (named, try unitsPage(loaded, level: level, filters))
-            case .coverage(let target): return (named, try coveragePage(loaded, target: target, query: coverageQuery, filters))
+            case .units(let level):
+                try filters.facilitiesOnly(named.id)
+                return (named, try unitsPage(loaded, level: level, filters))
+            case .coverage(let target):
+                try filters.facilitiesOnly(named.id)
+                return (named, try coveragePage(loaded, target: target, query: coverageQuery, filters))
             }
         }
         let page: Page
@@ -327,7 +340,7 @@ struct OGCFeatures: Sendable {
 
     /// One page of facilities through the registry's keyset read (one more than `limit` tells whether another follows).
     func facilitiesPage(_ filters: ItemsQuery) async throws -> Page {
-        var selection = FacilitySelection(kind: filters.kind, within: filters.within, box: filters.box, openFrom: filters.from,
+        var selection = FacilitySelection(kind: filters.kind, level: filters.level, within: filters.within, box: filters.box, openFrom: filters.from,
                                           openTo: filters.to, after: filters.after, before: filters.before, limit: filters.limit + 1)
         let within = filters.within
         return try await registry.read { store in
@@ -356,7 +369,7 @@ struct OGCFeatures: Sendable {
         let key = "\(try store.lastImportNumber())|\(selection.unpaged)"
         if let known = counts.withLockedValue({ $0[key] }) { return known }
         // Without a place or days to filter by, the registry's own count (its kind index) answers.
-        let plain = selection.within == nil && selection.box == nil && selection.openFrom == nil && selection.openTo == nil
+        let plain = selection.within == nil && selection.level == nil && selection.box == nil && selection.openFrom == nil && selection.openTo == nil
         let count = plain ? try store.facilityCount(kind: selection.kind) : try store.facilityCount(selection)
         counts.withLockedValue {
             if $0.count > 256 { $0.removeAll() }
@@ -488,6 +501,7 @@ extension OGCFeatures {
                                "west,south,east,north in degrees (CRS84).", explode: false)),
             ("datetime", parameter("datetime", "query", string, "A day or an interval (RFC 3339; `..` an open end): the facilities open then.", explode: false)),
             ("kind", parameter("kind", "query", string, "Facilities of this kind (hospital, 幼儿园, …).")),
+            ("level", parameter("level", "query", string, "Facilities of this grade (一级, 二级甲等, …).")),
             ("in", parameter("in", "query", string, "Features in this unit's subtree (a unit code).")),
             ("after", parameter("after", "query", string, "The page after this id or code (the `next` link's).")),
             ("before", parameter("before", "query", string, "The page before this id or code (the `prev` link's).")),
@@ -516,7 +530,7 @@ extension OGCFeatures {
             ("/collections", get("getCollections", "The collections", ["f"], answers("application/json", "Every collection."))),
             ("/collections/{collectionId}", get("describeCollection", "One collection", ["collectionId", "f"],
                                                 answers("application/json", "The collection.", notFound: true))),
-            ("/collections/{collectionId}/items", get("getFeatures", "A page of features", ["collectionId", "limit", "bbox", "datetime", "kind", "in", "after", "before", "year", "as_of", "f"],
+            ("/collections/{collectionId}/items", get("getFeatures", "A page of features", ["collectionId", "limit", "bbox", "datetime", "kind", "level", "in", "after", "before", "year", "as_of", "f"],
                                                       answers("application/geo+json", "A FeatureCollection with links to the next and previous pages.", notFound: true))),
             ("/collections/{collectionId}/items/{featureId}", get("getFeature", "One feature", ["collectionId", "featureId", "year", "as_of", "f"],
                                                                   answers("application/geo+json", "The feature.", notFound: true))),

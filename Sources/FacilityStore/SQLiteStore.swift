@@ -333,6 +333,7 @@ public final class SQLiteStore {
         } else {
             clauses.append("f.kind IN (\(knownKinds.map(parameter).joined(separator: ", ")))")
         }
+        if let level = selection.level { clauses.append("f.level = \(parameter(.text(level)))") }
         if let code = selection.within {
             let unit = parameter(.text(code))
             with = """

@@ -188,6 +188,21 @@ final class LanguageCLITests: DemoStoreTestCase {
 
     /// The errors of features, polygons, written files and PostgreSQL connections in Chinese: the file, the feature and
     /// the folder named; English as before with --lang en.
+    func testAUnitsTablesRejectedRowsAreSaidInChinese() throws {
+        let units = folder.appendingPathComponent("区划表.csv")
+        try "code,name,level,parent,population\n419801,甲区,district,,1000\n419802,,county-ish,,many\n419801,重复区,district,,10\n"
+            .write(to: units, atomically: true, encoding: .utf8)
+        let store = folder.appendingPathComponent("区划表.sqlite").path
+        let chinese = try CLITests.run(["import", "units", units.path, "--store", store, "--lang", "zh"], in: folder, environment: [:])
+        XCTAssertTrue(chinese.stderr.contains("区划表.csv:3: name: 缺失 —— 单位 419802 需要名称；level：county-ish 不是级别 —— 请用 `city`（市）"), chinese.stderr)
+        XCTAssertTrue(chinese.stderr.contains("；population：many 不是整数"), chinese.stderr)
+        XCTAssertTrue(chinese.stderr.contains("区划表.csv:4: code: 419801 在第 2 行也有，保留那一行 —— 每个单位须有自己的代码"), chinese.stderr)
+        let english = try CLITests.run(["import", "units", units.path, "--store", folder.appendingPathComponent("en-units.sqlite").path, "--lang", "en"],
+                                       in: folder, environment: [:])
+        XCTAssertTrue(english.stderr.contains("区划表.csv:3: name: missing — unit 419802 needs a name; level: county-ish is not a level — use city, district (county), township, community or village"), english.stderr)
+        XCTAssertTrue(english.stderr.contains("区划表.csv:4: code: 419801 is also on line 2, which is kept — give each unit its own code"), english.stderr)
+    }
+
     func testFeatureGeometryWriteAndConnectionErrorsInChinese() throws {
         // A units layer with a self-crossing polygon (repaired, with a warning), an unclosed ring and no geometry.
         let units = folder.appendingPathComponent("坏区划.geojson")

@@ -56,6 +56,7 @@ class RegistryStoreCases: ImportTestCase {
             (FacilitySelection(within: "410302"), { inLaocheng.contains($0.id) }),
             (FacilitySelection(box: box), { box.contains($0.location) }),
             (FacilitySelection(openFrom: from, openTo: to), { ($0.opened.map { $0 <= to } ?? true) && ($0.closed.map { $0 > from } ?? true) }),
+            (FacilitySelection(level: "二级甲等"), { $0.level == "二级甲等" }),
             (FacilitySelection(kind: .hospital, box: box, openTo: to), { $0.kind == .hospital && box.contains($0.location) && ($0.opened.map { $0 <= to } ?? true) }),
         ]
         for (i, (selection, keep)) in cases.enumerated() {

@@ -89,6 +89,12 @@ final class OGCFeaturesTests: ServerTestCase {
         let hospitalFeatures = hospitals.object["features"] as? [[String: Any]] ?? []
         XCTAssertTrue(hospitalFeatures.allSatisfy { ($0["properties"] as? [String: Any])?["kind"] as? String == "hospital" })
         XCTAssertEqual(hospitals.object["numberMatched"] as? Int, hospitalFeatures.count)
+        let graded = try await request("/ogc/collections/facilities/items?level=%E4%BA%8C%E7%BA%A7%E7%94%B2%E7%AD%89&limit=10000")
+        let gradedFeatures = graded.object["features"] as? [[String: Any]] ?? []
+        XCTAssertGreaterThan(gradedFeatures.count, 0)
+        XCTAssertTrue(gradedFeatures.allSatisfy { ($0["properties"] as? [String: Any])?["level"] as? String == "二级甲等" })
+        let unitsByKind = try await request("/ogc/collections/districts/items?kind=hospital")
+        XCTAssertEqual(unitsByKind.status, 400, "a facilities' filter on units is refused, not ignored")
         let open2000 = try await request("/ogc/collections/facilities/items?datetime=2000-01-01&limit=10000")
         for feature in open2000.object["features"] as? [[String: Any]] ?? [] {
             let opened = (feature["properties"] as? [String: Any])?["opened"] as? String
