@@ -109,13 +109,13 @@ public final class PostGISStore {
             do {
                 try connection.execute("CREATE EXTENSION postgis")
             } catch {
-                throw PostgresError("\(connection.shownURL): PostGIS is not enabled in this database and could not be (\(error)) — run CREATE EXTENSION postgis as its owner (Debian: postgresql-15-postgis-3)")
+                throw PostgresError(key: "postgres.no-postgis", connection.shownURL, "\(error)")
             }
         }
         try connection.execute("CREATE TABLE IF NOT EXISTS facilitymap_schema (version integer NOT NULL, name text NOT NULL, applied_at text NOT NULL)")
         let found = Int(try connection.query("SELECT coalesce(max(version), 0) FROM facilitymap_schema").first?.first??.description ?? "0") ?? 0
         if found > Self.currentVersion {
-            throw PostgresError("\(connection.shownURL): this registry has schema version \(found), written by a newer FacilityMap (this one knows up to \(Self.currentVersion)) — use a newer facilitymap")
+            throw PostgresError(key: "postgres.newer-schema", connection.shownURL, String(found), String(Self.currentVersion))
         }
         for migration in Self.migrations where migration.version > found {
             try connection.transaction {
@@ -159,7 +159,7 @@ public final class PostGISStore {
         try connection.transaction {
             let counts = try counts()
             for name in RegistryTable.all.map(\.name) where (counts[name] ?? 0) > 0 {
-                throw PostgresError("\(connection.shownURL): its \(name) table is not empty — migrate into a new database (or one whose FacilityMap tables are empty)")
+                throw PostgresError(key: "postgres.not-empty", connection.shownURL, name)
             }
             var copied: [String: Int] = [:]
             for table in RegistryTable.all {

@@ -20,6 +20,12 @@ public struct PostgresError: PhrasedError, Equatable {
 
     public var description: String { message }
 
+    /// An error said from a catalogue key (`arguments` as they are), its English the message.
+    public init(key: String, _ arguments: String...) {
+        let phrase = Phrase(key, arguments: arguments.map(Phrase.Argument.text))
+        self.init(phrase.text(in: .en), phrase: phrase)
+    }
+
     /// The connection to `url` failed with libpq's `reason`: what to do, by what the server said (refused, a user
     /// or password it does not take, no such database); the server's own words kept as a detail.
     static func cannotConnect(_ url: String, reason: String) -> PostgresError {
@@ -134,7 +140,7 @@ public final class PostgresConnection {
         default:
             let message = String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
             PQclear(result)
-            throw PostgresError("\(shownURL): PostgreSQL refused (\(message)) while running: \(sql.prefix(200))")
+            throw PostgresError(key: "postgres.refused", shownURL, message, String(sql.prefix(200)))
         }
     }
 
@@ -283,7 +289,7 @@ public final class PostgresConnection {
             let sent = buffer.withUnsafeBufferPointer { pointer in
                 pointer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: pointer.count) { PQputCopyData(handle, $0, Int32(pointer.count)) }
             }
-            guard sent == 1 else { throw PostgresError("\(shownURL): the copy into \(table) failed: \(String(cString: PQerrorMessage(handle)))") }
+            guard sent == 1 else { throw PostgresError(key: "postgres.copy.failed", shownURL, table, String(cString: PQerrorMessage(handle))) }
             buffer.removeAll(keepingCapacity: true)
         }
         do {
@@ -301,7 +307,8 @@ public final class PostgresConnection {
         var failure: PostgresError?
         while let result = PQgetResult(handle) {
             if PQresultStatus(result) != PGRES_COMMAND_OK {
-                failure = PostgresError("\(shownURL): PostgreSQL refused the copy into \(table) (\(String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)))")
+                failure = PostgresError(key: "postgres.copy.refused", shownURL, table,
+                                        String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines))
             }
             PQclear(result)
         }
