@@ -45,7 +45,9 @@ extension ServeCLITests {
         let exported = try features(folder.appendingPathComponent("export.geojson").path)
         let summary = try program(["ogrinfo", "-ro", "-so", "OAPIF:\(base)/ogc", "facilities"])
         XCTAssertTrue(summary.contains("Feature Count: \(exported.count)"), summary)
-        _ = try program(["ogr2ogr", "-f", "GeoJSON", "copied.geojson", "OAPIF:\(base)/ogc", "facilities"])
+        // Into a GeoPackage, as a planner would keep it; read back through GDAL's GeoJSON.
+        _ = try program(["ogr2ogr", "-f", "GPKG", "copied.gpkg", "OAPIF:\(base)/ogc", "facilities"])
+        _ = try program(["ogr2ogr", "-f", "GeoJSON", "copied.geojson", "copied.gpkg"])
         let copied = try features(folder.appendingPathComponent("copied.geojson").path)
         XCTAssertEqual(Set(copied.keys), Set(exported.keys), "every facility, once")
         var compared = 0
@@ -78,9 +80,30 @@ extension ServeCLITests {
         XCTAssertGreaterThan(inBox.count, 100)
         XCTAssertEqual(Set(boxed.keys), Set(inBox.keys))
 
-        // A unit level and a coverage layer come through too.
-        let districts = try program(["ogrinfo", "-ro", "-so", "OAPIF:\(base)/ogc", "districts"])
-        XCTAssertTrue(districts.contains("Feature Count: 15"), districts)
+        // Every collection with its count, and a unit level and a coverage layer as export gives them.
+        for (layer, count) in [("districts", 15), ("coverage-beds-per-1000", 15), ("coverage-community-elderly-care", 380)] {
+            let info = try program(["ogrinfo", "-ro", "-so", "OAPIF:\(base)/ogc", layer])
+            XCTAssertTrue(info.contains("Feature Count: \(count)"), "\(layer): \(info)")
+        }
+        XCTAssertEqual(try run(["export", "geojson", "--layer", "coverage", "--target", "beds-per-1000", "--out", "beds.geojson"]).status, 0)
+        _ = try program(["ogr2ogr", "-f", "GPKG", "beds.gpkg", "OAPIF:\(base)/ogc", "coverage-beds-per-1000"])
+        _ = try program(["ogr2ogr", "-f", "GeoJSON", "beds-copied.geojson", "beds.gpkg"])
+        func byCode(_ path: String) throws -> [String: [String: Any]] {
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+            return Dictionary(((object?["features"] as? [[String: Any]]) ?? []).map {
+                let properties = $0["properties"] as? [String: Any] ?? [:]
+                return (properties["code"] as? String ?? "", properties)
+            }, uniquingKeysWith: { a, _ in a })
+        }
+        let exportedBeds = try byCode(folder.appendingPathComponent("beds.geojson").path)
+        let copiedBeds = try byCode(folder.appendingPathComponent("beds-copied.geojson").path)
+        XCTAssertEqual(Set(copiedBeds.keys), Set(exportedBeds.keys))
+        for (code, row) in exportedBeds {
+            for key in ["actual", "goal", "numerator", "denominator"] {
+                XCTAssertEqual((row[key] as? Double) ?? -1, (copiedBeds[code]?[key] as? Double) ?? -2, accuracy: 1e-9, "\(code) \(key)")
+            }
+            XCTAssertEqual(row["name"] as? String, copiedBeds[code]?["name"] as? String)
+        }
     }
 
     func testOWSLibReadsTheCollectionsAndPagesThroughEveryFacility() throws {
