@@ -54,7 +54,9 @@ try:
     seen["area_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "#areas-table tbody tr"))
 
     wait.until(lambda d: body().get_attribute("data-loads") == "2")
-    seen["tile_target"] = driver.execute_script("return document.querySelector('image.facility-tile') && document.querySelector('image.facility-tile').getAttribute('href').slice(0, 5)")
+    # The redrawn map's tiles come as they are fetched (with the page's token): wait for one.
+    seen["tile_target"] = wait.until(lambda d: d.execute_script(
+        "const t = document.querySelector('image.facility-tile[href]'); return t && t.getAttribute('href').slice(0, 5)"))
     Select(driver.find_element(By.ID, "year")).select_by_value("2023")
     wait.until(lambda d: body().get_attribute("data-loads") == "3")
     seen["meta_2023"] = text("report-meta")
