@@ -430,7 +430,7 @@ public enum CoverageMap {
           p.onmousemove = e => showTip(e, `<b>${esc(a.name)} ${esc(a.code)}</b>${esc(target.title)}<br>${describe(target, r)}`);
           p.onmouseleave = () => tip.style.display = "none";
         });
-        document.getElementById("summary").innerHTML = `${esc(DATA.plan)} · ${esc(target.title)} · ${esc(target.totalName)}: ${describe(target, target.total)}`;
+        document.getElementById("summary").innerHTML = `${esc(DATA.plan)} · ${esc(target.title)} · ${esc(target.totalName)}${LANG === "zh" ? "：" : ": "}${describe(target, target.total)}`;
         drawFacilities(target);
         drawUncovered(target);
         drawProposed(target);

@@ -362,11 +362,12 @@ struct OGCFeatures: Sendable {
         }
     }
 
-    /// Counts of facilities by filters and registry version: paging through 3,000,000 counts once.
+    /// Counts of facilities by registry, version and filters: paging through 3,000,000 counts once.
     private static let counts = NIOLockedValueBox([String: Int]())
 
     static func matched(_ store: any RegistryStore, _ selection: FacilitySelection) throws -> Int {
-        let key = "\(try store.lastImportNumber())|\(selection.unpaged)"
+        // By registry (several may be served in one process, as the tests do), its version and the filters.
+        let key = "\(store.location)|\(try store.lastImportNumber())|\(selection.unpaged)"
         if let known = counts.withLockedValue({ $0[key] }) { return known }
         // Without a place or days to filter by, the registry's own count (its kind index) answers.
         let plain = selection.within == nil && selection.level == nil && selection.box == nil && selection.openFrom == nil && selection.openTo == nil
