@@ -82,8 +82,11 @@ let package = Package(
         .target(name: "FacilityGEOS", dependencies: ["CGEOS", "FacilityGeometry"]),
         // The domain: facilities, kinds, administrative units, levels, dates.
         .target(name: "FacilityModel", dependencies: ["FacilityGeometry"]),
+        // The road network: roads as a compact graph per mode, places snapped to the nearest usable edge, exact shortest
+        // paths (Dijkstra, many sources at once). Pure Swift over plain values.
+        .target(name: "FacilityNetwork", dependencies: ["FacilityModel", "FacilityGeometry"]),
         // Targets and metrics: pure Swift over plain values, testable without a database. Reads targets YAML.
-        .target(name: "FacilityCoverage", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats", "FacilityText", "Yams"],
+        .target(name: "FacilityCoverage", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityNetwork", "FacilityFormats", "FacilityText", "Yams"],
                 resources: [.embedInCode("Resources/luoyang-2022.yaml")]),
         // Registry quality rules (`check`): pure Swift over units and facility records, testable without a database.
         .target(name: "FacilityQuality", dependencies: ["FacilityModel", "FacilityGeometry", "FacilityFormats", "FacilityText"]),
@@ -116,6 +119,7 @@ let package = Package(
         ]),
         .testTarget(name: "FacilityGeometryTests", dependencies: ["FacilityGeometry"]),
         .testTarget(name: "FacilityTextTests", dependencies: ["FacilityText"]),
+        .testTarget(name: "FacilityNetworkTests", dependencies: ["FacilityNetwork", "FacilityModel", "FacilityGeometry"]),
         .testTarget(name: "FacilityGEOSTests", dependencies: ["FacilityGEOS", "FacilityGeometry"]),
         // The seeded mutator and fuzz loop shared by the fuzz tests.
         .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),

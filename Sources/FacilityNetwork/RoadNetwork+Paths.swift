@@ -1,0 +1,225 @@
+import FacilityGeometry
+import FacilityModel
+
+/// The cheapest way from a place to one of several: its cost and which one.
+public struct Reach: Equatable, Sendable {
+    /// In the weight's unit (metres or seconds), the way to and from the roads included.
+    public var cost: Double
+    /// The position of the place reached among those given.
+    public var destination: Int
+}
+
+extension RoadNetwork {
+    /// The cost of the way between a place and its point on the road, in `weight`'s unit (walked, in seconds).
+    @inline(__always)
+    public func snapCost(_ place: NetworkPlace, _ weight: NetworkWeight) -> Double {
+        weight == .metres ? place.snapMetres : place.snapMetres / (options.snapKmh / 3.6)
+    }
+
+    /// For each origin, the cheapest way from it to any of `destinations` as the mode may go (exact, Dijkstra from all
+    /// destinations at once over the arcs backwards): nil for an origin off the network, and for one that reaches none
+    /// within `limit` (another piece of the network, or too far).
+    public func nearest(from origins: [NetworkPlace?], to destinations: [NetworkPlace?], weight: NetworkWeight,
+                        limit: Double = .infinity) -> [Reach?] {
+        var cost = [Double](repeating: .infinity, count: nodeCount)
+        var label = [Int32](repeating: -1, count: nodeCount)
+        var frontier = Frontier()
+        var onEdge: [Int: [Int]] = [:]
+        for (d, place) in destinations.enumerated() {
+            guard let place else { continue }
+            onEdge[place.edge, default: []].append(d)
+            let e = place.edge, base = snapCost(place, weight)
+            // A node reaches the place going along its edge forwards from the first node, or backwards from the last.
+            if edgeForward[e] { Self.relax(Int(edgeFrom[e]), base + self.cost(place.metres, on: e, weight), d, &cost, &label, &frontier) }
+            if edgeBackward[e] { Self.relax(Int(edgeTo[e]), base + self.cost(edgeMetres[e] - place.metres, on: e, weight), d, &cost, &label, &frontier) }
+        }
+        while let (c, v) = frontier.pop() {
+            guard c <= cost[v] else { continue }
+            if c > limit { break }
+            for k in Int(inStart[v])..<Int(inStart[v + 1]) {
+                let e = Int(inEdge[k])
+                Self.relax(Int(inNode[k]), c + self.cost(edgeMetres[e], on: e, weight), Int(label[v]), &cost, &label, &frontier)
+            }
+        }
+        return Concurrently.values(count: origins.count, initial: nil) { o -> Reach? in
+            guard let place = origins[o] else { return nil }
+            let e = place.edge, base = snapCost(place, weight)
+            var best = Reach(cost: .infinity, destination: -1)
+            func consider(_ c: Double, _ d: Int) {
+                if c < best.cost || (c == best.cost && d < best.destination) { best = Reach(cost: c, destination: d) }
+            }
+            let from = Int(edgeFrom[e]), to = Int(edgeTo[e])
+            if edgeForward[e] && label[to] >= 0 { consider(base + self.cost(edgeMetres[e] - place.metres, on: e, weight) + cost[to], Int(label[to])) }
+            if edgeBackward[e] && label[from] >= 0 { consider(base + self.cost(place.metres, on: e, weight) + cost[from], Int(label[from])) }
+            for d in onEdge[e] ?? [] {
+                let there = destinations[d]!
+                if edgeForward[e] && there.metres >= place.metres {
+                    consider(base + self.cost(there.metres - place.metres, on: e, weight) + snapCost(there, weight), d)
+                }
+                if edgeBackward[e] && there.metres <= place.metres {
+                    consider(base + self.cost(place.metres - there.metres, on: e, weight) + snapCost(there, weight), d)
+                }
+            }
+            return best.cost.isFinite && best.cost <= limit ? best : nil
+        }
+    }
+
+    @inline(__always)
+    private static func relax(_ node: Int, _ c: Double, _ d: Int, _ cost: inout [Double], _ label: inout [Int32],
+                              _ frontier: inout Frontier) {
+        if c < cost[node] || (c == cost[node] && Int32(d) < label[node]) {
+            cost[node] = c
+            label[node] = Int32(d)
+            frontier.push(c, node)
+        }
+    }
+
+    /// The cost from every node within `limit` to `place` (`toPlace`), or from `place` to it, as the mode may go.
+    public func costs(around place: NetworkPlace, toPlace: Bool, weight: NetworkWeight, limit: Double) -> [Int: Double] {
+        var cost: [Int: Double] = [:]
+        var frontier = Frontier()
+        func relax(_ node: Int, _ c: Double) {
+            if c <= limit && c < cost[node, default: .infinity] {
+                cost[node] = c
+                frontier.push(c, node)
+            }
+        }
+        let e = place.edge, base = snapCost(place, weight)
+        let along = self.cost(place.metres, on: e, weight), back = self.cost(edgeMetres[e] - place.metres, on: e, weight)
+        if toPlace {
+            if edgeForward[e] { relax(Int(edgeFrom[e]), base + along) }
+            if edgeBackward[e] { relax(Int(edgeTo[e]), base + back) }
+        } else {
+            if edgeForward[e] { relax(Int(edgeTo[e]), base + back) }
+            if edgeBackward[e] { relax(Int(edgeFrom[e]), base + along) }
+        }
+        let (start, node, edge) = toPlace ? (inStart, inNode, inEdge) : (outStart, outNode, outEdge)
+        while let (c, v) = frontier.pop() {
+            guard c <= cost[v, default: .infinity] else { continue }
+            for k in Int(start[v])..<Int(start[v + 1]) {
+                let a = Int(edge[k])
+                relax(Int(node[k]), c + self.cost(edgeMetres[a], on: a, weight))
+            }
+        }
+        return cost
+    }
+
+    /// The cost between `place` and `other` given the node costs `costs(around: place, toPlace:…)` found: from `other`
+    /// to `place` when `toPlace`, else from `place` to `other`; `.infinity` when not within them.
+    public func cost(between place: NetworkPlace, and other: NetworkPlace, toPlace: Bool, weight: NetworkWeight,
+                     nodeCosts: [Int: Double]) -> Double {
+        let e = other.edge, base = snapCost(other, weight)
+        var best = Double.infinity
+        let from = Int(edgeFrom[e]), to = Int(edgeTo[e])
+        // `other` leaves (toPlace) or is entered along its edge forwards or backwards.
+        if toPlace {
+            if edgeForward[e], let c = nodeCosts[to] { best = Swift.min(best, base + self.cost(edgeMetres[e] - other.metres, on: e, weight) + c) }
+            if edgeBackward[e], let c = nodeCosts[from] { best = Swift.min(best, base + self.cost(other.metres, on: e, weight) + c) }
+        } else {
+            if edgeForward[e], let c = nodeCosts[from] { best = Swift.min(best, base + self.cost(other.metres, on: e, weight) + c) }
+            if edgeBackward[e], let c = nodeCosts[to] { best = Swift.min(best, base + self.cost(edgeMetres[e] - other.metres, on: e, weight) + c) }
+        }
+        if e == place.edge {
+            // Along the shared edge, without a node between: from the origin's point to the destination's.
+            let (origin, destination) = toPlace ? (other, place) : (place, other)
+            let direct = snapCost(place, weight) + base
+            if edgeForward[e] && destination.metres >= origin.metres {
+                best = Swift.min(best, direct + self.cost(destination.metres - origin.metres, on: e, weight))
+            }
+            if edgeBackward[e] && destination.metres <= origin.metres {
+                best = Swift.min(best, direct + self.cost(origin.metres - destination.metres, on: e, weight))
+            }
+        }
+        return best
+    }
+}
+
+/// Places by the edge they join, for finding those a search reached (CSR over edges).
+public struct PlacesByEdge: Sendable {
+    private let start: [Int32]
+    private let items: [Int32]
+
+    public init(_ places: [NetworkPlace?], edgeCount: Int) {
+        var start = [Int32](repeating: 0, count: edgeCount + 1)
+        for place in places { if let place { start[place.edge + 1] += 1 } }
+        for e in 0..<edgeCount { start[e + 1] += start[e] }
+        var next = start
+        var items = [Int32](repeating: 0, count: Int(start[edgeCount]))
+        for (i, place) in places.enumerated() {
+            guard let place else { continue }
+            items[Int(next[place.edge])] = Int32(i)
+            next[place.edge] += 1
+        }
+        self.start = start
+        self.items = items
+    }
+
+    /// The places on edge `e`.
+    public func on(_ e: Int) -> some Collection<Int> { items[Int(start[e])..<Int(start[e + 1])].lazy.map(Int.init) }
+}
+
+extension RoadNetwork {
+    /// Calls `body(i, cost)` for each of `places` (indexed by `byEdge`) within `limit` of `place`: the cost from it to
+    /// `place` when `toPlace`, else from `place` to it.
+    public func forEachPlace(_ places: [NetworkPlace?], byEdge: PlacesByEdge, around place: NetworkPlace, toPlace: Bool,
+                             weight: NetworkWeight, limit: Double, _ body: (Int, Double) -> Void) {
+        let nodeCosts = costs(around: place, toPlace: toPlace, weight: weight, limit: limit)
+        var seen = Set<Int>()
+        func visit(edge e: Int) {
+            guard seen.insert(e).inserted else { return }
+            for i in byEdge.on(e) {
+                let c = cost(between: place, and: places[i]!, toPlace: toPlace, weight: weight, nodeCosts: nodeCosts)
+                if c <= limit { body(i, c) }
+            }
+        }
+        visit(edge: place.edge)
+        for (node, _) in nodeCosts {
+            for k in Int(outStart[node])..<Int(outStart[node + 1]) { visit(edge: Int(outEdge[k])) }
+            for k in Int(inStart[node])..<Int(inStart[node + 1]) { visit(edge: Int(inEdge[k])) }
+        }
+    }
+}
+
+/// A binary min-heap of (cost, node): Dijkstra's frontier (stale entries are skipped when popped).
+struct Frontier {
+    private var costs: [Double] = []
+    private var nodes: [Int32] = []
+
+    var isEmpty: Bool { costs.isEmpty }
+
+    mutating func push(_ cost: Double, _ node: Int) {
+        costs.append(cost)
+        nodes.append(Int32(node))
+        var i = costs.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard costs[i] < costs[parent] else { break }
+            costs.swapAt(i, parent)
+            nodes.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> (Double, Int)? {
+        guard let top = costs.first else { return nil }
+        let node = Int(nodes[0])
+        let lastCost = costs.removeLast(), lastNode = nodes.removeLast()
+        if !costs.isEmpty {
+            costs[0] = lastCost
+            nodes[0] = lastNode
+            var i = 0
+            let n = costs.count
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < n && costs[l] < costs[m] { m = l }
+                if r < n && costs[r] < costs[m] { m = r }
+                if m == i { break }
+                costs.swapAt(i, m)
+                nodes.swapAt(i, m)
+                i = m
+            }
+        }
+        return (top, node)
+    }
+}
