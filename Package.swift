@@ -126,7 +126,7 @@ let package = Package(
         // A fresh database on the test PostgreSQL, for the tests that run against PostGIS.
         .target(name: "PostgresSupport", dependencies: ["FacilityPostGIS"], path: "Tests/PostgresSupport"),
         .testTarget(name: "FacilityFormatsTests", dependencies: ["FacilityFormats", "FuzzSupport"]),
-        .testTarget(name: "FacilityCoverageTests", dependencies: ["FacilityCoverage", "FuzzSupport"]),
+        .testTarget(name: "FacilityCoverageTests", dependencies: ["FacilityCoverage", "FacilityNetwork", "FuzzSupport"]),
         .testTarget(name: "FacilityQualityTests", dependencies: ["FacilityQuality"]),
         .testTarget(name: "FacilityStoreTests", dependencies: ["FacilityStore", "FacilityRegistry", "FacilityModel"]),
         .testTarget(name: "FacilityServerTests", dependencies: ["FacilityServer", "FacilityMapKit", "Yams", "PostgresSupport"]),

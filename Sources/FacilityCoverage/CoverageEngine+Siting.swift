@@ -1,5 +1,6 @@
 import FacilityGeometry
 import FacilityModel
+import FacilityNetwork
 import FacilityText
 import Foundation
 
@@ -140,7 +141,14 @@ extension CoverageEngine {
         }
         let (_, inPlanArea) = planArea(plan)
         let counting = counting(target.kinds, openOn: asOf.ordinal)
-        let (count, counted) = coveringCounts(target, counting: counting, inPlanArea: inPlanArea)
+        var network: RoadNetwork?
+        if target.isNetwork {
+            switch self.network(for: target, plan: plan) {
+            case let .success(built): network = built
+            case let .failure(error): throw SitingError(message: error.description)
+            }
+        }
+        let (count, counted) = coveringCounts(target, counting: counting, inPlanArea: inPlanArea, network: network)
         let byAncestor = ancestors(at: query.by)
         let within = target.withinMetres
 
@@ -166,8 +174,22 @@ extension CoverageEngine {
                                     proposals: [], lowerBound: 0, greedy: nil)
             guard needed > 0 else { result.append(siting); continue }
             let sites = candidateSites(candidates, uncovered: uncovered, area: a)
-            // Each candidate's uncovered units: candidates × uncovered units of the area.
-            let sets: [[Int]] = sites.map { site in uncovered.filter { covers(site, $0) } }
+            // Each candidate's uncovered units: candidates × uncovered units of the area; along the roads, a search
+            // from each candidate (units to it, as people go).
+            let sets: [[Int]]
+            if let network {
+                let places = network.snap(uncovered.map { networkOrigin($0) ?? LonLat(.nan, .nan) })
+                let byEdge = PlacesByEdge(places, edgeCount: network.edgeCount)
+                let (weight, limit) = target.networkLimit
+                sets = sites.map { site in
+                    guard let place = network.snap(site.location) else { return [] }
+                    var reached: [Int] = []
+                    network.forEachPlace(places, byEdge: byEdge, around: place, toPlace: true, weight: weight, limit: limit) { i, _ in reached.append(i) }
+                    return reached.sorted().map { uncovered[$0] }
+                }
+            } else {
+                sets = sites.map { site in uncovered.filter { covers(site, $0) } }
+            }
             let reach = Set(sets.joined())
             if reach.count < needed {
                 throw SitingError(Phrase("siting.unreachable", arguments: [.text(target.id), .text(siting.area.name), .text(siting.area.code), .text(String(needed)),

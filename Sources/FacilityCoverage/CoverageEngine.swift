@@ -1,6 +1,7 @@
 import Dispatch
 import FacilityGeometry
 import FacilityModel
+import FacilityNetwork
 
 /// What to measure: the goal year, the day facilities are counted on, and the level of the area rows.
 public struct CoverageQuery: Sendable {
@@ -45,6 +46,8 @@ public final class CoverageEngine {
     /// Population of each unit: its own, else the sum of its children's; nil when none is known.
     let population: [Double?]
     private var ancestorCache: [UnitLevel: [Int32]] = [:]
+    /// The stored roads, for targets measured along them (`distance: network`); nil: none read.
+    public var roads: RoadNetworks?
     /// Unit positions in code order (ties in list order); nil when `units` is in code order already (as the store
     /// gives them).
     private lazy var codeOrder: [Int]? = {
@@ -191,13 +194,25 @@ public final class CoverageEngine {
             let goal = target.goals[year]
             let counting = counting(target.kinds, openOn: asOf.ordinal)
             var report: TargetReport
+            var network: RoadNetwork?
+            if target.isNetwork {
+                switch self.network(for: target, plan: plan) {
+                case let .success(built): network = built
+                case let .failure(error):
+                    // Without roads the mode may use nothing is measured: every result says why, none is met.
+                    let note: CoverageNote = error == .noRoads ? .noRoads : .noUsableRoads(target.distance.mode ?? .walk)
+                    let unknown = CoverageResult(numerator: 0, denominator: nil, actual: nil, goal: goal, met: nil, shortfall: nil, note: note)
+                    return TargetReport(target: target, goal: goal, total: unknown, totalArea: totalArea, totalUncovered: [],
+                                        areas: areaRows.map { AreaResult(area: reference($0), result: unknown, uncovered: []) })
+                }
+            }
             switch target.metric {
             case .unitCoverage:
                 report = unitCoverage(target, goal: goal, counting: counting, areaRows: areaRows, byAncestor: byAncestor,
-                                      inPlanArea: inPlanArea, totalArea: totalArea)
+                                      inPlanArea: inPlanArea, totalArea: totalArea, network: network)
             case .access:
                 let (demand, people, access) = accessValues(target, counting: counting, inPlanArea: inPlanArea,
-                                                            facilityInPlan: { facilityInPlan[$0] })
+                                                            facilityInPlan: { facilityInPlan[$0] }, network: network)
                 var numerators = [Double](repeating: 0, count: units.count), denominators = numerators
                 var totalNumerator = 0.0, totalDenominator = 0.0
                 for (k, u) in demand.enumerated() {
@@ -300,6 +315,8 @@ public final class CoverageEngine {
         /// Great-circle metres to the nearest counting facility of the kinds anywhere (0 inside the polygon or at
         /// the point), never capped; nil when there is none.
         public var nearestMetres: Double?
+        /// For a target measured along the roads: the way to the nearest facility on them; nil for other targets.
+        public var network: NetworkReach?
     }
 
     /// The units a `unit_coverage` target counts, in code order, with their coverage on the query's day.
@@ -307,8 +324,22 @@ public final class CoverageEngine {
         let (asOf, _) = resolve(plan: plan, query: query)
         let inPlanArea = planArea(plan).contains
         let counting = counting(target.kinds, openOn: asOf.ordinal)
-        let counts = coveringCounts(target, counting: counting, inPlanArea: inPlanArea)
         let grid = PointGrid(points: counting.map { facilities.location[$0] }, cellDegrees: 0.02)
+        if target.isNetwork {
+            let counted = inCodeOrder(units.indices.filter { self.level[$0] == target.units && inPlanArea[$0] })
+            guard case let .success(network) = network(for: target, plan: plan) else {
+                return counted.map { UnitCoverage(unit: units[$0], covered: false, facilityCount: 0,
+                                                  nearestMetres: nearestMetres(to: units[$0], in: grid),
+                                                  network: NetworkReach(metres: nil, minutes: nil, offNetwork: true)) }
+            }
+            let (reach, covered) = networkReach(target, network: network, counting: counting, counted: counted)
+            let counts = networkCounts(target, network: network, counting: counting, counted: counted)
+            return counted.indices.map { k in
+                UnitCoverage(unit: units[counted[k]], covered: covered[k], facilityCount: counts[k],
+                             nearestMetres: nearestMetres(to: units[counted[k]], in: grid), network: reach[k])
+            }
+        }
+        let counts = coveringCounts(target, counting: counting, inPlanArea: inPlanArea)
         return inCodeOrder(counts.counted).map { u in
             UnitCoverage(unit: units[u], covered: counts.count[u] > 0, facilityCount: counts.count[u],
                          nearestMetres: nearestMetres(to: units[u], in: grid))
@@ -384,11 +415,19 @@ public final class CoverageEngine {
         return coversByPlace(u, within: within) && placeTest(u, within: within).covers(point)
     }
 
-    /// For each unit, how many counting facilities cover it; and the units a target counts (ascending).
-    func coveringCounts(_ target: Target, counting: [Int], inPlanArea: [Bool]) -> (count: [Int], counted: [Int]) {
+    /// For each unit, how many counting facilities cover it; and the units a target counts (ascending). Along
+    /// `network` for a network target: 1 for a unit the nearest facility is within reach of, else 0.
+    func coveringCounts(_ target: Target, counting: [Int], inPlanArea: [Bool], network: RoadNetwork? = nil) -> (count: [Int], counted: [Int]) {
         let level = target.units!
         let counted = units.indices.filter { self.level[$0] == level && inPlanArea[$0] }
         var count = [Int](repeating: 0, count: units.count)
+        if target.isNetwork {
+            // Only reach along the roads covers: not registration, not standing inside a large polygon.
+            guard let network else { return (count, counted) }
+            let covered = networkReach(target, network: network, counting: counting, counted: counted).covered
+            for (k, u) in counted.enumerated() where covered[k] { count[u] = 1 }
+            return (count, counted)
+        }
         // Inside the polygon, or within `within_m` of the unit's geometry: whichever district the facility is in.
         let within = target.withinMetres
         let geometric = counted.filter { coversByPlace($0, within: within) }
@@ -422,9 +461,9 @@ public final class CoverageEngine {
     }
 
     private func unitCoverage(_ target: Target, goal: Double?, counting: [Int], areaRows: [Int], byAncestor: [Int32],
-                              inPlanArea: [Bool], totalArea: UnitReference) -> TargetReport {
+                              inPlanArea: [Bool], totalArea: UnitReference, network: RoadNetwork?) -> TargetReport {
         let level = target.units!
-        let (count, counted) = coveringCounts(target, counting: counting, inPlanArea: inPlanArea)
+        let (count, counted) = coveringCounts(target, counting: counting, inPlanArea: inPlanArea, network: network)
         var numerators = [Double](repeating: 0, count: units.count), denominators = [Double](repeating: 0, count: units.count)
         // With weight: population, people in the numerators and denominators; units counted beside.
         let byPeople = target.weight == .population

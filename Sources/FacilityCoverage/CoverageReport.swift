@@ -1,4 +1,5 @@
 import FacilityModel
+import FacilityNetwork
 
 /// One measured result, in the target's own terms.
 ///
@@ -51,6 +52,10 @@ public enum CoverageNote: Hashable, Sendable {
     case noField(FacilityCount)
     case noPeopleIn(UnitLevel)
     case noUnits(UnitLevel)
+    /// A target measured along the roads, and the registry holds none.
+    case noRoads
+    /// A target measured along the roads, and none of them may be used by the mode.
+    case noUsableRoads(TravelMode)
 
     public var text: String {
         switch self {
@@ -60,6 +65,8 @@ public enum CoverageNote: Hashable, Sendable {
         case .noField(let field): "no \(field.rawValue)"
         case .noPeopleIn(let level): "no people in \(level.rawValue) units"
         case .noUnits(let level): "no \(level.rawValue) units"
+        case .noRoads: "no roads stored"
+        case .noUsableRoads(let mode): "no road usable \(mode == .walk ? "on foot" : "by car")"
         }
     }
 
@@ -72,12 +79,15 @@ public enum CoverageNote: Hashable, Sendable {
         case .noField: "note.no-field"
         case .noPeopleIn: "note.no-people-in"
         case .noUnits: "note.no-units"
+        case .noRoads: "note.no-roads"
+        case .noUsableRoads: "note.no-usable-roads"
         }
     }
 
     public var argumentKeys: [String] {
         switch self {
-        case .noPopulation, .noPeopleAtPoint, .noFacilities: []
+        case .noPopulation, .noPeopleAtPoint, .noFacilities, .noRoads: []
+        case .noUsableRoads(let mode): ["mode.\(mode.rawValue)"]
         case .noField(let field): ["field.\(field.rawValue)"]
         case .noPeopleIn(let level), .noUnits(let level): ["level.\(level.rawValue)"]
         }

@@ -1,4 +1,5 @@
 import FacilityModel
+import FacilityNetwork
 import Foundation
 
 /// How a target is measured.
@@ -39,6 +40,21 @@ public enum DistanceDecay: Equatable, Sendable {
     }
 }
 
+/// How a target's reach (`within_m`, `within_min`) is measured.
+public enum ReachDistance: Hashable, Sendable {
+    /// As the crow flies: great-circle metres (`distance: straight`, the default).
+    case straight
+    /// Along the stored roads, as the mode may go (`distance: network`, `mode: walk|drive`); the way to and from the
+    /// roads walked.
+    case network(TravelMode)
+
+    /// The mode of a network distance.
+    public var mode: TravelMode? {
+        if case let .network(mode) = self { return mode }
+        return nil
+    }
+}
+
 /// One measurable goal of a plan, as the targets file states it.
 public struct Target: Equatable, Sendable {
     public var id: String
@@ -66,6 +82,18 @@ public struct Target: Equatable, Sendable {
     public var weight: CoverageWeight = .units
     /// `access`: how distance within `withinMetres` weighs a facility.
     public var decay: DistanceDecay = .none
+    /// `unit_coverage`, `access`: how the reach is measured.
+    public var distance: ReachDistance = .straight
+    /// With `distance: network`: the reach in minutes at the mode's speeds (`within_min`) instead of `withinMetres`.
+    public var withinMinutes: Double?
+
+    /// Whether the target is measured along the roads.
+    public var isNetwork: Bool { distance != .straight }
+    /// A network target's cost unit and its limit in it (seconds for `within_min`, else metres).
+    public var networkLimit: (weight: NetworkWeight, limit: Double) {
+        if let minutes = withinMinutes { return (.seconds, minutes * 60) }
+        return (.metres, withinMetres)
+    }
 
     public init(id: String, title: String, metric: Metric, kinds: [FacilityKind], units: UnitLevel? = nil,
                 withinMetres: Double = 0, field: FacilityCount? = nil, per: Double? = nil, whereAttribute: String? = nil,
@@ -91,12 +119,17 @@ public struct TargetPlan: Equatable, Sendable {
     /// The code of the plan's whole area (e.g. 410300); its unit is the report's total row when loaded.
     public var area: String?
     public var targets: [Target]
+    /// How network targets join and use the roads: speeds per class and mode, `max_snap_m` (the file's `network:`).
+    public var network: NetworkOptions = NetworkOptions()
 
     public init(plan: String, area: String?, targets: [Target]) {
         self.plan = plan
         self.area = area
         self.targets = targets
     }
+
+    /// Whether any target is measured along the roads.
+    public var usesNetwork: Bool { targets.contains(where: \.isNetwork) }
 
     /// Whether a target selects facilities by an extra attribute (a `where` other than `inclusive`).
     public var usesExtraAttributes: Bool {

@@ -1,5 +1,6 @@
 import FacilityFormats
 import FacilityModel
+import FacilityNetwork
 import FacilityText
 import Foundation
 import Yams
@@ -74,7 +75,7 @@ extension TargetPlan {
             let lines = "\(error)".split(whereSeparator: \.isNewline).prefix(2).map { $0.trimmingCharacters(in: .whitespaces) }
             throw fail(Phrase("targets.not-valid-yaml", "\(lines.joined(separator: " "))"))
         }
-        let top = try Mapping(root, context: nil, allowed: ["plan", "area", "targets"], fail: { fail($0) })
+        let top = try Mapping(root, context: nil, allowed: ["plan", "area", "targets", "network"], fail: { fail($0) })
         guard let plan = try top.string("plan"), !plan.isEmpty else { throw fail(Phrase("targets.plan-is-missing")) }
         let area = try top.string("area")
         guard let targetsNode = top["targets"] else { throw fail(Phrase("targets.targets-is-missing")) }
@@ -88,11 +89,44 @@ extension TargetPlan {
         }
         guard !targets.isEmpty else { throw fail(Phrase("targets.targets-is-empty")) }
         self.init(plan: plan, area: area, targets: targets)
+        if let node = top["network"] { network = try TargetPlan.parseNetwork(node, fail: { fail($0) }) }
+    }
+
+    /// The file's `network:`: `max_snap_m`, `walk_kmh` (every walking class, and the walk to the roads) and `speeds`
+    /// (`walk:`/`drive:` mapping OSM `highway` classes to km/h; 0 takes a class out of the mode).
+    private static func parseNetwork(_ node: Node, fail: @escaping (Phrase) -> TargetsError) throws -> NetworkOptions {
+        let fields = try Mapping(node, context: .verbatim("network"), allowed: ["max_snap_m", "walk_kmh", "speeds"], fail: fail)
+        var options = NetworkOptions()
+        if let snap = try fields.number("max_snap_m") {
+            guard snap > 0, snap <= 100_000 else { throw fail(Phrase("targets.network-max-snap")) }
+            options.maxSnapMetres = snap
+        }
+        if let walk = try fields.number("walk_kmh") {
+            guard walk > 0, walk <= 50 else { throw fail(Phrase("targets.network-speed", "walk_kmh", "\(walk)")) }
+            options.snapKmh = walk
+            options.speeds = options.speeds.overridden(by: [.walk: Dictionary(uniqueKeysWithValues: SpeedTable.walkableClasses.map { ($0, walk) })])
+        }
+        if let speedsNode = fields["speeds"] {
+            let modes = try Mapping(speedsNode, context: .verbatim("speeds"), allowed: Set(TravelMode.allCases.map(\.rawValue)), fail: fail)
+            var overrides: [TravelMode: [String: Double]] = [:]
+            for mode in TravelMode.allCases {
+                guard let classesNode = modes[mode.rawValue] else { continue }
+                let classes = try Mapping(classesNode, context: .verbatim(mode.rawValue), allowed: nil, fail: fail)
+                for key in classes.values.keys.sorted() {
+                    let value = try classes.number(key) ?? 0
+                    guard value >= 0, value <= 300 else { throw fail(Phrase("targets.network-speed", "\(key)", "\(value)")) }
+                    overrides[mode, default: [:]][key] = value
+                }
+            }
+            options.speeds = options.speeds.overridden(by: overrides)
+        }
+        return options
     }
 
     private static func parseTarget(_ node: Node, index: Int, fail: @escaping (Phrase, String?) -> TargetsError) throws -> Target {
         let allowed: Set<String> = ["id", "title", "metric", "units", "kinds", "within_m", "field", "per", "where",
-                                    "per_area", "min", "goals", "weight", "decay", "sigma_m"]
+                                    "per_area", "min", "goals", "weight", "decay", "sigma_m",
+                                    "distance", "mode", "within_min"]
         let probe = try Mapping(node, context: Phrase("targets.target-number", String(index + 1)), allowed: nil, fail: { fail($0, nil) })
         guard let id = try probe.string("id"), !id.isEmpty else { throw fail(Phrase("targets.target-has-no-id", "\(index + 1)"), nil) }
         let fields = try Mapping(node, context: .verbatim(id), allowed: allowed, fail: { fail($0, id) })
@@ -196,13 +230,41 @@ extension TargetPlan {
         case .access:
             guard field != nil else { throw problem(Phrase("targets.access-needs-field", "\(FacilityCount.names)")) }
             guard let per, per > 0 else { throw problem(Phrase("targets.access-needs-per-people-per-unit-of-the")) }
-            guard withinMetres > 0 else { throw problem(Phrase("targets.access-needs-within-m-how-far-people-rea")) }
+            let minutes = try fields.number("within_min")
+            guard withinMetres > 0 || minutes != nil else {
+                throw problem(Phrase("targets.access-needs-within-m-how-far-people-rea"))
+            }
+        }
+        var distance = ReachDistance.straight
+        let modeText = try fields.string("mode")
+        let withinMinutes = try fields.number("within_min")
+        switch try fields.string("distance") {
+        case nil, "straight":
+            if modeText != nil || withinMinutes != nil { throw problem(Phrase("targets.mode-goes-with-network")) }
+        case "network":
+            guard metric == .unitCoverage || metric == .access else { throw problem(Phrase("targets.network-applies-to")) }
+            let mode = try modeText.map { text -> TravelMode in
+                guard let mode = TravelMode(rawValue: text) else { throw problem(Phrase("targets.unknown-mode", "\(text)")) }
+                return mode
+            } ?? .walk
+            distance = .network(mode)
+            if let minutes = withinMinutes {
+                guard minutes > 0, minutes <= 600 else { throw problem(Phrase("targets.within-min-range")) }
+                guard withinMetres == 0 else { throw problem(Phrase("targets.within-m-or-min")) }
+                if case .gaussian = decay { throw problem(Phrase("targets.decay-with-minutes")) }
+            } else {
+                guard withinMetres > 0 else { throw problem(Phrase("targets.network-needs-reach")) }
+            }
+        case let other?:
+            throw problem(Phrase("targets.unknown-distance", "\(other)"))
         }
         let title = try fields.string("title") ?? id
         var target = Target(id: id, title: title, metric: metric, kinds: kinds, units: units, withinMetres: withinMetres,
                             field: field, per: per, whereAttribute: whereAttribute, perArea: perArea, min: minimum, goals: goals)
         target.weight = weight
         target.decay = decay
+        target.distance = distance
+        target.withinMinutes = withinMinutes
         return target
     }
 }

@@ -1,5 +1,6 @@
 import FacilityGeometry
 import FacilityModel
+import FacilityNetwork
 import Foundation
 
 /// What it costs to go from a place of demand (people) to a place of supply (a facility), and which pairs are within
@@ -172,15 +173,25 @@ extension CoverageEngine {
     }
 
     /// 2SFCA for an `access` target: per demand unit, its people and its access (capacity per person).
-    func accessValues(_ target: Target, counting: [Int], inPlanArea: [Bool], facilityInPlan: (Int) -> Bool)
+    func accessValues(_ target: Target, counting: [Int], inPlanArea: [Bool], facilityInPlan: (Int) -> Bool, network: RoadNetwork? = nil)
         -> (demand: [Int], people: [Double], access: [Double]) {
         let demand = accessDemand(target, inPlanArea: inPlanArea)
         let values = column(target.field ?? .beds)
         let supplying = counting.filter { facilityInPlan($0) && values[$0] > 0 && facilities.location[$0].lon.isFinite }
         let people = demand.map { Double(units[$0].population ?? 0) }
+        let amounts = supplying.map { Double(values[$0]) }
+        if target.isNetwork {
+            // Along the roads: a unit off them, or a facility off them, reaches nothing (access 0, never counted as near).
+            let (weight, limit) = target.networkLimit
+            guard let network else { return (demand, people, [Double](repeating: 0, count: demand.count)) }
+            let cost = NetworkCost(network: network, demand: demand.map { units[$0].location! },
+                                   supply: supplying.map { facilities.location[$0] }, weight: weight, limit: limit)
+            let (access, _) = TwoStepFloatingCatchment.access(people: people, supply: amounts, cost: cost, within: limit, decay: target.decay)
+            return (demand, people, access)
+        }
         let cost = GreatCircleCost(demand: demand.map { units[$0].location! }, supply: supplying.map { facilities.location[$0] },
                                    limit: target.withinMetres)
-        let (access, _) = TwoStepFloatingCatchment.access(people: people, supply: supplying.map { Double(values[$0]) }, cost: cost,
+        let (access, _) = TwoStepFloatingCatchment.access(people: people, supply: amounts, cost: cost,
                                                           within: target.withinMetres, decay: target.decay)
         return (demand, people, access)
     }
@@ -190,9 +201,10 @@ extension CoverageEngine {
         let (asOf, _) = resolve(plan: plan, query: query)
         let (areaUnit, inPlanArea) = planArea(plan)
         let counting = counting(target.kinds, openOn: asOf.ordinal)
+        let network = target.isNetwork ? try? self.network(for: target, plan: plan).get() : nil
         let (demand, people, access) = accessValues(target, counting: counting, inPlanArea: inPlanArea, facilityInPlan: { f in
             areaUnit == nil || (self.anchor[f] >= 0 && inPlanArea[Int(self.anchor[f])])
-        })
+        }, network: network)
         let per = target.per ?? 1
         var position: [Int: Int] = [:]
         for (k, u) in demand.enumerated() { position[u] = k }

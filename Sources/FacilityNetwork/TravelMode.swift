@@ -12,7 +12,7 @@ public enum TravelMode: String, CaseIterable, Hashable, Sendable {
 /// The standard table (`SpeedTable.standard`): on foot 4.5 km/h on every class pedestrians may use; by car motorway
 /// 100, trunk 80, primary 60, secondary 50, tertiary 40, unclassified and residential 30, links 30–60, service and
 /// track 15, living street 10. A targets file may override any entry (`network: speeds:`).
-public struct SpeedTable: Equatable, Sendable {
+public struct SpeedTable: Hashable, Sendable {
     /// km/h per class, per mode.
     public var kmh: [TravelMode: [String: Double]]
 
@@ -69,7 +69,7 @@ public struct SpeedTable: Equatable, Sendable {
 }
 
 /// How places join the network and how far they may be from it.
-public struct NetworkOptions: Equatable, Sendable {
+public struct NetworkOptions: Hashable, Sendable {
     /// The speeds per class and mode.
     public var speeds: SpeedTable
     /// A place farther than this from every usable road is off the network: never covered through it.

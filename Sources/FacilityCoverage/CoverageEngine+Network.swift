@@ -1,0 +1,143 @@
+import FacilityGeometry
+import FacilityModel
+import FacilityNetwork
+import Foundation
+
+/// The stored roads and the networks built from them: one per mode and network options, built when first asked for
+/// and kept (the roads do not change under it: a new state of the roads is a new `RoadNetworks`). Safe to share.
+public final class RoadNetworks: @unchecked Sendable {
+    /// The roads, as read from the registry.
+    public let roads: [Road]
+    /// The import of the roads layer they are the state of (0: none), for callers that keep networks across reads.
+    public let state: Int
+    private let lock = NSLock()
+    private var built: [Key: Result<RoadNetwork, NetworkError>] = [:]
+
+    private struct Key: Hashable {
+        var mode: TravelMode
+        var options: NetworkOptions
+    }
+
+    public init(roads: [Road], state: Int = 0) {
+        self.roads = roads
+        self.state = state
+    }
+
+    /// The network of `mode` under `options`; `NetworkError.noRoads` when there are none, `.noUsableRoads` when the mode
+    /// may use none of them.
+    public func network(_ mode: TravelMode, options: NetworkOptions) throws -> RoadNetwork {
+        let key = Key(mode: mode, options: options)
+        lock.lock()
+        defer { lock.unlock() }
+        if let result = built[key] { return try result.get() }
+        let result: Result<RoadNetwork, NetworkError>
+        if roads.isEmpty {
+            result = .failure(.noRoads)
+        } else {
+            do { result = .success(try RoadNetwork(roads: roads, mode: mode, options: options)) } catch let error as NetworkError {
+                result = .failure(error)
+            } catch { result = .failure(.noUsableRoads(mode)) }
+        }
+        built[key] = result
+        return try result.get()
+    }
+}
+
+/// A unit's way to the nearest counting facility along the roads (`distance: network` targets).
+public struct NetworkReach: Equatable, Sendable {
+    /// Metres along the roads (with the ways to and from them) to the nearest facility by metres; nil when none is
+    /// reached.
+    public var metres: Double?
+    /// Minutes at the mode's speeds (the ways to and from the roads walked) to the quickest facility; nil when none.
+    public var minutes: Double?
+    /// The unit's place is farther than `max_snap_m` from every road the mode may use: never covered through them.
+    public var offNetwork: Bool
+
+    public init(metres: Double?, minutes: Double?, offNetwork: Bool) {
+        self.metres = metres
+        self.minutes = minutes
+        self.offNetwork = offNetwork
+    }
+}
+
+extension CoverageEngine {
+    /// Where a unit joins the roads from: its point, else its polygon's representative point (no population grid is
+    /// stored to weight it with).
+    func networkOrigin(_ u: Int) -> LonLat? {
+        units[u].location ?? units[u].boundary?.representativePoint()
+    }
+
+    /// The network a target is measured on, or why there is none.
+    func network(for target: Target, plan: TargetPlan) -> Result<RoadNetwork, NetworkError> {
+        guard let mode = target.distance.mode else { return .failure(.noRoads) }
+        guard let roads else { return .failure(.noRoads) }
+        do { return .success(try roads.network(mode, options: plan.network)) } catch let error as NetworkError {
+            return .failure(error)
+        } catch { return .failure(.noRoads) }
+    }
+
+    /// For each of `counted`, its way to the nearest of `counting` along `network`, and whether it is within the
+    /// target's reach (`within_m` along the roads or `within_min`).
+    func networkReach(_ target: Target, network: RoadNetwork, counting: [Int], counted: [Int]) -> (reach: [NetworkReach], covered: [Bool]) {
+        let origins = network.snap(counted.map { networkOrigin($0) ?? LonLat(.nan, .nan) })
+        let destinations = network.snap(counting.map { facilities.location[$0] })
+        let metres = network.nearest(from: origins, to: destinations, weight: .metres)
+        let seconds = network.nearest(from: origins, to: destinations, weight: .seconds)
+        let (weight, limit) = target.networkLimit
+        var reach: [NetworkReach] = []
+        var covered: [Bool] = []
+        reach.reserveCapacity(counted.count)
+        for k in counted.indices {
+            reach.append(NetworkReach(metres: metres[k]?.cost, minutes: seconds[k].map { $0.cost / 60 }, offNetwork: origins[k] == nil))
+            let cost = weight == .metres ? metres[k]?.cost : seconds[k]?.cost
+            covered.append(cost.map { $0 <= limit } ?? false)
+        }
+        return (reach, covered)
+    }
+
+    /// How many of `counting` are within the target's reach of each of `counted` along `network` (a search from each).
+    func networkCounts(_ target: Target, network: RoadNetwork, counting: [Int], counted: [Int]) -> [Int] {
+        let origins = network.snap(counted.map { networkOrigin($0) ?? LonLat(.nan, .nan) })
+        let destinations = network.snap(counting.map { facilities.location[$0] })
+        let byEdge = PlacesByEdge(destinations, edgeCount: network.edgeCount)
+        let (weight, limit) = target.networkLimit
+        return Concurrently.values(count: counted.count, initial: 0) { k in
+            guard let origin = origins[k] else { return 0 }
+            var n = 0
+            network.forEachPlace(destinations, byEdge: byEdge, around: origin, toPlace: false, weight: weight, limit: limit) { _, _ in n += 1 }
+            return n
+        }
+    }
+}
+
+/// Costs between demand and supply places along the roads, for 2SFCA: every pair within the limit found once (a
+/// search from each supply place over the arcs backwards), kept both ways round. The cost is from the demand (people)
+/// to the supply (the facility), in the target's unit (metres, or seconds for `within_min`).
+public struct NetworkCost: TravelCost {
+    private let demandNear: [[(Int, Double)]]
+    private let supplyNear: [[(Int, Double)]]
+
+    public init(network: RoadNetwork, demand: [LonLat], supply: [LonLat], weight: NetworkWeight, limit: Double) {
+        let demandPlaces = network.snap(demand)
+        let supplyPlaces = network.snap(supply)
+        let byEdge = PlacesByEdge(demandPlaces, edgeCount: network.edgeCount)
+        let perSupply: [[(Int, Double)]] = Concurrently.values(count: supply.count, initial: []) { j in
+            guard let place = supplyPlaces[j] else { return [] }
+            var found: [(Int, Double)] = []
+            network.forEachPlace(demandPlaces, byEdge: byEdge, around: place, toPlace: true, weight: weight, limit: limit) { found.append(($0, $1)) }
+            return found.sorted { $0.0 < $1.0 }
+        }
+        var perDemand = [[(Int, Double)]](repeating: [], count: demand.count)
+        for (j, pairs) in perSupply.enumerated() { for (i, c) in pairs { perDemand[i].append((j, c)) } }
+        demandNear = perSupply
+        supplyNear = perDemand
+    }
+
+    public func forEachDemand(near j: Int, within limit: Double, _ body: (Int, Double) -> Void) {
+        for (i, c) in demandNear[j] where c <= limit { body(i, c) }
+    }
+
+    public func forEachSupply(near i: Int, within limit: Double, _ body: (Int, Double) -> Void) {
+        for (j, c) in supplyNear[i] where c <= limit { body(j, c) }
+    }
+}
