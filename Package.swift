@@ -102,7 +102,7 @@ let package = Package(
                 resources: [.copy("luoyang")]),
         // Use cases: import, list, stats — formats in, store out.
         .target(name: "FacilityMapKit", dependencies: ["FacilityText", "FacilityFormats", "FacilityModel", "FacilityRegistry", "FacilityStore", "FacilityGeometry",
-                                                     "FacilityCoverage", "FacilityQuality", "FacilityPostGIS", "FacilityMapData",
+                                                     "FacilityCoverage", "FacilityNetwork", "FacilityQuality", "FacilityPostGIS", "FacilityMapData",
                                                      "FacilityGEOS"]),
         // The shared registry over HTTP: routes, tokens, the web page. Calls FacilityMapKit's use cases.
         .target(name: "FacilityServer", dependencies: [

@@ -141,3 +141,53 @@ public struct NetworkCost: TravelCost {
         for (j, c) in supplyNear[i] where c <= limit { body(j, c) }
     }
 }
+
+/// The roads from which a facility (or any facility of a kind) is reached within a target's reach.
+public struct ServiceArea: Equatable, Sendable {
+    /// The facility's position in the engine's columns; nil for an area merged over a kind.
+    public var facility: Int?
+    public var kind: FacilityKind
+    /// How many facilities the area is of (1, or the kind's on the network).
+    public var facilities: Int
+    /// The stretches of road within reach, as lines; empty for a facility off the network.
+    public var roads: [[LonLat]]
+    /// The facility is farther than `max_snap_m` from every road the mode may use (a merged area: none is on them).
+    public var offNetwork: Bool
+    /// The length of `roads`, metres.
+    public var roadMetres: Double
+}
+
+extension CoverageEngine {
+    /// The service areas of a network target's counting facilities on the query's day: one per facility, or one per
+    /// kind (`merged`). Throws `NetworkError` when the roads cannot be used, and for a target not measured along them.
+    public func serviceAreas(of target: Target, plan: TargetPlan, query: CoverageQuery = CoverageQuery(),
+                             merged: Bool = false) throws -> [ServiceArea] {
+        guard target.isNetwork else { throw NetworkError.notAlongRoads(target.id) }
+        let network = try self.network(for: target, plan: plan).get()
+        let (asOf, _) = resolve(plan: plan, query: query)
+        let counting = counting(target.kinds, openOn: asOf.ordinal)
+        let places = network.snap(counting.map { facilities.location[$0] })
+        let (weight, limit) = target.networkLimit
+        func length(_ lines: [[LonLat]]) -> Double {
+            lines.reduce(0) { sum, line in sum + zip(line, line.dropFirst()).reduce(0) { $0 + haversineMetres($1.0, $1.1) } }
+        }
+        func kind(_ f: Int) -> FacilityKind { FacilityKind(ordinal: facilities.kind[f]) }
+        if merged {
+            return target.kinds.map { wanted in
+                let mine = counting.indices.filter { kind(counting[$0]) == wanted }
+                let on = mine.compactMap { places[$0] }
+                let roads = on.isEmpty ? [] : network.reachableRoads(to: on, weight: weight, limit: limit)
+                return ServiceArea(facility: nil, kind: wanted, facilities: on.count, roads: roads, offNetwork: on.isEmpty && !mine.isEmpty,
+                                   roadMetres: length(roads))
+            }
+        }
+        return Concurrently.values(count: counting.count, initial: nil as ServiceArea?) { k in
+            let f = counting[k]
+            guard let place = places[k] else {
+                return ServiceArea(facility: f, kind: kind(f), facilities: 1, roads: [], offNetwork: true, roadMetres: 0)
+            }
+            let roads = network.reachableRoads(to: [place], weight: weight, limit: limit)
+            return ServiceArea(facility: f, kind: kind(f), facilities: 1, roads: roads, offNetwork: false, roadMetres: length(roads))
+        }.map { $0! }
+    }
+}

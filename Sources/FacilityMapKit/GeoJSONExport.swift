@@ -9,6 +9,7 @@ import Foundation
 public struct GeoJSONExport {
     public enum Layer: String, CaseIterable, Sendable {
         case facilities, units, coverage
+        case serviceAreas = "service-areas"
     }
 
     public let store: any RegistryStore
@@ -159,6 +160,10 @@ public struct GeoJSONExport {
             ("goal", Self.double(target.goals[year])),
         ]
         if target.metric == .unitCoverage || target.metric == .access { members.append(("within_m", .double(target.withinMetres))) }
+        if let mode = target.distance.mode {
+            members += [("distance", .string("network")), ("mode", .string(mode.rawValue))]
+            if let minutes = target.withinMinutes { members.append(("within_min", .double(minutes))) }
+        }
         if target.metric == .access { members.append(("per", Self.double(target.per))) }
         var features: [Feature] = []
         func add(_ unit: AdministrativeUnit, _ properties: [(String, GeoJSONProperty)]) {
@@ -167,9 +172,16 @@ public struct GeoJSONExport {
         }
         if target.metric == .unitCoverage {
             for detail in engine.unitCoverage(of: target, plan: plan, query: query) {
-                add(detail.unit, Self.unitProperties(detail.unit) + [
+                var properties = Self.unitProperties(detail.unit) + [
                     ("covered", .bool(detail.covered)), ("nearest_m", Self.double(detail.nearestMetres.map { ($0 * 10).rounded() / 10 })),
-                    ("facility_count", .int(detail.facilityCount))])
+                    ("facility_count", .int(detail.facilityCount))]
+                if let reach = detail.network {
+                    // Along the roads: metres and minutes to the nearest, and whether the unit's point is off them.
+                    properties += [("network_m", Self.double(reach.metres.map { ($0 * 10).rounded() / 10 })),
+                                   ("network_min", Self.double(reach.minutes.map { ($0 * 10).rounded() / 10 })),
+                                   ("off_network", .bool(reach.offNetwork))]
+                }
+                add(detail.unit, properties)
             }
         } else if target.metric == .access {
             // Each unit of demand with what it reaches (2SFCA), per `per` people.

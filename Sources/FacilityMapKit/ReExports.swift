@@ -8,3 +8,4 @@
 @_exported import FacilityQuality
 @_exported import FacilityPostGIS
 @_exported import FacilityText
+@_exported import FacilityNetwork

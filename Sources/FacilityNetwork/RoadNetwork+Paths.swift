@@ -76,6 +76,11 @@ extension RoadNetwork {
 
     /// The cost from every node within `limit` to `place` (`toPlace`), or from `place` to it, as the mode may go.
     public func costs(around place: NetworkPlace, toPlace: Bool, weight: NetworkWeight, limit: Double) -> [Int: Double] {
+        costs(around: [place], toPlace: toPlace, weight: weight, limit: limit)
+    }
+
+    /// The cost from every node within `limit` to the nearest of `places` (`toPlace`), or from the nearest to it.
+    public func costs(around places: [NetworkPlace], toPlace: Bool, weight: NetworkWeight, limit: Double) -> [Int: Double] {
         var cost: [Int: Double] = [:]
         var frontier = Frontier()
         func relax(_ node: Int, _ c: Double) {
@@ -84,14 +89,16 @@ extension RoadNetwork {
                 frontier.push(c, node)
             }
         }
-        let e = place.edge, base = snapCost(place, weight)
-        let along = self.cost(place.metres, on: e, weight), back = self.cost(edgeMetres[e] - place.metres, on: e, weight)
-        if toPlace {
-            if edgeForward[e] { relax(Int(edgeFrom[e]), base + along) }
-            if edgeBackward[e] { relax(Int(edgeTo[e]), base + back) }
-        } else {
-            if edgeForward[e] { relax(Int(edgeTo[e]), base + back) }
-            if edgeBackward[e] { relax(Int(edgeFrom[e]), base + along) }
+        for place in places {
+            let e = place.edge, base = snapCost(place, weight)
+            let along = self.cost(place.metres, on: e, weight), back = self.cost(edgeMetres[e] - place.metres, on: e, weight)
+            if toPlace {
+                if edgeForward[e] { relax(Int(edgeFrom[e]), base + along) }
+                if edgeBackward[e] { relax(Int(edgeTo[e]), base + back) }
+            } else {
+                if edgeForward[e] { relax(Int(edgeTo[e]), base + back) }
+                if edgeBackward[e] { relax(Int(edgeFrom[e]), base + along) }
+            }
         }
         let (start, node, edge) = toPlace ? (inStart, inNode, inEdge) : (outStart, outNode, outEdge)
         while let (c, v) = frontier.pop() {
@@ -102,6 +109,42 @@ extension RoadNetwork {
             }
         }
         return cost
+    }
+
+    /// The stretches of road from which one of `places` is reached within `limit` (people going to them), as lines:
+    /// each edge's reachable part from either end, and around each place along its own edge. The way from the road
+    /// to a house is not counted (it is the drawing of the roads, not of the houses).
+    public func reachableRoads(to places: [NetworkPlace], weight: NetworkWeight, limit: Double) -> [[LonLat]] {
+        let nodeCosts = costs(around: places, toPlace: true, weight: weight, limit: limit)
+        // Reachable intervals (metres from the edge's first node) per edge.
+        var intervals: [Int: [(Double, Double)]] = [:]
+        func metres(_ budget: Double, on e: Int) -> Double { weight == .metres ? budget : budget * edgeSpeed[e] }
+        for (node, c) in nodeCosts {
+            let left = limit - c
+            // Edges leaving toward this node's way to a place: a point on an edge reaches `node` along it.
+            for k in Int(inStart[node])..<Int(inStart[node + 1]) {
+                let e = Int(inEdge[k])
+                let reach = Swift.min(edgeMetres[e], metres(left, on: e))
+                if Int(edgeTo[e]) == node && edgeForward[e] { intervals[e, default: []].append((edgeMetres[e] - reach, edgeMetres[e])) }
+                if Int(edgeFrom[e]) == node && edgeBackward[e] { intervals[e, default: []].append((0, reach)) }
+            }
+        }
+        for place in places {
+            let e = place.edge
+            let left = limit - snapCost(place, weight)
+            guard left > 0 else { continue }
+            let reach = metres(left, on: e)
+            if edgeForward[e] { intervals[e, default: []].append((Swift.max(0, place.metres - reach), place.metres)) }
+            if edgeBackward[e] { intervals[e, default: []].append((place.metres, Swift.min(edgeMetres[e], place.metres + reach))) }
+        }
+        var lines: [[LonLat]] = []
+        for e in intervals.keys.sorted() {
+            let merged = intervals[e]!.sorted { $0.0 < $1.0 }.reduce(into: [(Double, Double)]()) { runs, next in
+                if let last = runs.last, next.0 <= last.1 { runs[runs.count - 1].1 = Swift.max(last.1, next.1) } else { runs.append(next) }
+            }
+            for (a, b) in merged where b > a { lines.append(shape(of: e, fromMetres: a, toMetres: b)) }
+        }
+        return lines
     }
 
     /// The cost between `place` and `other` given the node costs `costs(around: place, toPlace:…)` found: from `other`

@@ -204,11 +204,15 @@ public enum NetworkError: Error, Equatable, CustomStringConvertible {
     case noUsableRoads(TravelMode)
     /// The registry holds no roads.
     case noRoads
+    /// The target (its id) is measured as the crow flies: it has no reach along the roads to draw.
+    case notAlongRoads(String)
 
     public var description: String {
         switch self {
         case let .noUsableRoads(mode):
             return "no stored road may be used \(mode == .walk ? "on foot" : "by car") — import the area's roads with `facilitymap import roads FILE` (an OpenStreetMap extract holds footways and streets alike)"
+        case let .notAlongRoads(id):
+            return "target \(id) is measured as the crow flies — service areas follow the roads: give the target `distance: network` (and `mode`, `within_m` or `within_min`)"
         case .noRoads:
             return "the registry holds no roads — import them with `facilitymap import roads FILE.osm.pbf` (an OpenStreetMap extract of the area) before measuring along the network"
         }

@@ -56,7 +56,9 @@ struct ExportGeoJSON: ParsableCommand {
             Layers: facilities (a Point each, every field and extra attribute as properties); units (each unit with its \
             boundary, or its point); coverage (one target, --target, default the plan's first: for unit_coverage each \
             counted unit with covered, nearest_m and facility_count; for other metrics each area of --by with numerator, \
-            denominator, actual, goal, met, shortfall).
+            denominator, actual, goal, met, shortfall; a target along the roads adds network_m, network_min and \
+            off_network); service-areas (a target with distance: network, --target: per facility, or per kind with \
+            --merge, the roads from which it is reached within the target's reach, widened by --buffer-m either side).
             --crs gcj02 writes GCJ-02 for overlays on Chinese web maps and says so in a "coordinate_system" member.
             """
     ) }
@@ -70,6 +72,9 @@ struct ExportGeoJSON: ParsableCommand {
     @OptionGroup var planOptions: PlanOptions
     @Option(help: ArgumentHelp(Message("option.wgs84-default-gcj02-or-bd09").text())) var crs: String = "wgs84"
     @Option(help: ArgumentHelp(Message("option.the-file-to-write-default-standard-output").text(), valueName: "file")) var out: String?
+    @Flag(help: ArgumentHelp(Message("option.service-areas-merge").text())) var merge = false
+    @Option(name: .customLong("buffer-m"), help: ArgumentHelp(Message("option.service-areas-buffer").text(), valueName: "metres"))
+    var bufferMetres: Double = GeoJSONExport.serviceAreaBufferMetres
 
     func validate() throws {
         if let kind, FacilityKind(argument: kind) == nil {
@@ -79,6 +84,9 @@ struct ExportGeoJSON: ParsableCommand {
             throw ValidationError("--crs \(crs) is not an output coordinate system: use wgs84, gcj02 or bd09")
         }
         _ = system
+        guard bufferMetres > 0, bufferMetres <= 5_000 else {
+            throw ValidationError("--buffer-m \(bufferMetres) is not a width: give metres either side of a road, more than 0 and at most 5000")
+        }
     }
 
     func run() throws {
@@ -101,6 +109,19 @@ struct ExportGeoJSON: ParsableCommand {
             }
             count = try export.coverage(engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes), plan: plan, target: chosen,
                                         query: planOptions.query(target: chosen.id))
+        case .serviceAreas:
+            let (plan, named) = try planOptions.plan(choosing: target)
+            guard let chosen = named ?? plan.targets.first(where: \.isNetwork) else {
+                throw ValidationError("--layer service-areas needs --target: a target with `distance: network` (the plan has none)")
+            }
+            do {
+                count = try export.serviceAreas(engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes), plan: plan,
+                                                target: chosen, query: planOptions.query(target: chosen.id), merged: merge,
+                                                bufferMetres: bufferMetres)
+            } catch let error as NetworkError {
+                printError(error.description)
+                throw Exit(status: 1)
+            }
         }
         if let out { printError(Message("cli.wrote-features").text(String(count), out)) }
     }

@@ -136,6 +136,31 @@ final class NetworkCoverageTests: XCTestCase {
         XCTAssertEqual(crow.areas[0].proposals.count, 1, "as the crow flies one site covers both")
     }
 
+    func testServiceAreasFollowTheRoadsNotTheRiver() throws {
+        let engine = engine()
+        let walk = Self.target(.network(.walk))
+        let plan = TargetPlan(plan: "测试", area: "410300", targets: [walk])
+        let areas = try engine.serviceAreas(of: walk, plan: plan, query: CoverageQuery(year: 2025))
+        XCTAssertEqual(areas.count, 1)
+        let area = areas[0]
+        XCTAssertEqual(area.facility, 0)
+        XCTAssertFalse(area.offNetwork)
+        // 1,000 m less the 50 m to the street, both ways along the south street; nothing over the river.
+        XCTAssertEqual(area.roadMetres, 1_900, accuracy: 1)
+        let points = area.roads.joined()
+        XCTAssertTrue(points.allSatisfy { $0.lat < Self.at(0, 150).lat }, "the north bank is 3 km away on foot")
+        XCTAssertEqual(points.map(\.lon).min()!, Self.at(-950, 0).lon, accuracy: 1e-6)
+        XCTAssertEqual(points.map(\.lon).max()!, Self.at(950, 0).lon, accuracy: 1e-6)
+        // Per kind: the same roads.
+        let merged = try engine.serviceAreas(of: walk, plan: plan, query: CoverageQuery(year: 2025), merged: true)
+        XCTAssertEqual(merged.map(\.kind), [.communityHealthCenter])
+        XCTAssertEqual(merged[0].roadMetres, 1_900, accuracy: 1)
+        // As the crow flies there are no roads to draw.
+        XCTAssertThrowsError(try engine.serviceAreas(of: Self.target(.straight), plan: plan)) { error in
+            XCTAssertEqual(error as? NetworkError, .notAlongRoads("clinic-15min"))
+        }
+    }
+
     func testTargetsFileReadsNetworkKeys() throws {
         let yaml = """
         plan: 测试
