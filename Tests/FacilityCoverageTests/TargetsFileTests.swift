@@ -122,7 +122,8 @@ extension TargetsFileTests {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("GeoData/targets/gb50180-life-circles.yaml")
         let circles = try TargetPlan(path: file.path)
-        XCTAssertEqual(circles.targets.map(\.withinMetres), [1000, 1000, 500, 300, 300, 300])
+        XCTAssertEqual(circles.targets.map(\.withinMetres), [1000, 1000, 500, 300, 300, 300, 1000, 1000, 500, 300, 300, 300])
+        XCTAssertEqual(circles.targets.map(\.distance), [ReachDistance](repeating: .straight, count: 6) + [ReachDistance](repeating: .network(.walk), count: 6))
         XCTAssertTrue(circles.targets.allSatisfy { $0.weight == .population && $0.units == .community && $0.metric == .unitCoverage })
 
         let access = try TargetPlan(yaml: """

@@ -11,7 +11,13 @@ final class AccessCLITests: DemoStoreTestCase {
         XCTAssertEqual(json.status, 0, json.stderr)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let targets = try XCTUnwrap(object["targets"] as? [[String: Any]])
-        XCTAssertEqual(targets.count, 6)
+        XCTAssertEqual(targets.count, 12)
+        // The walking versions need roads; the demo store holds none: said, and not met.
+        for walk in targets where (walk["id"] as? String)?.hasPrefix("walk") == true {
+            let total = try XCTUnwrap(walk["total"] as? [String: Any])
+            XCTAssertEqual(total["note"] as? String, "no roads stored", "\(walk["id"]!)")
+            XCTAssertTrue(total["met"] is NSNull, "\(walk["id"]!)")
+        }
         let kindergarten = try XCTUnwrap(targets.first { $0["id"] as? String == "circle5-kindergarten" })
         let total = try XCTUnwrap(kindergarten["total"] as? [String: Any])
         let people = try XCTUnwrap(total["actual"] as? Double), units = try XCTUnwrap(total["unit_share"] as? Double)
