@@ -12,9 +12,12 @@ import Foundation
 /// tags and node ids. Ways are resolved when the file has been read, so nodes may come in any order.
 ///
 /// A way whose nodes are not all in the file (an extract cut it) gives one road for each run of two or more nodes
-/// that are, each with the way's id; a way left with no such run is a `.failure` naming it.
+/// that are, each with the way's id; a way left with no such run is left out and counted (`waysCut`). A way of fewer
+/// than two nodes is a `.failure` naming it.
 public final class OSMRoadReader: RoadSource {
     public let path: String
+    /// After `forEachRoad`: the road ways left out because fewer than two of their nodes in a row are in the file.
+    public private(set) var waysCut = 0
 
     public init(path: String) {
         self.path = path
@@ -22,6 +25,7 @@ public final class OSMRoadReader: RoadSource {
 
     public func forEachRoad(_ body: (Result<RoadLine, FeatureError>) throws -> Void) throws {
         let collected = try collect()
+        waysCut = 0
         collected.sortNodesIfNeeded()
         var run: [LonLat] = []
         for w in 0..<collected.ways.count {
@@ -40,10 +44,11 @@ public final class OSMRoadReader: RoadSource {
             }
             if run.count >= 2 { lines.append(run) }
             if lines.isEmpty {
-                let reason = missing > 0
-                    ? Phrase("road.way-cut", String(way.id), String(way.refs.count - missing), String(way.refs.count))
-                    : Phrase("road.way-short", String(way.id), String(way.refs.count))
-                try body(.failure(FeatureError(index: w, line: w + 1, reason: reason)))
+                if missing > 0 {
+                    waysCut += 1
+                } else {
+                    try body(.failure(FeatureError(index: w, line: w + 1, reason: Phrase("road.way-short", String(way.id), String(way.refs.count)))))
+                }
                 continue
             }
             for line in lines {
