@@ -254,14 +254,18 @@ struct ImportRoads: ParsableCommand {
         commandName: "roads",
         abstract: Message("help.import-roads").text(),
         discussion: """
-            OpenStreetMap: an extract as .osm.pbf (Geofabrik, BBBike) or .osm XML, read with libreadosm; every way with             a highway tag that is a road (not proposed, construction, abandoned, planned, razed, platform, bus_stop,             rest_area, services, raceway, no or disused), with its name, oneway, junction, foot and access tags. Always WGS-84.
-            GeoJSON: LineString or MultiLineString features (each part one road) with a highway property (and name,             oneway, junction, foot, access, osm_id). Shapefile: a layer of lines with a highway (or Geofabrik's fclass) column.
-            The file's roads replace the stored ones in one transaction (--append adds them). Exit status: 0 all taken;             1 some features rejected, or none is a road; 2 usage error, or a file that cannot be read to its end.
+            OpenStreetMap: an extract as .osm.pbf (Geofabrik, BBBike) or .osm XML, read with libreadosm; every way with \
+            a highway tag that is a road (not proposed, construction, abandoned, planned, razed, platform, bus_stop, \
+            rest_area, services, raceway, no or disused), with its name, oneway, junction, foot and access tags. Always WGS-84.
+            GeoJSON: LineString or MultiLineString features (each part one road) with a highway property (and name, \
+            oneway, junction, foot, access, osm_id). Shapefile: a layer of lines with a highway (or Geofabrik's fclass) column.
+            The file's roads replace the stored ones in one transaction (--append adds them). Exit status: 0 all taken; \
+            1 some features rejected, or none is a road; 2 usage error, or a file that cannot be read to its end.
             """
     ) }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Argument(help: ArgumentHelp("An OpenStreetMap extract (.osm.pbf, .osm), GeoJSON lines, or a Shapefile of lines (.shp, .zip)."))
+    @Argument(help: ArgumentHelp(Message("option.an-openstreetmap-extract-geojson-lines-or-a-shapefile").text()))
     var file: String
     @Flag(help: ArgumentHelp(Message("option.keep-the-stored-roads-and-add-these").text()))
     var append = false
