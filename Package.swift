@@ -71,13 +71,19 @@ let package = Package(
             pkgConfig: "xlsxwriter",
             providers: [.apt(["libxlsxwriter-dev", "pkg-config"])]
         ),
+        // libreadosm (Debian: libreadosm-dev), through pkg-config: OpenStreetMap's `.osm.pbf` and `.osm` files (`import roads`).
+        .systemLibrary(
+            name: "CReadOSM",
+            pkgConfig: "readosm",
+            providers: [.apt(["libreadosm-dev", "pkg-config"])]
+        ),
         // The interface's words: a message catalogue per language (`.strings`, embedded), the language chosen. Depends on nothing.
         .target(name: "FacilityText", resources: [.embedInCode("Resources/en.strings"), .embedInCode("Resources/zh.strings")]),
         // Points, polygons, distances on the sphere, WKB. Depends on nothing.
         .target(name: "FacilityGeometry"),
         // CSV (encodings, BOM, quoting), JSON/GeoJSON, coordinate systems (GCJ-02, BD-09), files' SHA-256.
         .target(name: "FacilityFormats", dependencies: ["FacilityGeometry", "FacilityText", "CLibCrypto", "CProj", "CZlib", "CFreeXL",
-                                                                     "CExpat", "CXlsxWriter"]),
+                                                                     "CExpat", "CXlsxWriter", "CReadOSM"]),
         // Polygon validity and repair through GEOS, inside a time and memory budget.
         .target(name: "FacilityGEOS", dependencies: ["CGEOS", "FacilityGeometry"]),
         // The domain: facilities, kinds, administrative units, levels, dates.

@@ -126,6 +126,13 @@ public struct GeoJSONDocument: Sendable {
 
 private func parseDocument(_ cursor: inout JSONCursor, path: String, limits: GeoJSONLimits,
                            each emit: (Result<Feature, FeatureError>) throws -> Void) throws -> String? {
+    try parseDocument(&cursor, path: path, limits: limits, making: makeFeature, each: emit)
+}
+
+/// The document's features made by `make` (from the feature's JSON, its index and line) and handed to `emit`.
+private func parseDocument<F>(_ cursor: inout JSONCursor, path: String, limits: GeoJSONLimits,
+                              making make: (JSONValue, Int, Int) -> Result<F, FeatureError>,
+                              each emit: (Result<F, FeatureError>) throws -> Void) throws -> String? {
     try cursor.skipPreamble()
     guard cursor.peek == UInt8(ascii: "{") else {
         let value = try cursor.parseValue(depth: 0)   // report invalid JSON first
@@ -171,7 +178,7 @@ private func parseDocument(_ cursor: inout JSONCursor, path: String, limits: Geo
                                                     limit: inFile ? limits.positionsPerFile : limits.positionsPerFeature, inFile: inFile)
             }
             positionsInFile += cursor.positions
-            try emit(makeFeature(value, index: index, line: line))
+            try emit(make(value, index, line))
         }
         cursor.positionLimit = .max
     }
@@ -189,7 +196,7 @@ private func parseDocument(_ cursor: inout JSONCursor, path: String, limits: Geo
         }
         return crsName
     case .string("Feature"):
-        try emit(makeFeature(.object(members), index: 0, line: topLine))
+        try emit(make(.object(members), 0, topLine))
         return crsName
     case .string(let other):
         let article = geometryTypeNames.contains(other) ? "a \(other) geometry" : "an object with \"type\": \"\(other)\""
@@ -226,10 +233,19 @@ private struct FeatureProblem: Error {
 }
 
 private func makeFeature(_ value: JSONValue, index: Int, line: Int) -> Result<Feature, FeatureError> {
-    func failure(_ reason: Phrase) -> Result<Feature, FeatureError> {
+    makeFeature(value, index: index, line: line, geometry: makeGeometry).map {
+        Feature(index: index, line: line, id: $0.id, properties: $0.properties, geometry: $0.geometry)
+    }
+}
+
+/// A feature's id, properties and geometry (made by `makeGeometry`), or why it is not a feature.
+private func makeFeature<G>(_ value: JSONValue, index: Int, line: Int, geometry makeGeometry: (JSONValue) throws -> G)
+    -> Result<(id: JSONValue?, properties: [String: JSONValue], geometry: G), FeatureError> {
+    typealias Made = Result<(id: JSONValue?, properties: [String: JSONValue], geometry: G), FeatureError>
+    func failure(_ reason: Phrase) -> Made {
         .failure(FeatureError(index: index, line: line, reason: reason))
     }
-    func failure(_ key: String, _ arguments: Phrase.Argument...) -> Result<Feature, FeatureError> {
+    func failure(_ key: String, _ arguments: Phrase.Argument...) -> Made {
         failure(Phrase(key, arguments: arguments))
     }
     guard case .object(let object) = value else {
@@ -256,7 +272,7 @@ private func makeFeature(_ value: JSONValue, index: Int, line: Int) -> Result<Fe
     guard geometryValue != .null else {
         return failure("feature.null-geometry")
     }
-    let geometry: Geometry
+    let geometry: G
     do {
         geometry = try makeGeometry(geometryValue)
     } catch let problem as FeatureProblem {
@@ -264,11 +280,13 @@ private func makeFeature(_ value: JSONValue, index: Int, line: Int) -> Result<Fe
     } catch {
         return failure((error as? PhrasedError)?.phrase ?? .verbatim("\(error)"))
     }
-    let problems = geometry.structuralProblems()
-    if !problems.isEmpty {
-        return failure(GeometryProblem.phrase(of: problems))
+    if let geometry = geometry as? Geometry {
+        let problems = geometry.structuralProblems()
+        if !problems.isEmpty {
+            return failure(GeometryProblem.phrase(of: problems))
+        }
     }
-    return .success(Feature(index: index, line: line, id: id, properties: properties, geometry: geometry))
+    return .success((id, properties, geometry))
 }
 
 private func makeGeometry(_ value: JSONValue) throws -> Geometry {
@@ -347,6 +365,82 @@ private func position(_ value: JSONValue, path: String) throws -> LonLat {
         if k < 2 { values.append(x) }
     }
     return LonLat(values[0], values[1])
+}
+
+// MARK: - Lines
+
+/// One feature of a layer of lines (a roads file): a LineString, or each part of a MultiLineString, as positions.
+public struct LineFeature: Sendable {
+    /// 0-based position in the layer.
+    public let index: Int
+    /// 1-based line (or record number) where a person finds the feature.
+    public let line: Int
+    /// The feature's id (GeoJSON's `id` member), nil when absent or null.
+    public let id: JSONValue?
+    /// The properties (attributes); empty when absent or null.
+    public let properties: [String: JSONValue]
+    /// The lines, coordinates as in the file (altitude dropped): one for a LineString, one a part for a MultiLineString.
+    public let parts: [[LonLat]]
+
+    public init(index: Int, line: Int, id: JSONValue? = nil, properties: [String: JSONValue], parts: [[LonLat]]) {
+        self.index = index
+        self.line = line
+        self.id = id
+        self.properties = properties
+        self.parts = parts
+    }
+}
+
+extension GeoJSONDocument {
+    /// Hands each LineString or MultiLineString feature of the GeoJSON file at `path` to `body` as it is read; a
+    /// feature of another geometry, or with malformed positions, is a `.failure` saying so. Throws as
+    /// `read(path:limits:each:)` does for the file as a whole.
+    public static func readLines(path: String, limits: GeoJSONLimits = .unlimited,
+                                 each body: (Result<LineFeature, FeatureError>) throws -> Void) throws {
+        let bytes = try readFileBytes(path)
+        do {
+            try bytes.withUnsafeBufferPointer { buffer in
+                var cursor = JSONCursor(buffer, maxDepth: 256)
+                _ = try parseDocument(&cursor, path: path, limits: limits, making: { value, index, line in
+                    makeFeature(value, index: index, line: line, geometry: makeLines).map {
+                        LineFeature(index: index, line: line, id: $0.id, properties: $0.properties, parts: $0.geometry)
+                    }
+                }, each: body)
+            }
+        } catch let e as JSONParseError {
+            throw GeoJSONError.invalidJSON(path: path, line: e.line, column: e.column, message: e.message)
+        }
+    }
+}
+
+/// A LineString's or MultiLineString's positions, a list a part.
+private func makeLines(_ value: JSONValue) throws -> [[LonLat]] {
+    guard case .object(let object) = value else {
+        throw FeatureProblem("feature.geometry-kind", .phrase(value.kindPhrase))
+    }
+    guard case .string(let type)? = object["type"] else {
+        throw FeatureProblem("feature.geometry-no-type")
+    }
+    guard type == "LineString" || type == "MultiLineString" else {
+        throw FeatureProblem(geometryTypeNames.contains(type) ? "feature.geometry-not-line" : "feature.geometry-unknown", .text(type))
+    }
+    guard let coordinates = object["coordinates"] else {
+        throw FeatureProblem("feature.no-coordinates", .text(type))
+    }
+    func line(_ value: JSONValue, path: String) throws -> [LonLat] {
+        try array(value, path: path).enumerated().map { i, p in
+            let point = try position(p, path: "\(path), position \(i)")
+            guard point.isFinite, (-180...180).contains(point.lon), (-90...90).contains(point.lat) else {
+                throw FeatureProblem("geometry.out-of-range", .phrase(GeometryProblem.pathPhrase("\(path), position \(i)")),
+                                     .text(point.description))
+            }
+            return point
+        }
+    }
+    if type == "LineString" { return [try line(coordinates, path: "LineString coordinates")] }
+    return try array(coordinates, path: "MultiLineString coordinates").enumerated().map { k, part in
+        try line(part, path: "line \(k)")
+    }
 }
 
 // MARK: - File reading

@@ -83,16 +83,13 @@ public final class ShapefileFeatureSource: FeatureSource {
         return nil
     }
 
-    public func forEachFeature(limits: GeoJSONLimits, _ body: (Result<Feature, FeatureError>) throws -> Void) throws {
+    /// The `.shp`'s bytes (its header checked), its system (nil: longitude and latitude) and the `.dbf`.
+    private func layer() throws -> (shp: [UInt8], projected: ProjectedCoordinates?, table: DBFTable) {
         let shp = try Self.read(shpPath)
         guard shp.count >= 100, Self.bigEndian(shp, 0) == 9994 else {
             throw ShapefileError.malformed(path: path, message: Phrase("shapefile.no-header"))
         }
         let projected = try coordinateSystem(box: (Self.double(shp, 36), Self.double(shp, 44), Self.double(shp, 52), Self.double(shp, 60)))
-        func position(_ at: Int) -> LonLat {
-            let x = Self.double(shp, at), y = Self.double(shp, at + 8)
-            return projected?.toWGS84(x: x, y: y) ?? LonLat(x, y)
-        }
         guard let dbfPath = sibling("dbf") else {
             throw ShapefileError.unreadable(path: (shpPath as NSString).deletingPathExtension + ".dbf", reason: Phrase("reason.no-such-file"))
         }
@@ -101,7 +98,15 @@ public final class ShapefileFeatureSource: FeatureSource {
         case .utf8: "UTF-8"
         case .gb18030: "GB18030"
         }
-        let table = try DBFTable(path: dbfPath, encoding: declared)
+        return (shp, projected, try DBFTable(path: dbfPath, encoding: declared))
+    }
+
+    public func forEachFeature(limits: GeoJSONLimits, _ body: (Result<Feature, FeatureError>) throws -> Void) throws {
+        let (shp, projected, table) = try layer()
+        func position(_ at: Int) -> LonLat {
+            let x = Self.double(shp, at), y = Self.double(shp, at + 8)
+            return projected?.toWGS84(x: x, y: y) ?? LonLat(x, y)
+        }
 
         var offset = 100, index = 0, positionsInFile = 0
         while offset + 8 <= shp.count {
@@ -150,6 +155,51 @@ public final class ShapefileFeatureSource: FeatureSource {
                 try body(.failure(FeatureError(index: index, line: number,
                                                reason: Phrase("shapefile.feature.other-shape", arguments: [.phrase(Self.shapeName(type))]))))
             }
+        }
+    }
+
+    /// Hands each record of a layer of lines (PolyLine, PolyLineZ, PolyLineM) to `body` in record order, its parts as
+    /// lines (projected coordinates turned into WGS-84 as for `forEachFeature`); a record of another shape, or one
+    /// whose parts do not fit in it, is a `.failure` saying so.
+    public func forEachLineFeature(_ body: (Result<LineFeature, FeatureError>) throws -> Void) throws {
+        let (shp, projected, table) = try layer()
+        var offset = 100, index = 0
+        while offset + 8 <= shp.count {
+            let number = Int(Self.bigEndian(shp, offset))
+            let length = Int(Self.bigEndian(shp, offset + 4)) * 2
+            let start = offset + 8
+            guard length >= 4, start + length <= shp.count else {
+                throw ShapefileError.malformed(path: path, message: Phrase("shapefile.record-past-end", String(number)))
+            }
+            offset = start + length
+            defer { index += 1 }
+            func fail(_ reason: Phrase) throws { try body(.failure(FeatureError(index: index, line: number, reason: reason))) }
+            let type = Self.littleEndian(shp, start)
+            guard type == 3 || type == 13 || type == 23 else {
+                try fail(type == 0 ? Phrase("shapefile.feature.null-shape")
+                         : Phrase("shapefile.feature.not-line", arguments: [.phrase(Self.shapeName(type))]))
+                continue
+            }
+            // Box (32 bytes), parts, points, the parts' first indexes, then x, y of every point before any Z or M.
+            guard length >= 44 else { try fail(Phrase("shapefile.feature.line-overflow")); continue }
+            let parts = Int(Self.littleEndian(shp, start + 36)), points = Int(Self.littleEndian(shp, start + 40))
+            let first = start + 44 + 4 * parts
+            guard parts > 0, points > 0, parts <= points, first + 16 * points <= start + length else {
+                try fail(Phrase("shapefile.feature.line-overflow"))
+                continue
+            }
+            var lines: [[LonLat]] = []
+            for part in 0..<parts {
+                let from = Int(Self.littleEndian(shp, start + 44 + 4 * part))
+                let to = part + 1 < parts ? Int(Self.littleEndian(shp, start + 48 + 4 * part)) : points
+                guard from >= 0, from < to, to <= points else { continue }
+                lines.append((from..<to).map { k in
+                    let x = Self.double(shp, first + 16 * k), y = Self.double(shp, first + 16 * k + 8)
+                    return projected?.toWGS84(x: x, y: y) ?? LonLat(x, y)
+                })
+            }
+            let properties = index < table.count ? table.record(index) : [:]
+            try body(.success(LineFeature(index: index, line: number, properties: properties, parts: lines)))
         }
     }
 
@@ -203,7 +253,9 @@ public final class ShapefileFeatureSource: FeatureSource {
 
     private static func shapeName(_ type: UInt32) -> Phrase {
         switch type {
+        case 1, 11, 21: .verbatim("Point")
         case 3, 13, 23: Phrase("shapefile.shape.line")
+        case 5, 15, 25: .verbatim("Polygon")
         case 8, 18, 28: .verbatim("MultiPoint")
         case 31: .verbatim("MultiPatch")
         default: Phrase("shapefile.shape.other", String(type))

@@ -24,6 +24,9 @@ public struct ErrorMeaning: Equatable, Sendable {
         case CSVError.unreadable, GeoJSONError.unreadable, ShapefileError.unreadable, WorkbookError.unreadable, WorkbookError.noSheet,
              is ProjectionError:
             ErrorMeaning(exitStatus: 2, httpStatus: 400)
+        // A roads file that cannot be read, or read to its end (an OSM extract cut short), or not a roads file at all.
+        case RoadFileError.unreadable, RoadFileError.damaged, RoadFileError.unknownFormat: ErrorMeaning(exitStatus: 2, httpStatus: 400)
+        case RoadFileError.noRoads: ErrorMeaning(exitStatus: 1, httpStatus: 422)
         // A migration asked for what is not one: a usage mistake, or a target that would be overwritten.
         case MigrationError.noSuchStore, MigrationError.notBetweenEngines: ErrorMeaning(exitStatus: 2, httpStatus: 400)
         case MigrationError.targetExists: ErrorMeaning(exitStatus: 1, httpStatus: 409)

@@ -90,6 +90,21 @@ public final class PostGISStore {
             CREATE INDEX facility_history_import ON facility_history ("import");
             CREATE INDEX units_upper_levels ON units (code) WHERE level IN ('city', 'district');
             """),
+        // As SQLite's migration 7: the roads layer, lines under a GiST index.
+        (7, "roads", """
+            CREATE TABLE roads (
+                id bigint PRIMARY KEY,
+                osm_id bigint NOT NULL,
+                highway text NOT NULL,
+                name text,
+                oneway smallint NOT NULL DEFAULT 0 CHECK (oneway IN (-1, 0, 1)),
+                foot text,
+                access text,
+                geometry geometry(LineString, 4326)
+            );
+            CREATE INDEX roads_osm_id ON roads (osm_id, id);
+            CREATE INDEX roads_geometry ON roads USING gist (geometry);
+            """),
     ]
 
     static var currentVersion: Int { migrations.last!.version }

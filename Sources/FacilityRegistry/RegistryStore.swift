@@ -95,6 +95,13 @@ public protocol RegistryStore: AnyObject {
     /// `forEachStoredFacility`.
     func facilityRecords(unitCodes: [String]) throws -> (records: FacilityRecords, imports: [Int: String])
 
+    // MARK: Roads
+
+    /// Each stored road, in id order (then storage order). Memory does not grow with the store.
+    func forEachRoad(_ body: (Road) throws -> Void) throws
+    /// How many roads are stored.
+    func roadCount() throws -> Int
+
     // MARK: Import log, history, tokens
 
     /// The import log, oldest first.
@@ -122,6 +129,10 @@ public protocol RegistryWriter {
     func store(_ rows: FacilityRows) throws -> [RowOutcome]
     /// Inserts each unit, or updates the stored one with its code; says which for each, in order.
     func upsert(_ units: [AdministrativeUnit]) throws -> [UpsertOutcome]
+    /// Removes every stored road.
+    func deleteRoads() throws
+    /// Stores a batch of roads.
+    func store(roads: [Road]) throws
     /// Records the import in the log, under the number its history rows name; gives that number.
     @discardableResult func record(_ record: ImportRecord) throws -> Int
     /// Adds a write token; its secret is kept only as `sha256`.
@@ -259,6 +270,11 @@ extension RegistryStore {
             if let facility = try facility(id: id) { found[id] = facility }
         }
         return found
+    }
+
+    /// The number of the last import of the `roads` layer (0 when none): the state of the roads a network is built for.
+    public func roadsImportNumber() throws -> Int {
+        try importLog().last { $0.layer == "roads" }?.number ?? 0
     }
 
     /// The last time a file with this SHA-256 was imported into `layer`, if ever.

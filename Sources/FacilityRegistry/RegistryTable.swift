@@ -7,7 +7,7 @@ public struct RegistryTable: Sendable, Equatable {
     public let name: String
     /// Plain columns; the first orders the rows.
     public let columns: [String]
-    /// Geometry columns (SRID 4326): `boundary` multipolygons, `location` points.
+    /// Geometry columns (SRID 4326): `boundary` multipolygons, `location` points, `geometry` lines.
     public let geometries: [String]
     /// Columns holding whole numbers (the rest are text).
     public let integers: Set<String>
@@ -17,7 +17,7 @@ public struct RegistryTable: Sendable, Equatable {
 
 extension RegistryTable {
     /// Every table of a registry, parents before the rows that point at them (units, facilities, the import log,
-    /// facility history, creations, tokens).
+    /// facility history, creations, tokens), then the roads.
     public static let all: [RegistryTable] = [
         RegistryTable(name: "units", columns: ["pk", "code", "name", "level", "parent", "population", "attributes"],
                    geometries: ["boundary", "location"], integers: ["pk", "population"]),
@@ -32,5 +32,7 @@ extension RegistryTable {
                    integers: ["first_pk", "last_pk", "import"]),
         RegistryTable(name: "tokens", columns: ["pk", "name", "sha256", "kinds", "unit", "created_at", "expires_on", "last_used_at"],
                    geometries: [], integers: ["pk"]),
+        RegistryTable(name: "roads", columns: ["id", "osm_id", "highway", "name", "oneway", "foot", "access"],
+                   geometries: ["geometry"], integers: ["id", "osm_id", "oneway"]),
     ]
 }

@@ -162,10 +162,14 @@ public final class SQLiteStore {
             pendingCreations = nil
             bulkLocationChanges = nil
             facilityImport = nil
+            roadInsert?.finalize()
+            roadInsert = nil
         }
         return try db.transaction { try body(StoreWriter(store: self)) }
     }
 
+    /// The insert of roads this transaction prepared (`StoreWriter.store(roads:)`), finalized at its end.
+    var roadInsert: Statement?
     /// Started by a bulk load, stopped when its transaction has committed (or rolled back).
     var writeback: FileWriteback?
     /// The `import_log` number of the import being written (see `StoreWriter.importNumber()`).

@@ -128,6 +128,24 @@ enum Schema {
             "CREATE INDEX facility_history_import ON facility_history (import)",
             "CREATE INDEX units_upper_levels ON units (code) WHERE level IN ('city', 'district')",
         ]),
+        // The roads layer (#27): OSM ways (or a layer's lines) with their class, for walking distances. `id` orders
+        // storage; `osm_id` is the way's id (a way cut by its extract may give several rows).
+        Migration(version: 7, name: "roads", sql: [
+            """
+            CREATE TABLE roads (
+                id INTEGER PRIMARY KEY,
+                osm_id INTEGER NOT NULL,
+                highway TEXT NOT NULL,
+                name TEXT,
+                oneway INTEGER NOT NULL DEFAULT 0 CHECK (oneway IN (-1, 0, 1)),
+                foot TEXT,
+                access TEXT
+            )
+            """,
+            "SELECT AddGeometryColumn('roads', 'geometry', 4326, 'LINESTRING', 'XY')",
+            "CREATE INDEX roads_osm_id ON roads (osm_id)",
+            "SELECT CreateSpatialIndex('roads', 'geometry')",
+        ]),
     ]
 
     static var currentVersion: Int { migrations.last!.version }

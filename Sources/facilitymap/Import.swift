@@ -6,7 +6,7 @@ import Foundation
 struct Import: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(
         abstract: Message("help.import").text(),
-        subcommands: [ImportUnits.self, ImportFacilities.self]
+        subcommands: [ImportUnits.self, ImportFacilities.self, ImportRoads.self]
     ) }
 }
 
@@ -246,6 +246,54 @@ struct ImportFacilities: ParsableCommand {
         // The check examines what the import changed: its rows and their neighbours.
         let check = { try RegistryCheck.run(store: store, afterImport: summary.number ?? 0, changed: summary.new + summary.updated) }
         try report(summary, check: options.noCheck ? nil : check, ofImport: true)
+    }
+}
+
+struct ImportRoads: ParsableCommand {
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        commandName: "roads",
+        abstract: Message("help.import-roads").text(),
+        discussion: """
+            OpenStreetMap: an extract as .osm.pbf (Geofabrik, BBBike) or .osm XML, read with libreadosm; every way with \
+            a highway tag that is a road (not proposed, construction, abandoned, planned, razed, platform, bus_stop, \
+            rest_area, services, raceway, no or disused), with its name, oneway, junction, foot and access tags. Always WGS-84.
+            GeoJSON: LineString or MultiLineString features (each part one road) with a highway property (and name, \
+            oneway, junction, foot, access, osm_id). Shapefile: a layer of lines with a highway (or Geofabrik's fclass) column.
+            The file's roads replace the stored ones in one transaction (--append adds them). Exit status: 0 all taken; \
+            1 some features rejected, or none is a road; 2 usage error, or a file that cannot be read to its end.
+            """
+    ) }
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: ArgumentHelp(Message("option.an-openstreetmap-extract-geojson-lines-or-a-shapefile").text()))
+    var file: String
+    @Flag(help: ArgumentHelp(Message("option.keep-the-stored-roads-and-add-these").text()))
+    var append = false
+    @OptionGroup var options: ImportOptions
+
+    func validate() throws {
+        let lower = file.lowercased()
+        if (lower.hasSuffix(".pbf") || lower.hasSuffix(".osm")) && options.crs.lowercased() != "wgs84" {
+            throw ValidationError("--crs \(options.crs): OpenStreetMap files are always WGS-84 — leave --crs out")
+        }
+    }
+
+    func run() throws {
+        let store = try storeOptions.open(creating: true)
+        defer { store.close() }
+        var importer = RoadImporter(coordinateSystem: try options.coordinateSystem, append: append, rejectsPath: options.rejects)
+        importer.encoding = try options.encodingChoice
+        importer.projection = try options.projection
+        importer.rejectsEncoding = try options.rejectsEncoding
+        importer.language = .current
+        let result = try importer.run(path: file, into: store)
+        let language = Language.current
+        for rejection in result.summary.rejections.prefix(200) { printError(rejection.description(in: language)) }
+        if result.summary.rejections.count > 200 {
+            printError(Message("import.more-rejected").text(String(result.summary.rejections.count - 200), in: language))
+        }
+        for line in result.lines(in: language) { print(line) }
+        if result.summary.rejected > 0 { throw Exit(status: 1) }
     }
 }
 

@@ -300,7 +300,7 @@ final class BureauWordsCLITests: DemoStoreTestCase {
     func testAMistypedCommandNamesTheNearestAndKindsTheirs() throws {
         let command = try run(["import", "facilites", "x.csv"])
         XCTAssertEqual(command.status, 2)
-        XCTAssertEqual(command.stderr, "facilitymap: facilites is not a command — did you mean `facilitymap import facilities`? (the commands of `facilitymap import`: units, facilities)\n")
+        XCTAssertEqual(command.stderr, "facilitymap: facilites is not a command — did you mean `facilitymap import facilities`? (the commands of `facilitymap import`: units, facilities, roads)\n")
         let root = try run(["coverge"])
         XCTAssertTrue(root.stderr.contains("did you mean `facilitymap coverage`?"), root.stderr)
         for (typed, meant) in [("中医医院", "中医院 (tcm_hospital)"), ("村卫生所", "村卫生室 (village_clinic)"), ("幼儿院", "幼儿园 (kindergarten)"),

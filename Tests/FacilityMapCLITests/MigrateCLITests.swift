@@ -44,16 +44,21 @@ final class MigrateCLITests: DemoStoreTestCase {
         let health = CLITests.repository.appendingPathComponent("GeoData/luoyang/facilities-health.csv").path
         XCTAssertEqual(try run(["import", "facilities", health, "--no-check"]).status, 0)
         XCTAssertEqual(try run(["token", "add", "--name", "西工区卫健委", "--kinds", "hospital", "--in", "410303"]).status, 0)
+        // Roads (#27): lines, Chinese names, a way in two pieces.
+        let roads = CLITests.repository.appendingPathComponent("Tests/FacilityMapKitTests/Fixtures/roads.osm").path
+        XCTAssertEqual(try run(["import", "roads", roads]).status, 0)
         let original = try dump(store)
+        XCTAssertEqual(original["roads"]?.count, 5)
         XCTAssertEqual(original["facility_history"]?.count, 3084)
         XCTAssertEqual(original["tokens"]?.count, 1)
 
         let there = try run(["migrate", "--from", store, "--to", url])
         XCTAssertEqual(there.status, 0, there.stderr)
         XCTAssertTrue(there.stdout.contains("facilities: 7700 rows") && there.stdout.contains("facility_history: 3084 rows"), there.stdout)
+        XCTAssertTrue(there.stdout.contains("roads: 5 rows"), there.stdout)
         // In PostGIS: the same rows, geometries with SRID 4326 under GiST indexes.
         let postgis = try PostGISStore(url: url)
-        XCTAssertEqual(try postgis.schemaVersion(), 6)
+        XCTAssertEqual(try postgis.schemaVersion(), 7)
         for table in RegistryTable.all {
             var rows: [[String?]] = []
             try postgis.forEachRow(of: table) { rows.append($0) }
@@ -62,7 +67,8 @@ final class MigrateCLITests: DemoStoreTestCase {
         let srid = try postgis.connection.query("SELECT DISTINCT ST_SRID(boundary) FROM units WHERE boundary IS NOT NULL")
         XCTAssertEqual(srid, [["4326"]])
         let gist = try postgis.connection.query("SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%USING gist%'")
-        XCTAssertEqual(gist, [["3"]])
+        XCTAssertEqual(gist, [["4"]])
+        XCTAssertEqual(try postgis.roadCount(), 5)
         let names = try postgis.connection.query("SELECT name FROM facilities WHERE id = $1", ["LY-HLT-000001"])
         XCTAssertEqual(names.first?.first??.isEmpty, false)
 

@@ -120,8 +120,8 @@ final class PostGISCLITests: XCTestCase {
         XCTAssertEqual(statuses.compactMap { $0 as? String }, Array(repeating: "0 ", count: 4))
         let store = try PostGISStore(url: url)
         defer { store.close() }
-        XCTAssertEqual(try store.schemaVersion(), 6)
-        XCTAssertEqual(try store.connection.integer("SELECT count(*) FROM facilitymap_schema"), 3, "each migration applied once")
+        XCTAssertEqual(try store.schemaVersion(), 7)
+        XCTAssertEqual(try store.connection.integer("SELECT count(*) FROM facilitymap_schema"), 4, "each migration applied once")
     }
 
     /// Eight imports into different districts at once, each its own process with its own connection: every one

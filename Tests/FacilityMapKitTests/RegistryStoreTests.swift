@@ -572,6 +572,63 @@ class RegistryStoreCases: ImportTestCase {
         XCTAssertEqual(try store.facilityCount(), 0)
         XCTAssertEqual(try store.update { try $0.upsert([Facility(id: "H1", name: "医院", kind: .hospital, location: LonLat(112.4, 34.7))]) }, [.inserted])
     }
+
+    /// Roads: stored a batch at a time, read back equal (text with tabs, quotes and backslashes, coordinates to the
+    /// last bit) in id order then storage order, counted, deleted (a throwing update deletes nothing); an import
+    /// replaces the stored roads by default and adds to them with `append`, each recorded as layer `roads`.
+    func roadsAreStoredReadBackReplacedAndAppended() throws {
+        let store = try makeStore()
+        defer { store.close() }
+        XCTAssertEqual(try store.roadCount(), 0)
+        XCTAssertEqual(try store.roadsImportNumber(), 0)
+        let roads = [
+            Road(id: 7, highway: "residential", name: "中州中路 \"引\" \\ tab\there", oneway: .forward,
+                 points: [LonLat(112.45, 34.62), LonLat(112.451234567890123, 34.620000000000001)]),
+            Road(id: 3, highway: "footway", foot: "no", access: "private",
+                 points: [LonLat(-0.1, 51.5), LonLat(-0.2, 51.6), LonLat(-0.3, 51.7)]),
+            Road(id: 7, highway: "residential", oneway: .backward, points: [LonLat(112.46, 34.63), LonLat(112.47, 34.64)]),
+        ]
+        try store.update { writer in
+            try writer.store(roads: Array(roads[0..<2]))
+            try writer.store(roads: [roads[2]])
+        }
+        func stored() throws -> [Road] {
+            var all: [Road] = []
+            try store.forEachRoad { all.append($0) }
+            return all
+        }
+        XCTAssertEqual(try stored(), [roads[1], roads[0], roads[2]])
+        XCTAssertEqual(try store.roadCount(), 3)
+        struct Stop: Error {}
+        XCTAssertThrowsError(try store.update { writer -> Void in
+            try writer.deleteRoads()
+            throw Stop()
+        })
+        XCTAssertEqual(try store.roadCount(), 3)
+        try store.update { try $0.deleteRoads() }
+        XCTAssertEqual(try store.roadCount(), 0)
+        XCTAssertEqual(try stored(), [])
+
+        let file = fixture("roads.geojson")
+        let first = try RoadImporter().run(path: file, into: store)
+        XCTAssertEqual([first.summary.new, first.summary.rejected, first.stored], [4, 1, 4])
+        XCTAssertEqual(try store.roadsImportNumber(), try XCTUnwrap(first.summary.number))
+        let imported = try stored()
+        let again = try RoadImporter().run(path: file, into: store)
+        XCTAssertEqual(again.stored, 4)
+        XCTAssertEqual(again.summary.previousImport?.number, first.summary.number)
+        XCTAssertEqual(try stored(), imported)
+        let appended = try RoadImporter(append: true).run(path: file, into: store)
+        XCTAssertEqual(appended.stored, 8)
+        XCTAssertEqual(try store.roadCount(), 8)
+        XCTAssertEqual(try stored().filter { $0.id == 201 }.count, 4)
+        XCTAssertEqual(try store.roadsImportNumber(), try XCTUnwrap(appended.summary.number))
+        XCTAssertEqual(try store.importLog().map(\.layer), ["roads", "roads", "roads"])
+        XCTAssertEqual(try store.importLog().last?.new, 4)
+        // A facilities import later is not a roads import.
+        _ = try FacilityImporter().run(path: fixture("facilities.csv"), into: store)
+        XCTAssertEqual(try store.roadsImportNumber(), try XCTUnwrap(appended.summary.number))
+    }
 }
 
 final class SQLiteRegistryStoreTests: RegistryStoreCases {
@@ -592,6 +649,7 @@ final class SQLiteRegistryStoreTests: RegistryStoreCases {
     func testAnEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() throws { try anEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() }
     func testTheReadsOverTheStoredRowsGiveWhatTheEngineGives() throws { try theReadsOverTheStoredRowsGiveWhatTheEngineGives() }
     func testCodesMatchByteForByteInEveryRead() throws { try codesMatchByteForByteInEveryRead() }
+    func testRoadsAreStoredReadBackReplacedAndAppended() throws { try roadsAreStoredReadBackReplacedAndAppended() }
 }
 
 /// The same cases on PostgreSQL 15 + PostGIS 3 (a fresh database each; skipped, saying why, without a server).
@@ -646,4 +704,5 @@ final class PostGISRegistryStoreTests: RegistryStoreCases {
     func testAnEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() throws { try anEngineUpdatedWithTheChangedRowsIsTheEngineAFullReadGives() }
     func testTheReadsOverTheStoredRowsGiveWhatTheEngineGives() throws { try theReadsOverTheStoredRowsGiveWhatTheEngineGives() }
     func testCodesMatchByteForByteInEveryRead() throws { try codesMatchByteForByteInEveryRead() }
+    func testRoadsAreStoredReadBackReplacedAndAppended() throws { try roadsAreStoredReadBackReplacedAndAppended() }
 }
