@@ -97,7 +97,10 @@ public final class CoverageEngine {
             let value = Self.anchor(unit: changed.unit[i], at: changed.location[i], polygons: tree.polygons, level: tree.level)
             if position < anchor.count { anchor[position] = value } else { anchor.append(value) }
         }
-        return CoverageEngine(tree: tree, facilities: columns, anchor: anchor)
+        let engine = CoverageEngine(tree: tree, facilities: columns, anchor: anchor)
+        // The roads (and the networks built from them) are kept: only facilities changed.
+        engine.roads = roads
+        return engine
     }
 
     /// The open facilities on the day with ordinal `day` whose kind is one of `kinds`, in order.

@@ -15,9 +15,29 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 extension CoverageEngine {
     /// An engine over everything the store holds, on one snapshot. Facilities are read as columns, with extra
     /// attributes only when `attributes` (a `share` target's `where` may name one).
-    public convenience init(store: any RegistryStore, attributes: Bool = true) throws {
+    public convenience init(store: any RegistryStore, attributes: Bool = true, roads: Bool = false) throws {
         let (units, facilities) = try store.unitsAndFacilityColumns(attributes: attributes)
         self.init(units: units, facilities: facilities)
+        if roads { self.roads = try RoadNetworks(store: store) }
+    }
+
+    /// An engine for `plan`: the extra attributes read when its targets select by them, the roads when any target is
+    /// measured along them.
+    public convenience init(store: any RegistryStore, for plan: TargetPlan) throws {
+        try self.init(store: store, attributes: plan.usesExtraAttributes, roads: plan.usesNetwork)
+    }
+}
+
+extension RoadNetworks {
+    /// The registry's roads as they stand (their state: the last import of the roads layer), read on one snapshot.
+    public convenience init(store: any RegistryStore) throws {
+        let (roads, state) = try store.read { () -> ([Road], Int) in
+            var roads: [Road] = []
+            try store.forEachRoad { roads.append($0) }
+            return (roads, try store.roadsImportNumber())
+        }
+        Trace.mark("roads read: \(roads.count) at import \(state)")
+        self.init(roads: roads, state: state)
     }
 }
 

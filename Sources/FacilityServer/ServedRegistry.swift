@@ -370,7 +370,7 @@ final class CoverageCache: @unchecked Sendable {
                 return updated
             }
             Trace.mark("coverage inputs: loading at import \(version)")
-            return Loaded(version: version, plan: plan, engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes))
+            return Loaded(version: version, plan: plan, engine: try CoverageEngine(store: store, for: plan))
         }
         lock.withLock { loaded = fresh }
         return fresh

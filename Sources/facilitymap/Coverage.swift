@@ -59,7 +59,7 @@ struct Coverage: ParsableCommand {
     func run() throws {
         let (plan, chosen) = try planOptions.plan(choosing: target)
         let store = try storeOptions.open()
-        let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
+        let engine = try CoverageEngine(store: store, for: plan)
         let report = engine.report(plan: plan, query: planOptions.query(target: chosen?.id))
         switch (chosenFormat, out) {
         case (.xlsx, let out?):

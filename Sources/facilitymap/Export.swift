@@ -107,7 +107,7 @@ struct ExportGeoJSON: ParsableCommand {
             guard let chosen = named ?? plan.targets.first else {
                 throw ValidationError("the plan has no targets — give a targets file with --targets")
             }
-            count = try export.coverage(engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes), plan: plan, target: chosen,
+            count = try export.coverage(engine: try CoverageEngine(store: store, for: plan), plan: plan, target: chosen,
                                         query: planOptions.query(target: chosen.id))
         case .serviceAreas:
             let (plan, named) = try planOptions.plan(choosing: target)
@@ -115,7 +115,7 @@ struct ExportGeoJSON: ParsableCommand {
                 throw ValidationError("--layer service-areas needs --target: a target with `distance: network` (the plan has none)")
             }
             do {
-                count = try export.serviceAreas(engine: try CoverageEngine(store: store, attributes: plan.usesExtraAttributes), plan: plan,
+                count = try export.serviceAreas(engine: try CoverageEngine(store: store, for: plan), plan: plan,
                                                 target: chosen, query: planOptions.query(target: chosen.id), merged: merge,
                                                 bufferMetres: bufferMetres)
             } catch let error as NetworkError {
@@ -148,7 +148,7 @@ struct MapCommand: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         let plan = try planOptions.plan()
-        let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
+        let engine = try CoverageEngine(store: store, for: plan)
         let query = planOptions.query()
         var suggestions: [SitingReport] = []
         // A target whose goal the units cannot reach is drawn without proposals, with a warning.

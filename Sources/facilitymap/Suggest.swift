@@ -62,7 +62,7 @@ struct Suggest: ParsableCommand {
     func run() throws {
         let (plan, named) = try planOptions.plan(choosing: target)
         let store = try storeOptions.open()
-        let engine = try CoverageEngine(store: store, attributes: plan.usesExtraAttributes)
+        let engine = try CoverageEngine(store: store, for: plan)
         let query = planOptions.query()
         let chosen = named.map { [$0] } ?? SuggestRun.unmetTargets(engine: engine, plan: plan, query: query)
         let reports: [SitingReport]
