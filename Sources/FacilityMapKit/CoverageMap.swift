@@ -1,4 +1,5 @@
 import FacilityCoverage
+import FacilityGEOS
 import FacilityGeometry
 import FacilityModel
 import FacilityText
@@ -77,6 +78,15 @@ public enum CoverageMap {
                     return "[\(coordinate(point.lon)),\(coordinate(point.lat)),\(JSONText.string(ref.code)),\(JSONText.string(ref.name))]"
                 }.joined(separator: ",") + "]"
             }
+            // A target along the roads: its kinds' service areas (the roads reached within its reach, widened 50 m).
+            var reach = "[]"
+            if shown, t.target.isNetwork, t.target.metric == .unitCoverage,
+               let served = try? engine.serviceAreas(of: t.target, plan: plan, query: query, merged: true) {
+                let buffer = LineBuffer()
+                reach = "[" + served.compactMap { area in
+                    buffer.buffer(area.roads, metres: GeoJSONExport.serviceAreaBufferMetres).map(polygons)
+                }.joined(separator: ",") + "]"
+            }
             let rows = shown ? t.areas.map { "\(JSONText.string($0.area.code)): \(result($0.result))" }.joined(separator: ", ") : ""
             let proposed = suggestions.filter { $0.target.id == t.target.id }.flatMap { report in
                 report.proposals.map { p in
@@ -94,7 +104,7 @@ public enum CoverageMap {
                 ("total", result(t.total)), ("totalName", JSONText.string(t.totalArea.name)),
                 ("areas", "{" + rows + "}"), ("notMet", JSONText.value(t.areas.filter { $0.result.met == false }.count)),
                 ("uncovered", uncovered), ("uncoveredCount", JSONText.value(t.target.metric == .unitCoverage ? t.totalUncovered.count : 0)),
-                ("proposed", "[" + proposed.joined(separator: ",") + "]"),
+                ("proposed", "[" + proposed.joined(separator: ",") + "]"), ("reach", reach),
             ])
         }
         let facilities = engine.facilities
@@ -170,7 +180,7 @@ public enum CoverageMap {
     /// The words the page says, in every language: the catalogues' messages for the page, levels, imports and
     /// rejected rows, as `{"en": {key: text}, "zh": {…}}`.
     static let wordsJSON: String = {
-        let prefixes = ["page.", "level.", "import.", "cell.", "row.", "coverage.met.", "coverage.total", "coverage.header.", "note.", "field."]
+        let prefixes = ["page.", "level.", "import.", "cell.", "row.", "coverage.met.", "coverage.total", "coverage.header.", "note.", "field.", "mode."]
         return JSONText.object(Language.allCases.map { language in
             let messages = Catalog.of(language).messages.filter { key, _ in prefixes.contains { key.hasPrefix($0) } }
             return (language.rawValue, JSONText.object(messages.sorted { $0.key < $1.key }.map { ($0.key, JSONText.string($0.value)) }))
@@ -301,8 +311,8 @@ public enum CoverageMap {
 
       const group = () => document.createElementNS(svgNS, "g");
       const gBase = group(), gAreas = group(), gOutline = group(), gFacilities = group(), gTiles = group();
-      const gUncovered = group(), gLabels = group(), gProposed = group();
-      [gBase, gAreas, gOutline, gFacilities, gTiles, gUncovered, gProposed, gLabels].forEach(g => svg.appendChild(g));
+      const gUncovered = group(), gLabels = group(), gProposed = group(), gReach = group();
+      [gBase, gAreas, gReach, gOutline, gFacilities, gTiles, gUncovered, gProposed, gLabels].forEach(g => svg.appendChild(g));
       svg.classList.toggle("with-basemap", !!(typeof BASEMAP !== "undefined" && BASEMAP));
       // Areas with no polygon: circles whose area follows their population (the largest 14 px across).
       const most = Math.max(1, ...DATA.areas.filter(a => a.point).map(a => a.population || 0));
@@ -388,6 +398,20 @@ public enum CoverageMap {
         const said = document.getElementById("uncovered-count");
         if (said) said.textContent = target.metric === "unit_coverage" ? t(count === 1 ? "page.uncovered-count.one" : "page.uncovered-count.other", count.toLocaleString("en")) : "";
       }
+      // Service areas of a target along the roads: the roads its facilities are reached from, widened.
+      function drawReach(target) {
+        gReach.textContent = "";
+        const reach = target.reach || [];
+        reach.forEach(polygons => {
+          const p = document.createElementNS(svgNS, "path");
+          p.setAttribute("class", "reach");
+          p.setAttribute("d", pathOf(polygons));
+          gReach.appendChild(p);
+        });
+        svg.dataset.reach = String(reach.length);
+        const legend = document.getElementById("reach-legend");
+        if (legend) legend.style.display = reach.length ? "" : "none";
+      }
       // Proposed sites (facilitymap suggest): hollow diamonds; a conversion of an existing facility, a ring.
       function drawProposed(target) {
         gProposed.textContent = "";
@@ -434,6 +458,7 @@ public enum CoverageMap {
         drawFacilities(target);
         drawUncovered(target);
         drawProposed(target);
+        drawReach(target);
         if (svg.__updateTiles) svg.__updateTiles();
       }
 
@@ -640,6 +665,7 @@ public enum CoverageMap {
       path.outline { fill: none; stroke: #333; stroke-width: 1.6; }
       circle.facility { stroke: none; opacity: 0.75; }
       path.uncovered { stroke: #000; stroke-width: 1.4; fill: none; }
+      path.reach { fill: #2c7fb8; fill-opacity: 0.3; stroke: #2c7fb8; stroke-width: 0.6; pointer-events: none; }
       .proposed { stroke: #6a3d9a; stroke-width: 2; fill: #fff; fill-opacity: 0.6; }
       .proposed.converts { fill: none; }
       text.label { font-size: 12px; fill: #222; paint-order: stroke; stroke: #fff; stroke-width: 3px; pointer-events: none; text-anchor: middle; }
@@ -668,6 +694,10 @@ public enum CoverageMap {
         <h2 data-t="page.uncovered-units">Uncovered units</h2>
         <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="uncovered" d="M3 3L11 11M11 3L3 11"/></svg> <span data-t="page.uncovered-legend">a community or village with no facility of the target's kinds (unit coverage targets)</span></div>
         <div class="legend-row" id="uncovered-count"></div>
+        <div id="reach-legend" style="display: none">
+          <h2 data-t="page.reach">Service areas</h2>
+          <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="reach" d="M1 4H13V10H1Z"/></svg> <span data-t="page.reach-legend">the roads from which a facility of the target's kinds is reached within its reach, widened 50 m</span></div>
+        </div>
         <div id="proposed-legend" style="display: none">
           <h2 data-t="page.proposed">Proposed (suggest)</h2>
           <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="proposed" d="M7 1.5L12.5 7L7 12.5L1.5 7Z"/></svg> <span data-t="page.proposed-new">a new facility the target needs</span></div>

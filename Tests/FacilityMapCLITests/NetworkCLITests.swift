@@ -153,6 +153,19 @@ final class NetworkCLITests: XCTestCase {
         XCTAssertTrue(crow.stderr.contains("distance: network"), crow.stderr)
     }
 
+    /// The offline map draws the walking target's service area (headless Chromium runs the page's script).
+    func testTheMapDrawsTheServiceArea() throws {
+        let targets = try makeRiverRegistry()
+        let result = try run(["map", "--targets", targets, "--year", "2025", "--out", "map.html"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let page = folder.appendingPathComponent("map.html")
+        let walking = try CLITests.chromium(["--virtual-time-budget=5000", "--dump-dom", page.absoluteString + "#walk"], in: folder)
+        XCTAssertTrue(walking.contains("data-reach=\"1\""), String(walking.prefix(2_000)))
+        XCTAssertTrue(walking.contains("class=\"reach\""))
+        let crow = try CLITests.chromium(["--virtual-time-budget=5000", "--dump-dom", page.absoluteString + "#crow"], in: folder)
+        XCTAssertTrue(crow.contains("data-reach=\"0\""), "a straight-line target has no service area drawn")
+    }
+
     func testWithoutRoadsTheReportSaysSo() throws {
         let targets = try makeRiverRegistry()
         // A fresh store with the same units and facilities, no roads.
