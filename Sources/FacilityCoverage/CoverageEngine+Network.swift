@@ -191,3 +191,23 @@ extension CoverageEngine {
         }.map { $0! }
     }
 }
+
+extension CoverageEngine {
+    /// For a network target: the units it counts whose place is farther than `max_snap_m` from every road the mode may
+    /// use (in code order), and how many of its counting facilities are; nil for other targets or without a network.
+    public func offNetwork(of target: Target, plan: TargetPlan, query: CoverageQuery = CoverageQuery())
+        -> (units: [UnitReference], facilities: Int)? {
+        guard target.isNetwork, case let .success(network) = network(for: target, plan: plan) else { return nil }
+        let (asOf, _) = resolve(plan: plan, query: query)
+        let inPlanArea = planArea(plan).contains
+        let counted: [Int]
+        if target.metric == .access {
+            counted = inCodeOrder(accessDemand(target, inPlanArea: inPlanArea))
+        } else {
+            counted = inCodeOrder(units.indices.filter { self.level[$0] == target.units && inPlanArea[$0] })
+        }
+        let places = network.snap(counted.map { networkOrigin($0) ?? LonLat(.nan, .nan) })
+        let facilities = network.snap(counting(target.kinds, openOn: asOf.ordinal).map { self.facilities.location[$0] })
+        return (counted.indices.filter { places[$0] == nil }.map { reference(counted[$0]) }, facilities.filter { $0 == nil }.count)
+    }
+}

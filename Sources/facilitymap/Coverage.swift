@@ -61,6 +61,15 @@ struct Coverage: ParsableCommand {
         let store = try storeOptions.open()
         let engine = try CoverageEngine(store: store, for: plan)
         let report = engine.report(plan: plan, query: planOptions.query(target: chosen?.id))
+        // Places off the roads are never covered through them: say which, so that none is missed silently.
+        for measured in report.targets where measured.target.isNetwork {
+            guard let (units, facilities) = engine.offNetwork(of: measured.target, plan: plan, query: planOptions.query()),
+                  !units.isEmpty || facilities > 0 else { continue }
+            let listed = units.prefix(10).map { "\($0.name) \($0.code)" }.joined(separator: Language.current == .zh ? "、" : ", ")
+                + (units.count > 10 ? " …" : "")
+            printError(Message("coverage.off-network").text(measured.target.id, String(units.count), String(facilities),
+                                                           String(Int(plan.network.maxSnapMetres)), listed))
+        }
         switch (chosenFormat, out) {
         case (.xlsx, let out?):
             try CoverageWorkbook.write(report, to: out)

@@ -48,7 +48,7 @@ final class NetworkCLITests: XCTestCase {
              {"type": "Feature", "properties": {"highway": "primary", "name": "洛河大桥"}, "geometry": {"type": "LineString", "coordinates": \(Self.line([(1_500, 0), (1_500, 300)]))}}
             ]}
             """)
-        let north = Self.at(0, 350), south = Self.at(300, -60), clinic = Self.at(0, -50)
+        let north = Self.at(0, 350), south = Self.at(300, -60), far = Self.at(0, -2_000), clinic = Self.at(0, -50)
         let units = try write("units.csv", """
             code,name,level,parent,population,lon,lat
             410300,洛阳市,city,,,,
@@ -56,6 +56,7 @@ final class NetworkCLITests: XCTestCase {
             410311001,滨河街道,township,410311,,,
             410311001001,北岸社区,community,410311001,3000,\(north.lon),\(north.lat)
             410311001002,南岸社区,community,410311001,2000,\(south.lon),\(south.lat)
+            410311001003,远郊社区,community,410311001,500,\(far.lon),\(far.lat)
 
             """)
         let facilities = try write("facilities.csv", """
@@ -110,6 +111,9 @@ final class NetworkCLITests: XCTestCase {
         XCTAssertEqual(try covered("crow"), 2, "400 m as the crow flies")
         XCTAssertEqual(try covered("walk"), 1, "3.4 km on foot over the bridge")
         XCTAssertEqual(try covered("walk15"), 1, "45 minutes on foot")
+        // 2 km from any road: said on standard error, for each walking target.
+        XCTAssertTrue(report.stderr.contains("warning: target walk: 1 units and 0 facilities are more than 500 m from any road"), report.stderr)
+        XCTAssertTrue(report.stderr.contains("远郊社区 410311001003"), report.stderr)
 
         let layer = try run(["export", "geojson", "--layer", "coverage", "--targets", targets, "--target", "walk", "--year", "2025"])
         XCTAssertEqual(layer.status, 0, layer.stderr)
@@ -123,6 +127,10 @@ final class NetworkCLITests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(north["network_min"] as? Double), 45.3, accuracy: 0.1)
         XCTAssertLessThan(try XCTUnwrap(north["nearest_m"] as? Double), 401)
         XCTAssertEqual(north["off_network"] as? Bool, false)
+        let far = try XCTUnwrap(features.first { ($0["properties"] as? [String: Any])?["code"] as? String == "410311001003" }?["properties"] as? [String: Any])
+        XCTAssertEqual(far["off_network"] as? Bool, true)
+        XCTAssertEqual(far["covered"] as? Bool, false)
+        XCTAssertTrue(far["network_m"] is NSNull)
     }
 
     func testServiceAreasStayOnTheirBank() throws {
