@@ -123,6 +123,15 @@ public enum SuggestFormatter {
         return Message("suggest.goal.inside").text(percent(goal), plural, in: language)
     }
 
+    /// `goal 100.0% of communities within 1000 m along the roads on foot` (or `within 15 min`).
+    static func networkGoal(_ goal: Double?, _ t: Target, in language: Language) -> String {
+        let plural = t.units.map { Message("level." + $0.rawValue + ".plural").text(in: language) } ?? Message("suggest.units").text(in: language)
+        let reach = t.withinMinutes.map { Message("suggest.reach.minutes").text(GeoJSONExport.number($0), in: language) }
+            ?? Message("suggest.reach.metres").text(String(Int(t.withinMetres)), in: language)
+        return Message("suggest.goal.network").text(percent(goal), plural, reach, Message("mode." + (t.distance.mode?.rawValue ?? "walk")).text(in: language),
+                                                    in: language)
+    }
+
     /// The proposals as tables for people, in `language`: headings and words from the catalogues; codes, names, ids and
     /// numbers as they are.
     public static func table(_ reports: [SitingReport], in language: Language = .en) -> String {
@@ -134,6 +143,7 @@ public enum SuggestFormatter {
                 ? Message("suggest.goal.per-area").text(percent(report.goal),
                                                         t.perArea.map { Message("level." + $0.rawValue).text(in: language) } ?? Message("suggest.area").text(in: language),
                                                         String(t.min), in: language)
+                : t.isNetwork ? networkGoal(report.goal, t, in: language)
                 : coverageGoal(report.goal, units: t.units, withinMetres: t.withinMetres, in: language)
             out += Message("suggest.title").text(t.id, t.title, goal, String(report.year), "\(report.asOf)", in: language) + "\n"
             let exact = report.areas.contains { $0.greedy != nil }
