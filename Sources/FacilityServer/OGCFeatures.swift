@@ -562,7 +562,9 @@ extension OGCFeatures {
             return unit
         case .coverage(let target):
             switch target.metric {
-            case .unitCoverage: return unit + [("covered", "boolean"), ("nearest_m", "number"), ("facility_count", "integer")]
+            case .unitCoverage:
+                let along = target.isNetwork ? [("network_m", "number"), ("network_min", "number"), ("off_network", "boolean")] : []
+                return unit + [("covered", "boolean"), ("nearest_m", "number"), ("facility_count", "integer")] + along
             case .access: return unit + [("people", "number"), ("access", "number"), ("met", "boolean")]
             default:
                 return unit + [("numerator", "number"), ("denominator", "number"), ("actual", "number"), ("goal", "number"),
