@@ -67,9 +67,31 @@ struct Stats: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(abstract: Message("help.stats").text()) }
 
     @OptionGroup var storeOptions: StoreOptions
+    @Flag(help: ArgumentHelp(Message("option.stats-network").text())) var network = false
+    @Option(help: ArgumentHelp(Message("option.a-targets-yaml-file-default-the-built-in-luoyang").text(), valueName: "file"))
+    var targets: String?
 
     func run() throws {
         let store = try storeOptions.open()
         print(try StoreStats(store: store).text(in: .current), terminator: "")
+        let roads = try store.roadCount()
+        print("\n" + Message("stats.roads").text(String(roads)))
+        guard network, roads > 0 else { return }
+        // The network each mode builds from the roads (the targets file's speeds and max_snap_m, if given): its size and pieces.
+        let plan = try targets.map { try TargetPlan(path: $0) } ?? TargetPlan.luoyang2022
+        let networks = try RoadNetworks(store: store)
+        var rows: [[String]] = []
+        for mode in TravelMode.allCases {
+            guard let built = try? networks.network(mode, options: plan.network) else {
+                rows.append([Message("mode.\(mode.rawValue)").text(), "0", "0", "0", "-", "-"])
+                continue
+            }
+            let pieces = built.pieces()
+            rows.append([Message("mode.\(mode.rawValue)").text(), String(built.nodeCount), String(built.edgeCount),
+                         String(format: "%.1f", built.totalMetres / 1_000), String(pieces.count),
+                         String(format: "%.1f%%", pieces.largestShare * 100)])
+        }
+        print(TextTable.render(header: Message.headings(["mode", "nodes", "edges", "km", "pieces", "largest-piece"], in: .current), rows: rows,
+                               rightAligned: [1, 2, 3, 4, 5]), terminator: "")
     }
 }

@@ -174,6 +174,17 @@ final class NetworkCLITests: XCTestCase {
         XCTAssertTrue(crow.contains("data-reach=\"0\""), "a straight-line target has no service area drawn")
     }
 
+    /// `stats --network`: each mode's network, its size and pieces (the bridge joins the banks: one piece).
+    func testStatsSayTheNetworksPieces() throws {
+        _ = try makeRiverRegistry()
+        let stats = try run(["stats", "--network"])
+        XCTAssertEqual(stats.status, 0, stats.stderr)
+        XCTAssertTrue(stats.stdout.contains("roads: 3 "), stats.stdout)
+        let walk = try XCTUnwrap(stats.stdout.split(separator: "\n").first { $0.hasPrefix("on foot") }).split(separator: " ").map(String.init)
+        // Nodes: the streets' four ends (the bridge joins their eastern ends); edges: the two streets and the bridge.
+        XCTAssertEqual(walk.suffix(5), ["4", "3", "7.3", "1", "100.0%"], stats.stdout)
+    }
+
     func testWithoutRoadsTheReportSaysSo() throws {
         let targets = try makeRiverRegistry()
         // A fresh store with the same units and facilities, no roads.

@@ -89,6 +89,10 @@ final class RoadNetworkTests: XCTestCase {
         let network = try RoadNetwork(roads: roads, mode: .walk)
         let reach = network.nearest(from: [network.snap(Self.at(500, 10))], to: [network.snap(Self.at(500, 290))], weight: .metres)
         XCTAssertNil(reach[0], "another piece: not reached, never 20 m")
+        let pieces = network.pieces()
+        XCTAssertEqual(pieces.count, 2)
+        XCTAssertEqual(pieces.largestShare, 0.5, accuracy: 1e-3)
+        XCTAssertEqual(try RoadNetwork(roads: [roads[0]], mode: .walk).pieces().count, 1)
     }
 
     func testARiverWithOneBridge() throws {
