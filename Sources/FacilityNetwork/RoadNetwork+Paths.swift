@@ -1,5 +1,6 @@
 import FacilityGeometry
 import FacilityModel
+import Foundation
 
 /// The cheapest way from a place to one of several: its cost and which one.
 public struct Reach: Equatable, Sendable {
@@ -81,13 +82,21 @@ extension RoadNetwork {
 
     /// The cost from every node within `limit` to the nearest of `places` (`toPlace`), or from the nearest to it.
     public func costs(around places: [NetworkPlace], toPlace: Bool, weight: NetworkWeight, limit: Double) -> [Int: Double] {
-        var cost: [Int: Double] = [:]
-        var frontier = Frontier()
+        withCosts(around: places, toPlace: toPlace, weight: weight, limit: limit) { costs in
+            Dictionary(uniqueKeysWithValues: costs.reached.map { (Int($0), costs[Int($0)]!) })
+        }
+    }
+
+    /// Runs `body` with the cost from every node within `limit` to the nearest of `places` (`toPlace`), or from the
+    /// nearest to it: a bounded Dijkstra in a search space of the network's size taken from a pool (no allocation
+    /// per search); the costs are valid inside `body` only.
+    public func withCosts<T>(around places: [NetworkPlace], toPlace: Bool, weight: NetworkWeight, limit: Double,
+                             _ body: (NodeCosts) throws -> T) rethrows -> T {
+        let space = spaces.take(nodeCount: nodeCount)
+        defer { spaces.give(space) }
+        space.begin()
         func relax(_ node: Int, _ c: Double) {
-            if c <= limit && c < cost[node, default: .infinity] {
-                cost[node] = c
-                frontier.push(c, node)
-            }
+            if c <= limit && c < space.cost(node) { space.set(node, c) }
         }
         for place in places {
             let e = place.edge, base = snapCost(place, weight)
@@ -101,24 +110,24 @@ extension RoadNetwork {
             }
         }
         let (start, node, edge) = toPlace ? (inStart, inNode, inEdge) : (outStart, outNode, outEdge)
-        while let (c, v) = frontier.pop() {
-            guard c <= cost[v, default: .infinity] else { continue }
+        while let (c, v) = space.frontier.pop() {
+            guard c <= space.cost(v) else { continue }
             for k in Int(start[v])..<Int(start[v + 1]) {
                 let a = Int(edge[k])
                 relax(Int(node[k]), c + self.cost(edgeMetres[a], on: a, weight))
             }
         }
-        return cost
+        return try body(NodeCosts(space: space))
     }
 
     /// The stretches of road from which one of `places` is reached within `limit` (people going to them), as lines:
     /// each edge's reachable part from either end, and around each place along its own edge. The way from the road
     /// to a house is not counted (it is the drawing of the roads, not of the houses).
     public func reachableRoads(to places: [NetworkPlace], weight: NetworkWeight, limit: Double) -> [[LonLat]] {
-        let nodeCosts = costs(around: places, toPlace: true, weight: weight, limit: limit)
         // Reachable intervals (metres from the edge's first node) per edge.
         var intervals: [Int: [(Double, Double)]] = [:]
         func metres(_ budget: Double, on e: Int) -> Double { weight == .metres ? budget : budget * edgeSpeed[e] }
+        let nodeCosts = costs(around: places, toPlace: true, weight: weight, limit: limit)
         for (node, c) in nodeCosts {
             let left = limit - c
             // Edges leaving toward this node's way to a place: a point on an edge reaches `node` along it.
@@ -150,7 +159,7 @@ extension RoadNetwork {
     /// The cost between `place` and `other` given the node costs `costs(around: place, toPlace:…)` found: from `other`
     /// to `place` when `toPlace`, else from `place` to `other`; `.infinity` when not within them.
     public func cost(between place: NetworkPlace, and other: NetworkPlace, toPlace: Bool, weight: NetworkWeight,
-                     nodeCosts: [Int: Double]) -> Double {
+                     nodeCosts: NodeCosts) -> Double {
         let e = other.edge, base = snapCost(other, weight)
         var best = Double.infinity
         let from = Int(edgeFrom[e]), to = Int(edgeTo[e])
@@ -206,20 +215,91 @@ extension RoadNetwork {
     /// `place` when `toPlace`, else from `place` to it.
     public func forEachPlace(_ places: [NetworkPlace?], byEdge: PlacesByEdge, around place: NetworkPlace, toPlace: Bool,
                              weight: NetworkWeight, limit: Double, _ body: (Int, Double) -> Void) {
-        let nodeCosts = costs(around: place, toPlace: toPlace, weight: weight, limit: limit)
-        var seen = Set<Int>()
-        func visit(edge e: Int) {
-            guard seen.insert(e).inserted else { return }
-            for i in byEdge.on(e) {
-                let c = cost(between: place, and: places[i]!, toPlace: toPlace, weight: weight, nodeCosts: nodeCosts)
-                if c <= limit { body(i, c) }
+        withCosts(around: [place], toPlace: toPlace, weight: weight, limit: limit) { nodeCosts in
+            var seen = Set<Int>()
+            func visit(edge e: Int) {
+                guard !byEdge.on(e).isEmpty, seen.insert(e).inserted else { return }
+                for i in byEdge.on(e) {
+                    let c = cost(between: place, and: places[i]!, toPlace: toPlace, weight: weight, nodeCosts: nodeCosts)
+                    if c <= limit { body(i, c) }
+                }
+            }
+            visit(edge: place.edge)
+            for node in nodeCosts.reached.map(Int.init) {
+                for k in Int(outStart[node])..<Int(outStart[node + 1]) { visit(edge: Int(outEdge[k])) }
+                for k in Int(inStart[node])..<Int(inStart[node + 1]) { visit(edge: Int(inEdge[k])) }
             }
         }
-        visit(edge: place.edge)
-        for (node, _) in nodeCosts {
-            for k in Int(outStart[node])..<Int(outStart[node + 1]) { visit(edge: Int(outEdge[k])) }
-            for k in Int(inStart[node])..<Int(inStart[node + 1]) { visit(edge: Int(inEdge[k])) }
+    }
+}
+
+/// The costs a bounded search found, valid inside the body it was given to.
+public struct NodeCosts {
+    fileprivate let space: SearchSpace
+
+    /// The cost of `node`, if the search reached it within its limit.
+    public subscript(node: Int) -> Double? {
+        let c = space.cost(node)
+        return c.isFinite ? c : nil
+    }
+
+    /// The nodes reached, in the order first reached.
+    public var reached: [Int32] { space.reached }
+}
+
+/// One search's working arrays, the network's size: costs stamped with the search's generation (so a new search
+/// needs no clearing), the nodes reached, the frontier.
+final class SearchSpace {
+    private var costs: [Double]
+    private var stamps: [UInt32]
+    private var generation: UInt32 = 0
+    fileprivate(set) var reached: [Int32] = []
+    var frontier = Frontier()
+
+    init(nodeCount: Int) {
+        costs = [Double](repeating: .infinity, count: nodeCount)
+        stamps = [UInt32](repeating: 0, count: nodeCount)
+    }
+
+    func begin() {
+        generation &+= 1
+        if generation == 0 {
+            for i in stamps.indices { stamps[i] = 0 }
+            generation = 1
         }
+        reached.removeAll(keepingCapacity: true)
+        frontier = Frontier()
+    }
+
+    @inline(__always)
+    func cost(_ node: Int) -> Double { stamps[node] == generation ? costs[node] : .infinity }
+
+    @inline(__always)
+    func set(_ node: Int, _ c: Double) {
+        if stamps[node] != generation {
+            stamps[node] = generation
+            reached.append(Int32(node))
+        }
+        costs[node] = c
+        frontier.push(c, node)
+    }
+}
+
+/// Search spaces kept for reuse, one per concurrent search at most.
+final class SearchSpacePool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [SearchSpace] = []
+
+    func take(nodeCount: Int) -> SearchSpace {
+        lock.lock()
+        defer { lock.unlock() }
+        return free.popLast() ?? SearchSpace(nodeCount: nodeCount)
+    }
+
+    func give(_ space: SearchSpace) {
+        lock.lock()
+        free.append(space)
+        lock.unlock()
     }
 }
 

@@ -32,6 +32,8 @@ public final class RoadNetwork: @unchecked Sendable {
     let segments: SegmentGrid
     /// How the network was built (speeds and snapping).
     public let options: NetworkOptions
+    /// Working arrays for bounded searches, reused.
+    let spaces = SearchSpacePool()
 
     /// Number of edges.
     public var edgeCount: Int { edgeMetres.count }

@@ -143,6 +143,40 @@ final class RoadNetworkTests: XCTestCase {
         }
     }
 
+    /// The bounded searches (2SFCA's pairs, siting's reach) give, for every pair within the limit, the cost the full
+    /// search gives for that pair alone; and find every such pair — both ways round, driving.
+    func testBoundedSearchesAgreeWithTheFullOne() throws {
+        let (roads, origins, destinations) = Self.generated(seed: 99, size: 10)
+        let network = try RoadNetwork(roads: roads, mode: .drive)
+        let from = network.snap(Array(origins.prefix(60))), to = network.snap(destinations)
+        let limit = 900.0
+        let byEdge = PlacesByEdge(from, edgeCount: network.edgeCount)
+        var pairs = 0
+        for (j, place) in to.enumerated() {
+            guard let place else { continue }
+            var found: [Int: Double] = [:]
+            network.forEachPlace(from, byEdge: byEdge, around: place, toPlace: true, weight: .metres, limit: limit) { found[$0] = $1 }
+            for (i, origin) in from.enumerated() {
+                let alone = network.nearest(from: [origin], to: [place], weight: .metres)[0]
+                if let alone, alone.cost <= limit {
+                    XCTAssertEqual(try XCTUnwrap(found[i], "pair \(i) → \(j) at \(alone.cost) m"), alone.cost, accuracy: 1e-6)
+                    pairs += 1
+                } else {
+                    XCTAssertNil(found[i], "pair \(i) → \(j) is beyond \(limit) m")
+                }
+            }
+            // From the place outwards: the cost to each origin, as the full search from the origin's side sees it.
+            var outward: [Int: Double] = [:]
+            network.forEachPlace(from, byEdge: byEdge, around: place, toPlace: false, weight: .seconds, limit: 120) { outward[$0] = $1 }
+            for (i, origin) in from.enumerated() {
+                let alone = network.nearest(from: [place], to: [origin], weight: .seconds)[0].flatMap { $0.cost <= 120 ? $0.cost : nil }
+                XCTAssertEqual(outward[i] == nil, alone == nil, "\(j) → \(i) in seconds")
+                if let a = outward[i], let b = alone { XCTAssertEqual(a, b, accuracy: 1e-6, "\(j) → \(i) in seconds") }
+            }
+        }
+        XCTAssertGreaterThan(pairs, 20)
+    }
+
     /// A perturbed grid of streets (each street several blocks long, some blocks missing, some one-way), a few
     /// diagonal footways, an island piece, origins and destinations scattered (some far off the roads).
     static func generated(seed: UInt64, size: Int) -> (roads: [Road], origins: [LonLat], destinations: [LonLat]) {
