@@ -156,6 +156,10 @@ final class PgRoutingCLITests: XCTestCase {
                     result.beyond += 1
                 }
             }
+            // FacilityMap's own search stopped at the limit keeps the same nodes as pgRouting's.
+            let within = network.costs(around: place, toPlace: false, weight: .metres, limit: limit)
+            let differing = Set(within.keys).symmetricDifference(reachedNodes).filter { abs((ours[$0] ?? .infinity) - limit) > 0.1 }
+            XCTAssertTrue(differing.isEmpty, "\(what): within \(limit) m in one only: \(differing.sorted().prefix(10))", file: file, line: line)
         }
 
         // Three points on segments near the middle, 0.37 of the way along each (placed on the segment: a fraction of
