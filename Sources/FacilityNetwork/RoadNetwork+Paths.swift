@@ -160,16 +160,27 @@ extension RoadNetwork {
     /// to `place` when `toPlace`, else from `place` to `other`; `.infinity` when not within them.
     public func cost(between place: NetworkPlace, and other: NetworkPlace, toPlace: Bool, weight: NetworkWeight,
                      nodeCosts: NodeCosts) -> Double {
+        cost(between: place, and: other, toPlace: toPlace, weight: weight) { nodeCosts[$0] }
+    }
+
+    /// `cost(between:and:toPlace:weight:nodeCosts:)` over the costs `costs(around:…)` gives.
+    public func cost(between place: NetworkPlace, and other: NetworkPlace, toPlace: Bool, weight: NetworkWeight,
+                     nodeCosts: [Int: Double]) -> Double {
+        cost(between: place, and: other, toPlace: toPlace, weight: weight) { nodeCosts[$0] }
+    }
+
+    private func cost(between place: NetworkPlace, and other: NetworkPlace, toPlace: Bool, weight: NetworkWeight,
+                      _ nodeCost: (Int) -> Double?) -> Double {
         let e = other.edge, base = snapCost(other, weight)
         var best = Double.infinity
         let from = Int(edgeFrom[e]), to = Int(edgeTo[e])
         // `other` leaves (toPlace) or is entered along its edge forwards or backwards.
         if toPlace {
-            if edgeForward[e], let c = nodeCosts[to] { best = Swift.min(best, base + self.cost(edgeMetres[e] - other.metres, on: e, weight) + c) }
-            if edgeBackward[e], let c = nodeCosts[from] { best = Swift.min(best, base + self.cost(other.metres, on: e, weight) + c) }
+            if edgeForward[e], let c = nodeCost(to) { best = Swift.min(best, base + self.cost(edgeMetres[e] - other.metres, on: e, weight) + c) }
+            if edgeBackward[e], let c = nodeCost(from) { best = Swift.min(best, base + self.cost(other.metres, on: e, weight) + c) }
         } else {
-            if edgeForward[e], let c = nodeCosts[from] { best = Swift.min(best, base + self.cost(other.metres, on: e, weight) + c) }
-            if edgeBackward[e], let c = nodeCosts[to] { best = Swift.min(best, base + self.cost(edgeMetres[e] - other.metres, on: e, weight) + c) }
+            if edgeForward[e], let c = nodeCost(from) { best = Swift.min(best, base + self.cost(other.metres, on: e, weight) + c) }
+            if edgeBackward[e], let c = nodeCost(to) { best = Swift.min(best, base + self.cost(edgeMetres[e] - other.metres, on: e, weight) + c) }
         }
         if e == place.edge {
             // Along the shared edge, without a node between: from the origin's point to the destination's.
