@@ -108,16 +108,8 @@ public final class ShapefileFeatureSource: FeatureSource {
             return projected?.toWGS84(x: x, y: y) ?? LonLat(x, y)
         }
 
-        var offset = 100, index = 0, positionsInFile = 0
-        while offset + 8 <= shp.count {
-            let number = Int(Self.bigEndian(shp, offset))
-            let length = Int(Self.bigEndian(shp, offset + 4)) * 2
-            let start = offset + 8
-            guard length >= 4, start + length <= shp.count else {
-                throw ShapefileError.malformed(path: path, message: Phrase("shapefile.record-past-end", String(number)))
-            }
-            offset = start + length
-            defer { index += 1 }
+        var positionsInFile = 0
+        try forEachRecord(shp) { index, number, start, length in
             let properties = index < table.count ? table.record(index) : [:]
             func fail(_ key: String, _ arguments: String...) throws {
                 try body(.failure(FeatureError(index: index, line: number, reason: Phrase(key, arguments: arguments.map(Phrase.Argument.text)))))
@@ -126,16 +118,16 @@ public final class ShapefileFeatureSource: FeatureSource {
             case 0:
                 try fail("shapefile.feature.null-shape")
             case 1, 11, 21:  // Point, PointZ, PointM: x, y first
-                guard length >= 20 else { try fail("shapefile.feature.point-short"); continue }
+                guard length >= 20 else { try fail("shapefile.feature.point-short"); return }
                 positionsInFile += 1
                 try body(.success(Feature(index: index, line: number, properties: properties, geometry: .point(position(start + 4)))))
             case 5, 15, 25:  // Polygon, PolygonZ, PolygonM: x, y of every point before any Z or M
-                guard length >= 44 else { try fail("shapefile.feature.polygon-short"); continue }
+                guard length >= 44 else { try fail("shapefile.feature.polygon-short"); return }
                 let parts = Int(Self.littleEndian(shp, start + 36)), points = Int(Self.littleEndian(shp, start + 40))
                 let first = start + 44 + 4 * parts
                 guard parts > 0, points > 0, first + 16 * points <= start + length else {
                     try fail("shapefile.feature.polygon-overflow")
-                    continue
+                    return
                 }
                 if points > limits.positionsPerFeature || positionsInFile + points > limits.positionsPerFile {
                     let inFile = positionsInFile + points > limits.positionsPerFile
@@ -163,30 +155,21 @@ public final class ShapefileFeatureSource: FeatureSource {
     /// whose parts do not fit in it, is a `.failure` saying so.
     public func forEachLineFeature(_ body: (Result<LineFeature, FeatureError>) throws -> Void) throws {
         let (shp, projected, table) = try layer()
-        var offset = 100, index = 0
-        while offset + 8 <= shp.count {
-            let number = Int(Self.bigEndian(shp, offset))
-            let length = Int(Self.bigEndian(shp, offset + 4)) * 2
-            let start = offset + 8
-            guard length >= 4, start + length <= shp.count else {
-                throw ShapefileError.malformed(path: path, message: Phrase("shapefile.record-past-end", String(number)))
-            }
-            offset = start + length
-            defer { index += 1 }
+        try forEachRecord(shp) { index, number, start, length in
             func fail(_ reason: Phrase) throws { try body(.failure(FeatureError(index: index, line: number, reason: reason))) }
             let type = Self.littleEndian(shp, start)
             guard type == 3 || type == 13 || type == 23 else {
                 try fail(type == 0 ? Phrase("shapefile.feature.null-shape")
                          : Phrase("shapefile.feature.not-line", arguments: [.phrase(Self.shapeName(type))]))
-                continue
+                return
             }
             // Box (32 bytes), parts, points, the parts' first indexes, then x, y of every point before any Z or M.
-            guard length >= 44 else { try fail(Phrase("shapefile.feature.line-overflow")); continue }
+            guard length >= 44 else { try fail(Phrase("shapefile.feature.line-overflow")); return }
             let parts = Int(Self.littleEndian(shp, start + 36)), points = Int(Self.littleEndian(shp, start + 40))
             let first = start + 44 + 4 * parts
             guard parts > 0, points > 0, parts <= points, first + 16 * points <= start + length else {
                 try fail(Phrase("shapefile.feature.line-overflow"))
-                continue
+                return
             }
             var lines: [[LonLat]] = []
             for part in 0..<parts {
@@ -200,6 +183,24 @@ public final class ShapefileFeatureSource: FeatureSource {
             }
             let properties = index < table.count ? table.record(index) : [:]
             try body(.success(LineFeature(index: index, line: number, properties: properties, parts: lines)))
+        }
+    }
+
+    /// Calls `body(index, number, start, length)` for each record of the `.shp` bytes in order: its place (from 0), the
+    /// number its header gives, where its content starts and how many bytes it has. A record running past the file's
+    /// end throws.
+    private func forEachRecord(_ shp: [UInt8], _ body: (Int, Int, Int, Int) throws -> Void) throws {
+        var offset = 100, index = 0
+        while offset + 8 <= shp.count {
+            let number = Int(Self.bigEndian(shp, offset))
+            let length = Int(Self.bigEndian(shp, offset + 4)) * 2
+            let start = offset + 8
+            guard length >= 4, start + length <= shp.count else {
+                throw ShapefileError.malformed(path: path, message: Phrase("shapefile.record-past-end", String(number)))
+            }
+            offset = start + length
+            try body(index, number, start, length)
+            index += 1
         }
     }
 
