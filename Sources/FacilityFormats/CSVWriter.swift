@@ -6,36 +6,6 @@ import Glibc
 import Darwin
 #endif
 
-/// Why writing a CSV file failed. `description` names the path and what failed.
-public struct CSVWriteError: PhrasedError, Equatable {
-    public let path: String
-    /// What failed and what to do, in any language.
-    public let detail: Phrase
-
-    public init(path: String, detail: Phrase) {
-        self.path = path
-        self.detail = detail
-    }
-
-    public init(path: String, reason: String) {
-        self.init(path: path, detail: .verbatim(reason))
-    }
-
-    init(path: String, _ key: String, _ arguments: Phrase.Argument...) {
-        self.init(path: path, detail: Phrase(key, arguments: arguments))
-    }
-
-    /// What failed and what to do, in English.
-    public var reason: String { detail.text(in: .en) }
-
-    public var description: String { "\(path): \(reason)" }
-
-    public var phrase: Phrase { Phrase("write.error", arguments: [.text(path), .phrase(detail)]) }
-
-    /// The same file and the same words in English, however they were put together.
-    public static func == (a: CSVWriteError, b: CSVWriteError) -> Bool { a.path == b.path && a.reason == b.reason }
-}
-
 /// Writes RFC 4180 CSV with LF line ends, as UTF-8 (with or without a byte order mark) or GB18030, buffered
 /// (flushes about every 64 KiB, at the end of a record).
 /// A field is quoted when it contains a comma, quote, CR or LF, starts or ends with a space
@@ -54,7 +24,7 @@ public struct CSVWriter {
     public init(path: String, encoding: CSVOutputEncoding) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw CSVWriteError(path: path, "csv-write.create", systemReason())
+            throw FileWriteError(path: path, "csv-write.create", systemReason())
         }
         output = Output(fd: fd, name: path, ownsDescriptor: true, handle: nil, encoding: encoding)
     }
@@ -124,7 +94,7 @@ private final class Output {
     }
 
     func checkOpen() throws {
-        if closed { throw CSVWriteError(path: name, "csv-write.closed") }
+        if closed { throw FileWriteError(path: name, "csv-write.closed") }
     }
 
     func append(field: String) {
@@ -182,7 +152,7 @@ private final class Output {
                 if n >= 0 {
                     written += n
                 } else if errno != EINTR {
-                    throw CSVWriteError(path: name, "csv-write.failed", systemReason())
+                    throw FileWriteError(path: name, "csv-write.failed", systemReason())
                 }
             }
         }
@@ -195,7 +165,7 @@ private final class Output {
         do { try flush() } catch { failure = error }
         closed = true
         if ownsDescriptor && systemClose(fd) != 0 && failure == nil {
-            failure = CSVWriteError(path: name, "csv-write.close-failed", systemReason())
+            failure = FileWriteError(path: name, "csv-write.close-failed", systemReason())
         }
         if let failure { throw failure }
     }

@@ -7,36 +7,6 @@ import Glibc
 import Darwin
 #endif
 
-/// Why writing an `.xlsx` workbook failed. `description` names the file, what failed and what to do.
-public struct WorkbookWriteError: PhrasedError, Equatable {
-    public let path: String
-    /// What failed and what to do, in any language.
-    public let detail: Phrase
-
-    public init(path: String, detail: Phrase) {
-        self.path = path
-        self.detail = detail
-    }
-
-    public init(path: String, reason: String) {
-        self.init(path: path, detail: .verbatim(reason))
-    }
-
-    init(path: String, _ key: String, _ arguments: Phrase.Argument...) {
-        self.init(path: path, detail: Phrase(key, arguments: arguments))
-    }
-
-    /// What failed and what to do, in English.
-    public var reason: String { detail.text(in: .en) }
-
-    public var description: String { "\(path): \(reason)" }
-
-    public var phrase: Phrase { Phrase("write.error", arguments: [.text(path), .phrase(detail)]) }
-
-    /// The same file and the same words in English, however they were put together.
-    public static func == (a: WorkbookWriteError, b: WorkbookWriteError) -> Bool { a.path == b.path && a.reason == b.reason }
-}
-
 /// The system's message for `errno`, in the catalogue's words when it knows them.
 func systemReason(_ code: Int32 = errno) -> Phrase.Argument { .phrase(.reason(String(cString: strerror(code)))) }
 
@@ -149,27 +119,27 @@ public enum WorkbookWriter {
     }
 
     /// Writes `sheets` to the `.xlsx` file at `path`, replacing it only once the whole workbook is written.
-    public static func write(_ sheets: [Sheet], to path: String) throws(WorkbookWriteError) {
+    public static func write(_ sheets: [Sheet], to path: String) throws(FileWriteError) {
         let parent = (path as NSString).deletingLastPathComponent
         let folder = parent.isEmpty ? "." : parent
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw WorkbookWriteError(path: path, "workbook-write.is-folder", .text(path))
+            throw FileWriteError(path: path, "workbook-write.is-folder", .text(path))
         }
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
-            throw WorkbookWriteError(path: path, "workbook-write.no-folder", .text(folder))
+            throw FileWriteError(path: path, "workbook-write.no-folder", .text(folder))
         }
         guard isFolder.boolValue else {
-            throw WorkbookWriteError(path: path, "workbook-write.folder-is-file", .text(folder))
+            throw FileWriteError(path: path, "workbook-write.folder-is-file", .text(folder))
         }
         guard access(folder, W_OK) == 0 else {
-            throw WorkbookWriteError(path: path, "workbook-write.folder-not-writable", .text(folder), systemReason())
+            throw FileWriteError(path: path, "workbook-write.folder-not-writable", .text(folder), systemReason())
         }
         let partial = (folder as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).partial")
-        do throws(WorkbookWriteError) {
+        do throws(FileWriteError) {
             try writeWorkbook(sheets, to: partial, naming: path)
             guard rename(partial, path) == 0 else {
-                throw WorkbookWriteError(path: path, "workbook-write.rename", systemReason())
+                throw FileWriteError(path: path, "workbook-write.rename", systemReason())
             }
         } catch {
             unlink(partial)
@@ -178,9 +148,9 @@ public enum WorkbookWriter {
     }
 
     /// The sheets in libxlsxwriter's calls; `path` is where it writes, `name` the file errors name.
-    private static func writeWorkbook(_ sheets: [Sheet], to path: String, naming name: String) throws(WorkbookWriteError) {
+    private static func writeWorkbook(_ sheets: [Sheet], to path: String, naming name: String) throws(FileWriteError) {
         guard let workbook = workbook_new(path) else {
-            throw WorkbookWriteError(path: name, "workbook-write.start")
+            throw FileWriteError(path: name, "workbook-write.start")
         }
         var closed = false
         defer { if !closed { workbook_close(workbook) } }
@@ -188,11 +158,11 @@ public enum WorkbookWriter {
         let names = sheetNames(sheets.map(\.name))
         for (sheet, sheetName) in zip(sheets, names) {
             guard let worksheet = workbook_add_worksheet(workbook, sheetName) else {
-                throw WorkbookWriteError(path: name, "workbook-write.sheet-refused", .text(sheetName))
+                throw FileWriteError(path: name, "workbook-write.sheet-refused", .text(sheetName))
             }
-            func check(_ error: lxw_error, row: Int, column: Int) throws(WorkbookWriteError) {
+            func check(_ error: lxw_error, row: Int, column: Int) throws(FileWriteError) {
                 guard error != LXW_NO_ERROR else { return }
-                throw WorkbookWriteError(path: name, "workbook-write.cell", .text(sheetName), .text(String(row + 1)), .text(String(column + 1)),
+                throw FileWriteError(path: name, "workbook-write.cell", .text(sheetName), .text(String(row + 1)), .text(String(column + 1)),
                                          .text(String(cString: lxw_strerror(error))))
             }
             let header = formats.format(nil, highlighted: false, bold: true, header: true)
@@ -202,7 +172,7 @@ public enum WorkbookWriter {
             for (index, row) in sheet.rows.enumerated() {
                 let r = lxw_row_t(index + 1)
                 guard index + 1 < 1_048_576 else {
-                    throw WorkbookWriteError(path: name, "workbook-write.too-many-rows", .text(sheetName))
+                    throw FileWriteError(path: name, "workbook-write.too-many-rows", .text(sheetName))
                 }
                 let plain = formats.format(nil, highlighted: row.highlighted, bold: row.bold, header: false)
                 for (column, cell) in row.cells.enumerated() {
@@ -226,7 +196,7 @@ public enum WorkbookWriter {
         closed = true
         let error = workbook_close(workbook)
         guard error == LXW_NO_ERROR else {
-            throw WorkbookWriteError(path: name, "workbook-write.close", .text(String(cString: lxw_strerror(error))))
+            throw FileWriteError(path: name, "workbook-write.close", .text(String(cString: lxw_strerror(error))))
         }
     }
 

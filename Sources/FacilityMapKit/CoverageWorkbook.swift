@@ -92,7 +92,7 @@ public enum CoverageWorkbook {
     }
 
     /// Writes the report's workbook to the `.xlsx` file at `path`.
-    public static func write(_ report: CoverageReport, to path: String, language: Language = .current) throws(WorkbookWriteError) {
+    public static func write(_ report: CoverageReport, to path: String, language: Language = .current) throws(FileWriteError) {
         try WorkbookWriter.write(sheets(report, language: language), to: path)
     }
 

@@ -39,7 +39,7 @@ public struct ErrorMeaning: Equatable, Sendable {
         case StoreError.busy, is PostgresError: ErrorMeaning(exitStatus: 1, httpStatus: 503)
         case StoreError.tokenExists: ErrorMeaning(exitStatus: 1, httpStatus: 409)
         // A store refused (not FacilityMap's, newer, damaged) or an output that could not be written.
-        case is StoreError, is GeoJSONWriteError, is CSVWriteError, is WorkbookWriteError: ErrorMeaning(exitStatus: 1, httpStatus: 500)
+        case is StoreError, is GeoJSONWriteError, is FileWriteError: ErrorMeaning(exitStatus: 1, httpStatus: 500)
         default: nil
         }
     }

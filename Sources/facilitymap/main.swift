@@ -19,7 +19,7 @@ func exitStatus(for error: Error) -> Int32? {
 func isClosedPipe(_ error: Error) -> Bool {
     // The writers of CSV and GeoJSON report the system's message.
     let brokenPipe = String(cString: strerror(EPIPE))
-    if let error = error as? CSVWriteError { return error.reason.contains("(\(brokenPipe))") }
+    if let error = error as? FileWriteError { return error.reason.contains("(\(brokenPipe))") }
     if let error = error as? GeoJSONWriteError { return error.reason.hasSuffix(brokenPipe) }
     let error = error as NSError
     if error.domain == NSPOSIXErrorDomain && error.code == Int(EPIPE) { return true }
