@@ -44,6 +44,37 @@ public final class RoadNetwork: @unchecked Sendable {
     public init(roads: some Sequence<Road>, mode: TravelMode, options: NetworkOptions = NetworkOptions()) throws {
         self.mode = mode
         self.options = options
+        // Compacted in a function of its own, so that its working arrays (every vertex, their keys and table: about
+        // 650 MB for 5M edges) are freed before the adjacency and the snapping grid are built beside the result.
+        let graph = try Self.compact(roads: roads, mode: mode, options: options)
+        nodeCount = graph.nodeCount
+        edgeFrom = graph.edgeFrom
+        edgeTo = graph.edgeTo
+        edgeMetres = graph.edgeMetres
+        edgeSpeed = graph.edgeSpeed
+        edgeForward = graph.edgeForward
+        edgeBackward = graph.edgeBackward
+        shapeStart = graph.shapeStart
+        shape = graph.shape
+        shapeMetres = graph.shapeMetres
+        (outStart, outNode, outEdge) = Self.adjacency(nodeCount: nodeCount, edgeFrom, edgeTo, edgeForward, edgeBackward)
+        (inStart, inNode, inEdge) = Self.adjacency(nodeCount: nodeCount, edgeTo, edgeFrom, edgeForward, edgeBackward)
+        segments = SegmentGrid(shape: shape, shapeStart: shapeStart)
+    }
+
+    /// The compacted graph's nodes, edges and shapes, before their adjacency.
+    private struct Compacted {
+        var nodeCount: Int
+        var edgeFrom: [Int32], edgeTo: [Int32]
+        var edgeMetres: [Double], edgeSpeed: [Double]
+        var edgeForward: [Bool], edgeBackward: [Bool]
+        var shapeStart: [Int32]
+        var shape: [LonLat]
+        var shapeMetres: [Double]
+    }
+
+    /// The usable roads as a compact graph: nodes where roads share a vertex (or end), edges the runs between.
+    private static func compact(roads: some Sequence<Road>, mode: TravelMode, options: NetworkOptions) throws -> Compacted {
         // The usable roads' vertices, without repeated consecutive points.
         var vertexKeys: [UInt64] = []
         var points: [LonLat] = []
@@ -107,19 +138,9 @@ public final class RoadNetwork: @unchecked Sendable {
                 }
             }
         }
-        self.nodeCount = Int(nodeCount)
-        self.edgeFrom = edgeFrom
-        self.edgeTo = edgeTo
-        self.edgeMetres = edgeMetres
-        self.edgeSpeed = edgeSpeed
-        self.edgeForward = edgeForward
-        self.edgeBackward = edgeBackward
-        self.shapeStart = shapeStart
-        self.shape = shape
-        self.shapeMetres = shapeMetres
-        (outStart, outNode, outEdge) = Self.adjacency(nodeCount: Int(nodeCount), edgeFrom, edgeTo, edgeForward, edgeBackward)
-        (inStart, inNode, inEdge) = Self.adjacency(nodeCount: Int(nodeCount), edgeTo, edgeFrom, edgeForward, edgeBackward)
-        segments = SegmentGrid(shape: shape, shapeStart: shapeStart)
+        return Compacted(nodeCount: Int(nodeCount), edgeFrom: edgeFrom, edgeTo: edgeTo, edgeMetres: edgeMetres,
+                         edgeSpeed: edgeSpeed, edgeForward: edgeForward, edgeBackward: edgeBackward,
+                         shapeStart: shapeStart, shape: shape, shapeMetres: shapeMetres)
     }
 
     /// A vertex's key: its coordinates at 1e-7°.
