@@ -95,6 +95,15 @@ extension CoverageEngine {
         return (reach, covered)
     }
 
+    /// Whether each of `counted` has one of `counting` within the target's reach along `network`: one search in the
+    /// target's own unit, stopped at its reach (the report needs no more).
+    func networkCovered(_ target: Target, network: RoadNetwork, counting: [Int], counted: [Int]) -> [Bool] {
+        let origins = network.snap(counted.map { networkOrigin($0) ?? LonLat(.nan, .nan) })
+        let destinations = network.snap(counting.map { facilities.location[$0] })
+        let (weight, limit) = target.networkLimit
+        return network.nearest(from: origins, to: destinations, weight: weight, limit: limit).map { $0 != nil }
+    }
+
     /// How many of `counting` are within the target's reach of each of `counted` along `network` (a search from each).
     func networkCounts(_ target: Target, network: RoadNetwork, counting: [Int], counted: [Int]) -> [Int] {
         let origins = network.snap(counted.map { networkOrigin($0) ?? LonLat(.nan, .nan) })

@@ -427,7 +427,7 @@ public final class CoverageEngine {
         if target.isNetwork {
             // Only reach along the roads covers: not registration, not standing inside a large polygon.
             guard let network else { return (count, counted) }
-            let covered = networkReach(target, network: network, counting: counting, counted: counted).covered
+            let covered = networkCovered(target, network: network, counting: counting, counted: counted)
             for (k, u) in counted.enumerated() where covered[k] { count[u] = 1 }
             return (count, counted)
         }
