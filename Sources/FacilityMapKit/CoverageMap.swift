@@ -15,6 +15,10 @@ public enum CoverageMap {
         "#33a02c", "#74c476", "#238b45", "#a1d99b", "#006d2c",                                    // elderly care
     ]
 
+    /// How wide the map draws the reachable roads of a service area, metres either side: narrower than the export's
+    /// 50 m, so that a city's streets stay apart on the map.
+    static let reachBufferMetres = 20.0
+
     static func coordinate(_ value: Double) -> String {
         let rounded = (value * 100_000).rounded() / 100_000
         return JSONText.value(rounded)
@@ -78,13 +82,13 @@ public enum CoverageMap {
                     return "[\(coordinate(point.lon)),\(coordinate(point.lat)),\(JSONText.string(ref.code)),\(JSONText.string(ref.name))]"
                 }.joined(separator: ",") + "]"
             }
-            // A target along the roads: its kinds' service areas (the roads reached within its reach, widened 50 m).
+            // A target along the roads: its kinds' service areas (the roads reached within its reach, widened).
             var reach = "[]"
             if shown, t.target.isNetwork, t.target.metric == .unitCoverage,
                let served = try? engine.serviceAreas(of: t.target, plan: plan, query: query, merged: true) {
                 let buffer = LineBuffer()
                 reach = "[" + served.compactMap { area in
-                    buffer.buffer(area.roads, metres: GeoJSONExport.serviceAreaBufferMetres).map(polygons)
+                    buffer.buffer(area.roads, metres: reachBufferMetres).map(polygons)
                 }.joined(separator: ",") + "]"
             }
             let rows = shown ? t.areas.map { "\(JSONText.string($0.area.code)): \(result($0.result))" }.joined(separator: ", ") : ""
@@ -696,7 +700,7 @@ public enum CoverageMap {
         <div class="legend-row" id="uncovered-count"></div>
         <div id="reach-legend" style="display: none">
           <h2 data-t="page.reach">Service areas</h2>
-          <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="reach" d="M1 4H13V10H1Z"/></svg> <span data-t="page.reach-legend">the roads from which a facility of the target's kinds is reached within its reach, widened 50 m</span></div>
+          <div class="legend-row" style="white-space: normal"><svg width="14" height="14"><path class="reach" d="M1 4H13V10H1Z"/></svg> <span data-t="page.reach-legend">the roads from which a facility of the target's kinds is reached within its reach, widened 20 m</span></div>
         </div>
         <div id="proposed-legend" style="display: none">
           <h2 data-t="page.proposed">Proposed (suggest)</h2>
