@@ -35,12 +35,12 @@ class ServerTestCase: XCTestCase {
     }
 
     /// Starts the server on a free port; `base` is its address.
-    func startServer(_ configure: (inout RegistryServer.Configuration) -> Void = { _ in }) async throws {
+    func startServer(plan: TargetPlan = .luoyang2022, _ configure: (inout RegistryServer.Configuration) -> Void = { _ in }) async throws {
         var configuration = RegistryServer.Configuration()
         configuration.port = 0
         configuration.quiet = true
         configure(&configuration)
-        let server = RegistryServer(registry: try ServedRegistry(storePath: storeLocation, plan: .luoyang2022), configuration: configuration)
+        let server = RegistryServer(registry: try ServedRegistry(storePath: storeLocation, plan: plan), configuration: configuration)
         let port = AsyncStream<Int>.makeStream()
         serverTask = Task { try await server.run { port.continuation.yield($0) } }
         for await value in port.stream {
