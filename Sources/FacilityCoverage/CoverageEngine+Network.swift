@@ -43,6 +43,12 @@ public final class RoadNetworks: @unchecked Sendable {
     }
 }
 
+/// Where a target's units and facilities join a network, in the order given; nil for a place off it.
+struct NetworkPlaces {
+    var units: [NetworkPlace?]
+    var facilities: [NetworkPlace?]
+}
+
 /// A unit's way to the nearest counting facility along the roads (`distance: network` targets).
 public struct NetworkReach: Equatable, Sendable {
     /// Metres along the roads (with the ways to and from them) to the nearest facility by metres; nil when none is
@@ -67,6 +73,13 @@ extension CoverageEngine {
         units[u].location ?? units[u].boundary?.representativePoint()
     }
 
+    /// Where `counted` units and `counting` facilities join `network` (nil: off it), snapped once for every search
+    /// over them.
+    func networkPlaces(on network: RoadNetwork, counting: [Int], counted: [Int]) -> NetworkPlaces {
+        NetworkPlaces(units: network.snap(counted.map { networkOrigin($0) ?? LonLat(.nan, .nan) }),
+                      facilities: network.snap(counting.map { facilities.location[$0] }))
+    }
+
     /// The network a target is measured on, or why there is none.
     func network(for target: Target, plan: TargetPlan) -> Result<RoadNetwork, NetworkError> {
         guard let mode = target.distance.mode else { return .failure(.noRoads) }
@@ -76,18 +89,17 @@ extension CoverageEngine {
         } catch { return .failure(.noRoads) }
     }
 
-    /// For each of `counted`, its way to the nearest of `counting` along `network`, and whether it is within the
+    /// For each unit of `places`, its way to the nearest of its facilities along `network`, and whether it is within the
     /// target's reach (`within_m` along the roads or `within_min`).
-    func networkReach(_ target: Target, network: RoadNetwork, counting: [Int], counted: [Int]) -> (reach: [NetworkReach], covered: [Bool]) {
-        let origins = network.snap(counted.map { networkOrigin($0) ?? LonLat(.nan, .nan) })
-        let destinations = network.snap(counting.map { facilities.location[$0] })
+    func networkReach(_ target: Target, network: RoadNetwork, places: NetworkPlaces) -> (reach: [NetworkReach], covered: [Bool]) {
+        let (origins, destinations) = (places.units, places.facilities)
         let metres = network.nearest(from: origins, to: destinations, weight: .metres)
         let seconds = network.nearest(from: origins, to: destinations, weight: .seconds)
         let (weight, limit) = target.networkLimit
         var reach: [NetworkReach] = []
         var covered: [Bool] = []
-        reach.reserveCapacity(counted.count)
-        for k in counted.indices {
+        reach.reserveCapacity(origins.count)
+        for k in origins.indices {
             reach.append(NetworkReach(metres: metres[k]?.cost, minutes: seconds[k].map { $0.cost / 60 }, offNetwork: origins[k] == nil))
             let cost = weight == .metres ? metres[k]?.cost : seconds[k]?.cost
             covered.append(cost.map { $0 <= limit } ?? false)
@@ -95,22 +107,20 @@ extension CoverageEngine {
         return (reach, covered)
     }
 
-    /// Whether each of `counted` has one of `counting` within the target's reach along `network`: one search in the
+    /// Whether each unit of `places` has one of its facilities within the target's reach along `network`: one search in the
     /// target's own unit, stopped at its reach (the report needs no more).
-    func networkCovered(_ target: Target, network: RoadNetwork, counting: [Int], counted: [Int]) -> [Bool] {
-        let origins = network.snap(counted.map { networkOrigin($0) ?? LonLat(.nan, .nan) })
-        let destinations = network.snap(counting.map { facilities.location[$0] })
+    func networkCovered(_ target: Target, network: RoadNetwork, places: NetworkPlaces) -> [Bool] {
+        let (origins, destinations) = (places.units, places.facilities)
         let (weight, limit) = target.networkLimit
         return network.nearest(from: origins, to: destinations, weight: weight, limit: limit).map { $0 != nil }
     }
 
-    /// How many of `counting` are within the target's reach of each of `counted` along `network` (a search from each).
-    func networkCounts(_ target: Target, network: RoadNetwork, counting: [Int], counted: [Int]) -> [Int] {
-        let origins = network.snap(counted.map { networkOrigin($0) ?? LonLat(.nan, .nan) })
-        let destinations = network.snap(counting.map { facilities.location[$0] })
+    /// How many of the facilities of `places` are within the target's reach of each of its units along `network` (a search from each).
+    func networkCounts(_ target: Target, network: RoadNetwork, places: NetworkPlaces) -> [Int] {
+        let (origins, destinations) = (places.units, places.facilities)
         let byEdge = PlacesByEdge(destinations, edgeCount: network.edgeCount)
         let (weight, limit) = target.networkLimit
-        return Concurrently.values(count: counted.count, initial: 0) { k in
+        return Concurrently.values(count: origins.count, initial: 0) { k in
             guard let origin = origins[k] else { return 0 }
             var n = 0
             network.forEachPlace(destinations, byEdge: byEdge, around: origin, toPlace: false, weight: weight, limit: limit) { _, _ in n += 1 }
@@ -215,8 +225,7 @@ extension CoverageEngine {
         } else {
             counted = inCodeOrder(units.indices.filter { self.level[$0] == target.units && inPlanArea[$0] })
         }
-        let places = network.snap(counted.map { networkOrigin($0) ?? LonLat(.nan, .nan) })
-        let facilities = network.snap(counting(target.kinds, openOn: asOf.ordinal).map { self.facilities.location[$0] })
-        return (counted.indices.filter { places[$0] == nil }.map { reference(counted[$0]) }, facilities.filter { $0 == nil }.count)
+        let places = networkPlaces(on: network, counting: counting(target.kinds, openOn: asOf.ordinal), counted: counted)
+        return (counted.indices.filter { places.units[$0] == nil }.map { reference(counted[$0]) }, places.facilities.filter { $0 == nil }.count)
     }
 }

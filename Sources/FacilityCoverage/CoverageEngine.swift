@@ -335,8 +335,9 @@ public final class CoverageEngine {
                                                   nearestMetres: nearestMetres(to: units[$0], in: grid),
                                                   network: NetworkReach(metres: nil, minutes: nil, offNetwork: true)) }
             }
-            let (reach, covered) = networkReach(target, network: network, counting: counting, counted: counted)
-            let counts = networkCounts(target, network: network, counting: counting, counted: counted)
+            let places = networkPlaces(on: network, counting: counting, counted: counted)
+            let (reach, covered) = networkReach(target, network: network, places: places)
+            let counts = networkCounts(target, network: network, places: places)
             return counted.indices.map { k in
                 UnitCoverage(unit: units[counted[k]], covered: covered[k], facilityCount: counts[k],
                              nearestMetres: nearestMetres(to: units[counted[k]], in: grid), network: reach[k])
@@ -427,7 +428,7 @@ public final class CoverageEngine {
         if target.isNetwork {
             // Only reach along the roads covers: not registration, not standing inside a large polygon.
             guard let network else { return (count, counted) }
-            let covered = networkCovered(target, network: network, counting: counting, counted: counted)
+            let covered = networkCovered(target, network: network, places: networkPlaces(on: network, counting: counting, counted: counted))
             for (k, u) in counted.enumerated() where covered[k] { count[u] = 1 }
             return (count, counted)
         }

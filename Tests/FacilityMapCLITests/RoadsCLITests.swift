@@ -2,24 +2,7 @@ import Foundation
 import XCTest
 
 /// `facilitymap import roads` through the built binary: the summary, GDAL reading the roads layer, and a cut `.pbf`.
-final class RoadsCLITests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("facilitymap-roads-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    var store: String { folder.appendingPathComponent("store.sqlite").path }
-
-    func run(_ arguments: [String]) throws -> CLITests.Result {
-        try CLITests.run(arguments + ["--store", store], in: folder, environment: [:])
-    }
-
+final class RoadsCLITests: StoreFolderTestCase {
     func fixture(_ name: String) -> String {
         CLITests.repository.appendingPathComponent("Tests/FacilityMapKitTests/Fixtures/\(name)").path
     }
